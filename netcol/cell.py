@@ -1,0 +1,266 @@
+"""The NetcolIntf6 cell: parameter schema, cell classes (RS, FS, LTS) and state access.
+
+The mechanism itself is ``mod/netcolintf6.mod``; its header documents the NetCon
+weight layout, which :data:`SLOT` names here.
+"""
+from dataclasses import dataclass
+from pathlib import Path
+import math
+import tomllib
+
+from .schema import Field, ParamError, validate
+
+PARAMS_DIR = Path(__file__).resolve().parent.parent / "params"
+
+#: NetCon weight slots of NetcolIntf6 (see the mod file's header).
+SLOT = dict(AM=0, NM=1, GA=2, GB=3, AM2=4, NM2=5, GA2=6, KIND=7, WGAIN=8, PLINC=9,
+            PLTAU=10, PLMAX=11, DELAY=12, TPRE=13, TDONE=14, CUT=15)
+N_SLOTS = 16
+#: Values of the KIND slot.
+KIND_EXTERNAL, KIND_FROM_E, KIND_FROM_I, KIND_CONTROL = 0, 1, 2, 3
+#: Receptor names usable for external drive, with their slot.
+RECEPTORS = ("AM", "NM", "GA", "GB", "AM2", "NM2", "GA2")
+
+_POS_MS = dict(kind=float, low=0.0, low_open=True)
+#: Per-cell parameters of NetcolIntf6 with the mechanism defaults (intf6.md §3.1).
+CELL_FIELDS = {
+    "RMP": Field(float, -65.0, "resting potential (mV)", low=-200.0, high=0.0),
+    "VTH": Field(float, -45.0, "resting spike threshold (mV)", low=-200.0, high=0.0),
+    "Vblock": Field(float, -20.0, "depolarisation-block level (mV)", low=-200.0, high=100.0),
+    "refrac": Field(float, 5.0, "absolute refractory period (ms)", low=0.0),
+    "tauRR": Field(doc="threshold relaxation time constant (ms)", default=6.0, **_POS_MS),
+    "RRWght": Field(float, 0.75, "threshold jump after a spike as a fraction of (Vblock - VTH)"),
+    "ahpwt": Field(float, 0.0, "AHP increment per spike (mV)", low=0.0),
+    "tauahp": Field(doc="AHP decay time constant (ms)", default=10.0, **_POS_MS),
+    "AHP2REF": Field(float, 0.0, "refractory extension per mV of AHP (ms/mV)", low=0.0),
+    "tauAM": Field(doc="proximal AMPA decay (ms)", default=10.0, **_POS_MS),
+    "tauNM": Field(doc="proximal NMDA decay (ms)", default=300.0, **_POS_MS),
+    "tauGA": Field(doc="proximal GABA-A decay (ms)", default=10.0, **_POS_MS),
+    "tauAM2": Field(doc="distal AMPA decay (ms)", default=20.0, **_POS_MS),
+    "tauNM2": Field(doc="distal NMDA decay (ms)", default=300.0, **_POS_MS),
+    "tauGA2": Field(doc="distal GABA-A decay (ms)", default=20.0, **_POS_MS),
+    "mg0": Field(doc="Mg-block sensitivity (mM)", default=3.57, **_POS_MS),
+    "maxnmc": Field(float, 1.0, "maximal NMDA block factor", low=0.0),
+}
+CLASS_FIELDS = dict(CELL_FIELDS, inhib=Field(bool, None, "true for interneurons"))
+
+#: Module-wide settings of NetcolIntf6 (intf6.md §3.2, §3.3) with the paper's values.
+MECHANISM_FIELDS = {
+    "EAM": Field(float, 65.0, "AMPA reversal as a deviation above RMP (mV)"),
+    "ENM": Field(float, 90.0, "NMDA reversal as a deviation above RMP (mV)"),
+    "EGA": Field(float, -15.0, "GABA-A reversal as a deviation from RMP (mV)"),
+    "mg": Field(float, 1.6, "extracellular Mg2+ (mM)", low=0.0),
+    "act_tau": Field(doc="activity-sensor time constant (ms)", default=100000.0, **_POS_MS),
+    "beta": Field(float, 4e-8, "proportional scaling gain (per event per spikes/ms)", low=0.0),
+    "gamma": Field(float, 1e-10, "integral scaling gain (per event per spike)", low=0.0),
+    "iscaling": Field(bool, False, "scale inhibitory cells too"),
+    "maxplastt": Field(float, 120.0, "largest spike-time difference STDP considers (ms)", low=0.0),
+    "soft_stdp": Field(bool, True, "soft STDP weight bounds"),
+    "potw": Field(float, 1.0, "potentiation multiplier", low=0.0),
+    "depw": Field(float, 1.0, "depression multiplier", low=0.0),
+    "reset_plast": Field(bool, True, "reset every STDP gain to 1 at initialisation"),
+    "exp_table": Field(bool, False, "original's exp lookup table for the decays (reference mode)"),
+    "quirk_stale_activity_tau": Field(
+        bool, False, "original bug Q1: the sensor decays with tau 100000 ms whatever act_tau is"),
+}
+_ORIGINAL_ACT_TAU = 100000.0
+
+
+@dataclass(frozen=True)
+class CellClass:
+    """A named set of intrinsic parameters (RS, FS or LTS) from ``params/cells.toml``.
+
+    Parameters
+    ----------
+    name : str
+    inhib : bool
+        True for interneurons (decides the direction of synaptic scaling).
+    params : dict
+        Every entry of :data:`CELL_FIELDS` with its value.
+    """
+
+    name: str
+    inhib: bool
+    params: dict
+
+    def create(self, gid, drive_seed=None):
+        """Make one NetcolIntf6 with this class's parameters.
+
+        Parameters
+        ----------
+        gid : int
+            Global cell id; also keys the cell's random streams.
+        drive_seed : int, optional
+            Seed of the cell's Poisson drive streams (Random123 ids gid, stream, seed).
+
+        Returns
+        -------
+        hoc.HocObject
+        """
+        from .runtime import neuron_h
+        h = neuron_h()
+        cell = h.NetcolIntf6()
+        cell.gid = gid
+        cell.inhib = 1 if self.inhib else 0
+        for key, value in self.params.items():
+            setattr(cell, key, value)
+        if drive_seed is not None:
+            key_drive_streams(cell, gid, drive_seed)
+        return cell
+
+
+#: Random123 id2 of the four drive streams of a cell (purpose code + stream index).
+DRIVE_STREAM_ID = 1000
+
+
+def key_drive_streams(cell, gid, seed, trial=0):
+    """Key the cell's four Poisson drive streams by (gid, purpose, seed) and rewind them.
+
+    Parameters
+    ----------
+    cell : hoc.HocObject
+    gid : int
+    seed : int
+    trial : int
+        Distinguishes independent draws of the same cell (e.g. unique trials).
+    """
+    for k in range(4):
+        stream = getattr(cell, f"rx{k}")
+        stream.set_ids(int(gid), DRIVE_STREAM_ID + 16 * int(trial) + k, int(seed))
+        stream.set_seq(0)
+
+
+def load_cell_classes(path=None):
+    """Read and check the cell classes file.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path, optional
+        Defaults to ``params/cells.toml``.
+
+    Returns
+    -------
+    dict of str to CellClass
+    """
+    path = Path(path) if path else PARAMS_DIR / "cells.toml"
+    with open(path, "rb") as f:
+        raw = tomllib.load(f)
+    classes = {}
+    for name, values in raw.items():
+        if not isinstance(values, dict):
+            raise ParamError(f"{path}: '{name}' must be a table of cell parameters")
+        checked = validate(values, CLASS_FIELDS, f"{path} [{name}]")
+        inhib = checked.pop("inhib")
+        classes[name] = CellClass(name, inhib, checked)
+    return classes
+
+
+def cell_class(name, classes=None):
+    """Return the CellClass called name, or raise ParamError naming the known ones."""
+    classes = classes if classes is not None else load_cell_classes()
+    if name not in classes:
+        raise ParamError(f"unknown cell class {name!r}; known: {', '.join(sorted(classes))}")
+    return classes[name]
+
+
+def apply_mechanism_settings(h, settings):
+    """Set NetcolIntf6's module-wide parameters from a checked settings dict.
+
+    Parameters
+    ----------
+    h : hoc.HocObject
+    settings : dict
+        Keys of :data:`MECHANISM_FIELDS` (missing ones take their defaults).
+    """
+    s = validate(settings, MECHANISM_FIELDS, "mechanism settings")
+    for key in ("EAM", "ENM", "EGA", "mg", "act_tau", "beta", "gamma", "maxplastt", "potw", "depw"):
+        setattr(h, f"{key}_NetcolIntf6", s[key])
+    for key in ("iscaling", "soft_stdp", "reset_plast", "exp_table"):
+        setattr(h, f"{key}_NetcolIntf6", 1 if s[key] else 0)
+    decay_tau = _ORIGINAL_ACT_TAU if s["quirk_stale_activity_tau"] else s["act_tau"]
+    h.act_tau_decay_NetcolIntf6 = decay_tau
+
+
+#: Names of the state components read by :func:`read_state`.
+STATE_NAMES = ("VAM", "VNM", "VGA", "VAM2", "VNM2", "VGA2", "AHP", "VTHC")
+
+
+def read_state(cell):
+    """Every state component of a cell, decayed to the current time.
+
+    Parameters
+    ----------
+    cell : hoc.HocObject
+        A NetcolIntf6.
+
+    Returns
+    -------
+    dict
+        Membrane contributions (mV deviations) VAM, VNM, VGA, VAM2, VNM2, VGA2, AHP;
+        threshold VTHC (mV); ``V`` the unclipped absolute potential (mV);
+        ``refractory``; scaling state ``activity`` (spikes/ms), ``goal``,
+        ``integral``, ``scale``; ``dead``; ``spikes`` (count since initialisation).
+    """
+    state = {name: cell.component(i) for i, name in enumerate(STATE_NAMES)}
+    state.update(V=cell.vm(), refractory=cell.refractory, activity=cell.activity(),
+                 goal=cell.goal, integral=cell.interr, scale=cell.sfac,
+                 dead=cell.dead, spikes=cell.spkcnt)
+    return state
+
+
+def settled_gain(netcon, cell, h):
+    """STDP gain of a plastic NetCon including pairings not yet applied.
+
+    The mechanism applies pairings when a presynaptic spike arrives; postsynaptic
+    spikes since the last arrival pair with that arrival's presynaptic spike and are
+    added here (without changing the stored gain).
+
+    Parameters
+    ----------
+    netcon : hoc.HocObject
+        A NetCon of kind 1 onto ``cell``.
+    cell : hoc.HocObject
+        Its target NetcolIntf6.
+    h : hoc.HocObject
+
+    Returns
+    -------
+    float
+    """
+    w = [netcon.weight[i] for i in range(N_SLOTS)]
+    gain = w[SLOT["WGAIN"]]
+    inc, tau, wmax = w[SLOT["PLINC"]], w[SLOT["PLTAU"]], w[SLOT["PLMAX"]]
+    tpre, tdone = w[SLOT["TPRE"]], w[SLOT["TDONE"]]
+    if inc <= 0 or tpre < 0 or not h.stdp_on_NetcolIntf6:
+        return gain
+    lo, hi = h.plast_start_NetcolIntf6, h.plast_end_NetcolIntf6
+    spikes = [cell.spike_time(i) for i in range(32)]
+    for s in sorted(x for x in spikes if x > tdone and x >= tpre):
+        if s - tpre <= h.maxplastt_NetcolIntf6 and (lo < 0 or hi < 0 or lo <= s <= hi):
+            a = inc * (1 - gain / wmax) if h.soft_stdp_NetcolIntf6 else inc
+            gain = max(0.0, gain + h.potw_NetcolIntf6 * a * math.exp(-(s - tpre) / tau))
+            if not h.soft_stdp_NetcolIntf6:
+                gain = min(gain, wmax)
+    return gain
+
+
+def mark_dead(cell):
+    """Delete a cell: from now on it ignores every event, so it neither integrates,
+    spikes, learns nor changes its scaling state.
+
+    Parameters
+    ----------
+    cell : hoc.HocObject
+    """
+    cell.dead = 1
+
+
+def cut(netcon):
+    """Drop every later arrival through a NetCon whose presynaptic cell was deleted,
+    including spikes already in flight.
+
+    Parameters
+    ----------
+    netcon : hoc.HocObject
+    """
+    netcon.weight[SLOT["CUT"]] = 1

@@ -1,0 +1,137 @@
+"""Compile netcol's NMODL mechanisms on first use and load them.
+
+The compiled library is cached under ``$NETCOL_CACHE`` (default
+``~/.cache/netcol``) in a folder keyed by a hash of the mod sources and the NEURON
+version, so an edited mod file or a new NEURON rebuilds automatically.  When several
+MPI ranks start at once, one builds while the others wait on a file lock.
+"""
+import fcntl
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+MOD_DIR = Path(__file__).resolve().parent.parent / "mod"
+
+
+class MechanismBuildError(RuntimeError):
+    """The NMODL sources failed to compile; the message holds the compiler's errors."""
+
+
+def mod_files(mod_dir=MOD_DIR):
+    """Return the sorted list of .mod files netcol compiles.
+
+    Parameters
+    ----------
+    mod_dir : pathlib.Path
+        Folder with the NMODL sources.
+
+    Returns
+    -------
+    list of pathlib.Path
+    """
+    files = sorted(Path(mod_dir).glob("*.mod"))
+    if not files:
+        raise MechanismBuildError(f"netcol: no .mod files found in {mod_dir}")
+    return files
+
+
+def cache_root():
+    """Return the root folder of the mechanism cache."""
+    return Path(os.environ.get("NETCOL_CACHE", Path.home() / ".cache" / "netcol"))
+
+
+def build_key(files, neuron_version):
+    """Hash of the mod sources and the NEURON version that names a build folder."""
+    digest = hashlib.sha256(neuron_version.encode())
+    for f in files:
+        digest.update(f.name.encode())
+        digest.update(f.read_bytes())
+    return f"nrn{neuron_version}-{digest.hexdigest()[:16]}"
+
+
+def _library_in(folder):
+    hits = sorted(Path(folder).glob("*/libnrnmech.so")) + sorted(Path(folder).glob("*/.libs/libnrnmech.so"))
+    return hits[0] if hits else None
+
+
+def _compile(files, dest):
+    """Run nrnivmodl on copies of the mod files in a temporary folder, then move it to dest."""
+    nrnivmodl = shutil.which("nrnivmodl", path=os.path.dirname(sys.executable) + os.pathsep
+                             + os.environ.get("PATH", ""))
+    if nrnivmodl is None:
+        raise MechanismBuildError("netcol: nrnivmodl not found; is NEURON installed in this environment?")
+    tmp = Path(tempfile.mkdtemp(prefix="build-", dir=dest.parent))
+    try:
+        for f in files:
+            shutil.copy2(f, tmp / f.name)
+        proc = subprocess.run([nrnivmodl, "."], cwd=tmp, capture_output=True, text=True)
+        lib = _library_in(tmp)
+        if proc.returncode != 0 or lib is None:
+            out = (proc.stdout + proc.stderr).splitlines()
+            errors = [ln for ln in out if "error" in ln.lower()] or out[-20:]
+            raise MechanismBuildError(
+                "netcol: compiling the NMODL mechanisms in mod/ failed:\n  "
+                + "\n  ".join(errors[:30]))
+        os.replace(tmp, dest)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def build_mechanisms(neuron_version, mod_dir=MOD_DIR):
+    """Return the path of the compiled mechanism library, compiling it if needed.
+
+    Parameters
+    ----------
+    neuron_version : str
+        Version of the running NEURON (part of the cache key).
+    mod_dir : pathlib.Path
+        Folder with the NMODL sources.
+
+    Returns
+    -------
+    pathlib.Path
+        Path of ``libnrnmech.so``.
+
+    Raises
+    ------
+    MechanismBuildError
+        If compilation fails (the compiler's error lines are in the message).
+    """
+    files = mod_files(mod_dir)
+    root = cache_root()
+    root.mkdir(parents=True, exist_ok=True)
+    dest = root / build_key(files, neuron_version)
+    lib = _library_in(dest) if dest.exists() else None
+    if lib is not None:
+        return lib
+    with open(root / (dest.name + ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            if not dest.exists():
+                _compile(files, dest)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    lib = _library_in(dest)
+    if lib is None:
+        raise MechanismBuildError(f"netcol: the build in {dest} holds no libnrnmech.so; delete it and retry")
+    return lib
+
+
+def load_mechanisms(h):
+    """Compile (if needed) and load netcol's mechanisms into NEURON ``h``.
+
+    Parameters
+    ----------
+    h : hoc.HocObject
+    """
+    if hasattr(h, "NetcolIntf6"):
+        return
+    import neuron
+    lib = build_mechanisms(neuron.__version__)
+    if not h.nrn_load_dll(str(lib)):
+        raise MechanismBuildError(f"netcol: NEURON could not load {lib}")

@@ -1,0 +1,138 @@
+"""Declarative parameter checking: each parameter's type, range and meaning.
+
+Every parameter netcol reads, from a file or from ``--set key=value``, is checked
+against a :class:`Field` before any NEURON object is made.  Errors are
+:class:`ParamError` and name the source, the key, the value and what is allowed.
+"""
+from dataclasses import dataclass
+import math
+
+
+class ParamError(ValueError):
+    """A parameter is unknown, missing, of the wrong type or out of range."""
+
+
+@dataclass(frozen=True)
+class Field:
+    """One parameter: its type, default, allowed range or values, and meaning.
+
+    Parameters
+    ----------
+    kind : type
+        ``float``, ``int``, ``bool`` or ``str``.
+    default : object
+        Value used when the parameter is absent (``None`` = required).
+    doc : str
+        Meaning and unit, shown in error messages and documentation.
+    low, high : float, optional
+        Inclusive bounds.
+    low_open : bool
+        If True the lower bound is exclusive (value must be > low).
+    choices : tuple, optional
+        Allowed values.
+    """
+
+    kind: type
+    default: object
+    doc: str
+    low: float = None
+    high: float = None
+    low_open: bool = False
+    choices: tuple = None
+
+    def allowed(self):
+        """Describe the allowed values in words."""
+        if self.choices is not None:
+            return "one of " + ", ".join(repr(c) for c in self.choices)
+        parts = [self.kind.__name__]
+        if self.low is not None:
+            parts.append(("> " if self.low_open else ">= ") + repr(self.low))
+        if self.high is not None:
+            parts.append("<= " + repr(self.high))
+        return " ".join(parts)
+
+    def check(self, key, value, source):
+        """Return value converted to the field's type, or raise ParamError."""
+        where = f"{source}: " if source else ""
+        problem = f"{where}parameter '{key}' = {value!r} is invalid: expected {self.allowed()} ({self.doc})"
+        if self.kind is bool:
+            if not isinstance(value, bool):
+                raise ParamError(problem)
+            return value
+        if self.kind is str:
+            if not isinstance(value, str):
+                raise ParamError(problem)
+        elif self.kind is int:
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value):
+                raise ParamError(problem)
+            value = int(value)
+        elif self.kind is float:
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+                raise ParamError(problem)
+            value = float(value)
+        if self.choices is not None and value not in self.choices:
+            raise ParamError(problem)
+        if self.low is not None and (value <= self.low if self.low_open else value < self.low):
+            raise ParamError(problem)
+        if self.high is not None and value > self.high:
+            raise ParamError(problem)
+        return value
+
+
+def validate(values, fields, source, fill_defaults=True):
+    """Check a mapping against a schema and return a new, fully typed dict.
+
+    Parameters
+    ----------
+    values : dict
+        Parameters as read (from a file or the command line).
+    fields : dict of str to Field
+        The schema.
+    source : str
+        Where the values came from (file name, ``--set``), for error messages.
+    fill_defaults : bool
+        Add defaults for absent keys; a field whose default is None is required.
+
+    Returns
+    -------
+    dict
+
+    Raises
+    ------
+    ParamError
+    """
+    unknown = sorted(set(values) - set(fields))
+    if unknown:
+        raise ParamError(f"{source}: unknown parameter(s) {', '.join(unknown)}; "
+                         f"known: {', '.join(sorted(fields))}")
+    out = {}
+    for key, field in fields.items():
+        if key in values:
+            out[key] = field.check(key, values[key], source)
+        elif fill_defaults:
+            if field.default is None:
+                raise ParamError(f"{source}: missing parameter '{key}' ({field.doc})")
+            out[key] = field.default
+    return out
+
+
+def parse_scalar(text):
+    """Parse a command-line value: bool, int, float, or else a string.
+
+    Parameters
+    ----------
+    text : str
+
+    Returns
+    -------
+    bool, int, float or str
+    """
+    low = text.strip().lower()
+    if low in ("true", "false"):
+        return low == "true"
+    for conv in (int, float):
+        try:
+            return conv(text)
+        except ValueError:
+            pass
+    return text
