@@ -1,0 +1,80 @@
+"""Mechanism build cache, MPI start-up and headless start."""
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from netcol.mechanisms import MOD_DIR, MechanismBuildError, build_key, build_mechanisms, mod_files
+
+from helpers import REPO
+
+LOAD = ("from netcol.runtime import neuron_h, rank_and_size; h = neuron_h(); "
+        "print('loaded', hasattr(h, 'NetcolIntf6'), *rank_and_size())")
+
+
+def test_build_key_follows_sources_and_neuron_version(tmp_path):
+    for f in mod_files():
+        shutil.copy(f, tmp_path / f.name)
+    files = mod_files(tmp_path)
+    k1 = build_key(files, "9.0.2")
+    assert build_key(files, "9.0.3") != k1
+    first = files[0]
+    first.write_text(first.read_text() + "\n: edited\n")
+    assert build_key(files, "9.0.2") != k1
+
+
+def test_failed_compile_reports_compiler_errors(tmp_path, monkeypatch):
+    monkeypatch.setenv("NETCOL_CACHE", str(tmp_path / "cache"))
+    mods = tmp_path / "mod"
+    mods.mkdir()
+    (mods / "broken.mod").write_text("NEURON { ARTIFICIAL_CELL Broken }\nINITIAL { x = undeclared_thing( }\n")
+    with pytest.raises(MechanismBuildError) as err:
+        build_mechanisms("9.0.2", mod_dir=mods)
+    msg = str(err.value)
+    assert "compiling the NMODL mechanisms" in msg and "rror" in msg
+    # nothing half-built is left in the cache to be mistaken for a build
+    assert not [p for p in (tmp_path / "cache").iterdir() if p.is_dir()]
+
+
+def test_concurrent_first_use_builds_once(tmp_path):
+    env = dict(os.environ, NETCOL_CACHE=str(tmp_path))
+    procs = [subprocess.Popen([sys.executable, "-c", LOAD], cwd=REPO, env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    outs = [p.communicate(timeout=600) for p in procs]
+    for (out, err), p in zip(outs, procs):
+        assert p.returncode == 0, err
+        assert "loaded True 0 1" in out
+    builds = [p for p in tmp_path.iterdir() if p.is_dir()]
+    assert len(builds) == 1 and builds[0].name.startswith("nrn")
+
+
+def test_stray_x86_64_in_cwd_is_not_loaded(tmp_path):
+    # a directory named x86_64 with garbage would make plain `import neuron` fail
+    (tmp_path / "x86_64" / ".libs").mkdir(parents=True)
+    (tmp_path / "x86_64" / ".libs" / "libnrnmech.so").write_text("not a library")
+    out = subprocess.run([sys.executable, "-c", LOAD], cwd=tmp_path, capture_output=True, text=True,
+                         env=dict(os.environ, PYTHONPATH=str(REPO)))
+    assert out.returncode == 0, out.stderr
+    assert "loaded True" in out.stdout
+
+
+def test_headless_with_unusable_display():
+    env = dict(os.environ, DISPLAY=":987")
+    out = subprocess.run([sys.executable, "-c", LOAD], cwd=REPO, capture_output=True, text=True, env=env,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "loaded True 0 1" in out.stdout
+
+
+def test_runs_under_project_mpiexec_on_two_ranks():
+    mpiexec = Path(sys.executable).parent / "mpiexec"
+    assert mpiexec.exists(), "the mpich wheel provides mpiexec in the environment"
+    env = {k: v for k, v in os.environ.items() if k != "MPI_LIB_NRN_PATH"}
+    out = subprocess.run([str(mpiexec), "-n", "2", sys.executable, "-c", LOAD], cwd=REPO,
+                         capture_output=True, text=True, env=env, timeout=300)
+    assert out.returncode == 0, out.stderr
+    lines = sorted(l for l in out.stdout.splitlines() if l.startswith("loaded"))
+    assert lines == ["loaded True 0 2", "loaded True 1 2"]
