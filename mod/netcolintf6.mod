@@ -62,7 +62,7 @@ NEURON {
     RANGE tauAM, tauNM, tauGA, tauAM2, tauNM2, tauGA2, mg0, maxnmc
     RANGE VAM, VNM, VGA, VAM2, VNM2, VGA2, AHP, VTHC, VTHR, refractory, t0, trrs
     RANGE gid, inhib, dead, spkcnt, blkcnt
-    RANGE act, goal, interr, sfac, tu
+    RANGE act, goal, interr, sfac, tu, tev
     RANGE xr0, xr1, xr2, xr3, xw0, xw1, xw2, xw3, xs0, xs1, xs2, xs3, xgain
     RANGE xt0, xt1, xt2, xt3, xnext, drivegen, pbi, pbt
     RANGE ring, nspk, pend, pendk, npend
@@ -128,7 +128,7 @@ ASSIGNED {
     VAM (mV) VNM (mV) VGA (mV) VAM2 (mV) VNM2 (mV) VGA2 (mV) AHP (mV)
     VTHC (mV) VTHR (mV) refractory t0 (ms) trrs (ms)
     dead spkcnt blkcnt
-    act goal interr sfac tu (ms)
+    act goal interr sfac tu (ms) tev (ms)
     xt0 (ms) xt1 (ms) xt2 (ms) xt3 (ms) xnext (ms) drivegen pbi pbt (ms)
     ring[NRING] nspk pend[NPEND] pendk[NPEND] npend
 }
@@ -161,7 +161,7 @@ INITIAL {
     VAM = 0  VNM = 0  VGA = 0  VAM2 = 0  VNM2 = 0  VGA2 = 0  AHP = 0
     VTHC = VTH  VTHR = VTH  refractory = 0  t0 = t  trrs = t
     spkcnt = 0  blkcnt = 0  dead = 0
-    act = 0  goal = -1  interr = 0  sfac = 1  tu = t
+    act = 0  goal = -1  interr = 0  sfac = 1  tu = t  tev = t
     nspk = 0  npend = 0
     FROM k = 0 TO NRING - 1 { ring[k] = -1e9 }
     FROM k = 0 TO NPEND - 1 { pend[k] = -1e9  pendk[k] = 0 }
@@ -224,16 +224,24 @@ ENDVERBATIM
 }
 
 : Analytic decay of all contributions to time t, and threshold relaxation.
+: (Distal AMPA and GABA-A usually share a time constant: one exp serves both.)
 PROCEDURE decay_to(tt) {
-    LOCAL dt0
+    LOCAL dt0, e2
     dt0 = tt - t0
     if (dt0 > 0) {
         if (VAM > eps) { VAM = VAM * expd(-dt0 / tauAM) } else { VAM = 0 }
         if (VNM > eps) { VNM = VNM * expd(-dt0 / tauNM) } else { VNM = 0 }
         if (VGA < -eps) { VGA = VGA * expd(-dt0 / tauGA) } else { VGA = 0 }
-        if (VAM2 > eps) { VAM2 = VAM2 * expd(-dt0 / tauAM2) } else { VAM2 = 0 }
+        e2 = -1
+        if (VAM2 > eps) {
+            e2 = expd(-dt0 / tauAM2)
+            VAM2 = VAM2 * e2
+        } else { VAM2 = 0 }
         if (VNM2 > eps) { VNM2 = VNM2 * expd(-dt0 / tauNM2) } else { VNM2 = 0 }
-        if (VGA2 < -eps) { VGA2 = VGA2 * expd(-dt0 / tauGA2) } else { VGA2 = 0 }
+        if (VGA2 < -eps) {
+            if (e2 < 0 || tauGA2 != tauAM2) { e2 = expd(-dt0 / tauGA2) }
+            VGA2 = VGA2 * e2
+        } else { VGA2 = 0 }
         if (AHP < -eps) { AHP = AHP * expd(-dt0 / tauahp) } else { AHP = 0 }
     }
     if (refractory == 0 && VTHC != VTH) {
@@ -247,16 +255,20 @@ FUNCTION nmda_block(vabs (mV)) {
 }
 
 : One proportional-integral scale-factor step at time tt (activity decayed first).
+: tu is the time the sensor value refers to, tev the time of the cell's previous
+: event (the integral's time step).  Without scaling the sensor is decayed only
+: when it is raised or read (exact, since its decays compose): one exp less per event.
 PROCEDURE scale_step(tt) {
-    act = act * exp(-(tt - tu) / act_tau_decay)
     if (scaling && tt >= scaling_ton && (inhib == 0 || iscaling)) {
+        act = act * exp(-(tt - tu) / act_tau_decay)
         if (goal < 0) {
             if (tt > 0) { goal = spkcnt / tt } else { goal = 0 }
         }
         sfac = sfac + beta * sfac * (goal - act) + gamma * sfac * interr
-        interr = interr + (goal - act) * (tt - tu)
+        interr = interr + (goal - act) * (tt - tev)
+        tu = tt
     }
-    tu = tt
+    tev = tt
 }
 
 : Replay, in time order, the scaling steps of the original's delivery callbacks
@@ -362,6 +374,7 @@ FUNCTION threshold_stage() {
             blkcnt = blkcnt + 1
         } else {
             AHP = AHP - ahpwt
+            act = act * exp(-(t - tu) / act_tau_decay)
             act = act + (1 - act) / act_tau
             tu = t
             k = ringidx(nspk)

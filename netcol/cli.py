@@ -1,0 +1,110 @@
+"""The ``netcol`` command line.
+
+Errors are one line plus a hint, with a non-zero exit code; ``--debug`` shows the
+traceback.  ``netcol run --np N`` relaunches itself under the project's mpiexec; the
+same command also works when a user or a cluster script starts it under mpiexec/srun.
+"""
+import argparse
+import os
+import shutil
+import sys
+from pathlib import Path
+
+from .schema import ParamError
+
+HINTS = {
+    "ParamError": "see params/ for every parameter, its unit and range",
+    "OutputError": "pick a new --out directory or add --overwrite",
+    "MechanismBuildError": "fix the NMODL error above; netcol rebuilds mod/ on the next run",
+}
+
+
+def _parser():
+    p = argparse.ArgumentParser(prog="netcol", description="Build and run plastic spiking models of a neocortical "
+                                "column (Rowan & Neymotin 2013) on NEURON.",
+                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p.add_argument("--debug", action="store_true", help="show Python tracebacks on errors")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    run = sub.add_parser("run", help="run an experiment", formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+                         description="Run EXPERIMENT (a name in params/experiments/ or a .toml path) and write "
+                         "spikes.h5 (SONATA), nodes.h5, run.json and raster.png into --out.")
+    run.add_argument("experiment", help="experiment name (e.g. baseline) or path to a .toml file")
+    run.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                     help="override a parameter (repeatable); column entries as column.<path>, "
+                     "e.g. --set duration=20 --set column.external.RS.AM2.rate=250")
+    run.add_argument("--out", default=None, help="output directory (default: runs/<experiment>)")
+    run.add_argument("--np", type=int, default=None, metavar="N",
+                     help="run on N MPI ranks with the project's mpiexec (default: 1, or as launched)")
+    run.add_argument("--overwrite", action="store_true", help="allow a non-empty output directory")
+    run.add_argument("--quiet", action="store_true", help="no progress output")
+    run.add_argument("--no-figure", action="store_true", help="do not draw raster.png")
+    run.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+    return p
+
+
+def _relaunch_under_mpiexec(np_, argv):
+    """Replace this process with `mpiexec -n N python -m netcol.cli <argv without --np>`."""
+    mpiexec = shutil.which("mpiexec", path=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))
+    if mpiexec is None:
+        raise ParamError("--np: no mpiexec found next to this Python or on PATH")
+    rest, skip = [], False
+    for a in argv:
+        if skip:
+            skip = False
+        elif a == "--np":
+            skip = True
+        elif not a.startswith("--np="):
+            rest.append(a)
+    os.execv(mpiexec, [mpiexec, "-n", str(np_), sys.executable, "-m", "netcol.cli", *rest])
+
+
+def cmd_run(args, argv):
+    """netcol run: check everything, then build, run and record."""
+    from .experiment import load_experiment, parse_sets
+    from .record import prepare_output_dir
+    from .runtime import launched_under_mpi
+    if args.np is not None and args.np < 1:
+        raise ParamError(f"--np {args.np}: the number of ranks must be >= 1")
+    experiment = load_experiment(args.experiment, parse_sets(args.set))
+    out = Path(args.out or Path("runs") / experiment.name)
+    if args.np and args.np > 1 and not launched_under_mpi():
+        prepare_output_dir(out, args.overwrite)
+        _relaunch_under_mpiexec(args.np, argv)
+    from .runtime import neuron_h, parallel_context
+    rank = 0
+    if launched_under_mpi():
+        neuron_h()
+        rank = int(parallel_context().id())
+    if rank == 0:
+        out = prepare_output_dir(out, args.overwrite)
+    from .simulate import run_experiment
+    meta = run_experiment(experiment, out, argv=["netcol", *argv], quiet=args.quiet)
+    if rank != 0:
+        return 0
+    lines = [f"netcol: {meta['status']}: {meta['spikes']} spikes in {meta['t_reached_ms'] / 1000:g} s simulated "
+             f"({meta['run_seconds']:.1f} s wall, set-up {meta['setup_seconds']:.1f} s)",
+             f"  output: {out}/spikes.h5, nodes.h5, run.json"]
+    if not args.no_figure and meta["spikes"]:
+        from .plots import raster
+        lines.append(f"  figure: {raster(out)}")
+    print("\n".join(lines))
+    return 0 if meta["status"] == "complete" else 130
+
+
+def main(argv=None):
+    """Entry point of the ``netcol`` command."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = _parser().parse_args(argv)
+    try:
+        return cmd_run(args, argv)
+    except Exception as err:  # one clear line, unless --debug
+        if args.debug:
+            raise
+        name = type(err).__name__
+        print(f"netcol: error: {err}", file=sys.stderr)
+        print(f"  hint: {HINTS.get(name, 'run again with --debug for the full traceback')}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

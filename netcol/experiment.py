@@ -1,0 +1,96 @@
+"""Experiment descriptions (``params/experiments/*.toml``) and command-line overrides.
+
+An experiment file holds run-level parameters (duration, scale, seed, ...).  Any of
+them, and any entry of the column description, can be overridden with
+``--set key=value``; column entries are addressed as ``column.<dotted path>``
+(``--set column.external.RS.AM2.rate=250``).  Everything is checked before NEURON
+starts.
+"""
+from dataclasses import dataclass
+from pathlib import Path
+import tomllib
+
+from .cell import PARAMS_DIR
+from .column import load_column
+from .schema import Field, ParamError, parse_scalar, validate
+from .streams import MAX_SEED
+
+EXPERIMENTS_DIR = PARAMS_DIR / "experiments"
+
+EXPERIMENT_FIELDS = {
+    "description": Field(str, "", "one-line description"),
+    "duration": Field(float, None, "simulated time (s)", low=0.0, low_open=True),
+    "scale": Field(float, 1.0, "population size multiplier", low=0.0, low_open=True),
+    "seed": Field(int, 2, "seed of the keyed random streams", low=0, high=MAX_SEED),
+    "rng": Field(str, "keyed", "random draws: keyed by gid, or the original's", choices=("keyed", "original")),
+    "block": Field(float, 1.0, "simulated seconds between spike writes", low=0.0, low_open=True),
+}
+
+
+@dataclass
+class Experiment:
+    """A checked experiment: its parameters, the column, and where they came from."""
+
+    name: str
+    source: str
+    params: dict
+    column: object
+    column_overrides: dict
+
+    def effective(self):
+        """Everything that defines the run, as plain data (for run.json)."""
+        return dict(experiment=self.name, source=self.source, params=self.params,
+                    column_overrides=self.column_overrides, column=self.column.raw)
+
+
+def experiment_path(name):
+    """Path of an experiment given by name (params/experiments/NAME.toml) or path."""
+    p = Path(name)
+    if p.suffix == ".toml" and p.exists():
+        return p
+    p = EXPERIMENTS_DIR / f"{name}.toml"
+    if not p.exists():
+        known = sorted(q.stem for q in EXPERIMENTS_DIR.glob("*.toml"))
+        raise ParamError(f"unknown experiment {name!r}; known: {', '.join(known)} (or give a .toml path)")
+    return p
+
+
+def parse_sets(items):
+    """Turn ['key=value', ...] into a dict, parsing the values; reject malformed items."""
+    out = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise ParamError(f"--set {item!r}: expected key=value")
+        out[key.strip()] = parse_scalar(value)
+    return out
+
+
+def load_experiment(name, sets=None):
+    """Read an experiment file, apply overrides and check everything.
+
+    Parameters
+    ----------
+    name : str
+        Experiment name or path of a .toml file.
+    sets : dict, optional
+        Overrides, e.g. ``{"duration": 20, "column.wiring.radius_EE": 12}``.
+
+    Returns
+    -------
+    Experiment
+    """
+    path = experiment_path(name)
+    with open(path, "rb") as f:
+        raw = tomllib.load(f)
+    sets = dict(sets or {})
+    column_overrides = {k[len("column."):]: v for k, v in sets.items() if k.startswith("column.")}
+    plain = {k: v for k, v in sets.items() if not k.startswith("column.")}
+    unknown = sorted(set(plain) - set(EXPERIMENT_FIELDS))
+    if unknown:
+        raise ParamError(f"--set: unknown parameter(s) {', '.join(unknown)}; known: "
+                         f"{', '.join(sorted(EXPERIMENT_FIELDS))}, or column.<entry of params/column.toml>")
+    params = validate(raw, EXPERIMENT_FIELDS, str(path))
+    params.update(validate(plain, EXPERIMENT_FIELDS, "--set", fill_defaults=False))
+    column = load_column(overrides=column_overrides)
+    return Experiment(path.stem, str(path), params, column, column_overrides)

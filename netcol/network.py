@@ -1,0 +1,200 @@
+"""Build the column on NEURON's ParallelContext.
+
+Every rank computes the same description (positions, connections: plain arrays,
+identical on all ranks), then creates only its own cells (gid % nhost == rank) and
+their incoming connections with ``pc.gid_connect``.
+"""
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .cell import (KIND_FROM_E, KIND_FROM_I, N_SLOTS, SLOT, cut, key_drive_streams, mark_dead)
+from .column import cell_table, class_pair
+from .runtime import neuron_h, parallel_context
+from .wiring import (keyed_connectivity, keyed_positions, original_connectivity, original_positions)
+
+#: Receptor slots of internal synapses by presynaptic class: (weight 1 slot, weight 2 slot).
+SYNAPSE_SLOTS = {"RS": (SLOT["AM2"], SLOT["NM2"]), "FS": (SLOT["GA"], None), "LTS": (SLOT["GA2"], None)}
+
+
+@dataclass
+class ColumnModel:
+    """A built column on this rank.
+
+    Attributes
+    ----------
+    column : netcol.column.Column
+    cells : dict
+        The layout (see :func:`netcol.column.cell_table`).
+    xyz : numpy.ndarray
+        Positions of all cells (um), indexed by gid.
+    conn : netcol.wiring.Connectivity
+        All connections of the column (same on every rank).
+    local : dict of int to hoc object
+        This rank's cells by gid.
+    netcons : list
+        This rank's incoming NetCons, aligned with ``netcon_rows``.
+    netcon_rows : numpy.ndarray
+        Row of ``conn`` for each local NetCon.
+    """
+
+    column: object
+    cells: dict
+    xyz: np.ndarray
+    conn: object
+    scale: float
+    local: dict = field(default_factory=dict)
+    netcons: list = field(default_factory=list)
+    netcon_rows: np.ndarray = None
+    spike_sources: list = field(default_factory=list)
+    out_rows: dict = field(default_factory=dict)
+    dead: set = field(default_factory=set)
+
+    @property
+    def n(self):
+        """Number of cells in the column."""
+        return self.cells["n"]
+
+    def type_name(self, gid):
+        """Cell type of a gid."""
+        return self.cells["pops"][self.cells["type_index"][gid]].name
+
+    def delete(self, gids):
+        """Delete cells now: they stop integrating, spiking and learning, and every
+        arrival from them after now is dropped (on every rank).
+
+        Parameters
+        ----------
+        gids : iterable of int
+        """
+        gids = set(int(g) for g in gids)
+        for g in gids & set(self.local):
+            mark_dead(self.local[g])
+        pre = self.conn.pre[self.netcon_rows]
+        for i in np.flatnonzero(np.isin(pre, list(gids))):
+            cut(self.netcons[i])
+        self.update_outgoing_delays(dead=gids)
+
+    def update_outgoing_delays(self, dead=()):
+        """Tell each local cell the distinct delays of its synapses onto live targets
+        (for the delivery-callback scaling steps, see the mod file)."""
+        h = neuron_h()
+        self.dead |= set(dead)
+        dead_arr = np.array(sorted(self.dead), dtype=np.int64)
+        for gid, cell in self.local.items():
+            rows = self.out_rows[gid]
+            if dead_arr.size:
+                rows = rows[~np.isin(self.conn.post[rows], dead_arr)]
+            cell.set_outgoing_delays(h.Vector(self.conn.delay[rows]))
+
+
+def describe(column, scale, seed, rng):
+    """Positions and connections of the column, identical on every rank.
+
+    Parameters
+    ----------
+    column : netcol.column.Column
+    scale : float
+    seed : int
+        Seed of the keyed streams (ignored in reference mode).
+    rng : {'keyed', 'original'}
+
+    Returns
+    -------
+    (cells, xyz, conn)
+    """
+    cells = cell_table(column, scale)
+    if rng == "original":
+        h = neuron_h()
+        xyz = original_positions(column, cells, h)
+        conn = original_connectivity(column, cells, xyz, h, scale)
+    else:
+        xyz = keyed_positions(column, cells, seed)
+        conn = keyed_connectivity(column, cells, xyz, seed, scale)
+    return cells, xyz, conn
+
+
+def build(column, scale=1.0, seed=2, rng="keyed", drive=True):
+    """Create this rank's cells and incoming connections.
+
+    Parameters
+    ----------
+    column : netcol.column.Column
+    scale : float
+    seed : int
+    rng : {'keyed', 'original'}
+    drive : bool
+        Give each cell its Poisson background drive (keyed mode); reference mode
+        plays the original's input streams back instead (netcol.drive).
+
+    Returns
+    -------
+    ColumnModel
+    """
+    h = neuron_h()
+    pc = parallel_context()
+    rank, nhost = int(pc.id()), int(pc.nhost())
+    cells, xyz, conn = describe(column, scale, seed, rng)
+    model = ColumnModel(column, cells, xyz, conn, scale)
+    pops = cells["pops"]
+    for gid in range(rank, cells["n"], nhost):
+        pop = pops[cells["type_index"][gid]]
+        cls = column.cell_classes[pop.cls]
+        cell = cls.create(gid)
+        if drive and rng != "original":
+            key_drive_streams(cell, gid, seed)
+            set_background(cell, column.external[pop.cls])
+        pc.set_gid2node(gid, rank)
+        src = h.NetCon(cell, None)
+        pc.cell(gid, src)
+        model.local[gid] = cell
+        model.spike_sources.append(src)
+    _connect(model, pc)
+    starts = np.searchsorted(conn.pre, np.arange(cells["n"] + 1))
+    model.out_rows = {g: np.arange(starts[g], starts[g + 1]) for g in model.local}
+    model.update_outgoing_delays()
+    return model
+
+
+def set_background(cell, inputs, gain=1.0):
+    """Set a cell's four Poisson drive streams from {receptor: {rate, weight}}."""
+    for k in range(4):
+        setattr(cell, f"xr{k}", 0.0)
+    for k, (rec, spec) in enumerate(inputs.items()):
+        setattr(cell, f"xr{k}", spec["rate"])
+        setattr(cell, f"xw{k}", spec["weight"])
+        setattr(cell, f"xs{k}", SLOT[rec])
+    cell.xgain = gain
+
+
+def _connect(model, pc):
+    conn, column, cells = model.conn, model.column, model.cells
+    stdp = column.stdp
+    local = np.isin(conn.post, list(model.local))
+    rows = np.flatnonzero(local)
+    classes = cells["classes"]
+    for i in rows:
+        pre, post = int(conn.pre[i]), int(conn.post[i])
+        pre_cls, post_cls = classes[pre], classes[post]
+        nc = pc.gid_connect(pre, model.local[post])
+        nc.delay = float(conn.delay[i])
+        w = [0.0] * N_SLOTS
+        s1, s2 = SYNAPSE_SLOTS[pre_cls]
+        w[s1] = float(conn.w1[i])
+        if s2 is not None:
+            w[s2] = float(conn.w2[i])
+        excit_pre = cells["excitatory"][pre]
+        w[SLOT["KIND"]] = KIND_FROM_E if excit_pre else KIND_FROM_I
+        w[SLOT["WGAIN"]] = 1.0
+        w[SLOT["PLTAU"]] = stdp["tau"]
+        w[SLOT["DELAY"]] = nc.delay
+        pair = class_pair(pre_cls, post_cls)
+        if pair in ("EE", "EI"):
+            w[SLOT["PLINC"]] = stdp[f"{pair}_inc"]
+            w[SLOT["PLMAX"]] = stdp[f"{pair}_max"]
+        else:
+            w[SLOT["PLMAX"]] = 1.0
+        for k, v in enumerate(w):
+            nc.weight[k] = v
+        model.netcons.append(nc)
+    model.netcon_rows = rows

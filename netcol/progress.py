@@ -1,0 +1,54 @@
+"""Progress of a run on rank 0: a tqdm bar on a terminal, periodic log lines otherwise.
+
+tqdm is used because it already handles terminal width, rate smoothing and ETA."""
+import sys
+import time
+
+
+class Progress:
+    """Report simulated time, speed, ETA and the network's mean rate.
+
+    Parameters
+    ----------
+    tstop : float
+        End of the run (ms).
+    enabled : bool
+        False: report nothing (other ranks, --quiet).
+    log_every : float
+        Seconds of wall time between log lines when not on a terminal.
+    """
+
+    def __init__(self, tstop, enabled=True, log_every=30.0, stream=None):
+        self.tstop = tstop
+        self.enabled = enabled
+        self.stream = stream or sys.stderr
+        self.t0 = time.time()
+        self.last_log = self.t0
+        self.log_every = log_every
+        self.bar = None
+        if enabled and self.stream.isatty():
+            from tqdm import tqdm
+            self.bar = tqdm(total=round(tstop / 1000, 3), unit="sim-s", file=self.stream,
+                            bar_format="{l_bar}{bar}| {n:.1f}/{total:.1f} s [{elapsed}<{remaining}, {rate_fmt}] {postfix}")
+
+    def update(self, t, spikes, ncells):
+        """Report that the run reached t (ms) with spikes so far among ncells cells."""
+        if not self.enabled:
+            return
+        rate = spikes / max(ncells, 1) / max(t / 1000.0, 1e-9)
+        if self.bar is not None:
+            self.bar.n = round(t / 1000.0, 3)
+            self.bar.set_postfix_str(f"{rate:.2f} Hz/cell", refresh=True)
+            return
+        now = time.time()
+        if now - self.last_log >= self.log_every or t >= self.tstop:
+            speed = (t / 1000.0) / max(now - self.t0, 1e-9)
+            eta = (self.tstop - t) / 1000.0 / max(speed, 1e-9)
+            print(f"netcol: t = {t / 1000:.1f}/{self.tstop / 1000:g} s  {speed:.1f} sim-s/wall-s  "
+                  f"ETA {eta:.0f} s  mean rate {rate:.2f} Hz/cell", file=self.stream, flush=True)
+            self.last_log = now
+
+    def close(self):
+        """Finish the bar."""
+        if self.bar is not None:
+            self.bar.close()

@@ -1,0 +1,149 @@
+"""Output files of a run (written by rank 0).
+
+- ``spikes.h5``: SONATA spikes, ``/spikes/<population>/timestamps`` (ms, float64) and
+  ``node_ids`` (uint64), sorted by time, appended block by block;
+- ``nodes.h5``: the node table ``/nodes/<population>/`` (node_id, type, type_code,
+  cell_class, layer, excitatory, x, y, z in um);
+- ``run.json``: effective parameters, seeds, versions, commit, status and progress.
+
+HDF5 files are opened in SWMR mode and flushed after every block, so a reader sees a
+consistent file at any time and an interrupted run keeps every completed block.
+"""
+import datetime
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import numpy as np
+
+from . import __version__
+
+POPULATION = "column"
+
+
+class OutputError(RuntimeError):
+    """The output directory cannot be used."""
+
+
+def prepare_output_dir(path, overwrite=False):
+    """Check (and create) the output directory before anything is built.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+    overwrite : bool
+        Allow an existing, non-empty directory (netcol's own files in it are replaced).
+
+    Returns
+    -------
+    pathlib.Path
+
+    Raises
+    ------
+    OutputError
+    """
+    out = Path(path)
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"output path {out} exists and is not a directory")
+    if out.exists() and any(out.iterdir()) and not overwrite:
+        raise OutputError(f"output directory {out} is not empty; choose another --out or pass --overwrite")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / ".netcol-write-test"
+        probe.write_text("")
+        probe.unlink()
+    except OSError as err:
+        raise OutputError(f"output directory {out} is not writable: {err.strerror}") from None
+    return out
+
+
+def write_json_atomic(path, data):
+    """Write JSON to a temporary file and rename it, so readers never see half a file."""
+    tmp = Path(str(path) + ".tmp")
+    tmp.write_text(json.dumps(data, indent=2, default=_jsonable) + "\n")
+    os.replace(tmp, path)
+
+
+def _jsonable(x):
+    if isinstance(x, (np.integer,)):
+        return int(x)
+    if isinstance(x, (np.floating,)):
+        return float(x)
+    if isinstance(x, np.ndarray):
+        return x.tolist()
+    return str(x)
+
+
+def git_commit():
+    """The netcol checkout's commit (with '-dirty' if modified), or 'unknown'."""
+    repo = Path(__file__).resolve().parent.parent
+    try:
+        rev = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True, timeout=10)
+        if rev.returncode != 0:
+            return "unknown"
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=repo,
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+        return rev.stdout.strip() + ("-dirty" if dirty else "")
+    except (OSError, subprocess.TimeoutExpired):
+        return "unknown"
+
+
+def run_metadata(experiment, nhost, argv):
+    """The run.json content at the start of a run."""
+    import neuron
+    return dict(netcol_version=__version__, neuron_version=neuron.__version__, git_commit=git_commit(),
+                command=argv, ranks=nhost, started=datetime.datetime.now().isoformat(timespec="seconds"),
+                status="running", t_reached_ms=0.0, **experiment.effective())
+
+
+class SpikeWriter:
+    """Append spikes to a SONATA spikes file, one block at a time."""
+
+    def __init__(self, path, population=POPULATION):
+        import h5py
+        self.file = h5py.File(path, "w", libver="latest")
+        grp = self.file.create_group(f"spikes/{population}")
+        grp.attrs["sorting"] = "by_time"
+        self.t = grp.create_dataset("timestamps", shape=(0,), maxshape=(None,), dtype="f8", chunks=(65536,))
+        self.t.attrs["units"] = "ms"
+        self.ids = grp.create_dataset("node_ids", shape=(0,), maxshape=(None,), dtype="u8", chunks=(65536,))
+        self.file.swmr_mode = True
+        self.count = 0
+
+    def append(self, times, gids):
+        """Append one block of spikes (any order; sorted here by time, then gid)."""
+        if len(times):
+            order = np.lexsort((gids, times))
+            n = len(times)
+            self.t.resize((self.count + n,))
+            self.ids.resize((self.count + n,))
+            self.t[self.count:] = np.asarray(times)[order]
+            self.ids[self.count:] = np.asarray(gids)[order]
+            self.count += n
+        self.file.flush()
+
+    def close(self):
+        """Flush and close."""
+        if self.file:
+            self.file.flush()
+            self.file.close()
+            self.file = None
+
+
+def write_nodes(path, model, population=POPULATION):
+    """Write the node table of the column."""
+    import h5py
+    cells, pops = model.cells, model.cells["pops"]
+    ti = cells["type_index"]
+    with h5py.File(path, "w") as f:
+        g = f.create_group(f"nodes/{population}")
+        g["node_id"] = np.arange(cells["n"], dtype=np.uint64)
+        g["type"] = np.array([pops[i].name for i in ti], dtype="S")
+        g["type_code"] = np.array([pops[i].code for i in ti], dtype=np.int32)
+        g["cell_class"] = np.array([pops[i].cls for i in ti], dtype="S")
+        g["layer"] = np.array([pops[i].layer for i in ti], dtype="S")
+        g["excitatory"] = cells["excitatory"].astype(np.int8)
+        for k, axis in enumerate("xyz"):
+            g[axis] = model.xyz[:, k]
+            g[axis].attrs["units"] = "um"
