@@ -10,7 +10,7 @@ import tomllib
 
 import numpy as np
 
-from .cell import PARAMS_DIR, RECEPTORS, load_cell_classes
+from .cell import MECHANISM_FIELDS, PARAMS_DIR, RECEPTORS, load_cell_classes
 from .schema import Field, ParamError, validate
 
 _POS = dict(kind=float, low=0.0, low_open=True)
@@ -43,6 +43,7 @@ SECTION_FIELDS = {
         "EI_inc": Field(float, None, "E->I STDP increment", low=0.0),
         "EI_max": Field(doc="E->I maximal gain", default=None, **_POS),
     },
+    "mechanism": MECHANISM_FIELDS,
     "original_seeds": {
         "positions": Field(int, None, "ACG seed of the positions"),
         "wiring": Field(int, None, "ACG seed of the wiring"),
@@ -99,6 +100,7 @@ class Column:
     wiring: dict
     weights: dict
     stdp: dict
+    mechanism: dict
     original_seeds: dict
 
     def layout(self, scale=1.0):
@@ -199,7 +201,7 @@ def check_column(raw, source, cell_classes):
     return Column(source, raw, pops, conns, delays, external, cell_classes, **sections)
 
 
-def load_column(path=None, overrides=None):
+def load_column(path=None, overrides=None, prefix="column."):
     """Read, override and check the column description.
 
     Parameters
@@ -208,6 +210,8 @@ def load_column(path=None, overrides=None):
         Defaults to ``params/column.toml``.
     overrides : dict of str to object, optional
         Dotted keys into the file (``"external.RS.AM2.rate": 250.0``).
+    prefix : str
+        How the user wrote the keys' common prefix (for error messages).
 
     Returns
     -------
@@ -216,21 +220,22 @@ def load_column(path=None, overrides=None):
     path = Path(path) if path else COLUMN_FILE
     with open(path, "rb") as f:
         raw = tomllib.load(f)
-    raw = apply_overrides(raw, overrides or {}, str(path))
+    raw = apply_overrides(raw, overrides or {}, str(path), prefix)
     return check_column(raw, str(path), load_cell_classes())
 
 
-def apply_overrides(raw, overrides, source):
+def apply_overrides(raw, overrides, source, prefix=""):
     """Return a copy of a nested dict with dotted-key overrides applied.
 
     A key must name an existing entry (no new keys can be created by mistake).
     """
     out = copy.deepcopy(raw)
-    for dotted, value in overrides.items():
-        node, parts = out, dotted.split(".")
+    for key, value in overrides.items():
+        node, parts, dotted = out, key.split("."), prefix + key
         for i, part in enumerate(parts):
             if not isinstance(node, dict) or part not in node:
-                raise ParamError(f"--set {dotted}: {source} has no entry '{'.'.join(parts[:i + 1])}'")
+                raise ParamError(f"--set {dotted}: {source} has no entry '{'.'.join(parts[:i + 1])}'; "
+                                 f"see that file for the entries")
             if i == len(parts) - 1:
                 if isinstance(node[part], dict):
                     raise ParamError(f"--set {dotted}: '{dotted}' is a table, not a value")

@@ -24,6 +24,9 @@ EXPERIMENT_FIELDS = {
     "seed": Field(int, 2, "seed of the keyed random streams", low=0, high=MAX_SEED),
     "rng": Field(str, "keyed", "random draws: keyed by gid, or the original's", choices=("keyed", "original")),
     "block": Field(float, 1.0, "simulated seconds between spike writes", low=0.0, low_open=True),
+    "exp_table": Field(str, "auto", "exponentials: 'table' = the original's lookup table, 'exact' = "
+                       "libm exp, 'auto' = table in reference mode (rng = original), exact otherwise",
+                       choices=("auto", "table", "exact")),
 }
 
 
@@ -36,6 +39,13 @@ class Experiment:
     params: dict
     column: object
     column_overrides: dict
+
+    def mechanism_settings(self):
+        """The cell mechanism's module-wide settings for this run."""
+        settings = dict(self.column.mechanism)
+        choice = self.params["exp_table"]
+        settings["exp_table"] = choice == "table" or (choice == "auto" and self.params["rng"] == "original")
+        return settings
 
     def effective(self):
         """Everything that defines the run, as plain data (for run.json)."""

@@ -105,9 +105,8 @@ def describe(column, scale, seed, rng):
     """
     cells = cell_table(column, scale)
     if rng == "original":
-        h = neuron_h()
-        xyz = original_positions(column, cells, h)
-        conn = original_connectivity(column, cells, xyz, h, scale)
+        xyz = original_positions(column, cells)
+        conn = original_connectivity(column, cells, xyz, scale)
     else:
         xyz = keyed_positions(column, cells, seed)
         conn = keyed_connectivity(column, cells, xyz, seed, scale)

@@ -11,6 +11,8 @@ import time
 
 import numpy as np
 
+from .cell import apply_mechanism_settings
+from .drive import OriginalDrive
 from .network import build
 from .progress import Progress
 from .record import SpikeWriter, run_metadata, write_json_atomic, write_nodes
@@ -89,7 +91,9 @@ def run_experiment(experiment, out_dir, argv=(), quiet=False):
     meta = run_metadata(experiment, int(pc.nhost()), list(argv)) if rank == 0 else None
     if rank == 0:
         write_json_atomic(out_dir / "run.json", meta)
+    apply_mechanism_settings(h, experiment.mechanism_settings())
     model = build(experiment.column, scale=p["scale"], seed=p["seed"], rng=p["rng"])
+    playback = OriginalDrive(model) if p["rng"] == "original" else None
     setup_s = time.time() - t_wall0
     writer = SpikeWriter(out_dir / "spikes.h5") if rank == 0 else None
     if rank == 0:
@@ -97,14 +101,19 @@ def run_experiment(experiment, out_dir, argv=(), quiet=False):
     tvec, idvec = h.Vector(), h.Vector()
     pc.spike_record(-1, tvec, idvec)
     configure_integrator(h, pc)
-    h.finitialize()
     tstop = p["duration"] * 1000.0
     block = p["block"] * 1000.0
+    if playback:
+        playback.extend_to(2 * block)
+    h.finitialize()
     progress = Progress(tstop, enabled=(rank == 0 and not quiet))
     status, t_run0, n_spikes = "complete", time.time(), 0
     with _StopFlag() as stop:
         while h.t < tstop - 1e-9:
-            pc.psolve(min(h.t + block, tstop))
+            t_next = min(h.t + block, tstop)
+            if playback and playback.generated_to < t_next + block:
+                playback.extend_to(t_next + block)
+            pc.psolve(t_next)
             spikes = gather_spikes(pc, tvec, idvec)
             if rank == 0:
                 writer.append(*spikes)

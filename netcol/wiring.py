@@ -8,6 +8,7 @@ and then by delay, the same on every rank.
 from dataclasses import dataclass
 import numpy as np
 
+from .acg import ACG
 from .column import class_pair, final_weight
 from .streams import keyed_generator
 
@@ -113,11 +114,10 @@ def _assemble(rows, column, cells):
     return Connectivity(pre, post, delay, w1, w2)
 
 
-def original_positions(column, cells, h):
+def original_positions(column, cells):
     """The original's positions: one ACG generator, three draws per cell in gid order."""
     side, zsd = column.geometry["colside"], column.geometry["z_sd"]
-    r = h.Random()
-    r.ACG(column.original_seeds["positions"])
+    r = ACG(column.original_seeds["positions"])
     xyz = np.empty((cells["n"], 3))
     for gid in range(cells["n"]):
         # each distribution-setting call returns (and consumes) the sample used
@@ -125,7 +125,7 @@ def original_positions(column, cells, h):
     return xyz
 
 
-def original_connectivity(column, cells, xyz, h, scale):
+def original_connectivity(column, cells, xyz, scale):
     """Replay of the original's wiring and weight draws (network.md §5.3, §5.7).
 
     Returns
@@ -137,15 +137,12 @@ def original_connectivity(column, cells, xyz, h, scale):
     ti = cells["type_index"]
     n = cells["n"]
     pops = cells["pops"]
-    r = h.Random()
-    r.ACG(column.original_seeds["wiring"])
+    r = ACG(column.original_seeds["wiring"])
     pool_size = n * n
 
     def refill():
         r.uniform(0, 1)
-        vec = h.Vector(pool_size)
-        vec.setrand(r)
-        return vec.as_numpy().copy()
+        return np.array(r.repick_many(pool_size))
 
     pool, ptr = refill(), 0
     rows = []
@@ -177,8 +174,7 @@ def original_connectivity(column, cells, xyz, h, scale):
             posts, delays = np.array(posts), np.array(delays)
             order = np.argsort(delays, kind="stable")
             rows.append([np.full(len(posts), pre), posts[order], delays[order], None])
-    rw = h.Random()
-    rw.ACG(column.original_seeds["weights"])
+    rw = ACG(column.original_seeds["weights"])
     ratio = abs(column.original_seeds["weights"]) or 1
     for row in rows:
         wmean = w[ti[row[0][0]], ti[row[1]]]
