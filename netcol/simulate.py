@@ -5,6 +5,7 @@ blocks: it gathers the block's spikes to rank 0, writes them, and reports progre
 SIGINT and SIGTERM stop the run at the end of the current block with every file
 closed and readable, and the run marked ``interrupted`` in run.json.
 """
+import resource
 import signal
 import sys
 import time
@@ -125,11 +126,13 @@ def run_experiment(experiment, out_dir, argv=(), quiet=False):
                 break
     run_s = time.time() - t_run0
     progress.close()
+    peak_mb = pc.allreduce(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 2)
     if rank != 0:
         return None
     writer.close()
     meta.update(status=status, t_reached_ms=h.t, spikes=n_spikes, setup_seconds=round(setup_s, 3),
-                run_seconds=round(run_s, 3), wall_seconds_per_simulated_second=round(run_s / max(h.t / 1000, 1e-9), 5))
+                run_seconds=round(run_s, 3), wall_seconds_per_simulated_second=round(run_s / max(h.t / 1000, 1e-9), 5),
+                peak_rss_mb_per_rank=round(peak_mb, 1))
     write_json_atomic(out_dir / "run.json", meta)
     if status == "interrupted":
         print(f"netcol: interrupted at t = {h.t / 1000:.3f} s of {tstop / 1000:g} s; "
