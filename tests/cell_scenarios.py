@@ -288,3 +288,19 @@ def background_mean_v(duration=20000.0):
     times = [2000.0 + 1.37 * i for i in range(int((duration - 2000.0) / 1.37))]
     v = lab.sample(times, lambda: c.vm())
     return dict(mean_v=sum(v) / len(v), rate=rec.size() / (duration / 1000.0))
+
+
+def playback_input():
+    """§11: inputs played back at given times, slots and weights, then continued."""
+    lab = Lab()
+    c = lab.cell
+    h = lab.h
+    c.gid = 7
+    c.set_playback(h.Vector([5.0, 12.0, 12.5]), h.Vector([4, 6, 5]), h.Vector([3.75, 2.0, 0.75]))
+    lab.init()
+    lab.run_to(5.0 + EPS)
+    after_first = c.VAM2
+    lab.run_to(12.0 + EPS)
+    after_second = (c.VAM2, c.VGA2)
+    lab.run_to(12.5 + EPS)
+    return dict(after_first=after_first, after_second=after_second, vnm2=c.VNM2, consumed=c.pbi)

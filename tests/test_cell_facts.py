@@ -220,3 +220,12 @@ def test_background_drive_mean_potential_16_8():
     assert r["mean_v"] == pytest.approx(-56.24, abs=0.6)
     assert r["mean_v"] < -40            # below threshold: firing is fluctuation-driven
     assert 0.05 < r["rate"] < 5.0
+
+
+def test_playback_input_11():
+    r = run("playback_input")
+    assert r["after_first"] == pytest.approx(3.75, abs=1e-9)               # AMPA2 at rest
+    d = 3.75 * math.exp(-7 / 20)                                            # D when the GABA-A2 input arrives
+    assert r["after_second"][0] == pytest.approx(d, rel=1e-9)
+    assert r["after_second"][1] == pytest.approx(-2.0 * (1 + d / 15), rel=1e-9)
+    assert r["vnm2"] > 0 and r["consumed"] == 3

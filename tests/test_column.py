@@ -257,3 +257,39 @@ def test_interrupted_run_keeps_a_readable_file(tmp_path):
     assert meta["status"] == "interrupted" and 0 < meta["t_reached_ms"] < 600000
     t, _ = spikes(out)
     assert len(t) == meta["spikes"] > 0 and t.max() <= meta["t_reached_ms"]
+
+
+@pytest.mark.parametrize("edit,words", [
+    (("E2  = { count = 150,", "E2  = { count = -150,"), ["populations.E2", "count", "-150"]),
+    (("E6  = { count = 60,  class = \"RS\"", "E6  = { count = 60,  class = \"XX\""), ["unknown cell class 'XX'"]),
+    (("[connections.E2]\nE5B = [0.024, 0.36]", "[connections.E2]\nE7 = [0.024, 0.36]"), ["connections.E2.E7", "'E7' is not defined"]),
+    (("colside = 30.0 ", "colsize = 30.0 "), ["unknown parameter", "colsize"]),
+    (("radius_IE = 30.0", "radius_IE = 'far'"), ["radius_IE", "'far'"]),
+    (("FS  = { mean = 2.0, halfwidth = 0.2 }", "FS  = { mean = 2.0, halfwidth = 3.0 }"), ["delays.FS", "halfwidth"]),
+])
+def test_broken_column_file_is_named(tmp_path, edit, words):
+    from netcol.column import COLUMN_FILE
+    from netcol.schema import ParamError
+    text = COLUMN_FILE.read_text()
+    assert edit[0] in text
+    bad = tmp_path / "column.toml"
+    bad.write_text(text.replace(edit[0], edit[1], 1))
+    with pytest.raises(ParamError) as err:
+        load_column(bad)
+    msg = str(err.value)
+    assert str(bad) in msg
+    for w in words:
+        assert w in msg
+
+
+def test_cli_launched_under_mpiexec_directly(tmp_path):
+    mpiexec = Path(sys.executable).parent / "mpiexec"
+    out1, out2 = tmp_path / "one", tmp_path / "two"
+    r = netcol("run", "baseline", "--set", "duration=3", "--out", str(out1), "--quiet", "--no-figure")
+    assert r.returncode == 0, r.stderr
+    r = subprocess.run([str(mpiexec), "-n", "2", *NETCOL, "run", "baseline", "--set", "duration=3", "--out",
+                        str(out2), "--quiet", "--no-figure"], cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    import json
+    assert json.loads((out2 / "run.json").read_text())["ranks"] == 2
+    assert spikes(out1)[0].tobytes() == spikes(out2)[0].tobytes()
