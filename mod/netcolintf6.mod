@@ -17,8 +17,8 @@ NetCon weight vector (16 slots, 0-based), shared by every NetCon onto this cell
  7 kind  0 = external input (never scaled, never plastic);
          1 = internal synapse from an excitatory cell;
          2 = internal synapse from an inhibitory cell;
-         3 = drive control (slot 0 = 1: restart the Poisson streams now;
-             slot 0 = 2: re-read the playback input from now); not a synaptic event
+         3 = drive control (slot 0 = 2: re-read the playback input from now);
+             not a synaptic event
  8 wgain STDP gain multiplying the AMPA weight of kind-1 synapses (reset to 1 at
          INITIAL when reset_plast is 1)
  9 plinc STDP increment A (0 = not plastic)
@@ -30,8 +30,14 @@ NetCon weight vector (16 slots, 0-based), shared by every NetCon onto this cell
 15 cut   1 = presynaptic cell deleted: arrivals are ignored entirely
 
 Event flags: 0 NetCon input, 3 end of the absolute refractory period (self-event),
-10 + g external drive (self-event of drive generation g; a drive control event
+4 start of a stimulus trial (self-event, every trial_len ms from 0 when trial_len > 0),
+10 + g external drive (self-event of drive generation g; a trial or drive control event
 starts a new generation, which makes the pending event of the old one stale).
+
+Trials.  At the start of trial k (time k * trial_len) the cell re-keys its four Poisson
+streams to Random123 ids (gid, 1000 + 16 key + stream, drive_seed) and restarts them:
+unique trials (even k) use key 2 + k, repeat trials (odd k) always key 1, so every
+repeat trial replays exactly the same input times relative to its start.
 
 Timing of plasticity.  The original stores gains with the presynaptic cell and
 applies potentiation at the postsynaptic spike and depression at the presynaptic
@@ -64,7 +70,7 @@ NEURON {
     RANGE gid, inhib, dead, spkcnt, blkcnt
     RANGE act, goal, interr, sfac, tu, tev
     RANGE xr0, xr1, xr2, xr3, xw0, xw1, xw2, xw3, xs0, xs1, xs2, xs3, xgain
-    RANGE xt0, xt1, xt2, xt3, xnext, drivegen, pbi, pbt
+    RANGE xt0, xt1, xt2, xt3, xnext, drivegen, pbi, pbt, trial_len, drive_seed
     RANGE ring, nspk, pend, pendk, npend
     RANDOM rx0, rx1, rx2, rx3
     GLOBAL EAM, ENM, EGA, mg, eps
@@ -100,6 +106,8 @@ PARAMETER {
     xw0 = 0 (mV)  xw1 = 0 (mV)  xw2 = 0 (mV)  xw3 = 0 (mV)
     xs0 = 4  xs1 = 5  xs2 = 2  xs3 = 6
     xgain = 1
+    trial_len = 0 (ms)
+    drive_seed = 0
     EAM = 65 (mV)
     ENM = 90 (mV)
     EGA = -15 (mV)
@@ -174,6 +182,31 @@ INITIAL {
     pbt = pb_time(0)
     drivegen = 0
     if (next_drive() < 1e19) { net_send(next_drive(), 10) }
+    if (trial_len > 0) { net_send(0, 4) }
+}
+
+: Re-key the four Poisson streams for a trial (see the header) and restart them at t.
+PROCEDURE start_trial() {
+    LOCAL k, key
+    k = floor(t / trial_len + 0.5)
+    if (k - 2 * floor(k / 2) == 0) { key = 2 + k } else { key = 1 }
+    random_setids(rx0, gid, 1000 + 16 * key, drive_seed)
+    random_setids(rx1, gid, 1000 + 16 * key + 1, drive_seed)
+    random_setids(rx2, gid, 1000 + 16 * key + 2, drive_seed)
+    random_setids(rx3, gid, 1000 + 16 * key + 3, drive_seed)
+    random_setseq(rx0, 0)
+    random_setseq(rx1, 0)
+    random_setseq(rx2, 0)
+    random_setseq(rx3, 0)
+    restart_streams()
+}
+
+PROCEDURE restart_streams() {
+    xt0 = 1e20  xt1 = 1e20  xt2 = 1e20  xt3 = 1e20
+    if (xr0 > 0) { xt0 = t + draw_interval(0, xr0) }
+    if (xr1 > 0) { xt1 = t + draw_interval(1, xr1) }
+    if (xr2 > 0) { xt2 = t + draw_interval(2, xr2) }
+    if (xr3 > 0) { xt3 = t + draw_interval(3, xr3) }
 }
 
 FUNCTION draw_interval(k, rate) {
@@ -457,14 +490,11 @@ NET_RECEIVE (wam, wnm, wga, wgb, wam2, wnm2, wga2, kind, wgain, plinc, pltau, pl
     }
     spiked = 0
     dnext = -1
-    if (dead == 0 && flag == 0 && kind == 3) {
-        : drive control: not a synaptic event, so no scaling step
-        if (wam == 1) {
-            xt0 = 1e20  xt1 = 1e20  xt2 = 1e20  xt3 = 1e20
-            if (xr0 > 0) { xt0 = t + draw_interval(0, xr0) }
-            if (xr1 > 0) { xt1 = t + draw_interval(1, xr1) }
-            if (xr2 > 0) { xt2 = t + draw_interval(2, xr2) }
-            if (xr3 > 0) { xt3 = t + draw_interval(3, xr3) }
+    if (dead == 0 && (flag == 4 || (flag == 0 && kind == 3))) {
+        : trial start or drive control: not synaptic events, so no scaling step
+        if (flag == 4) {
+            start_trial()
+            net_send(trial_len, 4)
         } else if (wam == 2) {
             pbi = 0
             while (pb_time(pbi) < t) { pbi = pbi + 1 }

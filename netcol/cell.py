@@ -18,6 +18,8 @@ SLOT = dict(AM=0, NM=1, GA=2, GB=3, AM2=4, NM2=5, GA2=6, KIND=7, WGAIN=8, PLINC=
 N_SLOTS = 16
 #: Values of the KIND slot.
 KIND_EXTERNAL, KIND_FROM_E, KIND_FROM_I, KIND_CONTROL = 0, 1, 2, 3
+#: Operation of a drive-control event (slot 0 of a KIND_CONTROL NetCon).
+CONTROL_REREAD_PLAYBACK = 2
 #: Receptor names usable for external drive, with their slot.
 RECEPTORS = ("AM", "NM", "GA", "GB", "AM2", "NM2", "GA2")
 
@@ -113,20 +115,21 @@ class CellClass:
 DRIVE_STREAM_ID = 1000
 
 
-def key_drive_streams(cell, gid, seed, trial=0):
+def key_drive_streams(cell, gid, seed):
     """Key the cell's four Poisson drive streams by (gid, purpose, seed) and rewind them.
+
+    Trials re-key them inside the mechanism with the same scheme (see the mod file).
 
     Parameters
     ----------
     cell : hoc.HocObject
     gid : int
     seed : int
-    trial : int
-        Distinguishes independent draws of the same cell (e.g. unique trials).
     """
+    cell.drive_seed = int(seed)
     for k in range(4):
         stream = getattr(cell, f"rx{k}")
-        stream.set_ids(int(gid), DRIVE_STREAM_ID + 16 * int(trial) + k, int(seed))
+        stream.set_ids(int(gid), DRIVE_STREAM_ID + k, int(seed))
         stream.set_seq(0)
 
 

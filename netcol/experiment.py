@@ -12,6 +12,7 @@ import tomllib
 
 from .cell import PARAMS_DIR
 from .column import load_column
+from .protocol import PROTOCOL_FIELDS, check_protocol
 from .schema import Field, ParamError, parse_scalar, validate
 from .streams import MAX_SEED
 
@@ -27,6 +28,7 @@ EXPERIMENT_FIELDS = {
     "exp_table": Field(str, "auto", "exponentials: 'table' = the original's lookup table, 'exact' = "
                        "libm exp, 'auto' = table in reference mode (rng = original), exact otherwise",
                        choices=("auto", "table", "exact")),
+    **PROTOCOL_FIELDS,
 }
 
 
@@ -103,4 +105,6 @@ def load_experiment(name, sets=None):
     params = validate(raw, EXPERIMENT_FIELDS, str(path))
     params.update(validate(plain, EXPERIMENT_FIELDS, "--set", fill_defaults=False))
     column = load_column(overrides=column_overrides)
+    counts = {pop.name: pop.count for pop in column.layout(params["scale"])}
+    check_protocol(params, sum(counts.values()), counts, f"{path} with --set" if sets else str(path))
     return Experiment(path.stem, str(path), params, column, column_overrides)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .cell import (KIND_FROM_E, KIND_FROM_I, N_SLOTS, SLOT, cut, key_drive_streams, mark_dead)
+from .cell import (CONTROL_REREAD_PLAYBACK, KIND_CONTROL, KIND_FROM_E, KIND_FROM_I, N_SLOTS, SLOT, cut, key_drive_streams, mark_dead)
 from .column import cell_table, class_pair
 from .runtime import neuron_h, parallel_context
 from .wiring import (keyed_connectivity, keyed_positions, original_connectivity, original_positions)
@@ -49,6 +49,25 @@ class ColumnModel:
     spike_sources: list = field(default_factory=list)
     out_rows: dict = field(default_factory=dict)
     dead: set = field(default_factory=set)
+    controls: dict = field(default_factory=dict)
+
+    def control(self, gid, op):
+        """Send a drive-control event (netcol.cell.CONTROL_*) to a local cell now.
+
+        Now is h.t: inside a timeline callback h.t is the integration step's time,
+        at or after the callback's own time, never before it."""
+        self.controls[(gid, op)].event(neuron_h().t)
+
+    def make_controls(self):
+        """One control NetCon per local cell and operation (weights are read at delivery,
+        so operations need their own NetCons); made before the run starts."""
+        h = neuron_h()
+        for gid, cell in self.local.items():
+            for op in (CONTROL_REREAD_PLAYBACK,):
+                nc = h.NetCon(None, cell)
+                nc.weight[SLOT["KIND"]] = KIND_CONTROL
+                nc.weight[0] = op
+                self.controls[(gid, op)] = nc
 
     @property
     def n(self):
@@ -113,7 +132,7 @@ def describe(column, scale, seed, rng):
     return cells, xyz, conn
 
 
-def build(column, scale=1.0, seed=2, rng="keyed", drive=True):
+def build(column, scale=1.0, seed=2, rng="keyed", drive=True, trial_ms=0.0):
     """Create this rank's cells and incoming connections.
 
     Parameters
@@ -124,7 +143,9 @@ def build(column, scale=1.0, seed=2, rng="keyed", drive=True):
     rng : {'keyed', 'original'}
     drive : bool
         Give each cell its Poisson background drive (keyed mode); reference mode
-        plays the original's input streams back instead (netcol.drive).
+        plays the original's input streams back instead (netcol.playback).
+    trial_ms : float
+        Length of the repeat/unique stimulus trials (0: no trials).
 
     Returns
     -------
@@ -143,6 +164,7 @@ def build(column, scale=1.0, seed=2, rng="keyed", drive=True):
         if drive and rng != "original":
             key_drive_streams(cell, gid, seed)
             set_background(cell, column.external[pop.cls])
+            cell.trial_len = trial_ms
         pc.set_gid2node(gid, rank)
         src = h.NetCon(cell, None)
         pc.cell(gid, src)
@@ -152,6 +174,7 @@ def build(column, scale=1.0, seed=2, rng="keyed", drive=True):
     starts = np.searchsorted(conn.pre, np.arange(cells["n"] + 1))
     model.out_rows = {g: np.arange(starts[g], starts[g + 1]) for g in model.local}
     model.update_outgoing_delays()
+    model.make_controls()
     return model
 
 

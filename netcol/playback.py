@@ -1,0 +1,169 @@
+"""Inputs played back into cells at given times: the training signal, and in reference
+mode the original's background streams.
+
+Sources produce, for a time window, per-gid arrays of (times, receptor slots, weights).
+:class:`Playback` merges them per cell block by block and appends them to what the
+cell has not consumed yet, so memory stays bounded and a pending input event is never
+disturbed (the cell's next entry stays first).
+"""
+import numpy as np
+
+from .cell import CONTROL_REREAD_PLAYBACK, SLOT
+from .protocol import train_types
+from .runtime import neuron_h
+from .streams import keyed_generator
+
+#: Creation order of the original's input sources (network.md §6.2).
+SOURCE_ORDER = ("GA", "GA2", "AM2", "NM2")
+BACKGROUND, TRAINING = 0, 1
+
+
+class OriginalBackground:
+    """The original's NetStim streams: source j (receptor blocks GA, GA2, AM2, NM2, each in
+    gid order) uses MCellRan4 seeded (s, s), s = inputs_seed + 10 j, whose first value is
+    discarded when negexp(1) is set; the NetStim (noise 1, start 0) fires at
+    t1 = I e1, tk = t(k-1) + I ek with I = 1000 / rate ms."""
+
+    kind = BACKGROUND
+
+    def __init__(self, model):
+        h = neuron_h()
+        column, cells = model.column, model.cells
+        base = column.original_seeds["inputs"]
+        self.sources = {}
+        for gid in model.local:
+            ext = column.external[cells["classes"][gid]]
+            srcs = []
+            for block, rec in enumerate(SOURCE_ORDER):
+                if rec not in ext or ext[rec]["rate"] <= 0:
+                    continue
+                seed = base + 10 * (block * cells["n"] + gid)
+                r = h.Random()
+                r.MCellRan4(seed, seed)
+                r.negexp(1)   # setting the distribution consumes the first value
+                interval = 1000.0 / ext[rec]["rate"]
+                srcs.append([r, interval, interval * r.repick(), SLOT[rec], ext[rec]["weight"]])
+            self.sources[gid] = srcs
+
+    def window(self, t0, t1):
+        """Inputs in [t0, t1) per local gid."""
+        out = {}
+        for gid, srcs in self.sources.items():
+            ts, ss, ws = [], [], []
+            for src in srcs:
+                r, interval, t = src[0], src[1], src[2]
+                times = []
+                while t < t1:
+                    times.append(t)
+                    t = t + interval * r.repick()
+                src[2] = t
+                ts.append(times)
+                ss.append(np.full(len(times), src[3], dtype=float))
+                ws.append(np.full(len(times), src[4]))
+            out[gid] = (np.concatenate(ts), np.concatenate(ss), np.concatenate(ws))
+        return out
+
+
+class TrainingPulses:
+    """The training signal (network.md §7): pulses every 1/rate s from learn_start to
+    learn_end; each pulse has k = int(percent * N / 100) inputs to cells of the trained
+    types drawn with replacement, at times spread uniformly over train_spread ms.
+
+    Pulse l draws from a stream keyed by (seed, 'training', l), identical on every rank,
+    so building any window is O(number of pulses in it).  (The original drew target and
+    time from the same uniform number and its seed came from a memory address, so its
+    pulses were not reproducible; here target and time are independent draws.)"""
+
+    kind = TRAINING
+
+    def __init__(self, model, params):
+        ms = 1000.0
+        self.local = set(model.local)
+        pops = {p.name: p for p in model.cells["pops"]}
+        self.targets = np.concatenate([np.arange(pops[t].first_gid, pops[t].first_gid + pops[t].count)
+                                       for t in train_types(params)])
+        self.k = int(params["train_percent"] * len(self.targets) / 100.0)
+        self.isi = ms / params["train_rate"]
+        self.start, self.stop = params["learn_start"] * ms, params["learn_end"] * ms
+        self.n_pulses = int(np.floor((self.stop - self.start) / self.isi + 1e-9))
+        self.spread = params["train_spread"]
+        self.slot = float(SLOT[params["train_receptor"]])
+        self.weight = params["train_weight"]
+        self.seed = params["seed"]
+
+    def pulse(self, l):
+        """(targets, times) of pulse l."""
+        g = keyed_generator(self.seed, "training", l)
+        who = self.targets[g.integers(0, len(self.targets), self.k)]
+        when = self.start + l * self.isi + self.spread * g.random(self.k)
+        return who, when
+
+    def window(self, t0, t1):
+        """Inputs of pulses starting in [t0, t1), per local gid."""
+        first = max(0, int(np.ceil((t0 - self.start) / self.isi - 1e-9)))
+        last = min(self.n_pulses, int(np.ceil((t1 - self.start) / self.isi - 1e-9)))
+        per = {gid: [] for gid in self.local}
+        for l in range(first, last):
+            who, when = self.pulse(l)
+            for g, t in zip(who.tolist(), when.tolist()):
+                if g in per:
+                    per[g].append(t)
+        return {g: (np.array(ts), np.full(len(ts), self.slot), np.full(len(ts), self.weight))
+                for g, ts in per.items()}
+
+
+class Playback:
+    """Per-cell playback input merged from several sources.
+
+    Parameters
+    ----------
+    model : netcol.network.ColumnModel
+    sources : list
+        Objects with ``window(t0, t1)`` and ``kind``.
+    """
+
+    def __init__(self, model, sources):
+        self.model = model
+        self.sources = sources
+        self.data = {gid: [np.empty(0)] * 4 for gid in model.local}   # times, slots, weights, kinds
+        self.generated_to = 0.0
+        self.background_gain = 1.0
+        self.started = False   # set once the cells are initialised
+
+    def extend_to(self, t_end):
+        """Give every local cell its inputs up to t_end (ms), keeping unconsumed ones."""
+        windows = [(src.kind, src.window(self.generated_to, t_end)) for src in self.sources]
+        for gid, cell in self.model.local.items():
+            parts = [(w[gid][0], w[gid][1], w[gid][2] * (self.background_gain if kind == BACKGROUND else 1.0),
+                      np.full(len(w[gid][0]), kind, dtype=float)) for kind, w in windows if gid in w]
+            new = [np.concatenate([p[i] for p in parts]) if parts else np.empty(0) for i in range(4)]
+            keep = int(cell.pbi)
+            merged = [np.concatenate([old[keep:], n]) for old, n in zip(self.data[gid], new)]
+            # a pulse's inputs may reach past the window into the next one's: sort all;
+            # the cell's pending entry stays first (the look-ahead exceeds the spread)
+            order = np.argsort(merged[0], kind="stable")
+            self.data[gid] = [m[order] for m in merged]
+            self._load(gid, cell)
+        self.generated_to = t_end
+
+    def set_background_gain(self, gain):
+        """Scale the background inputs not yet delivered (external scale-down)."""
+        for gid, cell in self.model.local.items():
+            t, s, w, kind = self.data[gid]
+            keep = int(cell.pbi)
+            w = w[keep:].copy()
+            bg = kind[keep:] == BACKGROUND
+            w[bg] *= gain / self.background_gain
+            self.data[gid] = [t[keep:], s[keep:], w, kind[keep:]]
+            self._load(gid, cell)
+        self.background_gain = gain
+
+    def _load(self, gid, cell):
+        h = neuron_h()
+        t, s, w, _ = self.data[gid]
+        idle = cell.pbt > 1e19
+        cell.set_playback(h.Vector(t), h.Vector(s), h.Vector(w))
+        cell.pbi = 0
+        if idle and len(t) and self.started:
+            # no playback event pending: have the cell read its new entries from now
+            self.model.control(gid, CONTROL_REREAD_PLAYBACK)
