@@ -17,8 +17,9 @@ NetCon weight vector (16 slots, 0-based), shared by every NetCon onto this cell
  7 kind  0 = external input (never scaled, never plastic);
          1 = internal synapse from an excitatory cell;
          2 = internal synapse from an inhibitory cell;
-         3 = drive control (slot 0 = 2: re-read the playback input from now);
-             not a synaptic event
+         3 = control, not a synaptic event: slot 0 = 2: re-read the playback input
+             from now; slot 0 = 3: re-send the cell's pending self-events (drive,
+             refractory end, next trial) from its state, after a resume
  8 wgain STDP gain multiplying the AMPA weight of kind-1 synapses (reset to 1 at
          INITIAL when reset_plast is 1)
  9 plinc STDP increment A (0 = not plastic)
@@ -70,13 +71,13 @@ NEURON {
     RANGE gid, inhib, dead, spkcnt, blkcnt
     RANGE act, goal, interr, sfac, tu, tev
     RANGE xr0, xr1, xr2, xr3, xw0, xw1, xw2, xw3, xs0, xs1, xs2, xs3, xgain
-    RANGE xt0, xt1, xt2, xt3, xnext, drivegen, pbi, pbt, trial_len, drive_seed
+    RANGE xt0, xt1, xt2, xt3, xnext, drivegen, pbi, pbt, trial_len, drive_seed, trial_k, tref
     RANGE ring, nspk, pend, pendk, npend
     RANDOM rx0, rx1, rx2, rx3
     GLOBAL EAM, ENM, EGA, mg, eps
     GLOBAL scaling, iscaling, scaling_ton, act_tau, act_tau_decay, beta, gamma
     GLOBAL stdp_on, plast_start, plast_end, maxplastt, soft_stdp, potw, depw, reset_plast
-    GLOBAL exp_table, delmin
+    GLOBAL exp_table, delmin, init_events
 }
 
 DEFINE NRING 32
@@ -130,6 +131,7 @@ PARAMETER {
     reset_plast = 1
     exp_table = 0
     delmin = 1e-5 (ms)
+    init_events = 1
 }
 
 ASSIGNED {
@@ -137,7 +139,7 @@ ASSIGNED {
     VTHC (mV) VTHR (mV) refractory t0 (ms) trrs (ms)
     dead spkcnt blkcnt
     act goal interr sfac tu (ms) tev (ms)
-    xt0 (ms) xt1 (ms) xt2 (ms) xt3 (ms) xnext (ms) drivegen pbi pbt (ms)
+    xt0 (ms) xt1 (ms) xt2 (ms) xt3 (ms) xnext (ms) drivegen pbi pbt (ms) trial_k tref (ms)
     ring[NRING] nspk pend[NPEND] pendk[NPEND] npend
 }
 
@@ -181,14 +183,21 @@ INITIAL {
     pbi = 0
     pbt = pb_time(0)
     drivegen = 0
-    if (next_drive() < 1e19) { net_send(next_drive(), 10) }
-    if (trial_len > 0) { net_send(0, 4) }
+    trial_k = -1
+    tref = -1
+    : init_events = 0 when a run resumes from a checkpoint: the state and the pending
+    : events are restored afterwards (control slot 0 = 3)
+    if (init_events) {
+        if (next_drive() < 1e19) { net_send(next_drive(), 10) }
+        if (trial_len > 0) { net_send(0, 4) }
+    }
 }
 
 : Re-key the four Poisson streams for a trial (see the header) and restart them at t.
 PROCEDURE start_trial() {
     LOCAL k, key
     k = floor(t / trial_len + 0.5)
+    trial_k = k
     if (k - 2 * floor(k / 2) == 0) { key = 2 + k } else { key = 1 }
     random_setids(rx0, gid, 1000 + 16 * key, drive_seed)
     random_setids(rx1, gid, 1000 + 16 * key + 1, drive_seed)
@@ -499,6 +508,9 @@ NET_RECEIVE (wam, wnm, wga, wgb, wam2, wnm2, wga2, kind, wgain, plinc, pltau, pl
             pbi = 0
             while (pb_time(pbi) < t) { pbi = pbi + 1 }
             pbt = pb_time(pbi)
+        } else if (wam == 3) {
+            if (refractory) { net_send(tref - t, 3) }
+            if (trial_len > 0) { net_send((trial_k + 1) * trial_len - t, 4) }
         }
         drivegen = drivegen + 1
         dnext = next_drive()
@@ -572,6 +584,7 @@ NET_RECEIVE (wam, wnm, wga, wgb, wam2, wnm2, wga2, kind, wgain, plinc, pltau, pl
     if (dnext >= 0 && dnext < 1e19) { net_send(dnext, 10 + drivegen) }
     if (spiked) {
         net_event(t)
+        tref = t + refrac - AHP * AHP2REF
         net_send(refrac - AHP * AHP2REF, 3)
     }
 }

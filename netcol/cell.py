@@ -18,8 +18,8 @@ SLOT = dict(AM=0, NM=1, GA=2, GB=3, AM2=4, NM2=5, GA2=6, KIND=7, WGAIN=8, PLINC=
 N_SLOTS = 16
 #: Values of the KIND slot.
 KIND_EXTERNAL, KIND_FROM_E, KIND_FROM_I, KIND_CONTROL = 0, 1, 2, 3
-#: Operation of a drive-control event (slot 0 of a KIND_CONTROL NetCon).
-CONTROL_REREAD_PLAYBACK = 2
+#: Operations of a control event (slot 0 of a KIND_CONTROL NetCon).
+CONTROL_REREAD_PLAYBACK, CONTROL_RESEND_PENDING = 2, 3
 #: Receptor names usable for external drive, with their slot.
 RECEPTORS = ("AM", "NM", "GA", "GB", "AM2", "NM2", "GA2")
 

@@ -37,8 +37,19 @@ def _parser():
                      help="run on N MPI ranks with the project's mpiexec (default: 1, or as launched)")
     run.add_argument("--overwrite", action="store_true", help="allow a non-empty output directory")
     run.add_argument("--quiet", action="store_true", help="no progress output")
+    run.add_argument("--checkpoint-every", type=float, default=None, metavar="T",
+                     help="save a checkpoint every T simulated seconds (netcol resume continues from it)")
     run.add_argument("--no-figure", action="store_true", help="do not draw raster.png")
     run.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+    res = sub.add_parser("resume", help="continue a run from its last checkpoint",
+                         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+                         description="Continue the run in DIR from its last checkpoint, on any number of ranks. "
+                         "Refused if the parameters or the netcol version differ from the checkpoint's.")
+    res.add_argument("run_dir", metavar="DIR", help="run directory with a checkpoint.pkl")
+    res.add_argument("--np", type=int, default=None, metavar="N", help="run on N MPI ranks")
+    res.add_argument("--quiet", action="store_true", help="no progress output")
+    res.add_argument("--no-figure", action="store_true", help="do not draw raster.png")
+    res.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
     return p
 
 
@@ -58,32 +69,80 @@ def _relaunch_under_mpiexec(np_, argv):
     os.execv(mpiexec, [mpiexec, "-n", str(np_), sys.executable, "-m", "netcol.cli", *rest])
 
 
+def _rank():
+    from .runtime import launched_under_mpi, neuron_h, parallel_context
+    if not launched_under_mpi():
+        return 0
+    neuron_h()
+    return int(parallel_context().id())
+
+
+def _check_np(np_):
+    if np_ is not None and np_ < 1:
+        raise ParamError(f"--np {np_}: the number of ranks must be >= 1")
+
+
 def cmd_run(args, argv):
     """netcol run: check everything, then build, run and record."""
     from .experiment import load_experiment, parse_sets
     from .record import prepare_output_dir
     from .runtime import launched_under_mpi
-    if args.np is not None and args.np < 1:
-        raise ParamError(f"--np {args.np}: the number of ranks must be >= 1")
+    _check_np(args.np)
+    if args.checkpoint_every is not None and args.checkpoint_every <= 0:
+        raise ParamError(f"--checkpoint-every {args.checkpoint_every:g}: must be > 0 seconds")
     experiment = load_experiment(args.experiment, parse_sets(args.set))
     out = Path(args.out or Path("runs") / experiment.name)
     if args.np and args.np > 1 and not launched_under_mpi():
         prepare_output_dir(out, args.overwrite)
         _relaunch_under_mpiexec(args.np, argv)
-    from .runtime import neuron_h, parallel_context
-    rank = 0
-    if launched_under_mpi():
-        neuron_h()
-        rank = int(parallel_context().id())
+    rank = _rank()
     if rank == 0:
         out = prepare_output_dir(out, args.overwrite)
     from .simulate import run_experiment
-    meta = run_experiment(experiment, out, argv=["netcol", *argv], quiet=args.quiet)
+    meta = run_experiment(experiment, out, argv=["netcol", *argv], quiet=args.quiet,
+                          checkpoint_every=args.checkpoint_every)
+    return _report(meta, out, args, rank)
+
+
+def cmd_resume(args, argv):
+    """netcol resume: continue a run from its last checkpoint."""
+    import json
+    from . import __version__
+    from .checkpoint import differences, read
+    from .experiment import load_experiment
+    from .runtime import launched_under_mpi
+    _check_np(args.np)
+    out = Path(args.run_dir)
+    if not (out / "run.json").exists():
+        raise ParamError(f"{out}: not a netcol run directory (no run.json)")
+    ck = read(out)
+    if ck is None:
+        raise ParamError(f"{out}: no checkpoint to resume from (run with --checkpoint-every T)")
+    saved = ck["effective"]
+    sets = dict(saved["params"], **{f"column.{k}": v for k, v in saved["column_overrides"].items()})
+    experiment = load_experiment(saved["source"], sets)
+    diff = differences(saved, experiment.effective())
+    if ck["netcol_version"] != __version__:
+        diff.append(f"netcol version: {ck['netcol_version']} -> {__version__}")
+    if diff:
+        raise ParamError(f"{out}: the checkpoint does not match the current parameters or version; "
+                         f"refusing to resume. Differences (checkpoint -> now): " + "; ".join(diff))
+    if args.np and args.np > 1 and not launched_under_mpi():
+        _relaunch_under_mpiexec(args.np, argv)
+    rank = _rank()
+    every = json.loads((out / "run.json").read_text()).get("checkpoint_every")
+    from .simulate import run_experiment
+    meta = run_experiment(experiment, out, argv=["netcol", *argv], quiet=args.quiet, checkpoint_every=every,
+                          resume=ck)
+    return _report(meta, out, args, rank)
+
+
+def _report(meta, out, args, rank):
     if rank != 0:
         return 0
     lines = [f"netcol: {meta['status']}: {meta['spikes']} spikes in {meta['t_reached_ms'] / 1000:g} s simulated "
              f"({meta['run_seconds']:.1f} s wall, set-up {meta['setup_seconds']:.1f} s)",
-             f"  output: {out}/spikes.h5, nodes.h5, run.json"]
+             f"  output: {out}/spikes.h5, state.h5, nodes.h5, timeline.csv, run.json"]
     if not args.no_figure and meta["spikes"]:
         from .plots import raster
         lines.append(f"  figure: {raster(out)}")
@@ -96,7 +155,7 @@ def main(argv=None):
     argv = list(sys.argv[1:] if argv is None else argv)
     args = _parser().parse_args(argv)
     try:
-        return cmd_run(args, argv)
+        return {"run": cmd_run, "resume": cmd_resume}[args.command](args, argv)
     except Exception as err:  # one clear line, unless --debug
         if args.debug:
             raise

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .cell import (CONTROL_REREAD_PLAYBACK, KIND_CONTROL, KIND_FROM_E, KIND_FROM_I, N_SLOTS, SLOT, cut, key_drive_streams, mark_dead)
+from .cell import (CONTROL_REREAD_PLAYBACK, CONTROL_RESEND_PENDING, KIND_CONTROL, KIND_FROM_E, KIND_FROM_I, N_SLOTS, SLOT, cut, key_drive_streams, mark_dead)
 from .column import cell_table, class_pair
 from .runtime import neuron_h, parallel_context
 from .wiring import (keyed_connectivity, keyed_positions, original_connectivity, original_positions)
@@ -63,7 +63,7 @@ class ColumnModel:
         so operations need their own NetCons); made before the run starts."""
         h = neuron_h()
         for gid, cell in self.local.items():
-            for op in (CONTROL_REREAD_PLAYBACK,):
+            for op in (CONTROL_REREAD_PLAYBACK, CONTROL_RESEND_PENDING):
                 nc = h.NetCon(None, cell)
                 nc.weight[SLOT["KIND"]] = KIND_CONTROL
                 nc.weight[0] = op

@@ -45,6 +45,16 @@ class OriginalBackground:
                 srcs.append([r, interval, interval * r.repick(), SLOT[rec], ext[rec]["weight"]])
             self.sources[gid] = srcs
 
+    def checkpoint_state(self):
+        """Per gid: each source's generator position and next time."""
+        return {gid: [(src[0].seq(), src[2]) for src in srcs] for gid, srcs in self.sources.items()}
+
+    def restore(self, s):
+        for gid, srcs in self.sources.items():
+            for src, (seq, t_next) in zip(srcs, s[gid]):
+                src[0].seq(seq)
+                src[2] = t_next
+
     def window(self, t0, t1):
         """Inputs in [t0, t1) per local gid."""
         out = {}
@@ -90,6 +100,13 @@ class TrainingPulses:
         self.slot = float(SLOT[params["train_receptor"]])
         self.weight = params["train_weight"]
         self.seed = params["seed"]
+
+    def checkpoint_state(self):
+        """Stateless: pulse l always comes from the stream keyed by l."""
+        return {}
+
+    def restore(self, s):
+        pass
 
     def pulse(self, l):
         """(targets, times) of pulse l."""
@@ -157,6 +174,32 @@ class Playback:
             self.data[gid] = [t[keep:], s[keep:], w, kind[keep:]]
             self._load(gid, cell)
         self.background_gain = gain
+
+    def checkpoint_state(self):
+        """This rank's part of a checkpoint: unconsumed inputs and the sources' positions."""
+        tails = {gid: [a[int(cell.pbi):] for a in self.data[gid]] for gid, cell in self.model.local.items()}
+        sources = [src.checkpoint_state() for src in self.sources]
+        return dict(tails=tails, sources=sources, generated_to=self.generated_to, gain=self.background_gain)
+
+    @staticmethod
+    def merge_states(parts):
+        """Combine the ranks' states into one keyed by gid."""
+        merged = dict(tails={}, sources=[{} for _ in parts[0]["sources"]], generated_to=parts[0]["generated_to"],
+                      gain=parts[0]["gain"])
+        for part in parts:
+            merged["tails"].update(part["tails"])
+            for k, src in enumerate(part["sources"]):
+                merged["sources"][k].update(src)
+        return merged
+
+    def restore(self, s):
+        """Continue from a checkpoint: reload each cell's unconsumed inputs."""
+        self.generated_to, self.background_gain = s["generated_to"], s["gain"]
+        for src, st in zip(self.sources, s["sources"]):
+            src.restore(st)
+        for gid, cell in self.model.local.items():
+            self.data[gid] = s["tails"][gid]
+            self._load(gid, cell)
 
     def _load(self, gid, cell):
         h = neuron_h()

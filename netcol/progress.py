@@ -12,14 +12,17 @@ class Progress:
     ----------
     tstop : float
         End of the run (ms).
+    t_start : float
+        Where the run starts (ms; later than 0 after a resume).
     enabled : bool
         False: report nothing (other ranks, --quiet).
     log_every : float
         Seconds of wall time between log lines when not on a terminal.
     """
 
-    def __init__(self, tstop, enabled=True, log_every=30.0, stream=None):
+    def __init__(self, tstop, t_start=0.0, enabled=True, log_every=30.0, stream=None):
         self.tstop = tstop
+        self.t_start = t_start
         self.enabled = enabled
         self.stream = stream or sys.stderr
         self.t0 = time.time()
@@ -28,7 +31,8 @@ class Progress:
         self.bar = None
         if enabled and self.stream.isatty():
             from tqdm import tqdm
-            self.bar = tqdm(total=round(tstop / 1000, 3), unit="sim-s", file=self.stream,
+            self.bar = tqdm(total=round(tstop / 1000, 3), initial=round(t_start / 1000, 3), unit="sim-s",
+                            file=self.stream,
                             bar_format="{l_bar}{bar}| {n:.1f}/{total:.1f} s [{elapsed}<{remaining}, {rate_fmt}] {postfix}")
 
     def update(self, t, spikes, ncells):
@@ -42,7 +46,7 @@ class Progress:
             return
         now = time.time()
         if now - self.last_log >= self.log_every or t >= self.tstop:
-            speed = (t / 1000.0) / max(now - self.t0, 1e-9)
+            speed = ((t - self.t_start) / 1000.0) / max(now - self.t0, 1e-9)
             eta = (self.tstop - t) / 1000.0 / max(speed, 1e-9)
             print(f"netcol: t = {t / 1000:.1f}/{self.tstop / 1000:g} s  {speed:.1f} sim-s/wall-s  "
                   f"ETA {eta:.0f} s  mean rate {rate:.2f} Hz/cell", file=self.stream, flush=True)

@@ -100,16 +100,25 @@ def run_metadata(experiment, nhost, argv):
 class SpikeWriter:
     """Append spikes to a SONATA spikes file, one block at a time."""
 
-    def __init__(self, path, population=POPULATION):
+    def __init__(self, path, population=POPULATION, keep=None):
+        """Create the file, or with keep = n reopen it and keep its first n spikes (resume)."""
         import h5py
-        self.file = h5py.File(path, "w", libver="latest")
-        grp = self.file.create_group(f"spikes/{population}")
-        grp.attrs["sorting"] = "by_time"
-        self.t = grp.create_dataset("timestamps", shape=(0,), maxshape=(None,), dtype="f8", chunks=(65536,))
-        self.t.attrs["units"] = "ms"
-        self.ids = grp.create_dataset("node_ids", shape=(0,), maxshape=(None,), dtype="u8", chunks=(65536,))
+        if keep is not None:
+            self.file = h5py.File(path, "a", libver="latest")
+            grp = self.file[f"spikes/{population}"]
+            self.t, self.ids = grp["timestamps"], grp["node_ids"]
+            self.t.resize((keep,))
+            self.ids.resize((keep,))
+            self.count = keep
+        else:
+            self.file = h5py.File(path, "w", libver="latest")
+            grp = self.file.create_group(f"spikes/{population}")
+            grp.attrs["sorting"] = "by_time"
+            self.t = grp.create_dataset("timestamps", shape=(0,), maxshape=(None,), dtype="f8", chunks=(65536,))
+            self.t.attrs["units"] = "ms"
+            self.ids = grp.create_dataset("node_ids", shape=(0,), maxshape=(None,), dtype="u8", chunks=(65536,))
+            self.count = 0
         self.file.swmr_mode = True
-        self.count = 0
 
     def append(self, times, gids):
         """Append one block of spikes (any order; sorted here by time, then gid)."""

@@ -68,6 +68,17 @@ class Scheduler:
                 self.run_action(name, t)
         self._schedule_next()
 
+    def checkpoint_state(self):
+        """What a checkpoint needs to continue the timeline."""
+        return dict(round=self.round, deletions_over=self.deletions_over, alive=sorted(self.alive),
+                    dead=sorted(self.model.dead), picker=self.original_picker)
+
+    def restore(self, s):
+        """Continue from a checkpoint's scheduler state."""
+        self.round, self.deletions_over = s["round"], s["deletions_over"]
+        self.alive = set(s["alive"])
+        self.original_picker = s["picker"]
+
     # ------------------------------------------------------------------ actions
     def run_action(self, name, t):
         """Carry out one timeline action at time t (ms)."""

@@ -12,7 +12,10 @@ import time
 
 import numpy as np
 
-from .cell import apply_mechanism_settings
+from . import __version__
+from .cell import CONTROL_RESEND_PENDING, N_SLOTS, apply_mechanism_settings
+from .checkpoint import cell_state, module_settings, restore_cell, restore_module_settings
+from .checkpoint import write as write_checkpoint
 from .playback import OriginalBackground, Playback, TrainingPulses
 from .network import build
 from .progress import Progress
@@ -82,8 +85,9 @@ def write_timeline(path, events):
     path.write_text("\n".join(lines) + "\n")
 
 
-def run_experiment(experiment, out_dir, argv=(), quiet=False, checkpoint_every=None):
-    """Build and run an experiment, writing its outputs into out_dir.
+class Run:
+    """One run of an experiment: initialise (fresh or from a checkpoint), advance block by
+    block, finalise.  Every rank creates the same Run; rank 0 writes the files.
 
     Parameters
     ----------
@@ -97,82 +101,193 @@ def run_experiment(experiment, out_dir, argv=(), quiet=False, checkpoint_every=N
         No progress output.
     checkpoint_every : float, optional
         Seconds of simulated time between checkpoints.
+    resume : dict, optional
+        A checkpoint (netcol.checkpoint.read) to continue from.
+    """
+
+    def __init__(self, experiment, out_dir, argv=(), quiet=False, checkpoint_every=None, resume=None):
+        self.h, self.pc = neuron_h(), parallel_context()
+        self.rank = int(self.pc.id())
+        self.experiment, self.out_dir, self.quiet, self.resume = experiment, out_dir, quiet, resume
+        p = self.p = experiment.params
+        t_wall0 = time.time()
+        self.meta = None
+        if self.rank == 0:
+            self.meta = run_metadata(experiment, int(self.pc.nhost()), list(argv))
+            self.meta["checkpoint_every"] = checkpoint_every
+            if resume:
+                self.meta.update(resumed_from_ms=resume["t"])
+            write_json_atomic(out_dir / "run.json", self.meta)
+        apply_mechanism_settings(self.h, experiment.mechanism_settings())
+        self.model = build(experiment.column, scale=p["scale"], seed=p["seed"], rng=p["rng"],
+                           trial_ms=p["trial_length"] * 1000.0 if p["trials"] else 0.0)
+        set_protocol_globals(self.h, p)
+        sources = ([OriginalBackground(self.model)] if p["rng"] == "original" else []) + \
+                  ([TrainingPulses(self.model, p)] if p["training"] else [])
+        self.playback = Playback(self.model, sources) if sources else None
+        self.state = StateRecorder(self.model)
+        self.scheduler = Scheduler(self.model, p, self.state, self.playback, checkpointer=self.checkpoint,
+                                   checkpoint_every=checkpoint_every)
+        self.writer = None
+        self.n_spikes = resume["spikes_written"] if resume else 0
+        self.recent = (np.empty(0), np.empty(0, dtype=np.uint64))   # rank 0: the last spikes, for checkpoints
+        if self.rank == 0:
+            self._open_files(p)
+        self.setup_s = time.time() - t_wall0
+        self.tvec, self.idvec = self.h.Vector(), self.h.Vector()
+        self.pc.spike_record(-1, self.tvec, self.idvec)
+        configure_integrator(self.h, self.pc)
+        self.tstop = p["duration"] * 1000.0
+        self.block = p["block"] * 1000.0
+        self.lookahead = self.block + 1000.0
+
+    def _open_files(self, p):
+        labels = ["learn_start", "learn_end", "final"] if p["plasticity"] else []
+        counts = self.resume["file_counts"] if self.resume else None
+        self.writer = SpikeWriter(self.out_dir / "spikes.h5", keep=self.n_spikes if self.resume else None)
+        write_nodes(self.out_dir / "nodes.h5", self.model)
+        write_timeline(self.out_dir / "timeline.csv", self.scheduler.events)
+        rule = p["deletion_rule"] if p["rng"] != "original" else "original"
+        self.state.writer = StateWriter(self.out_dir / "state.h5", self.model.n, self.state.pair_names,
+                                        self.model.conn.pre[self.state.plastic_rows],
+                                        self.model.conn.post[self.state.plastic_rows], labels, rule,
+                                        keep=counts, t_keep=self.resume["t"] if self.resume else None)
+
+    # ------------------------------------------------------------------ initialise
+    def initialize(self):
+        """Initialise the cells, from t = 0 or from the checkpoint."""
+        h = self.h
+        if self.resume is None:
+            if self.playback:
+                self.playback.extend_to(self.lookahead)
+            h.finitialize()
+            if self.playback:
+                self.playback.started = True
+            self.scheduler.start()
+            return
+        ck = self.resume
+        h.init_events_NetcolIntf6 = 0
+        h.finitialize()
+        h.init_events_NetcolIntf6 = 1
+        restore_module_settings(h, ck["globals"])
+        h.t = ck["t"]
+        for gid, cell in self.model.local.items():
+            restore_cell(cell, ck["cells"][gid])
+        for i, row in enumerate(self.model.netcon_rows):
+            nc = self.model.netcons[i]
+            for k, v in enumerate(ck["weights"][row]):
+                nc.weight[k] = v
+        self.model.update_outgoing_delays(dead=ck["scheduler"]["dead"])
+        self.scheduler.restore(ck["scheduler"])
+        if self.playback:
+            self.playback.restore(ck["playback"])
+            self.playback.started = True
+        for gid in self.model.local:
+            self.model.control(gid, CONTROL_RESEND_PENDING)
+        self._resend_in_flight(ck)
+        self.scheduler.start(from_time=ck["t"] + 1e-6)
+
+    def _resend_in_flight(self, ck):
+        """Recreate the deliveries of spikes emitted before T that arrive after T."""
+        t_spk, g_spk = ck["recent_spikes"]
+        conn, T = self.model.conn, ck["t"]
+        by_pre = {}
+        for ts, g in zip(t_spk.tolist(), g_spk.tolist()):
+            by_pre.setdefault(int(g), []).append(ts)
+        for i, row in enumerate(self.model.netcon_rows):
+            for ts in by_pre.get(int(conn.pre[row]), ()):
+                arrival = ts + self.model.netcons[i].delay
+                if arrival > T:
+                    self.model.netcons[i].event(arrival)
+
+    # ------------------------------------------------------------------ advance
+    def _gather(self):
+        spikes = gather_spikes(self.pc, self.tvec, self.idvec)
+        if self.rank == 0:
+            self.writer.append(*spikes)
+            self.n_spikes += len(spikes[0])
+            t_all = np.concatenate([self.recent[0], spikes[0]])
+            g_all = np.concatenate([self.recent[1], spikes[1]])
+            keep = t_all > t_all.max() - 20.0 if len(t_all) else slice(0)
+            self.recent = (t_all[keep], g_all[keep])
+
+    def advance(self):
+        """Run to the end (or until SIGINT/SIGTERM); return 'complete' or 'interrupted'."""
+        h, pc = self.h, self.pc
+        progress = Progress(self.tstop, t_start=h.t, enabled=(self.rank == 0 and not self.quiet))
+        status, t_run0 = "complete", time.time()
+        with _StopFlag() as stop:
+            while h.t < self.tstop - 1e-9:
+                # blocks on a fixed grid from 0, also after a resume
+                t_next = min((np.floor(h.t / self.block + 1e-9) + 1) * self.block, self.tstop)
+                if self.playback and self.playback.generated_to < t_next + self.lookahead - self.block:
+                    self.playback.extend_to(t_next + self.lookahead)
+                pc.psolve(t_next)
+                self._gather()
+                if self.rank == 0:
+                    progress.update(h.t, self.n_spikes, self.model.n)
+                if pc.allreduce(1.0 if stop.signum else 0.0, 2) > 0:
+                    status = "interrupted"
+                    break
+        progress.close()
+        self.run_s = time.time() - t_run0
+        return status
+
+    # ------------------------------------------------------------------ checkpoint
+    def checkpoint(self, t):
+        """Save the complete state at time t (called by the scheduler at t, on every rank)."""
+        self._gather()
+        model = self.model
+        cells = self.pc.py_gather({gid: cell_state(c) for gid, c in model.local.items()}, 0)
+        weights = self.pc.py_gather({int(row): [model.netcons[i].weight[k] for k in range(N_SLOTS)]
+                                     for i, row in enumerate(model.netcon_rows)}, 0)
+        playback = self.pc.py_gather(self.playback.checkpoint_state() if self.playback else None, 0)
+        if self.rank != 0:
+            return
+        merged = lambda parts: {k: v for part in parts for k, v in part.items()}
+        data = dict(t=t, netcol_version=__version__, effective=self.experiment.effective(),
+                    globals=module_settings(self.h), cells=merged(cells), weights=merged(weights),
+                    recent_spikes=self.recent, scheduler=self.scheduler.checkpoint_state(),
+                    playback=Playback.merge_states(playback) if self.playback else None,
+                    spikes_written=self.n_spikes, file_counts=self.state.writer.counts())
+        write_checkpoint(self.out_dir, data)
+        self.meta["last_checkpoint_ms"] = t
+        write_json_atomic(self.out_dir / "run.json", self.meta)
+
+    # ------------------------------------------------------------------ finalise
+    def finalize(self, status):
+        """Final snapshot, close files, complete run.json; return the summary on rank 0."""
+        h, pc = self.h, self.pc
+        if self.p["plasticity"] and status == "complete":
+            self.state.snapshot("final", h.t)
+        peak_mb = pc.allreduce(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 2)
+        if self.rank != 0:
+            return None
+        self.writer.close()
+        self.state.writer.close()
+        self.meta.update(status=status, t_reached_ms=h.t, spikes=self.n_spikes, setup_seconds=round(self.setup_s, 3),
+                         run_seconds=round(self.run_s, 3),
+                         wall_seconds_per_simulated_second=round(self.run_s / max((h.t - self._t0()) / 1000, 1e-9), 5),
+                         peak_rss_mb_per_rank=round(peak_mb, 1), alive_at_end=len(self.scheduler.alive),
+                         deletion_rounds=self.scheduler.round)
+        write_json_atomic(self.out_dir / "run.json", self.meta)
+        if status == "interrupted":
+            print(f"netcol: interrupted at t = {h.t / 1000:.3f} s of {self.tstop / 1000:g} s; "
+                  f"{self.n_spikes} spikes written to {self.out_dir / 'spikes.h5'} (readable)", file=sys.stderr)
+        return self.meta
+
+    def _t0(self):
+        return self.resume["t"] if self.resume else 0.0
+
+
+def run_experiment(experiment, out_dir, argv=(), quiet=False, checkpoint_every=None, resume=None):
+    """Build, initialise, run and finalise an experiment (see :class:`Run`).
 
     Returns
     -------
     dict
         Summary on rank 0 (status, spikes, wall times); None on other ranks.
     """
-    h = neuron_h()
-    pc = parallel_context()
-    rank = int(pc.id())
-    p = experiment.params
-    t_wall0 = time.time()
-    meta = run_metadata(experiment, int(pc.nhost()), list(argv)) if rank == 0 else None
-    if rank == 0:
-        write_json_atomic(out_dir / "run.json", meta)
-    apply_mechanism_settings(h, experiment.mechanism_settings())
-    model = build(experiment.column, scale=p["scale"], seed=p["seed"], rng=p["rng"],
-                  trial_ms=p["trial_length"] * 1000.0 if p["trials"] else 0.0)
-    set_protocol_globals(h, p)
-    sources = ([OriginalBackground(model)] if p["rng"] == "original" else []) + \
-              ([TrainingPulses(model, p)] if p["training"] else [])
-    playback = Playback(model, sources) if sources else None
-    state = StateRecorder(model)
-    labels = ["learn_start", "learn_end", "final"] if p["plasticity"] else []
-    scheduler = Scheduler(model, p, state, playback, checkpoint_every=checkpoint_every)
-    writer = None
-    if rank == 0:
-        writer = SpikeWriter(out_dir / "spikes.h5")
-        write_nodes(out_dir / "nodes.h5", model)
-        write_timeline(out_dir / "timeline.csv", scheduler.events)
-        state.writer = StateWriter(out_dir / "state.h5", model.n, state.pair_names,
-                                   model.conn.pre[state.plastic_rows], model.conn.post[state.plastic_rows],
-                                   labels, p["deletion_rule"] if p["rng"] != "original" else "original")
-    setup_s = time.time() - t_wall0
-    tvec, idvec = h.Vector(), h.Vector()
-    pc.spike_record(-1, tvec, idvec)
-    configure_integrator(h, pc)
-    tstop = p["duration"] * 1000.0
-    block = p["block"] * 1000.0
-    lookahead = block + 1000.0
-    if playback:
-        playback.extend_to(lookahead)
-    h.finitialize()
-    if playback:
-        playback.started = True
-    scheduler.start()
-    progress = Progress(tstop, enabled=(rank == 0 and not quiet))
-    status, t_run0, n_spikes = "complete", time.time(), 0
-    with _StopFlag() as stop:
-        while h.t < tstop - 1e-9:
-            t_next = min(h.t + block, tstop)
-            if playback and playback.generated_to < t_next + lookahead - block:
-                playback.extend_to(t_next + lookahead)
-            pc.psolve(t_next)
-            spikes = gather_spikes(pc, tvec, idvec)
-            if rank == 0:
-                writer.append(*spikes)
-                n_spikes += len(spikes[0])
-                progress.update(h.t, n_spikes, model.n)
-            if pc.allreduce(1.0 if stop.signum else 0.0, 2) > 0:
-                status = "interrupted"
-                break
-    if p["plasticity"] and status == "complete":
-        state.snapshot("final", h.t)
-    run_s = time.time() - t_run0
-    progress.close()
-    peak_mb = pc.allreduce(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 2)
-    if rank != 0:
-        return None
-    writer.close()
-    state.writer.close()
-    meta.update(status=status, t_reached_ms=h.t, spikes=n_spikes, setup_seconds=round(setup_s, 3),
-                run_seconds=round(run_s, 3), wall_seconds_per_simulated_second=round(run_s / max(h.t / 1000, 1e-9), 5),
-                peak_rss_mb_per_rank=round(peak_mb, 1), alive_at_end=len(scheduler.alive),
-                deletion_rounds=scheduler.round)
-    write_json_atomic(out_dir / "run.json", meta)
-    if status == "interrupted":
-        print(f"netcol: interrupted at t = {h.t / 1000:.3f} s of {tstop / 1000:g} s; "
-              f"{n_spikes} spikes written to {out_dir / 'spikes.h5'} (readable)", file=sys.stderr)
-    return meta
+    run = Run(experiment, out_dir, argv, quiet, checkpoint_every, resume)
+    run.initialize()
+    return run.finalize(run.advance())

@@ -19,11 +19,30 @@ import numpy as np
 class StateWriter:
     """Append records to state.h5 and flush after each, so the file is always readable."""
 
-    def __init__(self, path, n_cells, gain_pairs, plastic_pre, plastic_post, snapshot_labels, deletion_rule):
+    GROWING = ("records/time", "records/activity", "records/goal", "records/scale", "records/alive",
+               "gains/time", "gains/mean", "gains/sd", "deletions/time", "deletions/gid", "trials/time",
+               "trials/key", "trials/kind")
+
+    def __init__(self, path, n_cells, gain_pairs, plastic_pre, plastic_post, snapshot_labels, deletion_rule,
+                 keep=None, t_keep=None):
+        """Create the file, or (resume) reopen it keeping the first keep[name] rows of each
+        growing dataset and forgetting snapshots taken after t_keep."""
         import h5py
+        self.snapshot_labels = list(snapshot_labels)
+        if keep is not None:
+            self.f = h5py.File(path, "a", libver="latest")
+            for name in self.GROWING:
+                ds = self.f[name]
+                ds.resize((keep[name],) + ds.shape[1:])
+            times = self.f["gains/snapshots/time"]
+            for i, label in enumerate(self.snapshot_labels):
+                if not times[i] <= t_keep:
+                    self.f[f"gains/snapshots/{label}"][:] = np.nan
+                    times[i] = np.nan
+            self.f.swmr_mode = True
+            return
         self.f = h5py.File(path, "w", libver="latest")
         f = self.f
-        self.n = n_cells
         rec = f.create_group("records")
         self._grow(rec, "time", (), "f8", "ms")
         for name, unit, dtype in (("activity", "Hz", "f8"), ("goal", "Hz", "f8"), ("scale", "1", "f8"),
@@ -41,7 +60,6 @@ class StateWriter:
         snaps.create_dataset("time", data=np.full(len(snapshot_labels), np.nan))
         for label in snapshot_labels:
             snaps.create_dataset(label, data=np.full(len(plastic_pre), np.nan))
-        self.snapshot_labels = list(snapshot_labels)
         dele = f.create_group("deletions")
         dele.attrs["rule"] = deletion_rule
         self._grow(dele, "time", (), "f8", "ms")
@@ -100,6 +118,10 @@ class StateWriter:
         self._append("trials/kind", [kind.encode()])
         self._append("trials/key", [key])
         self.f.flush()
+
+    def counts(self):
+        """Rows written so far in each growing dataset (saved in checkpoints)."""
+        return {name: self.f[name].shape[0] for name in self.GROWING}
 
     def close(self):
         """Flush and close."""
