@@ -119,8 +119,8 @@ def cmd_resume(args, argv):
     if ck is None:
         raise ParamError(f"{out}: no checkpoint to resume from (run with --checkpoint-every T)")
     saved = ck["effective"]
-    sets = dict(saved["params"], **{f"column.{k}": v for k, v in saved["column_overrides"].items()})
-    experiment = load_experiment(saved["source"], sets)
+    # the experiment file and column.toml as they are now, with the run's own --set values
+    experiment = load_experiment(saved["source"], saved["sets"])
     diff = differences(saved, experiment.effective())
     if ck["netcol_version"] != __version__:
         diff.append(f"netcol version: {ck['netcol_version']} -> {__version__}")

@@ -41,6 +41,7 @@ class Experiment:
     params: dict
     column: object
     column_overrides: dict
+    sets: dict
 
     def mechanism_settings(self):
         """The cell mechanism's module-wide settings for this run."""
@@ -51,7 +52,7 @@ class Experiment:
 
     def effective(self):
         """Everything that defines the run, as plain data (for run.json)."""
-        return dict(experiment=self.name, source=self.source, params=self.params,
+        return dict(experiment=self.name, source=self.source, sets=self.sets, params=self.params,
                     column_overrides=self.column_overrides, column=self.column.raw)
 
 
@@ -107,4 +108,4 @@ def load_experiment(name, sets=None):
     column = load_column(overrides=column_overrides)
     counts = {pop.name: pop.count for pop in column.layout(params["scale"])}
     check_protocol(params, sum(counts.values()), counts, f"{path} with --set" if sets else str(path))
-    return Experiment(path.stem, str(path), params, column, column_overrides)
+    return Experiment(path.stem, str(path), params, column, column_overrides, sets)

@@ -97,6 +97,37 @@ def run_metadata(experiment, nhost, argv):
                 status="running", t_reached_ms=0.0, **experiment.effective())
 
 
+def copy_truncated(path, keep):
+    """Rewrite an HDF5 file keeping the first keep[name] rows of the named datasets.
+
+    Used when a run resumes: the file may come from a killed writer (its SWMR flags
+    still set, so it cannot be reopened for writing), and rows written after the
+    checkpoint must go.  The old file is read in SWMR read mode, copied to a temporary
+    file and renamed over it.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+    keep : dict of str to int
+        Dataset path -> rows to keep; other datasets are copied whole.
+    """
+    import h5py
+    tmp = Path(str(path) + ".tmp")
+    with h5py.File(path, "r", swmr=True) as src, h5py.File(tmp, "w", libver="latest") as dst:
+        def copy(name, obj):
+            if isinstance(obj, h5py.Group):
+                g = dst.require_group(name)
+            else:
+                data = obj[: keep[name]] if name in keep else obj[()]
+                g = dst.create_dataset(name, data=data, maxshape=obj.maxshape, chunks=obj.chunks)
+            for k, v in obj.attrs.items():
+                g.attrs[k] = v
+        for k, v in src.attrs.items():
+            dst.attrs[k] = v
+        src.visititems(copy)
+    os.replace(tmp, path)
+
+
 class SpikeWriter:
     """Append spikes to a SONATA spikes file, one block at a time."""
 
@@ -104,11 +135,10 @@ class SpikeWriter:
         """Create the file, or with keep = n reopen it and keep its first n spikes (resume)."""
         import h5py
         if keep is not None:
+            copy_truncated(path, {f"spikes/{population}/timestamps": keep, f"spikes/{population}/node_ids": keep})
             self.file = h5py.File(path, "a", libver="latest")
             grp = self.file[f"spikes/{population}"]
             self.t, self.ids = grp["timestamps"], grp["node_ids"]
-            self.t.resize((keep,))
-            self.ids.resize((keep,))
             self.count = keep
         else:
             self.file = h5py.File(path, "w", libver="latest")

@@ -104,13 +104,7 @@ class Scheduler:
         step = deletion_step(self.p)
         alive = sorted(self.alive)
         if self.original_picker is not None:
-            # the original: Uniform(0, n_remaining) set (consuming one value), then a fresh
-            # draw picks index floor(u) of the remaining list, which shrinks at once
-            picked = []
-            for _ in range(step):
-                self.original_picker.uniform(0, len(alive))
-                picked.append(alive.pop(int(self.original_picker.repick())))
-            return picked
+            return original_picks(self.original_picker, alive, step)
         g = keyed_generator(self.p["seed"], "deletion", self.round)
         if self.p["deletion_rule"] == "scaling":
             scale = self.state.gather_scale()
@@ -163,8 +157,7 @@ class StateRecorder:
         self.pair_codes = sorted(set(pair_of_row.tolist()))
         self.pair_names = [f"{names[c // 64]}->{names[c % 64]}" for c in self.pair_codes]
         self.plastic_rows = inc
-        self.local_pair = np.array([self.pair_codes.index(ti[conn.pre[rows[i]]] * 64 + ti[conn.post[rows[i]]])
-                                    for i in self.plastic], dtype=int)
+        self.pair_index = np.searchsorted(self.pair_codes, pair_of_row)
 
     def _gather_cells(self, fields):
         local = {gid: [f(c) for f in fields] for gid, c in self.model.local.items()}
@@ -183,22 +176,27 @@ class StateRecorder:
         decay = neuron_h().act_tau_decay_NetcolIntf6
         vals = self._gather_cells([lambda c: c.act * math.exp(-(t - c.tu) / decay) * 1000.0, lambda c: c.goal,
                                    lambda c: c.sfac, lambda c: 1.0 - c.dead])
-        gains = self._local_gains()
-        k = len(self.pair_codes)
-        sums = np.zeros((3, k))
-        np.add.at(sums[0], self.local_pair, 1.0)
-        np.add.at(sums[1], self.local_pair, gains)
-        np.add.at(sums[2], self.local_pair, gains ** 2)
-        total = self.pc.py_gather(sums, 0)
+        gains = self._all_gains()
         if self.pc.id() != 0:
             return
         goal = np.where(vals[1] < 0, np.nan, vals[1] * 1000.0)
         self.writer.record(t, vals[0], goal, vals[2], vals[3].astype(np.int8))
-        if k:
-            s = np.sum(total, axis=0)
-            n = np.maximum(s[0], 1)
-            mean = s[1] / n
-            self.writer.gain_summary(t, mean, np.sqrt(np.maximum(s[2] / n - mean ** 2, 0.0)))
+        if len(self.pair_codes):
+            # summed on rank 0 in connection order: the same numbers on any number of ranks
+            mean = np.array([gains[self.pair_index == k].mean() for k in range(len(self.pair_codes))])
+            sd = np.array([gains[self.pair_index == k].std() for k in range(len(self.pair_codes))])
+            self.writer.gain_summary(t, mean, sd)
+
+    def _all_gains(self):
+        """Every plastic synapse's stored gain, in connection-row order, on rank 0."""
+        rows = [self.model.netcon_rows[i] for i in self.plastic]
+        parts = self.pc.py_gather((rows, self._local_gains().tolist()), 0)
+        if self.pc.id() != 0:
+            return None
+        gain = {}
+        for r, g in parts:
+            gain.update(zip(r, g))
+        return np.array([gain[r] for r in self.plastic_rows])
 
     def gather_scale(self):
         """Every cell's scale factor, on every rank."""
@@ -212,15 +210,12 @@ class StateRecorder:
         return np.array([self.model.netcons[i].weight[8] for i in self.plastic])
 
     def snapshot(self, label, t):
-        """Every plastic synapse's gain at time t, aligned with the snapshot's pre/post."""
-        rows = [self.model.netcon_rows[i] for i in self.plastic]
-        parts = self.pc.py_gather((rows, self._local_gains().tolist()), 0)
-        if self.pc.id() != 0:
-            return
-        gain = dict()
-        for r, g in parts:
-            gain.update(zip(r, g))
-        self.writer.gain_snapshot(label, t, np.array([gain[r] for r in self.plastic_rows]))
+        """Every plastic synapse's stored gain at time t, aligned with the snapshot's pre/post
+        (pairings of postsynaptic spikes since a synapse's last arrival are applied at its
+        next arrival, see the mod file)."""
+        gains = self._all_gains()
+        if self.pc.id() == 0:
+            self.writer.gain_snapshot(label, t, gains)
 
     def log_deletion(self, t, gids):
         if self.pc.id() == 0:
@@ -242,3 +237,27 @@ def _plastic_rows(model):
     if stdp["EI_inc"] > 0:
         rows.append(np.flatnonzero(ex[conn.pre] & ~ex[conn.post]))
     return np.sort(np.concatenate(rows)) if rows else np.empty(0, dtype=int)
+
+
+def original_picks(generator, alive, step):
+    """The original's deletion round: for each pick, Uniform(0, n_remaining) is set
+    (consuming one value), then a fresh draw u picks entry floor(u) of the remaining
+    list (ascending gids), which shrinks at once.
+
+    Parameters
+    ----------
+    generator : netcol.acg.ACG
+        The original's ACG(0), carried from round to round.
+    alive : list of int
+        Remaining gids, ascending; picked ones are removed from it.
+    step : int
+
+    Returns
+    -------
+    list of int
+    """
+    picked = []
+    for _ in range(step):
+        generator.uniform(0, len(alive))
+        picked.append(alive.pop(int(generator.repick())))
+    return picked

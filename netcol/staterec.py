@@ -15,6 +15,8 @@ SWMR forbids creating objects once writing has started, so everything is created
 """
 import numpy as np
 
+from .record import copy_truncated
+
 
 class StateWriter:
     """Append records to state.h5 and flush after each, so the file is always readable."""
@@ -30,10 +32,8 @@ class StateWriter:
         import h5py
         self.snapshot_labels = list(snapshot_labels)
         if keep is not None:
+            copy_truncated(path, keep)
             self.f = h5py.File(path, "a", libver="latest")
-            for name in self.GROWING:
-                ds = self.f[name]
-                ds.resize((keep[name],) + ds.shape[1:])
             times = self.f["gains/snapshots/time"]
             for i, label in enumerate(self.snapshot_labels):
                 if not times[i] <= t_keep:

@@ -304,3 +304,47 @@ def playback_input():
     after_second = (c.VAM2, c.VGA2)
     lab.run_to(12.5 + EPS)
     return dict(after_first=after_first, after_second=after_second, vnm2=c.VNM2, consumed=c.pbi)
+
+
+def trial_drive_times(trial_len=50.0, n_trials=6):
+    """Next input time of each drive stream, relative to the trial start, sampled at fixed
+    offsets within each trial (trials alternate unique, repeat, unique, ...)."""
+    from netcol.cell import key_drive_streams
+    lab = Lab()
+    c = lab.cell
+    key_drive_streams(c, 5, 11)
+    for k, (rate, slot) in enumerate([(300, 4), (50, 5), (125, 2), (125, 6)]):
+        setattr(c, f"xr{k}", rate)
+        setattr(c, f"xs{k}", slot)       # zero weights: inputs arrive, nothing changes
+    c.trial_len = trial_len
+    lab.init()
+    out = []
+    for k in range(n_trials):
+        start = k * trial_len
+        rel = []
+        for off in (0.01, 10.0, 20.0, 30.0, 40.0):
+            lab.run_to(start + off)
+            rel.append([getattr(c, f"xt{i}") - start for i in range(4)])
+        out.append(rel)
+    return out
+
+
+def delivered_weight_gains():
+    """An internal E synapse delivers w * wgain * s on AMPA (NMDA unscaled) and an I synapse
+    w / s on GABA-A, to an excitatory cell with scaling on (intf6.md §6.3)."""
+    from netcol.cell import KIND_FROM_E, KIND_FROM_I
+    lab = Lab(classes=("RS", "RS"))
+    h = lab.h
+    h.scaling_NetcolIntf6 = 1
+    h.scaling_ton_NetcolIntf6 = 1e9   # multiplication on, no updates
+    e_cell, i_cell = lab.cells
+    ne = lab.netcon(e_cell, dict(AM2=2.0, NM2=0.2, KIND=KIND_FROM_E, WGAIN=1.5))
+    ni = lab.netcon(i_cell, dict(GA=2.0, KIND=KIND_FROM_I, WGAIN=1.5))
+    lab.at(10.0, ne)
+    lab.at(10.0, ni)
+    lab.init()
+    for c in lab.cells:
+        c.sfac = 1.25
+    ne.weight[8] = 1.5
+    lab.run_to(10.0 + EPS)
+    return dict(vam2=e_cell.VAM2, vnm2=e_cell.VNM2, vga=i_cell.VGA)

@@ -3,6 +3,7 @@
 Every scenario runs in its own process; tolerances are stated next to each check."""
 import math
 
+import numpy as np
 import pytest
 
 from helpers import in_fresh_process
@@ -229,3 +230,20 @@ def test_playback_input_11():
     assert r["after_second"][0] == pytest.approx(d, rel=1e-9)
     assert r["after_second"][1] == pytest.approx(-2.0 * (1 + d / 15), rel=1e-9)
     assert r["vnm2"] > 0 and r["consumed"] == 3
+
+
+def test_repeat_trials_replay_the_drive_exactly():
+    trials = run("trial_drive_times")
+    unique, repeat = trials[0::2], trials[1::2]
+    # the same draws each repeat trial: next input times relative to the trial start agree
+    # to rounding of the absolute times (1e-9 ms); unique trials draw afresh
+    for later in repeat[1:]:
+        assert np.allclose(later, repeat[0], rtol=0, atol=1e-9)
+    assert not np.allclose(unique[0], unique[1], atol=1e-3) and not np.allclose(unique[0], repeat[0], atol=1e-3)
+
+
+def test_delivered_weights_carry_gain_and_scale_factor_6_3():
+    r = run("delivered_weight_gains")
+    assert r["vam2"] == pytest.approx(2.0 * 1.5 * 1.25, rel=1e-12)          # AMPA x wgain x s
+    assert r["vnm2"] == pytest.approx(0.2 * 0.03815, rel=2e-4)              # NMDA: no gain, no s
+    assert r["vga"] == pytest.approx(-2.0 / 1.25, rel=1e-12)                # GABA-A / s, no gain

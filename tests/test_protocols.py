@@ -1,0 +1,256 @@
+"""Protocols: experiment files, timeline checks, deletion, recording, checkpoint/resume,
+and the scientific checks of the learning and atrophy protocols (short runs)."""
+import json
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import h5py
+import numpy as np
+import pytest
+
+from netcol.acg import ACG
+from netcol.experiment import load_experiment
+from netcol.scheduler import original_picks
+
+from helpers import REPO
+
+NETCOL = [sys.executable, "-m", "netcol.cli"]
+EXPERIMENTS = ["baseline", "onlytraining", "trainingandscaling", "onlyscaling", "onlydeletion", "scalingwithdeletion"]
+SHORT_DELETION = ["--set", "duration=40", "--set", "segment_length=10", "--set", "trial_length=5",
+                  "--set", "recording_interval=5", "--set", "scaling_start=5", "--set", "column.mechanism.beta=4e-5"]
+
+
+def netcol(*args, timeout=900):
+    return subprocess.run([*NETCOL, *args], cwd=REPO, capture_output=True, text=True, timeout=timeout)
+
+
+def ok(*args):
+    r = netcol(*args, "--quiet", "--no-figure")
+    assert r.returncode == 0, r.stderr
+    return r
+
+
+def same_outputs(a, b):
+    """Spikes and every state.h5 dataset identical (NaN = NaN)."""
+    with h5py.File(a / "spikes.h5", "r") as fa, h5py.File(b / "spikes.h5", "r") as fb:
+        for k in ("timestamps", "node_ids"):
+            assert fa[f"spikes/column/{k}"][:].tobytes() == fb[f"spikes/column/{k}"][:].tobytes()
+    with h5py.File(a / "state.h5", "r") as fa, h5py.File(b / "state.h5", "r") as fb:
+        names = []
+        fa.visit(lambda n: names.append(n) if isinstance(fa[n], h5py.Dataset) else None)
+        for n in names:
+            assert np.array_equal(fa[n][:], fb[n][:], equal_nan=fa[n].dtype.kind == "f"), n
+    return True
+
+
+def test_experiment_files_match_the_protocols():
+    e = {name: load_experiment(name).params for name in EXPERIMENTS}
+    assert e["onlytraining"]["duration"] == 9600 and e["onlytraining"]["learn_start"] == 800
+    assert e["onlytraining"]["learn_end"] == 8800 and e["onlytraining"]["training"] and not e["onlytraining"]["scaling"]
+    assert e["trainingandscaling"]["scaling"] and e["trainingandscaling"]["scaling_start"] == 800
+    assert e["onlyscaling"]["duration"] == 160000 and not e["onlyscaling"]["plasticity"]
+    for name in ("onlydeletion", "scalingwithdeletion"):   # the corrected overrides, experiments.md §9.1
+        p = e[name]
+        assert p["duration"] == 160000 and p["deletion_step"] == 3 and p["segment_length"] == 1600
+        assert p["deletion"] and p["trials"] and not p["plasticity"] and not p["training"]
+    assert e["scalingwithdeletion"]["scaling"] and not e["onlydeletion"]["scaling"]
+
+
+@pytest.mark.parametrize("exp,sets,words", [
+    ("trainingandscaling", ["scaling_start=9700"], ["scaling_start (9700 s)", "duration 9600 s"]),
+    ("onlydeletion", ["segment_length=200000"], ["segment_length", "longer than the run"]),
+    ("onlydeletion", ["deletion_step=470"], ["deletion_step", "470 cells"]),
+    ("onlydeletion", ["recording_interval=0"], ["recording_interval", "> 0.0"]),
+    ("onlytraining", ["learn_end=100"], ["learn_end (100 s)", "learn_start (800 s)"]),
+    ("onlytraining", ["learn_end=10000"], ["learn_end (10000 s)", "after the end"]),
+    ("onlytraining", ["train_types=E9"], ["train_types", "'E9'"]),
+    ("onlydeletion", ["rng=original"], ["trials", "rng = 'original'"]),
+    ("onlydeletion", ["deletion_rule=random"], ["deletion_rule", "'uniform'", "'scaling'"]),
+])
+def test_inconsistent_timelines_are_rejected_before_the_run(tmp_path, exp, sets, words):
+    args = [a for s in sets for a in ("--set", s)]
+    r = netcol("run", exp, *args, "--out", str(tmp_path / "x"))
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    for w in words:
+        assert w in r.stderr
+    assert not (tmp_path / "x").exists()
+
+
+def test_original_deletion_order():
+    # experiments.md §4.3, verified on the original with deletionstep = 3
+    g, alive = ACG(0), list(range(470))
+    assert [original_picks(g, alive, 3) for _ in range(4)] == [[173, 298, 436], [2, 395, 300], [448, 468, 358],
+                                                               [445, 94, 356]]
+    g, alive = ACG(0), list(range(470))   # the draws do not depend on the step
+    assert original_picks(g, alive, 6) == [173, 298, 436, 2, 395, 300]
+
+
+@pytest.fixture(scope="module")
+def deletion_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("del") / "full"
+    ok("run", "scalingwithdeletion", *SHORT_DELETION, "--checkpoint-every", "20", "--out", str(out))
+    return out
+
+
+def test_deletion_protocol_outputs(deletion_run):
+    with h5py.File(deletion_run / "state.h5", "r") as f:
+        t_del, g_del = f["deletions/time"][:], f["deletions/gid"][:]
+        assert list(np.unique(t_del)) == [10000.0, 20000.0, 30000.0, 40000.0] and len(g_del) == 12
+        assert f["deletions"].attrs["rule"] == "uniform"
+        alive = f["records/alive"][:]
+        assert list(alive.sum(axis=1)) == [470, 467, 467, 464, 464, 461, 461, 458]
+        assert list(f["trials/kind"][:]) == [b"unique", b"repeat"] * 4
+        assert f["records/activity"].attrs["units"] == "Hz" and f["records/time"].attrs["units"] == "ms"
+        goal = f["records/goal"][:]
+    with h5py.File(deletion_run / "nodes.h5", "r") as n:
+        ex = n["nodes/column/excitatory"][:].astype(bool)
+    assert np.isnan(goal[0]).all() and not np.isnan(goal[1][ex]).any()   # set when scaling starts (5 s)
+    assert np.isnan(goal[1][~ex]).all()                                   # I cells are not scaled
+    with h5py.File(deletion_run / "spikes.h5", "r") as f:
+        t, gid = f["spikes/column/timestamps"][:], f["spikes/column/node_ids"][:]
+    with h5py.File(deletion_run / "state.h5", "r") as f:
+        t_del, g_del = f["deletions/time"][:], f["deletions/gid"][:]
+    for td, g in zip(t_del, g_del):                 # deleted cells never spike again
+        assert not np.any((gid == g) & (t > td))
+    meta = json.loads((deletion_run / "run.json").read_text())
+    assert meta["status"] == "complete" and meta["alive_at_end"] == 458 and meta["deletion_rounds"] == 4
+    assert "0,unique trial" in (deletion_run / "timeline.csv").read_text()
+
+
+@pytest.mark.parametrize("np_", [1, 2])
+def test_resume_gives_the_uninterrupted_result(deletion_run, tmp_path, np_):
+    # the full run's last checkpoint is at 20 s: resuming from it must reproduce 20-40 s
+    resumed = tmp_path / "resumed"
+    shutil.copytree(deletion_run, resumed)
+    assert json.loads((resumed / "run.json").read_text())["last_checkpoint_ms"] == 20000
+    ok("resume", str(resumed), "--np", str(np_))
+    assert same_outputs(deletion_run, resumed)
+
+
+@pytest.mark.parametrize("exp,sets,every", [
+    ("trainingandscaling", ["duration=30", "learn_start=5", "learn_end=25", "scaling_start=5",
+                            "column.stdp.EE_inc=0.01"], "15"),
+    ("baseline", ["rng=original", "duration=6"], "3"),
+])
+def test_resume_with_training_and_in_reference_mode(tmp_path, exp, sets, every):
+    full = tmp_path / "full"
+    ok("run", exp, *[a for s in sets for a in ("--set", s)], "--checkpoint-every", every, "--out", str(full))
+    resumed = tmp_path / "resumed"
+    shutil.copytree(full, resumed)
+    ok("resume", str(resumed), "--np", "2")
+    assert same_outputs(full, resumed)
+
+
+def test_killed_run_is_readable_and_resumes(tmp_path, deletion_run):
+    out = tmp_path / "killed"
+    proc = subprocess.Popen([*NETCOL, "run", "scalingwithdeletion", *SHORT_DELETION, "--set", "block=0.5",
+                             "--checkpoint-every", "20", "--out", str(out), "--quiet", "--no-figure"], cwd=REPO,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.time() + 300
+    while time.time() < deadline:
+        meta = json.loads((out / "run.json").read_text()) if (out / "run.json").exists() else {}
+        if meta.get("last_checkpoint_ms") == 20000:
+            break
+        time.sleep(0.05)
+    # read while the run writes (SWMR), then kill it without warning
+    with h5py.File(out / "state.h5", "r", swmr=True) as f:
+        assert f["records/activity"].shape[0] >= 4
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=60)
+    with h5py.File(out / "spikes.h5", "r", swmr=True) as f:   # readable after SIGKILL
+        n_killed = f["spikes/column/timestamps"].shape[0]
+    with h5py.File(out / "state.h5", "r", swmr=True) as f:
+        assert f["records/time"][:].max() >= 20000
+    assert n_killed > 0
+    ok("resume", str(out))
+    assert same_outputs(deletion_run, out)
+
+
+def test_resume_refuses_changed_parameters(tmp_path):
+    exp = tmp_path / "mine.toml"
+    exp.write_text((REPO / "params/experiments/baseline.toml").read_text().replace("duration = 60.0", "duration = 4.0"))
+    out = tmp_path / "run"
+    ok("run", str(exp), "--checkpoint-every", "2", "--out", str(out))
+    exp.write_text(exp.read_text().replace("seed = 2", "seed = 3"))
+    r = netcol("resume", str(out))
+    assert r.returncode == 2 and "refusing to resume" in r.stderr and "params.seed: 2 -> 3" in r.stderr
+    r = netcol("resume", str(tmp_path))
+    assert r.returncode == 2 and "not a netcol run directory" in r.stderr
+
+
+@pytest.mark.parametrize("exp,sets", [
+    ("onlytraining", ["duration=20", "learn_start=5", "learn_end=15"]),
+    ("trainingandscaling", ["duration=20", "learn_start=5", "learn_end=15", "scaling_start=5"]),
+    ("onlyscaling", ["duration=20", "scaling_start=5"]),
+    ("onlydeletion", ["duration=20", "segment_length=5", "trial_length=2", "recording_interval=5"]),
+    ("scalingwithdeletion", ["duration=20", "segment_length=5", "trial_length=2", "scaling_start=5",
+                             "recording_interval=5", "deletion_rule=scaling"]),
+])
+def test_default_experiments_run_end_to_end_at_reduced_duration(tmp_path, exp, sets):
+    out = tmp_path / exp
+    ok("run", exp, *[a for s in sets for a in ("--set", s)], "--np", "2", "--out", str(out))
+    assert json.loads((out / "run.json").read_text())["status"] == "complete"
+    with h5py.File(out / "state.h5", "r") as f:
+        assert f["records/time"].shape[0] >= 2
+        if "training" in exp:
+            assert not np.isnan(f["gains/snapshots/final"][:]).any()
+
+
+def _e_activity(run_dir):
+    with h5py.File(run_dir / "state.h5", "r") as f, h5py.File(run_dir / "nodes.h5", "r") as n:
+        ex = n["nodes/column/excitatory"][:].astype(bool)
+        t = f["records/time"][:] / 1000.0
+        act, alive, goal, scale = (f[f"records/{k}"][:] for k in ("activity", "alive", "goal", "scale"))
+    sel = [ex & (alive[i] == 1) for i in range(len(t))]
+    return (t, np.array([act[i][s].mean() for i, s in enumerate(sel)]),
+            np.array([np.nanmean(goal[i][s]) if not np.isnan(goal[i][s]).all() else np.nan for i, s in enumerate(sel)]),
+            np.array([scale[i][s].mean() for i, s in enumerate(sel)]))
+
+
+def test_scaling_restores_activity_after_deleting_a_fifth(tmp_path):
+    # accelerated scaling: sensor tau 10 s, beta 4e-4, gamma 1e-6 (per event); 94 cells
+    # (a fifth) deleted at 100 s with the external scale-down; records every 10 s
+    common = ["duration=170", "deletion_step=94", "segment_length=100", "trials=false", "recording_interval=10",
+              "scaling_start=20", "column.mechanism.act_tau=10000", "column.mechanism.beta=4e-4",
+              "column.mechanism.gamma=1e-6"]
+    runs = {}
+    for scaling in ("false", "true"):
+        out = tmp_path / scaling
+        ok("run", "onlydeletion", *[a for s in common + [f"scaling={scaling}"] for a in ("--set", s)],
+           "--np", "2", "--out", str(out))
+        runs[scaling] = _e_activity(out)
+    t, act_off, _, _ = runs["false"]
+    _, act_on, goal, scale = runs["true"]
+    target = goal[-1]                        # each cell's mean rate over 0-20 s, averaged (Hz)
+    before = (t > 40) & (t < 100)
+    late = t > 135
+    assert act_off[before].mean() == pytest.approx(target, rel=0.15)
+    assert act_off[late].mean() < 0.8 * target                  # without scaling: stays depressed
+    assert act_on[-1] == pytest.approx(target, rel=0.15)         # with scaling: back to the goal
+    assert act_on[late].mean() > act_off[late].mean() + 0.1
+    assert scale[-1] > 1.2 and scale[t < 100].max() < 1.05       # by raising the scale factors
+
+
+def test_stdp_training_potentiates_e4_outputs(tmp_path):
+    # 50 s of STDP (increment 0.01, 10x the default) with and without the training signal
+    gains = {}
+    for training in ("true", "false"):
+        out = tmp_path / training
+        ok("run", "onlytraining", "--set", "duration=60", "--set", "learn_start=5", "--set", "learn_end=55",
+           "--set", f"training={training}", "--set", "column.stdp.EE_inc=0.01", "--np", "2", "--out", str(out))
+        with h5py.File(out / "state.h5", "r") as f, h5py.File(out / "nodes.h5", "r") as n:
+            types = n["nodes/column/type"][:].astype(str)
+            s = f["gains/snapshots"]
+            gains[training] = (types[s["pre"][:]], s["learn_end"][:], s["final"][:], f["gains/mean"][:])
+    pre, g_on, final_on, _ = gains["true"]
+    _, g_off, _, _ = gains["false"]
+    e4 = pre == "E4"
+    assert g_on[e4].mean() > 1.005                             # E4 -> X gains rise above 1
+    effect_e4 = (g_on[e4] - g_off[e4]).mean()
+    effect_other = (g_on[~e4] - g_off[~e4]).mean()
+    assert effect_e4 > 0 and abs(effect_other) < effect_e4 / 2  # the training acts on E4's synapses
+    assert abs(effect_other) < 2e-4                            # other pairs: nearly unchanged by it
+    assert np.all(final_on >= 0) and np.all(final_on <= 10.0)  # soft bounds (w_max 10)
