@@ -4,7 +4,8 @@ so that a run can resume from it on any number of ranks with the same result.
 A checkpoint holds every cell's state (membrane, threshold, refractory state and its
 end, sensor, goal, integral, scale factor, dead flag, spike ring, pending callback
 steps, drive streams' next times, Random123 ids and positions, playback position, trial
-index), every NetCon's weight vector (gains and STDP bookkeeping included), the spikes
+index), the NetCon weight slots that change during a run (STDP gain and pairing
+bookkeeping, the cut flag of deleted presynaptic cells), the spikes
 still in flight, the playback inputs not yet consumed and their sources' positions, the
 module-wide settings, the scheduler's position and decisions, and how far each output
 file had been written.  It is taken inside a timeline event (exact time order) and

@@ -50,6 +50,23 @@ class ColumnModel:
     out_rows: dict = field(default_factory=dict)
     dead: set = field(default_factory=set)
     controls: dict = field(default_factory=dict)
+    weight_handles: list = field(default_factory=list)
+
+    #: NetCon weight slots that change during a run (all others are set by the build).
+    CHANGING_SLOTS = (SLOT["WGAIN"], SLOT["TPRE"], SLOT["TDONE"], SLOT["CUT"])
+
+    def changing_weights(self):
+        """The changing slots of every local NetCon, {row: [values]} (for checkpoints)."""
+        if len(self.weight_handles) != len(self.netcons):   # each .weight makes a new hoc object
+            self.weight_handles = [nc.weight for nc in self.netcons]
+        slots = self.CHANGING_SLOTS
+        return {int(row): [w[k] for k in slots] for row, w in zip(self.netcon_rows, self.weight_handles)}
+
+    def restore_changing_weights(self, saved):
+        """Set the changing slots from :meth:`changing_weights` output (any rank layout)."""
+        for row, nc in zip(self.netcon_rows, self.netcons):
+            for k, v in zip(self.CHANGING_SLOTS, saved[int(row)]):
+                nc.weight[k] = v
 
     def control(self, gid, op):
         """Send a drive-control event (netcol.cell.CONTROL_*) to a local cell now.
@@ -98,10 +115,16 @@ class ColumnModel:
         """Tell each local cell the distinct delays of its synapses onto live targets
         (for the delivery-callback scaling steps, see the mod file)."""
         h = neuron_h()
-        self.dead |= set(dead)
+        new = set(dead) - self.dead
+        self.dead |= new
         dead_arr = np.array(sorted(self.dead), dtype=np.int64)
-        for gid, cell in self.local.items():
-            rows = self.out_rows[gid]
+        if new:   # only cells with synapses onto a newly deleted cell change
+            pres = set(self.conn.pre[np.isin(self.conn.post, list(new))].tolist())
+            todo = [g for g in self.local if g in pres]
+        else:
+            todo = list(self.local)
+        for gid in todo:
+            cell, rows = self.local[gid], self.out_rows[gid]
             if dead_arr.size:
                 rows = rows[~np.isin(self.conn.post[rows], dead_arr)]
             cell.set_outgoing_delays(h.Vector(self.conn.delay[rows]))

@@ -150,6 +150,8 @@ class StateRecorder:
         conn, cells = model.conn, model.cells
         rows = model.netcon_rows
         self.plastic = [i for i, r in enumerate(rows) if model.netcons[i].weight[9] > 0]
+        # weight vectors fetched once: each .weight access makes a new hoc object
+        self.plastic_weights = [model.netcons[i].weight for i in self.plastic]
         ti = cells["type_index"]
         names = [p.name for p in cells["pops"]]
         inc = _plastic_rows(model)
@@ -207,7 +209,7 @@ class StateRecorder:
         return out
 
     def _local_gains(self):
-        return np.array([self.model.netcons[i].weight[8] for i in self.plastic])
+        return np.array([w[8] for w in self.plastic_weights])
 
     def snapshot(self, label, t):
         """Every plastic synapse's stored gain at time t, aligned with the snapshot's pre/post

@@ -13,7 +13,7 @@ import time
 import numpy as np
 
 from . import __version__
-from .cell import CONTROL_RESEND_PENDING, N_SLOTS, apply_mechanism_settings
+from .cell import CONTROL_RESEND_PENDING, apply_mechanism_settings
 from .checkpoint import cell_state, module_settings, restore_cell, restore_module_settings
 from .checkpoint import write as write_checkpoint
 from .playback import OriginalBackground, Playback, TrainingPulses
@@ -173,10 +173,7 @@ class Run:
         h.t = ck["t"]
         for gid, cell in self.model.local.items():
             restore_cell(cell, ck["cells"][gid])
-        for i, row in enumerate(self.model.netcon_rows):
-            nc = self.model.netcons[i]
-            for k, v in enumerate(ck["weights"][row]):
-                nc.weight[k] = v
+        self.model.restore_changing_weights(ck["weights"])
         self.model.update_outgoing_delays(dead=ck["scheduler"]["dead"])
         self.scheduler.restore(ck["scheduler"])
         if self.playback:
@@ -239,8 +236,7 @@ class Run:
         self._gather()
         model = self.model
         cells = self.pc.py_gather({gid: cell_state(c) for gid, c in model.local.items()}, 0)
-        weights = self.pc.py_gather({int(row): [model.netcons[i].weight[k] for k in range(N_SLOTS)]
-                                     for i, row in enumerate(model.netcon_rows)}, 0)
+        weights = self.pc.py_gather(model.changing_weights(), 0)
         playback = self.pc.py_gather(self.playback.checkpoint_state() if self.playback else None, 0)
         if self.rank != 0:
             return
