@@ -1,9 +1,26 @@
-"""Reading and summarising run directories (works on partial or interrupted runs)."""
+"""Reading and analysing run directories, from Python, on complete, partial or
+interrupted runs (every reader opens the HDF5 files in SWMR read mode).
+
+- :func:`read_spikes`, :func:`read_nodes`, :func:`read_records`: the raw outputs;
+- :func:`rates_by_type`: firing rates per cell type over a window;
+- :func:`population_timecourse`: mean and SD over alive cells of the activity sensor or
+  the scale factor at every record, with alive counts;
+- :func:`population_counts`, :func:`multitaper_spectrum`, :func:`segment_spectra`: spectra
+  of E and I population activity (experiments.md §7);
+- :func:`fourier_information`, :func:`trial_information`: information from repeat and
+  unique trials (Crumiller et al. 2011);
+- :func:`gain_changes`: STDP gain changes by type pair.
+"""
 from pathlib import Path
 
 import numpy as np
 
 from .record import POPULATION
+
+
+def _h5(path):
+    import h5py
+    return h5py.File(path, "r", swmr=True)
 
 
 def read_spikes(run_dir, population=POPULATION):
@@ -13,8 +30,7 @@ def read_spikes(run_dir, population=POPULATION):
     -------
     (numpy.ndarray, numpy.ndarray)
     """
-    import h5py
-    with h5py.File(Path(run_dir) / "spikes.h5", "r", swmr=True) as f:
+    with _h5(Path(run_dir) / "spikes.h5") as f:
         g = f[f"spikes/{population}"]
         return g["timestamps"][:], g["node_ids"][:].astype(np.int64)
 
@@ -27,8 +43,33 @@ def read_nodes(run_dir, population=POPULATION):
         return {k: (g[k][:].astype(str) if g[k].dtype.kind == "S" else g[k][:]) for k in g}
 
 
+def read_records(run_dir):
+    """The state records: dict with time (ms) and activity, goal (Hz), scale, alive (time x cell)."""
+    with _h5(Path(run_dir) / "state.h5") as f:
+        n = f["records/time"].shape[0]
+        return {k: f[f"records/{k}"][:n] for k in ("time", "activity", "goal", "scale", "alive")}
+
+
+def run_end(run_dir):
+    """How far the run got (s): run.json's t_reached_ms, else the last spike."""
+    import json
+    meta = Path(run_dir) / "run.json"
+    if meta.exists():
+        reached = json.loads(meta.read_text()).get("t_reached_ms")
+        if reached:
+            return reached / 1000.0
+    t, _ = read_spikes(run_dir)
+    return t.max() / 1000.0 if len(t) else 0.0
+
+
 def rates_by_type(run_dir, t0=0.0, t1=None):
     """Mean firing rate (Hz) per cell type over [t0, t1) seconds, with SD across cells.
+
+    Parameters
+    ----------
+    run_dir : str or pathlib.Path
+    t0, t1 : float
+        Window in seconds (t1 defaults to the run's end, see :func:`run_end`).
 
     Returns
     -------
@@ -36,12 +77,212 @@ def rates_by_type(run_dir, t0=0.0, t1=None):
     """
     t, gid = read_spikes(run_dir)
     nodes = read_nodes(run_dir)
-    t1 = t1 if t1 is not None else t.max() / 1000.0 if len(t) else t0
+    t1 = t1 if t1 is not None else run_end(run_dir)
     sel = (t >= t0 * 1000.0) & (t < t1 * 1000.0)
-    counts = np.bincount(gid[sel], minlength=len(nodes["type"]))
-    rates = counts / (t1 - t0)
-    out = {}
-    for name in dict.fromkeys(nodes["type"]):
-        r = rates[nodes["type"] == name]
-        out[name] = (float(r.mean()), float(r.std()))
+    rates = np.bincount(gid[sel], minlength=len(nodes["type"])) / max(t1 - t0, 1e-12)
+    return {name: (float(rates[nodes["type"] == name].mean()), float(rates[nodes["type"] == name].std()))
+            for name in dict.fromkeys(nodes["type"])}
+
+
+def class_rates(run_dir, t0=0.0, t1=None):
+    """Mean rate (Hz) of all E and of all I cells over [t0, t1) seconds: (E, I)."""
+    t, gid = read_spikes(run_dir)
+    ex = read_nodes(run_dir)["excitatory"].astype(bool)
+    t1 = t1 if t1 is not None else run_end(run_dir)
+    sel = (t >= t0 * 1000.0) & (t < t1 * 1000.0)
+    n_e = np.count_nonzero(ex[gid[sel]])
+    span = max(t1 - t0, 1e-12)
+    return n_e / ex.sum() / span, (np.count_nonzero(sel) - n_e) / (~ex).sum() / span
+
+
+def population_timecourse(run_dir, quantity="activity", cells="E"):
+    """Mean and SD (ddof 0) over the selected alive cells at every record.
+
+    Parameters
+    ----------
+    quantity : {'activity', 'scale', 'goal'}
+        Activity sensor (Hz), scale factor, or goal (Hz).
+    cells : {'E', 'I', 'all'}
+
+    Returns
+    -------
+    dict with 't' (s), 'mean', 'sd', 'alive' (number of alive selected cells)
+    """
+    rec = read_records(run_dir)
+    ex = read_nodes(run_dir)["excitatory"].astype(bool)
+    sel = {"E": ex, "I": ~ex, "all": np.ones_like(ex)}[cells]
+    mean, sd, alive = [], [], []
+    for row, live in zip(rec[quantity], rec["alive"]):
+        use = sel & (live == 1)
+        vals = row[use]
+        vals = vals[~np.isnan(vals)]
+        mean.append(vals.mean() if len(vals) else np.nan)
+        sd.append(vals.std() if len(vals) else np.nan)
+        alive.append(int(use.sum()))
+    return dict(t=rec["time"] / 1000.0, mean=np.array(mean), sd=np.array(sd), alive=np.array(alive))
+
+
+def population_counts(t_ms, t0_ms, t1_ms, bin_ms=5.0, binning="corrected"):
+    """Spike counts of a population in bins of bin_ms.
+
+    Parameters
+    ----------
+    t_ms : array
+        Spike times of the population (ms).
+    t0_ms, t1_ms : float
+        The segment.
+    binning : {'corrected', 'original'}
+        'corrected': bins from the segment start, n = int((t1 - t0) / bin).  'original'
+        (experiments.md §7): n = int((last - first) / bin) over the segment's first and last
+        spike, and a spike at t goes to bin int((t mod (n bin)) / bin) — a circular
+        rotation, with the final partial bin wrapped into bin 0.
+
+    Returns
+    -------
+    numpy.ndarray
+    """
+    t = np.asarray(t_ms, dtype=float)
+    t = t[(t >= t0_ms) & (t <= t1_ms)]
+    if binning == "original":
+        if len(t) < 2:
+            return np.zeros(0)
+        n = int((t.max() - t.min()) / bin_ms)
+        if n <= 0:
+            return np.zeros(0)
+        idx = ((t % (n * bin_ms)) / bin_ms).astype(int)
+        return np.bincount(np.minimum(idx, n - 1), minlength=n).astype(float)
+    n = int((t1_ms - t0_ms) / bin_ms)
+    idx = ((t - t0_ms) / bin_ms).astype(int)
+    return np.bincount(idx[idx < n], minlength=n).astype(float)
+
+
+def multitaper_spectrum(x, dt, nw=4.0, k=None):
+    """One-sided multitaper power spectral density of a series (mean removed).
+
+    DPSS (Slepian) tapers from scipy, time-bandwidth product nw, k = 2 nw - 1 tapers by
+    default; the eigenspectra are averaged with equal weights (the original used adaptive
+    weighting, which differs little for smooth spectra).  Scaled so that the integral over
+    0..Nyquist equals the series' variance: units (counts/bin)^2 / Hz.
+
+    Parameters
+    ----------
+    x : array
+    dt : float
+        Sampling interval (s).
+
+    Returns
+    -------
+    (frequencies in Hz, psd)
+    """
+    from scipy.signal.windows import dpss
+    x = np.asarray(x, dtype=float)
+    x = x - x.mean()
+    n = len(x)
+    k = int(2 * nw - 1) if k is None else k
+    tapers = dpss(n, nw, k)                      # (k, n), unit energy
+    spec = np.mean(np.abs(np.fft.rfft(tapers * x, axis=1)) ** 2, axis=0) * dt
+    spec[1:] *= 2.0                              # one-sided
+    if n % 2 == 0:
+        spec[-1] /= 2.0
+    return np.fft.rfftfreq(n, dt), spec
+
+
+def segment_spectra(run_dir, segment_s, bin_ms=5.0, binning="corrected", nw=4.0):
+    """E and I population spectra for consecutive segments of segment_s seconds.
+
+    Returns
+    -------
+    list of dict with 't0', 't1' (s), 'freq', 'E', 'I'
+    """
+    t, gid = read_spikes(run_dir)
+    ex = read_nodes(run_dir)["excitatory"].astype(bool)
+    end = run_end(run_dir) * 1000.0
+    out = []
+    seg = segment_s * 1000.0
+    k = 0
+    while (k + 1) * seg <= end + 1e-9 or (k == 0 and end > 0):
+        t0, t1 = k * seg, min((k + 1) * seg, end)
+        row = dict(t0=t0 / 1000.0, t1=t1 / 1000.0)
+        for name, mask in (("E", ex[gid]), ("I", ~ex[gid])):
+            counts = population_counts(t[mask], t0, t1, bin_ms, binning)
+            f, p = multitaper_spectrum(counts, bin_ms / 1000.0, nw) if len(counts) > 16 else (np.zeros(0), np.zeros(0))
+            row["freq"], row[name] = f, p
+        out.append(row)
+        k += 1
     return out
+
+
+def fourier_information(unique, repeat, dt, fmax=None):
+    """Information rate (bits/s) from repeat and unique trials (Crumiller et al. 2011).
+
+    unique and repeat are arrays (trials x bins) of a response (e.g. population spike
+    counts) in trials of equal length T = bins * dt.  Each trial's discrete Fourier
+    transform is taken; at every frequency f the variance across unique trials of the
+    real and of the imaginary part estimates signal + noise, the variance across repeat
+    trials (the same stimulus each time) estimates the noise alone.  Treating each part
+    as a Gaussian channel, the information at f is
+
+        I(f) = 1/2 log2(var_U(Re) / var_R(Re)) + 1/2 log2(var_U(Im) / var_R(Im))   [bits]
+
+    and the rate is the sum over 0 < f <= fmax divided by T.  Ratios below 1 (noise
+    estimate above total) are clipped to 1.  With few trials the estimate is biased
+    upward; compare conditions with the same numbers of trials.
+
+    Returns
+    -------
+    dict with 'rate' (bits/s), 'freq' (Hz), 'bits' (per frequency)
+    """
+    u, r = np.asarray(unique, float), np.asarray(repeat, float)
+    if u.ndim != 2 or r.ndim != 2 or u.shape[1] != r.shape[1] or min(len(u), len(r)) < 2:
+        raise ValueError("fourier_information needs >= 2 unique and >= 2 repeat trials of equal length")
+    fu, fr = np.fft.rfft(u, axis=1), np.fft.rfft(r, axis=1)
+    freq = np.fft.rfftfreq(u.shape[1], dt)
+    keep = (freq > 0) & (freq < 0.5 / dt) & ((freq <= fmax) if fmax else True)
+    bits = np.zeros(len(freq))
+    for part in (np.real, np.imag):
+        ratio = part(fu).var(axis=0, ddof=1) / np.maximum(part(fr).var(axis=0, ddof=1), 1e-300)
+        bits += 0.5 * np.log2(np.maximum(ratio, 1.0))
+    T = u.shape[1] * dt
+    return dict(rate=float(bits[keep].sum() / T), freq=freq[keep], bits=bits[keep])
+
+
+def trial_information(run_dir, bin_ms=5.0, fmax=100.0, cells="E"):
+    """Fourier information of population counts over the run's unique and repeat trials.
+
+    Returns
+    -------
+    dict (see :func:`fourier_information`) plus 'n_unique', 'n_repeat'
+    """
+    with _h5(Path(run_dir) / "state.h5") as f:
+        starts, kinds = f["trials/time"][:], f["trials/kind"][:].astype(str)
+    if len(starts) < 2:
+        raise ValueError(f"{run_dir}: fewer than two trials recorded (run with trials = true)")
+    length = float(np.min(np.diff(starts)))
+    t, gid = read_spikes(run_dir)
+    ex = read_nodes(run_dir)["excitatory"].astype(bool)
+    t = t[ex[gid]] if cells == "E" else t[~ex[gid]] if cells == "I" else t
+    end = run_end(run_dir) * 1000.0
+    rows = {"unique": [], "repeat": []}
+    for t0, kind in zip(starts, kinds):
+        if t0 + length <= end:
+            rows[kind].append(population_counts(t, t0, t0 + length, bin_ms))
+    res = fourier_information(np.array(rows["unique"]), np.array(rows["repeat"]), bin_ms / 1000.0, fmax)
+    res.update(n_unique=len(rows["unique"]), n_repeat=len(rows["repeat"]))
+    return res
+
+
+def gain_changes(run_dir, label="final"):
+    """Mean change of the STDP gains per (pre type, post type) pair at a snapshot.
+
+    Returns
+    -------
+    dict of 'PRE->POST' to (mean change, number of synapses)
+    """
+    types = read_nodes(run_dir)["type"]
+    with _h5(Path(run_dir) / "state.h5") as f:
+        s = f["gains/snapshots"]
+        pre, post, g = s["pre"][:], s["post"][:], s[label][:]
+    out = {}
+    for a, b, x in zip(types[pre], types[post], g):
+        out.setdefault(f"{a}->{b}", []).append(x)
+    return {k: (float(np.mean(v) - 1.0), len(v)) for k, v in out.items() if not np.isnan(v).all()}

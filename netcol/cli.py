@@ -10,6 +10,7 @@ import shutil
 import sys
 from pathlib import Path
 
+from .plots import FIGURE_RUNS, WHATS
 from .schema import ParamError
 
 HINTS = {
@@ -50,6 +51,29 @@ def _parser():
     res.add_argument("--quiet", action="store_true", help="no progress output")
     res.add_argument("--no-figure", action="store_true", help="do not draw raster.png")
     res.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+    info = sub.add_parser("info", help="what ran, its parameters, progress and headline rates",
+                          formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+                          description="Describe the run in DIR (also a running or interrupted one).")
+    info.add_argument("run_dir", metavar="DIR")
+    info.add_argument("--params", action="store_true", help="also list every effective parameter")
+    info.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+    plot = sub.add_parser("plot", help="draw a view of a run, or one of the paper's figures",
+                          formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+                          description="Draw --what of the run in DIR into DIR/<what>.png and .pdf, or --figure N "
+                          "(2-7) of the paper from the matching runs in DIR (sub-directories named after "
+                          "their experiments: onlydeletion, scalingwithdeletion, onlyscaling, onlytraining, "
+                          "trainingandscaling) into DIR/figureN.png and .pdf.")
+    plot.add_argument("run_dir", metavar="DIR")
+    group = plot.add_mutually_exclusive_group(required=True)
+    group.add_argument("--what", choices=WHATS, help="view of one run")
+    group.add_argument("--figure", type=int, choices=sorted(FIGURE_RUNS), help="figure of the paper")
+    plot.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+    rep = sub.add_parser("report", help="one page with all figures and headline numbers",
+                         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+                         description="Draw DIR/report.png and report.pdf: headline numbers, rates, raster, "
+                         "activity and scale, spectra.")
+    rep.add_argument("run_dir", metavar="DIR")
+    rep.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
     return p
 
 
@@ -137,6 +161,52 @@ def cmd_resume(args, argv):
     return _report(meta, out, args, rank)
 
 
+def _run_dir(path):
+    out = Path(path)
+    if not (out / "run.json").exists():
+        raise ParamError(f"{out}: not a netcol run directory (no run.json)")
+    return out
+
+
+def cmd_info(args, argv):
+    """netcol info: describe a run."""
+    import json
+    from .plots import headline
+    out = _run_dir(args.run_dir)
+    meta = json.loads((out / "run.json").read_text())
+    print("\n".join(headline(out)))
+    print(f"command: {' '.join(meta['command'])}")
+    print(f"started: {meta['started']}  " + (f"last checkpoint at {meta['last_checkpoint_ms'] / 1000:g} s"
+                                             if meta.get("last_checkpoint_ms") is not None else "no checkpoint"))
+    if args.params:
+        for k, v in sorted(meta["params"].items()):
+            print(f"  {k} = {v!r}")
+        for k, v in sorted(meta["column_overrides"].items()):
+            print(f"  column.{k} = {v!r}")
+    return 0
+
+
+def cmd_plot(args, argv):
+    """netcol plot: one view of a run, or a figure of the paper."""
+    from .plots import paper_figure, plot_what
+    if args.figure is not None:
+        try:
+            paths = paper_figure(Path(args.run_dir), args.figure)
+        except FileNotFoundError as err:
+            raise ParamError(str(err)) from None
+    else:
+        paths = plot_what(_run_dir(args.run_dir), args.what)
+    print("netcol: wrote " + ", ".join(str(p) for p in paths))
+    return 0
+
+
+def cmd_report(args, argv):
+    """netcol report: one page with every figure and the headline numbers."""
+    from .plots import report
+    print("netcol: wrote " + ", ".join(str(p) for p in report(_run_dir(args.run_dir))))
+    return 0
+
+
 def _report(meta, out, args, rank):
     if rank != 0:
         return 0
@@ -144,8 +214,8 @@ def _report(meta, out, args, rank):
              f"({meta['run_seconds']:.1f} s wall, set-up {meta['setup_seconds']:.1f} s)",
              f"  output: {out}/spikes.h5, state.h5, nodes.h5, timeline.csv, run.json"]
     if not args.no_figure and meta["spikes"]:
-        from .plots import raster
-        lines.append(f"  figure: {raster(out)}")
+        from .plots import plot_what
+        lines.append(f"  figure: {plot_what(out, 'raster')[0]}")
     print("\n".join(lines))
     return 0 if meta["status"] == "complete" else 130
 
@@ -155,7 +225,8 @@ def main(argv=None):
     argv = list(sys.argv[1:] if argv is None else argv)
     args = _parser().parse_args(argv)
     try:
-        return {"run": cmd_run, "resume": cmd_resume}[args.command](args, argv)
+        return {"run": cmd_run, "resume": cmd_resume, "info": cmd_info, "plot": cmd_plot,
+                "report": cmd_report}[args.command](args, argv)
     except Exception as err:  # one clear line, unless --debug
         if args.debug:
             raise

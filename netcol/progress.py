@@ -6,7 +6,7 @@ import time
 
 
 class Progress:
-    """Report simulated time, speed, ETA and the network's mean rate.
+    """Report simulated time, speed, ETA and the current E and I rates.
 
     Parameters
     ----------
@@ -35,21 +35,22 @@ class Progress:
                             file=self.stream,
                             bar_format="{l_bar}{bar}| {n:.1f}/{total:.1f} s [{elapsed}<{remaining}, {rate_fmt}] {postfix}")
 
-    def update(self, t, spikes, ncells):
-        """Report that the run reached t (ms) with spikes so far among ncells cells."""
+    def update(self, t, e_rate, i_rate):
+        """Report that the run reached t (ms); e_rate, i_rate: mean E and I rates (Hz)
+        over the last block."""
         if not self.enabled:
             return
-        rate = spikes / max(ncells, 1) / max(t / 1000.0, 1e-9)
+        rates = f"E {e_rate:.2f} Hz, I {i_rate:.2f} Hz"
         if self.bar is not None:
             self.bar.n = round(t / 1000.0, 3)
-            self.bar.set_postfix_str(f"{rate:.2f} Hz/cell", refresh=True)
+            self.bar.set_postfix_str(rates, refresh=True)
             return
         now = time.time()
         if now - self.last_log >= self.log_every or t >= self.tstop:
             speed = ((t - self.t_start) / 1000.0) / max(now - self.t0, 1e-9)
             eta = (self.tstop - t) / 1000.0 / max(speed, 1e-9)
             print(f"netcol: t = {t / 1000:.1f}/{self.tstop / 1000:g} s  {speed:.1f} sim-s/wall-s  "
-                  f"ETA {eta:.0f} s  mean rate {rate:.2f} Hz/cell", file=self.stream, flush=True)
+                  f"ETA {eta:.0f} s  {rates}", file=self.stream, flush=True)
             self.last_log = now
 
     def close(self):

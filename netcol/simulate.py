@@ -131,6 +131,8 @@ class Run:
         self.writer = None
         self.n_spikes = resume["spikes_written"] if resume else 0
         self.recent = (np.empty(0), np.empty(0, dtype=np.uint64))   # rank 0: the last spikes, for checkpoints
+        self.t_last_gather = resume["t"] if resume else 0.0
+        self.rates = (0.0, 0.0)
         if self.rank == 0:
             self._open_files(p)
         self.setup_s = time.time() - t_wall0
@@ -199,8 +201,15 @@ class Run:
 
     # ------------------------------------------------------------------ advance
     def _gather(self):
+        """Write the spikes since the last gather; return the E and I rates (Hz) over
+        the last span (rank 0)."""
         spikes = gather_spikes(self.pc, self.tvec, self.idvec)
+        span = (self.h.t - self.t_last_gather) / 1000.0
+        self.t_last_gather = self.h.t
         if self.rank == 0:
+            ex = self.model.cells["excitatory"]
+            n_e = np.count_nonzero(ex[spikes[1].astype(np.int64)])
+            self.rates = (n_e / ex.sum() / max(span, 1e-9), (len(spikes[1]) - n_e) / (~ex).sum() / max(span, 1e-9))
             self.writer.append(*spikes)
             self.n_spikes += len(spikes[0])
             t_all = np.concatenate([self.recent[0], spikes[0]])
@@ -222,7 +231,7 @@ class Run:
                 pc.psolve(t_next)
                 self._gather()
                 if self.rank == 0:
-                    progress.update(h.t, self.n_spikes, self.model.n)
+                    progress.update(h.t, *self.rates)
                 if pc.allreduce(1.0 if stop.signum else 0.0, 2) > 0:
                     status = "interrupted"
                     break

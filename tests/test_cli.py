@@ -1,0 +1,105 @@
+"""The netcol command line through its real entry point: run, info, plot, report, help,
+and bad input."""
+import json
+import subprocess
+import sys
+
+import pytest
+
+from helpers import REPO
+
+NETCOL = [sys.executable, "-m", "netcol.cli"]
+COMMANDS = ["run", "resume", "info", "plot", "report"]
+
+
+def netcol(*args):
+    return subprocess.run([*NETCOL, *args], cwd=REPO, capture_output=True, text=True, timeout=900)
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    """A short training run (for figures 4), and a short deletion run with trials."""
+    base = tmp_path_factory.mktemp("figs")
+    r = netcol("run", "onlytraining", "--set", "duration=20", "--set", "learn_start=5", "--set", "learn_end=15",
+               "--out", str(base / "onlytraining"), "--quiet")
+    assert r.returncode == 0, r.stderr
+    assert "figure:" in r.stdout and (base / "onlytraining" / "raster.png").exists()
+    r = netcol("run", "onlydeletion", "--set", "duration=24", "--set", "segment_length=10", "--set", "trial_length=2",
+               "--set", "recording_interval=4", "--out", str(base / "onlydeletion"), "--quiet", "--no-figure")
+    assert r.returncode == 0, r.stderr
+    return base
+
+
+def test_info(runs):
+    r = netcol("info", str(runs / "onlytraining"), "--params")
+    assert r.returncode == 0, r.stderr
+    out = r.stdout
+    assert "experiment: onlytraining" in out and "status: complete" in out and "reached 20 of 20 s" in out
+    assert "rates 5-20 s: E " in out and "I " in out and "learn_end = 15.0" in out
+    meta = json.loads((runs / "onlytraining" / "run.json").read_text())
+    assert f"spikes: {meta['spikes']}" in out
+
+
+@pytest.mark.parametrize("what", ["raster", "rates", "activity", "scale", "spectra", "weights"])
+def test_plot_views(runs, what):
+    r = netcol("plot", str(runs / "onlytraining"), "--what", what)
+    assert r.returncode == 0, r.stderr
+    for ext in ("png", "pdf"):
+        assert (runs / "onlytraining" / f"{what}.{ext}").stat().st_size > 5000
+
+
+def test_plot_information_needs_trials(runs):
+    r = netcol("plot", str(runs / "onlydeletion"), "--what", "info")
+    assert r.returncode == 0, r.stderr
+    assert (runs / "onlydeletion" / "info.png").exists()
+    r = netcol("plot", str(runs / "onlytraining"), "--what", "info")
+    assert r.returncode == 2 and "fewer than two trials" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_paper_figure_from_a_folder_of_runs(runs):
+    r = netcol("plot", str(runs), "--figure", "4")
+    assert r.returncode == 0, r.stderr
+    assert (runs / "figure4.png").exists() and (runs / "figure4.pdf").exists()
+    r = netcol("plot", str(runs), "--figure", "3")      # needs an onlyscaling run
+    assert r.returncode == 2 and "needs a run of 'onlyscaling'" in r.stderr and "netcol run onlyscaling" in r.stderr
+
+
+def test_report(runs):
+    r = netcol("report", str(runs / "onlytraining"))
+    assert r.returncode == 0, r.stderr
+    assert (runs / "onlytraining" / "report.png").stat().st_size > 50000
+
+
+@pytest.mark.parametrize("cmd", COMMANDS)
+def test_help_lists_options_with_defaults(cmd):
+    r = netcol(cmd, "--help")
+    assert r.returncode == 0 and "usage: netcol " + cmd in r.stdout
+    if cmd == "run":
+        for opt in ("--set", "--out", "--np", "--checkpoint-every", "--overwrite", "--quiet"):
+            assert opt in r.stdout
+        assert "(default: None)" in r.stdout and "(default: False)" in r.stdout
+
+
+@pytest.mark.parametrize("args,words", [
+    (["info", "/nonexistent/run"], ["not a netcol run directory"]),
+    (["plot", "/nonexistent/run", "--what", "raster"], ["not a netcol run directory"]),
+    (["report", "/nonexistent/run"], ["not a netcol run directory"]),
+    (["resume", "/nonexistent/run"], ["not a netcol run directory"]),
+])
+def test_errors_are_one_line_with_a_hint(args, words):
+    r = netcol(*args)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert lines[0].startswith("netcol: error:") and lines[1].strip().startswith("hint:")
+    for w in words:
+        assert w in lines[0]
+
+
+def test_argument_errors_exit_nonzero():
+    assert netcol("plot", "x", "--what", "nonsense").returncode == 2
+    assert netcol("frobnicate").returncode == 2
+
+
+def test_debug_shows_the_traceback():
+    r = netcol("info", "/nonexistent/run", "--debug")
+    assert r.returncode != 0 and "Traceback" in r.stderr
