@@ -30,9 +30,12 @@ class Progress:
         self.log_every = log_every
         self.bar = None
         if enabled and self.stream.isatty():
+            import shutil
             from tqdm import tqdm
+            # some terminals (e.g. a fresh pty) report 0 columns, which would draw nothing
+            width = shutil.get_terminal_size((100, 20)).columns or 100
             self.bar = tqdm(total=round(tstop / 1000, 3), initial=round(t_start / 1000, 3), unit="sim-s",
-                            file=self.stream,
+                            file=self.stream, ncols=width,
                             bar_format="{l_bar}{bar}| {n:.1f}/{total:.1f} s [{elapsed}<{remaining}, {rate_fmt}] {postfix}")
 
     def update(self, t, e_rate, i_rate):
