@@ -68,6 +68,32 @@ def _parser():
     group.add_argument("--what", choices=WHATS, help="view of one run")
     group.add_argument("--figure", type=int, choices=sorted(FIGURE_RUNS), help="figure of the paper")
     plot.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+    sw = sub.add_parser("sweep", help="run a parameter sweep locally or write cluster job-array scripts",
+                        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+                        description="Expand SPEC (batch/NAME.toml, or a path) into runs, each in <out>/<parameters>. "
+                        "Complete runs are skipped, interrupted ones resumed, failed ones recorded and retried "
+                        "only with --retry-failed; a failing run never stops the others.")
+    sw.add_argument("spec", help="sweep specification: a name in batch/ or a .toml path")
+    how = sw.add_mutually_exclusive_group(required=True)
+    how.add_argument("--local", action="store_true", help="run the runs on this machine")
+    how.add_argument("--slurm", action="store_true", help="write a SLURM job-array script and print how to submit it")
+    how.add_argument("--sge", action="store_true", help="write an SGE job-array script and print how to submit it")
+    how.add_argument("--task", type=int, metavar="I", help="run task I only (what each array task does)")
+    sw.add_argument("-j", "--jobs", type=int, default=1, help="with --local: runs at once")
+    sw.add_argument("--out", default=None, help="folder of the sweep's runs (default: runs/sweeps/<spec name>)")
+    sw.add_argument("--launcher", choices=("none", "srun", "mpirun"), default="none",
+                    help="with --task: how to start the ranks")
+    sw.add_argument("--retry-failed", action="store_true", help="run previously failed runs again")
+    sw.add_argument("--dry-run", action="store_true", help="print the runs and their commands, run nothing")
+    sw.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+    ss = sub.add_parser("sweep-summary", help="collect a sweep's headline numbers into a table and figure",
+                        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+                        description="Write <out>/summary.csv, summary.h5 and summary.png/pdf: per run its status, "
+                        "parameters, E and I rates, final E activity and scale factor, alive cells and mean E4 "
+                        "gain change.")
+    ss.add_argument("spec")
+    ss.add_argument("--out", default=None, help="folder of the sweep's runs (default: runs/sweeps/<spec name>)")
+    ss.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
     rep = sub.add_parser("report", help="one page with all figures and headline numbers",
                          formatter_class=argparse.ArgumentDefaultsHelpFormatter,
                          description="Draw DIR/report.png and report.pdf: headline numbers, rates, raster, "
@@ -207,6 +233,46 @@ def cmd_report(args, argv):
     return 0
 
 
+def cmd_sweep(args, argv):
+    """netcol sweep: run a sweep locally, one task, or write job-array scripts."""
+    from .sweep import load_sweep, run_local, run_task, status, write_job_script
+    sweep = load_sweep(args.spec)
+    out = sweep.out_dir(args.out)
+    if args.dry_run:
+        for i, run in enumerate(sweep.runs):
+            sets = " ".join(f"--set {k}={v}" for k, v in run.sets.items())
+            print(f"{i:4d} {run.name} [{status(out / run.name)}]: netcol run {sweep.spec['experiment']} "
+                  f"--out {out / run.name} {sets}")
+        print(f"{len(sweep.runs)} runs in {out}")
+        return 0
+    if args.task is not None:
+        if not 0 <= args.task < len(sweep.runs):
+            raise ParamError(f"--task {args.task}: the sweep has runs 0..{len(sweep.runs) - 1}")
+        st = run_task(sweep, args.task, args.out, args.launcher, args.retry_failed)
+        print(f"netcol: sweep {sweep.name} task {args.task} ({sweep.runs[args.task].name}): {st}")
+        return 0 if st == "complete" else 1
+    if args.slurm or args.sge:
+        script, submit = write_job_script(sweep, "slurm" if args.slurm else "sge", args.out)
+        print(f"netcol: wrote {script} ({len(sweep.runs)} array tasks); submit with:\n  {submit}")
+        return 0
+    if args.jobs < 1:
+        raise ParamError(f"-j {args.jobs}: must be >= 1")
+    print(f"netcol: sweep {sweep.name}: {len(sweep.runs)} runs in {out}, {args.jobs} at a time")
+    result = run_local(sweep, args.jobs, args.out, args.retry_failed)
+    failed = [n for n, st in result.items() if st != "complete"]
+    print(f"netcol: {len(result) - len(failed)} complete, {len(failed)} not"
+          + (f" (see sweep_error.txt in: {', '.join(failed)})" if failed else ""))
+    return 0 if not failed else 1
+
+
+def cmd_sweep_summary(args, argv):
+    """netcol sweep-summary: one table and figure of a sweep's headline numbers."""
+    from .sweep import load_sweep, write_summary
+    rows, paths = write_summary(load_sweep(args.spec), args.out)
+    print(f"netcol: {len(rows)} runs summarised: " + ", ".join(str(p) for p in paths))
+    return 0
+
+
 def _report(meta, out, args, rank):
     if rank != 0:
         return 0
@@ -225,8 +291,8 @@ def main(argv=None):
     argv = list(sys.argv[1:] if argv is None else argv)
     args = _parser().parse_args(argv)
     try:
-        return {"run": cmd_run, "resume": cmd_resume, "info": cmd_info, "plot": cmd_plot,
-                "report": cmd_report}[args.command](args, argv)
+        return {"run": cmd_run, "resume": cmd_resume, "info": cmd_info, "plot": cmd_plot, "report": cmd_report,
+                "sweep": cmd_sweep, "sweep-summary": cmd_sweep_summary}[args.command](args, argv)
     except Exception as err:  # one clear line, unless --debug
         if args.debug:
             raise

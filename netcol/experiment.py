@@ -107,5 +107,7 @@ def load_experiment(name, sets=None):
     params.update(validate(plain, EXPERIMENT_FIELDS, "--set", fill_defaults=False))
     column = load_column(overrides=column_overrides)
     counts = {pop.name: pop.count for pop in column.layout(params["scale"])}
+    if sum(counts.values()) == 0:
+        raise ParamError(f"{path}: scale = {params['scale']:g} leaves no cells (counts are truncated to integers)")
     check_protocol(params, sum(counts.values()), counts, f"{path} with --set" if sets else str(path))
     return Experiment(path.stem, str(path), params, column, column_overrides, sets)

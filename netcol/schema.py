@@ -70,6 +70,8 @@ class Field:
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
                 raise ParamError(problem)
             value = float(value)
+        elif not isinstance(value, self.kind):
+            raise ParamError(problem)
         if self.choices is not None and value not in self.choices:
             raise ParamError(problem)
         if self.low is not None and (value <= self.low if self.low_open else value < self.low):

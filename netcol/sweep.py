@@ -1,0 +1,314 @@
+"""Parameter sweeps: a sweep specification (``batch/*.toml``) expands into runs, each in
+its own output directory named from its parameters, run locally or as cluster job-array
+tasks, resumably, and summarised into one table.
+
+A specification::
+
+    experiment = "onlyscaling"          # base experiment (name or .toml path)
+    description = "..."
+    seeds = [2]                         # each combination once per seed
+    mode = "grid"                       # "grid": every combination; "zip": lists in step
+    [fixed]                             # --set values of every run
+    duration = 20000.0
+    [vary]                              # the swept parameters (any --set key)
+    "column.mechanism.beta" = [4e-5, 4e-6]
+    [resources]                         # per run, for the cluster scripts
+    np = 2
+    time = "48:00:00"
+    memory = "4G"
+    checkpoint_every = 2000.0
+
+Every run goes through :func:`run_task`: a complete run is skipped, an interrupted one
+resumed from its checkpoint, a failing one recorded (``sweep_error.txt`` in its folder)
+without stopping the others, and retried only on request.
+"""
+from dataclasses import dataclass, field
+import itertools
+import json
+import os
+import subprocess
+import sys
+import tomllib
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from .schema import Field, ParamError, validate
+
+REPO = Path(__file__).resolve().parent.parent
+SPEC_FIELDS = {
+    "experiment": Field(str, None, "base experiment"),
+    "description": Field(str, "", "what the sweep is for"),
+    "seeds": Field(list, [2], "seeds; each combination runs once per seed"),
+    "mode": Field(str, "grid", "grid: every combination; zip: the value lists in step", choices=("grid", "zip")),
+    "fixed": Field(dict, {}, "--set values of every run"),
+    "vary": Field(dict, None, "swept parameters and their value lists"),
+    "resources": Field(dict, {}, "np, time, memory, checkpoint_every of each run"),
+}
+RESOURCE_FIELDS = {
+    "np": Field(int, 1, "MPI ranks per run", low=1),
+    "time": Field(str, "24:00:00", "wall-time limit per run (HH:MM:SS)"),
+    "memory": Field(str, "4G", "memory per run"),
+    "checkpoint_every": Field(float, 0.0, "simulated seconds between checkpoints (0: none)", low=0.0),
+}
+ERROR_FILE = "sweep_error.txt"
+
+
+@dataclass
+class SweepRun:
+    """One run of a sweep: its folder name and --set values."""
+
+    name: str
+    sets: dict
+    varied: dict = field(default_factory=dict)
+
+
+@dataclass
+class Sweep:
+    """A checked sweep specification expanded into its runs."""
+
+    name: str
+    source: str
+    spec: dict
+    resources: dict
+    runs: list
+
+    def out_dir(self, root=None):
+        """Folder of the sweep's runs (default runs/sweeps/<name>)."""
+        return Path(root) if root else REPO / "runs" / "sweeps" / self.name
+
+
+def _fmt(v):
+    return f"{v:g}" if isinstance(v, float) else str(v)
+
+
+def load_sweep(path):
+    """Read, expand and check a sweep: every run's parameters are validated as `netcol run`
+    would, before anything runs.
+
+    Raises
+    ------
+    ParamError
+        Unknown parameters, empty value lists, zipped lists of unequal length, or runs
+        that would share an output folder.
+    """
+    from .experiment import load_experiment
+    path = Path(path)
+    if not path.exists() and (REPO / "batch" / f"{path}.toml").exists():
+        path = REPO / "batch" / f"{path}.toml"
+    if not path.exists():
+        raise ParamError(f"sweep specification {path} not found")
+    with open(path, "rb") as f:
+        spec = validate(tomllib.load(f), SPEC_FIELDS, str(path))
+    resources = validate(spec["resources"], RESOURCE_FIELDS, f"{path} [resources]")
+    vary = spec["vary"]
+    if not vary:
+        raise ParamError(f"{path}: [vary] names no parameter")
+    for key, values in vary.items():
+        if not isinstance(values, list) or not values:
+            raise ParamError(f"{path}: vary.{key} must be a non-empty list of values")
+    if not spec["seeds"] or not all(isinstance(s, int) and not isinstance(s, bool) for s in spec["seeds"]):
+        raise ParamError(f"{path}: seeds must be a non-empty list of integers")
+    keys = list(vary)
+    if spec["mode"] == "zip":
+        lengths = {len(v) for v in vary.values()}
+        if len(lengths) != 1:
+            raise ParamError(f"{path}: mode = 'zip' needs value lists of equal length, got "
+                             + ", ".join(f"{k}: {len(v)}" for k, v in vary.items()))
+        combos = list(zip(*vary.values()))
+    else:
+        combos = list(itertools.product(*vary.values()))
+    runs, names = [], {}
+    for combo in combos:
+        for seed in spec["seeds"]:
+            varied = dict(zip(keys, combo))
+            name = "_".join(f"{k.split('.')[-1]}{_fmt(v)}" for k, v in varied.items()) + f"_seed{seed}"
+            if name in names:
+                raise ParamError(f"{path}: runs {names[name]} and {varied} (seed {seed}) would share the output "
+                                 f"folder {name}; make the swept values or parameter names distinct")
+            names[name] = dict(varied, seed=seed)
+            sets = dict(spec["fixed"], **varied, seed=seed)
+            load_experiment(spec["experiment"], sets)   # every run checked before any runs
+            runs.append(SweepRun(name, sets, varied))
+    return Sweep(path.stem, str(path), spec, resources, runs)
+
+
+def status(run_dir):
+    """'complete', 'failed', 'interrupted', 'running' or 'pending'."""
+    run_dir = Path(run_dir)
+    if (run_dir / ERROR_FILE).exists():
+        return "failed"
+    meta = run_dir / "run.json"
+    if not meta.exists():
+        return "pending"
+    return json.loads(meta.read_text()).get("status", "running")
+
+
+def _launch(launcher, np_):
+    """Command prefix that starts `python -m netcol.cli` on np_ ranks."""
+    py = [sys.executable, "-m", "netcol.cli"]
+    if launcher == "srun":
+        return ["srun", *py], []
+    if launcher == "mpirun":
+        return ["mpirun", "-n", str(np_), *py], []
+    return py, (["--np", str(np_)] if np_ > 1 else [])
+
+
+def run_task(sweep, index, out_root=None, launcher="none", retry_failed=False):
+    """Run (or skip, or resume) run `index` of a sweep; return its final status.
+
+    Parameters
+    ----------
+    sweep : Sweep
+    index : int
+    out_root : path, optional
+    launcher : {'none', 'srun', 'mpirun'}
+        How to start the ranks: netcol's own --np, srun inside a SLURM allocation, or
+        mpirun (SGE).
+    retry_failed : bool
+        Run a previously failed run again (otherwise it stays failed).
+    """
+    run = sweep.runs[index]
+    out = sweep.out_dir(out_root) / run.name
+    state = status(out)
+    if state == "complete" or (state == "failed" and not retry_failed):
+        return state
+    if state == "failed":
+        (out / ERROR_FILE).unlink()
+    prefix, np_args = _launch(launcher, sweep.resources["np"])
+    every = sweep.resources["checkpoint_every"]
+    if state in ("interrupted", "running") and (out / "checkpoint.pkl").exists():
+        cmd = [*prefix, "resume", str(out), "--quiet", "--no-figure", *np_args]
+    else:
+        cmd = [*prefix, "run", sweep.spec["experiment"], "--out", str(out), "--overwrite", "--quiet", "--no-figure",
+               *np_args, *(["--checkpoint-every", _fmt(every)] if every > 0 else [])]
+        for k, v in run.sets.items():
+            cmd += ["--set", f"{k}={_fmt(v)}"]
+    out.mkdir(parents=True, exist_ok=True)
+    proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
+    if proc.returncode != 0:
+        (out / ERROR_FILE).write_text(f"command: {' '.join(cmd)}\nexit code: {proc.returncode}\n{proc.stderr[-5000:]}")
+        return "failed"
+    return status(out)
+
+
+def run_local(sweep, jobs=1, out_root=None, retry_failed=False, report=print):
+    """Run every run of a sweep on this machine, jobs at a time; return {name: status}."""
+    def one(i):
+        st = run_task(sweep, i, out_root, "none", retry_failed)
+        report(f"  {sweep.runs[i].name}: {st}")
+        return sweep.runs[i].name, st
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        return dict(pool.map(one, range(len(sweep.runs))))
+
+
+SLURM = """#!/bin/bash
+# netcol sweep {name}: {n} runs as a SLURM job array (submit: sbatch {script})
+#SBATCH --job-name=netcol-{name}
+#SBATCH --array=0-{last}
+#SBATCH --ntasks={np}
+#SBATCH --time={time}
+#SBATCH --mem={memory}
+#SBATCH --output={logs}/%A_%a.out
+set -euo pipefail
+cd {repo}
+# each array task runs (or skips, or resumes) one run; NETCOL_LAUNCHER=none runs without srun
+{python} -m netcol.cli sweep {spec} --out {out} --task "$SLURM_ARRAY_TASK_ID" --launcher "${{NETCOL_LAUNCHER:-srun}}"
+"""
+SGE = """#!/bin/bash
+# netcol sweep {name}: {n} runs as an SGE job array (submit: qsub {script})
+#$ -N netcol-{name}
+#$ -t 1-{n}
+#$ -pe mpi {np}
+#$ -l h_rt={time}
+#$ -l h_vmem={memory}
+#$ -o {logs}/
+#$ -j y
+set -euo pipefail
+cd {repo}
+# SGE tasks count from 1; NETCOL_LAUNCHER=none runs without mpirun
+{python} -m netcol.cli sweep {spec} --out {out} --task "$((SGE_TASK_ID - 1))" --launcher "${{NETCOL_LAUNCHER:-mpirun}}"
+"""
+
+
+def write_job_script(sweep, kind, out_root=None):
+    """Write the SLURM or SGE job-array script of a sweep; return (path, submit command)."""
+    out = sweep.out_dir(out_root)
+    logs = out / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    script = out / f"sweep.{kind}"
+    text = (SLURM if kind == "slurm" else SGE).format(
+        name=sweep.name, n=len(sweep.runs), last=len(sweep.runs) - 1, np=sweep.resources["np"],
+        time=sweep.resources["time"], memory=sweep.resources["memory"], logs=logs, repo=REPO,
+        python=sys.executable, spec=Path(sweep.source).resolve(), out=out, script=script)
+    script.write_text(text)
+    os.chmod(script, 0o755)
+    return script, f"{'sbatch' if kind == 'slurm' else 'qsub'} {script}"
+
+
+def summary(sweep, out_root=None):
+    """Headline numbers of every run: one row per run (dict), in sweep order."""
+    from . import analysis
+    rows = []
+    for run in sweep.runs:
+        d = sweep.out_dir(out_root) / run.name
+        row = dict(run=run.name, status=status(d), seed=run.sets["seed"], **run.varied)
+        if row["status"] in ("complete", "interrupted") and (d / "spikes.h5").exists():
+            end = analysis.run_end(d)
+            t0 = max(0.0, end - min(100.0, end / 2))
+            row["E_rate_Hz"], row["I_rate_Hz"] = analysis.class_rates(d, t0, end)
+            act = analysis.population_timecourse(d, "activity", "E")
+            scale = analysis.population_timecourse(d, "scale", "E")
+            row["E_activity_end_Hz"] = float(act["mean"][-1]) if len(act["t"]) else float("nan")
+            row["E_scale_end"] = float(scale["mean"][-1]) if len(scale["t"]) else float("nan")
+            row["alive_end"] = int(act["alive"][-1] + analysis.population_timecourse(d, "activity", "I")["alive"][-1]) \
+                if len(act["t"]) else float("nan")
+            gains = analysis.gain_changes(d) if _has_gains(d) else {}
+            e4 = [v for k, v in gains.items() if k.startswith("E4->")]
+            row["E4_gain_change"] = (sum(m * n for m, n in e4) / sum(n for _, n in e4)) if e4 else float("nan")
+        rows.append(row)
+    return rows
+
+
+def _has_gains(d):
+    import h5py
+    with h5py.File(d / "state.h5", "r", swmr=True) as f:
+        return "final" in f["gains/snapshots"] and not all(map(lambda x: x != x, f["gains/snapshots/time"][:]))
+
+
+def write_summary(sweep, out_root=None):
+    """summary.csv, summary.h5 and one figure per headline against the swept parameter."""
+    import csv
+    import h5py
+    import numpy as np
+    rows = summary(sweep, out_root)
+    out = sweep.out_dir(out_root)
+    out.mkdir(parents=True, exist_ok=True)
+    cols = list(dict.fromkeys(k for r in rows for k in r))
+    with open(out / "summary.csv", "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=cols)
+        w.writeheader()
+        w.writerows(rows)
+    with h5py.File(out / "summary.h5", "w") as f:
+        for c in cols:
+            vals = [r.get(c, float("nan")) for r in rows]
+            f[c] = np.array(vals, dtype="S") if any(isinstance(v, str) for v in vals) else np.array(vals, dtype=float)
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    key = list(sweep.spec["vary"])[0]
+    heads = [c for c in ("E_rate_Hz", "I_rate_Hz", "E_activity_end_Hz", "E_scale_end", "alive_end",
+                         "E4_gain_change") if c in cols]
+    fig, axes = plt.subplots(len(heads), 1, figsize=(7, 2.4 * max(len(heads), 1)), squeeze=False)
+    x = np.array([r[key] for r in rows], dtype=float)
+    for ax, h in zip(axes[:, 0], heads):
+        ax.plot(x, [r.get(h, np.nan) for r in rows], "o")
+        if np.all(x > 0) and x.max() / x.min() > 50:
+            ax.set_xscale("log")
+        ax.set_ylabel(h)
+    axes[-1, 0].set_xlabel(key)
+    axes[0, 0].set_title(f"sweep {sweep.name}: headline numbers")
+    fig.tight_layout()
+    fig.savefig(out / "summary.png", dpi=110)
+    fig.savefig(out / "summary.pdf")
+    plt.close(fig)
+    return rows, [out / "summary.csv", out / "summary.h5", out / "summary.png"]

@@ -1,0 +1,141 @@
+"""Parameter sweeps: local runs, resumability, failures, cluster scripts, summaries, bad input."""
+import csv
+import os
+import subprocess
+import sys
+
+import h5py
+import pytest
+
+from netcol.schema import ParamError
+from netcol.sweep import load_sweep
+
+from helpers import REPO
+
+NETCOL = [sys.executable, "-m", "netcol.cli"]
+SPEC = """experiment = "baseline"
+description = "test sweep"
+seeds = [1, 2]
+[fixed]
+duration = 1.0
+recording_interval = 0.5
+[vary]
+"column.external.RS.AM2.rate" = [250.0, 300.0, 350.0]
+[resources]
+np = {np}
+time = "00:10:00"
+memory = "2G"
+"""
+
+
+def netcol(*args, env=None):
+    return subprocess.run([*NETCOL, *args], cwd=REPO, capture_output=True, text=True, timeout=900,
+                          env=dict(os.environ, **(env or {})))
+
+
+@pytest.fixture
+def spec(tmp_path):
+    p = tmp_path / "mysweep.toml"
+    p.write_text(SPEC.format(np=1))
+    return p
+
+
+def test_local_sweep_then_summary_then_nothing_to_do(spec, tmp_path):
+    out = tmp_path / "out"
+    r = netcol("sweep", str(spec), "--local", "-j", "2", "--out", str(out))
+    assert r.returncode == 0, r.stdout + r.stderr
+    dirs = sorted(d.name for d in out.iterdir() if d.is_dir())
+    assert dirs == sorted(f"rate{v}_seed{s}" for v in (250, 300, 350) for s in (1, 2))
+    stamps = {d: (out / d / "run.json").stat().st_mtime_ns for d in dirs}
+    r = netcol("sweep-summary", str(spec), "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    with open(out / "summary.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == 6 and all(row["status"] == "complete" for row in rows)
+    rates = {(float(row["column.external.RS.AM2.rate"]), int(row["seed"])): float(row["E_rate_Hz"]) for row in rows}
+    for s in (1, 2):   # more excitatory drive, more E firing
+        assert rates[(250.0, s)] < rates[(300.0, s)] < rates[(350.0, s)]
+    with h5py.File(out / "summary.h5", "r") as f:
+        assert len(f["E_rate_Hz"]) == 6
+    assert (out / "summary.png").exists()
+    r = netcol("sweep", str(spec), "--local", "--out", str(out))       # rerun: nothing to do
+    assert r.returncode == 0 and r.stdout.count(": complete") == 6
+    assert {d: (out / d / "run.json").stat().st_mtime_ns for d in dirs} == stamps
+
+
+def test_a_failing_run_is_recorded_and_the_others_complete(spec, tmp_path):
+    out = tmp_path / "out"
+    broken = out / "rate300_seed1"
+    (broken / "spikes.h5").mkdir(parents=True)          # the run cannot write its spike file
+    r = netcol("sweep", str(spec), "--local", "--out", str(out))
+    assert r.returncode == 1 and "5 complete, 1 not" in r.stdout and "rate300_seed1" in r.stdout
+    assert "exit code" in (broken / "sweep_error.txt").read_text()
+    assert sum((d / "run.json").exists() and d != broken for d in out.iterdir()) == 5
+    r = netcol("sweep", str(spec), "--local", "--out", str(out))       # failed runs stay failed...
+    assert "rate300_seed1: failed" in r.stdout
+    (broken / "spikes.h5").rmdir()
+    r = netcol("sweep", str(spec), "--local", "--out", str(out), "--retry-failed")   # ...unless retried
+    assert r.returncode == 0 and "6 complete, 0 not" in r.stdout
+
+
+@pytest.mark.parametrize("kind,directives,env_index", [
+    ("slurm", ["#SBATCH --array=0-5", "#SBATCH --ntasks=2", "#SBATCH --time=00:10:00", "#SBATCH --mem=2G",
+               "srun"], ("SLURM_ARRAY_TASK_ID", "3", "rate300_seed2")),
+    ("sge", ["#$ -t 1-6", "#$ -pe mpi 2", "#$ -l h_rt=00:10:00", "#$ -l h_vmem=2G", "mpirun"],
+     ("SGE_TASK_ID", "1", "rate250_seed1")),
+])
+def test_cluster_scripts(tmp_path, kind, directives, env_index):
+    spec = tmp_path / "mysweep.toml"
+    spec.write_text(SPEC.format(np=2))
+    out = tmp_path / "out"
+    r = netcol("sweep", str(spec), f"--{kind}", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    script = out / f"sweep.{kind}"
+    assert ("sbatch " if kind == "slurm" else "qsub ") + str(script) in r.stdout
+    assert subprocess.run(["bash", "-n", str(script)]).returncode == 0
+    text = script.read_text()
+    for d in directives:
+        assert d in text
+    assert "-m netcol.cli sweep" in text and "--task" in text
+    # run it as the array task with that index would (no srun/mpirun here)
+    var, value, expected = env_index
+    res = subprocess.run(["bash", str(script)], capture_output=True, text=True, timeout=600,
+                         env=dict(os.environ, **{var: value, "NETCOL_LAUNCHER": "none"}))
+    assert res.returncode == 0, res.stdout + res.stderr
+    done = [d.name for d in out.iterdir() if (d / "run.json").exists()]
+    assert done == [expected]
+
+
+def test_dry_run_runs_nothing(spec, tmp_path):
+    r = netcol("sweep", str(spec), "--local", "--dry-run", "--out", str(tmp_path / "out"))
+    assert r.returncode == 0 and "6 runs in" in r.stdout and "[pending]" in r.stdout
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("edit,words", [
+    (('"column.external.RS.AM2.rate" = [250.0, 300.0, 350.0]', '"colour" = [1, 2]'), ["unknown parameter", "colour"]),
+    (('"column.external.RS.AM2.rate" = [250.0, 300.0, 350.0]', '"column.external.RS.AM2.rate" = []'),
+     ["non-empty list"]),
+    (('"column.external.RS.AM2.rate" = [250.0, 300.0, 350.0]', '"column.external.RS.AM2.rate" = [1e-10, 1.0e-10]'),
+     ["would share the output folder"]),
+    (('"column.external.RS.AM2.rate" = [250.0, 300.0, 350.0]', '"column.external.RS.AM2.rate" = [-1.0]'),
+     ["rate", "-1"]),
+    (("seeds = [1, 2]", "seeds = []"), ["seeds"]),
+])
+def test_bad_sweeps_are_rejected_before_anything_runs(tmp_path, edit, words):
+    p = tmp_path / "bad.toml"
+    p.write_text(SPEC.format(np=1).replace(*edit))
+    with pytest.raises(ParamError) as err:
+        load_sweep(p)
+    for w in words:
+        assert w in str(err.value)
+    r = netcol("sweep", str(p), "--local", "--out", str(tmp_path / "out"))
+    assert r.returncode == 2 and not (tmp_path / "out").exists()
+
+
+def test_every_shipped_sweep_expands_and_checks():
+    counts = {p.stem: len(load_sweep(p).runs) for p in sorted((REPO / "batch").glob("*.toml"))}
+    assert counts["onlyscaling-activitybeta"] == 8 and counts["onlyscaling-activitygamma"] == 9
+    assert counts["onlytraining-plastinc"] == 6 and counts["trainingandscaling-trainrate"] == 8
+    assert counts["alz-activitygamma"] == 12 and counts["onlydeletion-deletionstep"] == 5
+    assert len(counts) == 14
