@@ -77,7 +77,9 @@ class OriginalBackground:
 class TrainingPulses:
     """The training signal (network.md §7): pulses every 1/rate s from learn_start to
     learn_end; each pulse has k = int(percent * N / 100) inputs to cells of the trained
-    types drawn with replacement, at times spread uniformly over train_spread ms.
+    types drawn with replacement, at times spread uniformly over train_spread ms.  With
+    train_random_times (the original's TrainRand) the same number of inputs fall at
+    uniformly random times of the learning phase.
 
     Pulse l draws from a stream keyed by (seed, 'training', l), identical on every rank,
     so building any window is O(number of pulses in it).  (The original drew target and
@@ -100,6 +102,19 @@ class TrainingPulses:
         self.slot = float(SLOT[params["train_receptor"]])
         self.weight = params["train_weight"]
         self.seed = params["seed"]
+        self.random_times = params["train_random_times"]
+        if self.random_times:
+            # all n_pulses * k inputs uniform over [start, stop): the count in each fixed
+            # chunk follows from conditional binomial draws (one stream, computed once)
+            n_chunks = max(1, int(np.ceil((self.stop - self.start) / self.CHUNK)))
+            g = keyed_generator(self.seed, "training", 2**39)
+            left, counts = self.n_pulses * self.k, []
+            for c in range(n_chunks):
+                lo = self.start + c * self.CHUNK
+                frac = min(self.CHUNK, self.stop - lo) / (self.stop - lo)
+                counts.append(g.binomial(left, min(frac, 1.0)))
+                left -= counts[-1]
+            self.chunk_counts = counts
 
     def checkpoint_state(self):
         """Stateless: pulse l always comes from the stream keyed by l."""
@@ -107,6 +122,16 @@ class TrainingPulses:
 
     def restore(self, s):
         pass
+
+    CHUNK = 10000.0   # ms: the random-times mode draws its inputs chunk by chunk
+
+    def chunk(self, c):
+        """(targets, times) of the random-times inputs in chunk c."""
+        g = keyed_generator(self.seed, "training", 2**38 + c)
+        n = self.chunk_counts[c]
+        lo = self.start + c * self.CHUNK
+        width = min(self.CHUNK, self.stop - lo)
+        return self.targets[g.integers(0, len(self.targets), n)], lo + width * g.random(n)
 
     def pulse(self, l):
         """(targets, times) of pulse l."""
@@ -116,12 +141,22 @@ class TrainingPulses:
         return who, when
 
     def window(self, t0, t1):
-        """Inputs of pulses starting in [t0, t1), per local gid."""
-        first = max(0, int(np.ceil((t0 - self.start) / self.isi - 1e-9)))
-        last = min(self.n_pulses, int(np.ceil((t1 - self.start) / self.isi - 1e-9)))
+        """Inputs of pulses starting in [t0, t1) (random-times mode: inputs in [t0, t1)),
+        per local gid."""
         per = {gid: [] for gid in self.local}
-        for l in range(first, last):
-            who, when = self.pulse(l)
+        if self.random_times:
+            batches = []
+            for c in range(len(self.chunk_counts)):
+                lo = self.start + c * self.CHUNK
+                if lo < t1 and lo + self.CHUNK > t0:
+                    who, when = self.chunk(c)
+                    keep = (when >= t0) & (when < t1)
+                    batches.append((who[keep], when[keep]))
+        else:
+            first = max(0, int(np.ceil((t0 - self.start) / self.isi - 1e-9)))
+            last = min(self.n_pulses, int(np.ceil((t1 - self.start) / self.isi - 1e-9)))
+            batches = [self.pulse(l) for l in range(first, last)]
+        for who, when in batches:
             for g, t in zip(who.tolist(), when.tolist()):
                 if g in per:
                     per[g].append(t)

@@ -20,6 +20,8 @@ PROTOCOL_FIELDS = {
     "train_percent": Field(float, 110.0, "inputs per pulse as a percentage of the trained cells "
                            "(targets drawn with replacement)", low=0.0),
     "train_spread": Field(float, 1.0, "inputs of a pulse are spread uniformly over this time (ms)", low=0.0),
+    "train_random_times": Field(bool, False, "the original's TrainRand: every training input at a uniformly "
+                                "random time of the learning phase instead of in pulses"),
     "scaling": Field(bool, False, "homeostatic synaptic scaling from scaling_start"),
     "scaling_start": Field(float, 800.0, "time scaling switches on " + S, low=0.0),
     "deletion": Field(bool, False, "delete cells round by round (atrophy protocol)"),

@@ -254,3 +254,31 @@ def test_stdp_training_potentiates_e4_outputs(tmp_path):
     assert effect_e4 > 0 and abs(effect_other) < effect_e4 / 2  # the training acts on E4's synapses
     assert abs(effect_other) < 2e-4                            # other pairs: nearly unchanged by it
     assert np.all(final_on >= 0) and np.all(final_on <= 10.0)  # soft bounds (w_max 10)
+
+
+@pytest.mark.parametrize("random_times", [False, True])
+def test_training_inputs(random_times):
+    from types import SimpleNamespace
+    from netcol.column import load_column
+    from netcol.playback import TrainingPulses
+    pops = load_column().layout(1.0)
+    model = SimpleNamespace(local={g: None for g in range(470)}, cells={"pops": pops})
+    p = dict(load_experiment("onlytraining").params, learn_start=10.0, learn_end=60.0, train_random_times=random_times)
+    tp = TrainingPulses(model, p)
+    # windows of any partition give the same inputs (here 7-s windows)
+    edges = np.arange(0.0, 70001.0, 7000.0)
+    per = {}
+    for a, b in zip(edges[:-1], edges[1:]):
+        for g, (t, s, w) in tp.window(a, b).items():
+            per.setdefault(g, []).extend(t.tolist())
+    times = np.sort(np.concatenate([np.array(v) for v in per.values()]))
+    e4 = next(q for q in pops if q.name == "E4")
+    assert set(g for g, v in per.items() if v) <= set(e4.gids)
+    assert len(times) == 400 * 33                           # 8 Hz x 50 s pulses of int(1.1 x 30) inputs
+    assert times.min() >= 10000.0 and times.max() < 60000.0 + 1.0
+    phase = (times - 10000.0) % 125.0
+    if random_times:                                        # uniform over the phase, not in pulses
+        assert np.mean(phase < 1.0) < 0.05
+        assert np.histogram(times, bins=5, range=(10000, 60000))[0].min() > 0.15 * len(times)
+    else:                                                   # every input within 1 ms of its pulse
+        assert np.all(phase < 1.0)

@@ -138,4 +138,5 @@ def test_every_shipped_sweep_expands_and_checks():
     assert counts["onlyscaling-activitybeta"] == 8 and counts["onlyscaling-activitygamma"] == 9
     assert counts["onlytraining-plastinc"] == 6 and counts["trainingandscaling-trainrate"] == 8
     assert counts["alz-activitygamma"] == 12 and counts["onlydeletion-deletionstep"] == 5
-    assert len(counts) == 14
+    assert counts["onlytrainingAllTrainRand-plastinc"] == 6
+    assert len(counts) == 16
