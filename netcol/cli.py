@@ -94,6 +94,17 @@ def _parser():
     ss.add_argument("spec")
     ss.add_argument("--out", default=None, help="folder of the sweep's runs (default: runs/sweeps/<spec name>)")
     ss.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+    gui = sub.add_parser("gui", help="inspect a running column in the NEURON GUI",
+                         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+                         description="Build EXPERIMENT and open NEURON's run control, a live raster and rate "
+                         "traces, a cell browser and controls for STDP, scaling and deletion. Needs a display.")
+    gui.add_argument("experiment", nargs="?", default="baseline", help="experiment name or .toml path")
+    gui.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a parameter")
+    gui.add_argument("--run", type=float, default=0.0, metavar="MS", help="run this much simulated time at once")
+    gui.add_argument("--browse", type=int, default=None, metavar="GID", help="open the cell browser on GID")
+    gui.add_argument("--hold", type=float, default=None, metavar="S",
+                     help="close after S seconds of wall time (default: when every window is closed)")
+    gui.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
     rep = sub.add_parser("report", help="one page with all figures and headline numbers",
                          formatter_class=argparse.ArgumentDefaultsHelpFormatter,
                          description="Draw DIR/report.png and report.pdf: headline numbers, rates, raster, "
@@ -273,6 +284,49 @@ def cmd_sweep_summary(args, argv):
     return 0
 
 
+def cmd_gui(args, argv):
+    """netcol gui: build the column and open the NEURON windows."""
+    import json
+    import time
+    if not os.environ.get("DISPLAY"):
+        raise ParamError("netcol gui needs a display (DISPLAY is not set); use Xvfb for a virtual one")
+    os.environ["NETCOL_GUI"] = "1"
+    from .cell import apply_mechanism_settings
+    from .experiment import load_experiment, parse_sets
+    experiment = load_experiment(args.experiment, parse_sets(args.set))
+    from .runtime import neuron_h
+    h = neuron_h()
+    from . import gui
+    from .network import build
+    from .simulate import set_protocol_globals
+    p = experiment.params
+    from .playback import OriginalBackground, Playback, TrainingPulses
+    apply_mechanism_settings(h, experiment.mechanism_settings())
+    model = build(experiment.column, scale=p["scale"], seed=p["seed"], rng=p["rng"])
+    set_protocol_globals(h, p)
+    window = gui.open(model, duration_ms=p["duration"] * 1000.0)
+
+    def inputs_from_zero():
+        """Before every init: the experiment's played-back inputs from t = 0."""
+        sources = ([OriginalBackground(model)] if p["rng"] == "original" else []) + \
+                  ([TrainingPulses(model, p)] if p["training"] else [])
+        if sources:
+            Playback(model, sources).extend_to(h.tstop + 1000.0)
+    playback_handler = h.FInitializeHandler(1, inputs_from_zero)  # noqa: F841 (kept alive while open)
+    if args.browse is not None:
+        window.browse(args.browse)
+    h.stdinit()
+    if args.run > 0:
+        h.continuerun(args.run)
+    print(json.dumps(dict(windows=gui.window_names(), t=h.t, spikes=int(window.tvec.size()),
+                          raster_marks=window.marks)), flush=True)
+    start = time.time()
+    while (args.hold is None and h.PWManager().count() > 0) or (args.hold is not None and time.time() - start < args.hold):
+        h.doEvents()
+        time.sleep(0.02)
+    return 0
+
+
 def _report(meta, out, args, rank):
     if rank != 0:
         return 0
@@ -292,7 +346,7 @@ def main(argv=None):
     args = _parser().parse_args(argv)
     try:
         return {"run": cmd_run, "resume": cmd_resume, "info": cmd_info, "plot": cmd_plot, "report": cmd_report,
-                "sweep": cmd_sweep, "sweep-summary": cmd_sweep_summary}[args.command](args, argv)
+                "sweep": cmd_sweep, "sweep-summary": cmd_sweep_summary, "gui": cmd_gui}[args.command](args, argv)
     except Exception as err:  # one clear line, unless --debug
         if args.debug:
             raise

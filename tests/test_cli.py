@@ -9,7 +9,7 @@ import pytest
 from helpers import REPO
 
 NETCOL = [sys.executable, "-m", "netcol.cli"]
-COMMANDS = ["run", "resume", "info", "plot", "report"]
+COMMANDS = ["run", "resume", "info", "plot", "report", "sweep", "sweep-summary", "gui"]
 
 
 def netcol(*args):

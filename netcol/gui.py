@@ -1,0 +1,226 @@
+"""Interactive inspection of a column in NEURON's own GUI (InterViews).
+
+``netcol gui EXPERIMENT`` builds the column and opens:
+- NEURON's run control (init, run, stop, continue);
+- a live raster (cell by type against time) and live per-type rate traces;
+- a cell browser: choose a gid (or a type and an index) and plot its components over
+  time (membrane potential, AMPA, NMDA, GABA-A, AHP, threshold; activity sensor and
+  scale factor);
+- controls that switch STDP and scaling on or off and delete chosen or random cells now.
+
+From Python, after building a model yourself: ``netcol.gui.open(model)``.  The GUI needs
+NETCOL_GUI=1 before NEURON starts (``netcol gui`` sets it); headless runs never import
+this module.
+"""
+import numpy as np
+
+from .runtime import neuron_h, parallel_context
+
+#: NEURON Graph colours by cell class: E red, FS blue, LTS green.
+CLASS_COLOUR = {"RS": 2, "FS": 3, "LTS": 4}
+TICK_MS = 1.0          # cell browser sampling
+PLOT_EVERY_MS = 50.0   # raster and rates refresh
+COMPONENTS = (("V", "vm"), ("AMPA2", 3), ("NMDA2", 4), ("GABA-A", 2), ("GABA-A2", 5), ("AHP", 6),
+              ("threshold", 7))
+
+
+class ColumnGUI:
+    """The windows and their live updates for one built column model.
+
+    Parameters
+    ----------
+    model : netcol.network.ColumnModel
+    duration_ms : float
+        tstop of the run control.
+    """
+
+    def __init__(self, model, duration_ms=1000.0):
+        h = self.h = neuron_h()
+        self.model = model
+        self.pc = parallel_context()
+        self.cells = model.cells
+        self.types = [p.name for p in self.cells["pops"]]
+        h.dt = 0.5
+        h.steps_per_ms = 2
+        h.tstop = duration_ms
+        h.CVode().active(0)
+        self.tvec, self.idvec = h.Vector(), h.Vector()
+        self.pc.spike_record(-1, self.tvec, self.idvec)
+        self.plotted = 0
+        self.marks = 0
+        self.last_plot = 0.0
+        self.counts = np.zeros(len(self.types))
+        for name, value in (("gid", 0), ("type", 0), ("index", 0), ("random", 5)):
+            h(f"netcol_gui_{name} = {value}")   # hoc variables behind the panel's fields
+        self.browsed = None
+        self.trace = None
+        self._build_windows()
+        self._init_handler = h.FInitializeHandler(0, self._on_init)
+
+    # ------------------------------------------------------------------ windows
+    def _build_windows(self):
+        h = self.h
+        h.nrncontrolmenu()
+        self.raster = h.Graph(0)
+        self.raster.size(0, self.h.tstop, 0, self.model.n)
+        self.raster.view(0, 0, self.h.tstop, self.model.n, 480, 20, 640, 420)
+        self.raster.label(0.4, 0.95, "raster: cell (gid) vs time (ms); E red, FS blue, LTS green")
+        self.rates = h.Graph(0)
+        self.rates.size(0, self.h.tstop, 0, 40)
+        self.rates.view(0, 0, self.h.tstop, 40, 480, 500, 640, 300)
+        self._rates_label()
+        self.rate_last = {}
+        h.xpanel("netcol controls")
+        h.xlabel("plasticity and scaling")
+        h.xvalue("STDP on (0/1)", "stdp_on_NetcolIntf6", 1)
+        h.xbutton("switch scaling on now", self.scaling_on)
+        h.xbutton("switch scaling off", self.scaling_off)
+        h.xvalue("scaling (0/1)", "scaling_NetcolIntf6")
+        h.xlabel("deletion")
+        h.xvalue("gid", "netcol_gui_gid", 1)
+        h.xbutton("delete this cell now", lambda: self.delete([int(h.netcol_gui_gid)]))
+        h.xvalue("how many", "netcol_gui_random", 1)
+        h.xbutton("delete random cells now", self.delete_random)
+        h.xlabel("cell browser")
+        h.xvalue("gid", "netcol_gui_gid", 1)
+        h.xbutton("plot this gid", lambda: self.browse(int(h.netcol_gui_gid)))
+        h.xvalue(f"type (0-{len(self.types) - 1}: {' '.join(self.types)})", "netcol_gui_type", 1)
+        h.xvalue("index within type", "netcol_gui_index", 1)
+        h.xbutton("plot this type's cell", self.browse_type_index)
+        h.xpanel(20, 20)
+
+    def _rates_label(self):
+        self.rates.label(0.25, 0.95, f"rate per type (Hz, {PLOT_EVERY_MS:g}-ms windows; one colour per type)")
+
+    # ------------------------------------------------------------------ controls
+    def scaling_on(self):
+        """Switch synaptic scaling on at the current time."""
+        self.h.scaling_NetcolIntf6 = 1
+        self.h.scaling_ton_NetcolIntf6 = self.h.t
+
+    def scaling_off(self):
+        self.h.scaling_NetcolIntf6 = 0
+
+    def delete(self, gids):
+        """Delete cells now (they stop spiking; the raster shows it)."""
+        gids = [g for g in gids if 0 <= g < self.model.n]
+        self.model.delete(gids)
+        return gids
+
+    def delete_random(self):
+        alive = sorted(set(range(self.model.n)) - self.model.dead)
+        n = min(int(self.h.netcol_gui_random), len(alive))
+        rng = np.random.default_rng(int(self.h.t * 1000) + len(self.model.dead))
+        return self.delete(rng.choice(alive, size=n, replace=False).tolist())
+
+    def browse_type_index(self):
+        pop = self.cells["pops"][int(self.h.netcol_gui_type) % len(self.types)]
+        idx = int(self.h.netcol_gui_index)
+        if 0 <= idx < pop.count:
+            self.browse(pop.first_gid + idx)
+
+    def browse(self, gid):
+        """Open a graph of the cell's components over time, filled in as the run goes."""
+        h = self.h
+        if gid not in self.model.local:
+            return None
+        self.browsed = gid
+        g = h.Graph(0)
+        g.size(0, h.tstop, -90, 0)
+        g.view(0, -90, h.tstop, 90, 1150, 20, 440, 350)
+        g.label(0.05, 0.95, f"gid {gid} ({self.model.type_name(gid)}): mV vs ms")
+        for k, (name, _) in enumerate(COMPONENTS):
+            g.color(k + 1)
+            g.label(0.7, 0.9 - 0.05 * k, name)
+        s = h.Graph(0)
+        s.size(0, h.tstop, 0, 5)
+        s.view(0, 0, h.tstop, 5, 1150, 430, 440, 250)
+        s.color(1)
+        s.label(0.05, 0.9, f"gid {gid}: activity sensor (Hz, black), scale factor (red)")
+        self.trace = (g, s, [None] * (len(COMPONENTS) + 2))
+        return g
+
+    # ------------------------------------------------------------------ live updates
+    def _on_init(self):
+        self.raster.erase_all()
+        self.raster.label(0.4, 0.95, "raster: cell (gid) vs time (ms); E red, FS blue, LTS green")
+        self.rates.erase_all()
+        self._rates_label()
+        self.rate_last = {}
+        self.tvec.resize(0)
+        self.idvec.resize(0)
+        self.plotted = 0
+        self.last_plot = 0.0
+        self.h.CVode().event(TICK_MS, self._tick)
+
+    def _tick(self):
+        h = self.h
+        t = h.t
+        if self.trace is not None:
+            g, s, last = self.trace
+            cell = self.model.local[self.browsed]
+            vals = [cell.vm() if which == "vm" else cell.component(which) for _, which in COMPONENTS]
+            vals[1:6] = [v + cell.RMP for v in vals[1:6]]   # contributions drawn around rest
+            for k, v in enumerate(vals):
+                self._segment(g, k, last, t, v, k + 1)
+            self._segment(s, len(vals), last, t, cell.activity() * 1000.0, 1)
+            self._segment(s, len(vals) + 1, last, t, cell.sfac, 2)
+            g.flush()
+            s.flush()
+        if t - self.last_plot >= PLOT_EVERY_MS:
+            self._plot_spikes(t)
+        h.CVode().event(t + TICK_MS, self._tick)
+
+    @staticmethod
+    def _segment(graph, k, last, t, v, colour):
+        if last[k] is not None:
+            graph.beginline(colour, 1)
+            graph.line(*last[k])
+            graph.line(t, v)
+        last[k] = (t, v)
+
+    def _plot_spikes(self, t):
+        n = int(self.tvec.size())
+        ti = self.cells["type_index"]
+        counts = np.zeros(len(self.types))
+        for i in range(self.plotted, n):
+            gid = int(self.idvec.x[i])
+            pop = self.cells["pops"][ti[gid]]
+            self.raster.mark(self.tvec.x[i], gid, "|", 3, CLASS_COLOUR[pop.cls], 1)
+            counts[ti[gid]] += 1
+            self.marks += 1
+        self.plotted = n
+        span = (t - self.last_plot) / 1000.0
+        for k, pop in enumerate(self.cells["pops"]):
+            rate = counts[k] / max(pop.count, 1) / max(span, 1e-9)
+            if k in self.rate_last:
+                self.rates.beginline(k % 9 + 1, 1)
+                self.rates.line(*self.rate_last[k])
+                self.rates.line(t, rate)
+            self.rate_last[k] = (t, rate)
+        self.raster.flush()
+        self.rates.flush()
+        self.last_plot = t
+
+
+def window_names():
+    """Titles of the open NEURON windows."""
+    pwm = neuron_h().PWManager()
+    return [pwm.name(i) for i in range(int(pwm.count()))]
+
+
+def open(model, duration_ms=1000.0):
+    """Open the netcol windows for a built model and return the ColumnGUI.
+
+    Parameters
+    ----------
+    model : netcol.network.ColumnModel
+        Built with :func:`netcol.network.build` (NEURON started with NETCOL_GUI=1).
+    duration_ms : float
+        tstop of the run control.
+
+    Returns
+    -------
+    ColumnGUI
+    """
+    return ColumnGUI(model, duration_ms)

@@ -1,0 +1,86 @@
+"""The NEURON GUI under Xvfb: windows, a live raster, controls; headless runs never use it."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+import pytest
+
+from helpers import REPO, in_fresh_process
+
+NETCOL = [sys.executable, "-m", "netcol.cli"]
+
+
+def _have_xvfb():
+    if shutil.which("Xvfb"):
+        return True
+    if os.geteuid() == 0 and shutil.which("apt-get"):   # install it for the test, if we may
+        subprocess.run(["apt-get", "update", "-qq"], capture_output=True)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "xvfb"], capture_output=True)
+    return shutil.which("Xvfb") is not None
+
+
+@pytest.fixture(scope="module")
+def display():
+    if not _have_xvfb():
+        pytest.skip("Xvfb is not installed and could not be installed (needs root and apt-get)")
+    for n in range(90, 120):
+        if not os.path.exists(f"/tmp/.X{n}-lock"):
+            break
+    proc = subprocess.Popen(["Xvfb", f":{n}", "-screen", "0", "1600x1000x24"], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    time.sleep(1.0)
+    yield f":{n}"
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+def test_gui_windows_live_raster_and_screenshot(display, tmp_path):
+    from PIL import ImageGrab
+    proc = subprocess.Popen([*NETCOL, "gui", "baseline", "--set", "duration=1", "--run", "1000", "--browse", "282",
+                             "--hold", "60"], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=dict(os.environ, DISPLAY=display))
+    try:
+        summary = json.loads(proc.stdout.readline())
+        time.sleep(1.0)
+        shot = ImageGrab.grab(xdisplay=display)
+        shot.save(tmp_path / "gui.png")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    names = summary["windows"]
+    assert "RunControl" in names and "netcol controls" in names
+    assert sum(n.startswith("Graph") for n in names) == 4          # raster, rates, browser (2)
+    assert summary["t"] == 1000.0 and summary["spikes"] > 500
+    assert summary["raster_marks"] == summary["spikes"]             # every spike drawn
+    px = shot.convert("RGB").load()
+    w, hgt = shot.size
+    colours = {px[x, y] for x in range(0, w, 2) for y in range(0, hgt, 2)}
+    assert (255, 0, 0) in colours and (0, 0, 255) in colours       # E and FS marks on screen
+    assert (tmp_path / "gui.png").stat().st_size > 10000
+
+
+def test_deleting_cells_from_the_controls(display):
+    r = in_fresh_process("gui_scenarios:delete_from_the_controls", env=dict(DISPLAY=display, NETCOL_GUI="1"))
+    assert len(r["deleted"]) == 40
+    assert r["spikes_after"] == []                                  # deleted cells fall silent
+    assert r["marks"] > r["marks_before"] > 0                       # the raster keeps drawing the others
+
+
+def test_headless_runs_never_touch_the_gui(tmp_path):
+    code = ("import os, sys; from netcol.cli import main; "
+            f"main(['run', 'baseline', '--set', 'duration=0.5', '--out', {str(tmp_path / 'r')!r}, '--quiet', "
+            "'--no-figure']); print('gui module loaded:', 'netcol.gui' in sys.modules); "
+            "print('options:', os.environ.get('NEURON_MODULE_OPTIONS'))")
+    r = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True,
+                       env=dict(os.environ, DISPLAY=":12345"))
+    assert r.returncode == 0, r.stderr
+    assert "gui module loaded: False" in r.stdout and "-nogui" in r.stdout
+
+
+def test_gui_without_a_display_is_a_clear_error():
+    env = {k: v for k, v in os.environ.items() if k != "DISPLAY"}
+    r = subprocess.run([*NETCOL, "gui", "baseline"], cwd=REPO, capture_output=True, text=True, env=env)
+    assert r.returncode == 2 and "needs a display" in r.stderr and "Traceback" not in r.stderr
