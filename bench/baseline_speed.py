@@ -91,7 +91,6 @@ def main():
         for scale in args.scales:
             for ranks in args.ranks:
                 out = Path(tmp) / f"s{scale}-r{ranks}"
-                t0 = time.time()
                 meta = run(scale, ranks, args.duration, out)
                 ev = delivered_events(meta, out)
                 rate = meta["wall_seconds_per_simulated_second"]

@@ -20,14 +20,22 @@ HINTS = {
 }
 
 
+def _command(sub, name, help, description):
+    """A sub-command with defaults shown in --help and a hidden --debug."""
+    cmd = sub.add_parser(name, help=help, description=description,
+                         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    cmd.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+    return cmd
+
+
 def _parser():
     p = argparse.ArgumentParser(prog="netcol", description="Build and run plastic spiking models of a neocortical "
                                 "column (Rowan & Neymotin 2013) on NEURON.",
                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("--debug", action="store_true", help="show Python tracebacks on errors")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    run = sub.add_parser("run", help="run an experiment", formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-                         description="Run EXPERIMENT (a name in params/experiments/ or a .toml path) and write "
+    run = _command(sub, "run", "run an experiment",
+                   "Run EXPERIMENT (a name in params/experiments/ or a .toml path) and write "
                          "spikes.h5 (SONATA), nodes.h5, run.json and raster.png into --out.")
     run.add_argument("experiment", help="experiment name (e.g. baseline) or path to a .toml file")
     run.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
@@ -41,25 +49,19 @@ def _parser():
     run.add_argument("--checkpoint-every", type=float, default=None, metavar="T",
                      help="save a checkpoint every T simulated seconds (netcol resume continues from it)")
     run.add_argument("--no-figure", action="store_true", help="do not draw raster.png")
-    run.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
-    res = sub.add_parser("resume", help="continue a run from its last checkpoint",
-                         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-                         description="Continue the run in DIR from its last checkpoint, on any number of ranks. "
+    res = _command(sub, "resume", "continue a run from its last checkpoint",
+                   "Continue the run in DIR from its last checkpoint, on any number of ranks. "
                          "Refused if the parameters or the netcol version differ from the checkpoint's.")
     res.add_argument("run_dir", metavar="DIR", help="run directory with a checkpoint.pkl")
     res.add_argument("--np", type=int, default=None, metavar="N", help="run on N MPI ranks")
     res.add_argument("--quiet", action="store_true", help="no progress output")
     res.add_argument("--no-figure", action="store_true", help="do not draw raster.png")
-    res.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
-    info = sub.add_parser("info", help="what ran, its parameters, progress and headline rates",
-                          formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-                          description="Describe the run in DIR (also a running or interrupted one).")
+    info = _command(sub, "info", "what ran, its parameters, progress and headline rates",
+                   "Describe the run in DIR (also a running or interrupted one).")
     info.add_argument("run_dir", metavar="DIR")
     info.add_argument("--params", action="store_true", help="also list every effective parameter")
-    info.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
-    plot = sub.add_parser("plot", help="draw a view of a run, or one of the paper's figures",
-                          formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-                          description="Draw --what of the run in DIR into DIR/<what>.png and .pdf, or --figure N "
+    plot = _command(sub, "plot", "draw a view of a run, or one of the paper's figures",
+                   "Draw --what of the run in DIR into DIR/<what>.png and .pdf, or --figure N "
                           "(2-7) of the paper from the matching runs in DIR (sub-directories named after "
                           "their experiments: onlydeletion, scalingwithdeletion, onlyscaling, onlytraining, "
                           "trainingandscaling) into DIR/figureN.png and .pdf.")
@@ -67,10 +69,8 @@ def _parser():
     group = plot.add_mutually_exclusive_group(required=True)
     group.add_argument("--what", choices=WHATS, help="view of one run")
     group.add_argument("--figure", type=int, choices=sorted(FIGURE_RUNS), help="figure of the paper")
-    plot.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
-    sw = sub.add_parser("sweep", help="run a parameter sweep locally or write cluster job-array scripts",
-                        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-                        description="Expand SPEC (batch/NAME.toml, or a path) into runs, each in <out>/<parameters>. "
+    sw = _command(sub, "sweep", "run a parameter sweep locally or write cluster job-array scripts",
+                   "Expand SPEC (batch/NAME.toml, or a path) into runs, each in <out>/<parameters>. "
                         "Complete runs are skipped, interrupted ones resumed, failed ones recorded and retried "
                         "only with --retry-failed; a failing run never stops the others.")
     sw.add_argument("spec", help="sweep specification: a name in batch/ or a .toml path")
@@ -85,18 +85,14 @@ def _parser():
                     help="with --task: how to start the ranks")
     sw.add_argument("--retry-failed", action="store_true", help="run previously failed runs again")
     sw.add_argument("--dry-run", action="store_true", help="print the runs and their commands, run nothing")
-    sw.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
-    ss = sub.add_parser("sweep-summary", help="collect a sweep's headline numbers into a table and figure",
-                        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-                        description="Write <out>/summary.csv, summary.h5 and summary.png/pdf: per run its status, "
+    ss = _command(sub, "sweep-summary", "collect a sweep's headline numbers into a table and figure",
+                   "Write <out>/summary.csv, summary.h5 and summary.png/pdf: per run its status, "
                         "parameters, E and I rates, final E activity and scale factor, alive cells and mean E4 "
                         "gain change.")
     ss.add_argument("spec")
     ss.add_argument("--out", default=None, help="folder of the sweep's runs (default: runs/sweeps/<spec name>)")
-    ss.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
-    gui = sub.add_parser("gui", help="inspect a running column in the NEURON GUI",
-                         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-                         description="Build EXPERIMENT and open NEURON's run control, a live raster and rate "
+    gui = _command(sub, "gui", "inspect a running column in the NEURON GUI",
+                   "Build EXPERIMENT and open NEURON's run control, a live raster and rate "
                          "traces, a cell browser and controls for STDP, scaling and deletion. Needs a display.")
     gui.add_argument("experiment", nargs="?", default="baseline", help="experiment name or .toml path")
     gui.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a parameter")
@@ -104,13 +100,10 @@ def _parser():
     gui.add_argument("--browse", type=int, default=None, metavar="GID", help="open the cell browser on GID")
     gui.add_argument("--hold", type=float, default=None, metavar="S",
                      help="close after S seconds of wall time (default: when every window is closed)")
-    gui.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
-    rep = sub.add_parser("report", help="one page with all figures and headline numbers",
-                         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-                         description="Draw DIR/report.png and report.pdf: headline numbers, rates, raster, "
+    rep = _command(sub, "report", "one page with all figures and headline numbers",
+                   "Draw DIR/report.png and report.pdf: headline numbers, rates, raster, "
                          "activity and scale, spectra.")
     rep.add_argument("run_dir", metavar="DIR")
-    rep.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
     return p
 
 
@@ -312,7 +305,7 @@ def cmd_gui(args, argv):
                   ([TrainingPulses(model, p)] if p["training"] else [])
         if sources:
             Playback(model, sources).extend_to(h.tstop + 1000.0)
-    playback_handler = h.FInitializeHandler(1, inputs_from_zero)  # noqa: F841 (kept alive while open)
+    window.input_handler = h.FInitializeHandler(1, inputs_from_zero)   # lives as long as the window
     if args.browse is not None:
         window.browse(args.browse)
     h.stdinit()

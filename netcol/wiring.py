@@ -32,7 +32,8 @@ class Connectivity:
 
 
 def _pair_tables(column, cells, scale):
-    """Per (pre type, post type) index arrays: base probability, radius, weight, delay range."""
+    """Per (pre type, post type) arrays: base probability, radius squared, weight; per type
+    the delay range; and the length constant, type index per gid and number of cells."""
     pops = cells["pops"]
     nt = len(pops)
     p = np.zeros((nt, nt))
@@ -48,7 +49,7 @@ def _pair_tables(column, cells, scale):
         w[i, j] = final_weight(column, pops[i].cls, pops[j].cls, wb)
     dmean = np.array([column.delays[q.cls]["mean"] for q in pops])
     dhalf = np.array([column.delays[q.cls]["halfwidth"] for q in pops])
-    return p, r2, w, dmean, dhalf
+    return p, r2, w, dmean, dhalf, column.wiring["length_constant"], cells["type_index"], cells["n"]
 
 
 def _probability(p, d, lam):
@@ -75,10 +76,7 @@ def keyed_connectivity(column, cells, xyz, seed, scale):
     -------
     Connectivity
     """
-    p, r2, w, dmean, dhalf = _pair_tables(column, cells, scale)
-    lam = column.wiring["length_constant"]
-    ti = cells["type_index"]
-    n = cells["n"]
+    p, r2, w, dmean, dhalf, lam, ti, n = _pair_tables(column, cells, scale)
     rows = []
     for pre in range(n):
         tp = ti[pre]
@@ -132,10 +130,7 @@ def original_connectivity(column, cells, xyz, scale):
     -------
     Connectivity
     """
-    p, r2, w, dmean, dhalf = _pair_tables(column, cells, scale)
-    lam = column.wiring["length_constant"]
-    ti = cells["type_index"]
-    n = cells["n"]
+    p, r2, w, dmean, dhalf, lam, ti, n = _pair_tables(column, cells, scale)
     pops = cells["pops"]
     r = ACG(column.original_seeds["wiring"])
     pool_size = n * n
@@ -188,8 +183,7 @@ def original_connectivity(column, cells, xyz, scale):
 def expected_counts(column, cells, scale, samples=200000, seed=0):
     """Expected number of connections per type pair for uniformly placed cells
     (Monte Carlo over distances), for checks against a realisation."""
-    p, r2, _, _, _ = _pair_tables(column, cells, scale)
-    lam = column.wiring["length_constant"]
+    p, r2, _, _, _, lam, _, _ = _pair_tables(column, cells, scale)
     side = column.geometry["colside"]
     g = np.random.default_rng(seed)
     a, b = g.random((samples, 2)) * side, g.random((samples, 2)) * side

@@ -2,7 +2,7 @@
 inputs at chosen times through NetCons, and sampling of its state.
 
 Imported only inside a fresh process (see helpers.in_fresh_process)."""
-from netcol.cell import SLOT, N_SLOTS, KIND_FROM_E, apply_mechanism_settings, cell_class, read_state
+from netcol.cell import SLOT, KIND_FROM_E, apply_mechanism_settings, cell_class, read_state
 from netcol.runtime import neuron_h, parallel_context
 
 

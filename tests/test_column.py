@@ -1,7 +1,6 @@
 """The column: wiring against the original, rank independence, reference mode, rates."""
 import csv
 import gzip
-import os
 import signal
 import subprocess
 import sys

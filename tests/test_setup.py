@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from netcol.mechanisms import MOD_DIR, MechanismBuildError, build_key, build_mechanisms, mod_files
+from netcol.mechanisms import MechanismBuildError, build_key, build_mechanisms, mod_files
 
 from helpers import REPO
 
