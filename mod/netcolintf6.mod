@@ -56,6 +56,15 @@ cell fired at most NRING spikes in the pairing window.  A gain as stored lags th
 pairings of postsynaptic spikes since the last arrival; netcol.cell.settled_gain
 adds them for reporting.
 
+Lazy drive.  Each cell draws its next Poisson drive inputs ahead into a buffer of
+NBUF entries.  After every real event it simulates the buffered inputs on a copy of its
+membrane state, with the same arithmetic as the real path, and sends a real self-event
+only for the first input that could make it fire (or the buffer's last, or the first at
+or after plan_horizon, the next time the protocol may change the cell's inputs).  The
+inputs before it are applied, in order and at their own times, when the next real event
+(or catch_up() from Python) comes: they are proven not to fire, so the result is the
+same as one event per input, with far fewer queue operations.
+
 Scaling steps.  In the original every event a live cell receives, including the
 delivery callbacks its own spikes produce (one per distinct outgoing delay), runs one
 proportional-integral scale-factor update.  Here the callbacks are replayed lazily:
@@ -72,16 +81,18 @@ NEURON {
     RANGE act, goal, interr, sfac, tu, tev
     RANGE xr0, xr1, xr2, xr3, xw0, xw1, xw2, xw3, xs0, xs1, xs2, xs3, xgain
     RANGE xt0, xt1, xt2, xt3, xnext, drivegen, pbi, pbt, trial_len, drive_seed, trial_k, tref
+    RANGE bt, bs, nb, bi, xplan, cvalid
     RANGE ring, nspk, pend, pendk, npend
     RANDOM rx0, rx1, rx2, rx3
     GLOBAL EAM, ENM, EGA, mg, eps
     GLOBAL scaling, iscaling, scaling_ton, act_tau, act_tau_decay, beta, gamma
     GLOBAL stdp_on, plast_start, plast_end, maxplastt, soft_stdp, potw, depw, reset_plast
-    GLOBAL exp_table, delmin, init_events
+    GLOBAL exp_table, delmin, init_events, plan_horizon
 }
 
 DEFINE NRING 32
 DEFINE NPEND 4
+DEFINE NBUF 8
 
 PARAMETER {
     RMP = -65 (mV)
@@ -132,6 +143,7 @@ PARAMETER {
     exp_table = 0
     delmin = 1e-5 (ms)
     init_events = 1
+    plan_horizon = 1e20 (ms)
 }
 
 ASSIGNED {
@@ -141,6 +153,8 @@ ASSIGNED {
     act goal interr sfac tu (ms) tev (ms)
     xt0 (ms) xt1 (ms) xt2 (ms) xt3 (ms) xnext (ms) drivegen pbi pbt (ms) trial_k tref (ms)
     ring[NRING] nspk pend[NPEND] pendk[NPEND] npend
+    bt[NBUF] (ms) bs[NBUF] nb bi xplan (ms)
+    cs[96] cb[NBUF] cvalid  : cs: NBUF cached states of NC_NMEMB doubles each
 }
 
 VERBATIM
@@ -150,6 +164,7 @@ VERBATIM
 #include <vector>
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 /* Per-cell data too large or too variable for RANGE variables, keyed by gid
    (one table per process; every rank holds only its own cells). */
 struct NetcolExtra {
@@ -164,6 +179,78 @@ static NetcolExtra* netcol_find(double g) {
 }
 static double netcol_exptab[5001];
 static int netcol_exptab_ready = 0;
+
+/* The membrane arithmetic, shared by the real event path and the drive planner so that
+   both compute bit for bit the same numbers. */
+struct NcMemb { double c_am, c_nm, c_ga, c_am2, c_nm2, c_ga2, c_ahp, c_vthc, c_vthr, c_trrs, c_t0, c_refr; };
+struct NcPar { double c_tAM, c_tNM, c_tGA, c_tAM2, c_tNM2, c_tGA2, c_tahp, c_rmp, c_vth, c_vblock, c_tRR, c_eam,
+               c_enm, c_ega, c_mg, c_mg0, c_maxnmc, c_eps; int c_table; };
+static inline double nc_exp(double x, int table) {
+    if (!table) { return std::exp(x); }
+    if (!netcol_exptab_ready) {   /* the original's table: 5000 intervals on [-20, 0] */
+        for (int j = 0; j <= 5000; ++j) { netcol_exptab[j] = std::exp(-20.0 + j * (20.0 / 5000.0)); }
+        netcol_exptab_ready = 1;
+    }
+    double xx = x < -20.0 ? -20.0 : (x > 0.0 ? 0.0 : x);
+    double pos = (xx + 20.0) * (5000.0 / 20.0);
+    int j = (int) pos;
+    if (j >= 5000) { j = 4999; }
+    return netcol_exptab[j] + (pos - j) * (netcol_exptab[j + 1] - netcol_exptab[j]);
+}
+static inline void nc_decay(NcMemb& s, const NcPar& p, double tt) {
+    double dt0 = tt - s.c_t0;
+    if (dt0 > 0) {
+        if (s.c_am > p.c_eps) { s.c_am = s.c_am * nc_exp(-dt0 / p.c_tAM, p.c_table); } else { s.c_am = 0; }
+        if (s.c_nm > p.c_eps) { s.c_nm = s.c_nm * nc_exp(-dt0 / p.c_tNM, p.c_table); } else { s.c_nm = 0; }
+        if (s.c_ga < -p.c_eps) { s.c_ga = s.c_ga * nc_exp(-dt0 / p.c_tGA, p.c_table); } else { s.c_ga = 0; }
+        double e2 = -1;   /* distal AMPA and GABA-A usually share a time constant */
+        if (s.c_am2 > p.c_eps) { e2 = nc_exp(-dt0 / p.c_tAM2, p.c_table); s.c_am2 = s.c_am2 * e2; } else { s.c_am2 = 0; }
+        if (s.c_nm2 > p.c_eps) { s.c_nm2 = s.c_nm2 * nc_exp(-dt0 / p.c_tNM2, p.c_table); } else { s.c_nm2 = 0; }
+        if (s.c_ga2 < -p.c_eps) {
+            if (e2 < 0 || p.c_tGA2 != p.c_tAM2) { e2 = nc_exp(-dt0 / p.c_tGA2, p.c_table); }
+            s.c_ga2 = s.c_ga2 * e2;
+        } else { s.c_ga2 = 0; }
+        if (s.c_ahp < -p.c_eps) { s.c_ahp = s.c_ahp * nc_exp(-dt0 / p.c_tahp, p.c_table); } else { s.c_ahp = 0; }
+    }
+    if (s.c_refr == 0 && s.c_vthc != p.c_vth) { s.c_vthc = p.c_vth + (s.c_vthr - p.c_vth) * nc_exp(-(tt - s.c_trrs) / p.c_tRR, p.c_table); }
+    s.c_t0 = tt;
+}
+static const int NC_NMEMB = 12;
+static_assert(sizeof(NcMemb) == NC_NMEMB * sizeof(double), "a cached state is NC_NMEMB doubles");
+static inline double nc_sum(const NcMemb& s) { return s.c_am + s.c_nm + s.c_ga + s.c_ahp + s.c_am2 + s.c_nm2 + s.c_ga2; }
+static inline double nc_drive_dev(const NcMemb& s, const NcPar& p) {
+    double D = nc_sum(s);
+    if (D < p.c_rmp) { D = p.c_rmp; }
+    if (D > -p.c_rmp) { D = -p.c_rmp; }
+    return D;
+}
+static inline double nc_block(const NcPar& p, double v) { return p.c_maxnmc / (1 + std::exp(-0.062 * v) * p.c_mg / p.c_mg0); }
+static inline void nc_add(NcMemb& s, const NcPar& p, double D, double wam, double wnm, double wga, double wam2,
+                          double wnm2, double wga2) {
+    if (wam > 0) { s.c_am = s.c_am + wam * (1 - D / p.c_eam); if (s.c_am < 0) { s.c_am = 0; } }
+    if (wam2 > 0) { s.c_am2 = s.c_am2 + wam2 * (1 - D / p.c_eam); if (s.c_am2 < 0) { s.c_am2 = 0; } }
+    if (wnm > 0 && s.c_nm < p.c_enm) { s.c_nm = s.c_nm + wnm * nc_block(p, p.c_rmp + D) * (1 - D / p.c_enm); if (s.c_nm < 0) { s.c_nm = 0; } }
+    if (wnm2 > 0 && s.c_nm2 < p.c_enm) { s.c_nm2 = s.c_nm2 + wnm2 * nc_block(p, p.c_rmp + D) * (1 - D / p.c_enm); if (s.c_nm2 < 0) { s.c_nm2 = 0; } }
+    if (wga > 0 && s.c_ga > p.c_ega) { s.c_ga = s.c_ga - wga * (1 - D / p.c_ega); if (s.c_ga > 0) { s.c_ga = 0; } }
+    if (wga2 > 0 && s.c_ga2 > p.c_ega) { s.c_ga2 = s.c_ga2 - wga2 * (1 - D / p.c_ega); if (s.c_ga2 > 0) { s.c_ga2 = 0; } }
+}
+static inline void nc_add_slot(NcMemb& s, const NcPar& p, double D, int slot, double w) {
+    nc_add(s, p, D, slot == 0 ? w : 0, slot == 1 ? w : 0, slot == 2 ? w : 0, slot == 4 ? w : 0, slot == 5 ? w : 0,
+           slot == 6 ? w : 0);
+}
+/* 0: nothing, 1: spike, 2: depolarisation block */
+static inline int nc_test(const NcMemb& s, const NcPar& p) {
+    double V = p.c_rmp + nc_sum(s);
+    if (V < -90) { V = -90; }
+    if (V > 0) { V = 0; }
+    if (s.c_refr == 0 && V > s.c_vthc) { return V > p.c_vblock ? 2 : 1; }
+    return 0;
+}
+#define NC_LOAD(s) NcMemb s{VAM, VNM, VGA, VAM2, VNM2, VGA2, AHP, VTHC, VTHR, trrs, t0, refractory}
+#define NC_STORE(s) { VAM = s.c_am; VNM = s.c_nm; VGA = s.c_ga; VAM2 = s.c_am2; VNM2 = s.c_nm2; VGA2 = s.c_ga2; AHP = s.c_ahp; \
+                      VTHC = s.c_vthc; VTHR = s.c_vthr; trrs = s.c_trrs; t0 = s.c_t0; refractory = s.c_refr; }
+#define NC_PAR(p) NcPar p{tauAM, tauNM, tauGA, tauAM2, tauNM2, tauGA2, tauahp, RMP, VTH, Vblock, tauRR, EAM, ENM, EGA, \
+                          mg, mg0, maxnmc, eps, (int) exp_table}
 ENDVERBATIM
 
 INITIAL {
@@ -182,9 +269,14 @@ INITIAL {
     if (xr3 > 0) { xt3 = t + draw_interval(3, xr3) }
     pbi = 0
     pbt = pb_time(0)
+    nb = 0
+    bi = 0
+    cvalid = 0
     drivegen = 0
     trial_k = -1
     tref = -1
+    replan()
+    xnext = 1e20
     : init_events = 0 when a run resumes from a checkpoint: the state and the pending
     : events are restored afterwards (control slot 0 = 3)
     if (init_events) {
@@ -211,6 +303,9 @@ PROCEDURE start_trial() {
 }
 
 PROCEDURE restart_streams() {
+    nb = 0
+    bi = 0
+    cvalid = 0
     xt0 = 1e20  xt1 = 1e20  xt2 = 1e20  xt3 = 1e20
     if (xr0 > 0) { xt0 = t + draw_interval(0, xr0) }
     if (xr1 > 0) { xt1 = t + draw_interval(1, xr1) }
@@ -225,75 +320,148 @@ FUNCTION draw_interval(k, rate) {
     else { draw_interval = random_negexp(rx3) * 1000 / rate }
 }
 
-: Delay to the earliest next drive input; the caller sends the single pending
-: drive self-event with it.  With no input left it returns 1e20 (never delivered).
+: Delay to the drive self-event the cell needs next (the planned Poisson input or the
+: next playback entry); the caller sends it.  With none it returns 1e20 (never delivered).
 FUNCTION next_drive() {
     LOCAL m
-    m = xt0
-    if (xt1 < m) { m = xt1 }
-    if (xt2 < m) { m = xt2 }
-    if (xt3 < m) { m = xt3 }
+    m = xplan
     if (pbt < m) { m = pbt }
     xnext = m
     if (m < 1e19) { next_drive = m - t } else { next_drive = 1e20 }
 }
 
-FUNCTION expd(x) {
-    : exp(x) for x <= 0; exp_table = 1 reproduces the original's table
-    : (5000 linear intervals on [-20, 0], arguments below -20 clamped)
-    LOCAL p, i
-    if (exp_table == 0) {
-        expd = exp(x)
-    } else {
-VERBATIM
-        if (!netcol_exptab_ready) {
-            for (int j = 0; j <= 5000; ++j) { netcol_exptab[j] = std::exp(-20.0 + j * (20.0 / 5000.0)); }
-            netcol_exptab_ready = 1;
+: Draw buffered drive inputs until the buffer is full, merged in time order over the
+: four streams (on equal times the lower stream first).
+PROCEDURE fill_buffer() {
+    LOCAL i, j, k, m
+    cvalid = 0
+    if (bi > 0) {
+        FROM i = bi TO nb - 1 {
+            j = i - bi
+            bt[j] = bt[i]
+            bs[j] = bs[i]
         }
-        {
-            double xx = _lx;
-            if (xx < -20.0) { xx = -20.0; }
-            if (xx > 0.0) { xx = 0.0; }
-            double pos = (xx + 20.0) * (5000.0 / 20.0);
-            int j = (int) pos;
-            if (j >= 5000) { j = 4999; }
-            double fr = pos - j;
-            _lexpd = netcol_exptab[j] + fr * (netcol_exptab[j + 1] - netcol_exptab[j]);
+        nb = nb - bi
+        bi = 0
+    }
+    while (nb < NBUF) {
+        k = 0
+        m = xt0
+        if (xt1 < m) { k = 1  m = xt1 }
+        if (xt2 < m) { k = 2  m = xt2 }
+        if (xt3 < m) { k = 3  m = xt3 }
+        if (m >= 1e19) {
+            VERBATIM
+            break;
+            ENDVERBATIM
         }
-        return _lexpd;
-ENDVERBATIM
+        j = nb
+        bt[j] = m
+        bs[j] = k
+        if (k == 0) { xt0 = xt0 + draw_interval(0, xr0) }
+        else if (k == 1) { xt1 = xt1 + draw_interval(1, xr1) }
+        else if (k == 2) { xt2 = xt2 + draw_interval(2, xr2) }
+        else { xt3 = xt3 + draw_interval(3, xr3) }
+        nb = nb + 1
     }
 }
 
-: Analytic decay of all contributions to time t, and threshold relaxation.
-: (Distal AMPA and GABA-A usually share a time constant: one exp serves both.)
+: Set xplan to the time of the buffered input that needs a real event: the first that
+: could fire the cell, else the first at or after plan_horizon, else the last buffered;
+: 1e20 while the cell stays refractory past the buffered inputs it can take (its
+: refractory-end event replans) or when there is no drive.
+PROCEDURE replan() {
+    fill_buffer()
+VERBATIM
+    {
+        NC_LOAD(st);
+        NC_PAR(pa);
+        const double slot[4] = {xs0, xs1, xs2, xs3};
+        const double w[4] = {xw0 * xgain, xw1 * xgain, xw2 * xgain, xw3 * xgain};
+        const int n = (int) nb;
+        const double* btp = &bt[0];
+        const double* bsp = &bs[0];
+        double* csp = &cs[0];
+        double* cbp = &cb[0];
+        double plan = n > 0 ? btp[n - 1] : 1e20;
+        int j = (int) bi;
+        for (; j < n; ++j) {
+            double tj = btp[j];
+            if (st.c_refr != 0 && tj >= tref) { plan = 1e20; break; }
+            if (tj >= plan_horizon) { plan = tj; break; }
+            nc_decay(st, pa, tj);
+            int k = (int) bsp[j];
+            nc_add_slot(st, pa, nc_drive_dev(st, pa), (int) slot[k], w[k]);
+            int test = nc_test(st, pa);
+            if (test == 1) { plan = tj; break; }
+            /* the state after a safe input, for catch_up to copy */
+            std::memcpy(csp + j * NC_NMEMB, &st, sizeof(NcMemb));
+            cbp[j] = test == 2;
+        }
+        cvalid = j < n ? j : n;
+        xplan = plan;
+    }
+ENDVERBATIM
+}
+
+: Apply, in order and at their own times, the buffered drive inputs before tt (they were
+: planned not to fire the cell).  Python calls it before reading or changing a cell.
+PROCEDURE catch_up(tt) {
+    : a deleted cell is frozen: nothing is applied any more
+    if (dead == 0 && npend == 0 && !(scaling && (inhib == 0 || iscaling))) {
+        : no scaling step can act on this cell: each input's prologue only notes its time
+VERBATIM
+        while (bi < cvalid && bt[(int) bi] < _ltt) {
+            NcMemb st;
+            std::memcpy(&st, &cs[0] + (int) bi * NC_NMEMB, sizeof(NcMemb));
+            if (cb[(int) bi] != 0) { blkcnt = blkcnt + 1; }
+            NC_STORE(st);
+            tev = bt[(int) bi];
+            bi = bi + 1;
+        }
+ENDVERBATIM
+    }
+    while (dead == 0 && bi < nb && bt[bi] < tt) {
+        prologue(bt[bi])
+        apply_buffered()
+        bi = bi + 1
+    }
+}
+
+: Apply buffered input bi: the state replan() computed for it if still valid, else the
+: same arithmetic again (after a resume).
+PROCEDURE apply_buffered() {
+VERBATIM
+    if (bi < cvalid) {
+        NcMemb st;
+        std::memcpy(&st, &cs[0] + (int) bi * NC_NMEMB, sizeof(NcMemb));
+        if (cb[(int) bi] != 0) { blkcnt = blkcnt + 1; }
+        NC_STORE(st);
+    } else {
+        NC_LOAD(st);
+        NC_PAR(pa);
+        const double slot[4] = {xs0, xs1, xs2, xs3};
+        const double w[4] = {xw0 * xgain, xw1 * xgain, xw2 * xgain, xw3 * xgain};
+        int j = (int) bi;
+        int k = (int) bs[j];
+        nc_decay(st, pa, bt[j]);
+        nc_add_slot(st, pa, nc_drive_dev(st, pa), (int) slot[k], w[k]);
+        if (nc_test(st, pa) == 2) { blkcnt = blkcnt + 1; }
+        NC_STORE(st);
+    }
+ENDVERBATIM
+}
+
 PROCEDURE decay_to(tt) {
-    LOCAL dt0, e2
-    dt0 = tt - t0
-    if (dt0 > 0) {
-        if (VAM > eps) { VAM = VAM * expd(-dt0 / tauAM) } else { VAM = 0 }
-        if (VNM > eps) { VNM = VNM * expd(-dt0 / tauNM) } else { VNM = 0 }
-        if (VGA < -eps) { VGA = VGA * expd(-dt0 / tauGA) } else { VGA = 0 }
-        e2 = -1
-        if (VAM2 > eps) {
-            e2 = expd(-dt0 / tauAM2)
-            VAM2 = VAM2 * e2
-        } else { VAM2 = 0 }
-        if (VNM2 > eps) { VNM2 = VNM2 * expd(-dt0 / tauNM2) } else { VNM2 = 0 }
-        if (VGA2 < -eps) {
-            if (e2 < 0 || tauGA2 != tauAM2) { e2 = expd(-dt0 / tauGA2) }
-            VGA2 = VGA2 * e2
-        } else { VGA2 = 0 }
-        if (AHP < -eps) { AHP = AHP * expd(-dt0 / tauahp) } else { AHP = 0 }
-    }
-    if (refractory == 0 && VTHC != VTH) {
-        VTHC = VTH + (VTHR - VTH) * expd(-(tt - trrs) / tauRR)
-    }
-    t0 = tt
+VERBATIM
+    { NC_LOAD(st); NC_PAR(pa); nc_decay(st, pa, _ltt); NC_STORE(st); }
+ENDVERBATIM
 }
 
 FUNCTION nmda_block(vabs (mV)) {
-    nmda_block = maxnmc / (1 + exp(-0.062 * vabs) * mg / mg0)
+VERBATIM
+    { NC_PAR(pa); _lnmda_block = nc_block(pa, _lvabs); }
+ENDVERBATIM
 }
 
 : One proportional-integral scale-factor step at time tt (activity decayed first).
@@ -345,43 +513,22 @@ PROCEDURE prologue(tt) {
 }
 
 PROCEDURE add_inputs(D, wam, wnm, wga, wam2, wnm2, wga2) {
-    if (wam > 0) {
-        VAM = VAM + wam * (1 - D / EAM)
-        if (VAM < 0) { VAM = 0 }
-    }
-    if (wam2 > 0) {
-        VAM2 = VAM2 + wam2 * (1 - D / EAM)
-        if (VAM2 < 0) { VAM2 = 0 }
-    }
-    if (wnm > 0 && VNM < ENM) {
-        VNM = VNM + wnm * nmda_block(RMP + D) * (1 - D / ENM)
-        if (VNM < 0) { VNM = 0 }
-    }
-    if (wnm2 > 0 && VNM2 < ENM) {
-        VNM2 = VNM2 + wnm2 * nmda_block(RMP + D) * (1 - D / ENM)
-        if (VNM2 < 0) { VNM2 = 0 }
-    }
-    if (wga > 0 && VGA > EGA) {
-        VGA = VGA - wga * (1 - D / EGA)
-        if (VGA > 0) { VGA = 0 }
-    }
-    if (wga2 > 0 && VGA2 > EGA) {
-        VGA2 = VGA2 - wga2 * (1 - D / EGA)
-        if (VGA2 > 0) { VGA2 = 0 }
-    }
+VERBATIM
+    { NC_LOAD(st); NC_PAR(pa); nc_add(st, pa, _lD, _lwam, _lwnm, _lwga, _lwam2, _lwnm2, _lwga2); NC_STORE(st); }
+ENDVERBATIM
 }
 
 FUNCTION dev_sum() {
-    dev_sum = VAM + VNM + VGA + AHP + VAM2 + VNM2 + VGA2
+VERBATIM
+    { NC_LOAD(st); _ldev_sum = nc_sum(st); }
+ENDVERBATIM
 }
 
 : Driving-force deviation, clipped to [RMP, -RMP].
 FUNCTION drive_dev() {
-    LOCAL D
-    D = dev_sum()
-    if (D < RMP) { D = RMP }
-    if (D > -RMP) { D = -RMP }
-    drive_dev = D
+VERBATIM
+    { NC_LOAD(st); NC_PAR(pa); _ldrive_dev = nc_drive_dev(st, pa); }
+ENDVERBATIM
 }
 
 : Integrate one input (weights already final) at the current t, then the
@@ -427,6 +574,7 @@ FUNCTION threshold_stage() {
             VTHC = VTH + RRWght * (Vblock - VTH)
             VTHR = VTHC
             refractory = 1
+            tref = t + refrac - AHP * AHP2REF
             threshold_stage = 1
         }
     }
@@ -491,16 +639,17 @@ FUNCTION depressed(w, dlt, inc, tau, wmax) {
 }
 
 NET_RECEIVE (wam, wnm, wga, wgb, wam2, wnm2, wga2, kind, wgain, plinc, pltau, plmax, dly, tpre, tdone, cut) {
-    LOCAL tp, i, n, s, lp, g1, g2, ga, fa, k, spiked, dnext
+    LOCAL tp, i, n, s, lp, g1, g2, ga, fa, k, spiked, resched, m
     INITIAL {
         if (kind > 0 && kind < 3 && reset_plast) { wgain = 1 }
         tpre = -1
         tdone = -1e9
     }
     spiked = 0
-    dnext = -1
+    resched = 0
     if (dead == 0 && (flag == 4 || (flag == 0 && kind == 3))) {
         : trial start or drive control: not synaptic events, so no scaling step
+        catch_up(t)
         if (flag == 4) {
             start_trial()
             net_send(trial_len, 4)
@@ -512,32 +661,35 @@ NET_RECEIVE (wam, wnm, wga, wgb, wam2, wnm2, wga2, kind, wgain, plinc, pltau, pl
             if (refractory) { net_send(tref - t, 3) }
             if (trial_len > 0) { net_send((trial_k + 1) * trial_len - t, 4) }
         }
-        drivegen = drivegen + 1
-        dnext = next_drive()
+        resched = 2
     } else if (dead == 0 && !(flag == 0 && cut > 0) && !(flag >= 10 && flag != 10 + drivegen)) {
+        : the buffered drive inputs before this event first (before the planned one, for
+        : the drive event itself: its time is xnext)
+        if (flag >= 10) { catch_up(xnext) } else { catch_up(t) }
         prologue(t)
+        resched = 1
         if (flag == 3) {
             decay_to(t)
             refractory = 0
             trrs = t
         } else if (flag >= 10) {
-            : external drive: the stream with the earliest next time supplies this input
-            if (pbt <= xt0 && pbt <= xt1 && pbt <= xt2 && pbt <= xt3) {
+            : the playback entry or the planned Poisson input, whichever is due
+            resched = 2
+            if (pbt <= xplan) {
                 s = pb_slot(pbi)
                 fa = pb_weight(pbi)
                 pbi = pbi + 1
                 pbt = pb_time(pbi)
-            } else if (xt0 <= xt1 && xt0 <= xt2 && xt0 <= xt3) {
-                s = xs0  fa = xw0 * xgain  xt0 = xt0 + draw_interval(0, xr0)
-            } else if (xt1 <= xt2 && xt1 <= xt3) {
-                s = xs1  fa = xw1 * xgain  xt1 = xt1 + draw_interval(1, xr1)
-            } else if (xt2 <= xt3) {
-                s = xs2  fa = xw2 * xgain  xt2 = xt2 + draw_interval(2, xr2)
-            } else {
-                s = xs3  fa = xw3 * xgain  xt3 = xt3 + draw_interval(3, xr3)
+                spiked = integrate_slot(s, fa)
+            } else if (bi < nb) {
+                k = bs[bi]
+                bi = bi + 1
+                if (k == 0) { s = xs0  fa = xw0 * xgain }
+                else if (k == 1) { s = xs1  fa = xw1 * xgain }
+                else if (k == 2) { s = xs2  fa = xw2 * xgain }
+                else { s = xs3  fa = xw3 * xgain }
+                spiked = integrate_slot(s, fa)
             }
-            dnext = next_drive()
-            spiked = integrate_slot(s, fa)
         } else if (kind == 0) {
             spiked = integrate(wam, wnm, wga, wam2, wnm2, wga2)
         } else {
@@ -581,10 +733,18 @@ NET_RECEIVE (wam, wnm, wga, wgb, wam2, wnm2, wga2, kind, wgain, plinc, pltau, pl
             }
         }
     }
-    if (dnext >= 0 && dnext < 1e19) { net_send(dnext, 10 + drivegen) }
+    if (resched) {
+        : a new drive event when the pending one was consumed or the plan moved
+        replan()
+        m = xplan
+        if (pbt < m) { m = pbt }
+        if (resched == 2 || m != xnext) {
+            drivegen = drivegen + 1
+            if (next_drive() < 1e19) { net_send(next_drive(), 10 + drivegen) }
+        }
+    }
     if (spiked) {
         net_event(t)
-        tref = t + refrac - AHP * AHP2REF
         net_send(refrac - AHP * AHP2REF, 3)
     }
 }

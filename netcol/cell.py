@@ -189,7 +189,8 @@ STATE_NAMES = ("VAM", "VNM", "VGA", "VAM2", "VNM2", "VGA2", "AHP", "VTHC")
 
 
 def read_state(cell):
-    """Every state component of a cell, decayed to the current time.
+    """Every state component of a cell, decayed to the current time (call between runs,
+    not inside a timeline callback, where h.t is the integration step's time).
 
     Parameters
     ----------
@@ -204,6 +205,8 @@ def read_state(cell):
         ``refractory``; scaling state ``activity`` (spikes/ms), ``goal``,
         ``integral``, ``scale``; ``dead``; ``spikes`` (count since initialisation).
     """
+    from .runtime import neuron_h
+    cell.catch_up(neuron_h().t)   # apply buffered drive inputs first (outside a run only)
     state = {name: cell.component(i) for i, name in enumerate(STATE_NAMES)}
     state.update(V=cell.vm(), refractory=cell.refractory, activity=cell.activity(),
                  goal=cell.goal, integral=cell.interr, scale=cell.sfac,

@@ -4,7 +4,7 @@ so that a run can resume from it on any number of ranks with the same result.
 A checkpoint holds every cell's state (membrane, threshold, refractory state and its
 end, sensor, goal, integral, scale factor, dead flag, spike ring, pending callback
 steps, drive streams' next times, Random123 ids and positions, playback position, trial
-index), the NetCon weight slots that change during a run (STDP gain and pairing
+index, buffered drive inputs), the NetCon weight slots that change during a run (STDP gain and pairing
 bookkeeping, the cut flag of deleted presynaptic cells), the spikes
 still in flight, the playback inputs not yet consumed and their sources' positions, the
 module-wide settings, the scheduler's position and decisions, and how far each output
@@ -20,12 +20,13 @@ import numpy as np
 #: Per-cell scalar state of NetcolIntf6 saved in a checkpoint.
 CELL_SCALARS = ("VAM", "VNM", "VGA", "VAM2", "VNM2", "VGA2", "AHP", "VTHC", "VTHR", "refractory", "t0", "trrs",
                 "dead", "spkcnt", "blkcnt", "act", "goal", "interr", "sfac", "tu", "tev", "xt0", "xt1", "xt2",
-                "xt3", "xnext", "drivegen", "pbi", "pbt", "trial_k", "tref", "xgain", "nspk", "npend")
-CELL_ARRAYS = {"ring": 32, "pend": 4, "pendk": 4}
+                "xt3", "xnext", "drivegen", "pbi", "pbt", "trial_k", "tref", "xgain", "nspk", "npend", "nb", "bi",
+                "xplan")
+CELL_ARRAYS = {"ring": 32, "pend": 4, "pendk": 4, "bt": 8, "bs": 8}
 #: Module-wide settings of NetcolIntf6 saved in a checkpoint.
 GLOBALS = ("EAM", "ENM", "EGA", "mg", "eps", "scaling", "iscaling", "scaling_ton", "act_tau", "act_tau_decay",
            "beta", "gamma", "stdp_on", "plast_start", "plast_end", "maxplastt", "soft_stdp", "potw", "depw",
-           "reset_plast", "exp_table", "delmin")
+           "reset_plast", "exp_table", "delmin", "plan_horizon")
 FILE = "checkpoint.pkl"
 
 

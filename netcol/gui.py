@@ -104,7 +104,7 @@ class ColumnGUI:
     def delete(self, gids):
         """Delete cells now (they stop spiking; the raster shows it)."""
         gids = [g for g in gids if 0 <= g < self.model.n]
-        self.model.delete(gids)
+        self.model.delete(gids, self.h.t)
         return gids
 
     def delete_random(self):
@@ -151,14 +151,17 @@ class ColumnGUI:
         self.idvec.resize(0)
         self.plotted = 0
         self.last_plot = 0.0
+        self.next_tick = TICK_MS
         self.h.CVode().event(TICK_MS, self._tick)
 
     def _tick(self):
         h = self.h
-        t = h.t
+        t = self.next_tick
+        self.next_tick = t + TICK_MS
         if self.trace is not None:
             g, s, last = self.trace
             cell = self.model.local[self.browsed]
+            cell.catch_up(t)
             vals = [cell.vm() if which == "vm" else cell.component(which) for _, which in COMPONENTS]
             vals[1:6] = [v + cell.RMP for v in vals[1:6]]   # contributions drawn around rest
             for k, v in enumerate(vals):
@@ -169,7 +172,7 @@ class ColumnGUI:
             s.flush()
         if t - self.last_plot >= PLOT_EVERY_MS:
             self._plot_spikes(t)
-        h.CVode().event(t + TICK_MS, self._tick)
+        h.CVode().event(self.next_tick, self._tick)
 
     @staticmethod
     def _segment(graph, k, last, t, v, colour):

@@ -95,16 +95,25 @@ class ColumnModel:
         """Cell type of a gid."""
         return self.cells["pops"][self.cells["type_index"][gid]].name
 
-    def delete(self, gids):
-        """Delete cells now: they stop integrating, spiking and learning, and every
-        arrival from them after now is dropped (on every rank).
+    def catch_up(self, t):
+        """Bring every local cell's state to time t (ms): apply its buffered drive inputs
+        before t (see the mod file).  Needed before Python reads or changes cells."""
+        for cell in self.local.values():
+            cell.catch_up(t)
+
+    def delete(self, gids, t):
+        """Delete cells at time t (ms): they stop integrating, spiking and learning, and
+        every arrival from them after t is dropped (on every rank).
 
         Parameters
         ----------
         gids : iterable of int
+        t : float
+            The current simulation time (a timeline event's own time inside callbacks).
         """
         gids = set(int(g) for g in gids)
         for g in gids & set(self.local):
+            self.local[g].catch_up(t)
             mark_dead(self.local[g])
         pre = self.conn.pre[self.netcon_rows]
         for i in np.flatnonzero(np.isin(pre, list(gids))):

@@ -50,6 +50,12 @@ class Scheduler:
         self._cv = neuron_h().CVode()
 
     # ------------------------------------------------------------------ scheduling
+    def set_horizon(self, from_time=0.0):
+        """Tell the cells how far they may plan their drive: up to the next timeline time at
+        or after from_time, where the protocol may change their inputs (see the mod file)."""
+        nxt = next((t for t in self.times if t >= from_time - 1e-9), 1e20)
+        neuron_h().plan_horizon_NetcolIntf6 = nxt
+
     def start(self, from_time=0.0):
         """Schedule the first event at or after from_time (ms); call after finitialize."""
         while self.next_index < len(self.times) and self.times[self.next_index] < from_time - 1e-9:
@@ -66,6 +72,7 @@ class Scheduler:
         for tt, name in self.events:
             if tt == t:
                 self.run_action(name, t)
+        self.set_horizon(t + 1e-6)
         self._schedule_next()
 
     def checkpoint_state(self):
@@ -107,7 +114,7 @@ class Scheduler:
             return original_picks(self.original_picker, alive, step)
         g = keyed_generator(self.p["seed"], "deletion", self.round)
         if self.p["deletion_rule"] == "scaling":
-            scale = self.state.gather_scale()
+            scale = self.state.gather_scale(t)
             w = np.array([scale[gid] for gid in alive])
             return sorted(g.choice(alive, size=step, replace=False, p=w / w.sum()).tolist())
         return sorted(g.choice(alive, size=step, replace=False).tolist())
@@ -123,7 +130,7 @@ class Scheduler:
         gids = self.pick_deletions(t)
         self.round += 1
         self.alive -= set(gids)
-        self.model.delete(gids)
+        self.model.delete(gids, t)
         if self.p["scale_external"]:
             gain = 1.0 - (1.0 - len(self.alive) / self.model.n) * self.p["scale_external_rate"]
             for cell in self.model.local.values():
@@ -175,6 +182,7 @@ class StateRecorder:
     def record(self, t):
         """Gather and write one state record (collective: every rank calls it)."""
         # the sensor is decayed to t itself: inside a callback h.t is the step's time
+        self.model.catch_up(t)
         decay = neuron_h().act_tau_decay_NetcolIntf6
         vals = self._gather_cells([lambda c: c.act * math.exp(-(t - c.tu) / decay) * 1000.0, lambda c: c.goal,
                                    lambda c: c.sfac, lambda c: 1.0 - c.dead])
@@ -200,8 +208,9 @@ class StateRecorder:
             gain.update(zip(r, g))
         return np.array([gain[r] for r in self.plastic_rows])
 
-    def gather_scale(self):
-        """Every cell's scale factor, on every rank."""
+    def gather_scale(self, t):
+        """Every cell's scale factor at time t (ms), on every rank."""
+        self.model.catch_up(t)
         local = {gid: c.sfac for gid, c in self.model.local.items()}
         out = {}
         for part in self.pc.py_allgather(local):

@@ -162,6 +162,7 @@ class Run:
         if self.resume is None:
             if self.playback:
                 self.playback.extend_to(self.lookahead)
+            self.scheduler.set_horizon(0.0)
             h.finitialize()
             if self.playback:
                 self.playback.started = True
@@ -244,6 +245,7 @@ class Run:
         """Save the complete state at time t (called by the scheduler at t, on every rank)."""
         self._gather()
         model = self.model
+        model.catch_up(t)
         cells = self.pc.py_gather({gid: cell_state(c) for gid, c in model.local.items()}, 0)
         weights = self.pc.py_gather(model.changing_weights(), 0)
         playback = self.pc.py_gather(self.playback.checkpoint_state() if self.playback else None, 0)

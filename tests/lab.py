@@ -60,6 +60,8 @@ class Lab:
         out = []
         for t in times:
             self.run_to(t)
+            for cell in self.cells:
+                cell.catch_up(t)
             out.append(fn())
         return out
 
