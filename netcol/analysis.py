@@ -23,8 +23,13 @@ def _h5(path):
     return h5py.File(path, "r", swmr=True)
 
 
-def read_spikes(run_dir, population=POPULATION):
-    """Spike times (ms) and gids of a run.
+def read_spikes(run_dir, window_s=None, population=POPULATION):
+    """Spike times (ms) and gids of a run, all or within a window.
+
+    Parameters
+    ----------
+    window_s : (float, float), optional
+        [t0, t1] in seconds; only that part of the (time-sorted) file is read.
 
     Returns
     -------
@@ -32,7 +37,25 @@ def read_spikes(run_dir, population=POPULATION):
     """
     with _h5(Path(run_dir) / "spikes.h5") as f:
         g = f[f"spikes/{population}"]
-        return g["timestamps"][:], g["node_ids"][:].astype(np.int64)
+        ts = g["timestamps"]
+        if window_s is None:
+            return ts[:], g["node_ids"][:].astype(np.int64)
+        n = ts.shape[0]
+        lo = _first_at_or_after(ts, n, window_s[0] * 1000.0)
+        hi = _first_at_or_after(ts, n, window_s[1] * 1000.0, strict=True)
+        return ts[lo:hi], g["node_ids"][lo:hi].astype(np.int64)
+
+
+def _first_at_or_after(ts, n, value, strict=False):
+    """Binary search in a time-sorted dataset without reading it whole."""
+    lo, hi = 0, n
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if ts[mid] < value or (strict and ts[mid] == value):
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
 
 
 def read_nodes(run_dir, population=POPULATION):

@@ -45,14 +45,21 @@ def _time_axis(t_s):
     return t_s, "time (s)"
 
 
+#: Longest stretch a raster shows by default (s): the last RASTER_SPAN of a run.
+RASTER_SPAN = 20.0
+
+
 def draw_raster(ax, run_dir, t_range=None, title=None):
-    """Spikes by cell type (gid against time): E red, FS blue, LTS cyan."""
-    t, gid = analysis.read_spikes(run_dir)
+    """Spikes by cell type (gid against time): E red, FS blue, LTS cyan; by default the
+    last RASTER_SPAN seconds of the run (a long run has far too many spikes to draw)."""
+    if t_range is None:
+        end = analysis.run_end(run_dir)
+        t_range = (max(0.0, end - RASTER_SPAN), end)
+        if title is None and end > RASTER_SPAN:
+            title = f"{Path(run_dir).name}: last {RASTER_SPAN:g} s (E red, FS blue, LTS cyan)"
+    t, gid = analysis.read_spikes(run_dir, t_range)
     types = analysis.read_nodes(run_dir)["type"]
     t = t / 1000.0
-    if t_range is not None:
-        keep = (t >= t_range[0]) & (t <= t_range[1])
-        t, gid = t[keep], gid[keep]
     for name in dict.fromkeys(types):
         members = np.flatnonzero(types == name)
         sel = np.isin(gid, members)

@@ -101,3 +101,12 @@ def test_gain_changes_and_records(fake_run):
     rec = analysis.read_records(fake_run)
     assert rec["activity"].shape == (2, 4) and rec["alive"][1, 2] == 0
     assert analysis.run_end(fake_run) == 10.0
+
+
+def test_read_spikes_window(fake_run):
+    t_all, g_all = analysis.read_spikes(fake_run)
+    t, g = analysis.read_spikes(fake_run, (2.0, 4.0))            # seconds, both ends included
+    sel = (t_all >= 2000.0) & (t_all <= 4000.0)
+    assert np.array_equal(t, t_all[sel]) and len(t) == sel.sum() > 0    # the file is sorted by time
+    assert np.array_equal(g, g_all[sel])
+    assert len(analysis.read_spikes(fake_run, (20.0, 30.0))[0]) == 0
