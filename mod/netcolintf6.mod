@@ -49,9 +49,9 @@ spikes before the presynaptic spike time pair with the previous presynaptic spik
 then depression at the presynaptic spike, then postsynaptic spikes since the
 presynaptic spike pair with it.  A postsynaptic spike at exactly the presynaptic
 spike time counts as after it (potentiation with delta 0, no depression); in the
-original the order of such a tie depends on the event queue.  Gains read at delivery therefore equal the
-original's whenever the presynaptic cell's inter-spike interval exceeds the synaptic
-delay (true for RS cells: refractory 5 ms >= delays <= 5 ms) and the postsynaptic
+original the order of such a tie depends on the event queue.  Gains read at delivery
+therefore equal the original's whenever the presynaptic cell's inter-spike interval
+exceeds the synaptic delay (true for RS cells: refractory 5 ms >= delays <= 5 ms) and the postsynaptic
 cell fired at most NRING spikes in the pairing window.  A gain as stored lags the
 pairings of postsynaptic spikes since the last arrival; netcol.cell.settled_gain
 adds them for reporting.
@@ -62,8 +62,9 @@ membrane state, with the same arithmetic as the real path, and sends a real self
 only for the first input that could make it fire (or the buffer's last, or the first at
 or after plan_horizon, the next time the protocol may change the cell's inputs).  The
 inputs before it are applied, in order and at their own times, when the next real event
-(or catch_up() from Python) comes: they are proven not to fire, so the result is the
-same as one event per input, with far fewer queue operations.
+(or catch_up() from Python) comes, by copying the states the planner cached: they are
+proven not to fire, so the result is the same as one event per input (bit for bit),
+with far fewer queue operations.
 
 Scaling steps.  In the original every event a live cell receives, including the
 delivery callbacks its own spikes produce (one per distinct outgoing delay), runs one
