@@ -293,7 +293,7 @@ def cmd_gui(args, argv):
     from .network import build
     from .simulate import set_protocol_globals
     p = experiment.params
-    from .playback import OriginalBackground, Playback, TrainingPulses
+    from .playback import Playback, playback_sources
     apply_mechanism_settings(h, experiment.mechanism_settings())
     model = build(experiment.column, scale=p["scale"], seed=p["seed"], rng=p["rng"])
     set_protocol_globals(h, p)
@@ -301,8 +301,7 @@ def cmd_gui(args, argv):
 
     def inputs_from_zero():
         """Before every init: the experiment's played-back inputs from t = 0."""
-        sources = ([OriginalBackground(model)] if p["rng"] == "original" else []) + \
-                  ([TrainingPulses(model, p)] if p["training"] else [])
+        sources = playback_sources(model, p)
         if sources:
             Playback(model, sources).extend_to(h.tstop + 1000.0)
     window.input_handler = h.FInitializeHandler(1, inputs_from_zero)   # lives as long as the window

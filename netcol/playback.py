@@ -164,6 +164,13 @@ class TrainingPulses:
                 for g, ts in per.items()}
 
 
+def playback_sources(model, params):
+    """The played-back inputs an experiment needs: the original's background in reference
+    mode, the training signal when training is on."""
+    return ([OriginalBackground(model)] if params["rng"] == "original" else []) + \
+           ([TrainingPulses(model, params)] if params["training"] else [])
+
+
 class Playback:
     """Per-cell playback input merged from several sources.
 

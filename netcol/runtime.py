@@ -5,7 +5,6 @@ needs the simulator obtains it through :func:`neuron_h` rather than importing
 ``neuron`` itself.
 """
 import os
-import sys
 
 _MPI_ENV_VARS = ("PMI_RANK", "PMI_SIZE", "PMIX_RANK", "OMPI_COMM_WORLD_RANK",
                  "MPI_LOCALRANKID", "HYDI_CONTROL_FD")
@@ -110,9 +109,3 @@ def rank_and_size():
     pc = parallel_context()
     return int(pc.id()), int(pc.nhost())
 
-
-def eprint(*args):
-    """Print to stderr on rank 0 only (or always before NEURON started)."""
-    if "pc" in _state and _state["pc"].id() != 0:
-        return
-    print(*args, file=sys.stderr, flush=True)

@@ -16,7 +16,7 @@ from . import __version__
 from .cell import CONTROL_RESEND_PENDING, apply_mechanism_settings
 from .checkpoint import cell_state, module_settings, restore_cell, restore_module_settings
 from .checkpoint import write as write_checkpoint
-from .playback import OriginalBackground, Playback, TrainingPulses
+from .playback import Playback, playback_sources
 from .network import build
 from .progress import Progress
 from .record import SpikeWriter, run_metadata, write_json_atomic, write_nodes
@@ -122,8 +122,7 @@ class Run:
         self.model = build(experiment.column, scale=p["scale"], seed=p["seed"], rng=p["rng"],
                            trial_ms=p["trial_length"] * 1000.0 if p["trials"] else 0.0)
         set_protocol_globals(self.h, p)
-        sources = ([OriginalBackground(self.model)] if p["rng"] == "original" else []) + \
-                  ([TrainingPulses(self.model, p)] if p["training"] else [])
+        sources = playback_sources(self.model, p)
         self.playback = Playback(self.model, sources) if sources else None
         self.state = StateRecorder(self.model)
         self.scheduler = Scheduler(self.model, p, self.state, self.playback, checkpointer=self.checkpoint,

@@ -26,10 +26,6 @@ class Connectivity:
     def __len__(self):
         return len(self.pre)
 
-    def incoming(self, gid):
-        """Row indices of the connections onto gid."""
-        return np.flatnonzero(self.post == gid)
-
 
 def _pair_tables(column, cells, scale):
     """Per (pre type, post type) arrays: base probability, radius squared, weight; per type

@@ -10,6 +10,18 @@ REPO = TESTS_DIR.parent
 MARK = "@@NETCOL-RESULT@@"
 
 
+def assert_param_error_names(load, path, words):
+    """load(path) raises ParamError whose message names the file and every word."""
+    import pytest
+    from netcol.schema import ParamError
+    with pytest.raises(ParamError) as err:
+        load(path)
+    msg = str(err.value)
+    assert str(path) in msg
+    for w in words:
+        assert w in msg
+
+
 def in_fresh_process(func, timeout=900, env=None, **kwargs):
     """Call tests/<module>.<name>(**kwargs) in a new interpreter and return its JSON result.
 

@@ -8,7 +8,7 @@ import pytest
 from netcol.cell import CELL_FIELDS, cell_class, load_cell_classes
 from netcol.schema import ParamError, validate
 
-from helpers import REPO
+from helpers import REPO, assert_param_error_names
 
 
 def write(tmp_path, text):
@@ -37,13 +37,7 @@ def test_shipped_classes_match_the_spec():
     ("colour = 3", ["unknown parameter", "colour"]),
 ])
 def test_bad_values_are_named(tmp_path, line, words):
-    p = write(tmp_path, f"[RS]\ninhib = false\n{line}\n")
-    with pytest.raises(ParamError) as err:
-        load_cell_classes(p)
-    msg = str(err.value)
-    assert str(p) in msg
-    for w in words:
-        assert w in msg
+    assert_param_error_names(load_cell_classes, write(tmp_path, f"[RS]\ninhib = false\n{line}\n"), words)
 
 
 def test_missing_inhib_flag(tmp_path):

@@ -14,7 +14,7 @@ import pytest
 from netcol.column import cell_table, load_column
 from netcol.wiring import expected_counts, keyed_connectivity, keyed_positions, original_connectivity, original_positions
 
-from helpers import REPO
+from helpers import REPO, assert_param_error_names
 
 REFERENCE = REPO.parent / "shared" / "reference"
 NETCOL = [sys.executable, "-m", "netcol.cli"]
@@ -268,17 +268,11 @@ def test_interrupted_run_keeps_a_readable_file(tmp_path):
 ])
 def test_broken_column_file_is_named(tmp_path, edit, words):
     from netcol.column import COLUMN_FILE
-    from netcol.schema import ParamError
     text = COLUMN_FILE.read_text()
     assert edit[0] in text
     bad = tmp_path / "column.toml"
     bad.write_text(text.replace(edit[0], edit[1], 1))
-    with pytest.raises(ParamError) as err:
-        load_column(bad)
-    msg = str(err.value)
-    assert str(bad) in msg
-    for w in words:
-        assert w in msg
+    assert_param_error_names(load_column, bad, words)
 
 
 def test_cli_launched_under_mpiexec_directly(tmp_path):
