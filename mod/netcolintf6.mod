@@ -575,7 +575,9 @@ FUNCTION threshold_stage() {
             VTHC = VTH + RRWght * (Vblock - VTH)
             VTHR = VTHC
             refractory = 1
-            tref = t + refrac - AHP * AHP2REF
+            : the refractory-end event's own delivery time (t + delay, as net_send adds it),
+            : so that a resumed run re-sends it to the same last bit
+            tref = t + (refrac - AHP * AHP2REF)
             threshold_stage = 1
         }
     }
@@ -667,12 +669,14 @@ NET_RECEIVE (wam, wnm, wga, wgb, wam2, wnm2, wga2, kind, wgain, plinc, pltau, pl
         : the buffered drive inputs before this event first (before the planned one, for
         : the drive event itself: its time is xnext)
         if (flag >= 10) { catch_up(xnext) } else { catch_up(t) }
-        prologue(t)
+        : the refractory end at its own time tref: after a resume its re-sent event may
+        : arrive a rounding error away from the time the uninterrupted run had
+        if (flag == 3) { prologue(tref) } else { prologue(t) }
         resched = 1
         if (flag == 3) {
-            decay_to(t)
+            decay_to(tref)
             refractory = 0
-            trrs = t
+            trrs = tref
         } else if (flag >= 10) {
             : the playback entry or the planned Poisson input, whichever is due
             resched = 2

@@ -18,9 +18,10 @@ import numpy as np
 from .record import POPULATION
 
 
-def _h5(path):
-    import h5py
-    return h5py.File(path, "r", swmr=True)
+def open_run_h5(path):
+    """Open one of a run's HDF5 files for reading (see :func:`netcol.runfiles.open_h5`)."""
+    from .runfiles import open_h5
+    return open_h5(path)
 
 
 def read_spikes(run_dir, window_s=None, population=POPULATION):
@@ -35,7 +36,7 @@ def read_spikes(run_dir, window_s=None, population=POPULATION):
     -------
     (numpy.ndarray, numpy.ndarray)
     """
-    with _h5(Path(run_dir) / "spikes.h5") as f:
+    with open_run_h5(Path(run_dir) / "spikes.h5") as f:
         g = f[f"spikes/{population}"]
         ts = g["timestamps"]
         if window_s is None:
@@ -60,29 +61,30 @@ def _first_at_or_after(ts, n, value, strict=False):
 
 def read_nodes(run_dir, population=POPULATION):
     """The node table as a dict of arrays (strings decoded)."""
-    import h5py
-    with h5py.File(Path(run_dir) / "nodes.h5", "r") as f:
+    with open_run_h5(Path(run_dir) / "nodes.h5") as f:
         g = f[f"nodes/{population}"]
         return {k: (g[k][:].astype(str) if g[k].dtype.kind == "S" else g[k][:]) for k in g}
 
 
 def read_records(run_dir):
     """The state records: dict with time (ms) and activity, goal (Hz), scale, alive (time x cell)."""
-    with _h5(Path(run_dir) / "state.h5") as f:
+    with open_run_h5(Path(run_dir) / "state.h5") as f:
         n = f["records/time"].shape[0]
         return {k: f[f"records/{k}"][:n] for k in ("time", "activity", "goal", "scale", "alive")}
 
 
 def run_end(run_dir):
-    """How far the run got (s): run.json's t_reached_ms, else the last spike."""
+    """How far the run got (s): run.json's t_reached_ms, or the last spike if later
+    (run.json of a running or killed run lags by up to a few seconds of wall time)."""
     import json
+    reached = 0.0
     meta = Path(run_dir) / "run.json"
     if meta.exists():
-        reached = json.loads(meta.read_text()).get("t_reached_ms")
-        if reached:
-            return reached / 1000.0
-    t, _ = read_spikes(run_dir)
-    return t.max() / 1000.0 if len(t) else 0.0
+        reached = (json.loads(meta.read_text()).get("t_reached_ms") or 0.0) / 1000.0
+    with open_run_h5(Path(run_dir) / "spikes.h5") as f:
+        ts = f[f"spikes/{POPULATION}/timestamps"]
+        last = ts[ts.shape[0] - 1] / 1000.0 if ts.shape[0] else 0.0
+    return max(reached, float(last))
 
 
 def rates_by_type(run_dir, t0=0.0, t1=None):
@@ -276,7 +278,7 @@ def trial_information(run_dir, bin_ms=5.0, fmax=100.0, cells="E"):
     -------
     dict (see :func:`fourier_information`) plus 'n_unique', 'n_repeat'
     """
-    with _h5(Path(run_dir) / "state.h5") as f:
+    with open_run_h5(Path(run_dir) / "state.h5") as f:
         starts, kinds = f["trials/time"][:], f["trials/kind"][:].astype(str)
     if len(starts) < 2:
         raise ValueError(f"{run_dir}: fewer than two trials recorded (run with trials = true)")
@@ -302,7 +304,7 @@ def gain_changes(run_dir, label="final"):
     dict of 'PRE->POST' to (mean change, number of synapses)
     """
     types = read_nodes(run_dir)["type"]
-    with _h5(Path(run_dir) / "state.h5") as f:
+    with open_run_h5(Path(run_dir) / "state.h5") as f:
         s = f["gains/snapshots"]
         pre, post, g = s["pre"][:], s["post"][:], s[label][:]
     out = {}

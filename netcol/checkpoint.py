@@ -17,6 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .rundir import RunFolderError
+
 #: Per-cell scalar state of NetcolIntf6 saved in a checkpoint.
 CELL_SCALARS = ("VAM", "VNM", "VGA", "VAM2", "VNM2", "VGA2", "AHP", "VTHC", "VTHR", "refractory", "t0", "trrs",
                 "dead", "spkcnt", "blkcnt", "act", "goal", "interr", "sfac", "tu", "tev", "xt0", "xt1", "xt2",
@@ -65,23 +67,81 @@ def restore_module_settings(h, values):
 
 
 def write(run_dir, data):
-    """Write a checkpoint atomically (the previous one stays valid until the rename)."""
+    """Write a checkpoint atomically (the previous one stays valid until the rename; a
+    failed write, e.g. on a full disk, leaves no temporary file)."""
     path = Path(run_dir) / FILE
     tmp = path.with_suffix(".tmp")
-    with open(tmp, "wb") as f:
-        pickle.dump(data, f, protocol=pickle.HIGHEST_PROTOCOL)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as f:
+            pickle.dump(data, f, protocol=pickle.HIGHEST_PROTOCOL)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+#: Entries every checkpoint holds.
+REQUIRED = ("t", "netcol_version", "effective", "globals", "cells", "weights", "recent_spikes", "scheduler",
+            "spikes_written", "file_counts")
 
 
 def read(run_dir):
-    """Read the last checkpoint of a run directory, or None if there is none."""
+    """Read the last checkpoint of a run directory, or None if there is none.
+
+    Raises
+    ------
+    RunFolderError
+        The file is damaged (truncated, not a checkpoint), naming it.
+    """
     path = Path(run_dir) / FILE
     if not path.exists():
         return None
-    with open(path, "rb") as f:
-        return pickle.load(f)
+    try:
+        with open(path, "rb") as f:
+            data = pickle.load(f)
+    except Exception as err:   # unpickling a damaged file can raise almost anything
+        raise RunFolderError(f"{path}: damaged checkpoint, cannot be read ({type(err).__name__}: {err})") from None
+    missing = [k for k in REQUIRED if not isinstance(data, dict) or k not in data]
+    if missing:
+        raise RunFolderError(f"{path}: not a complete netcol checkpoint (missing {', '.join(missing)})")
+    return data
+
+
+def belongs_to_run(run_dir, ck, meta):
+    """Refuse a checkpoint that does not belong to the output files it would continue.
+
+    The run id written into run.json, spikes.h5, state.h5 and the checkpoint must agree,
+    and the files must hold at least what the checkpoint counted."""
+    import h5py
+    from .record import RUN_ID_ATTR
+    run_id = ck.get("run_id")
+    if run_id is None:   # written before run ids existed
+        return
+    if meta.get("run_id") != run_id:
+        raise RunFolderError(f"{run_dir}: the checkpoint belongs to another run than run.json (run ids {run_id} "
+                         f"and {meta.get('run_id')}); refusing to splice two runs")
+    for name in ("spikes.h5", "state.h5"):
+        path = Path(run_dir) / name
+        try:
+            with h5py.File(path, "r", swmr=True) as f:
+                file_id = f.attrs.get(RUN_ID_ATTR)
+                file_id = file_id.decode() if isinstance(file_id, bytes) else file_id
+                if name == "spikes.h5":
+                    counts = {"spikes": f["spikes/column/timestamps"].shape[0]}
+                    needed = {"spikes": ck["spikes_written"]}
+                else:
+                    counts = {k: f[k].shape[0] for k in ck["file_counts"]}
+                    needed = ck["file_counts"]
+        except (OSError, KeyError) as err:
+            raise RunFolderError(f"{path}: damaged or missing, cannot resume ({err})") from None
+        if file_id != run_id:
+            raise RunFolderError(f"{path} belongs to another run than the checkpoint (run ids {file_id} and {run_id}); "
+                             "refusing to splice two runs")
+        short = [f"{k}: {counts[k]} < {n}" for k, n in needed.items() if counts[k] < n]
+        if short:
+            raise RunFolderError(f"{path} holds less than the checkpoint counted ({', '.join(short)}); it was truncated")
 
 
 def differences(saved, current, prefix=""):

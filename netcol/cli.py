@@ -5,6 +5,7 @@ traceback.  ``netcol run --np N`` relaunches itself under the project's mpiexec;
 same command also works when a user or a cluster script starts it under mpiexec/srun.
 """
 import argparse
+import math
 import os
 import shutil
 import sys
@@ -13,10 +14,17 @@ from pathlib import Path
 from .plots import FIGURE_RUNS, WHATS
 from .schema import ParamError
 
+#: The run folder and its lock while a run or resume is under way (for the error path).
+_ACTIVE = {}
 HINTS = {
     "ParamError": "see params/ for every parameter, its unit and range",
     "OutputError": "pick a new --out directory or add --overwrite",
+    "DiskFullError": "free space on that file system (or pick another --out), then netcol resume from the "
+                     "last checkpoint",
+    "InjectedFault": "NETCOL_FAULT is set in the environment (fault injection for tests)",
     "MechanismBuildError": "fix the NMODL error above; netcol rebuilds mod/ on the next run",
+    "NothingToPlot": "choose another --what",
+    "RunFolderError": "netcol info DIR shows what a run folder holds; netcol repair DIR fixes files of a killed run",
 }
 
 
@@ -24,7 +32,8 @@ def _command(sub, name, help, description):
     """A sub-command with defaults shown in --help and a hidden --debug."""
     cmd = sub.add_parser(name, help=help, description=description,
                          formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    cmd.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+    # SUPPRESS as default: a sub-command's absent --debug must not hide `netcol --debug CMD`
+    cmd.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     return cmd
 
 
@@ -50,8 +59,9 @@ def _parser():
                      help="save a checkpoint every T simulated seconds (netcol resume continues from it)")
     run.add_argument("--no-figure", action="store_true", help="do not draw raster.png")
     res = _command(sub, "resume", "continue a run from its last checkpoint",
-                   "Continue the run in DIR from its last checkpoint, on any number of ranks. "
-                         "Refused if the parameters or the netcol version differ from the checkpoint's.")
+                   "Continue the run in DIR from its last checkpoint, on any number of ranks, as often as "
+                   "needed. Refused if the experiment file (when it still exists) or the netcol version differ "
+                   "from the checkpoint's, if the checkpoint belongs to other files, or while a run holds DIR.")
     res.add_argument("run_dir", metavar="DIR", help="run directory with a checkpoint.pkl")
     res.add_argument("--np", type=int, default=None, metavar="N", help="run on N MPI ranks")
     res.add_argument("--quiet", action="store_true", help="no progress output")
@@ -100,6 +110,11 @@ def _parser():
     gui.add_argument("--browse", type=int, default=None, metavar="GID", help="open the cell browser on GID")
     gui.add_argument("--hold", type=float, default=None, metavar="S",
                      help="close after S seconds of wall time (default: when every window is closed)")
+    fix = _command(sub, "repair", "make the files of a killed run readable by any HDF5 reader",
+                   "A run killed without warning (SIGKILL, a node failure) leaves spikes.h5 and state.h5 whole "
+                   "up to the last block but marked as open for writing; netcol reads them as they are, other "
+                   "readers refuse them. This rewrites them, keeping every row. netcol resume does it too.")
+    fix.add_argument("run_dir", metavar="DIR")
     rep = _command(sub, "report", "one page with all figures and headline numbers",
                    "Draw DIR/report.png and report.pdf: headline numbers, rates, raster, "
                          "activity and scale, spectra.")
@@ -136,55 +151,108 @@ def _check_np(np_):
         raise ParamError(f"--np {np_}: the number of ranks must be >= 1")
 
 
+def _on_rank0(func):
+    """Call func on rank 0 only; every rank returns func's result or raises its error, so
+    that a check made by rank 0 ends all ranks the same way."""
+    from .runtime import launched_under_mpi, parallel_context
+    if not launched_under_mpi():
+        return func()
+    pc = parallel_context()
+    result = error = None
+    if pc.id() == 0:
+        try:
+            result = func()
+        except Exception as err:   # shared with the other ranks, raised on all
+            error = err
+    error = pc.py_broadcast(error, 0)
+    if error is not None:
+        error.collective = True
+        raise error
+    return pc.py_broadcast(result, 0)
+
+
+def _lock_run_folder(out, overwrite=False, prepare=True):
+    """Rank 0: check the folder is free, prepare it and hold its lock for the run."""
+    from .rundir import RunLock, check_unlocked, prepare_output_dir, remove_run_files
+    check_unlocked(out)
+    if prepare:
+        prepare_output_dir(out, overwrite)
+    lock = RunLock(out)
+    if lock.previous:
+        print(f"netcol: taking over the lock of {out} left by {lock.previous}, no longer running", file=sys.stderr)
+    if overwrite:
+        remove_run_files(out)
+    _ACTIVE["lock"] = lock
+
+
+def _check_checkpoint_every(value):
+    if value is not None and not (math.isfinite(value) and value > 0):
+        raise ParamError(f"--checkpoint-every {value:g}: must be a finite number of seconds > 0")
+
+
 def cmd_run(args, argv):
     """netcol run: check everything, then build, run and record."""
     from .experiment import load_experiment, parse_sets
-    from .record import prepare_output_dir
+    from .rundir import check_unlocked, prepare_output_dir
     from .runtime import launched_under_mpi
     _check_np(args.np)
-    if args.checkpoint_every is not None and args.checkpoint_every <= 0:
-        raise ParamError(f"--checkpoint-every {args.checkpoint_every:g}: must be > 0 seconds")
-    experiment = load_experiment(args.experiment, parse_sets(args.set))
-    out = Path(args.out or Path("runs") / experiment.name)
+    _check_checkpoint_every(args.checkpoint_every)
+    experiment = load_experiment(args.experiment, parse_sets(args.set), checkpoint_every=args.checkpoint_every)
+    if args.out is not None and not args.out.strip():
+        raise ParamError("--out '': the output directory must be a path")
+    out = Path(args.out if args.out is not None else Path("runs") / experiment.name)
     if args.np and args.np > 1 and not launched_under_mpi():
+        check_unlocked(out)
         prepare_output_dir(out, args.overwrite)
         _relaunch_under_mpiexec(args.np, argv)
     rank = _rank()
-    if rank == 0:
-        out = prepare_output_dir(out, args.overwrite)
+    _on_rank0(lambda: _lock_run_folder(out, args.overwrite))
+    _ACTIVE["run_dir"] = out
     from .simulate import run_experiment
     meta = run_experiment(experiment, out, argv=["netcol", *argv], quiet=args.quiet,
                           checkpoint_every=args.checkpoint_every)
     return _report(meta, out, args, rank)
 
 
-def cmd_resume(args, argv):
-    """netcol resume: continue a run from its last checkpoint."""
-    import json
+def _resumable(out):
+    """The experiment and checkpoint of run folder out, checked (see `netcol resume --help`)."""
     from . import __version__
-    from .checkpoint import differences, read
-    from .experiment import load_experiment
-    from .runtime import launched_under_mpi
-    _check_np(args.np)
-    out = Path(args.run_dir)
-    if not (out / "run.json").exists():
-        raise ParamError(f"{out}: not a netcol run directory (no run.json)")
+    from .checkpoint import belongs_to_run, differences, read
+    from .experiment import experiment_from_saved, load_experiment
+    from .rundir import read_run_json
+    meta = read_run_json(out)
     ck = read(out)
     if ck is None:
         raise ParamError(f"{out}: no checkpoint to resume from (run with --checkpoint-every T)")
+    belongs_to_run(out, ck, meta)
     saved = ck["effective"]
-    # the experiment file and column.toml as they are now, with the run's own --set values
-    experiment = load_experiment(saved["source"], saved["sets"])
-    diff = differences(saved, experiment.effective())
+    if Path(saved["source"]).exists():
+        # the experiment file and the model's files as they are now, with the run's own --set values
+        experiment = load_experiment(saved["source"], saved["sets"])
+        diff = differences(saved, experiment.effective())
+    else:   # the checkpoint holds every parameter
+        experiment, diff = experiment_from_saved(saved), []
     if ck["netcol_version"] != __version__:
         diff.append(f"netcol version: {ck['netcol_version']} -> {__version__}")
     if diff:
         raise ParamError(f"{out}: the checkpoint does not match the current parameters or version; "
                          f"refusing to resume. Differences (checkpoint -> now): " + "; ".join(diff))
+    return experiment, ck, meta.get("checkpoint_every")
+
+
+def cmd_resume(args, argv):
+    """netcol resume: continue a run from its last checkpoint."""
+    from .rundir import check_unlocked
+    from .runtime import launched_under_mpi
+    _check_np(args.np)
+    out = Path(args.run_dir)
+    check_unlocked(out)
+    experiment, ck, every = _resumable(out)
     if args.np and args.np > 1 and not launched_under_mpi():
         _relaunch_under_mpiexec(args.np, argv)
     rank = _rank()
-    every = json.loads((out / "run.json").read_text()).get("checkpoint_every")
+    _on_rank0(lambda: _lock_run_folder(out, prepare=False))
+    _ACTIVE["run_dir"] = out
     from .simulate import run_experiment
     meta = run_experiment(experiment, out, argv=["netcol", *argv], quiet=args.quiet, checkpoint_every=every,
                           resume=ck)
@@ -192,18 +260,19 @@ def cmd_resume(args, argv):
 
 
 def _run_dir(path):
+    """A run folder whose files are whole (ParamError naming the damaged file otherwise)."""
+    from .runfiles import check_run_files
     out = Path(path)
-    if not (out / "run.json").exists():
-        raise ParamError(f"{out}: not a netcol run directory (no run.json)")
+    check_run_files(out)
     return out
 
 
 def cmd_info(args, argv):
     """netcol info: describe a run."""
-    import json
     from .plots import headline
+    from .rundir import read_run_json
     out = _run_dir(args.run_dir)
-    meta = json.loads((out / "run.json").read_text())
+    meta = read_run_json(out)
     print("\n".join(headline(out)))
     print(f"command: {' '.join(meta['command'])}")
     print(f"started: {meta['started']}  " + (f"last checkpoint at {meta['last_checkpoint_ms'] / 1000:g} s"
@@ -234,6 +303,21 @@ def cmd_report(args, argv):
     """netcol report: one page with every figure and the headline numbers."""
     from .plots import report
     print("netcol: wrote " + ", ".join(str(p) for p in report(_run_dir(args.run_dir))))
+    return 0
+
+
+def cmd_repair(args, argv):
+    """netcol repair: make files left by a killed run readable by any HDF5 reader."""
+    from .rundir import RunLock, read_run_json
+    from .runfiles import repair
+    out = Path(args.run_dir)
+    read_run_json(out)
+    lock = RunLock(out)   # never while a run writes the folder
+    try:
+        done = repair(out)
+    finally:
+        lock.release()
+    print("netcol: " + (f"repaired {', '.join(str(p) for p in done)}" if done else f"{out}: nothing to repair"))
     return 0
 
 
@@ -329,7 +413,43 @@ def _report(meta, out, args, rank):
         from .plots import plot_what
         lines.append(f"  figure: {plot_what(out, 'raster')[0]}")
     print("\n".join(lines))
-    return 0 if meta["status"] == "complete" else 130
+    return {"complete": 0, "interrupted": 130}.get(meta["status"], 2)
+
+
+COMMANDS = {"run": cmd_run, "resume": cmd_resume, "info": cmd_info, "plot": cmd_plot, "report": cmd_report,
+            "repair": cmd_repair, "sweep": cmd_sweep, "sweep-summary": cmd_sweep_summary, "gui": cmd_gui}
+
+
+def _fail(err, debug):
+    """Report an error and end this process; return the exit status.
+
+    An error before the run starts is the same on every rank (rank 0 reports it).  An
+    error during a run may be on one rank only: that rank marks run.json `failed` and,
+    on several ranks, aborts the whole job, so no rank waits forever for it."""
+    import traceback
+    from .rundir import DiskFullError, mark_status
+    from .runtime import launcher_rank_and_size
+    rank, size = launcher_rank_and_size()
+    run_dir = _ACTIVE.get("run_dir")
+    during_run = run_dir is not None and not getattr(err, "collective", False)
+    if rank == 0 or during_run:
+        where = f" on rank {rank}" if size > 1 and during_run else ""
+        if debug:
+            traceback.print_exception(err)
+        print(f"netcol: error{where}: {err}", file=sys.stderr)
+        print(f"  hint: {HINTS.get(type(err).__name__, 'run again with --debug for the full traceback')}",
+              file=sys.stderr, flush=True)
+    if during_run:
+        try:
+            mark_status(run_dir, "failed", error=f"{type(err).__name__}: {err}", failed_on_rank=rank)
+        except OSError as mark_err:
+            print(f"netcol: could not mark {run_dir}/run.json failed: {mark_err}", file=sys.stderr, flush=True)
+        if size > 1:
+            from mpi4py import MPI
+            MPI.COMM_WORLD.Abort(2)
+        if isinstance(err, DiskFullError):
+            os._exit(2)   # skip HDF5's clean-up at exit, which crashes after a failed write
+    return 2
 
 
 def main(argv=None):
@@ -337,15 +457,13 @@ def main(argv=None):
     argv = list(sys.argv[1:] if argv is None else argv)
     args = _parser().parse_args(argv)
     try:
-        return {"run": cmd_run, "resume": cmd_resume, "info": cmd_info, "plot": cmd_plot, "report": cmd_report,
-                "sweep": cmd_sweep, "sweep-summary": cmd_sweep_summary, "gui": cmd_gui}[args.command](args, argv)
-    except Exception as err:  # one clear line, unless --debug
-        if args.debug:
-            raise
-        name = type(err).__name__
-        print(f"netcol: error: {err}", file=sys.stderr)
-        print(f"  hint: {HINTS.get(name, 'run again with --debug for the full traceback')}", file=sys.stderr)
-        return 2
+        return COMMANDS[args.command](args, argv)
+    except Exception as err:  # one clear line (the traceback too with --debug)
+        return _fail(err, args.debug)
+    finally:
+        lock = _ACTIVE.pop("lock", None)
+        if lock is not None:
+            lock.release()
 
 
 if __name__ == "__main__":

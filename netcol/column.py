@@ -6,14 +6,15 @@ Nothing here touches NEURON: a :class:`Column` is plain data.
 from dataclasses import dataclass
 from pathlib import Path
 import copy
-import tomllib
 
 import numpy as np
 
-from .cell import MECHANISM_FIELDS, PARAMS_DIR, RECEPTORS, load_cell_classes
-from .schema import Field, ParamError, validate
+from .cell import DT, MECHANISM_FIELDS, PARAMS_DIR, RECEPTORS, load_cell_classes
+from .schema import Field, ParamError, read_toml, validate
 
 _POS = dict(kind=float, low=0.0, low_open=True)
+#: Highest plausible rate of one external Poisson input (Hz): the column's are 50-300 Hz.
+MAX_DRIVE_RATE = 10000.0
 _PROB = Field(float, None, "probability", low=0.0, high=1.0)
 POPULATION_FIELDS = {
     "count": Field(int, None, "number of cells at scale 1", low=0),
@@ -56,7 +57,7 @@ DELAY_FIELDS = {
     "halfwidth": Field(float, None, "half-width of the uniform delay distribution (ms)", low=0.0),
 }
 INPUT_FIELDS = {
-    "rate": Field(float, None, "Poisson rate (Hz)", low=0.0),
+    "rate": Field(float, None, "Poisson rate (Hz)", low=0.0, high=MAX_DRIVE_RATE),
     "weight": Field(float, None, "weight (mV jump at rest)", low=0.0),
 }
 CLASS_OF_KIND = {"RS": "E", "FS": "I", "LTS": "I"}
@@ -184,9 +185,11 @@ def check_column(raw, source, cell_classes):
     for cls in used:
         d = _table(_table(raw, "delays", source), cls, f"{source} [delays]")
         delays[cls] = validate(d, DELAY_FIELDS, f"{source} delays.{cls}")
-        if delays[cls]["halfwidth"] > delays[cls]["mean"]:
-            raise ParamError(f"{source}: delays.{cls}: halfwidth {delays[cls]['halfwidth']} exceeds mean "
-                             f"{delays[cls]['mean']}: delays must stay >= 0")
+        shortest = delays[cls]["mean"] - delays[cls]["halfwidth"]
+        if shortest < DT:
+            raise ParamError(f"{source}: delays.{cls}: mean {delays[cls]['mean']:g} - halfwidth "
+                             f"{delays[cls]['halfwidth']:g} = {shortest:g} ms is shorter than the integration step "
+                             f"({DT:g} ms); every connection delay must be >= {DT:g} ms")
     external = {}
     ext_raw = _table(raw, "external", source)
     for cls in used:
@@ -218,8 +221,7 @@ def load_column(path=None, overrides=None, prefix="column."):
     Column
     """
     path = Path(path) if path else COLUMN_FILE
-    with open(path, "rb") as f:
-        raw = tomllib.load(f)
+    raw = read_toml(path)
     raw = apply_overrides(raw, overrides or {}, str(path), prefix)
     return check_column(raw, str(path), load_cell_classes())
 

@@ -8,12 +8,12 @@ starts.
 """
 from dataclasses import dataclass
 from pathlib import Path
-import tomllib
 
-from .cell import PARAMS_DIR
-from .column import load_column
+from .budget import check_budget, check_grid
+from .cell import PARAMS_DIR, load_cell_classes
+from .column import check_column, load_column
 from .protocol import PROTOCOL_FIELDS, check_protocol
-from .schema import Field, ParamError, parse_scalar, validate
+from .schema import Field, ParamError, parse_scalar, read_toml, validate
 from .streams import MAX_SEED
 
 EXPERIMENTS_DIR = PARAMS_DIR / "experiments"
@@ -79,7 +79,7 @@ def parse_sets(items):
     return out
 
 
-def load_experiment(name, sets=None):
+def load_experiment(name, sets=None, checkpoint_every=None):
     """Read an experiment file, apply overrides and check everything.
 
     Parameters
@@ -88,14 +88,15 @@ def load_experiment(name, sets=None):
         Experiment name or path of a .toml file.
     sets : dict, optional
         Overrides, e.g. ``{"duration": 20, "column.wiring.radius_EE": 12}``.
+    checkpoint_every : float, optional
+        Seconds between checkpoints (checked against the step grid with the rest).
 
     Returns
     -------
     Experiment
     """
     path = experiment_path(name)
-    with open(path, "rb") as f:
-        raw = tomllib.load(f)
+    raw = read_toml(path)
     sets = dict(sets or {})
     column_overrides = {k[len("column."):]: v for k, v in sets.items() if k.startswith("column.")}
     plain = {k: v for k, v in sets.items() if not k.startswith("column.")}
@@ -109,5 +110,27 @@ def load_experiment(name, sets=None):
     counts = {pop.name: pop.count for pop in column.layout(params["scale"])}
     if sum(counts.values()) == 0:
         raise ParamError(f"{path}: scale = {params['scale']:g} leaves no cells (counts are truncated to integers)")
-    check_protocol(params, sum(counts.values()), counts, f"{path} with --set" if sets else str(path))
-    return Experiment(path.stem, str(path), params, column, column_overrides, sets)
+    where = f"{path} with --set" if sets else str(path)
+    check_grid(params, checkpoint_every, where)
+    check_budget(params, checkpoint_every, where)
+    check_protocol(params, sum(counts.values()), counts, where)
+    return Experiment(path.stem, str(path.resolve()), params, column, column_overrides, sets)
+
+
+def experiment_from_saved(saved):
+    """The experiment of a run from its saved parameters alone (a checkpoint's
+    ``effective``), for a resume whose experiment file is gone.
+
+    Parameters
+    ----------
+    saved : dict
+        :meth:`Experiment.effective` as saved.
+
+    Returns
+    -------
+    Experiment
+    """
+    source = f"{saved['source']} (as saved in the checkpoint)"
+    params = validate(saved["params"], EXPERIMENT_FIELDS, source)
+    column = check_column(saved["column"], source, load_cell_classes())
+    return Experiment(saved["experiment"], saved["source"], params, column, saved["column_overrides"], saved["sets"])

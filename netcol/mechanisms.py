@@ -2,7 +2,8 @@
 
 The compiled library is cached under ``$NETCOL_CACHE`` (default
 ``~/.cache/netcol``) in a folder keyed by a hash of the mod sources and the NEURON
-version, so an edited mod file or a new NEURON rebuilds automatically.  When several
+version, so an edited mod file or a new NEURON rebuilds automatically; a build whose
+library no longer matches its recorded checksum is rebuilt too.  When several
 MPI ranks start at once, one builds while the others wait on a file lock.
 """
 import fcntl
@@ -15,6 +16,8 @@ import tempfile
 from pathlib import Path
 
 MOD_DIR = Path(__file__).resolve().parent.parent / "mod"
+#: File in a build folder naming its library and the library's SHA-256.
+MANIFEST = "netcol-build.txt"
 
 
 class MechanismBuildError(RuntimeError):
@@ -58,6 +61,22 @@ def _library_in(folder):
     return hits[0] if hits else None
 
 
+def _digest(path):
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def _intact_library(folder):
+    """The build's library if it is exactly what was built (the manifest's checksum), else
+    None: loading a damaged library would crash the process (a truncated file is a bus
+    error inside dlopen), so a damaged build is rebuilt instead."""
+    try:
+        rel, digest = (Path(folder) / MANIFEST).read_text().split()
+    except (OSError, ValueError):
+        return None
+    lib = Path(folder) / rel
+    return lib if lib.exists() and _digest(lib) == digest else None
+
+
 def _compile(files, dest):
     """Run nrnivmodl on copies of the mod files in a temporary folder, then move it to dest."""
     nrnivmodl = shutil.which("nrnivmodl", path=os.path.dirname(sys.executable) + os.pathsep
@@ -76,6 +95,7 @@ def _compile(files, dest):
             raise MechanismBuildError(
                 "netcol: compiling the NMODL mechanisms in mod/ failed:\n  "
                 + "\n  ".join(errors[:30]))
+        (tmp / MANIFEST).write_text(f"{lib.relative_to(tmp)} {_digest(lib)}\n")
         os.replace(tmp, dest)
     finally:
         if tmp.exists():
@@ -106,19 +126,23 @@ def build_mechanisms(neuron_version, mod_dir=MOD_DIR):
     root = cache_root()
     root.mkdir(parents=True, exist_ok=True)
     dest = root / build_key(files, neuron_version)
-    lib = _library_in(dest) if dest.exists() else None
+    lib = _intact_library(dest)
     if lib is not None:
         return lib
     with open(root / (dest.name + ".lock"), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
-            if not dest.exists():
+            if _intact_library(dest) is None:
+                if dest.exists():
+                    print(f"netcol: the compiled mechanisms in {dest} are damaged or incomplete; rebuilding them",
+                          file=sys.stderr)
+                    shutil.rmtree(dest)
                 _compile(files, dest)
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
-    lib = _library_in(dest)
+    lib = _intact_library(dest)
     if lib is None:
-        raise MechanismBuildError(f"netcol: the build in {dest} holds no libnrnmech.so; delete it and retry")
+        raise MechanismBuildError(f"netcol: the build in {dest} holds no intact libnrnmech.so; delete it and retry")
     return lib
 
 

@@ -18,6 +18,10 @@ FIGURE_RUNS = {2: ("onlydeletion", "scalingwithdeletion"), 3: ("onlyscaling",), 
                7: ("onlytraining", "trainingandscaling")}
 
 
+class NothingToPlot(ValueError):
+    """The run holds no data for the asked view."""
+
+
 def _plt():
     import matplotlib
     matplotlib.use("Agg")
@@ -127,11 +131,15 @@ def draw_spectra(axes, run_dir, segment_s=None, label=""):
 
 def draw_weights(ax, run_dir):
     """STDP gain summaries over time, per type pair (pairs from E4 highlighted)."""
-    import h5py
-    with h5py.File(Path(run_dir) / "state.h5", "r", swmr=True) as f:
+    from .rundir import read_run_json
+    if not read_run_json(run_dir)["params"]["plasticity"]:
+        raise NothingToPlot(f"{run_dir}: STDP was off in this run (plasticity = false): no weights to plot")
+    with analysis.open_run_h5(Path(run_dir) / "state.h5") as f:
         t = f["gains/time"][:] / 1000.0
         mean = f["gains/mean"][: len(t)]
         pairs = f["gains/pairs"][:].astype(str)
+    if not len(pairs):
+        raise NothingToPlot(f"{run_dir}: no plastic synapses in this run: no weights to plot")
     x, xl = _time_axis(t)
     for k, p in enumerate(pairs):
         ax.plot(x, mean[:, k], lw=1.6 if p.startswith("E4") else 0.6,
@@ -235,12 +243,12 @@ def report(run_dir):
 
 def headline(run_dir):
     """The run's key facts and numbers as text lines."""
-    import json
-    meta = json.loads((Path(run_dir) / "run.json").read_text())
+    from .rundir import read_run_json, run_status
+    meta = read_run_json(run_dir)
     p = meta["params"]
-    t_end = meta.get("t_reached_ms", 0) / 1000.0
+    t_end = analysis.run_end(run_dir)
     lines = [f"run: {Path(run_dir).name}  experiment: {meta['experiment']}",
-             f"status: {meta['status']}  reached {t_end:g} of {p['duration']:g} s",
+             f"status: {run_status(run_dir, meta)}  reached {t_end:g} of {p['duration']:g} s",
              f"ranks: {meta['ranks']}  seed: {p['seed']}  rng: {p['rng']}  scale: {p['scale']:g}",
              f"netcol {meta['netcol_version']}, NEURON {meta['neuron_version']}, commit {meta['git_commit'][:12]}"]
     if "spikes" in meta:

@@ -23,6 +23,23 @@ def launched_under_mpi():
     return int(os.environ.get("SLURM_NTASKS", "1")) > 1 and "SLURM_PROCID" in os.environ
 
 
+def launcher_rank_and_size():
+    """(rank, ranks) as the MPI launcher set them in the environment, without starting
+    NEURON or MPI; (0, 1) when not launched under MPI.
+
+    Returns
+    -------
+    tuple of int
+    """
+    for rank_var, size_var in (("PMI_RANK", "PMI_SIZE"), ("OMPI_COMM_WORLD_RANK", "OMPI_COMM_WORLD_SIZE"),
+                               ("PMIX_RANK", "PMIX_SIZE"), ("SLURM_PROCID", "SLURM_NTASKS")):
+        if rank_var in os.environ:
+            return int(os.environ[rank_var]), int(os.environ.get(size_var, "1"))
+    if "pc" in _state:
+        return rank_and_size()
+    return 0, 1
+
+
 def _loaded_mpi_library():
     """Path of the libmpi that mpi4py loaded into this process (Linux)."""
     try:

@@ -6,6 +6,7 @@ against a :class:`Field` before any NEURON object is made.  Errors are
 """
 from dataclasses import dataclass
 import math
+import tomllib
 
 
 class ParamError(ValueError):
@@ -79,6 +80,31 @@ class Field:
         if self.high is not None and value > self.high:
             raise ParamError(problem)
         return value
+
+
+def read_toml(path):
+    """Read a TOML file; a missing, unreadable, non-UTF-8 or malformed file is a
+    ParamError naming the file and the problem.
+
+    Parameters
+    ----------
+    path : pathlib.Path or str
+
+    Returns
+    -------
+    dict
+    """
+    try:
+        with open(path, "rb") as f:
+            return tomllib.load(f)
+    except FileNotFoundError:
+        raise ParamError(f"{path}: file not found") from None
+    except UnicodeDecodeError as err:
+        raise ParamError(f"{path}: not a UTF-8 text file ({err.reason} at byte {err.start})") from None
+    except tomllib.TOMLDecodeError as err:
+        raise ParamError(f"{path}: not valid TOML: {err}") from None
+    except OSError as err:
+        raise ParamError(f"{path}: cannot be read: {err.strerror}") from None
 
 
 def validate(values, fields, source, fill_defaults=True):

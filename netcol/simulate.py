@@ -5,6 +5,7 @@ blocks: it gathers the block's spikes to rank 0, writes them, and reports progre
 SIGINT and SIGTERM stop the run at the end of the current block with every file
 closed and readable, and the run marked ``interrupted`` in run.json.
 """
+import errno
 import resource
 import signal
 import sys
@@ -13,20 +14,26 @@ import time
 import numpy as np
 
 from . import __version__
-from .cell import CONTROL_RESEND_PENDING, apply_mechanism_settings
+from .cell import CONTROL_RESEND_PENDING, DT, apply_mechanism_settings
 from .checkpoint import cell_state, module_settings, restore_cell, restore_module_settings
 from .checkpoint import write as write_checkpoint
+from .faults import inject, planned_fault
 from .playback import Playback, playback_sources
 from .network import build
 from .progress import Progress
-from .record import SpikeWriter, run_metadata, write_json_atomic, write_nodes
+from .record import SpikeWriter, run_metadata, write_nodes
+from .rundir import DiskFullError, low_disk, new_run_id, release_space, reserve_space, write_json_atomic
 from .scheduler import Scheduler, StateRecorder
 from .staterec import StateWriter
 from .runtime import neuron_h, parallel_context
 
 
+#: Seconds of wall time between progress updates of run.json.
+META_EVERY = 2.0
+
+
 class _StopFlag:
-    """Set by SIGINT/SIGTERM; checked between blocks."""
+    """Set by SIGINT/SIGTERM (from the start of set-up on); checked between blocks."""
 
     def __init__(self):
         self.signum = None
@@ -43,13 +50,6 @@ class _StopFlag:
     def __exit__(self, *exc):
         for s, old in self._old.items():
             signal.signal(s, old)
-
-
-#: Fixed time step (ms).  All cells are artificial, so every event is still handled at
-#: its exact time; the step only sets how often NEURON checks the queue, and a step
-#: that is exact in binary keeps h.t free of rounding.  (Global CVODE gives the same
-#: spikes but costs about 5x more per event.)
-DT = 0.5
 
 
 def configure_integrator(h, pc):
@@ -103,21 +103,31 @@ class Run:
         Seconds of simulated time between checkpoints.
     resume : dict, optional
         A checkpoint (netcol.checkpoint.read) to continue from.
+    stop : _StopFlag, optional
+        Set by a signal; the run stops at the end of the current block.
     """
 
-    def __init__(self, experiment, out_dir, argv=(), quiet=False, checkpoint_every=None, resume=None):
+    def __init__(self, experiment, out_dir, argv=(), quiet=False, checkpoint_every=None, resume=None, stop=None):
         self.h, self.pc = neuron_h(), parallel_context()
         self.rank = int(self.pc.id())
         self.experiment, self.out_dir, self.quiet, self.resume = experiment, out_dir, quiet, resume
+        self.stop = stop
+        self.writer = None
+        self.state = None
+        self.run_s = 0.0
+        self.fault = planned_fault(self.rank)
         p = self.p = experiment.params
         t_wall0 = time.time()
         self.meta = None
+        self.run_id = resume.get("run_id") if resume else new_run_id()
         if self.rank == 0:
             self.meta = run_metadata(experiment, int(self.pc.nhost()), list(argv))
-            self.meta["checkpoint_every"] = checkpoint_every
+            self.meta.update(checkpoint_every=checkpoint_every, run_id=self.run_id)
             if resume:
-                self.meta.update(resumed_from_ms=resume["t"])
+                self.meta.update(resumed_from_ms=resume["t"], t_reached_ms=resume["t"])
+            reserve_space(out_dir)
             write_json_atomic(out_dir / "run.json", self.meta)
+            self.meta_written = time.time()
         apply_mechanism_settings(self.h, experiment.mechanism_settings())
         self.model = build(experiment.column, scale=p["scale"], seed=p["seed"], rng=p["rng"],
                            trial_ms=p["trial_length"] * 1000.0 if p["trials"] else 0.0)
@@ -127,7 +137,6 @@ class Run:
         self.state = StateRecorder(self.model)
         self.scheduler = Scheduler(self.model, p, self.state, self.playback, checkpointer=self.checkpoint,
                                    checkpoint_every=checkpoint_every)
-        self.writer = None
         self.n_spikes = resume["spikes_written"] if resume else 0
         self.recent = (np.empty(0), np.empty(0, dtype=np.uint64))   # rank 0: the last spikes, for checkpoints
         self.t_last_gather = resume["t"] if resume else 0.0
@@ -145,14 +154,15 @@ class Run:
     def _open_files(self, p):
         labels = ["learn_start", "learn_end", "final"] if p["plasticity"] else []
         counts = self.resume["file_counts"] if self.resume else None
-        self.writer = SpikeWriter(self.out_dir / "spikes.h5", keep=self.n_spikes if self.resume else None)
+        self.writer = SpikeWriter(self.out_dir / "spikes.h5", keep=self.n_spikes if self.resume else None,
+                                  run_id=self.run_id)
         write_nodes(self.out_dir / "nodes.h5", self.model)
         write_timeline(self.out_dir / "timeline.csv", self.scheduler.events)
         rule = p["deletion_rule"] if p["rng"] != "original" else "original"
         self.state.writer = StateWriter(self.out_dir / "state.h5", self.model.n, self.state.pair_names,
                                         self.model.conn.pre[self.state.plastic_rows],
                                         self.model.conn.post[self.state.plastic_rows], labels, rule,
-                                        keep=counts, t_keep=self.resume["t"] if self.resume else None)
+                                        run_id=self.run_id, keep=counts, t_keep=self.resume["t"] if self.resume else None)
 
     # ------------------------------------------------------------------ initialise
     def initialize(self):
@@ -172,6 +182,9 @@ class Run:
         h.finitialize()
         h.init_events_NetcolIntf6 = 1
         restore_module_settings(h, ck["globals"])
+        # the checkpoint was taken inside the timeline event at t, before the event moved
+        # the drive's planning horizon on to the next timeline time: move it as it did
+        self.scheduler.set_horizon(ck["t"] + 1e-6)
         h.t = ck["t"]
         for gid, cell in self.model.local.items():
             restore_cell(cell, ck["cells"][gid])
@@ -212,6 +225,8 @@ class Run:
             self.rates = (n_e / ex.sum() / max(span, 1e-9), (len(spikes[1]) - n_e) / (~ex).sum() / max(span, 1e-9))
             self.writer.append(*spikes)
             self.n_spikes += len(spikes[0])
+            if time.time() - self.meta_written > META_EVERY:   # how far a running or killed run got
+                self._write_meta(t_reached_ms=self.h.t)
             t_all = np.concatenate([self.recent[0], spikes[0]])
             g_all = np.concatenate([self.recent[1], spikes[1]])
             keep = t_all > t_all.max() - 20.0 if len(t_all) else slice(0)
@@ -222,22 +237,30 @@ class Run:
         h, pc = self.h, self.pc
         progress = Progress(self.tstop, t_start=h.t, enabled=(self.rank == 0 and not self.quiet))
         status, t_run0 = "complete", time.time()
-        with _StopFlag() as stop:
-            while h.t < self.tstop - 1e-9:
-                # blocks on a fixed grid from 0, also after a resume
-                t_next = min((np.floor(h.t / self.block + 1e-9) + 1) * self.block, self.tstop)
-                if self.playback and self.playback.generated_to < t_next + self.lookahead - self.block:
-                    self.playback.extend_to(t_next + self.lookahead)
-                pc.psolve(t_next)
-                self._gather()
-                if self.rank == 0:
-                    progress.update(h.t, *self.rates)
-                if pc.allreduce(1.0 if stop.signum else 0.0, 2) > 0:
-                    status = "interrupted"
-                    break
+        if self._stop_requested():   # a signal during set-up
+            status = "interrupted"
+        while status == "complete" and h.t < self.tstop - 1e-9:
+            # blocks on a fixed grid from 0, also after a resume
+            t_next = min((np.floor(h.t / self.block + 1e-9) + 1) * self.block, self.tstop)
+            if self.playback and self.playback.generated_to < t_next + self.lookahead - self.block:
+                self.playback.extend_to(t_next + self.lookahead)
+            pc.psolve(t_next)
+            self._gather()
+            if self.rank == 0:
+                progress.update(h.t, *self.rates)
+            self.fault = inject(self.fault, h.t)
+            status = self._stop_requested() or status
         progress.close()
         self.run_s = time.time() - t_run0
         return status
+
+    def _stop_requested(self):
+        """'interrupted' after a signal on any rank, 'failed' when rank 0's disk is nearly
+        full (see netcol.rundir.low_disk), else None; the same answer on every rank."""
+        self.disk_message = low_disk(self.out_dir) if self.rank == 0 else None
+        code = 2.0 if self.disk_message else (1.0 if self.stop and self.stop.signum else 0.0)
+        code = self.pc.allreduce(code, 2)
+        return {0.0: None, 1.0: "interrupted", 2.0: "failed"}[code]
 
     # ------------------------------------------------------------------ checkpoint
     def checkpoint(self, t):
@@ -256,9 +279,15 @@ class Run:
                     recent_spikes=self.recent, scheduler=self.scheduler.checkpoint_state(),
                     playback=Playback.merge_states(playback) if self.playback else None,
                     spikes_written=self.n_spikes, file_counts=self.state.writer.counts())
+        data["run_id"] = self.run_id
         write_checkpoint(self.out_dir, data)
-        self.meta["last_checkpoint_ms"] = t
+        self._write_meta(last_checkpoint_ms=t, t_reached_ms=t)
+
+    def _write_meta(self, **fields):
+        """Update run.json (rank 0)."""
+        self.meta.update(fields)
         write_json_atomic(self.out_dir / "run.json", self.meta)
+        self.meta_written = time.time()
 
     # ------------------------------------------------------------------ finalise
     def finalize(self, status):
@@ -271,12 +300,17 @@ class Run:
             return None
         self.writer.close()
         self.state.writer.close()
-        self.meta.update(status=status, t_reached_ms=h.t, spikes=self.n_spikes, setup_seconds=round(self.setup_s, 3),
+        release_space(self.out_dir)
+        self._write_meta(status=status, t_reached_ms=h.t, spikes=self.n_spikes, setup_seconds=round(self.setup_s, 3),
                          run_seconds=round(self.run_s, 3),
                          wall_seconds_per_simulated_second=round(self.run_s / max((h.t - self._t0()) / 1000, 1e-9), 5),
                          peak_rss_mb_per_rank=round(peak_mb, 1), alive_at_end=len(self.scheduler.alive),
                          deletion_rounds=self.scheduler.round)
-        write_json_atomic(self.out_dir / "run.json", self.meta)
+        if status == "failed":
+            self._write_meta(error=f"DiskFullError: {self.disk_message}")
+            print(f"netcol: error: {self.disk_message}; stopped at t = {h.t / 1000:.3f} s with every file closed\n"
+                  f"  hint: free space on that file system, then netcol resume from the last checkpoint",
+                  file=sys.stderr)
         if status == "interrupted":
             print(f"netcol: interrupted at t = {h.t / 1000:.3f} s of {self.tstop / 1000:g} s; "
                   f"{self.n_spikes} spikes written to {self.out_dir / 'spikes.h5'} (readable)", file=sys.stderr)
@@ -284,6 +318,16 @@ class Run:
 
     def _t0(self):
         return self.resume["t"] if self.resume else 0.0
+
+    def abandon(self):
+        """Close the output files after an error, keeping every completed block readable."""
+        writers = [self.writer, self.state.writer if self.state else None]
+        for w in writers:
+            if w is not None:
+                try:
+                    w.close()
+                except Exception:   # the error being handled is the one to report
+                    pass
 
 
 def run_experiment(experiment, out_dir, argv=(), quiet=False, checkpoint_every=None, resume=None):
@@ -294,6 +338,21 @@ def run_experiment(experiment, out_dir, argv=(), quiet=False, checkpoint_every=N
     dict
         Summary on rank 0 (status, spikes, wall times); None on other ranks.
     """
-    run = Run(experiment, out_dir, argv, quiet, checkpoint_every, resume)
-    run.initialize()
-    return run.finalize(run.advance())
+    with _StopFlag() as stop:
+        run = None
+        try:
+            run = Run(experiment, out_dir, argv, quiet, checkpoint_every, resume, stop)
+            run.initialize()
+            return run.finalize(run.advance())
+        except OSError as err:
+            if err.errno == errno.ENOSPC or "No space left" in str(err):
+                # HDF5 cannot close a file whose write failed midway (it crashes at exit):
+                # the files stay as of their last flush and the caller ends the process
+                raise DiskFullError(errno.ENOSPC, f"no space left on the device of {out_dir}") from None
+            if run is not None:
+                run.abandon()
+            raise
+        except BaseException:
+            if run is not None:
+                run.abandon()
+            raise

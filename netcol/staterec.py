@@ -15,7 +15,7 @@ SWMR forbids creating objects once writing has started, so everything is created
 """
 import numpy as np
 
-from .record import copy_truncated
+from .record import RUN_ID_ATTR, copy_truncated
 
 
 class StateWriter:
@@ -26,7 +26,7 @@ class StateWriter:
                "trials/key", "trials/kind")
 
     def __init__(self, path, n_cells, gain_pairs, plastic_pre, plastic_post, snapshot_labels, deletion_rule,
-                 keep=None, t_keep=None):
+                 run_id="", keep=None, t_keep=None):
         """Create the file, or (resume) reopen it keeping the first keep[name] rows of each
         growing dataset and forgetting snapshots taken after t_keep."""
         import h5py
@@ -43,6 +43,7 @@ class StateWriter:
             return
         self.f = h5py.File(path, "w", libver="latest")
         f = self.f
+        f.attrs[RUN_ID_ATTR] = run_id
         rec = f.create_group("records")
         self._grow(rec, "time", (), "f8", "ms")
         for name, unit, dtype in (("activity", "Hz", "f8"), ("goal", "Hz", "f8"), ("scale", "1", "f8"),

@@ -28,11 +28,10 @@ import json
 import os
 import subprocess
 import sys
-import tomllib
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from .schema import Field, ParamError, validate
+from .schema import Field, ParamError, read_toml, validate
 
 REPO = Path(__file__).resolve().parent.parent
 SPEC_FIELDS = {
@@ -97,8 +96,7 @@ def load_sweep(path):
         path = REPO / "batch" / f"{path}.toml"
     if not path.exists():
         raise ParamError(f"sweep specification {path} not found")
-    with open(path, "rb") as f:
-        spec = validate(tomllib.load(f), SPEC_FIELDS, str(path))
+    spec = validate(read_toml(path), SPEC_FIELDS, str(path))
     resources = validate(spec["resources"], RESOURCE_FIELDS, f"{path} [resources]")
     vary = spec["vary"]
     if not vary:
@@ -122,6 +120,9 @@ def load_sweep(path):
         for seed in spec["seeds"]:
             varied = dict(zip(keys, combo))
             name = "_".join(f"{k.split('.')[-1]}{_fmt(v)}" for k, v in varied.items()) + f"_seed{seed}"
+            if "/" in name or "\\" in name or "\0" in name or name in (".", ".."):
+                raise ParamError(f"{path}: the values {varied} would name the run folder {name!r}, outside the "
+                                 "sweep's folder; swept values must not contain path separators")
             if name in names:
                 raise ParamError(f"{path}: runs {names[name]} and {varied} (seed {seed}) would share the output "
                                  f"folder {name}; make the swept values or parameter names distinct")
@@ -270,8 +271,8 @@ def summary(sweep, out_root=None):
 
 
 def _has_gains(d):
-    import h5py
-    with h5py.File(d / "state.h5", "r", swmr=True) as f:
+    from .analysis import open_run_h5
+    with open_run_h5(d / "state.h5") as f:
         return "final" in f["gains/snapshots"] and not all(map(lambda x: x != x, f["gains/snapshots/time"][:]))
 
 
