@@ -11,7 +11,7 @@ RUN_DIR ?= runs/baseline
 
 setup: $(STAMP)
 
-$(STAMP): requirements.txt setup.py pyproject.toml
+$(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .

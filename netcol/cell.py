@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from pathlib import Path
 import math
 
+from .paths import data_dir
 from .schema import Field, ParamError, read_toml, validate
 
-PARAMS_DIR = Path(__file__).resolve().parent.parent / "params"
+PARAMS_DIR = data_dir("params")
 
 #: Fixed time step (ms).  All cells are artificial, so every event is still handled at
 #: its exact time; the step only sets how often NEURON checks the queue, and a step

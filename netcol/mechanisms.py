@@ -15,7 +15,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-MOD_DIR = Path(__file__).resolve().parent.parent / "mod"
+from .paths import data_dir
+
+MOD_DIR = data_dir("mod")
 #: File in a build folder naming its library and the library's SHA-256.
 MANIFEST = "netcol-build.txt"
 

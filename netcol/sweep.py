@@ -31,9 +31,10 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from .paths import data_dir
 from .schema import Field, ParamError, read_toml, validate
 
-REPO = Path(__file__).resolve().parent.parent
+BATCH_DIR = data_dir("batch")
 SPEC_FIELDS = {
     "experiment": Field(str, None, "base experiment"),
     "description": Field(str, "", "what the sweep is for"),
@@ -73,7 +74,7 @@ class Sweep:
 
     def out_dir(self, root=None):
         """Folder of the sweep's runs (default runs/sweeps/<name>)."""
-        return Path(root) if root else REPO / "runs" / "sweeps" / self.name
+        return Path(root) if root else Path("runs") / "sweeps" / self.name
 
 
 def _fmt(v):
@@ -92,8 +93,8 @@ def load_sweep(path):
     """
     from .experiment import load_experiment
     path = Path(path)
-    if not path.exists() and (REPO / "batch" / f"{path}.toml").exists():
-        path = REPO / "batch" / f"{path}.toml"
+    if not path.exists() and (BATCH_DIR / f"{path}.toml").exists():
+        path = BATCH_DIR / f"{path}.toml"
     if not path.exists():
         raise ParamError(f"sweep specification {path} not found")
     spec = validate(read_toml(path), SPEC_FIELDS, str(path))
@@ -185,7 +186,7 @@ def run_task(sweep, index, out_root=None, launcher="none", retry_failed=False):
         for k, v in run.sets.items():
             cmd += ["--set", f"{k}={_fmt(v)}"]
     out.mkdir(parents=True, exist_ok=True)
-    proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
+    proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
         (out / ERROR_FILE).write_text(f"command: {' '.join(cmd)}\nexit code: {proc.returncode}\n{proc.stderr[-5000:]}")
         return "failed"
@@ -233,13 +234,13 @@ cd {repo}
 
 def write_job_script(sweep, kind, out_root=None):
     """Write the SLURM or SGE job-array script of a sweep; return (path, submit command)."""
-    out = sweep.out_dir(out_root)
+    out = sweep.out_dir(out_root).resolve()
     logs = out / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     script = out / f"sweep.{kind}"
     text = (SLURM if kind == "slurm" else SGE).format(
         name=sweep.name, n=len(sweep.runs), last=len(sweep.runs) - 1, np=sweep.resources["np"],
-        time=sweep.resources["time"], memory=sweep.resources["memory"], logs=logs, repo=REPO,
+        time=sweep.resources["time"], memory=sweep.resources["memory"], logs=logs, repo=Path.cwd(),
         python=sys.executable, spec=Path(sweep.source).resolve(), out=out, script=script)
     script.write_text(text)
     os.chmod(script, 0o755)

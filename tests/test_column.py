@@ -16,7 +16,7 @@ from netcol.wiring import expected_counts, keyed_connectivity, keyed_positions, 
 
 from helpers import REPO, assert_param_error_names
 
-REFERENCE = REPO.parent / "shared" / "reference"
+REFERENCE = REPO / "tests" / "data"   # measured from the original (see its README)
 NETCOL = [sys.executable, "-m", "netcol.cli"]
 # network.md §11: per-type baseline rates (Hz) averaged over 5-60 s
 REF_RATES = dict(E2=0.603, I2=5.695, I2L=4.565, E4=0.641, I4=6.071, I4L=3.534, E5R=0.583, E5B=0.532,

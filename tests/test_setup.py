@@ -81,3 +81,35 @@ def test_runs_under_project_mpiexec_on_two_ranks():
                          capture_output=True, text=True, env=env, timeout=300)
     assert out.returncode == 0, out.stderr
     assert "gathered [(True, 0, 2), (True, 1, 2)]" in out.stdout
+
+
+def test_a_built_wheel_runs_outside_the_checkout(tmp_path):
+    """Build the wheel, install it into a fresh virtual environment (its dependencies taken
+    from this one's site-packages, without this checkout), and run from another folder."""
+    import sysconfig
+    wheels = tmp_path / "wheels"
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheels), str(REPO)],
+                   check=True, capture_output=True, timeout=600)
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
+    py = venv / "bin" / "python"
+    target = subprocess.run([py, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                            capture_output=True, text=True, check=True).stdout.strip()
+    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", target,
+                    *wheels.glob("netcol-*.whl")], check=True, capture_output=True, timeout=600)
+    # the dependencies (NEURON, numpy, h5py, ...) from this environment, appended after the
+    # new one's own site-packages: a path line in a .pth file does not run this
+    # environment's editable-install hook, so netcol can only come from the wheel
+    Path(target, "deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    env = dict(os.environ, PATH=f"{venv / 'bin'}{os.pathsep}{Path(sys.executable).parent}{os.pathsep}"
+               f"{os.environ['PATH']}", NETCOL_CACHE=str(tmp_path / "cache"))
+    where = subprocess.run([py, "-c", "import netcol, netcol.paths as p; print(netcol.__file__, p.data_dir('mod'))"],
+                           cwd=elsewhere, capture_output=True, text=True, env=env)
+    assert where.returncode == 0 and str(REPO) not in where.stdout and target in where.stdout, where.stderr
+    r = subprocess.run([py, "-m", "netcol.cli", "run", "baseline", "--set", "duration=2", "--quiet", "--no-figure"],
+                       cwd=elsewhere, capture_output=True, text=True, env=env, timeout=600)
+    assert r.returncode == 0, r.stderr
+    assert (elsewhere / "runs" / "baseline" / "spikes.h5").exists()
+    assert (tmp_path / "cache").exists()   # the mechanisms were compiled from the wheel's mod/
