@@ -32,9 +32,9 @@ def delivered_events(meta, out):
     import numpy as np
     from netcol.analysis import read_spikes
     from netcol.experiment import load_experiment
-    from netcol.network import describe
+    from netcol.models.rowan2013.network import draw
     exp = load_experiment("baseline", {"scale": meta["params"]["scale"]})
-    cells, _, conn = describe(exp.column, meta["params"]["scale"], meta["params"]["seed"], "keyed")
+    cells, _, conn = draw(exp.column, meta["params"]["scale"], meta["params"]["seed"], "keyed")
     outdeg = np.bincount(conn.pre, minlength=cells["n"])
     _, gid = read_spikes(out)
     external = sum(sum(v["rate"] for v in exp.column.external[c].values()) for c in cells["classes"])
@@ -46,11 +46,12 @@ import sys, time
 sys.path.insert(0, {repo!r})
 from netcol.runtime import neuron_h, parallel_context
 from netcol.experiment import load_experiment
-from netcol.network import build, set_background
-from netcol.cell import SLOT
+from netcol.models.rowan2013.network import build, set_background
+from netcol.cells.intf6 import DT, SLOT, apply_mechanism_settings
 from netcol.simulate import configure_integrator
 h = neuron_h(); pc = parallel_context()
 exp = load_experiment("baseline")
+apply_mechanism_settings(h, exp.mechanism_settings())
 model = build(exp.column, seed=2, drive={drive})
 keep = []
 if not {drive}:
@@ -60,7 +61,7 @@ if not {drive}:
             ns.noiseFromRandom123(gid, 2000 + k, 2)
             nc = h.NetCon(ns, cell); nc.delay = 0; nc.weight[SLOT[rec]] = spec["weight"]
             keep += [ns, nc]
-configure_integrator(h, pc)
+configure_integrator(h, pc, DT)
 h.finitialize()
 t0 = time.time(); pc.psolve({duration} * 1000.0)
 print(time.time() - t0)

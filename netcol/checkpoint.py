@@ -1,15 +1,12 @@
 """Checkpoints: the complete state of a run at a time T, keyed by gid and connection row,
 so that a run can resume from it on any number of ranks with the same result.
 
-A checkpoint holds every cell's state (membrane, threshold, refractory state and its
-end, sensor, goal, integral, scale factor, dead flag, spike ring, pending callback
-steps, drive streams' next times, Random123 ids and positions, playback position, trial
-index, buffered drive inputs), the NetCon weight slots that change during a run (STDP gain and pairing
-bookkeeping, the cut flag of deleted presynaptic cells), the spikes
-still in flight, the playback inputs not yet consumed and their sources' positions, the
-module-wide settings, the scheduler's position and decisions, and how far each output
-file had been written.  It is taken inside a timeline event (exact time order) and
-written by rank 0 to ``checkpoint.pkl`` through a temporary file and a rename.
+The run loop saves what every run has (time, version, parameters, run id, the spikes
+still in flight, how far each output file had been written); the model adds its own
+part (for the column: every cell's state through its binding, the NetCon weight slots
+that change, played-back inputs, the protocol's decisions, the mechanism's settings).
+It is taken inside a timeline event (exact time order) and written by rank 0 to
+``checkpoint.pkl`` through a temporary file and a rename.
 """
 import os
 import pickle
@@ -19,51 +16,7 @@ import numpy as np
 
 from .rundir import RunFolderError
 
-#: Per-cell scalar state of NetcolIntf6 saved in a checkpoint.
-CELL_SCALARS = ("VAM", "VNM", "VGA", "VAM2", "VNM2", "VGA2", "AHP", "VTHC", "VTHR", "refractory", "t0", "trrs",
-                "dead", "spkcnt", "blkcnt", "act", "goal", "interr", "sfac", "tu", "tev", "xt0", "xt1", "xt2",
-                "xt3", "xnext", "drivegen", "pbi", "pbt", "trial_k", "tref", "xgain", "nspk", "npend", "nb", "bi",
-                "xplan")
-CELL_ARRAYS = {"ring": 32, "pend": 4, "pendk": 4, "bt": 8, "bs": 8}
-#: Module-wide settings of NetcolIntf6 saved in a checkpoint.
-GLOBALS = ("EAM", "ENM", "EGA", "mg", "eps", "scaling", "iscaling", "scaling_ton", "act_tau", "act_tau_decay",
-           "beta", "gamma", "stdp_on", "plast_start", "plast_end", "maxplastt", "soft_stdp", "potw", "depw",
-           "reset_plast", "exp_table", "delmin", "plan_horizon")
 FILE = "checkpoint.pkl"
-
-
-def cell_state(cell):
-    """Everything a cell needs to continue exactly (a plain dict)."""
-    s = {k: getattr(cell, k) for k in CELL_SCALARS}
-    for k, n in CELL_ARRAYS.items():
-        arr = getattr(cell, k)
-        s[k] = [arr[i] for i in range(n)]
-    s["rx"] = [(list(getattr(cell, f"rx{k}").get_ids()), getattr(cell, f"rx{k}").get_seq()) for k in range(4)]
-    return s
-
-
-def restore_cell(cell, s):
-    """Set a cell's state from :func:`cell_state` output."""
-    for k in CELL_SCALARS:
-        setattr(cell, k, s[k])
-    for k, n in CELL_ARRAYS.items():
-        arr = getattr(cell, k)
-        for i in range(n):
-            arr[i] = s[k][i]
-    for k, (ids, seq) in enumerate(s["rx"]):
-        r = getattr(cell, f"rx{k}")
-        r.set_ids(*[int(x) for x in ids])
-        r.set_seq(seq)
-
-
-def module_settings(h):
-    """The mechanism's module-wide values."""
-    return {k: getattr(h, f"{k}_NetcolIntf6") for k in GLOBALS}
-
-
-def restore_module_settings(h, values):
-    for k, v in values.items():
-        setattr(h, f"{k}_NetcolIntf6", v)
 
 
 def write(run_dir, data):
@@ -83,8 +36,7 @@ def write(run_dir, data):
 
 
 #: Entries every checkpoint holds.
-REQUIRED = ("t", "netcol_version", "effective", "globals", "cells", "weights", "recent_spikes", "scheduler",
-            "spikes_written", "file_counts")
+REQUIRED = ("t", "netcol_version", "effective", "recent_spikes", "spikes_written", "file_counts")
 
 
 def read(run_dir):

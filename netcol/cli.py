@@ -17,7 +17,7 @@ from .schema import ParamError
 #: The run folder and its lock while a run or resume is under way (for the error path).
 _ACTIVE = {}
 HINTS = {
-    "ParamError": "see params/ for every parameter, its unit and range",
+    "ParamError": "netcol list --params shows every parameter, its unit and range",
     "OutputError": "pick a new --out directory or add --overwrite",
     "DiskFullError": "free space on that file system (or pick another --out), then netcol resume from the "
                      "last checkpoint",
@@ -38,13 +38,13 @@ def _command(sub, name, help, description):
 
 
 def _parser():
-    p = argparse.ArgumentParser(prog="netcol", description="Build and run plastic spiking models of a neocortical "
-                                "column (Rowan & Neymotin 2013) on NEURON.",
+    p = argparse.ArgumentParser(prog="netcol", description="Build and run plastic spiking network models on "
+                                "NEURON, in parallel over MPI (`netcol list` shows the models and experiments).",
                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("--debug", action="store_true", help="show Python tracebacks on errors")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     run = _command(sub, "run", "run an experiment",
-                   "Run EXPERIMENT (a name in params/experiments/ or a .toml path) and write "
+                   "Run EXPERIMENT (a name that `netcol list` shows, or a .toml path) and write "
                          "spikes.h5 (SONATA), nodes.h5, run.json and raster.png into --out.")
     run.add_argument("experiment", help="experiment name (e.g. baseline) or path to a .toml file")
     run.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
@@ -115,6 +115,11 @@ def _parser():
                    "up to the last block but marked as open for writing; netcol reads them as they are, other "
                    "readers refuse them. This rewrites them, keeping every row. netcol resume does it too.")
     fix.add_argument("run_dir", metavar="DIR")
+    lst = _command(sub, "list", "the models, their experiments and parameters",
+                   "List every registered model with its experiments (name, duration, description); "
+                   "with --params, every experiment parameter of each model with its meaning, unit, "
+                   "default and allowed values.")
+    lst.add_argument("--params", action="store_true", help="also list every parameter")
     rep = _command(sub, "report", "one page with all figures and headline numbers",
                    "Draw DIR/report.png and report.pdf: headline numbers, rates, raster, "
                          "activity and scale, spectra.")
@@ -280,8 +285,9 @@ def cmd_info(args, argv):
     if args.params:
         for k, v in sorted(meta["params"].items()):
             print(f"  {k} = {v!r}")
-        for k, v in sorted(meta["column_overrides"].items()):
-            print(f"  column.{k} = {v!r}")
+        overrides = meta.get("network_overrides", meta.get("column_overrides", {}))
+        for k, v in sorted(overrides.items()):
+            print(f"  network.{k} = {v!r}")
     return 0
 
 
@@ -303,6 +309,27 @@ def cmd_report(args, argv):
     """netcol report: one page with every figure and the headline numbers."""
     from .plots import report
     print("netcol: wrote " + ", ".join(str(p) for p in report(_run_dir(args.run_dir))))
+    return 0
+
+
+def cmd_list(args, argv):
+    """netcol list: models, experiments and (with --params) parameters."""
+    from .experiment import fields
+    from .models import MODELS, experiments, model
+    from .schema import read_toml
+    known = experiments()
+    for name in sorted(MODELS):
+        print(f"{name}: {model(name).TITLE}")
+        for exp, (owner, path) in sorted(known.items()):
+            if owner == name:
+                raw = read_toml(path)
+                print(f"  {exp:<22} {raw.get('duration', '?'):>9} s  {raw.get('description', '')}")
+        if args.params:
+            print(f"  parameters (--set KEY=VALUE; network entries as network.<path> of "
+                  f"{model(name).NETWORK_FILE.name}):")
+            for key, f in fields(name).items():
+                default = "required" if f.default is None else f"default {f.default!r}"
+                print(f"    {key:<22} {f.doc}; {default}; {f.allowed()}")
     return 0
 
 
@@ -368,33 +395,18 @@ def cmd_gui(args, argv):
     if not os.environ.get("DISPLAY"):
         raise ParamError("netcol gui needs a display (DISPLAY is not set); use Xvfb for a virtual one")
     os.environ["NETCOL_GUI"] = "1"
-    from .cell import apply_mechanism_settings
+    from .assemble import assemble
     from .experiment import load_experiment, parse_sets
+    from .runtime import neuron_h, window_names
     experiment = load_experiment(args.experiment, parse_sets(args.set))
-    from .runtime import neuron_h
     h = neuron_h()
-    from . import gui
-    from .network import build
-    from .simulate import set_protocol_globals
-    p = experiment.params
-    from .playback import Playback, playback_sources
-    apply_mechanism_settings(h, experiment.mechanism_settings())
-    model = build(experiment.column, scale=p["scale"], seed=p["seed"], rng=p["rng"])
-    set_protocol_globals(h, p)
-    window = gui.open(model, duration_ms=p["duration"] * 1000.0)
-
-    def inputs_from_zero():
-        """Before every init: the experiment's played-back inputs from t = 0."""
-        sources = playback_sources(model, p)
-        if sources:
-            Playback(model, sources).extend_to(h.tstop + 1000.0)
-    window.input_handler = h.FInitializeHandler(1, inputs_from_zero)   # lives as long as the window
+    window = experiment.package.open_gui(assemble(experiment, trials=False))
     if args.browse is not None:
         window.browse(args.browse)
     h.stdinit()
     if args.run > 0:
         h.continuerun(args.run)
-    print(json.dumps(dict(windows=gui.window_names(), t=h.t, spikes=int(window.tvec.size()),
+    print(json.dumps(dict(windows=window_names(), t=h.t, spikes=int(window.tvec.size()),
                           raster_marks=window.marks)), flush=True)
     start = time.time()
     while (args.hold is None and h.PWManager().count() > 0) or (args.hold is not None and time.time() - start < args.hold):
@@ -416,7 +428,8 @@ def _report(meta, out, args, rank):
     return {"complete": 0, "interrupted": 130}.get(meta["status"], 2)
 
 
-COMMANDS = {"run": cmd_run, "resume": cmd_resume, "info": cmd_info, "plot": cmd_plot, "report": cmd_report,
+COMMANDS = {"run": cmd_run, "resume": cmd_resume, "info": cmd_info, "list": cmd_list, "plot": cmd_plot,
+            "report": cmd_report,
             "repair": cmd_repair, "sweep": cmd_sweep, "sweep-summary": cmd_sweep_summary, "gui": cmd_gui}
 
 

@@ -1,71 +1,78 @@
-"""Experiment descriptions (``params/experiments/*.toml``) and command-line overrides.
+"""Experiment descriptions and command-line overrides, for every model.
 
-An experiment file holds run-level parameters (duration, scale, seed, ...).  Any of
-them, and any entry of the column description, can be overridden with
-``--set key=value``; column entries are addressed as ``column.<dotted path>``
-(``--set column.external.RS.AM2.rate=250``).  Everything is checked before NEURON
-starts.
+An experiment file (``netcol/models/<model>/params/experiments/*.toml``, or any
+``.toml`` path) names its model (``model = "rowan2013"``; files without the key belong
+to :data:`netcol.models.DEFAULT_MODEL`) and holds run-level parameters.  Any of them can
+be overridden with ``--set key=value``; entries of the model's network description are
+addressed as ``network.<dotted path>`` (the column also as ``column.<dotted path>``).
+Everything is checked before NEURON starts: by the generic fields here, the model's
+own fields and checks, the step grid and the machine's budget.
 """
 from dataclasses import dataclass
 from pathlib import Path
 
 from .budget import check_budget, check_grid
-from .cell import PARAMS_DIR, load_cell_classes
-from .column import check_column, load_column
-from .protocol import PROTOCOL_FIELDS, check_protocol
+from .models import DEFAULT_MODEL, experiments, model
 from .schema import Field, ParamError, parse_scalar, read_toml, validate
 from .streams import MAX_SEED
 
-EXPERIMENTS_DIR = PARAMS_DIR / "experiments"
-
-EXPERIMENT_FIELDS = {
+#: Run-level parameters every model has.
+RUN_FIELDS = {
     "description": Field(str, "", "one-line description"),
     "duration": Field(float, None, "simulated time (s)", low=0.0, low_open=True),
-    "scale": Field(float, 1.0, "population size multiplier", low=0.0, low_open=True),
     "seed": Field(int, 2, "seed of the keyed random streams", low=0, high=MAX_SEED),
-    "rng": Field(str, "keyed", "random draws: keyed by gid, or the original's", choices=("keyed", "original")),
     "block": Field(float, 1.0, "simulated seconds between spike writes", low=0.0, low_open=True),
-    "exp_table": Field(str, "auto", "exponentials: 'table' = the original's lookup table, 'exact' = "
-                       "libm exp, 'auto' = table in reference mode (rng = original), exact otherwise",
-                       choices=("auto", "table", "exact")),
-    **PROTOCOL_FIELDS,
 }
 
 
 @dataclass
 class Experiment:
-    """A checked experiment: its parameters, the column, and where they came from."""
+    """A checked experiment: its model, parameters, network description and where they
+    came from."""
 
     name: str
     source: str
+    model: str
     params: dict
-    column: object
-    column_overrides: dict
+    network: object
+    network_overrides: dict
     sets: dict
+
+    @property
+    def package(self):
+        """The model's package (see :mod:`netcol.models`)."""
+        return model(self.model)
+
+    @property
+    def column(self):
+        """The network description under the column model's name for it."""
+        return self.network
 
     def mechanism_settings(self):
         """The cell mechanism's module-wide settings for this run."""
-        settings = dict(self.column.mechanism)
-        choice = self.params["exp_table"]
-        settings["exp_table"] = choice == "table" or (choice == "auto" and self.params["rng"] == "original")
-        return settings
+        return self.package.mechanism_settings(self.params, self.network)
 
     def effective(self):
-        """Everything that defines the run, as plain data (for run.json)."""
-        return dict(experiment=self.name, source=self.source, sets=self.sets, params=self.params,
-                    column_overrides=self.column_overrides, column=self.column.raw)
+        """Everything that defines the run, as plain data (for run.json and checkpoints)."""
+        return dict(experiment=self.name, source=self.source, model=self.model, sets=self.sets, params=self.params,
+                    network_overrides=self.network_overrides, network=self.network.raw)
+
+
+def fields(model_name):
+    """Every parameter of an experiment of the given model: the run-level ones and the
+    model's own."""
+    return {**RUN_FIELDS, **model(model_name).EXPERIMENT_FIELDS}
 
 
 def experiment_path(name):
-    """Path of an experiment given by name (params/experiments/NAME.toml) or path."""
+    """Path of an experiment given by name (any model's) or as a .toml path."""
     p = Path(name)
     if p.suffix == ".toml" and p.exists():
         return p
-    p = EXPERIMENTS_DIR / f"{name}.toml"
-    if not p.exists():
-        known = sorted(q.stem for q in EXPERIMENTS_DIR.glob("*.toml"))
-        raise ParamError(f"unknown experiment {name!r}; known: {', '.join(known)} (or give a .toml path)")
-    return p
+    known = experiments()
+    if name not in known:
+        raise ParamError(f"unknown experiment {name!r}; known: {', '.join(sorted(known))} (or give a .toml path)")
+    return known[name][1]
 
 
 def parse_sets(items):
@@ -77,6 +84,19 @@ def parse_sets(items):
             raise ParamError(f"--set {item!r}: expected key=value")
         out[key.strip()] = parse_scalar(value)
     return out
+
+
+def split_sets(sets, package):
+    """Split --set values into run parameters and network overrides (dotted paths)."""
+    prefixes = ["network."] + [f"{a}." for a in getattr(package, "NETWORK_ALIASES", ())]
+    overrides, plain = {}, {}
+    for k, v in sets.items():
+        prefix = next((p for p in prefixes if k.startswith(p)), None)
+        if prefix:
+            overrides[k[len(prefix):]] = v
+        else:
+            plain[k] = v
+    return plain, overrides
 
 
 def load_experiment(name, sets=None, checkpoint_every=None):
@@ -97,24 +117,37 @@ def load_experiment(name, sets=None, checkpoint_every=None):
     """
     path = experiment_path(name)
     raw = read_toml(path)
+    model_name = raw.pop("model", DEFAULT_MODEL)
+    if not isinstance(model_name, str):
+        raise ParamError(f"{path}: model = {model_name!r} must be a model name")
+    package = model(model_name)
+    all_fields = fields(model_name)
     sets = dict(sets or {})
-    column_overrides = {k[len("column."):]: v for k, v in sets.items() if k.startswith("column.")}
-    plain = {k: v for k, v in sets.items() if not k.startswith("column.")}
-    unknown = sorted(set(plain) - set(EXPERIMENT_FIELDS))
+    plain, overrides = split_sets(sets, package)
+    unknown = sorted(set(plain) - set(all_fields))
     if unknown:
         raise ParamError(f"--set: unknown parameter(s) {', '.join(unknown)}; known: "
-                         f"{', '.join(sorted(EXPERIMENT_FIELDS))}, or column.<entry of params/column.toml>")
-    params = validate(raw, EXPERIMENT_FIELDS, str(path))
-    params.update(validate(plain, EXPERIMENT_FIELDS, "--set", fill_defaults=False))
-    column = load_column(overrides=column_overrides)
-    counts = {pop.name: pop.count for pop in column.layout(params["scale"])}
-    if sum(counts.values()) == 0:
-        raise ParamError(f"{path}: scale = {params['scale']:g} leaves no cells (counts are truncated to integers)")
+                         f"{', '.join(sorted(all_fields))}, or network.<entry of {package.NETWORK_FILE.name}>")
+    params = validate(raw, all_fields, str(path))
+    params.update(validate(plain, all_fields, "--set", fill_defaults=False))
+    network = package.load_network(overrides)
     where = f"{path} with --set" if sets else str(path)
-    check_grid(params, checkpoint_every, where)
-    check_budget(params, checkpoint_every, where)
-    check_protocol(params, sum(counts.values()), counts, where)
-    return Experiment(path.stem, str(path.resolve()), params, column, column_overrides, sets)
+    check_grid(params, package.TIME_FIELDS, package.BINDING.DT, checkpoint_every, where)
+    check_budget(params, package.event_series(params), checkpoint_every, package.cost(params), where)
+    package.check_experiment(params, network, where)
+    return Experiment(path.stem, str(path.resolve()), model_name, params, network, overrides, sets)
+
+
+def normalise_effective(saved):
+    """A run's saved parameters in today's form (runs from before models were packages
+    name no model and call the network the column)."""
+    out = dict(saved)
+    out.setdefault("model", DEFAULT_MODEL)
+    if "column" in out:
+        out["network"] = out.pop("column")
+    if "column_overrides" in out:
+        out["network_overrides"] = out.pop("column_overrides")
+    return out
 
 
 def experiment_from_saved(saved):
@@ -130,7 +163,9 @@ def experiment_from_saved(saved):
     -------
     Experiment
     """
+    saved = normalise_effective(saved)
     source = f"{saved['source']} (as saved in the checkpoint)"
-    params = validate(saved["params"], EXPERIMENT_FIELDS, source)
-    column = check_column(saved["column"], source, load_cell_classes())
-    return Experiment(saved["experiment"], saved["source"], params, column, saved["column_overrides"], saved["sets"])
+    params = validate(saved["params"], fields(saved["model"]), source)
+    network = model(saved["model"]).network_from_raw(saved["network"], source)
+    return Experiment(saved["experiment"], saved["source"], saved["model"], params, network,
+                      saved["network_overrides"], saved["sets"])

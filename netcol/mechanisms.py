@@ -15,9 +15,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .paths import data_dir
+from .paths import mod_dir
 
-MOD_DIR = data_dir("mod")
+MOD_DIR = mod_dir()
 #: File in a build folder naming its library and the library's SHA-256.
 MANIFEST = "netcol-build.txt"
 
@@ -155,7 +155,8 @@ def load_mechanisms(h):
     ----------
     h : hoc.HocObject
     """
-    if hasattr(h, "NetcolIntf6"):
+    from .cells import BINDINGS
+    if all(hasattr(h, name) for name in BINDINGS):
         return
     import neuron
     lib = build_mechanisms(neuron.__version__)

@@ -53,6 +53,20 @@ def _time_axis(t_s):
 RASTER_SPAN = 20.0
 
 
+#: Colours of excitatory cells, and of inhibitory cell classes in order of appearance.
+E_COLOUR, I_COLOURS = "tab:red", ("tab:blue", "tab:cyan", "tab:green", "tab:purple", "tab:olive")
+
+
+def type_colours(nodes):
+    """A colour per cell type from the node table: excitatory types red, inhibitory ones
+    by cell class (for the column: FS blue, LTS cyan)."""
+    i_classes = list(dict.fromkeys(c for c, e in zip(nodes["cell_class"], nodes["excitatory"]) if not e))
+    out = {}
+    for name, cls, exc in zip(nodes["type"], nodes["cell_class"], nodes["excitatory"]):
+        out.setdefault(name, E_COLOUR if exc else I_COLOURS[i_classes.index(cls) % len(I_COLOURS)])
+    return out
+
+
 def draw_raster(ax, run_dir, t_range=None, title=None):
     """Spikes by cell type (gid against time): E red, FS blue, LTS cyan; by default the
     last RASTER_SPAN seconds of the run (a long run has far too many spikes to draw)."""
@@ -62,13 +76,13 @@ def draw_raster(ax, run_dir, t_range=None, title=None):
         if title is None and end > RASTER_SPAN:
             title = f"{Path(run_dir).name}: last {RASTER_SPAN:g} s (E red, FS blue, LTS cyan)"
     t, gid = analysis.read_spikes(run_dir, t_range)
-    types = analysis.read_nodes(run_dir)["type"]
+    nodes = analysis.read_nodes(run_dir)
+    types, colours = nodes["type"], type_colours(nodes)
     t = t / 1000.0
     for name in dict.fromkeys(types):
         members = np.flatnonzero(types == name)
         sel = np.isin(gid, members)
-        color = "tab:red" if not name.startswith("I") else ("tab:cyan" if name.endswith("L") else "tab:blue")
-        ax.plot(t[sel], gid[sel], "|", ms=2, color=color)
+        ax.plot(t[sel], gid[sel], "|", ms=2, color=colours[name])
         ax.text(1.005, (members.min() + members.max()) / 2 / len(types), name, transform=ax.transAxes,
                 fontsize=7, va="center")
     ax.set_xlabel("time (s)")
@@ -83,8 +97,9 @@ def draw_rates(ax, run_dir, window_s=None):
     t0 = max(0.0, end - window_s) if window_s else 0.0
     r = analysis.rates_by_type(run_dir, t0, end)
     names = list(r)
+    colours = type_colours(analysis.read_nodes(run_dir))
     ax.bar(range(len(names)), [r[n][0] for n in names], yerr=[r[n][1] for n in names],
-           color=["tab:red" if not n.startswith("I") else "tab:blue" for n in names])
+           color=[colours[n] for n in names])
     ax.set_xticks(range(len(names)), names, rotation=60, fontsize=8)
     ax.set_ylabel("rate (Hz)")
     ax.set_title(f"rates {t0:g}-{end:g} s (mean ± SD across cells)")

@@ -2,8 +2,8 @@
 
 - ``spikes.h5``: SONATA spikes, ``/spikes/<population>/timestamps`` (ms, float64) and
   ``node_ids`` (uint64), sorted by time, appended block by block;
-- ``nodes.h5``: the node table ``/nodes/<population>/`` (node_id, type, type_code,
-  cell_class, layer, excitatory, x, y, z in um);
+- ``nodes.h5``: the node table ``/nodes/<population>/``, written by the model (for the
+  column: :mod:`netcol.models.rowan2013.nodes`);
 - ``run.json``: effective parameters, seeds, versions, commit, status and progress
   (written through :mod:`netcol.rundir`).
 
@@ -141,21 +141,3 @@ class SpikeWriter:
             self.file.flush()
             self.file.close()
             self.file = None
-
-
-def write_nodes(path, model, population=POPULATION):
-    """Write the node table of the column."""
-    import h5py
-    cells, pops = model.cells, model.cells["pops"]
-    ti = cells["type_index"]
-    with h5py.File(path, "w") as f:
-        g = f.create_group(f"nodes/{population}")
-        g["node_id"] = np.arange(cells["n"], dtype=np.uint64)
-        g["type"] = np.array([pops[i].name for i in ti], dtype="S")
-        g["type_code"] = np.array([pops[i].code for i in ti], dtype=np.int32)
-        g["cell_class"] = np.array([pops[i].cls for i in ti], dtype="S")
-        g["layer"] = np.array([pops[i].layer for i in ti], dtype="S")
-        g["excitatory"] = cells["excitatory"].astype(np.int8)
-        for k, axis in enumerate("xyz"):
-            g[axis] = model.xyz[:, k]
-            g[axis].attrs["units"] = "um"

@@ -126,3 +126,14 @@ def rank_and_size():
     pc = parallel_context()
     return int(pc.id()), int(pc.nhost())
 
+
+
+def window_names():
+    """Titles of the open NEURON GUI windows.
+
+    Returns
+    -------
+    list of str
+    """
+    pwm = neuron_h().PWManager()
+    return [pwm.name(i) for i in range(int(pwm.count()))]

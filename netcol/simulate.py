@@ -1,7 +1,10 @@
-"""Run an experiment: build the column, initialise, advance block by block, record.
+"""Run an experiment of any model: assemble it, initialise, advance block by block,
+checkpoint, finalise.
 
 The simulation itself runs inside NEURON (``pc.psolve``); Python only acts between
 blocks: it gathers the block's spikes to rank 0, writes them, and reports progress.
+The model contributes everything else through its assembly (see
+:mod:`netcol.assemble`): its timeline actions, probes, inputs and checkpoint state.
 SIGINT and SIGTERM stop the run at the end of the current block with every file
 closed and readable, and the run marked ``interrupted`` in run.json.
 """
@@ -14,18 +17,14 @@ import time
 import numpy as np
 
 from . import __version__
-from .cell import CONTROL_RESEND_PENDING, DT, apply_mechanism_settings
-from .checkpoint import cell_state, module_settings, restore_cell, restore_module_settings
+from .assemble import assemble
 from .checkpoint import write as write_checkpoint
 from .faults import inject, planned_fault
-from .playback import Playback, playback_sources
-from .network import build
 from .progress import Progress
-from .record import SpikeWriter, run_metadata, write_nodes
+from .record import SpikeWriter, run_metadata
 from .rundir import DiskFullError, low_disk, new_run_id, release_space, reserve_space, write_json_atomic
-from .scheduler import Scheduler, StateRecorder
-from .staterec import StateWriter
 from .runtime import neuron_h, parallel_context
+from .scheduler import Scheduler
 
 
 #: Seconds of wall time between progress updates of run.json.
@@ -52,10 +51,10 @@ class _StopFlag:
             signal.signal(s, old)
 
 
-def configure_integrator(h, pc):
-    """Fixed step DT; spike exchange every minimum NetCon delay (at most 10 ms)."""
+def configure_integrator(h, pc, dt):
+    """Fixed step dt (ms); spike exchange every minimum NetCon delay (at most 10 ms)."""
     h.CVode().active(0)
-    h.dt = DT
+    h.dt = dt
     pc.set_maxstep(10)
 
 
@@ -68,15 +67,6 @@ def gather_spikes(pc, tvec, idvec):
     if pc.id() != 0:
         return None
     return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
-
-
-def set_protocol_globals(h, p):
-    """Plasticity window and scaling switch at the start of a run."""
-    h.stdp_on_NetcolIntf6 = 1 if p["plasticity"] else 0
-    h.plast_start_NetcolIntf6 = p["learn_start"] * 1000.0
-    h.plast_end_NetcolIntf6 = p["learn_end"] * 1000.0
-    h.scaling_NetcolIntf6 = 0
-    h.scaling_ton_NetcolIntf6 = p["scaling_start"] * 1000.0
 
 
 def write_timeline(path, events):
@@ -94,7 +84,7 @@ class Run:
     experiment : netcol.experiment.Experiment
         Already checked.
     out_dir : pathlib.Path
-        Already prepared (see :func:`netcol.record.prepare_output_dir`).
+        Already prepared (see :func:`netcol.rundir.prepare_output_dir`).
     argv : sequence of str
         Command line, recorded in run.json.
     quiet : bool
@@ -113,7 +103,7 @@ class Run:
         self.experiment, self.out_dir, self.quiet, self.resume = experiment, out_dir, quiet, resume
         self.stop = stop
         self.writer = None
-        self.state = None
+        self.model = None
         self.run_s = 0.0
         self.fault = planned_fault(self.rank)
         p = self.p = experiment.params
@@ -128,89 +118,35 @@ class Run:
             reserve_space(out_dir)
             write_json_atomic(out_dir / "run.json", self.meta)
             self.meta_written = time.time()
-        apply_mechanism_settings(self.h, experiment.mechanism_settings())
-        self.model = build(experiment.column, scale=p["scale"], seed=p["seed"], rng=p["rng"],
-                           trial_ms=p["trial_length"] * 1000.0 if p["trials"] else 0.0)
-        set_protocol_globals(self.h, p)
-        sources = playback_sources(self.model, p)
-        self.playback = Playback(self.model, sources) if sources else None
-        self.state = StateRecorder(self.model)
-        self.scheduler = Scheduler(self.model, p, self.state, self.playback, checkpointer=self.checkpoint,
-                                   checkpoint_every=checkpoint_every)
+        self.model = assemble(experiment)
+        events = self.model.timeline(checkpoint_every)
+        actions = dict(self.model.actions(), checkpoint=self.checkpoint)
+        self.scheduler = Scheduler(events, actions, self.model.after_event)
         self.n_spikes = resume["spikes_written"] if resume else 0
         self.recent = (np.empty(0), np.empty(0, dtype=np.uint64))   # rank 0: the last spikes, for checkpoints
         self.t_last_gather = resume["t"] if resume else 0.0
         self.rates = (0.0, 0.0)
         if self.rank == 0:
-            self._open_files(p)
+            self._open_files(events)
         self.setup_s = time.time() - t_wall0
         self.tvec, self.idvec = self.h.Vector(), self.h.Vector()
         self.pc.spike_record(-1, self.tvec, self.idvec)
-        configure_integrator(self.h, self.pc)
+        configure_integrator(self.h, self.pc, self.model.binding.DT)
         self.tstop = p["duration"] * 1000.0
         self.block = p["block"] * 1000.0
-        self.lookahead = self.block + 1000.0
 
-    def _open_files(self, p):
-        labels = ["learn_start", "learn_end", "final"] if p["plasticity"] else []
-        counts = self.resume["file_counts"] if self.resume else None
-        self.writer = SpikeWriter(self.out_dir / "spikes.h5", keep=self.n_spikes if self.resume else None,
-                                  run_id=self.run_id)
-        write_nodes(self.out_dir / "nodes.h5", self.model)
-        write_timeline(self.out_dir / "timeline.csv", self.scheduler.events)
-        rule = p["deletion_rule"] if p["rng"] != "original" else "original"
-        self.state.writer = StateWriter(self.out_dir / "state.h5", self.model.n, self.state.pair_names,
-                                        self.model.conn.pre[self.state.plastic_rows],
-                                        self.model.conn.post[self.state.plastic_rows], labels, rule,
-                                        run_id=self.run_id, keep=counts, t_keep=self.resume["t"] if self.resume else None)
+    def _open_files(self, events):
+        self.writer = SpikeWriter(self.out_dir / "spikes.h5", population=self.model.population,
+                                  keep=self.n_spikes if self.resume else None, run_id=self.run_id)
+        self.model.write_nodes(self.out_dir / "nodes.h5")
+        write_timeline(self.out_dir / "timeline.csv", events)
+        self.model.open_outputs(self.out_dir, self.run_id, self.resume)
 
     # ------------------------------------------------------------------ initialise
     def initialize(self):
-        """Initialise the cells, from t = 0 or from the checkpoint."""
-        h = self.h
-        if self.resume is None:
-            if self.playback:
-                self.playback.extend_to(self.lookahead)
-            self.scheduler.set_horizon(0.0)
-            h.finitialize()
-            if self.playback:
-                self.playback.started = True
-            self.scheduler.start()
-            return
-        ck = self.resume
-        h.init_events_NetcolIntf6 = 0
-        h.finitialize()
-        h.init_events_NetcolIntf6 = 1
-        restore_module_settings(h, ck["globals"])
-        # the checkpoint was taken inside the timeline event at t, before the event moved
-        # the drive's planning horizon on to the next timeline time: move it as it did
-        self.scheduler.set_horizon(ck["t"] + 1e-6)
-        h.t = ck["t"]
-        for gid, cell in self.model.local.items():
-            restore_cell(cell, ck["cells"][gid])
-        self.model.restore_changing_weights(ck["weights"])
-        self.model.update_outgoing_delays(dead=ck["scheduler"]["dead"])
-        self.scheduler.restore(ck["scheduler"])
-        if self.playback:
-            self.playback.restore(ck["playback"])
-            self.playback.started = True
-        for gid in self.model.local:
-            self.model.control(gid, CONTROL_RESEND_PENDING)
-        self._resend_in_flight(ck)
-        self.scheduler.start(from_time=ck["t"] + 1e-6)
-
-    def _resend_in_flight(self, ck):
-        """Recreate the deliveries of spikes emitted before T that arrive after T."""
-        t_spk, g_spk = ck["recent_spikes"]
-        conn, T = self.model.conn, ck["t"]
-        by_pre = {}
-        for ts, g in zip(t_spk.tolist(), g_spk.tolist()):
-            by_pre.setdefault(int(g), []).append(ts)
-        for i, row in enumerate(self.model.netcon_rows):
-            for ts in by_pre.get(int(conn.pre[row]), ()):
-                arrival = ts + self.model.netcons[i].delay
-                if arrival > T:
-                    self.model.netcons[i].event(arrival)
+        """Initialise the model, from t = 0 or from the checkpoint, and start the timeline."""
+        self.model.initialize(self.resume)
+        self.scheduler.start(from_time=self.resume["t"] + 1e-6 if self.resume else 0.0)
 
     # ------------------------------------------------------------------ advance
     def _gather(self):
@@ -220,7 +156,7 @@ class Run:
         span = (self.h.t - self.t_last_gather) / 1000.0
         self.t_last_gather = self.h.t
         if self.rank == 0:
-            ex = self.model.cells["excitatory"]
+            ex = self.model.excitatory
             n_e = np.count_nonzero(ex[spikes[1].astype(np.int64)])
             self.rates = (n_e / ex.sum() / max(span, 1e-9), (len(spikes[1]) - n_e) / (~ex).sum() / max(span, 1e-9))
             self.writer.append(*spikes)
@@ -242,8 +178,7 @@ class Run:
         while status == "complete" and h.t < self.tstop - 1e-9:
             # blocks on a fixed grid from 0, also after a resume
             t_next = min((np.floor(h.t / self.block + 1e-9) + 1) * self.block, self.tstop)
-            if self.playback and self.playback.generated_to < t_next + self.lookahead - self.block:
-                self.playback.extend_to(t_next + self.lookahead)
+            self.model.before_block(t_next)
             pc.psolve(t_next)
             self._gather()
             if self.rank == 0:
@@ -266,20 +201,12 @@ class Run:
     def checkpoint(self, t):
         """Save the complete state at time t (called by the scheduler at t, on every rank)."""
         self._gather()
-        model = self.model
-        model.catch_up(t)
-        cells = self.pc.py_gather({gid: cell_state(c) for gid, c in model.local.items()}, 0)
-        weights = self.pc.py_gather(model.changing_weights(), 0)
-        playback = self.pc.py_gather(self.playback.checkpoint_state() if self.playback else None, 0)
+        model_state = self.model.checkpoint_state(t)
         if self.rank != 0:
             return
-        merged = lambda parts: {k: v for part in parts for k, v in part.items()}
-        data = dict(t=t, netcol_version=__version__, effective=self.experiment.effective(),
-                    globals=module_settings(self.h), cells=merged(cells), weights=merged(weights),
-                    recent_spikes=self.recent, scheduler=self.scheduler.checkpoint_state(),
-                    playback=Playback.merge_states(playback) if self.playback else None,
-                    spikes_written=self.n_spikes, file_counts=self.state.writer.counts())
-        data["run_id"] = self.run_id
+        data = dict(t=t, netcol_version=__version__, effective=self.experiment.effective(), run_id=self.run_id,
+                    recent_spikes=self.recent, spikes_written=self.n_spikes, file_counts=self.model.output_counts(),
+                    **model_state)
         write_checkpoint(self.out_dir, data)
         self._write_meta(last_checkpoint_ms=t, t_reached_ms=t)
 
@@ -293,19 +220,17 @@ class Run:
     def finalize(self, status):
         """Final snapshot, close files, complete run.json; return the summary on rank 0."""
         h, pc = self.h, self.pc
-        if self.p["plasticity"] and status == "complete":
-            self.state.snapshot("final", h.t)
+        self.model.finalize(status, h.t)
         peak_mb = pc.allreduce(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 2)
         if self.rank != 0:
             return None
         self.writer.close()
-        self.state.writer.close()
+        self.model.close_outputs()
         release_space(self.out_dir)
         self._write_meta(status=status, t_reached_ms=h.t, spikes=self.n_spikes, setup_seconds=round(self.setup_s, 3),
                          run_seconds=round(self.run_s, 3),
                          wall_seconds_per_simulated_second=round(self.run_s / max((h.t - self._t0()) / 1000, 1e-9), 5),
-                         peak_rss_mb_per_rank=round(peak_mb, 1), alive_at_end=len(self.scheduler.alive),
-                         deletion_rounds=self.scheduler.round)
+                         peak_rss_mb_per_rank=round(peak_mb, 1), **self.model.summary())
         if status == "failed":
             self._write_meta(error=f"DiskFullError: {self.disk_message}")
             print(f"netcol: error: {self.disk_message}; stopped at t = {h.t / 1000:.3f} s with every file closed\n"
@@ -321,11 +246,11 @@ class Run:
 
     def abandon(self):
         """Close the output files after an error, keeping every completed block readable."""
-        writers = [self.writer, self.state.writer if self.state else None]
-        for w in writers:
-            if w is not None:
+        closers = [self.writer.close if self.writer else None, self.model.close_outputs if self.model else None]
+        for close in closers:
+            if close is not None:
                 try:
-                    w.close()
+                    close()
                 except Exception:   # the error being handled is the one to report
                     pass
 

@@ -31,10 +31,9 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from .paths import data_dir
+from .models import sweeps
 from .schema import Field, ParamError, read_toml, validate
 
-BATCH_DIR = data_dir("batch")
 SPEC_FIELDS = {
     "experiment": Field(str, None, "base experiment"),
     "description": Field(str, "", "what the sweep is for"),
@@ -93,8 +92,8 @@ def load_sweep(path):
     """
     from .experiment import load_experiment
     path = Path(path)
-    if not path.exists() and (BATCH_DIR / f"{path}.toml").exists():
-        path = BATCH_DIR / f"{path}.toml"
+    if not path.exists() and str(path) in sweeps():
+        path = sweeps()[str(path)]
     if not path.exists():
         raise ParamError(f"sweep specification {path} not found")
     spec = validate(read_toml(path), SPEC_FIELDS, str(path))

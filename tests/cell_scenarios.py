@@ -113,7 +113,7 @@ def stdp_single(delta, mode, delay=1.0):
     mode 'pot': presynaptic spike at 100 ms, postsynaptic at 100 + delta; a second
     presynaptic spike 300 ms later applies the pairing.  mode 'dep': postsynaptic
     spike at 100 ms, presynaptic at 100 + delta."""
-    from netcol.cell import settled_gain
+    from netcol.cells.intf6 import settled_gain
     lab = _stdp_lab()
     syn = lab.plastic_synapse(delay=delay)
     kick = lab.netcon(lab.cell, {"AM2": 30.0})
@@ -250,7 +250,7 @@ def callback_steps():
 
 def deletion():
     """§16.8: a cell deleted at 12 ms, after spiking at 10 ms with delays 3.2 and 4.7 ms."""
-    from netcol.cell import cut, mark_dead
+    from netcol.cells.intf6 import cut, mark_dead
     lab = Lab(classes=("RS", "RS", "RS"))
     h = lab.h
     h.scaling_NetcolIntf6 = 1
@@ -275,7 +275,7 @@ def deletion():
 
 def background_mean_v(duration=20000.0):
     """§16.8 mean-field check: RS cell with the paper's external drive only."""
-    from netcol.cell import key_drive_streams
+    from netcol.cells.intf6 import key_drive_streams
     lab = Lab()
     c = lab.cell
     key_drive_streams(c, 0, 1)
@@ -309,7 +309,7 @@ def playback_input():
 def trial_drive_times(trial_len=50.0, n_trials=6):
     """Next input time of each drive stream, relative to the trial start, sampled at fixed
     offsets within each trial (trials alternate unique, repeat, unique, ...)."""
-    from netcol.cell import key_drive_streams
+    from netcol.cells.intf6 import key_drive_streams
     lab = Lab()
     c = lab.cell
     key_drive_streams(c, 5, 11)
@@ -332,7 +332,7 @@ def trial_drive_times(trial_len=50.0, n_trials=6):
 def delivered_weight_gains():
     """An internal E synapse delivers w * wgain * s on AMPA (NMDA unscaled) and an I synapse
     w / s on GABA-A, to an excitatory cell with scaling on (intf6.md §6.3)."""
-    from netcol.cell import KIND_FROM_E, KIND_FROM_I
+    from netcol.cells.intf6 import KIND_FROM_E, KIND_FROM_I
     lab = Lab(classes=("RS", "RS"))
     h = lab.h
     h.scaling_NetcolIntf6 = 1

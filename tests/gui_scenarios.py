@@ -4,14 +4,12 @@
 def delete_from_the_controls():
     """Open the GUI on the baseline column, run 500 ms, delete 40 random cells with the
     control, run to 1000 ms; report the deleted cells and the spikes after deletion."""
-    from netcol import gui
+    from netcol.assemble import assemble
     from netcol.experiment import load_experiment
-    from netcol.network import build
-    from netcol.runtime import neuron_h
+    from netcol.runtime import neuron_h, window_names
     h = neuron_h()
-    exp = load_experiment("baseline")
-    model = build(exp.column, seed=2)
-    window = gui.open(model, duration_ms=1000.0)
+    exp = load_experiment("baseline", {"duration": 1})
+    window = exp.package.open_gui(assemble(exp, trials=False))
     h.netcol_gui_random = 40
     h.stdinit()
     h.continuerun(500.0)
@@ -22,4 +20,4 @@ def delete_from_the_controls():
     ids = window.idvec.as_numpy().astype(int)
     after = [int(g) for g, tt in zip(ids, t) if tt > 500.0 and g in set(deleted)]
     return dict(deleted=sorted(deleted), spikes_after=after, marks_before=marks_before, marks=window.marks,
-                windows=gui.window_names())
+                windows=window_names())

@@ -2,7 +2,8 @@
 inputs at chosen times through NetCons, and sampling of its state.
 
 Imported only inside a fresh process (see helpers.in_fresh_process)."""
-from netcol.cell import SLOT, KIND_FROM_E, apply_mechanism_settings, cell_class, read_state
+from netcol.cells.intf6 import SLOT, KIND_FROM_E, apply_mechanism_settings, cell_class, read_state
+from netcol.models.rowan2013.column import load_cell_classes
 from netcol.runtime import neuron_h, parallel_context
 
 
@@ -13,7 +14,8 @@ class Lab:
         self.h = neuron_h()
         self.pc = parallel_context()
         apply_mechanism_settings(self.h, settings)
-        self.cells = [cell_class(c).create(gid) for gid, c in enumerate(classes)]
+        known = load_cell_classes()
+        self.cells = [cell_class(c, known).create(gid) for gid, c in enumerate(classes)]
         self.cell = self.cells[0]
         self.netcons = []
         self.pending = []

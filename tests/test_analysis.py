@@ -7,7 +7,7 @@ import pytest
 
 from netcol import analysis
 from netcol.record import SpikeWriter
-from netcol.staterec import StateWriter
+from netcol.models.rowan2013.staterec import StateWriter
 
 
 @pytest.fixture

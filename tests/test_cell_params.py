@@ -5,7 +5,8 @@ import sys
 
 import pytest
 
-from netcol.cell import CELL_FIELDS, cell_class, load_cell_classes
+from netcol.cells.intf6 import CELL_FIELDS, cell_class, load_cell_classes
+from netcol.models.rowan2013.column import load_cell_classes as column_cell_classes
 from netcol.schema import ParamError, validate
 
 from helpers import REPO, assert_param_error_names
@@ -18,7 +19,7 @@ def write(tmp_path, text):
 
 
 def test_shipped_classes_match_the_spec():
-    classes = load_cell_classes()
+    classes = column_cell_classes()
     assert set(classes) == {"RS", "FS", "LTS"}
     rs, fs, lts = classes["RS"].params, classes["FS"].params, classes["LTS"].params
     assert (rs["RMP"], rs["VTH"], rs["Vblock"], rs["refrac"], rs["tauahp"], rs["RRWght"]) == (-65, -40, -25, 5, 400, 0.5)
@@ -47,7 +48,7 @@ def test_missing_inhib_flag(tmp_path):
 
 def test_unknown_cell_class():
     with pytest.raises(ParamError, match="unknown cell class 'XX'; known: FS, LTS, RS"):
-        cell_class("XX")
+        cell_class("XX", column_cell_classes())
 
 
 def test_bool_is_not_a_number():
@@ -57,7 +58,7 @@ def test_bool_is_not_a_number():
 
 def test_validation_happens_before_neuron_is_loaded(tmp_path):
     p = write(tmp_path, "[RS]\ninhib = false\ntauGA = -1.0\n")
-    code = ("import sys\nfrom netcol.cell import load_cell_classes\n"
+    code = ("import sys\nfrom netcol.cells.intf6 import load_cell_classes\n"
             f"try:\n    load_cell_classes({str(p)!r})\nexcept ValueError as e:\n    print('ERR', e)\n"
             "print('neuron loaded:', 'neuron' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True).stdout

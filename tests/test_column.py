@@ -11,8 +11,8 @@ import h5py
 import numpy as np
 import pytest
 
-from netcol.column import cell_table, load_column
-from netcol.wiring import expected_counts, keyed_connectivity, keyed_positions, original_connectivity, original_positions
+from netcol.models.rowan2013.column import cell_table, load_column
+from netcol.models.rowan2013.wiring import expected_counts, keyed_connectivity, keyed_positions, original_connectivity, original_positions
 
 from helpers import REPO, assert_param_error_names
 
@@ -150,7 +150,7 @@ def test_baseline_outputs(baseline_60s):
     import json
     meta = json.loads((baseline_60s / "run.json").read_text())
     assert meta["status"] == "complete" and meta["ranks"] == 2 and meta["params"]["seed"] == 2
-    assert meta["neuron_version"] == "9.0.2" and meta["column"]["populations"]["E2"]["count"] == 150
+    assert meta["neuron_version"] == "9.0.2" and meta["network"]["populations"]["E2"]["count"] == 150 and meta["model"] == "rowan2013"
     assert (baseline_60s / "raster.png").stat().st_size > 10000
 
 
@@ -267,7 +267,7 @@ def test_interrupted_run_keeps_a_readable_file(tmp_path):
     (("FS  = { mean = 2.0, halfwidth = 0.2 }", "FS  = { mean = 2.0, halfwidth = 3.0 }"), ["delays.FS", "halfwidth"]),
 ])
 def test_broken_column_file_is_named(tmp_path, edit, words):
-    from netcol.column import COLUMN_FILE
+    from netcol.models.rowan2013.column import COLUMN_FILE
     text = COLUMN_FILE.read_text()
     assert edit[0] in text
     bad = tmp_path / "column.toml"

@@ -11,9 +11,9 @@ import h5py
 import numpy as np
 import pytest
 
-from netcol.acg import ACG
+from netcol.models.rowan2013.acg import ACG
 from netcol.experiment import load_experiment
-from netcol.scheduler import original_picks
+from netcol.models.rowan2013.actions import original_picks
 
 from helpers import REPO
 
@@ -171,7 +171,7 @@ def test_killed_run_is_readable_and_resumes(tmp_path, deletion_run):
 
 def test_resume_refuses_changed_parameters(tmp_path):
     exp = tmp_path / "mine.toml"
-    exp.write_text((REPO / "params/experiments/baseline.toml").read_text().replace("duration = 60.0", "duration = 4.0"))
+    exp.write_text((REPO / "netcol/models/rowan2013/params/experiments/baseline.toml").read_text().replace("duration = 60.0", "duration = 4.0"))
     out = tmp_path / "run"
     ok("run", str(exp), "--checkpoint-every", "2", "--out", str(out))
     exp.write_text(exp.read_text().replace("seed = 2", "seed = 3"))
@@ -259,8 +259,8 @@ def test_stdp_training_potentiates_e4_outputs(tmp_path):
 @pytest.mark.parametrize("random_times", [False, True])
 def test_training_inputs(random_times):
     from types import SimpleNamespace
-    from netcol.column import load_column
-    from netcol.playback import TrainingPulses
+    from netcol.models.rowan2013.column import load_column
+    from netcol.models.rowan2013.playback import TrainingPulses
     pops = load_column().layout(1.0)
     model = SimpleNamespace(local={g: None for g in range(470)}, cells={"pops": pops})
     p = dict(load_experiment("onlytraining").params, learn_start=10.0, learn_end=60.0, train_random_times=random_times)

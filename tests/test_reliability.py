@@ -261,7 +261,7 @@ def test_a_signal_during_set_up_marks_the_run_interrupted(tmp_path):
 
 def test_resume_from_anywhere_without_the_experiment_file(tmp_path):
     exp = tmp_path / "mine.toml"
-    exp.write_text((REPO / "params/experiments/onlydeletion.toml").read_text())
+    exp.write_text((REPO / "netcol/models/rowan2013/params/experiments/onlydeletion.toml").read_text())
     args = ["--set", "duration=12", "--set", "segment_length=3", "--set", "trial_length=2", "--checkpoint-every", "4"]
     full = tmp_path / "full"
     assert netcol("run", "mine.toml", *args, "--out", "full", *QUIET, cwd=tmp_path).returncode == 0

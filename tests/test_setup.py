@@ -105,7 +105,7 @@ def test_a_built_wheel_runs_outside_the_checkout(tmp_path):
     elsewhere.mkdir()
     env = dict(os.environ, PATH=f"{venv / 'bin'}{os.pathsep}{Path(sys.executable).parent}{os.pathsep}"
                f"{os.environ['PATH']}", NETCOL_CACHE=str(tmp_path / "cache"))
-    where = subprocess.run([py, "-c", "import netcol, netcol.paths as p; print(netcol.__file__, p.data_dir('mod'))"],
+    where = subprocess.run([py, "-c", "import netcol, netcol.paths as p; print(netcol.__file__, p.mod_dir())"],
                            cwd=elsewhere, capture_output=True, text=True, env=env)
     assert where.returncode == 0 and str(REPO) not in where.stdout and target in where.stdout, where.stderr
     r = subprocess.run([py, "-m", "netcol.cli", "run", "baseline", "--set", "duration=2", "--quiet", "--no-figure"],

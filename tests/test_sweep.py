@@ -134,7 +134,7 @@ def test_bad_sweeps_are_rejected_before_anything_runs(tmp_path, edit, words):
 
 
 def test_every_shipped_sweep_expands_and_checks():
-    counts = {p.stem: len(load_sweep(p).runs) for p in sorted((REPO / "batch").glob("*.toml"))}
+    counts = {p.stem: len(load_sweep(p).runs) for p in sorted((REPO / "netcol/models/rowan2013/sweeps").glob("*.toml"))}
     assert counts["onlyscaling-activitybeta"] == 8 and counts["onlyscaling-activitygamma"] == 9
     assert counts["onlytraining-plastinc"] == 6 and counts["trainingandscaling-trainrate"] == 8
     assert counts["alz-activitygamma"] == 12 and counts["onlydeletion-deletionstep"] == 5

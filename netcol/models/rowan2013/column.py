@@ -9,8 +9,10 @@ import copy
 
 import numpy as np
 
-from .cell import DT, MECHANISM_FIELDS, PARAMS_DIR, RECEPTORS, load_cell_classes
-from .schema import Field, ParamError, read_toml, validate
+from ...cells.intf6 import DT, MECHANISM_FIELDS, RECEPTORS
+from ...cells.intf6 import load_cell_classes as load_classes_file
+from . import PARAMS_DIR
+from ...schema import Field, ParamError, read_toml, validate
 
 _POS = dict(kind=float, low=0.0, low_open=True)
 #: Highest plausible rate of one external Poisson input (Hz): the column's are 50-300 Hz.
@@ -60,13 +62,21 @@ INPUT_FIELDS = {
     "rate": Field(float, None, "Poisson rate (Hz)", low=0.0, high=MAX_DRIVE_RATE),
     "weight": Field(float, None, "weight (mV jump at rest)", low=0.0),
 }
-CLASS_OF_KIND = {"RS": "E", "FS": "I", "LTS": "I"}
 COLUMN_FILE = PARAMS_DIR / "column.toml"
+CELLS_FILE = PARAMS_DIR / "cells.toml"
+
+
+def load_cell_classes(path=None):
+    """The column's cell classes (RS, FS, LTS) from ``params/cells.toml`` (or path)."""
+    return load_classes_file(path or CELLS_FILE)
 
 
 @dataclass(frozen=True)
 class Population:
-    """Cells of one type at a given scale: gids first_gid ... first_gid + count - 1."""
+    """Cells of one type at a given scale: gids first_gid ... first_gid + count - 1.
+
+    ``excitatory`` comes from the cell class (``inhib`` in cells.toml): the one source of
+    the E/I split, which the node table carries to every reader."""
 
     name: str
     cls: str
@@ -74,11 +84,7 @@ class Population:
     code: int
     count: int
     first_gid: int
-
-    @property
-    def excitatory(self):
-        """True for E types (the name does not start with I)."""
-        return not self.name.startswith("I")
+    excitatory: bool
 
     @property
     def gids(self):
@@ -119,7 +125,8 @@ class Column:
         out, gid = [], 0
         for name, p in sorted(self.populations.items(), key=lambda kv: kv[1]["code"]):
             n = int(p["count"] * scale)
-            out.append(Population(name, p["class"], p["layer"], p["code"], n, gid))
+            out.append(Population(name, p["class"], p["layer"], p["code"], n, gid,
+                                  not self.cell_classes[p["class"]].inhib))
             gid += n
         return out
 
@@ -250,9 +257,10 @@ def apply_overrides(raw, overrides, source, prefix=""):
     return out
 
 
-def class_pair(pre_cls, post_cls):
-    """'EE', 'EI', 'IE' or 'II' for cell classes (RS = E; FS, LTS = I)."""
-    return CLASS_OF_KIND[pre_cls] + CLASS_OF_KIND[post_cls]
+def class_pair(column, pre_cls, post_cls):
+    """'EE', 'EI', 'IE' or 'II' for two cell classes of the column (by their inhib flag)."""
+    kind = lambda cls: "I" if column.cell_classes[cls].inhib else "E"
+    return kind(pre_cls) + kind(post_cls)
 
 
 def final_weight(column, pre_cls, post_cls, w_base):
@@ -270,7 +278,7 @@ def final_weight(column, pre_cls, post_cls, w_base):
     float
     """
     g = column.weights
-    pair = class_pair(pre_cls, post_cls)
+    pair = class_pair(column, pre_cls, post_cls)
     if pair == "EE":
         gain = g["gain_EE"]
     elif pair == "EI":

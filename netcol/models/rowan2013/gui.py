@@ -14,7 +14,7 @@ this module.
 """
 import numpy as np
 
-from .runtime import neuron_h, parallel_context
+from ...runtime import neuron_h, parallel_context
 
 #: NEURON Graph colours by cell class: E red, FS blue, LTS green.
 CLASS_COLOUR = {"RS": 2, "FS": 3, "LTS": 4}
@@ -29,7 +29,7 @@ class ColumnGUI:
 
     Parameters
     ----------
-    model : netcol.network.ColumnModel
+    model : netcol.models.rowan2013.network.ColumnNetwork
     duration_ms : float
         tstop of the run control.
     """
@@ -206,19 +206,14 @@ class ColumnGUI:
         self.last_plot = t
 
 
-def window_names():
-    """Titles of the open NEURON windows."""
-    pwm = neuron_h().PWManager()
-    return [pwm.name(i) for i in range(int(pwm.count()))]
-
-
 def open(model, duration_ms=1000.0):
     """Open the netcol windows for a built model and return the ColumnGUI.
 
     Parameters
     ----------
-    model : netcol.network.ColumnModel
-        Built with :func:`netcol.network.build` (NEURON started with NETCOL_GUI=1).
+    model : netcol.models.rowan2013.network.ColumnNetwork
+        Built with :func:`netcol.models.rowan2013.network.build` (NEURON started with
+        NETCOL_GUI=1).
     duration_ms : float
         tstop of the run control.
 
@@ -227,3 +222,18 @@ def open(model, duration_ms=1000.0):
     ColumnGUI
     """
     return ColumnGUI(model, duration_ms)
+
+
+def open_assembled(assembly):
+    """The windows for an assembled experiment (netcol.assemble), its played-back inputs
+    (training signal, reference background) given again from t = 0 at every init."""
+    from .playback import Playback, playback_sources
+    h, net, p = neuron_h(), assembly.net, assembly.p
+    window = ColumnGUI(net, p["duration"] * 1000.0)
+
+    def inputs_from_zero():
+        sources = playback_sources(net, p)
+        if sources:
+            Playback(net, sources).extend_to(h.tstop + 1000.0)
+    window.input_handler = h.FInitializeHandler(1, inputs_from_zero)   # lives as long as the window
+    return window

@@ -15,7 +15,7 @@ SWMR forbids creating objects once writing has started, so everything is created
 """
 import numpy as np
 
-from .record import RUN_ID_ATTR, copy_truncated
+from ...record import RUN_ID_ATTR, copy_truncated
 
 
 class StateWriter:

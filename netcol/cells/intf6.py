@@ -1,17 +1,18 @@
-"""The NetcolIntf6 cell: parameter schema, cell classes (RS, FS, LTS) and state access.
-
-The mechanism itself is ``mod/netcolintf6.mod``; its header documents the NetCon
-weight layout, which :data:`SLOT` names here.
+"""Binding of the NetcolIntf6 mechanism (``mod/netcolintf6.mod``): its hoc name, NetCon
+weight-slot layout (documented in the mod file's header, named by :data:`SLOT`), the
+schemas of its per-cell parameters and module-wide settings, cell classes, the state a
+checkpoint saves, the state a probe may read, and the integration it needs.
 """
 from dataclasses import dataclass
 from pathlib import Path
 import math
 
-from .paths import data_dir
-from .schema import Field, ParamError, read_toml, validate
+from ..schema import Field, ParamError, read_toml, validate
 
-PARAMS_DIR = data_dir("params")
-
+#: The mechanism's hoc name.
+HOC_NAME = "NetcolIntf6"
+#: How NEURON integrates it: an event-driven ARTIFICIAL_CELL, run on a fixed step DT.
+INTEGRATION = "event"
 #: Fixed time step (ms).  All cells are artificial, so every event is still handled at
 #: its exact time; the step only sets how often NEURON checks the queue, and a step
 #: that is exact in binary keeps h.t free of rounding.  (Global CVODE gives the same
@@ -77,7 +78,7 @@ _ORIGINAL_ACT_TAU = 100000.0
 
 @dataclass(frozen=True)
 class CellClass:
-    """A named set of intrinsic parameters (RS, FS or LTS) from ``params/cells.toml``.
+    """A named set of intrinsic parameters (for the column: RS, FS or LTS).
 
     Parameters
     ----------
@@ -106,7 +107,7 @@ class CellClass:
         -------
         hoc.HocObject
         """
-        from .runtime import neuron_h
+        from ..runtime import neuron_h
         h = neuron_h()
         cell = h.NetcolIntf6()
         cell.gid = gid
@@ -140,19 +141,18 @@ def key_drive_streams(cell, gid, seed):
         stream.set_seq(0)
 
 
-def load_cell_classes(path=None):
-    """Read and check the cell classes file.
+def load_cell_classes(path):
+    """Read and check a file of cell classes (a table of :data:`CELL_FIELDS` each).
 
     Parameters
     ----------
-    path : str or pathlib.Path, optional
-        Defaults to ``params/cells.toml``.
+    path : str or pathlib.Path
 
     Returns
     -------
     dict of str to CellClass
     """
-    path = Path(path) if path else PARAMS_DIR / "cells.toml"
+    path = Path(path)
     raw = read_toml(path)
     classes = {}
     for name, values in raw.items():
@@ -164,9 +164,8 @@ def load_cell_classes(path=None):
     return classes
 
 
-def cell_class(name, classes=None):
+def cell_class(name, classes):
     """Return the CellClass called name, or raise ParamError naming the known ones."""
-    classes = classes if classes is not None else load_cell_classes()
     if name not in classes:
         raise ParamError(f"unknown cell class {name!r}; known: {', '.join(sorted(classes))}")
     return classes[name]
@@ -190,7 +189,7 @@ def apply_mechanism_settings(h, settings):
     h.act_tau_decay_NetcolIntf6 = decay_tau
 
 
-#: Names of the state components read by :func:`read_state`.
+#: Names of the state components a probe may read (:func:`read_state`).
 STATE_NAMES = ("VAM", "VNM", "VGA", "VAM2", "VNM2", "VGA2", "AHP", "VTHC")
 
 
@@ -211,7 +210,7 @@ def read_state(cell):
         ``refractory``; scaling state ``activity`` (spikes/ms), ``goal``,
         ``integral``, ``scale``; ``dead``; ``spikes`` (count since initialisation).
     """
-    from .runtime import neuron_h
+    from ..runtime import neuron_h
     cell.catch_up(neuron_h().t)   # apply buffered drive inputs first (outside a run only)
     state = {name: cell.component(i) for i, name in enumerate(STATE_NAMES)}
     state.update(V=cell.vm(), refractory=cell.refractory, activity=cell.activity(),
@@ -276,3 +275,59 @@ def cut(netcon):
     netcon : hoc.HocObject
     """
     netcon.weight[SLOT["CUT"]] = 1
+
+
+# ---------------------------------------------------------------- state for checkpoints
+
+#: Per-cell scalar state of NetcolIntf6 saved in a checkpoint.
+CELL_SCALARS = ("VAM", "VNM", "VGA", "VAM2", "VNM2", "VGA2", "AHP", "VTHC", "VTHR", "refractory", "t0", "trrs",
+                "dead", "spkcnt", "blkcnt", "act", "goal", "interr", "sfac", "tu", "tev", "xt0", "xt1", "xt2",
+                "xt3", "xnext", "drivegen", "pbi", "pbt", "trial_k", "tref", "xgain", "nspk", "npend", "nb", "bi",
+                "xplan")
+CELL_ARRAYS = {"ring": 32, "pend": 4, "pendk": 4, "bt": 8, "bs": 8}
+#: Module-wide settings of NetcolIntf6 saved in a checkpoint.
+GLOBALS = ("EAM", "ENM", "EGA", "mg", "eps", "scaling", "iscaling", "scaling_ton", "act_tau", "act_tau_decay",
+           "beta", "gamma", "stdp_on", "plast_start", "plast_end", "maxplastt", "soft_stdp", "potw", "depw",
+           "reset_plast", "exp_table", "delmin", "plan_horizon")
+
+
+def cell_state(cell):
+    """Everything a cell needs to continue exactly (a plain dict)."""
+    s = {k: getattr(cell, k) for k in CELL_SCALARS}
+    for k, n in CELL_ARRAYS.items():
+        arr = getattr(cell, k)
+        s[k] = [arr[i] for i in range(n)]
+    s["rx"] = [(list(getattr(cell, f"rx{k}").get_ids()), getattr(cell, f"rx{k}").get_seq()) for k in range(4)]
+    return s
+
+
+def restore_cell(cell, s):
+    """Set a cell's state from :func:`cell_state` output."""
+    for k in CELL_SCALARS:
+        setattr(cell, k, s[k])
+    for k, n in CELL_ARRAYS.items():
+        arr = getattr(cell, k)
+        for i in range(n):
+            arr[i] = s[k][i]
+    for k, (ids, seq) in enumerate(s["rx"]):
+        r = getattr(cell, f"rx{k}")
+        r.set_ids(*[int(x) for x in ids])
+        r.set_seq(seq)
+
+
+def module_settings(h):
+    """The mechanism's module-wide values."""
+    return {k: getattr(h, f"{k}_NetcolIntf6") for k in GLOBALS}
+
+
+def restore_module_settings(h, values):
+    """Set the module-wide values saved by :func:`module_settings`."""
+    for k, v in values.items():
+        setattr(h, f"{k}_NetcolIntf6", v)
+
+
+def finitialize_without_events(h):
+    """Initialise without the cells' start-up events (a resume restores them instead)."""
+    h.init_events_NetcolIntf6 = 0
+    h.finitialize()
+    h.init_events_NetcolIntf6 = 1

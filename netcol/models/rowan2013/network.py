@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .cell import (CONTROL_REREAD_PLAYBACK, CONTROL_RESEND_PENDING, KIND_CONTROL, KIND_FROM_E, KIND_FROM_I, N_SLOTS, SLOT, cut, key_drive_streams, mark_dead)
+from ...cells.intf6 import (CONTROL_REREAD_PLAYBACK, CONTROL_RESEND_PENDING, KIND_CONTROL, KIND_FROM_E, KIND_FROM_I, N_SLOTS, SLOT, cut, key_drive_streams, mark_dead)
 from .column import cell_table, class_pair
-from .runtime import neuron_h, parallel_context
+from ...runtime import neuron_h, parallel_context
 from .wiring import (keyed_connectivity, keyed_positions, original_connectivity, original_positions)
 
 #: Receptor slots of internal synapses by presynaptic class: (weight 1 slot, weight 2 slot).
@@ -18,7 +18,7 @@ SYNAPSE_SLOTS = {"RS": (SLOT["AM2"], SLOT["NM2"]), "FS": (SLOT["GA"], None), "LT
 
 
 @dataclass
-class ColumnModel:
+class ColumnNetwork:
     """A built column on this rank.
 
     Attributes
@@ -36,6 +36,10 @@ class ColumnModel:
         This rank's incoming NetCons, aligned with ``netcon_rows``.
     netcon_rows : numpy.ndarray
         Row of ``conn`` for each local NetCon.
+    plastic_rows : numpy.ndarray
+        Rows of ``conn`` that carry STDP (all ranks), ascending.
+    plastic_local : numpy.ndarray
+        Indices into ``netcons`` of this rank's plastic synapses.
     """
 
     column: object
@@ -51,6 +55,8 @@ class ColumnModel:
     dead: set = field(default_factory=set)
     controls: dict = field(default_factory=dict)
     weight_handles: list = field(default_factory=list)
+    plastic_rows: np.ndarray = None
+    plastic_local: np.ndarray = None
 
     #: NetCon weight slots that change during a run (all others are set by the build).
     CHANGING_SLOTS = (SLOT["WGAIN"], SLOT["TPRE"], SLOT["TDONE"], SLOT["CUT"])
@@ -90,6 +96,11 @@ class ColumnModel:
     def n(self):
         """Number of cells in the column."""
         return self.cells["n"]
+
+    @property
+    def excitatory(self):
+        """Per gid: True for excitatory cells."""
+        return self.cells["excitatory"]
 
     def type_name(self, gid):
         """Cell type of a gid."""
@@ -139,7 +150,7 @@ class ColumnModel:
             cell.set_outgoing_delays(h.Vector(self.conn.delay[rows]))
 
 
-def describe(column, scale, seed, rng):
+def draw(column, scale, seed, rng):
     """Positions and connections of the column, identical on every rank.
 
     Parameters
@@ -181,13 +192,13 @@ def build(column, scale=1.0, seed=2, rng="keyed", drive=True, trial_ms=0.0):
 
     Returns
     -------
-    ColumnModel
+    ColumnNetwork
     """
     h = neuron_h()
     pc = parallel_context()
     rank, nhost = int(pc.id()), int(pc.nhost())
-    cells, xyz, conn = describe(column, scale, seed, rng)
-    model = ColumnModel(column, cells, xyz, conn, scale)
+    cells, xyz, conn = draw(column, scale, seed, rng)
+    model = ColumnNetwork(column, cells, xyz, conn, scale)
     pops = cells["pops"]
     for gid in range(rank, cells["n"], nhost):
         pop = pops[cells["type_index"][gid]]
@@ -221,6 +232,18 @@ def set_background(cell, inputs, gain=1.0):
     cell.xgain = gain
 
 
+def plastic_rows(column, cells, conn):
+    """Rows of the connectivity that carry STDP: E -> E and E -> I synapses whose pair
+    class has a positive increment (decided here once; the builder and the recorder use it)."""
+    stdp, ex = column.stdp, cells["excitatory"]
+    rows = []
+    if stdp["EE_inc"] > 0:
+        rows.append(np.flatnonzero(ex[conn.pre] & ex[conn.post]))
+    if stdp["EI_inc"] > 0:
+        rows.append(np.flatnonzero(ex[conn.pre] & ~ex[conn.post]))
+    return np.sort(np.concatenate(rows)) if rows else np.empty(0, dtype=int)
+
+
 def _connect(model, pc):
     conn, column, cells = model.conn, model.column, model.cells
     stdp = column.stdp
@@ -242,7 +265,7 @@ def _connect(model, pc):
         w[SLOT["WGAIN"]] = 1.0
         w[SLOT["PLTAU"]] = stdp["tau"]
         w[SLOT["DELAY"]] = nc.delay
-        pair = class_pair(pre_cls, post_cls)
+        pair = class_pair(column, pre_cls, post_cls)
         if pair in ("EE", "EI"):
             w[SLOT["PLINC"]] = stdp[f"{pair}_inc"]
             w[SLOT["PLMAX"]] = stdp[f"{pair}_max"]
@@ -252,3 +275,5 @@ def _connect(model, pc):
             nc.weight[k] = v
         model.netcons.append(nc)
     model.netcon_rows = rows
+    model.plastic_rows = plastic_rows(column, cells, conn)
+    model.plastic_local = np.flatnonzero(np.isin(rows, model.plastic_rows))

@@ -10,7 +10,7 @@ import numpy as np
 
 from .acg import ACG
 from .column import class_pair, final_weight
-from .streams import keyed_generator
+from ...streams import keyed_generator
 
 
 @dataclass
@@ -39,7 +39,7 @@ def _pair_tables(column, cells, scale):
     for (pre, post), (pb, wb) in column.connections.items():
         i = next(k for k, q in enumerate(pops) if q.name == pre)
         j = next(k for k, q in enumerate(pops) if q.name == post)
-        pair = class_pair(pops[i].cls, pops[j].cls)
+        pair = class_pair(column, pops[i].cls, pops[j].cls)
         p[i, j] = pb * wg[f"p_scale_{pair}"] / scale
         r2[i, j] = wg[f"radius_{pair}"] ** 2
         w[i, j] = final_weight(column, pops[i].cls, pops[j].cls, wb)

@@ -8,10 +8,10 @@ disturbed (the cell's next entry stays first).
 """
 import numpy as np
 
-from .cell import CONTROL_REREAD_PLAYBACK, SLOT
+from ...cells.intf6 import CONTROL_REREAD_PLAYBACK, SLOT
 from .protocol import train_types
-from .runtime import neuron_h
-from .streams import keyed_generator
+from ...runtime import neuron_h
+from ...streams import keyed_generator
 
 #: Creation order of the original's input sources (network.md §6.2).
 SOURCE_ORDER = ("GA", "GA2", "AM2", "NM2")

@@ -5,7 +5,7 @@ scaling, deletion rounds, repeat/unique trials, recording and checkpoint ticks.
 :func:`timeline` lists its events (time, name) — the same on every rank — and is written
 into run.json.  :mod:`netcol.scheduler` executes the timeline as NEURON events.
 """
-from .schema import Field, ParamError
+from ...schema import Field, ParamError
 
 S = "(s)"
 PROTOCOL_FIELDS = {

@@ -1,0 +1,17 @@
+"""Python bindings of netcol's NMODL mechanisms, one module per mechanism in ``mod/``.
+
+A binding names the mechanism's hoc name (``HOC_NAME``), its NetCon weight slots, the
+schemas of its parameters and settings, the state a checkpoint saves (``cell_state``,
+``restore_cell``, ``module_settings``, ``restore_module_settings``), the state a probe
+may read, and the integration it needs (``INTEGRATION``, ``DT`` in ms).  The generic
+layers know cells only through a binding.
+"""
+import importlib
+
+#: hoc name -> binding module.
+BINDINGS = {"NetcolIntf6": "netcol.cells.intf6"}
+
+
+def binding(hoc_name):
+    """The binding module of a mechanism."""
+    return importlib.import_module(BINDINGS[hoc_name])

@@ -1,0 +1,99 @@
+"""Rowan & Neymotin (2013), *Synaptic scaling balances learning in a spiking model of
+neocortex*: the 470-cell column of INTF6-style cells with STDP, a training signal,
+homeostatic synaptic scaling and deletion (atrophy) protocols.
+
+Its parts: ``params/`` (cells.toml, column.toml, experiments/), ``sweeps/`` (the
+paper's sweeps), :mod:`.column` (the column description and layout), :mod:`.wiring` and
+:mod:`.acg` (drawing positions and connections, keyed or the original's),
+:mod:`.network` (building it on ranks), :mod:`.playback` (training signal, the
+original's background), :mod:`.protocol` (protocol parameters and timeline),
+:mod:`.staterec` (state.h5).  The cell is :mod:`netcol.cells.intf6`.
+"""
+from pathlib import Path
+
+NAME = "rowan2013"
+TITLE = "Rowan & Neymotin (2013): synaptic scaling balances learning in a neocortical column"
+PARAMS_DIR = Path(__file__).resolve().parent / "params"
+NETWORK_FILE = PARAMS_DIR / "column.toml"
+#: `--set column.<path>` means `--set network.<path>` for this model.
+NETWORK_ALIASES = ("column",)
+
+from ...cells import intf6 as BINDING  # noqa: E402  (the cell this model is made of)
+from ...schema import Field, ParamError  # noqa: E402
+from .protocol import PROTOCOL_FIELDS, check_protocol  # noqa: E402
+
+#: The model's experiment parameters (beside netcol.experiment.RUN_FIELDS).
+EXPERIMENT_FIELDS = {
+    "scale": Field(float, 1.0, "population size multiplier (cells per type x scale)", low=0.0,
+                           low_open=True),
+    "rng": Field(str, "keyed", "random draws: keyed by gid, or the original's",
+                         choices=("keyed", "original")),
+    "exp_table": Field(str, "auto", "exponentials: 'table' = the original's lookup table, 'exact' = "
+                               "libm exp, 'auto' = table in reference mode (rng = original), exact otherwise",
+                               choices=("auto", "table", "exact")),
+    **PROTOCOL_FIELDS,
+}
+#: Parameters that are times in seconds (each must lie on the step grid).
+TIME_FIELDS = ("duration", "block", "learn_start", "learn_end", "scaling_start", "segment_length", "trial_length",
+               "recording_interval", "recording_start")
+#: Peak memory per rank (MB) = BASE_MB + MB_PER_SCALE * scale, and wall seconds per
+#: simulated second on one core per unit of scale (bench/baseline_speed.py, scale 1 to 8).
+BASE_MB, MB_PER_SCALE, WALL_PER_SIM_S_PER_SCALE = 65.0, 10.0, 0.09
+
+
+def load_network(overrides):
+    """The column description (params/column.toml) with --set overrides applied."""
+    from .column import load_column
+    return load_column(overrides=overrides)
+
+
+def network_from_raw(raw, source):
+    """The column description from its saved raw form (a checkpoint's)."""
+    from .column import check_column, load_cell_classes
+    return check_column(raw, source, load_cell_classes())
+
+
+def event_series(params):
+    """The timeline's periodic series as (what, first time, period) in seconds."""
+    out = [("records", params["recording_start"], params["recording_interval"])]
+    if params["deletion"]:
+        out.append(("deletion rounds", params["segment_length"], params["segment_length"]))
+    if params["trials"]:
+        out.append(("trials", 0.0, params["trial_length"]))
+    return out
+
+
+def cost(params):
+    """Estimated memory per rank and wall time per simulated second of a run."""
+    scale = params["scale"]
+    return dict(memory_mb=BASE_MB + MB_PER_SCALE * scale, wall_per_sim_s=WALL_PER_SIM_S_PER_SCALE * max(scale, 1.0),
+                memory_note=f"scale = {scale:g} ({BASE_MB:g} MB + {MB_PER_SCALE:g} MB per unit of scale)")
+
+
+def check_experiment(params, network, source):
+    """The model's own consistency checks (cells at this scale, the protocol)."""
+    counts = {pop.name: pop.count for pop in network.layout(params["scale"])}
+    if sum(counts.values()) == 0:
+        raise ParamError(f"{source}: scale = {params['scale']:g} leaves no cells (counts are truncated "
+                                 "to integers)")
+    check_protocol(params, sum(counts.values()), counts, source)
+
+
+def mechanism_settings(params, network):
+    """The cell mechanism's module-wide settings for a run."""
+    settings = dict(network.mechanism)
+    choice = params["exp_table"]
+    settings["exp_table"] = choice == "table" or (choice == "auto" and params["rng"] == "original")
+    return settings
+
+
+def assemble(experiment, trials=True):
+    """Build the column of an experiment on this rank (see :mod:`.assembly`)."""
+    from .assembly import assemble as assemble_column
+    return assemble_column(experiment, trials)
+
+
+def open_gui(assembly):
+    """The column's NEURON windows for an assembly (see :mod:`.gui`)."""
+    from .gui import open_assembled
+    return open_assembled(assembly)

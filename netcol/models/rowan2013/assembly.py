@@ -1,0 +1,196 @@
+"""The column assembled for a run: cells and connections on this rank, their inputs,
+probes and protocol actions, and everything the generic run loop
+(:mod:`netcol.simulate`) asks of a model.
+
+The generic loop calls, in order: :meth:`ColumnAssembly.timeline`,
+:meth:`~ColumnAssembly.actions` (for the scheduler), :meth:`~ColumnAssembly.open_outputs`
+(rank 0), :meth:`~ColumnAssembly.initialize`, then per block
+:meth:`~ColumnAssembly.before_block`; at checkpoints
+:meth:`~ColumnAssembly.checkpoint_state`; at the end :meth:`~ColumnAssembly.finalize`.
+"""
+from ...cells import intf6
+from ...gather import gather_by_gid
+from ...record import POPULATION
+from ...runtime import neuron_h, parallel_context
+from .actions import ColumnProtocol
+from .network import build
+from .nodes import write_nodes
+from .playback import Playback, playback_sources
+from .probes import StateRecorder
+from .protocol import timeline
+from .staterec import StateWriter
+
+#: Milliseconds of playback input generated beyond the end of the current block.
+AHEAD_MS = 1000.0
+
+
+def set_protocol_globals(h, p):
+    """Plasticity window and scaling switch at the start of a run."""
+    h.stdp_on_NetcolIntf6 = 1 if p["plasticity"] else 0
+    h.plast_start_NetcolIntf6 = p["learn_start"] * 1000.0
+    h.plast_end_NetcolIntf6 = p["learn_end"] * 1000.0
+    h.scaling_NetcolIntf6 = 0
+    h.scaling_ton_NetcolIntf6 = p["scaling_start"] * 1000.0
+
+
+class ColumnAssembly:
+    """The column built on this rank, ready to run.
+
+    Parameters
+    ----------
+    experiment : netcol.experiment.Experiment
+    trials : bool
+        Give the cells their trial length (False for the GUI, which has no timeline).
+    """
+
+    binding = intf6
+    population = POPULATION
+
+    def __init__(self, experiment, trials=True):
+        h = neuron_h()
+        p = self.p = experiment.params
+        intf6.apply_mechanism_settings(h, experiment.mechanism_settings())
+        self.net = build(experiment.network, scale=p["scale"], seed=p["seed"], rng=p["rng"],
+                         trial_ms=p["trial_length"] * 1000.0 if p["trials"] and trials else 0.0)
+        set_protocol_globals(h, p)
+        sources = playback_sources(self.net, p)
+        self.playback = Playback(self.net, sources) if sources else None
+        self.probes = StateRecorder(self.net)
+        self.protocol = ColumnProtocol(self.net, p, self.probes, self.playback)
+        self.times = []
+        self.lookahead = p["block"] * 1000.0 + AHEAD_MS
+
+    # ------------------------------------------------------------------ what the loop reads
+    @property
+    def n(self):
+        """Cells in the network."""
+        return self.net.n
+
+    @property
+    def excitatory(self):
+        """Per gid: True for excitatory cells."""
+        return self.net.excitatory
+
+    @property
+    def local(self):
+        """This rank's cells by gid."""
+        return self.net.local
+
+    def timeline(self, checkpoint_every=None):
+        """The run's timeline as (time in ms, action name), sorted by time."""
+        events = timeline(self.p, checkpoint_every)
+        self.times = sorted({t for t, _ in events})
+        return events
+
+    def actions(self):
+        """Action name -> action(t) for the scheduler."""
+        return self.protocol.table()
+
+    def after_event(self, t):
+        """After the actions at t: the cells may plan their drive up to the next timeline
+        time, where the protocol may change their inputs (see the mod file)."""
+        self._set_horizon(t + 1e-6)
+
+    def _set_horizon(self, from_time):
+        neuron_h().plan_horizon_NetcolIntf6 = next((x for x in self.times if x >= from_time - 1e-9), 1e20)
+
+    # ------------------------------------------------------------------ outputs
+    def write_nodes(self, path):
+        """The node table (nodes.h5)."""
+        write_nodes(path, self.net)
+
+    def open_outputs(self, out_dir, run_id, resume=None):
+        """Open state.h5 (rank 0), fresh or truncated to a checkpoint's counts."""
+        labels = ["learn_start", "learn_end", "final"] if self.p["plasticity"] else []
+        rule = self.p["deletion_rule"] if self.p["rng"] != "original" else "original"
+        rows = self.net.plastic_rows
+        self.probes.writer = StateWriter(out_dir / "state.h5", self.net.n, self.probes.pair_names,
+                                         self.net.conn.pre[rows], self.net.conn.post[rows], labels, rule,
+                                         run_id=run_id, keep=resume["file_counts"] if resume else None,
+                                         t_keep=resume["t"] if resume else None)
+
+    def output_counts(self):
+        """Rows written so far in each growing dataset of state.h5 (rank 0)."""
+        return self.probes.writer.counts()
+
+    def close_outputs(self):
+        """Close state.h5 (rank 0)."""
+        if self.probes.writer is not None:
+            self.probes.writer.close()
+
+    # ------------------------------------------------------------------ running
+    def initialize(self, resume=None):
+        """Initialise the cells at t = 0, or to the state of a checkpoint (every rank)."""
+        h = neuron_h()
+        if resume is None:
+            if self.playback:
+                self.playback.extend_to(self.lookahead)
+            self._set_horizon(0.0)
+            h.finitialize()
+            if self.playback:
+                self.playback.started = True
+            return
+        ck, t = resume, resume["t"]
+        intf6.finitialize_without_events(h)
+        intf6.restore_module_settings(h, ck["globals"])
+        # the checkpoint was taken inside the timeline event at t, before the event moved
+        # the drive's planning horizon on to the next timeline time: move it as it did
+        self._set_horizon(t + 1e-6)
+        h.t = t
+        for gid, cell in self.net.local.items():
+            intf6.restore_cell(cell, ck["cells"][gid])
+        self.net.restore_changing_weights(ck["weights"])
+        self.net.update_outgoing_delays(dead=ck["scheduler"]["dead"])
+        self.protocol.restore(ck["scheduler"])
+        if self.playback:
+            self.playback.restore(ck["playback"])
+            self.playback.started = True
+        for gid in self.net.local:
+            self.net.control(gid, intf6.CONTROL_RESEND_PENDING)
+        self._resend_in_flight(ck["recent_spikes"], t)
+
+    def _resend_in_flight(self, recent, t_ck):
+        """Recreate the deliveries of spikes emitted before the checkpoint that arrive after it."""
+        t_spk, g_spk = recent
+        conn = self.net.conn
+        by_pre = {}
+        for ts, g in zip(t_spk.tolist(), g_spk.tolist()):
+            by_pre.setdefault(int(g), []).append(ts)
+        for i, row in enumerate(self.net.netcon_rows):
+            for ts in by_pre.get(int(conn.pre[row]), ()):
+                arrival = ts + self.net.netcons[i].delay
+                if arrival > t_ck:
+                    self.net.netcons[i].event(arrival)
+
+    def before_block(self, t_next):
+        """Generate played-back inputs ahead of the block that ends at t_next (ms)."""
+        if self.playback and self.playback.generated_to < t_next + AHEAD_MS:
+            self.playback.extend_to(t_next + self.lookahead)
+
+    def checkpoint_state(self, t):
+        """The column's part of a checkpoint at t (collective; the merged state on rank 0,
+        None elsewhere): cells, changing weights, playback, protocol decisions, globals."""
+        self.net.catch_up(t)
+        cells = gather_by_gid({gid: intf6.cell_state(c) for gid, c in self.net.local.items()})
+        weights = gather_by_gid(self.net.changing_weights())
+        pc = parallel_context()
+        playback = pc.py_gather(self.playback.checkpoint_state() if self.playback else None, 0)
+        if pc.id() != 0:
+            return None
+        return dict(globals=intf6.module_settings(neuron_h()), cells=cells, weights=weights,
+                    scheduler=self.protocol.checkpoint_state(),
+                    playback=Playback.merge_states(playback) if self.playback else None)
+
+    def finalize(self, status, t):
+        """At the end of a run: the final gain snapshot of a complete learning run."""
+        if self.p["plasticity"] and status == "complete":
+            self.probes.snapshot("final", t)
+
+    def summary(self):
+        """Headline facts for run.json."""
+        return dict(alive_at_end=len(self.protocol.alive), deletion_rounds=self.protocol.round)
+
+
+def assemble(experiment, trials=True):
+    """Build the column of an experiment on this rank (see :class:`ColumnAssembly`)."""
+    return ColumnAssembly(experiment, trials)
