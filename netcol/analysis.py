@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .record import POPULATION
+from .record import population_of
 
 
 def open_run_h5(path):
@@ -24,7 +24,7 @@ def open_run_h5(path):
     return open_h5(path)
 
 
-def read_spikes(run_dir, window_s=None, population=POPULATION):
+def read_spikes(run_dir, window_s=None, population=None):
     """Spike times (ms) and gids of a run, all or within a window.
 
     Parameters
@@ -37,7 +37,7 @@ def read_spikes(run_dir, window_s=None, population=POPULATION):
     (numpy.ndarray, numpy.ndarray)
     """
     with open_run_h5(Path(run_dir) / "spikes.h5") as f:
-        g = f[f"spikes/{population}"]
+        g = f[f"spikes/{population or population_of(f, 'spikes')}"]
         ts = g["timestamps"]
         if window_s is None:
             return ts[:], g["node_ids"][:].astype(np.int64)
@@ -59,10 +59,10 @@ def _first_at_or_after(ts, n, value, strict=False):
     return lo
 
 
-def read_nodes(run_dir, population=POPULATION):
+def read_nodes(run_dir, population=None):
     """The node table as a dict of arrays (strings decoded)."""
     with open_run_h5(Path(run_dir) / "nodes.h5") as f:
-        g = f[f"nodes/{population}"]
+        g = f[f"nodes/{population or population_of(f, 'nodes')}"]
         return {k: (g[k][:].astype(str) if g[k].dtype.kind == "S" else g[k][:]) for k in g}
 
 
@@ -82,7 +82,7 @@ def run_end(run_dir):
     if meta.exists():
         reached = (json.loads(meta.read_text()).get("t_reached_ms") or 0.0) / 1000.0
     with open_run_h5(Path(run_dir) / "spikes.h5") as f:
-        ts = f[f"spikes/{POPULATION}/timestamps"]
+        ts = f[f"spikes/{population_of(f, 'spikes')}/timestamps"]
         last = ts[ts.shape[0] - 1] / 1000.0 if ts.shape[0] else 0.0
     return max(reached, float(last))
 

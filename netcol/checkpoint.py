@@ -67,7 +67,7 @@ def belongs_to_run(run_dir, ck, meta):
     The run id written into run.json, spikes.h5, state.h5 and the checkpoint must agree,
     and the files must hold at least what the checkpoint counted."""
     import h5py
-    from .record import RUN_ID_ATTR
+    from .record import RUN_ID_ATTR, population_of
     run_id = ck.get("run_id")
     if run_id is None:   # written before run ids existed
         return
@@ -81,7 +81,7 @@ def belongs_to_run(run_dir, ck, meta):
                 file_id = f.attrs.get(RUN_ID_ATTR)
                 file_id = file_id.decode() if isinstance(file_id, bytes) else file_id
                 if name == "spikes.h5":
-                    counts = {"spikes": f["spikes/column/timestamps"].shape[0]}
+                    counts = {"spikes": f[f"spikes/{population_of(f, 'spikes')}/timestamps"].shape[0]}
                     needed = {"spikes": ck["spikes_written"]}
                 else:
                     counts = {k: f[k].shape[0] for k in ck["file_counts"]}

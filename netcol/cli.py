@@ -11,7 +11,6 @@ import shutil
 import sys
 from pathlib import Path
 
-from .plots import FIGURE_RUNS, WHATS
 from .schema import ParamError
 
 #: The run folder and its lock while a run or resume is under way (for the error path).
@@ -77,8 +76,10 @@ def _parser():
                           "trainingandscaling) into DIR/figureN.png and .pdf.")
     plot.add_argument("run_dir", metavar="DIR")
     group = plot.add_mutually_exclusive_group(required=True)
-    group.add_argument("--what", choices=WHATS, help="view of one run")
-    group.add_argument("--figure", type=int, choices=sorted(FIGURE_RUNS), help="figure of the paper")
+    group.add_argument("--what", choices=_views(), help="view of one run (the model's own views beside "
+                       "raster, rates and spectra)")
+    group.add_argument("--figure", type=int, help="figure of the model's paper (rowan2013: 2-7)")
+    plot.add_argument("--model", default=None, help="with --figure: whose paper (default: rowan2013)")
     sw = _command(sub, "sweep", "run a parameter sweep locally or write cluster job-array scripts",
                    "Expand SPEC (batch/NAME.toml, or a path) into runs, each in <out>/<parameters>. "
                         "Complete runs are skipped, interrupted ones resumed, failed ones recorded and retried "
@@ -125,6 +126,11 @@ def _parser():
                          "activity and scale, spectra.")
     rep.add_argument("run_dir", metavar="DIR")
     return p
+
+
+def _views():
+    from .plots import all_views
+    return all_views()
 
 
 def _relaunch_under_mpiexec(np_, argv):
@@ -293,10 +299,19 @@ def cmd_info(args, argv):
 
 def cmd_plot(args, argv):
     """netcol plot: one view of a run, or a figure of the paper."""
-    from .plots import paper_figure, plot_what
+    import importlib
+    from .models import DEFAULT_MODEL, MODELS
+    from .plots import plot_what
     if args.figure is not None:
+        name = args.model or DEFAULT_MODEL
+        if name not in MODELS:
+            raise ParamError(f"--model {name}: unknown model; known: {', '.join(sorted(MODELS))}")
+        figures = importlib.import_module(f"{MODELS[name]}.figures")
+        if args.figure not in figures.FIGURE_RUNS:
+            raise ParamError(f"--figure {args.figure}: {name} draws figures "
+                             f"{', '.join(str(k) for k in sorted(figures.FIGURE_RUNS))}")
         try:
-            paths = paper_figure(Path(args.run_dir), args.figure)
+            paths = figures.paper_figure(Path(args.run_dir), args.figure)
         except FileNotFoundError as err:
             raise ParamError(str(err)) from None
     else:

@@ -1,9 +1,9 @@
-"""Figures of run directories (matplotlib without a display; PNG and PDF).
+"""Figures of run directories, for every model (matplotlib without a display; PNG and PDF).
 
-:func:`plot_what` draws one view of one run (raster, rates, activity, scale, spectra,
-info, weights); :func:`paper_figure` draws Figures 2-7 of Rowan & Neymotin (2013) from
-the matching runs (experiments.md §8); :func:`report` draws one page with all views and
-the headline numbers.
+:func:`plot_what` draws one view of one run: the generic ones (raster, rates, spectra)
+or one of the run's model (its package's ``figures.VIEWS``); :func:`report` draws one
+page with the headline numbers and the views; a model's paper figures are its
+package's ``figures.paper_figure``.
 """
 from pathlib import Path
 
@@ -11,11 +11,8 @@ import numpy as np
 
 from . import analysis
 
-WHATS = ("raster", "rates", "activity", "scale", "spectra", "info", "weights")
-#: Runs each paper figure needs, by experiment name (sub-directories of the figure folder).
-FIGURE_RUNS = {2: ("onlydeletion", "scalingwithdeletion"), 3: ("onlyscaling",), 4: ("onlytraining",),
-               5: ("trainingandscaling",), 6: ("onlytraining", "trainingandscaling"),
-               7: ("onlytraining", "trainingandscaling")}
+#: Views every run has; a model adds its own (its package's figures.VIEWS).
+GENERIC_VIEWS = ("raster", "rates", "spectra")
 
 
 class NothingToPlot(ValueError):
@@ -105,30 +102,6 @@ def draw_rates(ax, run_dir, window_s=None):
     ax.set_title(f"rates {t0:g}-{end:g} s (mean ± SD across cells)")
 
 
-def draw_timecourse(ax, run_dirs, quantity, label):
-    """Mean ± SD over alive E cells at every record, one line per run."""
-    for d in run_dirs:
-        tc = analysis.population_timecourse(d, quantity, "E")
-        x, xl = _time_axis(tc["t"])
-        line, = ax.plot(x, tc["mean"], lw=1.2, label=Path(d).name)
-        ax.fill_between(x, tc["mean"] - tc["sd"], tc["mean"] + tc["sd"], color=line.get_color(), alpha=0.25, lw=0)
-        ax.set_xlabel(xl)
-    ax.set_ylabel(label)
-    if quantity == "activity":
-        ax.set_ylim(bottom=0)
-    ax.legend(fontsize=8)
-
-
-def draw_alive(ax, run_dirs):
-    for d in run_dirs:
-        tc = analysis.population_timecourse(d, "activity", "all")
-        x, xl = _time_axis(tc["t"])
-        ax.plot(x, tc["alive"], label=Path(d).name)
-        ax.set_xlabel(xl)
-    ax.set_ylabel("alive cells")
-    ax.legend(fontsize=8)
-
-
 def draw_spectra(axes, run_dir, segment_s=None, label=""):
     """E and I population spectra (5-ms bins, multitaper) of the first and last segment."""
     end = analysis.run_end(run_dir)
@@ -144,97 +117,40 @@ def draw_spectra(axes, run_dir, segment_s=None, label=""):
         ax.legend(fontsize=8)
 
 
-def draw_weights(ax, run_dir):
-    """STDP gain summaries over time, per type pair (pairs from E4 highlighted)."""
+def model_figures(run_dir):
+    """The figures module of a run's model (its package's ``figures``)."""
+    import importlib
+    from .models import DEFAULT_MODEL, MODELS
     from .rundir import read_run_json
-    if not read_run_json(run_dir)["params"]["plasticity"]:
-        raise NothingToPlot(f"{run_dir}: STDP was off in this run (plasticity = false): no weights to plot")
-    with analysis.open_run_h5(Path(run_dir) / "state.h5") as f:
-        t = f["gains/time"][:] / 1000.0
-        mean = f["gains/mean"][: len(t)]
-        pairs = f["gains/pairs"][:].astype(str)
-    if not len(pairs):
-        raise NothingToPlot(f"{run_dir}: no plastic synapses in this run: no weights to plot")
-    x, xl = _time_axis(t)
-    for k, p in enumerate(pairs):
-        ax.plot(x, mean[:, k], lw=1.6 if p.startswith("E4") else 0.6,
-                color=None if p.startswith("E4") else "0.7", label=p if p.startswith("E4") else None)
-    ax.set_xlabel(xl)
-    ax.set_ylabel("mean STDP gain")
-    ax.set_title("E→E gains per pair (E4 outputs coloured)")
-    ax.legend(fontsize=7)
+    name = read_run_json(run_dir).get("model", DEFAULT_MODEL)
+    return importlib.import_module(f"{MODELS[name]}.figures")
 
 
-def draw_info(ax, run_dir):
-    """Fourier information per frequency from the run's repeat and unique trials."""
-    res = analysis.trial_information(run_dir)
-    ax.plot(res["freq"], res["bits"], lw=1)
-    ax.set_xlabel("frequency (Hz)")
-    ax.set_ylabel("information (bits per trial per frequency)")
-    ax.set_title(f"E population: {res['rate']:.2f} bits/s ({res['n_unique']} unique, {res['n_repeat']} repeat trials)")
+def all_views():
+    """Every view name: the generic ones and every model's."""
+    import importlib
+    from .models import MODELS
+    return GENERIC_VIEWS + tuple(v for m in MODELS.values() for v in importlib.import_module(f"{m}.figures").VIEWS)
 
 
 def plot_what(run_dir, what):
     """Draw one view of a run into <run_dir>/<what>.png and .pdf; return the paths."""
     plt = _plt()
     run_dir = Path(run_dir)
+    views = model_figures(run_dir).VIEWS
     if what == "spectra":
         fig, axes = plt.subplots(1, 2, figsize=(11, 4))
         draw_spectra(axes, run_dir)
-    else:
+    elif what in GENERIC_VIEWS:
         fig, ax = plt.subplots(figsize=(10, 5 if what == "raster" else 4))
-        {"raster": lambda: draw_raster(ax, run_dir), "rates": lambda: draw_rates(ax, run_dir),
-         "activity": lambda: draw_timecourse(ax, [run_dir], "activity", "E activity sensor (Hz), mean ± SD"),
-         "scale": lambda: draw_timecourse(ax, [run_dir], "scale", "E scale factor, mean ± SD"),
-         "info": lambda: draw_info(ax, run_dir), "weights": lambda: draw_weights(ax, run_dir)}[what]()
-    return _save(fig, run_dir / what)
-
-
-def find_run(folder, name):
-    """The run of experiment `name` in a figure folder: folder itself or folder/name."""
-    import json
-    folder = Path(folder)
-    for cand in (folder, folder / name):
-        meta = cand / "run.json"
-        if meta.exists() and json.loads(meta.read_text()).get("experiment") == name:
-            return cand
-    raise FileNotFoundError(f"figure needs a run of '{name}': put it in {folder / name} "
-                            f"(netcol run {name} --out {folder / name})")
-
-
-def paper_figure(folder, number):
-    """Draw Figure `number` (2-7) of the paper from the runs in folder; return the paths."""
-    if number not in FIGURE_RUNS:
-        raise ValueError(f"--figure {number}: the paper's figures 2-7 can be drawn")
-    plt = _plt()
-    runs = [find_run(folder, n) for n in FIGURE_RUNS[number]]
-    if number == 2:
-        fig, axes = plt.subplots(3, 1, figsize=(9, 10), sharex=True)
-        draw_timecourse(axes[0], runs, "activity", "E activity (Hz), mean ± SD")
-        draw_timecourse(axes[1], runs, "scale", "E scale factor, mean ± SD")
-        draw_alive(axes[2], runs)
-        axes[0].set_title("Fig. 2: deletion without and with synaptic scaling")
-    elif number in (3, 5):
-        fig, axes = plt.subplots(2, 1, figsize=(9, 7), sharex=True)
-        draw_timecourse(axes[0], runs, "activity", "E activity (Hz), mean ± SD")
-        draw_timecourse(axes[1], runs, "scale", "E scale factor, mean ± SD")
-        axes[0].set_title(f"Fig. {number}: {runs[0].name}")
-    elif number == 4:
-        fig, ax = plt.subplots(figsize=(9, 4))
-        draw_timecourse(ax, runs, "activity", "E activity (Hz), mean ± SD")
-        ax.set_title("Fig. 4: STDP training without scaling")
-    elif number == 6:
-        fig, axes = plt.subplots(2, 1, figsize=(10, 9))
-        for ax, r in zip(axes, runs):
-            end = analysis.run_end(r)
-            draw_raster(ax, r, (max(0.0, end - 2.0), end), f"{r.name}: last 2 s")
-        axes[0].set_title(f"Fig. 6: {runs[0].name}, last 2 s")
+        {"raster": draw_raster, "rates": draw_rates}[what](ax, run_dir)
+    elif what in views:
+        fig, ax = plt.subplots(figsize=(10, 4))
+        views[what](ax, run_dir)
     else:
-        fig, axes = plt.subplots(2, 2, figsize=(11, 8))
-        for row, r in zip(axes, runs):
-            draw_spectra(row, r, label=f"{r.name}: ")
-        fig.suptitle("Fig. 7: multitaper spectra, first vs last segment")
-    return _save(fig, Path(folder) / f"figure{number}")
+        raise NothingToPlot(f"--what {what}: this run's model has the views "
+                            f"{', '.join(GENERIC_VIEWS + tuple(views))}")
+    return _save(fig, run_dir / what)
 
 
 def report(run_dir):
@@ -249,9 +165,8 @@ def report(run_dir):
     ax.text(0, 1, "\n".join(lines), va="top", family="monospace", fontsize=8)
     draw_rates(fig.add_subplot(gs[0, 1]), run_dir)
     draw_raster(fig.add_subplot(gs[1, :]), run_dir)
-    if (run_dir / "state.h5").exists() and len(analysis.read_records(run_dir)["time"]):
-        draw_timecourse(fig.add_subplot(gs[2, 0]), [run_dir], "activity", "E activity (Hz)")
-        draw_timecourse(fig.add_subplot(gs[2, 1]), [run_dir], "scale", "E scale factor")
+    for k, draw in enumerate(model_figures(run_dir).report_panels(run_dir)[:2]):
+        draw(fig.add_subplot(gs[2, k]))
     draw_spectra([fig.add_subplot(gs[3, 0]), fig.add_subplot(gs[3, 1])], run_dir)
     return _save(fig, run_dir / "report")
 
@@ -262,7 +177,7 @@ def headline(run_dir):
     meta = read_run_json(run_dir)
     p = meta["params"]
     t_end = analysis.run_end(run_dir)
-    lines = [f"run: {Path(run_dir).name}  experiment: {meta['experiment']}",
+    lines = [f"run: {Path(run_dir).name}  experiment: {meta['experiment']}  model: {meta.get('model', 'rowan2013')}",
              f"status: {run_status(run_dir, meta)}  reached {t_end:g} of {p['duration']:g} s",
              f"ranks: {meta['ranks']}  seed: {p['seed']}  rng: {p['rng']}  scale: {p['scale']:g}",
              f"netcol {meta['netcol_version']}, NEURON {meta['neuron_version']}, commit {meta['git_commit'][:12]}"]
@@ -273,10 +188,4 @@ def headline(run_dir):
         t0 = min(5.0, t_end / 2)
         e, i = analysis.class_rates(run_dir, t0, t_end)
         lines.append(f"rates {t0:g}-{t_end:g} s: E {e:.3f} Hz, I {i:.3f} Hz")
-    if "alive_at_end" in meta and p["deletion"]:
-        lines.append(f"deletion rounds: {meta['deletion_rounds']}, alive at the end: {meta['alive_at_end']}")
-    if (Path(run_dir) / "state.h5").exists():
-        tc = analysis.population_timecourse(run_dir, "scale", "E")
-        if len(tc["t"]):
-            lines.append(f"E scale factor at {tc['t'][-1]:g} s: {tc['mean'][-1]:.4f} ± {tc['sd'][-1]:.4f}")
-    return lines
+    return lines + model_figures(run_dir).headline(run_dir, meta)

@@ -19,7 +19,16 @@ import numpy as np
 
 from . import __version__
 
+#: SONATA population name of a model's cells unless it names its own.
 POPULATION = "column"
+
+
+def population_of(f, kind):
+    """The population name in an open SONATA file: the one group under /spikes or /nodes."""
+    names = list(f[kind]) if kind in f else []
+    if len(names) != 1:
+        raise KeyError(f"{kind}: expected one population, found {names or 'none'}")
+    return names[0]
 #: Root attribute of spikes.h5 and state.h5: the id of the run that wrote them.
 RUN_ID_ATTR = "netcol_run_id"
 

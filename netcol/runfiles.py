@@ -11,9 +11,6 @@ from pathlib import Path
 
 from .rundir import RunFolderError
 
-#: Datasets each HDF5 file of a run must hold, and the groups of datasets of equal length.
-SPIKE_SETS = ("spikes/column/timestamps", "spikes/column/node_ids")
-RECORD_SETS = ("records/time", "records/activity", "records/goal", "records/scale", "records/alive")
 HINT = "a run's files are damaged when a disk fills or a copy is cut short; rerun, or resume from a checkpoint"
 
 
@@ -49,14 +46,29 @@ def _check_sets(f, path, names):
     lengths = {n: f[n].shape[0] for n in names}
     if len(set(lengths.values())) > 1:
         raise RunFolderError(f"{path}: damaged, datasets of unequal length: "
-                         + ", ".join(f"{n} {k}" for n, k in lengths.items()))
+                             + ", ".join(f"{n} {k}" for n, k in lengths.items()))
     for n in names:
         try:
             if lengths[n]:
                 f[n][lengths[n] - 1]
         except (OSError, RuntimeError) as err:
             raise RunFolderError(f"{path}: damaged, {n} cannot be read to its end ({err})") from None
-    return lengths[names[0]]
+    return lengths[names[0]] if names else 0
+
+
+def _timed_groups(f):
+    """Groups whose growing datasets are rows in time: each with a 'time' dataset, the
+    datasets beside it that grow along their first axis."""
+    import h5py
+    groups = []
+
+    def visit(name, obj):
+        if isinstance(obj, h5py.Group) and isinstance(obj.get("time"), h5py.Dataset) \
+                and obj["time"].maxshape[0] is None:
+            groups.append([f"{name}/{k}" for k, d in obj.items()
+                           if isinstance(d, h5py.Dataset) and d.maxshape and d.maxshape[0] is None])
+    f.visititems(visit)
+    return groups
 
 
 def check_run_files(run_dir, meta=None):
@@ -70,19 +82,24 @@ def check_run_files(run_dir, meta=None):
         The run's run.json (read here if not given).
     """
     from .checkpoint import read as read_checkpoint
+    from .record import population_of
     from .rundir import read_run_json
     run_dir = Path(run_dir)
     meta = meta if meta is not None else read_run_json(run_dir)
-    with open_h5(run_dir / "nodes.h5") as f:
-        if "nodes/column/node_id" not in f:
-            raise RunFolderError(f"{run_dir / 'nodes.h5'}: damaged, missing nodes/column/node_id")
-    with open_h5(run_dir / "spikes.h5") as f:
-        n = _check_sets(f, run_dir / "spikes.h5", SPIKE_SETS)
+    for name, kind, sets in (("nodes.h5", "nodes", ("node_id",)), ("spikes.h5", "spikes", ("timestamps", "node_ids"))):
+        with open_h5(run_dir / name) as f:
+            try:
+                pop = population_of(f, kind)
+            except KeyError as err:
+                raise RunFolderError(f"{run_dir / name}: damaged, {err.args[0]}") from None
+            n = _check_sets(f, run_dir / name, [f"{kind}/{pop}/{s}" for s in sets])
     if meta.get("status") in ("complete", "interrupted") and meta.get("spikes") is not None and n < meta["spikes"]:
         raise RunFolderError(f"{run_dir / 'spikes.h5'}: truncated, holds {n} spikes where run.json counted "
-                         f"{meta['spikes']}")
-    with open_h5(run_dir / "state.h5") as f:
-        _check_sets(f, run_dir / "state.h5", RECORD_SETS)
+                             f"{meta['spikes']}")
+    if (run_dir / "state.h5").exists():
+        with open_h5(run_dir / "state.h5") as f:
+            for names in _timed_groups(f):
+                _check_sets(f, run_dir / "state.h5", sorted(names, key=lambda x: not x.endswith("/time")))
     read_checkpoint(run_dir)
 
 

@@ -1,19 +1,12 @@
 """The netcol command line through its real entry point: run, info, plot, report, help,
 and bad input."""
 import json
-import subprocess
-import sys
 
 import pytest
 
-from helpers import REPO
+from helpers import run_cli as netcol
 
-NETCOL = [sys.executable, "-m", "netcol.cli"]
 COMMANDS = ["run", "resume", "info", "plot", "report", "sweep", "sweep-summary", "gui"]
-
-
-def netcol(*args):
-    return subprocess.run([*NETCOL, *args], cwd=REPO, capture_output=True, text=True, timeout=900)
 
 
 @pytest.fixture(scope="module")

@@ -14,17 +14,12 @@ import pytest
 from netcol.models.rowan2013.column import cell_table, load_column
 from netcol.models.rowan2013.wiring import expected_counts, keyed_connectivity, keyed_positions, original_connectivity, original_positions
 
-from helpers import REPO, assert_param_error_names
+from helpers import REPO, assert_param_error_names, NETCOL, run_cli as netcol
 
 REFERENCE = REPO / "tests" / "data"   # measured from the original (see its README)
-NETCOL = [sys.executable, "-m", "netcol.cli"]
 # network.md §11: per-type baseline rates (Hz) averaged over 5-60 s
 REF_RATES = dict(E2=0.603, I2=5.695, I2L=4.565, E4=0.641, I4=6.071, I4L=3.534, E5R=0.583, E5B=0.532,
                  I5=5.386, I5L=3.997, E6=0.558, I6=5.386, I6L=3.733)
-
-
-def netcol(*args, timeout=900):
-    return subprocess.run([*NETCOL, *args], cwd=REPO, capture_output=True, text=True, timeout=timeout)
 
 
 def spikes(run_dir):
@@ -44,6 +39,7 @@ def column():
     return load_column()
 
 
+@pytest.mark.reference
 def test_reference_wiring_is_the_originals(column):
     cells = cell_table(column, 1.0)
     xyz = original_positions(column, cells)
@@ -94,6 +90,7 @@ def test_keyed_wiring_statistics(column):
     assert checked >= 50
 
 
+@pytest.mark.reference
 def test_reference_mode_reproduces_the_originals_spikes(tmp_path):
     out = tmp_path / "ref"
     r = netcol("run", "baseline", "--set", "rng=original", "--set", "duration=10", "--out", str(out),
@@ -116,6 +113,7 @@ def test_reference_mode_reproduces_the_originals_spikes(tmp_path):
 
 @pytest.mark.parametrize("extra", [["--set", "duration=10"], ["--set", "duration=4", "--set", "scale=2"],
                                    ["--set", "duration=3", "--set", "rng=original"]])
+@pytest.mark.mpi
 def test_same_spikes_on_one_and_two_ranks(tmp_path, extra):
     runs = {}
     for n in (1, 2):
@@ -159,6 +157,7 @@ def _type_rates(run_dir):
     return {k: v[0] for k, v in rates_by_type(run_dir, 5.0, 60.0).items()}
 
 
+@pytest.mark.slow
 def test_baseline_rates_over_seeds(baseline_60s, tmp_path):
     # Keyed mode: every seed is a different realisation of the wiring (per-pair counts
     # scatter by 10-60 %), so compare the mean over seeds 1-4 (seed 2 is baseline_60s)
@@ -174,6 +173,8 @@ def test_baseline_rates_over_seeds(baseline_60s, tmp_path):
         assert abs(mean / ref - 1) < 0.15, (k, mean, ref)
 
 
+@pytest.mark.reference
+@pytest.mark.slow
 def test_reference_mode_rates(tmp_path):
     out = tmp_path / "ref60"
     r = netcol("run", "baseline", "--set", "rng=original", "--np", "2", "--out", str(out), "--quiet", "--no-figure")
@@ -275,6 +276,7 @@ def test_broken_column_file_is_named(tmp_path, edit, words):
     assert_param_error_names(load_column, bad, words)
 
 
+@pytest.mark.mpi
 def test_cli_launched_under_mpiexec_directly(tmp_path):
     mpiexec = Path(sys.executable).parent / "mpiexec"
     out1, out2 = tmp_path / "one", tmp_path / "two"
@@ -288,10 +290,33 @@ def test_cli_launched_under_mpiexec_directly(tmp_path):
     assert spikes(out1)[0].tobytes() == spikes(out2)[0].tobytes()
 
 
+def baseline_spikes(duration_ms, eager=False, scaling=False):
+    """Spikes of the baseline column; eager=True forces a real event for every drive input
+    (plan_horizon 0), which is what the lazy drive must reproduce exactly."""
+    from netcol.assemble import assemble
+    from netcol.cells.intf6 import DT
+    from netcol.experiment import load_experiment
+    from netcol.runtime import neuron_h, parallel_context
+    from netcol.simulate import configure_integrator
+    h, pc = neuron_h(), parallel_context()
+    net = assemble(load_experiment("baseline", {"column.mechanism.beta": 4e-5})).net
+    h.scaling_NetcolIntf6 = 1 if scaling else 0
+    h.scaling_ton_NetcolIntf6 = 2000.0
+    h.plan_horizon_NetcolIntf6 = 0.0 if eager else 1e20
+    tv, iv = h.Vector(), h.Vector()
+    pc.spike_record(-1, tv, iv)
+    configure_integrator(h, pc, DT)
+    h.finitialize()
+    pc.psolve(duration_ms)
+    net.catch_up(h.t)
+    return dict(t=list(tv), gid=list(iv), sfac=[c.sfac for c in net.local.values()],
+                vm=[c.vm() for c in net.local.values()])
+
+
 @pytest.mark.parametrize("scaling", [False, True])
 def test_lazy_drive_equals_one_event_per_input(scaling):
     from helpers import in_fresh_process
-    lazy = in_fresh_process("net_scenarios:baseline_spikes", duration_ms=5000.0, scaling=scaling)
-    eager = in_fresh_process("net_scenarios:baseline_spikes", duration_ms=5000.0, eager=True, scaling=scaling)
+    lazy = in_fresh_process(baseline_spikes, duration_ms=5000.0, scaling=scaling)
+    eager = in_fresh_process(baseline_spikes, duration_ms=5000.0, eager=True, scaling=scaling)
     assert len(lazy["t"]) > 3000
     assert lazy == eager        # spikes, scale factors and membrane potentials, bit for bit

@@ -4,7 +4,6 @@ import json
 import shutil
 import signal
 import subprocess
-import sys
 import time
 
 import h5py
@@ -15,35 +14,17 @@ from netcol.models.rowan2013.acg import ACG
 from netcol.experiment import load_experiment
 from netcol.models.rowan2013.actions import original_picks
 
-from helpers import REPO
+from helpers import REPO, NETCOL, run_cli as netcol, same_outputs
 
-NETCOL = [sys.executable, "-m", "netcol.cli"]
 EXPERIMENTS = ["baseline", "onlytraining", "trainingandscaling", "onlyscaling", "onlydeletion", "scalingwithdeletion"]
 SHORT_DELETION = ["--set", "duration=40", "--set", "segment_length=10", "--set", "trial_length=5",
                   "--set", "recording_interval=5", "--set", "scaling_start=5", "--set", "column.mechanism.beta=4e-5"]
-
-
-def netcol(*args, timeout=900):
-    return subprocess.run([*NETCOL, *args], cwd=REPO, capture_output=True, text=True, timeout=timeout)
 
 
 def ok(*args):
     r = netcol(*args, "--quiet", "--no-figure")
     assert r.returncode == 0, r.stderr
     return r
-
-
-def same_outputs(a, b):
-    """Spikes and every state.h5 dataset identical (NaN = NaN)."""
-    with h5py.File(a / "spikes.h5", "r") as fa, h5py.File(b / "spikes.h5", "r") as fb:
-        for k in ("timestamps", "node_ids"):
-            assert fa[f"spikes/column/{k}"][:].tobytes() == fb[f"spikes/column/{k}"][:].tobytes()
-    with h5py.File(a / "state.h5", "r") as fa, h5py.File(b / "state.h5", "r") as fb:
-        names = []
-        fa.visit(lambda n: names.append(n) if isinstance(fa[n], h5py.Dataset) else None)
-        for n in names:
-            assert np.array_equal(fa[n][:], fb[n][:], equal_nan=fa[n].dtype.kind == "f"), n
-    return True
 
 
 def test_experiment_files_match_the_protocols():
@@ -120,6 +101,7 @@ def test_deletion_protocol_outputs(deletion_run):
     assert "0,unique trial" in (deletion_run / "timeline.csv").read_text()
 
 
+@pytest.mark.mpi
 @pytest.mark.parametrize("np_", [1, 2])
 def test_resume_gives_the_uninterrupted_result(deletion_run, tmp_path, np_):
     # the full run's last checkpoint is at 20 s: resuming from it must reproduce 20-40 s
@@ -135,6 +117,7 @@ def test_resume_gives_the_uninterrupted_result(deletion_run, tmp_path, np_):
                             "column.stdp.EE_inc=0.01"], "15"),
     ("baseline", ["rng=original", "duration=6"], "3"),
 ])
+@pytest.mark.mpi
 def test_resume_with_training_and_in_reference_mode(tmp_path, exp, sets, every):
     full = tmp_path / "full"
     ok("run", exp, *[a for s in sets for a in ("--set", s)], "--checkpoint-every", every, "--out", str(full))
@@ -189,6 +172,7 @@ def test_resume_refuses_changed_parameters(tmp_path):
     ("scalingwithdeletion", ["duration=20", "segment_length=5", "trial_length=2", "scaling_start=5",
                              "recording_interval=5", "deletion_rule=scaling"]),
 ])
+@pytest.mark.mpi
 def test_default_experiments_run_end_to_end_at_reduced_duration(tmp_path, exp, sets):
     out = tmp_path / exp
     ok("run", exp, *[a for s in sets for a in ("--set", s)], "--np", "2", "--out", str(out))
@@ -210,6 +194,8 @@ def _e_activity(run_dir):
             np.array([scale[i][s].mean() for i, s in enumerate(sel)]))
 
 
+@pytest.mark.slow
+@pytest.mark.mpi
 def test_scaling_restores_activity_after_deleting_a_fifth(tmp_path):
     # accelerated scaling: sensor tau 10 s, beta 4e-4, gamma 1e-6 (per event); 94 cells
     # (a fifth) deleted at 100 s with the external scale-down; records every 10 s
@@ -234,6 +220,8 @@ def test_scaling_restores_activity_after_deleting_a_fifth(tmp_path):
     assert scale[-1] > 1.2 and scale[t < 100].max() < 1.05       # by raising the scale factors
 
 
+@pytest.mark.slow
+@pytest.mark.mpi
 def test_stdp_training_potentiates_e4_outputs(tmp_path):
     # 50 s of STDP (increment 0.01, 10x the default) with and without the training signal
     gains = {}

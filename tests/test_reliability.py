@@ -8,17 +8,13 @@ import random
 import shutil
 import signal
 import subprocess
-import sys
 import time
 
 import h5py
-import numpy as np
 import pytest
 
-from helpers import REPO
-from test_protocols import same_outputs
+from helpers import REPO, NETCOL, run_cli as netcol, same_outputs
 
-NETCOL = [sys.executable, "-m", "netcol.cli"]
 QUIET = ["--quiet", "--no-figure"]
 #: Every experiment, shortened, with a checkpoint every 4 s.
 SHORT = {
@@ -31,11 +27,6 @@ SHORT = {
     "scalingwithdeletion": ["duration=16", "segment_length=3", "trial_length=2", "recording_interval=2",
                             "scaling_start=2", "column.mechanism.beta=4e-5"],
 }
-
-
-def netcol(*args, env=None, cwd=REPO, timeout=600):
-    return subprocess.run([*NETCOL, *args], cwd=cwd, capture_output=True, text=True, timeout=timeout,
-                          env=dict(os.environ, **(env or {})))
 
 
 def sets(items):
@@ -53,6 +44,8 @@ def one_line_error(r, *words):
         assert w in r.stderr, r.stderr
 
 
+@pytest.mark.slow
+@pytest.mark.mpi
 @pytest.mark.parametrize("exp", sorted(SHORT))
 def test_three_interrupt_resume_cycles_give_the_uninterrupted_result(tmp_path, exp):
     args = sets(SHORT[exp]) + ["--checkpoint-every", "4"]
@@ -72,6 +65,7 @@ def test_three_interrupt_resume_cycles_give_the_uninterrupted_result(tmp_path, e
         h5py.File(cut / name, "r").close()
 
 
+@pytest.mark.mpi
 @pytest.mark.parametrize("rank", [0, 1])
 def test_an_error_on_one_rank_ends_every_rank(tmp_path, rank):
     out = tmp_path / "r"
@@ -222,6 +216,7 @@ def small_disk(tmp_path):
     subprocess.run(["umount", "-l", str(mnt)])
 
 
+@pytest.mark.mpi
 @pytest.mark.parametrize("np_", [1, 2])
 def test_a_full_disk_stops_the_run_cleanly(small_disk, np_):
     out = small_disk / "r"
@@ -311,6 +306,8 @@ def test_a_sweep_value_cannot_leave_the_sweep_folder(tmp_path):
     assert not (tmp_path / "escaped_seed2").exists()
 
 
+@pytest.mark.slow
+@pytest.mark.mpi
 @pytest.mark.parametrize("np_", [1, 2])
 def test_kill_9_at_random_times_three_times(tmp_path, np_):
     """Deletion with trials and scaling, killed with SIGKILL at random wall times after a

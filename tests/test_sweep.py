@@ -2,7 +2,6 @@
 import csv
 import os
 import subprocess
-import sys
 
 import h5py
 import pytest
@@ -10,9 +9,8 @@ import pytest
 from netcol.schema import ParamError
 from netcol.sweep import load_sweep
 
-from helpers import REPO
+from helpers import REPO, run_cli as netcol
 
-NETCOL = [sys.executable, "-m", "netcol.cli"]
 SPEC = """experiment = "baseline"
 description = "test sweep"
 seeds = [1, 2]
@@ -26,11 +24,6 @@ np = {np}
 time = "00:10:00"
 memory = "2G"
 """
-
-
-def netcol(*args, env=None):
-    return subprocess.run([*NETCOL, *args], cwd=REPO, capture_output=True, text=True, timeout=900,
-                          env=dict(os.environ, **(env or {})))
 
 
 @pytest.fixture

@@ -36,6 +36,11 @@ EXPERIMENT_FIELDS = {
 #: Parameters that are times in seconds (each must lie on the step grid).
 TIME_FIELDS = ("duration", "block", "learn_start", "learn_end", "scaling_start", "segment_length", "trial_length",
                "recording_interval", "recording_start")
+#: A small run that exercises the whole model (deletion with trials and scaling): the
+#: contract test runs it on 1 and 2 ranks and kills it at kill_at seconds.
+CONTRACT = dict(experiment="scalingwithdeletion", checkpoint_every=4, kill_at=7,
+                sets={"duration": 12, "segment_length": 3, "trial_length": 2, "recording_interval": 2,
+                      "scaling_start": 2, "column.mechanism.beta": 4e-5})
 #: Peak memory per rank (MB) = BASE_MB + MB_PER_SCALE * scale, and wall seconds per
 #: simulated second on one core per unit of scale (bench/baseline_speed.py, scale 1 to 8).
 BASE_MB, MB_PER_SCALE, WALL_PER_SIM_S_PER_SCALE = 65.0, 10.0, 0.09
