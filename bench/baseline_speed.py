@@ -1,11 +1,11 @@
 """Speed and memory of the baseline column (issue 3), reported as ratios of one run.
 
-Usage:  .venv/bin/python bench/baseline_speed.py [--duration S] [--scales 1 2 4 8] [--ranks 1 2]
+Usage:  .venv/bin/python bench/baseline_speed.py [--duration S] [--sizes 1 2 4 8] [--ranks 1 2]
 
-For each scale and number of ranks it runs `netcol run baseline` for --duration
+For each size (population multiplier) and number of ranks it runs `netcol run baseline` for --duration
 simulated seconds and reports wall seconds per simulated second, set-up time, peak
 memory per rank, spikes and delivered events per wall second.  It then compares the
-two designs of the external drive at scale 1 on one rank: Poisson inputs generated
+two designs of the external drive at size 1 on one rank: Poisson inputs generated
 inside each cell (netcol's design: one self-event per input) against NetStim + NetCon
 (two queue operations per input, four pending events per cell).
 """
@@ -20,8 +20,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 
-def run(scale, ranks, duration, out):
-    cmd = [sys.executable, "-m", "netcol.cli", "run", "baseline", "--set", f"scale={scale}", "--set",
+def run(size, ranks, duration, out):
+    cmd = [sys.executable, "-m", "netcol.cli", "run", "baseline", "--set", f"size={size}", "--set",
            f"duration={duration}", "--np", str(ranks), "--out", str(out), "--quiet", "--no-figure"]
     subprocess.run(cmd, cwd=REPO, check=True, capture_output=True)
     return json.loads((out / "run.json").read_text())
@@ -33,8 +33,8 @@ def delivered_events(meta, out):
     from netcol.analysis import read_spikes
     from netcol.experiment import load_experiment
     from netcol.models.rowan2013.network import draw
-    exp = load_experiment("baseline", {"scale": meta["params"]["scale"]})
-    cells, _, conn = draw(exp.column, meta["params"]["scale"], meta["params"]["seed"], "keyed")
+    exp = load_experiment("baseline", {"size": meta["params"]["size"]})
+    cells, _, conn = draw(exp.column, meta["params"]["size"], meta["params"]["seed"], "keyed")
     outdeg = np.bincount(conn.pre, minlength=cells["n"])
     _, gid = read_spikes(out)
     external = sum(sum(v["rate"] for v in exp.column.external[c].values()) for c in cells["classes"])
@@ -80,33 +80,33 @@ def drive_design(duration):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--duration", type=float, default=20.0, help="simulated seconds per run")
-    ap.add_argument("--scales", type=float, nargs="+", default=[1, 2, 4, 8])
+    ap.add_argument("--sizes", type=float, nargs="+", default=[1, 2, 4, 8])
     ap.add_argument("--ranks", type=int, nargs="+", default=[1, 2])
     args = ap.parse_args()
     print(f"baseline, {args.duration:g} s simulated per run\n")
-    print(f"{'scale':>5} {'ranks':>5} {'cells':>6} {'wall s/sim s':>12} {'set-up s':>8} {'peak MB/rank':>12} "
+    print(f"{'size':>5} {'ranks':>5} {'cells':>6} {'wall s/sim s':>12} {'set-up s':>8} {'peak MB/rank':>12} "
           f"{'spikes/wall s':>13} {'events/wall s':>13}")
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        for scale in args.scales:
+        for size in args.sizes:
             for ranks in args.ranks:
-                out = Path(tmp) / f"s{scale}-r{ranks}"
-                meta = run(scale, ranks, args.duration, out)
+                out = Path(tmp) / f"s{size}-r{ranks}"
+                meta = run(size, ranks, args.duration, out)
                 ev = delivered_events(meta, out)
                 rate = meta["wall_seconds_per_simulated_second"]
-                rows.append((scale, ranks, rate))
-                print(f"{scale:>5g} {ranks:>5} {int(470 * scale):>6} {rate:>12.4f} {meta['setup_seconds']:>8.2f} "
+                rows.append((size, ranks, rate))
+                print(f"{size:>5g} {ranks:>5} {int(470 * size):>6} {rate:>12.4f} {meta['setup_seconds']:>8.2f} "
                       f"{meta['peak_rss_mb_per_rank']:>12.0f} {meta['spikes'] / meta['run_seconds']:>13.0f} "
                       f"{ev / meta['run_seconds']:>13.0f}", flush=True)
     base = dict(((s, r), v) for s, r, v in rows)
     if (1, 1) in base:
-        print(f"\nscale 1, 1 rank: {base[(1, 1)]:.4f} s wall per simulated second; the original needs 0.18 "
+        print(f"\nsize 1, 1 rank: {base[(1, 1)]:.4f} s wall per simulated second; the original needs 0.18 "
               f"(ratio {0.18 / base[(1, 1)]:.2f}x; target <= 0.06)")
         if (1, 2) in base:
-            print(f"2 ranks vs 1 at scale 1: speed-up {base[(1, 1)] / base[(1, 2)]:.2f}x")
+            print(f"2 ranks vs 1 at size 1: speed-up {base[(1, 1)] / base[(1, 2)]:.2f}x")
     d = drive_design(min(args.duration, 10.0))
     ref = d["in-cell Poisson (netcol)"]
-    print("\nexternal drive design, scale 1, 1 rank (wall s per simulated s, measured in this run):")
+    print("\nexternal drive design, size 1, 1 rank (wall s per simulated s, measured in this run):")
     for name, v in d.items():
         print(f"  {name:26s} {v:.4f}  ({v / ref:.2f}x the in-cell design)")
 

@@ -1,7 +1,9 @@
-"""netcol: plastic spiking models of a neocortical column on NEURON.
+"""netcol: plastic spiking network models on NEURON, in parallel over MPI.
 
-Describe (params/, :mod:`netcol.schema`), build, run and record are separate steps in
-separate modules; NEURON is started only through :func:`netcol.runtime.neuron_h`.
+Describe (:mod:`netcol.experiment`), build (:mod:`netcol.assemble`), run
+(:mod:`netcol.simulate`), record and analyse are separate steps in separate modules;
+each model is a package under :mod:`netcol.models`, each mechanism has a binding under
+:mod:`netcol.cells`.  NEURON is started only through :func:`netcol.runtime.neuron_h`.
 """
 import os as _os
 

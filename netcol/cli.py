@@ -47,8 +47,8 @@ def _parser():
                          "spikes.h5 (SONATA), nodes.h5, run.json and raster.png into --out.")
     run.add_argument("experiment", help="experiment name (e.g. baseline) or path to a .toml file")
     run.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                     help="override a parameter (repeatable); column entries as column.<path>, "
-                     "e.g. --set duration=20 --set column.external.RS.AM2.rate=250")
+                     help="override a parameter (repeatable); network entries as network.<path> (the column's "
+                     "also as column.<path>), e.g. --set duration=20 --set column.external.RS.AM2.rate=250")
     run.add_argument("--out", default=None, help="output directory (default: runs/<experiment>)")
     run.add_argument("--np", type=int, default=None, metavar="N",
                      help="run on N MPI ranks with the project's mpiexec (default: 1, or as launched)")
@@ -102,7 +102,7 @@ def _parser():
                         "gain change.")
     ss.add_argument("spec")
     ss.add_argument("--out", default=None, help="folder of the sweep's runs (default: runs/sweeps/<spec name>)")
-    gui = _command(sub, "gui", "inspect a running column in the NEURON GUI",
+    gui = _command(sub, "gui", "inspect a running model in the NEURON GUI",
                    "Build EXPERIMENT and open NEURON's run control, a live raster and rate "
                          "traces, a cell browser and controls for STDP, scaling and deletion. Needs a display.")
     gui.add_argument("experiment", nargs="?", default="baseline", help="experiment name or .toml path")
@@ -229,14 +229,14 @@ def _resumable(out):
     """The experiment and checkpoint of run folder out, checked (see `netcol resume --help`)."""
     from . import __version__
     from .checkpoint import belongs_to_run, differences, read
-    from .experiment import experiment_from_saved, load_experiment
+    from .experiment import experiment_from_saved, load_experiment, normalise_effective
     from .rundir import read_run_json
     meta = read_run_json(out)
     ck = read(out)
     if ck is None:
         raise ParamError(f"{out}: no checkpoint to resume from (run with --checkpoint-every T)")
     belongs_to_run(out, ck, meta)
-    saved = ck["effective"]
+    saved = normalise_effective(ck["effective"])
     if Path(saved["source"]).exists():
         # the experiment file and the model's files as they are now, with the run's own --set values
         experiment = load_experiment(saved["source"], saved["sets"])
@@ -404,7 +404,7 @@ def cmd_sweep_summary(args, argv):
 
 
 def cmd_gui(args, argv):
-    """netcol gui: build the column and open the NEURON windows."""
+    """netcol gui: assemble the experiment's model and open its NEURON windows."""
     import json
     import time
     if not os.environ.get("DISPLAY"):

@@ -142,7 +142,10 @@ def normalise_effective(saved):
     """A run's saved parameters in today's form (runs from before models were packages
     name no model and call the network the column)."""
     out = dict(saved)
-    out.setdefault("model", DEFAULT_MODEL)
+    if "model" not in out:   # the column before it was a package: its size was called scale
+        out["model"] = DEFAULT_MODEL
+        rename = lambda d: {("size" if k == "scale" else k): v for k, v in d.items()}
+        out["params"], out["sets"] = rename(out["params"]), rename(out["sets"])
     if "column" in out:
         out["network"] = out.pop("column")
     if "column_overrides" in out:

@@ -179,7 +179,7 @@ def headline(run_dir):
     t_end = analysis.run_end(run_dir)
     lines = [f"run: {Path(run_dir).name}  experiment: {meta['experiment']}  model: {meta.get('model', 'rowan2013')}",
              f"status: {run_status(run_dir, meta)}  reached {t_end:g} of {p['duration']:g} s",
-             f"ranks: {meta['ranks']}  seed: {p['seed']}  rng: {p['rng']}  scale: {p['scale']:g}",
+             f"ranks: {meta['ranks']}  seed: {p['seed']}",
              f"netcol {meta['netcol_version']}, NEURON {meta['neuron_version']}, commit {meta['git_commit'][:12]}"]
     if "spikes" in meta:
         lines.append(f"spikes: {meta['spikes']}  wall {meta.get('run_seconds', 0):.1f} s "

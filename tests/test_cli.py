@@ -96,3 +96,32 @@ def test_argument_errors_exit_nonzero():
 def test_debug_shows_the_traceback():
     r = netcol("info", "/nonexistent/run", "--debug")
     assert r.returncode != 0 and "Traceback" in r.stderr
+
+
+def test_run_folders_from_before_models_were_packages(tmp_path):
+    """A folder written before the column became a model package (no model named, the
+    network called column, the population multiplier called scale) stays readable and
+    resumable."""
+    import pickle
+    out = tmp_path / "old"
+    r = netcol("run", "onlyscaling", "--set", "duration=6", "--set", "scaling_start=2", "--checkpoint-every", "2",
+               "--out", str(out), "--quiet", "--no-figure")
+    assert r.returncode == 0, r.stderr
+
+    def old_form(eff):
+        eff = dict(eff)
+        del eff["model"]
+        eff["column"], eff["column_overrides"] = eff.pop("network"), eff.pop("network_overrides")
+        eff["params"] = {("scale" if k == "size" else k): v for k, v in eff["params"].items()}
+        return eff
+    meta = json.loads((out / "run.json").read_text())
+    (out / "run.json").write_text(json.dumps(old_form(meta)))
+    ck = pickle.loads((out / "checkpoint.pkl").read_bytes())
+    ck["effective"] = old_form(ck["effective"])
+    (out / "checkpoint.pkl").write_bytes(pickle.dumps(ck))
+    r = netcol("info", str(out), "--params")
+    assert r.returncode == 0 and "model: rowan2013" in r.stdout and "size: 1" in r.stdout, r.stderr
+    for cmd in (["plot", str(out), "--what", "scale"], ["report", str(out)]):
+        assert netcol(*cmd).returncode == 0
+    r = netcol("resume", str(out), "--quiet", "--no-figure")
+    assert r.returncode == 0, r.stderr

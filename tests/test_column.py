@@ -111,7 +111,7 @@ def test_reference_mode_reproduces_the_originals_spikes(tmp_path):
     assert np.array_equal(rgid[:len(ids_without_cell0)], ids_without_cell0)
 
 
-@pytest.mark.parametrize("extra", [["--set", "duration=10"], ["--set", "duration=4", "--set", "scale=2"],
+@pytest.mark.parametrize("extra", [["--set", "duration=10"], ["--set", "duration=4", "--set", "size=2"],
                                    ["--set", "duration=3", "--set", "rng=original"]])
 @pytest.mark.mpi
 def test_same_spikes_on_one_and_two_ranks(tmp_path, extra):
@@ -199,8 +199,8 @@ def test_gamma_peak_of_inhibitory_population(baseline_60s):
 
 
 @pytest.mark.parametrize("args,words", [
-    (["--set", "scale=0"], ["scale", "0", "> 0.0"]),
-    (["--set", "scale=-1"], ["scale", "-1"]),
+    (["--set", "size=0"], ["size", "0", "> 0.0"]),
+    (["--set", "size=-1"], ["size", "-1"]),
     (["--set", "duration=0"], ["duration", "> 0.0"]),
     (["--set", "duration=abc"], ["duration", "'abc'", "float"]),
     (["--set", "colour=3"], ["unknown parameter", "colour"]),

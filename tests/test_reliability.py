@@ -90,7 +90,7 @@ def test_an_error_on_one_rank_ends_every_rank(tmp_path, rank):
     (["--checkpoint-every", "nan"], ["--checkpoint-every nan", "finite"]),
     (["--checkpoint-every", "inf"], ["--checkpoint-every inf", "finite"]),
     (["--set", "duration=1e12"], ["protocol events", "more than 1,000,000", "years"]),
-    (["--set", "scale=1e6"], ["scale = 1e+06", "GB of memory", "this machine has"]),
+    (["--set", "size=1e6"], ["size = 1e+06", "GB of memory", "this machine has"]),
     (["--set", "column.external.RS.AM2.rate=1e12"], ["rate", "<= 10000.0"]),
     (["--set", "column.delays.RS.halfwidth=3.8"], ["delays.RS", "shorter than the integration step"]),
     (["--set", "column.delays.FS.mean=0", "--set", "column.delays.FS.halfwidth=0"], ["delays.FS", "= 0 ms"]),
@@ -244,7 +244,7 @@ def test_a_full_disk_stops_the_run_cleanly(small_disk, np_):
 
 def test_a_signal_during_set_up_marks_the_run_interrupted(tmp_path):
     out = tmp_path / "r"
-    proc = subprocess.Popen([*NETCOL, "run", "baseline", "--set", "scale=8", "--set", "duration=10",
+    proc = subprocess.Popen([*NETCOL, "run", "baseline", "--set", "size=8", "--set", "duration=10",
                              "--out", str(out), *QUIET], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     while not (out / "run.json").exists():
         time.sleep(0.01)

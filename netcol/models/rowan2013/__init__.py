@@ -24,7 +24,7 @@ from .protocol import PROTOCOL_FIELDS, check_protocol  # noqa: E402
 
 #: The model's experiment parameters (beside netcol.experiment.RUN_FIELDS).
 EXPERIMENT_FIELDS = {
-    "scale": Field(float, 1.0, "population size multiplier (cells per type x scale)", low=0.0,
+    "size": Field(float, 1.0, "population size multiplier (cells per type x size)", low=0.0,
                            low_open=True),
     "rng": Field(str, "keyed", "random draws: keyed by gid, or the original's",
                          choices=("keyed", "original")),
@@ -41,9 +41,9 @@ TIME_FIELDS = ("duration", "block", "learn_start", "learn_end", "scaling_start",
 CONTRACT = dict(experiment="scalingwithdeletion", checkpoint_every=4, kill_at=7,
                 sets={"duration": 12, "segment_length": 3, "trial_length": 2, "recording_interval": 2,
                       "scaling_start": 2, "column.mechanism.beta": 4e-5})
-#: Peak memory per rank (MB) = BASE_MB + MB_PER_SCALE * scale, and wall seconds per
-#: simulated second on one core per unit of scale (bench/baseline_speed.py, scale 1 to 8).
-BASE_MB, MB_PER_SCALE, WALL_PER_SIM_S_PER_SCALE = 65.0, 10.0, 0.09
+#: Peak memory per rank (MB) = BASE_MB + MB_PER_SIZE * size, and wall seconds per
+#: simulated second on one core per unit of size (bench/baseline_speed.py, size 1 to 8).
+BASE_MB, MB_PER_SIZE, WALL_PER_SIM_S_PER_SIZE = 65.0, 10.0, 0.09
 
 
 def load_network(overrides):
@@ -70,16 +70,16 @@ def event_series(params):
 
 def cost(params):
     """Estimated memory per rank and wall time per simulated second of a run."""
-    scale = params["scale"]
-    return dict(memory_mb=BASE_MB + MB_PER_SCALE * scale, wall_per_sim_s=WALL_PER_SIM_S_PER_SCALE * max(scale, 1.0),
-                memory_note=f"scale = {scale:g} ({BASE_MB:g} MB + {MB_PER_SCALE:g} MB per unit of scale)")
+    size = params["size"]
+    return dict(memory_mb=BASE_MB + MB_PER_SIZE * size, wall_per_sim_s=WALL_PER_SIM_S_PER_SIZE * max(size, 1.0),
+                memory_note=f"size = {size:g} ({BASE_MB:g} MB + {MB_PER_SIZE:g} MB per unit of size)")
 
 
 def check_experiment(params, network, source):
-    """The model's own consistency checks (cells at this scale, the protocol)."""
-    counts = {pop.name: pop.count for pop in network.layout(params["scale"])}
+    """The model's own consistency checks (cells at this size, the protocol)."""
+    counts = {pop.name: pop.count for pop in network.layout(params["size"])}
     if sum(counts.values()) == 0:
-        raise ParamError(f"{source}: scale = {params['scale']:g} leaves no cells (counts are truncated "
+        raise ParamError(f"{source}: size = {params['size']:g} leaves no cells (counts are truncated "
                                  "to integers)")
     check_protocol(params, sum(counts.values()), counts, source)
 

@@ -50,7 +50,7 @@ class ColumnAssembly:
         h = neuron_h()
         p = self.p = experiment.params
         intf6.apply_mechanism_settings(h, experiment.mechanism_settings())
-        self.net = build(experiment.network, scale=p["scale"], seed=p["seed"], rng=p["rng"],
+        self.net = build(experiment.network, size=p["size"], seed=p["seed"], rng=p["rng"],
                          trial_ms=p["trial_length"] * 1000.0 if p["trials"] and trials else 0.0)
         set_protocol_globals(h, p)
         sources = playback_sources(self.net, p)

@@ -1,5 +1,5 @@
 """The column description: reading and checking ``params/column.toml``, and the
-population layout (types, counts, gids) at a given scale.
+population layout (types, counts, gids) at a given size.
 
 Nothing here touches NEURON: a :class:`Column` is plain data.
 """
@@ -19,7 +19,7 @@ _POS = dict(kind=float, low=0.0, low_open=True)
 MAX_DRIVE_RATE = 10000.0
 _PROB = Field(float, None, "probability", low=0.0, high=1.0)
 POPULATION_FIELDS = {
-    "count": Field(int, None, "number of cells at scale 1", low=0),
+    "count": Field(int, None, "number of cells at size 1", low=0),
     "class": Field(str, None, "cell class in params/cells.toml"),
     "layer": Field(str, None, "layer label"),
     "code": Field(int, None, "type code of the original (orders populations and gids)", low=0),
@@ -73,7 +73,7 @@ def load_cell_classes(path=None):
 
 @dataclass(frozen=True)
 class Population:
-    """Cells of one type at a given scale: gids first_gid ... first_gid + count - 1.
+    """Cells of one type at a given size: gids first_gid ... first_gid + count - 1.
 
     ``excitatory`` comes from the cell class (``inhib`` in cells.toml): the one source of
     the E/I split, which the node table carries to every reader."""
@@ -110,12 +110,12 @@ class Column:
     mechanism: dict
     original_seeds: dict
 
-    def layout(self, scale=1.0):
-        """Populations at the given scale, in type-code order, with contiguous gids.
+    def layout(self, size=1.0):
+        """Populations at the given size, in type-code order, with contiguous gids.
 
         Parameters
         ----------
-        scale : float
+        size : float
             Multiplies every count (truncated to an integer, as the original does).
 
         Returns
@@ -124,7 +124,7 @@ class Column:
         """
         out, gid = [], 0
         for name, p in sorted(self.populations.items(), key=lambda kv: kv[1]["code"]):
-            n = int(p["count"] * scale)
+            n = int(p["count"] * size)
             out.append(Population(name, p["class"], p["layer"], p["code"], n, gid,
                                   not self.cell_classes[p["class"]].inhib))
             gid += n
@@ -290,7 +290,7 @@ def final_weight(column, pre_cls, post_cls, w_base):
     return w_base * gain
 
 
-def cell_table(column, scale):
+def cell_table(column, size):
     """Per-gid arrays of the layout: type index, class name, excitatory flag.
 
     Returns
@@ -298,7 +298,7 @@ def cell_table(column, scale):
     dict with 'pops' (list of Population), 'type_index' (int array), 'names', 'classes',
     'excitatory' (bool array), 'n' (number of cells)
     """
-    pops = column.layout(scale)
+    pops = column.layout(size)
     n = sum(p.count for p in pops)
     type_index = np.empty(n, dtype=np.int64)
     for i, p in enumerate(pops):

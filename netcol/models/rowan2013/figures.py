@@ -81,8 +81,10 @@ def report_panels(run_dir):
 
 
 def headline(run_dir, meta):
-    """The column's headline lines: deletion rounds and the final E scale factor."""
-    lines = []
+    """The column's headline lines: random draws and size, deletion rounds and the final
+    E scale factor."""
+    p = meta["params"]
+    lines = [f"rng: {p['rng']}  size: {p.get('size', p.get('scale')):g}"]
     if "alive_at_end" in meta and meta["params"]["deletion"]:
         lines.append(f"deletion rounds: {meta['deletion_rounds']}, alive at the end: {meta['alive_at_end']}")
     if (Path(run_dir) / "state.h5").exists():

@@ -46,7 +46,7 @@ class ColumnNetwork:
     cells: dict
     xyz: np.ndarray
     conn: object
-    scale: float
+    size: float
     local: dict = field(default_factory=dict)
     netcons: list = field(default_factory=list)
     netcon_rows: np.ndarray = None
@@ -150,13 +150,13 @@ class ColumnNetwork:
             cell.set_outgoing_delays(h.Vector(self.conn.delay[rows]))
 
 
-def draw(column, scale, seed, rng):
+def draw(column, size, seed, rng):
     """Positions and connections of the column, identical on every rank.
 
     Parameters
     ----------
     column : netcol.column.Column
-    scale : float
+    size : float
     seed : int
         Seed of the keyed streams (ignored in reference mode).
     rng : {'keyed', 'original'}
@@ -165,23 +165,23 @@ def draw(column, scale, seed, rng):
     -------
     (cells, xyz, conn)
     """
-    cells = cell_table(column, scale)
+    cells = cell_table(column, size)
     if rng == "original":
         xyz = original_positions(column, cells)
-        conn = original_connectivity(column, cells, xyz, scale)
+        conn = original_connectivity(column, cells, xyz, size)
     else:
         xyz = keyed_positions(column, cells, seed)
-        conn = keyed_connectivity(column, cells, xyz, seed, scale)
+        conn = keyed_connectivity(column, cells, xyz, seed, size)
     return cells, xyz, conn
 
 
-def build(column, scale=1.0, seed=2, rng="keyed", drive=True, trial_ms=0.0):
+def build(column, size=1.0, seed=2, rng="keyed", drive=True, trial_ms=0.0):
     """Create this rank's cells and incoming connections.
 
     Parameters
     ----------
     column : netcol.column.Column
-    scale : float
+    size : float
     seed : int
     rng : {'keyed', 'original'}
     drive : bool
@@ -197,8 +197,8 @@ def build(column, scale=1.0, seed=2, rng="keyed", drive=True, trial_ms=0.0):
     h = neuron_h()
     pc = parallel_context()
     rank, nhost = int(pc.id()), int(pc.nhost())
-    cells, xyz, conn = draw(column, scale, seed, rng)
-    model = ColumnNetwork(column, cells, xyz, conn, scale)
+    cells, xyz, conn = draw(column, size, seed, rng)
+    model = ColumnNetwork(column, cells, xyz, conn, size)
     pops = cells["pops"]
     for gid in range(rank, cells["n"], nhost):
         pop = pops[cells["type_index"][gid]]

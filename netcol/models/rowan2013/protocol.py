@@ -25,7 +25,7 @@ PROTOCOL_FIELDS = {
     "scaling": Field(bool, False, "homeostatic synaptic scaling from scaling_start"),
     "scaling_start": Field(float, 800.0, "time scaling switches on " + S, low=0.0),
     "deletion": Field(bool, False, "delete cells round by round (atrophy protocol)"),
-    "deletion_step": Field(int, 5, "cells deleted per round (at scale 1)", low=1),
+    "deletion_step": Field(int, 5, "cells deleted per round (at size 1)", low=1),
     "segment_length": Field(float, 800.0, "time between deletion rounds " + S, low=0.0, low_open=True),
     "deletion_rule": Field(str, "uniform", "uniform: every alive cell equally likely; scaling: probability "
                            "proportional to the cell's scale factor", choices=("uniform", "scaling")),
@@ -46,9 +46,9 @@ def check_protocol(p, n_cells, type_counts, source):
     p : dict
         Checked experiment parameters (run-level and protocol).
     n_cells : int
-        Cells in the column at the run's scale.
+        Cells in the column at the run's size.
     type_counts : dict of str to int
-        Cells per type at the run's scale.
+        Cells per type at the run's size.
     source : str
         Where the parameters came from.
     """
@@ -69,7 +69,7 @@ def check_protocol(p, n_cells, type_counts, source):
             if t not in type_counts:
                 bad(f"train_types: unknown cell type {t!r}; known: {', '.join(type_counts)}")
             if type_counts[t] == 0:
-                bad(f"train_types: type {t!r} has no cells at scale {p['scale']:g}")
+                bad(f"train_types: type {t!r} has no cells at size {p['size']:g}")
     if p["scaling"] and p["scaling_start"] >= d:
         bad(f"scaling_start ({p['scaling_start']:g} s) is not before the end of the run (duration {d:g} s)")
     if p["deletion"]:
@@ -78,7 +78,7 @@ def check_protocol(p, n_cells, type_counts, source):
                 "no deletion round would happen")
         step = deletion_step(p)
         if step >= n_cells:
-            bad(f"deletion_step ({p['deletion_step']} x scale {p['scale']:g} = {step}) is not smaller than "
+            bad(f"deletion_step ({p['deletion_step']} x size {p['size']:g} = {step}) is not smaller than "
                 f"the population ({n_cells} cells)")
     if p["trials"] and p["rng"] == "original":
         bad("trials (repeat/unique re-seeding) are not available with rng = 'original'")
@@ -90,8 +90,8 @@ def train_types(p):
 
 
 def deletion_step(p):
-    """Cells deleted per round at the run's scale (the original: 5 x scale by default)."""
-    return max(1, int(round(p["deletion_step"] * p["scale"])))
+    """Cells deleted per round at the run's size (the original: 5 x size by default)."""
+    return max(1, int(round(p["deletion_step"] * p["size"])))
 
 
 def _times(start, step, end):

@@ -27,7 +27,7 @@ class Connectivity:
         return len(self.pre)
 
 
-def _pair_tables(column, cells, scale):
+def _pair_tables(column, cells, size):
     """Per (pre type, post type) arrays: base probability, radius squared, weight; per type
     the delay range; and the length constant, type index per gid and number of cells."""
     pops = cells["pops"]
@@ -40,7 +40,7 @@ def _pair_tables(column, cells, scale):
         i = next(k for k, q in enumerate(pops) if q.name == pre)
         j = next(k for k, q in enumerate(pops) if q.name == post)
         pair = class_pair(column, pops[i].cls, pops[j].cls)
-        p[i, j] = pb * wg[f"p_scale_{pair}"] / scale
+        p[i, j] = pb * wg[f"p_scale_{pair}"] / size
         r2[i, j] = wg[f"radius_{pair}"] ** 2
         w[i, j] = final_weight(column, pops[i].cls, pops[j].cls, wb)
     dmean = np.array([column.delays[q.cls]["mean"] for q in pops])
@@ -64,7 +64,7 @@ def keyed_positions(column, cells, seed):
     return xyz
 
 
-def keyed_connectivity(column, cells, xyz, seed, scale):
+def keyed_connectivity(column, cells, xyz, seed, size):
     """Connections from streams keyed by (seed, purpose, pre gid), one number per
     potential target gid, so that any rank can draw any pair.
 
@@ -72,7 +72,7 @@ def keyed_connectivity(column, cells, xyz, seed, scale):
     -------
     Connectivity
     """
-    p, r2, w, dmean, dhalf, lam, ti, n = _pair_tables(column, cells, scale)
+    p, r2, w, dmean, dhalf, lam, ti, n = _pair_tables(column, cells, size)
     rows = []
     for pre in range(n):
         tp = ti[pre]
@@ -119,14 +119,14 @@ def original_positions(column, cells):
     return xyz
 
 
-def original_connectivity(column, cells, xyz, scale):
+def original_connectivity(column, cells, xyz, size):
     """Replay of the original's wiring and weight draws (network.md §5.3, §5.7).
 
     Returns
     -------
     Connectivity
     """
-    p, r2, w, dmean, dhalf, lam, ti, n = _pair_tables(column, cells, scale)
+    p, r2, w, dmean, dhalf, lam, ti, n = _pair_tables(column, cells, size)
     pops = cells["pops"]
     r = ACG(column.original_seeds["wiring"])
     pool_size = n * n
@@ -176,10 +176,10 @@ def original_connectivity(column, cells, xyz, scale):
     return _assemble(rows, column, cells)
 
 
-def expected_counts(column, cells, scale, samples=200000, seed=0):
+def expected_counts(column, cells, size, samples=200000, seed=0):
     """Expected number of connections per type pair for uniformly placed cells
     (Monte Carlo over distances), for checks against a realisation."""
-    p, r2, _, _, _, lam, _, _ = _pair_tables(column, cells, scale)
+    p, r2, _, _, _, lam, _, _ = _pair_tables(column, cells, size)
     side = column.geometry["colside"]
     g = np.random.default_rng(seed)
     a, b = g.random((samples, 2)) * side, g.random((samples, 2)) * side
