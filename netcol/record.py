@@ -91,9 +91,45 @@ def copy_truncated(path, keep):
     os.replace(tmp, path)
 
 
-#: Appends between a writer's close and reopen: HDF5 holds memory for an open file that
+#: Flushes between a writer's close and reopen: HDF5 holds memory for an open file that
 #: grows with every append (about 16 MB over the first 1000 blocks) until it is closed.
 REOPEN_EVERY = 100
+
+
+class AppendFile:
+    """An HDF5 file open for appending in SWMR mode (readers see a consistent file at any
+    time), flushed after every append and closed and reopened every
+    :data:`REOPEN_EVERY` flushes, which keeps its memory bounded.
+
+    Parameters
+    ----------
+    file : h5py.File
+        Open for writing, with every object created (SWMR forbids creating more).
+    """
+
+    def __init__(self, file):
+        self.file, self.path, self.flushes = file, file.filename, 0
+        self.file.swmr_mode = True
+
+    def __getitem__(self, name):
+        return self.file[name]
+
+    def flush(self):
+        """Flush; every REOPEN_EVERY flushes, close and reopen the file."""
+        import h5py
+        self.file.flush()
+        self.flushes += 1
+        if self.flushes % REOPEN_EVERY == 0:
+            self.file.close()
+            self.file = h5py.File(self.path, "a", libver="latest")
+            self.file.swmr_mode = True
+
+    def close(self):
+        """Flush and close."""
+        if self.file:
+            self.file.flush()
+            self.file.close()
+            self.file = None
 
 
 class SpikeWriter:
@@ -103,50 +139,34 @@ class SpikeWriter:
         """Create the file (tagged with the run's id), or with keep = n reopen it and keep
         its first n spikes (resume)."""
         import h5py
+        self.group = f"spikes/{population}"
         if keep is not None:
-            copy_truncated(path, {f"spikes/{population}/timestamps": keep, f"spikes/{population}/node_ids": keep})
-            self.file = h5py.File(path, "a", libver="latest")
-            grp = self.file[f"spikes/{population}"]
-            self.t, self.ids = grp["timestamps"], grp["node_ids"]
+            copy_truncated(path, {f"{self.group}/timestamps": keep, f"{self.group}/node_ids": keep})
+            file = h5py.File(path, "a", libver="latest")
             self.count = keep
         else:
-            self.file = h5py.File(path, "w", libver="latest")
-            self.file.attrs[RUN_ID_ATTR] = run_id
-            grp = self.file.create_group(f"spikes/{population}")
+            file = h5py.File(path, "w", libver="latest")
+            file.attrs[RUN_ID_ATTR] = run_id
+            grp = file.create_group(self.group)
             grp.attrs["sorting"] = "by_time"
-            self.t = grp.create_dataset("timestamps", shape=(0,), maxshape=(None,), dtype="f8", chunks=(65536,))
-            self.t.attrs["units"] = "ms"
-            self.ids = grp.create_dataset("node_ids", shape=(0,), maxshape=(None,), dtype="u8", chunks=(65536,))
+            grp.create_dataset("timestamps", shape=(0,), maxshape=(None,), dtype="f8", chunks=(65536,))
+            grp["timestamps"].attrs["units"] = "ms"
+            grp.create_dataset("node_ids", shape=(0,), maxshape=(None,), dtype="u8", chunks=(65536,))
             self.count = 0
-        self.file.swmr_mode = True
-        self.path, self.population, self.appends = path, population, 0
-
-    def _reopen(self):
-        import h5py
-        self.file.close()
-        self.file = h5py.File(self.path, "a", libver="latest")
-        self.file.swmr_mode = True
-        grp = self.file[f"spikes/{self.population}"]
-        self.t, self.ids = grp["timestamps"], grp["node_ids"]
+        self.file = AppendFile(file)
 
     def append(self, times, gids):
         """Append one block of spikes (any order; sorted here by time, then gid)."""
         if len(times):
             order = np.lexsort((gids, times))
             n = len(times)
-            self.t.resize((self.count + n,))
-            self.ids.resize((self.count + n,))
-            self.t[self.count:] = np.asarray(times)[order]
-            self.ids[self.count:] = np.asarray(gids)[order]
+            for name, values in (("timestamps", times), ("node_ids", gids)):
+                ds = self.file[f"{self.group}/{name}"]
+                ds.resize((self.count + n,))
+                ds[self.count:] = np.asarray(values)[order]
             self.count += n
         self.file.flush()
-        self.appends += 1
-        if self.appends % REOPEN_EVERY == 0:
-            self._reopen()
 
     def close(self):
         """Flush and close."""
-        if self.file:
-            self.file.flush()
-            self.file.close()
-            self.file = None
+        self.file.close()

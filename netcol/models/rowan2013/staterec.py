@@ -15,7 +15,7 @@ SWMR forbids creating objects once writing has started, so everything is created
 """
 import numpy as np
 
-from ...record import RUN_ID_ATTR, copy_truncated
+from ...record import RUN_ID_ATTR, AppendFile, copy_truncated
 
 
 class StateWriter:
@@ -33,16 +33,15 @@ class StateWriter:
         self.snapshot_labels = list(snapshot_labels)
         if keep is not None:
             copy_truncated(path, keep)
-            self.f = h5py.File(path, "a", libver="latest")
-            times = self.f["gains/snapshots/time"]
+            f = h5py.File(path, "a", libver="latest")
+            times = f["gains/snapshots/time"]
             for i, label in enumerate(self.snapshot_labels):
                 if not times[i] <= t_keep:
-                    self.f[f"gains/snapshots/{label}"][:] = np.nan
+                    f[f"gains/snapshots/{label}"][:] = np.nan
                     times[i] = np.nan
-            self.f.swmr_mode = True
+            self.f = AppendFile(f)
             return
-        self.f = h5py.File(path, "w", libver="latest")
-        f = self.f
+        f = h5py.File(path, "w", libver="latest")
         f.attrs[RUN_ID_ATTR] = run_id
         rec = f.create_group("records")
         self._grow(rec, "time", (), "f8", "ms")
@@ -69,7 +68,7 @@ class StateWriter:
         self._grow(tri, "time", (), "f8", "ms")
         self._grow(tri, "key", (), "i8", "1")
         self._grow(tri, "kind", (), "S8", "unique or repeat")
-        f.swmr_mode = True
+        self.f = AppendFile(f)
 
     @staticmethod
     def _grow(group, name, row_shape, dtype, units):
@@ -126,7 +125,4 @@ class StateWriter:
 
     def close(self):
         """Flush and close."""
-        if self.f:
-            self.f.flush()
-            self.f.close()
-            self.f = None
+        self.f.close()
