@@ -642,7 +642,7 @@ FUNCTION depressed(w, dlt, inc, tau, wmax) {
 }
 
 NET_RECEIVE (wam, wnm, wga, wgb, wam2, wnm2, wga2, kind, wgain, plinc, pltau, plmax, dly, tpre, tdone, cut) {
-    LOCAL tp, i, n, s, lp, g1, g2, ga, fa, k, spiked, resched, m
+    LOCAL tp, i, n, s, lp, g1, g2, ga, fa, k, spiked, resched, m, te
     INITIAL {
         if (kind > 0 && kind < 3 && reset_plast) { wgain = 1 }
         tpre = -1
@@ -671,12 +671,14 @@ NET_RECEIVE (wam, wnm, wga, wgb, wam2, wnm2, wga2, kind, wgain, plinc, pltau, pl
         if (flag >= 10) { catch_up(xnext) } else { catch_up(t) }
         : the refractory end at its own time tref: after a resume its re-sent event may
         : arrive a rounding error away from the time the uninterrupted run had
-        if (flag == 3) { prologue(tref) } else { prologue(t) }
+        te = t
+        if (flag == 3) { te = tref }
+        prologue(te)
         resched = 1
         if (flag == 3) {
-            decay_to(tref)
+            decay_to(te)
             refractory = 0
-            trrs = tref
+            trrs = te
         } else if (flag >= 10) {
             : the playback entry or the planned Poisson input, whichever is due
             resched = 2
