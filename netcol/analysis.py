@@ -60,10 +60,25 @@ def _first_at_or_after(ts, n, value, strict=False):
 
 
 def read_nodes(run_dir, population=None):
-    """The node table as a dict of arrays (strings decoded)."""
+    """The node table as a dict of arrays (strings decoded): node_id and every attribute
+    of the SONATA nodes file (group 0), or of the flat table older runs wrote."""
+    import h5py
     with open_run_h5(Path(run_dir) / "nodes.h5") as f:
         g = f[f"nodes/{population or population_of(f, 'nodes')}"]
-        return {k: (g[k][:].astype(str) if g[k].dtype.kind == "S" else g[k][:]) for k in g}
+        attrs = g["0"] if "0" in g else g
+        out = {k: _text_or_numbers(d) for k, d in attrs.items() if isinstance(d, h5py.Dataset)}
+        if "node_id" in g:
+            out["node_id"] = g["node_id"][:]
+        return out
+
+
+def _text_or_numbers(d):
+    """A dataset's values, strings (fixed or variable length) as str."""
+    if d.dtype.kind == "S":
+        return d[:].astype(str)
+    if d.dtype.kind == "O":
+        return np.array(d.asstr()[:], dtype=str)
+    return d[:]
 
 
 def read_records(run_dir):

@@ -1,7 +1,8 @@
 """Output files of a run (written by rank 0).
 
 - ``spikes.h5``: SONATA spikes, ``/spikes/<population>/timestamps`` (ms, float64) and
-  ``node_ids`` (uint64), sorted by time, appended block by block;
+  ``node_ids`` (uint64), sorted by time (the ``sorting`` enum attribute), appended block
+  by block;
 - ``nodes.h5``: the node table ``/nodes/<population>/``, written by the model (for the
   column: :mod:`netcol.models.rowan2013.nodes`);
 - ``run.json``: effective parameters, seeds, versions, commit, status and progress
@@ -31,6 +32,19 @@ def population_of(f, kind):
     return names[0]
 #: Root attribute of spikes.h5 and state.h5: the id of the run that wrote them.
 RUN_ID_ATTR = "netcol_run_id"
+#: HDF5 format bounds of netcol's growing files: SWMR needs 1.10 at least, and readers
+#: built on HDF5 1.14 (libsonata among them) cannot read 2.0's objects.
+LIBVER = ("v110", "v114")
+#: SONATA's root attributes: the magic number and the format version.
+SONATA_MAGIC, SONATA_VERSION = 0x0A7A, (0, 1)
+#: SONATA's spike sorting values (an HDF5 enum attribute).
+SORTING = {"none": 0, "by_id": 1, "by_time": 2}
+
+
+def mark_sonata(file):
+    """Give an open HDF5 file SONATA's root attributes (magic and version)."""
+    file.attrs["magic"] = np.uint32(SONATA_MAGIC)
+    file.attrs["version"] = np.array(SONATA_VERSION, dtype=np.uint32)
 
 
 def git_commit():
@@ -71,7 +85,7 @@ def copy_truncated(path, keep):
     """
     import h5py
     tmp = Path(str(path) + ".tmp")
-    with h5py.File(path, "r", swmr=True) as src, h5py.File(tmp, "w", libver="latest") as dst:
+    with h5py.File(path, "r", swmr=True) as src, h5py.File(tmp, "w", libver=LIBVER) as dst:
         def copy(name, obj):
             if isinstance(obj, h5py.Group):
                 g = dst.require_group(name)
@@ -121,7 +135,7 @@ class AppendFile:
         self.flushes += 1
         if self.flushes % REOPEN_EVERY == 0:
             self.file.close()
-            self.file = h5py.File(self.path, "a", libver="latest")
+            self.file = h5py.File(self.path, "a", libver=LIBVER)
             self.file.swmr_mode = True
 
     def close(self):
@@ -142,13 +156,14 @@ class SpikeWriter:
         self.group = f"spikes/{population}"
         if keep is not None:
             copy_truncated(path, {f"{self.group}/timestamps": keep, f"{self.group}/node_ids": keep})
-            file = h5py.File(path, "a", libver="latest")
+            file = h5py.File(path, "a", libver=LIBVER)
             self.count = keep
         else:
-            file = h5py.File(path, "w", libver="latest")
+            file = h5py.File(path, "w", libver=LIBVER)
             file.attrs[RUN_ID_ATTR] = run_id
+            mark_sonata(file)
             grp = file.create_group(self.group)
-            grp.attrs["sorting"] = "by_time"
+            grp.attrs.create("sorting", SORTING["by_time"], dtype=h5py.enum_dtype(SORTING, basetype=np.uint8))
             grp.create_dataset("timestamps", shape=(0,), maxshape=(None,), dtype="f8", chunks=(65536,))
             grp["timestamps"].attrs["units"] = "ms"
             grp.create_dataset("node_ids", shape=(0,), maxshape=(None,), dtype="u8", chunks=(65536,))

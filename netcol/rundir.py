@@ -25,8 +25,8 @@ LOCK_FILE = ".netcol.lock"
 RESERVE_FILE = ".netcol-reserve"
 RESERVE_BYTES = 256 * 1024
 #: Files and suffixes a run writes; --overwrite removes exactly these.
-RUN_FILES = ("run.json", "spikes.h5", "state.h5", "nodes.h5", "timeline.csv", "checkpoint.pkl", "checkpoint.tmp",
-             RESERVE_FILE)
+RUN_FILES = ("run.json", "spikes.h5", "state.h5", "nodes.h5", "node_types.csv", "timeline.csv", "checkpoint.pkl",
+             "checkpoint.tmp", RESERVE_FILE)
 RUN_SUFFIXES = (".png", ".pdf", ".tmp")
 
 

@@ -87,7 +87,7 @@ def test_deletion_protocol_outputs(deletion_run):
         assert f["records/activity"].attrs["units"] == "Hz" and f["records/time"].attrs["units"] == "ms"
         goal = f["records/goal"][:]
     with h5py.File(deletion_run / "nodes.h5", "r") as n:
-        ex = n["nodes/column/excitatory"][:].astype(bool)
+        ex = n["nodes/column/0/excitatory"][:].astype(bool)
     assert np.isnan(goal[0]).all() and not np.isnan(goal[1][ex]).any()   # set when scaling starts (5 s)
     assert np.isnan(goal[1][~ex]).all()                                   # I cells are not scaled
     with h5py.File(deletion_run / "spikes.h5", "r") as f:
@@ -185,7 +185,7 @@ def test_default_experiments_run_end_to_end_at_reduced_duration(tmp_path, exp, s
 
 def _e_activity(run_dir):
     with h5py.File(run_dir / "state.h5", "r") as f, h5py.File(run_dir / "nodes.h5", "r") as n:
-        ex = n["nodes/column/excitatory"][:].astype(bool)
+        ex = n["nodes/column/0/excitatory"][:].astype(bool)
         t = f["records/time"][:] / 1000.0
         act, alive, goal, scale = (f[f"records/{k}"][:] for k in ("activity", "alive", "goal", "scale"))
     sel = [ex & (alive[i] == 1) for i in range(len(t))]
@@ -230,7 +230,7 @@ def test_stdp_training_potentiates_e4_outputs(tmp_path):
         ok("run", "onlytraining", "--set", "duration=60", "--set", "learn_start=5", "--set", "learn_end=55",
            "--set", f"training={training}", "--set", "column.stdp.EE_inc=0.01", "--np", "2", "--out", str(out))
         with h5py.File(out / "state.h5", "r") as f, h5py.File(out / "nodes.h5", "r") as n:
-            types = n["nodes/column/type"][:].astype(str)
+            types = np.array(n["nodes/column/0/type"].asstr()[:])
             s = f["gains/snapshots"]
             gains[training] = (types[s["pre"][:]], s["learn_end"][:], s["final"][:], f["gains/mean"][:])
     pre, g_on, final_on, _ = gains["true"]

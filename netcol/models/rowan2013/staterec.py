@@ -15,7 +15,7 @@ SWMR forbids creating objects once writing has started, so everything is created
 """
 import numpy as np
 
-from ...record import RUN_ID_ATTR, AppendFile, copy_truncated
+from ...record import LIBVER, RUN_ID_ATTR, AppendFile, copy_truncated
 
 
 class StateWriter:
@@ -33,7 +33,7 @@ class StateWriter:
         self.snapshot_labels = list(snapshot_labels)
         if keep is not None:
             copy_truncated(path, keep)
-            f = h5py.File(path, "a", libver="latest")
+            f = h5py.File(path, "a", libver=LIBVER)
             times = f["gains/snapshots/time"]
             for i, label in enumerate(self.snapshot_labels):
                 if not times[i] <= t_keep:
@@ -41,7 +41,7 @@ class StateWriter:
                     times[i] = np.nan
             self.f = AppendFile(f)
             return
-        f = h5py.File(path, "w", libver="latest")
+        f = h5py.File(path, "w", libver=LIBVER)
         f.attrs[RUN_ID_ATTR] = run_id
         rec = f.create_group("records")
         self._grow(rec, "time", (), "f8", "ms")
