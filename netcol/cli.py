@@ -111,6 +111,11 @@ def _parser():
     gui.add_argument("--browse", type=int, default=None, metavar="GID", help="open the cell browser on GID")
     gui.add_argument("--hold", type=float, default=None, metavar="S",
                      help="close after S seconds of wall time (default: when every window is closed)")
+    exp = _command(sub, "export-reports", "write the per-cell records as SONATA reports",
+                   "Write DIR/report_<quantity>.h5 for each per-cell quantity the model records (for the "
+                   "column: activity, goal, scale, alive), as SONATA element reports that "
+                   "libsonata.ElementReportReader opens.")
+    exp.add_argument("run_dir", metavar="DIR")
     fix = _command(sub, "repair", "make the files of a killed run readable by any HDF5 reader",
                    "A run killed without warning (SIGKILL, a node failure) leaves spikes.h5 and state.h5 whole "
                    "up to the last block but marked as open for writing; netcol reads them as they are, other "
@@ -348,6 +353,21 @@ def cmd_list(args, argv):
     return 0
 
 
+def cmd_export_reports(args, argv):
+    """netcol export-reports: the per-cell records as SONATA reports."""
+    import importlib
+    from .models import DEFAULT_MODEL, MODELS
+    from .rundir import RunFolderError, read_run_json
+    out = _run_dir(args.run_dir)
+    name = read_run_json(out).get("model", DEFAULT_MODEL)
+    try:
+        paths = importlib.import_module(f"{MODELS[name]}.reports").export_reports(out)
+    except ValueError as err:
+        raise RunFolderError(str(err)) from None
+    print("netcol: wrote " + ", ".join(str(p) for p in paths))
+    return 0
+
+
 def cmd_repair(args, argv):
     """netcol repair: make files left by a killed run readable by any HDF5 reader."""
     from .rundir import RunLock, read_run_json
@@ -444,8 +464,8 @@ def _report(meta, out, args, rank):
 
 
 COMMANDS = {"run": cmd_run, "resume": cmd_resume, "info": cmd_info, "list": cmd_list, "plot": cmd_plot,
-            "report": cmd_report,
-            "repair": cmd_repair, "sweep": cmd_sweep, "sweep-summary": cmd_sweep_summary, "gui": cmd_gui}
+            "report": cmd_report, "repair": cmd_repair, "export-reports": cmd_export_reports, "sweep": cmd_sweep,
+            "sweep-summary": cmd_sweep_summary, "gui": cmd_gui}
 
 
 def _fail(err, debug):

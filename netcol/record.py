@@ -185,3 +185,24 @@ class SpikeWriter:
     def close(self):
         """Flush and close."""
         self.file.close()
+
+
+def write_sonata_configs(out_dir, network, tstop_ms, dt_ms, seed):
+    """``circuit_config.json`` and ``simulation_config.json``: a run folder opens as a
+    SONATA circuit and simulation (libsonata, BMTK).
+
+    Parameters
+    ----------
+    out_dir : pathlib.Path
+    network : dict
+        The model's ``nodes`` and ``edges`` entries (paths relative to $BASE_DIR).
+    tstop_ms, dt_ms : float
+    seed : int
+    """
+    import json
+    circuit = {"manifest": {"$BASE_DIR": "."}, "networks": network}
+    simulation = {"manifest": {"$OUTPUT_DIR": "."}, "network": "circuit_config.json",
+                  "run": {"tstop": tstop_ms, "dt": dt_ms, "random_seed": seed},
+                  "output": {"output_dir": "$OUTPUT_DIR", "spikes_file": "spikes.h5", "spikes_sort_order": "by_time"}}
+    for name, data in (("circuit_config.json", circuit), ("simulation_config.json", simulation)):
+        (out_dir / name).write_text(json.dumps(data, indent=2) + "\n")

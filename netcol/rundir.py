@@ -25,9 +25,11 @@ LOCK_FILE = ".netcol.lock"
 RESERVE_FILE = ".netcol-reserve"
 RESERVE_BYTES = 256 * 1024
 #: Files and suffixes a run writes; --overwrite removes exactly these.
-RUN_FILES = ("run.json", "spikes.h5", "state.h5", "nodes.h5", "node_types.csv", "timeline.csv", "checkpoint.pkl",
-             "checkpoint.tmp", RESERVE_FILE)
+RUN_FILES = ("run.json", "spikes.h5", "state.h5", "nodes.h5", "node_types.csv", "edges.h5", "edge_types.csv",
+             "circuit_config.json", "simulation_config.json", "timeline.csv", "checkpoint.pkl", "checkpoint.tmp", RESERVE_FILE)
 RUN_SUFFIXES = (".png", ".pdf", ".tmp")
+#: Name prefix of exported SONATA reports (report_<quantity>.h5); --overwrite removes them.
+REPORT_PREFIX = "report_"
 
 
 class OutputError(RuntimeError):
@@ -50,7 +52,8 @@ def new_run_id():
 def remove_run_files(out):
     """Remove every file an earlier run left in folder out (nothing else)."""
     for p in Path(out).iterdir():
-        if p.is_file() and (p.name in RUN_FILES or p.suffix in RUN_SUFFIXES):
+        if p.is_file() and (p.name in RUN_FILES or p.suffix in RUN_SUFFIXES
+                            or (p.name.startswith(REPORT_PREFIX) and p.suffix == ".h5")):
             p.unlink()
 
 

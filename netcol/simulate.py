@@ -21,7 +21,7 @@ from .assemble import assemble
 from .checkpoint import write as write_checkpoint
 from .faults import inject, planned_fault
 from .progress import Progress
-from .record import SpikeWriter, run_metadata
+from .record import SpikeWriter, run_metadata, write_sonata_configs
 from .rundir import DiskFullError, low_disk, new_run_id, release_space, reserve_space, write_json_atomic
 from .runtime import neuron_h, parallel_context
 from .scheduler import Scheduler
@@ -139,6 +139,8 @@ class Run:
         self.writer = SpikeWriter(self.out_dir / "spikes.h5", population=self.model.population,
                                   keep=self.n_spikes if self.resume else None, run_id=self.run_id)
         self.model.write_nodes(self.out_dir / "nodes.h5")
+        write_sonata_configs(self.out_dir, self.model.sonata_network(), self.p["duration"] * 1000.0,
+                             self.model.binding.DT, self.p["seed"])
         write_timeline(self.out_dir / "timeline.csv", events)
         self.model.open_outputs(self.out_dir, self.run_id, self.resume)
 
@@ -220,7 +222,7 @@ class Run:
     def finalize(self, status):
         """Final snapshot, close files, complete run.json; return the summary on rank 0."""
         h, pc = self.h, self.pc
-        self.model.finalize(status, h.t)
+        self.model.finalize(status, h.t, self.out_dir)
         peak_mb = pc.allreduce(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 2)
         if self.rank != 0:
             return None

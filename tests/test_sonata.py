@@ -12,8 +12,8 @@ libsonata = pytest.importorskip("libsonata")
 def run(tmp_path_factory):
     from helpers import run_cli
     out = tmp_path_factory.mktemp("sonata") / "run"
-    r = run_cli("run", "onlyscaling", "--set", "duration=4", "--set", "scaling_start=1", "--out", str(out),
-                "--quiet", "--no-figure")
+    r = run_cli("run", "onlyscaling", "--set", "duration=4", "--set", "scaling_start=1", "--set", "recording_start=1",
+                "--set", "recording_interval=1", "--out", str(out), "--quiet", "--no-figure")
     assert r.returncode == 0, r.stderr
     return out
 
@@ -43,3 +43,59 @@ def test_nodes_open_in_libsonata(run):
     types = (run / "node_types.csv").read_text().splitlines()
     assert types[0].split()[:2] == ["node_type_id", "pop_name"] and len(types) == 14
     assert set(pop.get_attribute("type", everything)) == {line.split()[1] for line in types[1:]}
+
+
+def test_edges_open_in_libsonata(tmp_path):
+    """Connections, delays, weights and the STDP gains at the end, read by libsonata;
+    the gains equal the run's final snapshot, on 2 ranks (each writes its own rows)."""
+    import h5py
+    from helpers import run_cli
+    out = tmp_path / "run"
+    r = run_cli("run", "onlytraining", "--set", "duration=6", "--set", "learn_start=1", "--set", "learn_end=5",
+                "--set", "column.stdp.EE_inc=0.01", "--np", "2", "--out", str(out), "--quiet", "--no-figure")
+    assert r.returncode == 0, r.stderr
+    storage = libsonata.EdgeStorage(str(out / "edges.h5"))
+    assert storage.population_names == {"column__column"}
+    pop = storage.open_population("column__column")
+    assert pop.source == "column" and pop.target == "column"
+    everything = libsonata.Selection([(0, pop.size)])
+    src, dst = pop.source_nodes(everything), pop.target_nodes(everything)
+    assert 10000 < pop.size < 14000 and src.max() < 470 and dst.max() < 470
+    assert {"delay", "weight_1", "weight_2", "stdp_gain"} <= set(pop.attribute_names)
+    delay, gain = pop.get_attribute("delay", everything), pop.get_attribute("stdp_gain", everything)
+    assert delay.min() >= 0.5
+    with h5py.File(out / "state.h5", "r") as f:
+        pre, post, final = (f[f"gains/snapshots/{k}"][:] for k in ("pre", "post", "final"))
+    with h5py.File(out / "edges.h5", "r") as f:   # this libsonata has no edge-type reader
+        type_ids = f["edges/column__column/edge_type_id"][:]
+    types = [line.split() for line in (out / "edge_types.csv").read_text().splitlines()]
+    assert types[0][0] == "edge_type_id" and types[0][-1] == "plastic" and len(types) == 1 + 72
+    plastic_types = {int(t[0]) for t in types[1:] if t[-1] == "1"}
+    plastic = np.isin(type_ids, list(plastic_types))
+    assert plastic.sum() == len(final) and not np.isnan(gain).any() and np.all(gain[~plastic] == 1.0)
+    assert np.array_equal(src[plastic], pre) and np.array_equal(dst[plastic], post)
+    assert np.array_equal(gain[plastic], final) and np.ptp(final) > 0
+
+
+def test_a_run_folder_opens_as_a_sonata_circuit_and_simulation(run):
+    circuit = libsonata.CircuitConfig.from_file(str(run / "circuit_config.json"))
+    assert circuit.node_populations == {"column"} and circuit.edge_populations == {"column__column"}
+    assert circuit.node_population("column").size == 470
+    assert circuit.edge_population("column__column").size > 10000
+    sim = libsonata.SimulationConfig.from_file(str(run / "simulation_config.json"))
+    assert sim.run.tstop == 4000.0 and sim.run.dt == 0.5
+    assert sim.output.spikes_file == str(run / "spikes.h5") and sim.network == str(run / "circuit_config.json")
+
+
+def test_records_export_as_sonata_reports(run, cli):
+    import h5py
+    r = cli("export-reports", str(run))
+    assert r.returncode == 0, r.stderr
+    with h5py.File(run / "state.h5", "r") as f:
+        t, scale, activity = f["records/time"][:], f["records/scale"][:], f["records/activity"][:]
+    for name, ours in (("scale", scale), ("activity", activity)):
+        pop = libsonata.ElementReportReader(str(run / f"report_{name}.h5"))["column"]
+        assert list(pop.get_node_ids()) == list(range(470))
+        frame = pop.get(node_ids=[0, 5, 469])
+        assert np.allclose(np.array(frame.times), t)
+        assert np.allclose(np.array(frame.data), ours[:, [0, 5, 469]].astype(np.float32))

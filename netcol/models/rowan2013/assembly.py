@@ -13,6 +13,7 @@ from ...gather import gather_by_gid
 from ...record import POPULATION
 from ...runtime import neuron_h, parallel_context
 from .actions import ColumnProtocol
+from .edges import EDGE_POPULATION, write_edges, write_final_gains
 from .network import build
 from .nodes import write_nodes
 from .playback import Playback, playback_sources
@@ -96,14 +97,24 @@ class ColumnAssembly:
 
     # ------------------------------------------------------------------ outputs
     def write_nodes(self, path):
-        """The node table (nodes.h5)."""
+        """The node table (nodes.h5 and node_types.csv)."""
         write_nodes(path, self.net)
 
+    def sonata_network(self):
+        """The column's nodes and edges for circuit_config.json."""
+        return {"nodes": [{"nodes_file": "$BASE_DIR/nodes.h5", "node_types_file": "$BASE_DIR/node_types.csv",
+                           "populations": {self.population: {"type": "point_neuron"}}}],
+                "edges": [{"edges_file": "$BASE_DIR/edges.h5", "edge_types_file": "$BASE_DIR/edge_types.csv",
+                           "populations": {EDGE_POPULATION: {"type": "chemical"}}}]}
+
     def open_outputs(self, out_dir, run_id, resume=None):
-        """Open state.h5 (rank 0), fresh or truncated to a checkpoint's counts."""
+        """Write edges.h5's static part and open state.h5 (rank 0), fresh or truncated to
+        a checkpoint's counts."""
         labels = ["learn_start", "learn_end", "final"] if self.p["plasticity"] else []
         rule = self.p["deletion_rule"] if self.p["rng"] != "original" else "original"
         rows = self.net.plastic_rows
+        if resume is None or not (out_dir / "edges.h5").exists():
+            write_edges(out_dir / "edges.h5", self.net)
         self.probes.writer = StateWriter(out_dir / "state.h5", self.net.n, self.probes.pair_names,
                                          self.net.conn.pre[rows], self.net.conn.post[rows], labels, rule,
                                          run_id=run_id, keep=resume["file_counts"] if resume else None,
@@ -181,10 +192,13 @@ class ColumnAssembly:
                     scheduler=self.protocol.checkpoint_state(),
                     playback=Playback.merge_states(playback) if self.playback else None)
 
-    def finalize(self, status, t):
-        """At the end of a run: the final gain snapshot of a complete learning run."""
+    def finalize(self, status, t, out_dir):
+        """At the end of a run (collective): the final gain snapshot of a complete learning
+        run, and the STDP gains as they are now into edges.h5."""
         if self.p["plasticity"] and status == "complete":
             self.probes.snapshot("final", t)
+        if len(self.net.plastic_rows):
+            write_final_gains(out_dir / "edges.h5", self.net)
 
     def summary(self):
         """Headline facts for run.json."""
