@@ -116,6 +116,12 @@ def _parser():
                    "column: activity, goal, scale, alive), as SONATA element reports that "
                    "libsonata.ElementReportReader opens.")
     exp.add_argument("run_dir", metavar="DIR")
+    nwb = _command(sub, "export-nwb", "write a run as one NWB 2 file (pynwb)",
+                   "Write DIR as an NWB file: session metadata and every parameter, a units table (spike "
+                   "times in s; type, class, layer, E/I, position), the model's recorded state as time series "
+                   "and the protocol's events as time intervals. Needs pynwb (pip install pynwb).")
+    nwb.add_argument("run_dir", metavar="DIR")
+    nwb.add_argument("--out", default=None, help="the NWB file (default: DIR/run.nwb)")
     fix = _command(sub, "repair", "make the files of a killed run readable by any HDF5 reader",
                    "A run killed without warning (SIGKILL, a node failure) leaves spikes.h5 and state.h5 whole "
                    "up to the last block but marked as open for writing; netcol reads them as they are, other "
@@ -368,6 +374,17 @@ def cmd_export_reports(args, argv):
     return 0
 
 
+def cmd_export_nwb(args, argv):
+    """netcol export-nwb: the run as one NWB file."""
+    try:
+        import pynwb  # noqa: F401
+    except ImportError:
+        raise ParamError("netcol export-nwb needs pynwb: pip install pynwb") from None
+    from .nwb import export_nwb
+    print(f"netcol: wrote {export_nwb(_run_dir(args.run_dir), args.out)}")
+    return 0
+
+
 def cmd_repair(args, argv):
     """netcol repair: make files left by a killed run readable by any HDF5 reader."""
     from .rundir import RunLock, read_run_json
@@ -464,7 +481,8 @@ def _report(meta, out, args, rank):
 
 
 COMMANDS = {"run": cmd_run, "resume": cmd_resume, "info": cmd_info, "list": cmd_list, "plot": cmd_plot,
-            "report": cmd_report, "repair": cmd_repair, "export-reports": cmd_export_reports, "sweep": cmd_sweep,
+            "report": cmd_report, "repair": cmd_repair, "export-reports": cmd_export_reports,
+            "export-nwb": cmd_export_nwb, "sweep": cmd_sweep,
             "sweep-summary": cmd_sweep_summary, "gui": cmd_gui}
 
 

@@ -54,3 +54,17 @@ def export_reports(run_dir, population="column"):
             m["time"].attrs["units"] = "ms"
         paths.append(path)
     return paths
+
+
+#: What each recorded quantity is, for NWB.
+DESCRIPTIONS = {"activity": "activity sensor of every cell (a 100-s filter of its spiking), by gid",
+                "goal": "scaling goal of every cell (NaN until scaling sets it), by gid",
+                "scale": "synaptic scale factor of every cell, by gid",
+                "alive": "1 while the cell is alive, 0 once deleted, by gid"}
+
+
+def nwb_series(run_dir):
+    """The per-cell records for an NWB export: {name: (data, times in s, unit, description)}."""
+    rec = analysis.read_records(run_dir)
+    times = rec["time"] / 1000.0
+    return {name: (rec[name].astype(float), times, unit, DESCRIPTIONS[name]) for name, unit in QUANTITIES.items()}
