@@ -11,7 +11,16 @@ import shutil
 import sys
 from pathlib import Path
 
+from . import __version__
 from .schema import ParamError
+
+class DisplayError(RuntimeError):
+    """The GUI was asked for without a display."""
+
+
+class NothingYet(RuntimeError):
+    """A summary was asked for before any run has results."""
+
 
 #: The run folder and its lock while a run or resume is under way (for the error path).
 _ACTIVE = {}
@@ -23,6 +32,8 @@ HINTS = {
     "InjectedFault": "NETCOL_FAULT is set in the environment (fault injection for tests)",
     "MechanismBuildError": "fix the NMODL error above; netcol rebuilds mod/ on the next run",
     "NothingToPlot": "choose another --what",
+    "DisplayError": "start a virtual display first: Xvfb :99 & export DISPLAY=:99",
+    "NothingYet": "run the sweep first: netcol sweep SPEC --local, or submit its job-array script",
     "RunFolderError": "netcol info DIR shows what a run folder holds; netcol repair DIR fixes files of a killed run",
 }
 
@@ -41,6 +52,7 @@ def _parser():
                                 "NEURON, in parallel over MPI (`netcol list` shows the models and experiments).",
                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("--debug", action="store_true", help="show Python tracebacks on errors")
+    p.add_argument("--version", action="version", version=f"netcol {__version__}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     run = _command(sub, "run", "run an experiment",
                    "Run EXPERIMENT (a name that `netcol list` shows, or a .toml path) and write "
@@ -107,7 +119,7 @@ def _parser():
                          "traces, a cell browser and controls for STDP, scaling and deletion. Needs a display.")
     gui.add_argument("experiment", nargs="?", default="baseline", help="experiment name or .toml path")
     gui.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a parameter")
-    gui.add_argument("--run", type=float, default=0.0, metavar="MS", help="run this much simulated time at once")
+    gui.add_argument("--run", type=float, default=0.0, metavar="S", help="run this many simulated seconds at once")
     gui.add_argument("--browse", type=int, default=None, metavar="GID", help="open the cell browser on GID")
     gui.add_argument("--hold", type=float, default=None, metavar="S",
                      help="close after S seconds of wall time (default: when every window is closed)")
@@ -241,11 +253,11 @@ def _resumable(out):
     from . import __version__
     from .checkpoint import belongs_to_run, differences, read
     from .experiment import experiment_from_saved, load_experiment, normalise_effective
-    from .rundir import read_run_json
+    from .rundir import RunFolderError, read_run_json
     meta = read_run_json(out)
     ck = read(out)
     if ck is None:
-        raise ParamError(f"{out}: no checkpoint to resume from (run with --checkpoint-every T)")
+        raise RunFolderError(f"{out}: no checkpoint to resume from (run with --checkpoint-every T)")
     belongs_to_run(out, ck, meta)
     saved = normalise_effective(ck["effective"])
     if Path(saved["source"]).exists():
@@ -434,8 +446,12 @@ def cmd_sweep(args, argv):
 
 def cmd_sweep_summary(args, argv):
     """netcol sweep-summary: one table and figure of a sweep's headline numbers."""
-    from .sweep import load_sweep, write_summary
-    rows, paths = write_summary(load_sweep(args.spec), args.out)
+    from .sweep import load_sweep, status, write_summary
+    sweep = load_sweep(args.spec)
+    out = sweep.out_dir(args.out)
+    if not any(status(out / run.name) in ("complete", "interrupted") for run in sweep.runs):
+        raise NothingYet(f"sweep {sweep.name}: no run in {out} is complete or interrupted yet; nothing to summarise")
+    rows, paths = write_summary(sweep, args.out)
     print(f"netcol: {len(rows)} runs summarised: " + ", ".join(str(p) for p in paths))
     return 0
 
@@ -445,7 +461,7 @@ def cmd_gui(args, argv):
     import json
     import time
     if not os.environ.get("DISPLAY"):
-        raise ParamError("netcol gui needs a display (DISPLAY is not set); use Xvfb for a virtual one")
+        raise DisplayError("netcol gui needs a display (DISPLAY is not set)")
     os.environ["NETCOL_GUI"] = "1"
     from .assemble import assemble
     from .experiment import load_experiment, parse_sets
@@ -457,7 +473,7 @@ def cmd_gui(args, argv):
         window.browse(args.browse)
     h.stdinit()
     if args.run > 0:
-        h.continuerun(args.run)
+        h.continuerun(args.run * 1000.0)
     print(json.dumps(dict(windows=window_names(), t=h.t, spikes=int(window.tvec.size()),
                           raster_marks=window.marks)), flush=True)
     start = time.time()
@@ -524,6 +540,10 @@ def main(argv=None):
     args = _parser().parse_args(argv)
     try:
         return COMMANDS[args.command](args, argv)
+    except BrokenPipeError:
+        # the reader of our output went away (`netcol list | head`): nothing to report
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except Exception as err:  # one clear line (the traceback too with --debug)
         return _fail(err, args.debug)
     finally:

@@ -125,3 +125,39 @@ def test_run_folders_from_before_models_were_packages(tmp_path):
         assert netcol(*cmd).returncode == 0
     r = netcol("resume", str(out), "--quiet", "--no-figure")
     assert r.returncode == 0, r.stderr
+
+
+def test_version():
+    from netcol import __version__
+    r = netcol("--version")
+    assert r.returncode == 0 and r.stdout.strip() == f"netcol {__version__}"
+
+
+def test_output_piped_into_a_closed_reader():
+    """`netcol list --params | head -1`: no traceback, no [Errno 32]."""
+    import subprocess
+    from helpers import NETCOL, REPO
+    proc = subprocess.Popen([*NETCOL, "list", "--params"], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()   # the reader goes away before netcol writes, as `head` may
+    err = proc.stderr.read().decode()
+    proc.wait(timeout=60)
+    assert "Traceback" not in err and "Errno 32" not in err and "BrokenPipe" not in err
+
+
+@pytest.mark.parametrize("args,env,words", [
+    (["gui"], {"DISPLAY": ""}, ["needs a display", "hint: start a virtual display"]),
+    (["sweep-summary", "onlytraining-plastinc", "--out", "NOWHERE"], {}, ["nothing to summarise", "hint: run the sweep"]),
+])
+def test_errors_come_with_a_fitting_hint(tmp_path, args, env, words):
+    args = [str(tmp_path / "none") if a == "NOWHERE" else a for a in args]
+    r = netcol(*args, env=env)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    for w in words:
+        assert w in r.stderr
+
+
+def test_resume_without_a_checkpoint_points_at_the_folder(tmp_path):
+    out = tmp_path / "r"
+    assert netcol("run", "baseline", "--set", "duration=1", "--out", str(out), "--quiet", "--no-figure").returncode == 0
+    r = netcol("resume", str(out))
+    assert r.returncode == 2 and "no checkpoint to resume from" in r.stderr and "hint: netcol info DIR" in r.stderr

@@ -39,7 +39,7 @@ def display():
 
 def test_gui_windows_live_raster_and_screenshot(display, tmp_path):
     from PIL import ImageGrab
-    proc = subprocess.Popen([*NETCOL, "gui", "baseline", "--set", "duration=1", "--run", "1000", "--browse", "282",
+    proc = subprocess.Popen([*NETCOL, "gui", "baseline", "--set", "duration=1", "--run", "1", "--browse", "282",
                              "--hold", "60"], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env=dict(os.environ, DISPLAY=display))
     try:
