@@ -107,7 +107,14 @@ def _parser():
     sw.add_argument("--launcher", choices=("none", "srun", "mpirun"), default="none",
                     help="with --task: how to start the ranks")
     sw.add_argument("--retry-failed", action="store_true", help="run previously failed runs again")
-    sw.add_argument("--dry-run", action="store_true", help="print the runs and their commands, run nothing")
+    sw.add_argument("--dry-run", action="store_true",
+                    help="print each run's status and the exact command it would run now, run nothing")
+    for opt, helptext in (("partition", "SLURM partition"), ("account", "SLURM account or SGE project"),
+                          ("modules", "environment modules to load in each task (space separated)"),
+                          ("pe", "SGE parallel environment")):
+        sw.add_argument(f"--{opt}", default=None, help=f"with --slurm/--sge: {helptext} (default: the spec's)")
+    sw.add_argument("--throttle", type=int, default=None, metavar="N",
+                    help="with --slurm/--sge: at most N array tasks at once (default: the spec's)")
     ss = _command(sub, "sweep-summary", "collect a sweep's headline numbers into a table and figure",
                    "Write <out>/summary.csv, summary.h5 and summary.png/pdf: per run its status, "
                         "parameters, E and I rates, final E activity and scale factor, alive cells and mean E4 "
@@ -414,14 +421,15 @@ def cmd_repair(args, argv):
 
 def cmd_sweep(args, argv):
     """netcol sweep: run a sweep locally, one task, or write job-array scripts."""
-    from .sweep import load_sweep, run_local, run_task, status, write_job_script
+    import shlex
+    from .sweep import load_sweep, run_local, run_task, status, task_command, write_job_script
     sweep = load_sweep(args.spec)
     out = sweep.out_dir(args.out)
     if args.dry_run:
+        launcher = "srun" if args.slurm else "mpirun" if args.sge else args.launcher
         for i, run in enumerate(sweep.runs):
-            sets = " ".join(f"--set {k}={v}" for k, v in run.sets.items())
-            print(f"{i:4d} {run.name} [{status(out / run.name)}]: netcol run {sweep.spec['experiment']} "
-                  f"--out {out / run.name} {sets}")
+            command = shlex.join(task_command(sweep, i, args.out, launcher))
+            print(f"{i:4d} {run.name} [{status(out / run.name)}]: {command}")
         print(f"{len(sweep.runs)} runs in {out}")
         return 0
     if args.task is not None:
@@ -431,7 +439,9 @@ def cmd_sweep(args, argv):
         print(f"netcol: sweep {sweep.name} task {args.task} ({sweep.runs[args.task].name}): {st}")
         return 0 if st == "complete" else 1
     if args.slurm or args.sge:
-        script, submit = write_job_script(sweep, "slurm" if args.slurm else "sge", args.out)
+        overrides = dict(partition=args.partition, account=args.account, modules=args.modules, pe=args.pe,
+                         throttle=args.throttle)
+        script, submit = write_job_script(sweep, "slurm" if args.slurm else "sge", args.out, overrides)
         print(f"netcol: wrote {script} ({len(sweep.runs)} array tasks); submit with:\n  {submit}")
         return 0
     if args.jobs < 1:

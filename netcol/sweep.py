@@ -46,9 +46,16 @@ SPEC_FIELDS = {
 RESOURCE_FIELDS = {
     "np": Field(int, 1, "MPI ranks per run", low=1),
     "time": Field(str, "24:00:00", "wall-time limit per run (HH:MM:SS)"),
-    "memory": Field(str, "4G", "memory per run"),
+    "memory": Field(str, "4G", "memory per run (K, M, G or T), shared by its ranks"),
     "checkpoint_every": Field(float, 0.0, "simulated seconds between checkpoints (0: none)", low=0.0),
+    "partition": Field(str, "", "SLURM partition (none: the cluster's default)"),
+    "account": Field(str, "", "SLURM account or SGE project (none: the default)"),
+    "modules": Field(str, "", "environment modules to load before a task, space separated"),
+    "throttle": Field(int, 0, "most array tasks running at once (0: no limit)", low=0),
+    "pe": Field(str, "mpi", "SGE parallel environment"),
 }
+#: srun's PMI for the MPICH that netcol's environment brings.
+SRUN_MPI = "pmi2"
 ERROR_FILE = "sweep_error.txt"
 
 
@@ -144,14 +151,38 @@ def status(run_dir):
     return json.loads(meta.read_text()).get("status", "running")
 
 
+def _mpiexec():
+    """The project's own mpiexec (beside this Python), else the one on PATH."""
+    import shutil
+    return shutil.which("mpiexec", path=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")) \
+        or "mpiexec"
+
+
 def _launch(launcher, np_):
-    """Command prefix that starts `python -m netcol.cli` on np_ ranks."""
+    """Command prefix that starts `python -m netcol.cli` on np_ ranks, and netcol's own
+    extra arguments."""
     py = [sys.executable, "-m", "netcol.cli"]
     if launcher == "srun":
-        return ["srun", *py], []
+        return ["srun", f"--mpi={SRUN_MPI}", "-n", str(np_), *py], []
     if launcher == "mpirun":
-        return ["mpirun", "-n", str(np_), *py], []
+        return [_mpiexec(), "-n", str(np_), *py], []
     return py, (["--np", str(np_)] if np_ > 1 else [])
+
+
+def task_command(sweep, index, out_root=None, launcher="none"):
+    """The exact command that task `index` runs now: a resume of an interrupted run with a
+    checkpoint, else a fresh run."""
+    run = sweep.runs[index]
+    out = sweep.out_dir(out_root) / run.name
+    prefix, np_args = _launch(launcher, sweep.resources["np"])
+    every = sweep.resources["checkpoint_every"]
+    if status(out) in ("interrupted", "running") and (out / "checkpoint.pkl").exists():
+        return [*prefix, "resume", str(out), "--quiet", "--no-figure", *np_args]
+    cmd = [*prefix, "run", sweep.spec["experiment"], "--out", str(out), "--overwrite", "--quiet", "--no-figure",
+           *np_args, *(["--checkpoint-every", _fmt(every)] if every > 0 else [])]
+    for k, v in run.sets.items():
+        cmd += ["--set", f"{k}={_fmt(v)}"]
+    return cmd
 
 
 def run_task(sweep, index, out_root=None, launcher="none", retry_failed=False):
@@ -164,26 +195,17 @@ def run_task(sweep, index, out_root=None, launcher="none", retry_failed=False):
     out_root : path, optional
     launcher : {'none', 'srun', 'mpirun'}
         How to start the ranks: netcol's own --np, srun inside a SLURM allocation, or
-        mpirun (SGE).
+        the project's mpiexec (SGE).
     retry_failed : bool
         Run a previously failed run again (otherwise it stays failed).
     """
-    run = sweep.runs[index]
-    out = sweep.out_dir(out_root) / run.name
+    out = sweep.out_dir(out_root) / sweep.runs[index].name
     state = status(out)
     if state == "complete" or (state == "failed" and not retry_failed):
         return state
     if state == "failed":
         (out / ERROR_FILE).unlink()
-    prefix, np_args = _launch(launcher, sweep.resources["np"])
-    every = sweep.resources["checkpoint_every"]
-    if state in ("interrupted", "running") and (out / "checkpoint.pkl").exists():
-        cmd = [*prefix, "resume", str(out), "--quiet", "--no-figure", *np_args]
-    else:
-        cmd = [*prefix, "run", sweep.spec["experiment"], "--out", str(out), "--overwrite", "--quiet", "--no-figure",
-               *np_args, *(["--checkpoint-every", _fmt(every)] if every > 0 else [])]
-        for k, v in run.sets.items():
-            cmd += ["--set", f"{k}={_fmt(v)}"]
+    cmd = task_command(sweep, index, out_root, launcher)
     out.mkdir(parents=True, exist_ok=True)
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
@@ -205,42 +227,82 @@ def run_local(sweep, jobs=1, out_root=None, retry_failed=False, report=print):
 SLURM = """#!/bin/bash
 # netcol sweep {name}: {n} runs as a SLURM job array (submit: sbatch {script})
 #SBATCH --job-name=netcol-{name}
-#SBATCH --array=0-{last}
+#SBATCH --array=0-{last}{throttle}
 #SBATCH --ntasks={np}
 #SBATCH --time={time}
 #SBATCH --mem={memory}
 #SBATCH --output={logs}/%A_%a.out
-set -euo pipefail
-cd {repo}
-# each array task runs (or skips, or resumes) one run; NETCOL_LAUNCHER=none runs without srun
+{extra}set -euo pipefail
+{modules}cd {workdir}
+# each array task runs (or skips, or resumes) one run, its ranks started by srun --mpi={pmi};
+# NETCOL_LAUNCHER=none runs it without srun
 {python} -m netcol.cli sweep {spec} --out {out} --task "$SLURM_ARRAY_TASK_ID" --launcher "${{NETCOL_LAUNCHER:-srun}}"
 """
 SGE = """#!/bin/bash
 # netcol sweep {name}: {n} runs as an SGE job array (submit: qsub {script})
+#$ -S /bin/bash
 #$ -N netcol-{name}
 #$ -t 1-{n}
-#$ -pe mpi {np}
+{throttle}#$ -pe {pe} {np}
 #$ -l h_rt={time}
 #$ -l h_vmem={memory}
 #$ -o {logs}/
 #$ -j y
-set -euo pipefail
-cd {repo}
-# SGE tasks count from 1; NETCOL_LAUNCHER=none runs without mpirun
+{extra}set -euo pipefail
+{modules}cd {workdir}
+# SGE tasks count from 1; the ranks are started by the project's mpiexec;
+# NETCOL_LAUNCHER=none runs it without mpiexec
 {python} -m netcol.cli sweep {spec} --out {out} --task "$((SGE_TASK_ID - 1))" --launcher "${{NETCOL_LAUNCHER:-mpirun}}"
 """
 
 
-def write_job_script(sweep, kind, out_root=None):
-    """Write the SLURM or SGE job-array script of a sweep; return (path, submit command)."""
+def memory_per_slot(memory, np_):
+    """SGE's h_vmem is per slot: the run's memory divided among its ranks, in MB ("4G", 2
+    -> "2048M").
+
+    Raises
+    ------
+    ParamError
+        A memory that is not a number with K, M, G or T.
+    """
+    units = {"K": 1 / 1024, "M": 1, "G": 1024, "T": 1024 * 1024}
+    text = memory.strip().upper().rstrip("B")
+    if not text or text[-1] not in units:
+        raise ParamError(f"resources.memory = {memory!r}: expected a number with K, M, G or T (e.g. 4G)")
+    try:
+        mb = float(text[:-1]) * units[text[-1]]
+    except ValueError:
+        raise ParamError(f"resources.memory = {memory!r}: expected a number with K, M, G or T (e.g. 4G)") from None
+    return f"{max(1, int(mb // np_))}M"
+
+
+def write_job_script(sweep, kind, out_root=None, overrides=None):
+    """Write the SLURM or SGE job-array script of a sweep; return (path, submit command).
+
+    Parameters
+    ----------
+    overrides : dict, optional
+        Resource values given on the command line (partition, account, modules, throttle,
+        pe), which win over the specification's.
+    """
+    res = dict(sweep.resources, **{k: v for k, v in (overrides or {}).items() if v not in (None, "")})
     out = sweep.out_dir(out_root).resolve()
     logs = out / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     script = out / f"sweep.{kind}"
+    if kind == "slurm":
+        extra = "".join(f"#SBATCH --{k}={res[k]}\n" for k in ("partition", "account") if res[k])
+        throttle = f"%{res['throttle']}" if res["throttle"] else ""
+        memory = res["memory"]
+    else:
+        extra = f"#$ -P {res['account']}\n" if res["account"] else ""
+        throttle = f"#$ -tc {res['throttle']}\n" if res["throttle"] else ""
+        memory = memory_per_slot(res["memory"], res["np"])
+    modules = f"module load {res['modules']}\n" if res["modules"] else ""
     text = (SLURM if kind == "slurm" else SGE).format(
-        name=sweep.name, n=len(sweep.runs), last=len(sweep.runs) - 1, np=sweep.resources["np"],
-        time=sweep.resources["time"], memory=sweep.resources["memory"], logs=logs, repo=Path.cwd(),
-        python=sys.executable, spec=Path(sweep.source).resolve(), out=out, script=script)
+        name=sweep.name, n=len(sweep.runs), last=len(sweep.runs) - 1, np=res["np"], time=res["time"],
+        memory=memory, logs=logs, workdir=Path.cwd(), python=sys.executable, spec=Path(sweep.source).resolve(),
+        out=out, script=script, extra=extra, modules=modules, throttle=throttle, pe=res["pe"], pmi=SRUN_MPI)
     script.write_text(text)
     os.chmod(script, 0o755)
     return script, f"{'sbatch' if kind == 'slurm' else 'qsub'} {script}"

@@ -74,7 +74,7 @@ def test_a_failing_run_is_recorded_and_the_others_complete(spec, tmp_path):
 @pytest.mark.parametrize("kind,directives,env_index", [
     ("slurm", ["#SBATCH --array=0-5", "#SBATCH --ntasks=2", "#SBATCH --time=00:10:00", "#SBATCH --mem=2G",
                "srun"], ("SLURM_ARRAY_TASK_ID", "3", "rate300_seed2")),
-    ("sge", ["#$ -t 1-6", "#$ -pe mpi 2", "#$ -l h_rt=00:10:00", "#$ -l h_vmem=2G", "mpirun"],
+    ("sge", ["#$ -S /bin/bash", "#$ -t 1-6", "#$ -pe mpi 2", "#$ -l h_rt=00:10:00", "#$ -l h_vmem=1024M", "mpirun"],
      ("SGE_TASK_ID", "1", "rate250_seed1")),
 ])
 def test_cluster_scripts(tmp_path, kind, directives, env_index):
@@ -133,3 +133,69 @@ def test_every_shipped_sweep_expands_and_checks():
     assert counts["alz-activitygamma"] == 12 and counts["onlydeletion-deletionstep"] == 5
     assert counts["onlytrainingAllTrainRand-plastinc"] == 6
     assert len(counts) == 16
+
+
+STAND_INS = {
+    # srun inside an allocation: check the PMI, start the ranks with the project's mpiexec
+    "srun": """#!{python}
+import os, sys
+args = sys.argv[1:]
+assert args[0] == "--mpi=pmi2" and args[1] == "-n", args
+n, cmd = args[2], args[3:]
+os.execv({mpiexec!r}, [{mpiexec!r}, "-n", n, *cmd])
+""",
+    # sbatch / qsub: run every array task of the script here, one after the other
+    "sbatch": """#!{python}
+import os, re, subprocess, sys
+text = open(sys.argv[1]).read()
+first, last = map(int, re.search(r"#SBATCH --array=(\\d+)-(\\d+)", text).groups())
+for i in range(first, last + 1):
+    subprocess.run(["bash", sys.argv[1]], check=True, env=dict(os.environ, SLURM_ARRAY_TASK_ID=str(i)))
+print("Submitted batch job 1")
+""",
+    "qsub": """#!{python}
+import os, re, subprocess, sys
+text = open(sys.argv[1]).read()
+first, last = map(int, re.search(r"#\\$ -t (\\d+)-(\\d+)", text).groups())
+for i in range(first, last + 1):
+    subprocess.run(["bash", sys.argv[1]], check=True, env=dict(os.environ, SGE_TASK_ID=str(i)))
+print("Your job-array 1 has been submitted")
+""",
+}
+
+
+@pytest.mark.mpi
+@pytest.mark.slow
+@pytest.mark.parametrize("kind,submit", [("slurm", "sbatch"), ("sge", "qsub")])
+def test_job_scripts_run_through_stand_in_schedulers(tmp_path, kind, submit):
+    """The generated script, submitted to a stand-in sbatch/qsub that runs its array tasks
+    here, runs every run of the sweep on the requested 2 ranks."""
+    import json
+    import shutil
+    import sys
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    mpiexec = shutil.which("mpiexec", path=os.path.dirname(sys.executable))
+    for name, text in STAND_INS.items():
+        (bin_dir / name).write_text(text.format(python=sys.executable, mpiexec=mpiexec))
+        (bin_dir / name).chmod(0o755)
+    spec = tmp_path / "mysweep.toml"
+    spec.write_text(SPEC.format(np=2).replace("seeds = [1, 2]", "seeds = [1]"))
+    out = tmp_path / "out"
+    r = netcol("sweep", str(spec), f"--{kind}", "--out", str(out), "--throttle", "2")
+    assert r.returncode == 0, r.stderr
+    env = dict(os.environ, PATH=f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    res = subprocess.run([submit, str(out / f"sweep.{kind}")], capture_output=True, text=True, env=env, timeout=600)
+    assert res.returncode == 0, res.stdout + res.stderr
+    runs = sorted(d for d in out.iterdir() if (d / "run.json").exists())
+    assert [d.name for d in runs] == ["rate250_seed1", "rate300_seed1", "rate350_seed1"]
+    for d in runs:
+        meta = json.loads((d / "run.json").read_text())
+        assert meta["status"] == "complete" and meta["ranks"] == 2
+
+
+def test_dry_run_prints_the_exact_commands(spec, tmp_path):
+    r = netcol("sweep", str(spec), "--slurm", "--dry-run", "--out", str(tmp_path / "out"))
+    assert r.returncode == 0
+    first = r.stdout.splitlines()[0]
+    assert "srun --mpi=pmi2 -n 1" in first and " run baseline --out " in first and "--set seed=1" in first
