@@ -1,13 +1,14 @@
 # netcol: two commands do all the set-up.
 #   make test   create .venv if missing, install the pinned dependencies, run the tests
 #   make run    same set-up, then run the default experiment and write its figure
+#   make docs   same set-up, then build the documentation into site/ (warnings are errors)
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.netcol-installed
 RUN_DIR ?= runs/baseline
 
-.PHONY: test run bench clean setup
+.PHONY: test run docs bench clean setup
 
 setup: $(STAMP)
 
@@ -23,8 +24,12 @@ test: $(STAMP)
 run: $(STAMP)
 	$(VENV)/bin/netcol run baseline --set duration=20 --out $(RUN_DIR) --overwrite
 
+docs: $(STAMP)
+	$(PY) docs/gen_reference.py
+	$(VENV)/bin/mkdocs build --strict --quiet
+
 bench: $(STAMP)
 	$(PY) bench/baseline_speed.py
 
 clean:
-	rm -rf $(VENV) runs build *.egg-info
+	rm -rf $(VENV) runs build site *.egg-info
