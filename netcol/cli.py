@@ -47,6 +47,13 @@ def _command(sub, name, help, description):
     return cmd
 
 
+def _dir_command(sub, name, help, description):
+    """A sub-command that works on a run folder DIR."""
+    cmd = _command(sub, name, help, description)
+    cmd.add_argument("run_dir", metavar="DIR", help="a run folder")
+    return cmd
+
+
 def _parser():
     p = argparse.ArgumentParser(prog="netcol", description="Build and run plastic spiking network models on "
                                 "NEURON, in parallel over MPI (`netcol list` shows the models and experiments).",
@@ -69,24 +76,21 @@ def _parser():
     run.add_argument("--checkpoint-every", type=float, default=None, metavar="T",
                      help="save a checkpoint every T simulated seconds (netcol resume continues from it)")
     run.add_argument("--no-figure", action="store_true", help="do not draw raster.png")
-    res = _command(sub, "resume", "continue a run from its last checkpoint",
+    res = _dir_command(sub, "resume", "continue a run from its last checkpoint",
                    "Continue the run in DIR from its last checkpoint, on any number of ranks, as often as "
                    "needed. Refused if the experiment file (when it still exists) or the netcol version differ "
                    "from the checkpoint's, if the checkpoint belongs to other files, or while a run holds DIR.")
-    res.add_argument("run_dir", metavar="DIR", help="run directory with a checkpoint.pkl")
     res.add_argument("--np", type=int, default=None, metavar="N", help="run on N MPI ranks")
     res.add_argument("--quiet", action="store_true", help="no progress output")
     res.add_argument("--no-figure", action="store_true", help="do not draw raster.png")
-    info = _command(sub, "info", "what ran, its parameters, progress and headline rates",
+    info = _dir_command(sub, "info", "what ran, its parameters, progress and headline rates",
                    "Describe the run in DIR (also a running or interrupted one).")
-    info.add_argument("run_dir", metavar="DIR")
     info.add_argument("--params", action="store_true", help="also list every effective parameter")
-    plot = _command(sub, "plot", "draw a view of a run, or one of the paper's figures",
+    plot = _dir_command(sub, "plot", "draw a view of a run, or one of the paper's figures",
                    "Draw --what of the run in DIR into DIR/<what>.png and .pdf, or --figure N "
                           "(2-7) of the paper from the matching runs in DIR (sub-directories named after "
                           "their experiments: onlydeletion, scalingwithdeletion, onlyscaling, onlytraining, "
                           "trainingandscaling) into DIR/figureN.png and .pdf.")
-    plot.add_argument("run_dir", metavar="DIR")
     group = plot.add_mutually_exclusive_group(required=True)
     group.add_argument("--what", choices=_views(), help="view of one run (the model's own views beside "
                        "raster, rates and spectra)")
@@ -130,31 +134,27 @@ def _parser():
     gui.add_argument("--browse", type=int, default=None, metavar="GID", help="open the cell browser on GID")
     gui.add_argument("--hold", type=float, default=None, metavar="S",
                      help="close after S seconds of wall time (default: when every window is closed)")
-    exp = _command(sub, "export-reports", "write the per-cell records as SONATA reports",
+    exp = _dir_command(sub, "export-reports", "write the per-cell records as SONATA reports",
                    "Write DIR/report_<quantity>.h5 for each per-cell quantity the model records (for the "
                    "column: activity, goal, scale, alive), as SONATA element reports that "
                    "libsonata.ElementReportReader opens.")
-    exp.add_argument("run_dir", metavar="DIR")
-    nwb = _command(sub, "export-nwb", "write a run as one NWB 2 file (pynwb)",
+    nwb = _dir_command(sub, "export-nwb", "write a run as one NWB 2 file (pynwb)",
                    "Write DIR as an NWB file: session metadata and every parameter, a units table (spike "
                    "times in s; type, class, layer, E/I, position), the model's recorded state as time series "
                    "and the protocol's events as time intervals. Needs pynwb (pip install pynwb).")
-    nwb.add_argument("run_dir", metavar="DIR")
     nwb.add_argument("--out", default=None, help="the NWB file (default: DIR/run.nwb)")
-    fix = _command(sub, "repair", "make the files of a killed run readable by any HDF5 reader",
+    fix = _dir_command(sub, "repair", "make the files of a killed run readable by any HDF5 reader",
                    "A run killed without warning (SIGKILL, a node failure) leaves spikes.h5 and state.h5 whole "
                    "up to the last block but marked as open for writing; netcol reads them as they are, other "
                    "readers refuse them. This rewrites them, keeping every row. netcol resume does it too.")
-    fix.add_argument("run_dir", metavar="DIR")
     lst = _command(sub, "list", "the models, their experiments and parameters",
                    "List every registered model with its experiments (name, duration, description); "
                    "with --params, every experiment parameter of each model with its meaning, unit, "
                    "default and allowed values.")
     lst.add_argument("--params", action="store_true", help="also list every parameter")
-    rep = _command(sub, "report", "one page with all figures and headline numbers",
+    rep = _dir_command(sub, "report", "one page with all figures and headline numbers",
                    "Draw DIR/report.png and report.pdf: headline numbers, rates, raster, "
                          "activity and scale, spectra.")
-    rep.add_argument("run_dir", metavar="DIR")
     return p
 
 

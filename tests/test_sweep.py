@@ -145,22 +145,16 @@ n, cmd = args[2], args[3:]
 os.execv({mpiexec!r}, [{mpiexec!r}, "-n", n, *cmd])
 """,
     # sbatch / qsub: run every array task of the script here, one after the other
-    "sbatch": """#!{python}
+    **{submit: """#!{{python}}
 import os, re, subprocess, sys
 text = open(sys.argv[1]).read()
-first, last = map(int, re.search(r"#SBATCH --array=(\\d+)-(\\d+)", text).groups())
+first, last = map(int, re.search(r"{pattern}", text).groups())
 for i in range(first, last + 1):
-    subprocess.run(["bash", sys.argv[1]], check=True, env=dict(os.environ, SLURM_ARRAY_TASK_ID=str(i)))
-print("Submitted batch job 1")
-""",
-    "qsub": """#!{python}
-import os, re, subprocess, sys
-text = open(sys.argv[1]).read()
-first, last = map(int, re.search(r"#\\$ -t (\\d+)-(\\d+)", text).groups())
-for i in range(first, last + 1):
-    subprocess.run(["bash", sys.argv[1]], check=True, env=dict(os.environ, SGE_TASK_ID=str(i)))
-print("Your job-array 1 has been submitted")
-""",
+    subprocess.run(["bash", sys.argv[1]], check=True, env=dict(os.environ, {variable}=str(i)))
+print("submitted")
+""".format(pattern=pattern, variable=variable)
+       for submit, pattern, variable in (("sbatch", r"#SBATCH --array=(\d+)-(\d+)", "SLURM_ARRAY_TASK_ID"),
+                                         ("qsub", r"#\$ -t (\d+)-(\d+)", "SGE_TASK_ID"))},
 }
 
 
