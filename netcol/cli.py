@@ -498,7 +498,8 @@ def _report(meta, out, args, rank):
         return 0
     lines = [f"netcol: {meta['status']}: {meta['spikes']} spikes in {meta['t_reached_ms'] / 1000:g} s simulated "
              f"({meta['run_seconds']:.1f} s wall, set-up {meta['setup_seconds']:.1f} s)",
-             f"  output: {out}/spikes.h5, state.h5, nodes.h5, timeline.csv, run.json"]
+             f"  output: {out}/spikes.h5, state.h5, nodes.h5, edges.h5, timeline.csv, run.json "
+             "(a SONATA circuit: circuit_config.json)"]
     if not args.no_figure and meta["spikes"]:
         from .plots import plot_what
         lines.append(f"  figure: {plot_what(out, 'raster')[0]}")
