@@ -60,7 +60,9 @@ def configure_integrator(h, pc, dt):
 
 def gather_spikes(pc, tvec, idvec):
     """Move this rank's recorded spikes to rank 0 (returns arrays there, None elsewhere)."""
-    local = (tvec.as_numpy().copy(), idvec.as_numpy().astype(np.uint64))
+    # np.array copies through the buffer protocol; Vector.as_numpy() leaks about 0.4 KB a
+    # call in NEURON 9.0.2 (0.8 MB per 1000 blocks of a run)
+    local = (np.array(tvec), np.array(idvec).astype(np.uint64))
     tvec.resize(0)
     idvec.resize(0)
     parts = pc.py_gather(local, 0)
