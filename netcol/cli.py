@@ -193,23 +193,23 @@ def _check_np(np_):
 
 
 def _on_rank0(func):
-    """Call func on rank 0 only; every rank returns func's result or raises its error, so
-    that a check made by rank 0 ends all ranks the same way."""
+    """Call func on rank 0 only; if it raises, every rank raises its error, so that a
+    check made by rank 0 ends all ranks the same way."""
     from .runtime import launched_under_mpi, parallel_context
     if not launched_under_mpi():
-        return func()
+        func()
+        return
     pc = parallel_context()
-    result = error = None
+    error = None
     if pc.id() == 0:
         try:
-            result = func()
+            func()
         except Exception as err:   # shared with the other ranks, raised on all
             error = err
     error = pc.py_broadcast(error, 0)
     if error is not None:
         error.collective = True
         raise error
-    return pc.py_broadcast(result, 0)
 
 
 def _lock_run_folder(out, overwrite=False, prepare=True):

@@ -115,7 +115,7 @@ class RunLock:
         except OSError:
             owner = _read_owner(fd) or "another process"
             os.close(fd)
-            raise OutputError(f"run folder {folder} is in use by {owner}; wait for that run to end or stop it")
+            raise in_use(folder, owner)
         self.previous = _read_owner(fd) or None
         os.ftruncate(fd, 0)
         os.pwrite(fd, json.dumps(dict(pid=os.getpid(), host=socket.gethostname(),
@@ -141,6 +141,11 @@ def _read_owner(fd):
         return ""
 
 
+def in_use(folder, owner):
+    """The error for a run folder that a live run holds."""
+    return OutputError(f"run folder {folder} is in use by {owner}; wait for that run to end or stop it")
+
+
 def lock_holder(folder):
     """Who holds folder's run lock ('pid P on H (since ...)'), or None; changes nothing."""
     path = Path(folder) / LOCK_FILE
@@ -162,7 +167,7 @@ def check_unlocked(folder):
     """Raise OutputError if a live run holds folder's lock."""
     holder = lock_holder(folder)
     if holder:
-        raise OutputError(f"run folder {folder} is in use by {holder}; wait for that run to end or stop it")
+        raise in_use(folder, holder)
 
 
 def _jsonable(x):
