@@ -5,6 +5,7 @@ traceback.  ``netcol run --np N`` relaunches itself under the project's mpiexec;
 same command also works when a user or a cluster script starts it under mpiexec/srun.
 """
 import argparse
+import json
 import math
 import os
 import shutil
@@ -95,7 +96,7 @@ def _parser():
     group.add_argument("--what", choices=_views(), help="view of one run (the model's own views beside "
                        "raster, rates and spectra)")
     group.add_argument("--figure", type=int, help="figure of the model's paper (rowan2013: 2-7)")
-    plot.add_argument("--model", default=None, help="with --figure: whose paper (default: rowan2013)")
+    plot.add_argument("--model", default=None, help="with --figure: whose paper (default: the model of the run in DIR, else rowan2013)")
     sw = _command(sub, "sweep", "run a parameter sweep locally or write cluster job-array scripts",
                    "Expand SPEC (batch/NAME.toml, or a path) into runs, each in <out>/<parameters>. "
                         "Complete runs are skipped, interrupted ones resumed, failed ones recorded and retried "
@@ -333,7 +334,9 @@ def cmd_plot(args, argv):
     from .models import DEFAULT_MODEL, MODELS
     from .plots import plot_what
     if args.figure is not None:
-        name = args.model or DEFAULT_MODEL
+        run_json = Path(args.run_dir) / "run.json"
+        folder_model = json.loads(run_json.read_text()).get("model") if run_json.exists() else None
+        name = args.model or folder_model or DEFAULT_MODEL
         if name not in MODELS:
             raise ParamError(f"--model {name}: unknown model; known: {', '.join(sorted(MODELS))}")
         figures = importlib.import_module(f"{MODELS[name]}.figures")
@@ -498,8 +501,9 @@ def _report(meta, out, args, rank):
         return 0
     lines = [f"netcol: {meta['status']}: {meta['spikes']} spikes in {meta['t_reached_ms'] / 1000:g} s simulated "
              f"({meta['run_seconds']:.1f} s wall, set-up {meta['setup_seconds']:.1f} s)",
-             f"  output: {out}/spikes.h5, state.h5, nodes.h5, edges.h5, timeline.csv, run.json "
-             "(a SONATA circuit: circuit_config.json)"]
+             f"  output: {out}/" + ", ".join(n for n in ("spikes.h5", "state.h5", "nodes.h5", "edges.h5",
+                                                       "timeline.csv", "run.json") if (out / n).exists())
+             + " (a SONATA circuit: circuit_config.json)"]
     if not args.no_figure and meta["spikes"]:
         from .plots import plot_what
         lines.append(f"  figure: {plot_what(out, 'raster')[0]}")

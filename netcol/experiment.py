@@ -132,9 +132,11 @@ def load_experiment(name, sets=None, checkpoint_every=None):
     params.update(validate(plain, all_fields, "--set", fill_defaults=False))
     network = package.load_network(overrides)
     where = f"{path} with --set" if sets else str(path)
+    # the model's checks come first: they may complete derived parameters (a duration
+    # left to the protocol) that the grid and budget checks read
+    package.check_experiment(params, network, where)
     check_grid(params, package.TIME_FIELDS, package.BINDING.DT, checkpoint_every, where)
     check_budget(params, package.event_series(params), checkpoint_every, package.cost(params), where)
-    package.check_experiment(params, network, where)
     return Experiment(path.stem, str(path.resolve()), model_name, params, network, overrides, sets)
 
 

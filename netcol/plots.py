@@ -64,16 +64,30 @@ def type_colours(nodes):
     return out
 
 
+def colour_legend(nodes):
+    """'E red, FS blue, ...': the colours of type_colours by cell class, in words."""
+    names = {E_COLOUR: "red", "tab:blue": "blue", "tab:cyan": "cyan", "tab:green": "green", "tab:purple": "purple",
+             "tab:olive": "olive"}
+    seen = {}
+    for cls, exc in zip(nodes["cell_class"], nodes["excitatory"]):
+        seen.setdefault("E" if exc else cls, None)
+    i_classes = [c for c in seen if c != "E"]
+    return ", ".join(f"{c} {names[E_COLOUR if c == 'E' else I_COLOURS[i_classes.index(c) % len(I_COLOURS)]]}"
+                     for c in seen)
+
+
 def draw_raster(ax, run_dir, t_range=None, title=None):
-    """Spikes by cell type (gid against time): E red, FS blue, LTS cyan; by default the
-    last RASTER_SPAN seconds of the run (a long run has far too many spikes to draw)."""
+    """Spikes by cell type (gid against time), E types red, inhibitory classes in other
+    colours; by default the last RASTER_SPAN seconds of the run (a long run has far too
+    many spikes to draw)."""
+    nodes = analysis.read_nodes(run_dir)
+    legend = colour_legend(nodes)
     if t_range is None:
         end = analysis.run_end(run_dir)
         t_range = (max(0.0, end - RASTER_SPAN), end)
         if title is None and end > RASTER_SPAN:
-            title = f"{Path(run_dir).name}: last {RASTER_SPAN:g} s (E red, FS blue, LTS cyan)"
+            title = f"{Path(run_dir).name}: last {RASTER_SPAN:g} s ({legend})"
     t, gid = analysis.read_spikes(run_dir, t_range)
-    nodes = analysis.read_nodes(run_dir)
     types, colours = nodes["type"], type_colours(nodes)
     t = t / 1000.0
     for name in dict.fromkeys(types):
@@ -85,7 +99,7 @@ def draw_raster(ax, run_dir, t_range=None, title=None):
     ax.set_xlabel("time (s)")
     ax.set_ylabel("cell (gid)")
     ax.set_ylim(-1, len(types))
-    ax.set_title(title or f"{Path(run_dir).name}: {len(t)} spikes (E red, FS blue, LTS cyan)")
+    ax.set_title(title or f"{Path(run_dir).name}: {len(t)} spikes ({legend})")
 
 
 def draw_rates(ax, run_dir, window_s=None):
@@ -189,3 +203,15 @@ def headline(run_dir):
         e, i = analysis.class_rates(run_dir, t0, t_end)
         lines.append(f"rates {t0:g}-{t_end:g} s: E {e:.3f} Hz, I {i:.3f} Hz")
     return lines + model_figures(run_dir).headline(run_dir, meta)
+
+
+def find_run(folder, name):
+    """The run of experiment `name` in a figure folder: folder itself or folder/name."""
+    import json
+    folder = Path(folder)
+    for cand in (folder, folder / name):
+        meta = cand / "run.json"
+        if meta.exists() and json.loads(meta.read_text()).get("experiment") == name:
+            return cand
+    raise FileNotFoundError(f"figure needs a run of '{name}': put it in {folder / name} "
+                            f"(netcol run {name} --out {folder / name})")

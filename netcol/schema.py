@@ -4,6 +4,7 @@ Every parameter netcol reads, from a file or from ``--set key=value``, is checke
 against a :class:`Field` before any NEURON object is made.  Errors are
 :class:`ParamError` and name the source, the key, the value and what is allowed.
 """
+import copy
 from dataclasses import dataclass
 import math
 import tomllib
@@ -164,3 +165,27 @@ def parse_scalar(text):
         except ValueError:
             pass
     return text
+
+
+def apply_overrides(raw, overrides, source, prefix=""):
+    """Return a copy of a nested dict with dotted-key overrides applied.
+
+    A key must name an existing entry (no new keys can be created by mistake).
+    """
+    out = copy.deepcopy(raw)
+    for key, value in overrides.items():
+        node, parts, dotted = out, key.split("."), prefix + key
+        for i, part in enumerate(parts):
+            if not isinstance(node, dict) or part not in node:
+                raise ParamError(f"--set {dotted}: {source} has no entry '{'.'.join(parts[:i + 1])}'; "
+                                 f"see that file for the entries")
+            if i == len(parts) - 1:
+                if isinstance(node[part], dict):
+                    raise ParamError(f"--set {dotted}: '{dotted}' is a table, not a value")
+                if isinstance(node[part], list) and not isinstance(value, list):
+                    raise ParamError(f"--set {dotted}: '{dotted}' is a list [p_base, w_base]; "
+                                     f"set its items as {dotted}.p or {dotted}.w")
+                node[part] = value
+            else:
+                node = node[part]
+    return out

@@ -5,14 +5,13 @@ Nothing here touches NEURON: a :class:`Column` is plain data.
 """
 from dataclasses import dataclass
 from pathlib import Path
-import copy
 
 import numpy as np
 
 from ...cells.intf6 import DT, MECHANISM_FIELDS, RECEPTORS
 from ...cells.intf6 import load_cell_classes as load_classes_file
 from . import PARAMS_DIR
-from ...schema import Field, ParamError, read_toml, validate
+from ...schema import Field, ParamError, apply_overrides, read_toml, validate
 
 _POS = dict(kind=float, low=0.0, low_open=True)
 #: Highest plausible rate of one external Poisson input (Hz): the column's are 50-300 Hz.
@@ -231,30 +230,6 @@ def load_column(path=None, overrides=None, prefix="column."):
     raw = read_toml(path)
     raw = apply_overrides(raw, overrides or {}, str(path), prefix)
     return check_column(raw, str(path), load_cell_classes())
-
-
-def apply_overrides(raw, overrides, source, prefix=""):
-    """Return a copy of a nested dict with dotted-key overrides applied.
-
-    A key must name an existing entry (no new keys can be created by mistake).
-    """
-    out = copy.deepcopy(raw)
-    for key, value in overrides.items():
-        node, parts, dotted = out, key.split("."), prefix + key
-        for i, part in enumerate(parts):
-            if not isinstance(node, dict) or part not in node:
-                raise ParamError(f"--set {dotted}: {source} has no entry '{'.'.join(parts[:i + 1])}'; "
-                                 f"see that file for the entries")
-            if i == len(parts) - 1:
-                if isinstance(node[part], dict):
-                    raise ParamError(f"--set {dotted}: '{dotted}' is a table, not a value")
-                if isinstance(node[part], list) and not isinstance(value, list):
-                    raise ParamError(f"--set {dotted}: '{dotted}' is a list [p_base, w_base]; "
-                                     f"set its items as {dotted}.p or {dotted}.w")
-                node[part] = value
-            else:
-                node = node[part]
-    return out
 
 
 def class_pair(column, pre_cls, post_cls):

@@ -4,7 +4,7 @@ Figures 2-7 of Rowan & Neymotin (2013) from a folder of runs (experiments.md §8
 from pathlib import Path
 
 from ... import analysis
-from ...plots import NothingToPlot, _plt, _save, _time_axis, draw_raster, draw_spectra
+from ...plots import NothingToPlot, _plt, _save, _time_axis, draw_raster, draw_spectra, find_run
 
 #: Runs each paper figure needs, by experiment name (sub-directories of the figure folder).
 FIGURE_RUNS = {2: ("onlydeletion", "scalingwithdeletion"), 3: ("onlyscaling",), 4: ("onlytraining",),
@@ -92,18 +92,6 @@ def headline(run_dir, meta):
         if len(tc["t"]):
             lines.append(f"E scale factor at {tc['t'][-1]:g} s: {tc['mean'][-1]:.4f} ± {tc['sd'][-1]:.4f}")
     return lines
-
-
-def find_run(folder, name):
-    """The run of experiment `name` in a figure folder: folder itself or folder/name."""
-    import json
-    folder = Path(folder)
-    for cand in (folder, folder / name):
-        meta = cand / "run.json"
-        if meta.exists() and json.loads(meta.read_text()).get("experiment") == name:
-            return cand
-    raise FileNotFoundError(f"figure needs a run of '{name}': put it in {folder / name} "
-                            f"(netcol run {name} --out {folder / name})")
 
 
 def paper_figure(folder, number):

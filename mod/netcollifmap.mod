@@ -1,0 +1,484 @@
+COMMENT
+NetcolLifMap: a population of leaky integrate-and-fire cells advanced by the exact map
+on a fixed grid of mapdt (1 ms), with Poisson feedforward counts drawn in the cell and
+a voltage-based (Clopath-type) plasticity rule on its incoming synapses, written for
+netcol from the specification of Sadeh, Clopath & Rotter (2015) (shared/spec/sadeh2015.md).
+
+Why one mechanism per rank, not one per cell.  The map is a dense, every-step update:
+every cell changes at every step, and the plasticity rule reads, at every step, the
+presynaptic trace of every source of a depolarised cell.  One ARTIFICIAL_CELL instance
+holds all of a rank's cells as arrays, advances them with one self-event per step, keeps
+one trace per presynaptic source for the whole rank (not one per synapse) and loops
+over its synapses in compiled code.  Each cell still has its own gid: a NetcolRelay per
+cell is its spike source for ParallelContext (cell() / gid_connect), and the
+population emits a cell's spike through it.
+
+Time.  Step k (k = 0, 1, ...) is computed at t = (k + 1/2) mapdt and its spikes carry
+that time.  A spike reaches every rank that holds targets of its cell through one NetCon
+per (source, rank) with delay mapdt / 2, so it arrives at (k + 1) mapdt and acts in step
+k + 1: the map's one-step delay.  Arrivals and steps never share a time, and no step
+lies on a whole multiple of mapdt, where the protocol and checkpoints act.
+
+One step, for every cell p of the rank (y: membrane from rest, mV):
+  1. the plasticity of the previous step, if it was plastic (it needs that step's
+     presynaptic spikes, which arrive only now);
+  2. at the first step of a segment with reset: y, its filters, the averaging ring and
+     the traces return to 0, and the arrivals are dropped; otherwise the filters take the
+     previous y and arrivals (ym <- Bm ym + y/tau_minus, yp <- Bp yp + y/tau_plus,
+     x_i <- Bx x_i + s_i/tau_x) and y <- B y + counts + sum of arriving weights;
+     the counts are Poisson with mean rate mapdt (1 + m cos 2(theta - po)) / 1000;
+  3. a spike where y > vth, with y reset to 0;
+  4. y joins the averaging ring; in a plastic segment: ybar = mean of y over the
+     previous avg_steps steps since the last reset (fewer at first), D = a_ltd ybar^2 / ltd_ref [ym - theta_minus]+,
+     P = [y - theta_plus]+ [yp - theta_minus]+, kept for step 1 of the next step.
+Summed arrivals are added in ascending source gid, whatever the rank count.
+
+The rule (step 1), for a synapse i -> p of weight w, with s_i the source's spike and x_i
+its trace at the previous step:
+  dwm = (-mapdt s_i) D_p,  dwp = (mapdt a_ltp x_i) P_p
+  kind 1 (excitatory, plastic): if w != 0: w <- w + (dwm + dwp), then clipped to
+         [0, w_max]; 0 is absorbing;
+  kind 2 (inhibitory, plastic, sign inverted): w <- (w - dwp) - dwm, clipped to
+         [w_min_inh, 0];
+  kind 0: static.
+
+Random counts: cell gid's stream of segment stream id s is Random123 (seed, gid, s);
+draw n of a segment at step k is number offset + (k - k0) of that stream, so any segment
+can replay another's input (same stream and offset) and a resumed run draws the same.
+
+Set-up, from Python (netcol.cells.lifmap): setup(), then add_cell() per local cell,
+add_synapses() per local cell, add_segment() per protocol segment, then finitialize;
+INITIAL schedules the step kstep.
+ENDCOMMENT
+
+NEURON {
+    ARTIFICIAL_CELL NetcolLifMap
+    RANGE pid, kstep, nsteps
+    GLOBAL mapdt, tau_m, vth, rate, tau_minus, tau_plus, tau_x, a_ltd, a_ltp, ltd_ref
+    GLOBAL theta_minus, theta_plus, w_max, w_min_inh, avg_steps, init_events
+}
+
+PARAMETER {
+    mapdt = 1 (ms)
+    tau_m = 20 (ms)
+    vth = 20 (mV)
+    rate = 2000 (/s)
+    tau_minus = 10 (ms)
+    tau_plus = 7 (ms)
+    tau_x = 15 (ms)
+    a_ltd = 14e-5
+    a_ltp = 8e-5
+    ltd_ref = 70
+    theta_minus = -20 (mV)
+    theta_plus = 7.5 (mV)
+    w_max = 2 (mV)
+    w_min_inh = -5 (mV)
+    avg_steps = 100
+    init_events = 1
+}
+
+ASSIGNED {
+    pid
+    kstep
+    nsteps
+}
+
+VERBATIM
+/* libm exp: the mod's exp macro is hoc's checked version */
+#undef exp
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <vector>
+#include "nrnran123.h"
+
+struct LmSegment { long k0, len, stream, offset; double theta; int plastic, reset; };
+
+/* One rank's population: parameters, per-cell state, synapses (grouped by target, with
+   an index by source), per-source traces and arrivals, and the protocol's segments. */
+struct LmPop {
+    int ntot = 0;
+    std::uint32_t seed = 0;
+    double B, Bm, By, Bx, lam0, vthr, tminus, tplus, tx, altd, altp, lref, thm, thp, wmax, wmin, mdt;
+    int navg;
+    std::vector<int> gid;
+    std::vector<double> po, mod;
+    std::vector<Point_process*> relay;
+    std::vector<std::map<long, nrnran123_State*>> streams;
+    std::vector<double> y, ym, yp, D, P, ringsum, ring, acc, elam;
+    std::vector<long> nspk;
+    long ringn = 0;
+    int pending = 0;
+    std::vector<double> x;           /* per source gid: trace */
+    std::vector<char> arrived;       /* per source gid: spiked in the previous step */
+    std::vector<int> syn_ptr{0};     /* per local cell: its synapses [syn_ptr[p], syn_ptr[p+1]) */
+    std::vector<int> syn_pre, syn_post;
+    std::vector<double> syn_w;
+    std::vector<char> syn_kind;
+    std::vector<int> src_ptr, src_syn; /* per source gid: indices of its synapses here */
+    bool indexed = false;
+    std::vector<LmSegment> segs;
+    std::size_t cur = 0;             /* segment of the last step */
+    std::vector<double> seg_lam;     /* per local cell: exp(-mean count) of the current segment */
+    long lam_seg = -1;
+    ~LmPop() { for (auto& m : streams) { for (auto& kv : m) { nrnran123_deletestream(kv.second); } } }
+};
+static std::vector<std::unique_ptr<LmPop>> lm_pops;
+static LmPop* lm_pop(double id) { return lm_pops.at((std::size_t) id).get(); }
+
+static void lm_index_sources(LmPop& P) {
+    P.src_ptr.assign(P.ntot + 1, 0);
+    for (int pre : P.syn_pre) { P.src_ptr[pre + 1]++; }
+    for (int i = 0; i < P.ntot; ++i) { P.src_ptr[i + 1] += P.src_ptr[i]; }
+    P.src_syn.assign(P.syn_pre.size(), 0);
+    std::vector<int> fill(P.src_ptr.begin(), P.src_ptr.end() - 1);
+    int ncell = (int) P.gid.size();
+    /* targets in ascending local index: every target's sum then runs in ascending source */
+    for (int p = 0; p < ncell; ++p) {
+        for (int s = P.syn_ptr[p]; s < P.syn_ptr[p + 1]; ++s) { P.src_syn[fill[P.syn_pre[s]]++] = s; }
+    }
+}
+
+static void lm_reset_cells(LmPop& P) {
+    std::fill(P.y.begin(), P.y.end(), 0.0);
+    std::fill(P.ym.begin(), P.ym.end(), 0.0);
+    std::fill(P.yp.begin(), P.yp.end(), 0.0);
+    std::fill(P.D.begin(), P.D.end(), 0.0);
+    std::fill(P.P.begin(), P.P.end(), 0.0);
+    std::fill(P.ringsum.begin(), P.ringsum.end(), 0.0);
+    std::fill(P.x.begin(), P.x.end(), 0.0);
+    P.ringn = 0;
+}
+
+/* The previous step's weight changes (see the header). */
+static void lm_plasticity(LmPop& P) {
+    const int ncell = (int) P.gid.size();
+    const double kp = P.mdt * P.altp;
+    for (int p = 0; p < ncell; ++p) {
+        const double Pp = P.P[p];
+        if (Pp <= 0) { continue; }
+        const double Dp = P.D[p];
+        for (int s = P.syn_ptr[p]; s < P.syn_ptr[p + 1]; ++s) {
+            const char kind = P.syn_kind[s];
+            if (kind == 0) { continue; }
+            const int i = P.syn_pre[s];
+            const double dwm = (-P.mdt * (double) P.arrived[i]) * Dp;
+            const double dwp = (kp * P.x[i]) * Pp;
+            double w = P.syn_w[s];
+            if (kind == 1) {
+                if (w != 0) {
+                    w = w + (dwm + dwp);
+                    w = w >= P.wmax ? P.wmax : w;
+                    w = w > 0 ? w : 0.0;
+                }
+            } else {
+                w = (w - dwp) - dwm;
+                w = w <= P.wmin ? P.wmin : w;
+                w = w <= 0 ? w : 0.0;
+            }
+            P.syn_w[s] = w;
+        }
+    }
+    /* depression alone at the targets without potentiation */
+    for (int i = 0; i < P.ntot; ++i) {
+        if (!P.arrived[i]) { continue; }
+        for (int j = P.src_ptr[i]; j < P.src_ptr[i + 1]; ++j) {
+            const int s = P.src_syn[j];
+            const char kind = P.syn_kind[s];
+            const int p = P.syn_post[s];
+            if (kind == 0 || P.P[p] > 0 || P.D[p] == 0) { continue; }
+            const double dwm = (-P.mdt * 1.0) * P.D[p];
+            double w = P.syn_w[s];
+            if (kind == 1) {
+                if (w != 0) {
+                    w = w + dwm;
+                    w = w >= P.wmax ? P.wmax : w;
+                    w = w > 0 ? w : 0.0;
+                }
+            } else {
+                w = w - dwm;
+                w = w <= P.wmin ? P.wmin : w;
+                w = w <= 0 ? w : 0.0;
+            }
+            P.syn_w[s] = w;
+        }
+    }
+}
+
+static double lm_count(LmPop& P, int p, const LmSegment& g, long k) {
+    auto& m = P.streams[p];
+    auto it = m.find(g.stream);
+    if (it == m.end()) {
+        it = m.emplace(g.stream, nrnran123_newstream3(P.seed, (std::uint32_t) P.gid[p], (std::uint32_t) g.stream)).first;
+    }
+    long n = g.offset + (k - g.k0);
+    nrnran123_setseq(it->second, (std::uint32_t) (n >> 2), (char) (n & 3));
+    double u = nrnran123_dblpick(it->second);
+    /* inverse of the Poisson distribution function: one uniform per count */
+    double lam = -std::log(P.seg_lam[p]);
+    double prob = P.seg_lam[p], F = prob;
+    int c = 0;
+    while (u > F && c < 10000) { ++c; prob *= lam / c; F += prob; }
+    return (double) c;
+}
+
+static void lm_step(LmPop& P, long k, double tnow) {
+    while (P.cur + 1 < P.segs.size() && k >= P.segs[P.cur + 1].k0) { P.cur++; }
+    const LmSegment& g = P.segs[P.cur];
+    const int ncell = (int) P.gid.size();
+    if ((long) P.cur != P.lam_seg) {
+        for (int p = 0; p < ncell; ++p) {
+            P.seg_lam[p] = std::exp(-P.lam0 * (1.0 + P.mod[p] * std::cos(2.0 * (g.theta - P.po[p]))));
+        }
+        P.lam_seg = (long) P.cur;
+    }
+    if (!P.indexed) { lm_index_sources(P); P.indexed = true; }
+    if (P.pending) { lm_plasticity(P); }
+    P.pending = 0;
+    const bool fresh = g.reset && k == g.k0;
+    if (fresh) {
+        lm_reset_cells(P);
+        for (int p = 0; p < ncell; ++p) { P.y[p] = lm_count(P, p, g, k); }
+    } else {
+        std::fill(P.acc.begin(), P.acc.end(), 0.0);
+        for (int i = 0; i < P.ntot; ++i) {
+            if (!P.arrived[i]) { continue; }
+            for (int j = P.src_ptr[i]; j < P.src_ptr[i + 1]; ++j) {
+                const int s = P.src_syn[j];
+                P.acc[P.syn_post[s]] += P.syn_w[s];
+            }
+        }
+        for (int p = 0; p < ncell; ++p) {
+            P.ym[p] = P.Bm * P.ym[p] + P.y[p] / P.tminus;
+            P.yp[p] = P.By * P.yp[p] + P.y[p] / P.tplus;
+            P.y[p] = (P.B * P.y[p] + lm_count(P, p, g, k)) + P.acc[p];
+        }
+        for (int i = 0; i < P.ntot; ++i) { P.x[i] = P.Bx * P.x[i] + (double) P.arrived[i] / P.tx; }
+    }
+    std::fill(P.arrived.begin(), P.arrived.end(), 0);
+    for (int p = 0; p < ncell; ++p) {
+        if (P.y[p] > P.vthr) {
+            P.y[p] = 0.0;
+            P.nspk[p]++;
+            nrn_net_event(P.relay[p], tnow);
+        }
+    }
+    /* the ring holds every step since the last reset, plastic or not */
+    const long nav = P.ringn < P.navg ? P.ringn : P.navg;
+    const int slot = (int) (P.ringn % P.navg);
+    for (int p = 0; p < ncell; ++p) {
+        if (g.plastic) {
+            const double ybar = nav > 0 ? P.ringsum[p] / (double) nav : 0.0;
+            const double rm = P.ym[p] - P.thm;
+            P.D[p] = (P.altd * ybar * ybar / P.lref) * (rm > 0 ? rm : 0.0);
+            const double r1 = P.y[p] - P.thp, r2 = P.yp[p] - P.thm;
+            P.P[p] = (r1 > 0 ? r1 : 0.0) * (r2 > 0 ? r2 : 0.0);
+        }
+        double* ring = &P.ring[(std::size_t) p * P.navg];
+        if (P.ringn >= P.navg) { P.ringsum[p] -= ring[slot]; }
+        ring[slot] = P.y[p];
+        P.ringsum[p] += P.y[p];
+    }
+    P.ringn++;
+    if (P.ringn % P.navg == 0) {   /* re-add from the ring: no drift of the running sum */
+        for (int p = 0; p < ncell; ++p) {
+            double sum = 0.0;
+            const double* ring = &P.ring[(std::size_t) p * P.navg];
+            for (int j = 0; j < P.navg; ++j) { sum += ring[j]; }
+            P.ringsum[p] = sum;
+        }
+    }
+    P.pending = g.plastic;
+}
+ENDVERBATIM
+
+INITIAL {
+    if (init_events && kstep < nsteps) {
+        net_send((kstep + 0.5) * mapdt - t, 1)
+    }
+}
+
+: flag 0, w >= 0: the spike of source gid w (previous step); flag 1: the next step
+NET_RECEIVE(w) {
+    if (flag == 1) {
+VERBATIM
+        lm_step(*lm_pop(pid), (long) kstep, t);
+ENDVERBATIM
+        kstep = kstep + 1
+        if (kstep < nsteps) {
+            net_send(mapdt, 1)
+        }
+    } else {
+VERBATIM
+        lm_pop(pid)->arrived.at((std::size_t) _args[0]) = 1;
+ENDVERBATIM
+    }
+}
+
+: setup(ntot, seed): a new empty population of ntot cells in all (every rank), with the
+: module's parameters as they are now
+PROCEDURE setup(ntot, seed) {
+VERBATIM
+    auto P = std::make_unique<LmPop>();
+    P->ntot = (int) _lntot;
+    P->seed = (std::uint32_t) _lseed;
+    P->mdt = mapdt;
+    P->B = std::exp(-mapdt / tau_m);
+    P->Bm = std::exp(-mapdt / tau_minus);
+    P->By = std::exp(-mapdt / tau_plus);
+    P->Bx = std::exp(-mapdt / tau_x);
+    P->lam0 = rate * mapdt / 1000.0;
+    P->vthr = vth; P->tminus = tau_minus; P->tplus = tau_plus; P->tx = tau_x;
+    P->altd = a_ltd; P->altp = a_ltp; P->lref = ltd_ref; P->thm = theta_minus; P->thp = theta_plus;
+    P->wmax = w_max; P->wmin = w_min_inh; P->navg = (int) avg_steps;
+    P->x.assign(P->ntot, 0.0);
+    P->arrived.assign(P->ntot, 0);
+    pid = (double) lm_pops.size();
+    lm_pops.push_back(std::move(P));
+ENDVERBATIM
+    kstep = 0
+    nsteps = 0
+}
+
+: add_cell(gid, po, m, relay): the next local cell (local index = call order)
+PROCEDURE add_cell(gid, po, m) {
+VERBATIM
+    LmPop& P = *lm_pop(pid);
+    P.gid.push_back((int) _lgid);
+    P.po.push_back(_lpo);
+    P.mod.push_back(_lm);
+    P.relay.push_back(ob2pntproc(*hoc_objgetarg(4)));
+    P.streams.emplace_back();
+    for (auto* v : {&P.y, &P.ym, &P.yp, &P.D, &P.P, &P.ringsum, &P.acc, &P.seg_lam}) { v->push_back(0.0); }
+    P.nspk.push_back(0);
+    P.ring.resize(P.gid.size() * (std::size_t) P.navg, 0.0);
+ENDVERBATIM
+}
+
+: add_synapses(pre, w, kind): the incoming synapses of the last added cell, sources in
+: ascending gid (three Vectors of equal length)
+PROCEDURE add_synapses() {
+VERBATIM
+    LmPop& P = *lm_pop(pid);
+    IvocVect* vpre = vector_arg(1);
+    IvocVect* vw = vector_arg(2);
+    IvocVect* vk = vector_arg(3);
+    int n = vector_capacity(vpre);
+    double *pre = vector_vec(vpre), *w = vector_vec(vw), *kd = vector_vec(vk);
+    for (int j = 0; j < n; ++j) {
+        P.syn_pre.push_back((int) pre[j]);
+        P.syn_post.push_back((int) P.gid.size() - 1);
+        P.syn_w.push_back(w[j]);
+        P.syn_kind.push_back((char) kd[j]);
+    }
+    P.syn_ptr.push_back((int) P.syn_pre.size());
+    P.indexed = false;
+ENDVERBATIM
+}
+
+: add_segment(k0, len, theta, plastic, reset, stream, offset): the next protocol segment
+: (steps k0 .. k0 + len - 1, in ascending k0)
+PROCEDURE add_segment(k0, len, theta, plastic, reset, stream, offset) {
+VERBATIM
+    LmPop& P = *lm_pop(pid);
+    P.segs.push_back(LmSegment{(long) _lk0, (long) _llen, (long) _lstream, (long) _loffset, _ltheta,
+                               (int) _lplastic, (int) _lreset});
+ENDVERBATIM
+    nsteps = k0 + len
+}
+
+: get_weights(w) / set_weights(w): every local synapse's weight, in set-up order
+PROCEDURE get_weights() {
+VERBATIM
+    LmPop& P = *lm_pop(pid);
+    IvocVect* v = vector_arg(1);
+    vector_resize(v, (int) P.syn_w.size());
+    std::copy(P.syn_w.begin(), P.syn_w.end(), vector_vec(v));
+ENDVERBATIM
+}
+
+PROCEDURE set_weights() {
+VERBATIM
+    LmPop& P = *lm_pop(pid);
+    IvocVect* v = vector_arg(1);
+    const double* src = vector_vec(v);
+    std::copy(src, src + P.syn_w.size(), P.syn_w.begin());
+ENDVERBATIM
+}
+
+: get_state(v) / set_state(v): per local cell y, ym, yp, D, P, ring sum, spike count and
+: its ring (5 + 2 + avg_steps values each), then ringn, pending, current segment, and the
+: traces of every source (ntot)
+PROCEDURE get_state() {
+VERBATIM
+    LmPop& P = *lm_pop(pid);
+    IvocVect* v = vector_arg(1);
+    const std::size_t nc = P.gid.size(), per = 7 + (std::size_t) P.navg;
+    vector_resize(v, (int) (nc * per + 3 + P.ntot));
+    double* out = vector_vec(v);
+    for (std::size_t p = 0; p < nc; ++p) {
+        double* o = out + p * per;
+        o[0] = P.y[p]; o[1] = P.ym[p]; o[2] = P.yp[p]; o[3] = P.D[p]; o[4] = P.P[p]; o[5] = P.ringsum[p];
+        o[6] = (double) P.nspk[p];
+        std::copy(&P.ring[p * P.navg], &P.ring[p * P.navg] + P.navg, o + 7);
+    }
+    double* tail = out + nc * per;
+    tail[0] = (double) P.ringn; tail[1] = P.pending; tail[2] = (double) P.cur;
+    std::copy(P.x.begin(), P.x.end(), tail + 3);
+ENDVERBATIM
+}
+
+PROCEDURE set_state() {
+VERBATIM
+    LmPop& P = *lm_pop(pid);
+    IvocVect* v = vector_arg(1);
+    const std::size_t nc = P.gid.size(), per = 7 + (std::size_t) P.navg;
+    const double* in = vector_vec(v);
+    for (std::size_t p = 0; p < nc; ++p) {
+        const double* o = in + p * per;
+        P.y[p] = o[0]; P.ym[p] = o[1]; P.yp[p] = o[2]; P.D[p] = o[3]; P.P[p] = o[4]; P.ringsum[p] = o[5];
+        P.nspk[p] = (long) o[6];
+        std::copy(o + 7, o + 7 + P.navg, &P.ring[p * P.navg]);
+    }
+    const double* tail = in + nc * per;
+    P.ringn = (long) tail[0]; P.pending = (int) tail[1]; P.cur = (std::size_t) tail[2];
+    std::copy(tail + 3, tail + 3 + P.ntot, P.x.begin());
+    P.lam_seg = -1;
+ENDVERBATIM
+}
+
+: arrive(g): the spike of source g of the previous step (a resume re-delivers spikes in
+: flight at the checkpoint this way)
+PROCEDURE arrive(g) {
+VERBATIM
+    lm_pop(pid)->arrived.at((std::size_t) _lg) = 1;
+ENDVERBATIM
+}
+
+: probe(i, p): variable i (0 y, 1 ym, 2 yp, 3 spike count) of local cell p, for probes
+FUNCTION probe(i, p) {
+VERBATIM
+    LmPop& P = *lm_pop(pid);
+    std::size_t q = (std::size_t) _lp;
+    int i = (int) _li;
+    _lprobe = i == 0 ? P.y.at(q) : i == 1 ? P.ym.at(q) : i == 2 ? P.yp.at(q) : (double) P.nspk.at(q);
+ENDVERBATIM
+}
+
+: count(p, k): the feedforward count of local cell p at step k (for tests; it leaves the
+: population as it was)
+FUNCTION count(p, k) {
+VERBATIM
+    LmPop& P = *lm_pop(pid);
+    std::size_t s = 0;
+    while (s + 1 < P.segs.size() && (long) _lk >= P.segs[s + 1].k0) { ++s; }
+    const LmSegment& g = P.segs.at(s);
+    const int q = (int) _lp;
+    const double keep = P.seg_lam.at(q);
+    P.seg_lam[q] = std::exp(-P.lam0 * (1.0 + P.mod[q] * std::cos(2.0 * (g.theta - P.po[q]))));
+    _lcount = lm_count(P, q, g, (long) _lk);
+    P.seg_lam[q] = keep;
+ENDVERBATIM
+}

@@ -1,0 +1,213 @@
+"""The sadeh2015 network assembled for a run on this rank: one NetcolLifMap population
+holding the rank's cells (gid % ranks == rank), a relay per cell as its spike source,
+one incoming NetCon per source with targets here, the protocol's segments loaded into
+the mechanism, and what the generic run loop (:mod:`netcol.simulate`) asks of a model
+(see :mod:`netcol.models.rowan2013.assembly` for the interface).
+"""
+import math
+
+import numpy as np
+
+from ...cells import lifmap
+from ...gather import gather_by_gid
+from ...record import LIBVER, mark_sonata
+from ...runtime import neuron_h, parallel_context
+from .network import incoming
+from .protocol import SNAPSHOT_LAG, segments, steps, timeline
+from .staterec import StateWriter
+
+#: The SONATA population of the cells.
+POPULATION = "sadeh2015"
+
+
+class SadehAssembly:
+    """The network built on this rank, ready to run.
+
+    Parameters
+    ----------
+    experiment : netcol.experiment.Experiment
+    """
+
+    binding = lifmap
+    population = POPULATION
+
+    def __init__(self, experiment):
+        h, pc = neuron_h(), parallel_context()
+        p, net = self.p, self.net = experiment.params, experiment.network
+        lifmap.apply_mechanism_settings(h, experiment.mechanism_settings())
+        rank, nhost = int(pc.id()), int(pc.nhost())
+        self.gids = list(range(rank, net.n, nhost))
+        self.pop = lifmap.new_population(h, net.n, p["seed"])
+        po, mod = net.preferred_orientations(), net.modulations()
+        self.relays, self.out_ncs, self.n_syn = {}, [], {}
+        sources = set()
+        for gid in self.gids:
+            relay = lifmap.add_cell(h, self.pop, gid, po[gid], mod[gid])
+            pc.set_gid2node(gid, rank)
+            nc = h.NetCon(relay, None)
+            pc.cell(gid, nc)
+            self.relays[gid] = relay
+            self.out_ncs.append(nc)
+            pre, w, kind = incoming(net, p["seed"], gid)
+            lifmap.add_synapses(h, self.pop, pre, w, kind)
+            self.n_syn[gid] = len(pre)
+            sources.update(pre.tolist())
+        self.sources = sorted(sources)
+        self.in_ncs = []
+        for src in self.sources:
+            nc = pc.gid_connect(src, self.pop)
+            nc.weight[0] = src
+            nc.delay = lifmap.DELAY
+            self.in_ncs.append(nc)
+        self.segments = segments(p)
+        end = steps(p["duration"])
+        for s in self.segments:
+            k0 = steps(s.t0 / 1000.0)
+            if k0 >= end:
+                break
+            lifmap.add_segment(self.pop, k0, min(steps(s.length / 1000.0), end - k0), math.radians(s.theta_deg),
+                               s.plastic, s.reset, s.stream, s.offset)
+        self.writer, self.synapses = None, None
+
+    # ------------------------------------------------------------------ what the loop reads
+    @property
+    def n(self):
+        """Cells in the network."""
+        return self.net.n
+
+    @property
+    def excitatory(self):
+        """Per gid: True for excitatory cells."""
+        return self.net.excitatory
+
+    @property
+    def local(self):
+        """This rank's cells by gid (their relays)."""
+        return self.relays
+
+    def timeline(self, checkpoint_every=None):
+        """The run's timeline as (time in ms, action name), sorted by time."""
+        return timeline(self.p, checkpoint_every)
+
+    def actions(self):
+        """Action name -> action(t) for the scheduler."""
+        return {"weights": self.snapshot}
+
+    def after_event(self, t):
+        """Nothing to do after a timeline event: the mechanism holds the protocol."""
+
+    def before_block(self, t_next):
+        """Nothing to prepare before a block."""
+
+    # ------------------------------------------------------------------ weights
+    def all_synapses(self):
+        """Every synapse of the network as (pre, post, kind), target-major, sources ascending
+        (drawn again here: cheap, and the same on every rank)."""
+        parts = [incoming(self.net, self.p["seed"], g) for g in range(self.net.n)]
+        post = np.repeat(np.arange(self.net.n), [len(x[0]) for x in parts])
+        return np.concatenate([x[0] for x in parts]), post, np.concatenate([x[2] for x in parts])
+
+    def local_weights(self):
+        """This rank's weights by target gid."""
+        w = lifmap.weights(neuron_h(), self.pop)
+        ends = np.cumsum([self.n_syn[g] for g in self.gids])
+        return {g: part for g, part in zip(self.gids, np.split(w, ends[:-1]))}
+
+    def gathered_weights(self):
+        """Every weight in the order of :meth:`all_synapses` on rank 0 (None elsewhere)."""
+        merged = gather_by_gid(self.local_weights())
+        return None if merged is None else np.concatenate([merged[g] for g in range(self.net.n)])
+
+    def snapshot(self, t):
+        """Timeline action: every weight into state.h5, stamped with the block boundary."""
+        values = self.gathered_weights()
+        if values is not None:
+            self.writer.snapshot(t - SNAPSHOT_LAG if t > 0 else 0.0, values)
+
+    # ------------------------------------------------------------------ outputs
+    def write_nodes(self, path):
+        """nodes.h5 (SONATA): type E/I, excitatory, preferred orientation, input modulation;
+        and node_types.csv."""
+        import h5py
+        net, n = self.net, self.net.n
+        with h5py.File(path, "w", libver=LIBVER) as f:
+            mark_sonata(f)
+            g = f.create_group(f"nodes/{POPULATION}")
+            g["node_id"] = np.arange(n, dtype=np.uint64)
+            g["node_type_id"] = np.where(net.excitatory, 1, 2).astype(np.int64)
+            g["node_group_id"] = np.zeros(n, dtype=np.int64)
+            g["node_group_index"] = np.arange(n, dtype=np.int64)
+            a = g.create_group("0")
+            a.create_dataset("type", data=np.where(net.excitatory, "E", "I").tolist(), dtype=h5py.string_dtype())
+            a.create_dataset("cell_class", data=np.where(net.excitatory, "E", "I").tolist(),
+                             dtype=h5py.string_dtype())
+            a["excitatory"] = net.excitatory.astype(np.int8)
+            a["preferred_orientation"] = np.degrees(net.preferred_orientations())
+            a["preferred_orientation"].attrs["units"] = "degree"
+            a["input_modulation"] = net.modulations()
+        lines = ["node_type_id pop_name excitatory model_type model_template",
+                 "1 E 1 point_neuron nrn:NetcolLifMap", "2 I 0 point_neuron nrn:NetcolLifMap"]
+        (path.parent / "node_types.csv").write_text("\n".join(lines) + "\n")
+
+    def sonata_network(self):
+        """The nodes for circuit_config.json."""
+        return {"nodes": [{"nodes_file": "$BASE_DIR/nodes.h5", "node_types_file": "$BASE_DIR/node_types.csv",
+                           "populations": {POPULATION: {"type": "point_neuron"}}}], "edges": []}
+
+    def open_outputs(self, out_dir, run_id, resume=None):
+        """Open state.h5 (rank 0), fresh or truncated to a checkpoint's counts."""
+        pre, post, kind = self.all_synapses()
+        self.synapses = len(pre)
+        self.writer = StateWriter(out_dir / "state.h5", self.segments, pre, post, kind, run_id=run_id,
+                                  keep=resume["file_counts"] if resume else None)
+
+    def output_counts(self):
+        """Rows written so far in each growing dataset of state.h5 (rank 0)."""
+        return self.writer.counts()
+
+    def close_outputs(self):
+        """Close state.h5 (rank 0)."""
+        if self.writer is not None:
+            self.writer.close()
+
+    # ------------------------------------------------------------------ running
+    def initialize(self, resume=None):
+        """Start at step 0, or continue from a checkpoint taken at a whole map step."""
+        h = neuron_h()
+        if resume is None:
+            lifmap.finitialize_at_step(h, self.pop, 0)
+            return
+        ck, t = resume, resume["t"]
+        lifmap.finitialize_at_step(h, self.pop, steps(t / 1000.0))
+        h.t = t
+        rows = np.array([ck["cells"][g] for g in self.gids]).reshape(-1)
+        lifmap.restore_state(h, self.pop, np.concatenate([rows, ck["shared"]]))
+        lifmap.set_weights(h, self.pop, np.concatenate([ck["weights"][g] for g in self.gids]))
+        # spikes of the last step before t arrive at t: deliver those the checkpoint missed
+        listening = set(self.sources)
+        for ts, g in zip(*ck["recent_spikes"]):
+            if ts + lifmap.DELAY >= t - 1e-9 and int(g) in listening:
+                self.pop.arrive(int(g))
+
+    def checkpoint_state(self, t):
+        """The model's part of a checkpoint at t (collective; on rank 0, None elsewhere):
+        every cell's state and incoming weights by gid, and the shared tail (block
+        bookkeeping, the traces of every source: each rank holds those it listens to)."""
+        h, pc = neuron_h(), parallel_context()
+        navg = int(self.net.mechanism["avg_steps"])
+        rows, shared = lifmap.per_cell(lifmap.state(h, self.pop), len(self.gids), navg)
+        cells = gather_by_gid({g: rows[i] for i, g in enumerate(self.gids)})
+        weights = gather_by_gid(self.local_weights())
+        tails = pc.py_gather(shared, 0)
+        if pc.id() != 0:
+            return None
+        shared = np.array(tails[0])
+        shared[3:] = np.max([tl[3:] for tl in tails], axis=0)   # traces are >= 0, 0 where not listened to
+        return dict(cells=cells, weights=weights, shared=shared)
+
+    def finalize(self, status, t, out_dir):
+        """Nothing beyond the snapshots the timeline took."""
+
+    def summary(self):
+        """Headline facts for run.json."""
+        return dict(synapses=self.synapses)

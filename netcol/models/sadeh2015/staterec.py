@@ -1,0 +1,67 @@
+"""``state.h5`` of a sadeh2015 run (written by rank 0).
+
+Layout (times in ms):
+
+- ``/protocol/{t0,length,orientation,plastic,reset,phase,index}``: the protocol's
+  segments (orientation in degrees; phase codes index the ``phases`` attribute);
+- ``/weights/{pre,post,kind}``: every synapse (target-major, sources ascending), kind as in
+  :mod:`netcol.cells.lifmap`;
+- ``/weights/time`` (m) and ``/weights/values`` (m x synapses, mV, float32): snapshots at
+  the start and after every learning block (time = the block boundary).
+
+SWMR forbids creating objects once writing has started, so everything is created here.
+"""
+import numpy as np
+
+from ...record import LIBVER, RUN_ID_ATTR, AppendFile, copy_truncated
+from .protocol import PHASES
+
+
+class StateWriter:
+    """Append weight snapshots to state.h5 and flush after each."""
+
+    GROWING = ("weights/time", "weights/values")
+
+    def __init__(self, path, segments, pre, post, kind, run_id="", keep=None):
+        """Create the file, or (resume) reopen it keeping the first keep[name] rows of each
+        growing dataset."""
+        import h5py
+        if keep is not None:
+            copy_truncated(path, keep)
+            self.f = AppendFile(h5py.File(path, "a", libver=LIBVER))
+            return
+        f = h5py.File(path, "w", libver=LIBVER)
+        f.attrs[RUN_ID_ATTR] = run_id
+        g = f.create_group("protocol")
+        g.attrs["phases"] = np.array(PHASES, dtype="S")
+        for name, values, unit in (("t0", [s.t0 for s in segments], "ms"),
+                                   ("length", [s.length for s in segments], "ms"),
+                                   ("orientation", [s.theta_deg for s in segments], "degree")):
+            g.create_dataset(name, data=np.asarray(values, "f8")).attrs["units"] = unit
+        g["plastic"] = np.array([s.plastic for s in segments], "i1")
+        g["reset"] = np.array([s.reset for s in segments], "i1")
+        g["phase"] = np.array([PHASES.index(s.phase) for s in segments], "i1")
+        g["index"] = np.array([s.index for s in segments], "i4")
+        w = f.create_group("weights")
+        w["pre"], w["post"], w["kind"] = (np.asarray(pre, "i8"), np.asarray(post, "i8"), np.asarray(kind, "i1"))
+        w.create_dataset("time", shape=(0,), maxshape=(None,), dtype="f8", chunks=(64,)).attrs["units"] = "ms"
+        n = len(pre)
+        w.create_dataset("values", shape=(0, n), maxshape=(None, n), dtype="f4",
+                         chunks=(1, max(n, 1))).attrs["units"] = "mV"
+        self.f = AppendFile(f)
+
+    def snapshot(self, t_ms, values):
+        """Append one snapshot of every weight."""
+        for name, row in (("weights/time", t_ms), ("weights/values", values)):
+            d = self.f[name]
+            d.resize(d.shape[0] + 1, axis=0)
+            d[-1] = row
+        self.f.flush()
+
+    def counts(self):
+        """Rows of each growing dataset."""
+        return {k: self.f[k].shape[0] for k in self.GROWING}
+
+    def close(self):
+        """Flush and close."""
+        self.f.close()
