@@ -1,6 +1,6 @@
 """Write docs/reference/parameters.md from netcol's schemas (run by `make docs`).
 
-Every experiment parameter of every model, every entry of the column's network file and
+Every experiment parameter of every model, every entry of each model's network file and
 mechanism settings, and every sweep resource, with its meaning, unit, default and
 allowed values, as the code checks them."""
 from pathlib import Path
@@ -34,6 +34,10 @@ def main():
         parts += [f"### `[{section}]`", "", table(schema), ""]
     parts += ["### `[delays.<class>]`", "", table(DELAY_FIELDS), "",
               "### `[external.<class>.<receptor>]`", "", table(INPUT_FIELDS), ""]
+    from netcol.models.sadeh2015.network import SECTIONS
+    parts += ["## sadeh2015: the network file (`network.toml`)", ""]
+    for section, schema in SECTIONS.items():
+        parts += [f"### `[{section}]`", "", table(schema), ""]
     parts += ["## Sweep resources (`[resources]` of a sweep file)", "", table(RESOURCE_FIELDS), ""]
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text("\n".join(parts) + "\n")

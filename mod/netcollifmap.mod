@@ -115,7 +115,7 @@ struct LmPop {
     std::vector<char> arrived;       /* per source gid: spiked in the previous step */
     std::vector<int> syn_ptr{0};     /* per local cell: its synapses [syn_ptr[p], syn_ptr[p+1]) */
     std::vector<int> syn_pre, syn_post;
-    std::vector<double> syn_w;
+    std::vector<double> syn_w, syn_w0;   /* weights now and as set up */
     std::vector<char> syn_kind;
     std::vector<int> src_ptr, src_syn; /* per source gid: indices of its synapses here */
     bool indexed = false;
@@ -371,6 +371,7 @@ VERBATIM
         P.syn_pre.push_back((int) pre[j]);
         P.syn_post.push_back((int) P.gid.size() - 1);
         P.syn_w.push_back(w[j]);
+        P.syn_w0.push_back(w[j]);
         P.syn_kind.push_back((char) kd[j]);
     }
     P.syn_ptr.push_back((int) P.syn_pre.size());
@@ -447,6 +448,20 @@ VERBATIM
     std::copy(tail + 3, tail + 3 + P.ntot, P.x.begin());
     P.lam_seg = -1;
 ENDVERBATIM
+}
+
+: restart(): back to the state as set up (weights included), next step 0; for the GUI's
+: re-initialisations
+PROCEDURE restart() {
+VERBATIM
+    LmPop& P = *lm_pop(pid);
+    lm_reset_cells(P);
+    P.syn_w = P.syn_w0;
+    std::fill(P.arrived.begin(), P.arrived.end(), 0);
+    std::fill(P.nspk.begin(), P.nspk.end(), 0);
+    P.pending = 0; P.cur = 0; P.lam_seg = -1;
+ENDVERBATIM
+    kstep = 0
 }
 
 : arrive(g): the spike of source g of the previous step (a resume re-delivers spikes in

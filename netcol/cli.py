@@ -371,7 +371,11 @@ def cmd_list(args, argv):
         for exp, (owner, path) in sorted(known.items()):
             if owner == name:
                 raw = read_toml(path)
-                print(f"  {exp:<22} {raw.get('duration', '?'):>9} s  {raw.get('description', '')}")
+                duration = raw.get("duration", "?")
+                if duration == 0:   # left to the model's protocol
+                    from .experiment import load_experiment
+                    duration = load_experiment(str(path)).params["duration"]
+                print(f"  {exp:<22} {duration:>9} s  {raw.get('description', '')}")
         if args.params:
             print(f"  parameters (--set KEY=VALUE; network entries as network.<path> of "
                   f"{model(name).NETWORK_FILE.name}):")

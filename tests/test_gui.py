@@ -106,3 +106,28 @@ def test_gui_without_a_display_is_a_clear_error():
     env = {k: v for k, v in os.environ.items() if k != "DISPLAY"}
     r = subprocess.run([*NETCOL, "gui", "baseline"], cwd=REPO, capture_output=True, text=True, env=env)
     assert r.returncode == 2 and "needs a display" in r.stderr and "Traceback" not in r.stderr
+
+
+def sadeh_twice():
+    """Open the GUI on sadeh2015, run 500 ms twice (init in between); report both runs' spikes."""
+    from netcol.assemble import assemble
+    from netcol.experiment import load_experiment
+    from netcol.runtime import neuron_h, window_names
+    h = neuron_h()
+    exp = load_experiment("sadeh2015", {"blocks": 2})
+    window = exp.package.open_gui(assemble(exp))
+    window.browse(100)
+    runs = []
+    for _ in range(2):
+        h.stdinit()
+        h.continuerun(500.0)
+        runs.append(sorted(zip(window.tvec.as_numpy().tolist(), window.idvec.as_numpy().tolist())))
+    return dict(runs=runs, marks=window.marks, windows=window_names())
+
+
+def test_sadeh_gui_draws_and_restarts_from_the_first_step(display):
+    r = in_fresh_process(sadeh_twice, env=dict(DISPLAY=display, NETCOL_GUI="1"))
+    assert "RunControl" in r["windows"] and "netcol controls" in r["windows"]
+    assert sum(n.startswith("Graph") for n in r["windows"]) == 3    # raster, rates, browser
+    assert len(r["runs"][0]) > 1000 and r["runs"][0] == r["runs"][1]
+    assert r["marks"] >= len(r["runs"][0])
