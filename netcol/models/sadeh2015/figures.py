@@ -1,5 +1,6 @@
 """The sadeh2015 figures: its views of one run (rates per learning block, weights against
-dPO, mean E->E weight per |dPO| bin, OSI before and after, tuning curves), its report
+dPO, mean E->E weight per |dPO| bin, OSI before and after, tuning curves, the E->E
+matrix sorted by preferred orientation), its report
 panels and headline numbers, and the summary figure of the paper's result
 (``netcol plot DIR --figure 1``)."""
 from pathlib import Path
@@ -113,9 +114,28 @@ def draw_tuning(ax, run_dir):
     ax.legend(frameon=False, fontsize=8)
 
 
+def draw_matrix(ax, run_dir, row=-1):
+    """The E->E weight matrix at a snapshot, cells sorted by preferred orientation."""
+    from ...analysis import read_nodes
+    nodes = read_nodes(run_dir)
+    ex = nodes["excitatory"].astype(bool)
+    s = _weights_or_nothing(run_dir, row)
+    sel = ex[s["pre"]] & ex[s["post"]]
+    order = np.argsort(nodes["preferred_orientation"][ex], kind="stable")
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    m = np.zeros((ex.sum(), ex.sum()))
+    m[rank[s["post"][sel]], rank[s["pre"][sel]]] = s["w"][sel]
+    im = ax.imshow(m, origin="lower", cmap="magma", vmin=0, extent=(0, 180, 0, 180), interpolation="nearest")
+    ax.figure.colorbar(im, ax=ax, label="mV", fraction=0.046, pad=0.02)
+    ax.set_xlabel("presynaptic preferred orientation (°)")
+    ax.set_ylabel("postsynaptic preferred orientation (°)")
+    ax.set_title(f"E→E weights at {s['time'] / 1000:g} s")
+
+
 #: The model's views of one run (beside the generic raster, rates and spectra).
 VIEWS = {"blocks": draw_block_rates, "weights_dpo": lambda ax, d: draw_weights_dpo(ax, d, "EE"),
-         "dpo_bins": draw_dpo_bins, "osi": draw_osi, "tuning": draw_tuning}
+         "dpo_bins": draw_dpo_bins, "osi": draw_osi, "tuning": draw_tuning, "matrix": draw_matrix}
 
 
 def report_panels(run_dir):
@@ -169,15 +189,17 @@ def paper_figure(folder, number):
         raise ValueError(f"--figure {number}: sadeh2015 has figure 1")
     run = find_run(folder, "sadeh2015")
     plt = _plt()
-    fig, axes = plt.subplots(3, 3, figsize=(13, 11))
+    fig, axes = plt.subplots(3, 4, figsize=(17, 11))
     panels = [(lambda ax: _raster(ax, run, "test_before", "test at 90°, before learning")),
               (lambda ax: _raster(ax, run, "test_after", "test at 90°, after learning")),
-              (lambda ax: draw_block_rates(ax, run)),
-              (lambda ax: draw_weights_dpo(ax, run, "EE")), (lambda ax: draw_weights_dpo(ax, run, "EI")),
-              (lambda ax: draw_weights_dpo(ax, run, "IE")), (lambda ax: draw_dpo_bins(ax, run)),
-              (lambda ax: draw_tuning(ax, run)), (lambda ax: draw_osi(ax, run))]
+              (lambda ax: draw_block_rates(ax, run)), (lambda ax: draw_tuning(ax, run)),
+              (lambda ax: draw_matrix(ax, run, 0)), (lambda ax: draw_matrix(ax, run, -1)),
+              (lambda ax: draw_weights_dpo(ax, run, "EE")), (lambda ax: draw_dpo_bins(ax, run)),
+              (lambda ax: draw_weights_dpo(ax, run, "EI")), (lambda ax: draw_weights_dpo(ax, run, "IE")),
+              (lambda ax: draw_osi(ax, run))]
     for k, (ax, draw) in enumerate(zip(axes.flat, panels)):
         draw(ax)
-        ax.text(-0.12, 1.04, "ABCDEFGHI"[k], transform=ax.transAxes, fontsize=13, fontweight="bold")
+        ax.text(-0.12, 1.04, "ABCDEFGHIJK"[k], transform=ax.transAxes, fontsize=13, fontweight="bold")
+    axes.flat[-1].axis("off")
     fig.suptitle("Sadeh, Clopath & Rotter (2015) in netcol: emergence of feature-specific connectivity")
     return _save(fig, Path(folder) / f"figure{number}")
