@@ -13,6 +13,8 @@ over its synapses in compiled code.  Each cell still has its own gid: a NetcolRe
 cell is its spike source for ParallelContext (cell() / gid_connect), and the
 population emits a cell's spike through it.
 
+A source on the same rank needs no NetCon: its spikes join the arrivals directly.
+
 Time.  Step k (k = 0, 1, ...) is computed at t = (k + 1/2) mapdt and its spikes carry
 that time.  A spike reaches every rank that holds targets of its cell through one NetCon
 per (source, rank) with delay mapdt / 2, so it arrives at (k + 1) mapdt and acts in step
@@ -263,6 +265,7 @@ static void lm_step(LmPop& P, long k, double tnow) {
             P.y[p] = 0.0;
             P.nspk[p]++;
             nrn_net_event(P.relay[p], tnow);
+            P.arrived[P.gid[p]] = 1;   /* this rank's own sources need no NetCon */
         }
     }
     /* the ring holds every step since the last reset, plastic or not */

@@ -23,8 +23,11 @@ class Scheduler:
     """
 
     def __init__(self, events, actions, after_event=None):
-        self.events, self.actions, self.after_event = events, actions, after_event
-        self.times = sorted({t for t, _ in events})
+        # times a rounding apart (k * interval computed in floating point) are one time: an
+        # event scheduled a rounding after the current one would never be delivered
+        self.events = [(round(t, 9), name) for t, name in events]
+        self.actions, self.after_event = actions, after_event
+        self.times = sorted({t for t, _ in self.events})
         self.next_index = 0
         self._cv = neuron_h().CVode()
 

@@ -52,7 +52,13 @@ class _StopFlag:
 
 
 def configure_integrator(h, pc, dt):
-    """Fixed step dt (ms); spike exchange every minimum NetCon delay (at most 10 ms)."""
+    """Fixed step dt (ms); spike exchange every minimum NetCon delay (at most 10 ms).
+
+    The step must be exact in binary (a multiple of a power of two such as 1/32 ms): with
+    a step like 0.025 ms, h.t drifts by rounding and psolve stops a step short of a
+    block's end."""
+    if float(dt).as_integer_ratio()[1] > 2 ** 20:
+        raise ValueError(f"the binding's step DT = {dt!r} ms is not exact in binary; use e.g. 1/32 ms")
     h.CVode().active(0)
     h.dt = dt
     pc.set_maxstep(10)

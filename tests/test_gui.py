@@ -108,26 +108,30 @@ def test_gui_without_a_display_is_a_clear_error():
     assert r.returncode == 2 and "needs a display" in r.stderr and "Traceback" not in r.stderr
 
 
-def sadeh_twice():
-    """Open the GUI on sadeh2015, run 500 ms twice (init in between); report both runs' spikes."""
+def population_twice(experiment, sets, browse):
+    """Open the GUI on a population model, run 300 ms twice (init in between); report both
+    runs' spikes."""
     from netcol.assemble import assemble
     from netcol.experiment import load_experiment
     from netcol.runtime import neuron_h, window_names
     h = neuron_h()
-    exp = load_experiment("sadeh2015", {"blocks": 2})
+    exp = load_experiment(experiment, sets)
     window = exp.package.open_gui(assemble(exp))
-    window.browse(100)
+    window.browse(browse)
     runs = []
     for _ in range(2):
         h.stdinit()
-        h.continuerun(500.0)
+        h.continuerun(300.0)
         runs.append(sorted(zip(window.tvec.as_numpy().tolist(), window.idvec.as_numpy().tolist())))
     return dict(runs=runs, marks=window.marks, windows=window_names())
 
 
-def test_sadeh_gui_draws_and_restarts_from_the_first_step(display):
-    r = in_fresh_process(sadeh_twice, env=dict(DISPLAY=display, NETCOL_GUI="1"))
+@pytest.mark.parametrize("experiment, sets, browse", [("sadeh2015", {"blocks": 2}, 100),
+                                                      ("vogels2011_small", {"duration": 1}, 10)])
+def test_population_gui_draws_and_restarts_from_the_first_step(display, experiment, sets, browse):
+    r = in_fresh_process(population_twice, env=dict(DISPLAY=display, NETCOL_GUI="1"), experiment=experiment,
+                         sets=sets, browse=browse)
     assert "RunControl" in r["windows"] and "netcol controls" in r["windows"]
     assert sum(n.startswith("Graph") for n in r["windows"]) == 3    # raster, rates, browser
-    assert len(r["runs"][0]) > 1000 and r["runs"][0] == r["runs"][1]
+    assert len(r["runs"][0]) > 500 and r["runs"][0] == r["runs"][1]
     assert r["marks"] >= len(r["runs"][0])

@@ -30,22 +30,17 @@ def run_mechanism():
     """Run the handcrafted network in NetcolLifMap; return its spikes, final weights and
     the counts it drew (for the reference)."""
     from netcol.cells import lifmap
+    from netcol.cells.population import RankWiring
     from netcol.runtime import neuron_h, parallel_context
     h, pc = neuron_h(), parallel_context()
     lifmap.apply_mechanism_settings(h, SETTINGS)
     pop = lifmap.new_population(h, N, 7)
-    ncs, relays = [], []   # the relays must outlive the run: a NetCon does not keep its source
+    wiring = RankWiring(h, pc, pop)
     for gid in range(N):
-        relays.append(lifmap.add_cell(h, pop, gid, gid * math.pi / N, 0.6 if gid < N_E else 0.1))
-        pc.set_gid2node(gid, 0)
-        ncs.append(h.NetCon(relays[-1], None))
-        pc.cell(gid, ncs[-1])
+        pop.add_cell(gid, gid * math.pi / N, 0.6 if gid < N_E else 0.1, wiring.relay(gid))
         mine = sorted((s for s in SYNAPSES if s[1] == gid), key=lambda s: s[0])
         lifmap.add_synapses(h, pop, [s[0] for s in mine], [s[2] for s in mine], [s[3] for s in mine])
-    for src in range(N):
-        nc = pc.gid_connect(src, pop)
-        nc.weight[0], nc.delay = src, lifmap.DELAY
-        ncs.append(nc)
+    wiring.listen(range(N), lifmap.DELAY)
     for k0, length, theta, plastic, reset in SEGMENTS:
         lifmap.add_segment(pop, k0, length, math.radians(theta), plastic, reset, 3, 1000 * k0)
     n_steps = SEGMENTS[-1][0] + SEGMENTS[-1][1]

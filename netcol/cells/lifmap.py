@@ -1,7 +1,6 @@
-"""Binding of the NetcolLifMap population mechanism (``mod/netcollifmap.mod``) and its
-spike relay (``mod/netcolrelay.mod``): hoc names, the integration it needs, its
-module-wide settings (schema), synapse kinds, and the calls that set up, read and
-restore a rank's population.
+"""Binding of the NetcolLifMap population mechanism (``mod/netcollifmap.mod``): hoc
+name, the integration it needs, its module-wide settings (schema), synapse kinds, and
+the calls that set up, read and restore a rank's population.
 
 One NetcolLifMap instance per rank holds all of that rank's cells (see the mod file's
 header for why); each cell has a NetcolRelay as its spike source with its gid.
@@ -10,8 +9,9 @@ import numpy as np
 
 from ..schema import Field
 
-#: The population mechanism's and the relay's hoc names.
-HOC_NAME, RELAY_NAME = "NetcolLifMap", "NetcolRelay"
+#: The population mechanism's hoc name (its cells' spike sources are NetcolRelays, see
+#: netcol.cells.population).
+HOC_NAME = "NetcolLifMap"
 #: How NEURON integrates it: one self-event per map step on an event-driven fixed step.
 INTEGRATION = "map"
 #: The map's step (ms).  Step k is computed at (k + 1/2) MAP_DT.
@@ -67,13 +67,6 @@ def new_population(h, n_total, seed):
     pop = getattr(h, HOC_NAME)()
     pop.setup(n_total, seed)
     return pop
-
-
-def add_cell(h, pop, gid, po, modulation):
-    """Add a local cell; return its relay (the cell's spike source for its gid)."""
-    relay = getattr(h, RELAY_NAME)()
-    pop.add_cell(gid, po, modulation, relay)
-    return relay
 
 
 def add_synapses(h, pop, pre, weight, kind):

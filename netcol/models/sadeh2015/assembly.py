@@ -9,6 +9,7 @@ import math
 import numpy as np
 
 from ...cells import lifmap
+from ...cells.population import RankWiring
 from ...gather import gather_by_gid
 from ...record import LIBVER, mark_sonata
 from ...runtime import neuron_h, parallel_context
@@ -38,27 +39,16 @@ class SadehAssembly:
         rank, nhost = int(pc.id()), int(pc.nhost())
         self.gids = list(range(rank, net.n, nhost))
         self.pop = lifmap.new_population(h, net.n, p["seed"])
+        self.wiring = RankWiring(h, pc, self.pop)
         po, mod = net.preferred_orientations(), net.modulations()
-        self.relays, self.out_ncs, self.n_syn = {}, [], {}
-        sources = set()
+        self.n_syn, sources = {}, set()
         for gid in self.gids:
-            relay = lifmap.add_cell(h, self.pop, gid, po[gid], mod[gid])
-            pc.set_gid2node(gid, rank)
-            nc = h.NetCon(relay, None)
-            pc.cell(gid, nc)
-            self.relays[gid] = relay
-            self.out_ncs.append(nc)
+            self.pop.add_cell(gid, po[gid], mod[gid], self.wiring.relay(gid))
             pre, w, kind = incoming(net, p["seed"], gid)
             lifmap.add_synapses(h, self.pop, pre, w, kind)
             self.n_syn[gid] = len(pre)
             sources.update(pre.tolist())
-        self.sources = sorted(sources)
-        self.in_ncs = []
-        for src in self.sources:
-            nc = pc.gid_connect(src, self.pop)
-            nc.weight[0] = src
-            nc.delay = lifmap.DELAY
-            self.in_ncs.append(nc)
+        self.wiring.listen(sources, lifmap.DELAY)
         self.segments = segments(p)
         end = steps(p["duration"])
         for s in self.segments:
@@ -83,7 +73,7 @@ class SadehAssembly:
     @property
     def local(self):
         """This rank's cells by gid (their relays)."""
-        return self.relays
+        return self.wiring.relays
 
     def timeline(self, checkpoint_every=None):
         """The run's timeline as (time in ms, action name), sorted by time."""
@@ -183,11 +173,7 @@ class SadehAssembly:
         rows = np.array([ck["cells"][g] for g in self.gids]).reshape(-1)
         lifmap.restore_state(h, self.pop, np.concatenate([rows, ck["shared"]]))
         lifmap.set_weights(h, self.pop, np.concatenate([ck["weights"][g] for g in self.gids]))
-        # spikes of the last step before t arrive at t: deliver those the checkpoint missed
-        listening = set(self.sources)
-        for ts, g in zip(*ck["recent_spikes"]):
-            if ts + lifmap.DELAY >= t - 1e-9 and int(g) in listening:
-                self.pop.arrive(int(g))
+        self.wiring.redeliver(ck["recent_spikes"], t, lifmap.DELAY)
 
     def checkpoint_state(self, t):
         """The model's part of a checkpoint at t (collective; on rank 0, None elsewhere):

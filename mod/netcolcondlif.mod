@@ -1,0 +1,423 @@
+COMMENT
+NetcolCondLif: a population of conductance-based leaky integrate-and-fire cells advanced
+by forward Euler on a fixed step, with excitatory and inhibitory exponential
+conductances, a constant background current, and inhibitory STDP (Vogels et al. 2011)
+with all-to-all traces on its plastic synapses; written for netcol from
+shared/spec/vogels2011.md.
+
+Why one mechanism per rank.  Every cell changes at every 0.1-ms step, so one self-event
+per step for the whole rank replaces one per cell; and a spike is delivered once per
+(source, rank) by one NetCon, then fanned out here over the rank's targets of that
+source (a table in compiled code), instead of one NetCon and one queue event per
+synapse; a source on the same rank needs no NetCon at all (its spikes join the
+arrivals directly).  Each cell has its own gid through a NetcolRelay (its spike source).
+
+Time.  Step k is computed at t = (k + 1/2) dt and its spikes carry that time; they
+arrive at (k + 1) dt through NetCons of delay dt/2 and act in step k + 1 (the reference's
+zero delay is one step).  Whole multiples of dt, where the protocol and checkpoints act,
+lie between steps.
+
+One step k, in the reference's order (Brian2: state update, threshold, synaptic
+pathways (all presynaptic before postsynaptic), reset), for every local cell p:
+  1. the pathways of step k - 1, whose presynaptic spikes have now arrived, in
+     ascending source gid, with that step's learning rate:
+       - presynaptic: excitatory synapse ge += w_e; static inhibitory gi += w_ii;
+         plastic: A_pre(i) <- A_pre(i) decayed + 1, then per synapse
+         w <- clip(w + eta (A_post(p) - alpha), 0, w_max) and gi += w;
+       - postsynaptic, for the cells that spiked in step k - 1:
+         A_post(p) <- A_post(p) decayed + 1, then per plastic synapse onto p
+         w <- clip(w + eta A_pre(i), 0, w_max);
+     traces decay exactly, exp(-steps dt / tau_stdp), kept per source and per target;
+  2. Euler: v += (dt / c) (-g_l (v - e_l) - ge v - gi (v - e_i) + i_bg), unless the cell
+     is refractory (the v of a spiking cell stays frozen for refrac / dt steps);
+     ge *= 1 - dt / tau_e, gi *= 1 - dt / tau_i, from the same old values;
+  3. a spike where v > v_th and the cell is not refractory; v <- v_reset.
+Arriving weights are summed in ascending source gid for every target, whatever the
+number of ranks.
+
+Synapse kinds: 0 excitatory (weight w_e), 1 static inhibitory (weight w_ii), 2 plastic
+inhibitory (own weight).
+
+Set-up, from Python (netcol.cells.condlif): setup(), add_cell() per local cell,
+add_synapses() per local cell (its sources in ascending gid), then finitialize; INITIAL
+schedules step kstep.
+ENDCOMMENT
+
+NEURON {
+    ARTIFICIAL_CELL NetcolCondLif
+    RANGE pid, kstep, nsteps
+    GLOBAL stepdt, c_m, g_l, e_l, e_i, v_th, v_reset, refrac, i_bg, tau_e, tau_i, w_e, w_ii
+    GLOBAL tau_stdp, alpha, eta, w_max, v_init, init_events, step_early
+}
+
+PARAMETER {
+    stepdt = 0.1 (ms)
+    c_m = 200 (pF)
+    g_l = 10 (nS)
+    e_l = -60 (mV)
+    e_i = -80 (mV)
+    v_th = -50 (mV)
+    v_reset = -60 (mV)
+    refrac = 5 (ms)
+    i_bg = 200 (pA)
+    tau_e = 5 (ms)
+    tau_i = 10 (ms)
+    w_e = 0.3 (nS)
+    w_ii = 3 (nS)
+    tau_stdp = 20 (ms)
+    alpha = 0.12
+    eta = 0
+    w_max = 100
+    v_init = 0 (mV)
+    init_events = 1
+    step_early = 1e-7 (ms)
+}
+
+ASSIGNED {
+    pid
+    kstep
+    nsteps
+}
+
+VERBATIM
+#undef exp
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+/* One rank's population: parameters, per-cell state, per-source traces, the synapse
+   table by source (delivery) and the plastic synapses by target (postsynaptic rule). */
+struct ClPop {
+    int ntot = 0;
+    double sdt, cm, gl, el, ei, vth, vreset, ibg, taue, taui, we, wii, alph, wmax, tau;
+    long nref;
+    std::vector<double> decay;            /* exp(-n dt / tau_stdp), n = 0 .. */
+    std::vector<int> gid;
+    std::vector<Point_process*> relay;
+    std::vector<double> v, ge, gi, apost;
+    std::vector<long> lastspike, lastpost, nspk;
+    std::vector<char> ready;              /* not refractory, as of the last threshold */
+    std::vector<double> apre;             /* per source gid */
+    std::vector<long> lastpre;
+    std::vector<char> plastic_src;        /* per source gid: has plastic synapses here */
+    std::vector<int> syn_src, syn_tgt;    /* per synapse (set-up order: by target, sources ascending) */
+    std::vector<char> syn_kind;
+    std::vector<int> syn_plastic;         /* per synapse: index into w, or -1 */
+    std::vector<double> w;                /* plastic weights */
+    std::vector<double> w0;               /* as set up */
+    std::vector<int> src_ptr;             /* per source: its range in bs_tgt / bs_what */
+    std::vector<int> bs_tgt, bs_what;     /* by source: target; WHAT_EXC, WHAT_INH or the plastic w index */
+    std::vector<int> tgt_ptr{0}, tgt_w;   /* per local cell: its plastic synapses' w indices and sources */
+    std::vector<int> tgt_src;
+    bool indexed = false;
+    std::vector<int> arrivals;            /* sources whose spike of the previous step arrived */
+    std::vector<char> arrived;
+    std::vector<int> fired;               /* local cells that spiked in the previous step */
+    double pend_eta = 0;
+    int pending = 0;
+};
+static std::vector<std::unique_ptr<ClPop>> cl_pops;
+static const int WHAT_EXC = -1, WHAT_INH = -2;
+static ClPop* cl_pop(double id) { return cl_pops.at((std::size_t) id).get(); }
+
+static inline double cl_decay(ClPop& P, long n) {
+    if (n < (long) P.decay.size()) { return P.decay[n]; }
+    return std::exp(-((double) n * P.sdt) / P.tau);
+}
+
+static void cl_index(ClPop& P) {
+    /* the synapses regrouped by source, each source's targets ascending, with what a
+       delivery needs side by side: target and, for plastic ones, the weight's index */
+    P.src_ptr.assign(P.ntot + 1, 0);
+    for (int s : P.syn_src) { P.src_ptr[s + 1]++; }
+    for (int i = 0; i < P.ntot; ++i) { P.src_ptr[i + 1] += P.src_ptr[i]; }
+    P.bs_tgt.assign(P.syn_src.size(), 0);
+    P.bs_what.assign(P.syn_src.size(), 0);
+    std::vector<int> fill(P.src_ptr.begin(), P.src_ptr.end() - 1);
+    for (int s = 0; s < (int) P.syn_src.size(); ++s) {
+        const int j = fill[P.syn_src[s]]++;
+        P.bs_tgt[j] = P.syn_tgt[s];
+        P.bs_what[j] = P.syn_kind[s] == 0 ? WHAT_EXC : (P.syn_kind[s] == 1 ? WHAT_INH : P.syn_plastic[s]);
+    }
+    P.indexed = true;
+}
+
+static inline double cl_clip(double x, double hi) { return x < 0 ? 0.0 : (x > hi ? hi : x); }
+
+static void cl_pathways(ClPop& P, long tp) {
+    const double eta_p = P.pend_eta;
+    std::sort(P.arrivals.begin(), P.arrivals.end());
+    for (int i : P.arrivals) {
+        if (P.plastic_src[i]) {
+            P.apre[i] = P.apre[i] * cl_decay(P, tp - P.lastpre[i]) + 1.0;
+            P.lastpre[i] = tp;
+        }
+        for (int j = P.src_ptr[i]; j < P.src_ptr[i + 1]; ++j) {
+            const int p = P.bs_tgt[j];
+            const int what = P.bs_what[j];
+            if (what == WHAT_EXC) {
+                P.ge[p] += P.we;
+            } else if (what == WHAT_INH) {
+                P.gi[p] += P.wii;
+            } else {
+                double& w = P.w[what];
+                const double ap = P.apost[p] * cl_decay(P, tp - P.lastpost[p]);
+                w = cl_clip(w + (ap - P.alph) * eta_p, P.wmax);
+                P.gi[p] += w;
+            }
+        }
+        P.arrived[i] = 0;
+    }
+    P.arrivals.clear();
+    for (int p : P.fired) {
+        P.apost[p] = P.apost[p] * cl_decay(P, tp - P.lastpost[p]) + 1.0;
+        P.lastpost[p] = tp;
+        for (int j = P.tgt_ptr[p]; j < P.tgt_ptr[p + 1]; ++j) {
+            const int i = P.tgt_src[j];
+            double& w = P.w[P.tgt_w[j]];
+            w = cl_clip(w + P.apre[i] * cl_decay(P, tp - P.lastpre[i]) * eta_p, P.wmax);
+        }
+    }
+    P.fired.clear();
+}
+
+static void cl_step(ClPop& P, long k, double eta_now) {
+    if (!P.indexed) { cl_index(P); }
+    if (P.pending) { cl_pathways(P, k - 1); }
+    const int n = (int) P.gid.size();
+    const double h = P.sdt;
+    const double hc = h / P.cm, fe = 1.0 - h / P.taue, fi = 1.0 - h / P.taui;
+    const double tk = ((double) k + 0.5) * h;
+    double* V = P.v.data();
+    double* GE = P.ge.data();
+    double* GI = P.gi.data();
+    char* R = P.ready.data();
+    for (int p = 0; p < n; ++p) {
+        const double v = V[p], ge = GE[p], gi = GI[p];
+        /* Euler from the old values; v frozen while refractory (as of the last threshold) */
+        double vn = v;
+        if (R[p]) { vn = v + hc * (-P.gl * (v - P.el) - (ge * v + gi * (v - P.ei)) + P.ibg); }
+        GE[p] = ge * fe;
+        GI[p] = gi * fi;
+        const bool ready = k - P.lastspike[p] >= P.nref;
+        R[p] = ready;
+        if (ready && vn > P.vth) {
+            P.lastspike[p] = k;
+            R[p] = 0;
+            P.nspk[p]++;
+            P.fired.push_back(p);
+            nrn_net_event(P.relay[p], tk);
+            /* this rank's own sources reach its targets without a NetCon (no queue event) */
+            const int g = P.gid[p];
+            if (!P.arrived[g]) { P.arrived[g] = 1; P.arrivals.push_back(g); }
+            vn = P.vreset;
+        }
+        V[p] = vn;
+    }
+    P.pend_eta = eta_now;
+    P.pending = 1;
+}
+ENDVERBATIM
+
+: each step's self-event comes a hair (step_early, ms) before (k + 1/2) dt, which 0.1-ms
+: steps cannot hit exactly; its spikes carry (k + 1/2) dt itself, computed from k, so they
+: are the same however the run reached step k (uninterrupted or resumed)
+
+INITIAL {
+    if (init_events && kstep < nsteps) {
+        net_send((kstep + 0.5) * stepdt - step_early - t, 1)
+    }
+}
+
+: flag 0: the spike of source gid w (previous step); flag 1: the next step
+NET_RECEIVE(w) {
+    if (flag == 1) {
+VERBATIM
+        cl_step(*cl_pop(pid), (long) kstep, eta);
+ENDVERBATIM
+        kstep = kstep + 1
+        if (kstep < nsteps) {
+            net_send((kstep + 0.5) * stepdt - step_early - t, 1)
+        }
+    } else {
+        arrive(w)
+    }
+}
+
+: setup(ntot, nsteps): a new empty population in a network of ntot cells, to run nsteps
+: steps, with the module's parameters as they are now
+PROCEDURE setup(ntot, steps) {
+VERBATIM
+    auto P = std::make_unique<ClPop>();
+    P->ntot = (int) _lntot;
+    P->sdt = stepdt; P->cm = c_m; P->gl = g_l; P->el = e_l; P->ei = e_i; P->vth = v_th; P->vreset = v_reset;
+    P->ibg = i_bg; P->taue = tau_e; P->taui = tau_i; P->we = w_e; P->wii = w_ii; P->alph = alpha; P->wmax = w_max;
+    P->nref = std::lround(refrac / stepdt);
+    P->tau = tau_stdp;
+    const long ntab = std::lround(30.0 * tau_stdp / stepdt) + 1;   /* beyond 30 tau the tail is computed */
+    P->decay.resize(ntab);
+    for (long j = 0; j < ntab; ++j) { P->decay[j] = std::exp(-((double) j * stepdt) / tau_stdp); }
+    P->apre.assign(P->ntot, 0.0);
+    P->lastpre.assign(P->ntot, 0);
+    P->plastic_src.assign(P->ntot, 0);
+    P->arrived.assign(P->ntot, 0);
+    pid = (double) cl_pops.size();
+    cl_pops.push_back(std::move(P));
+ENDVERBATIM
+    kstep = 0
+    nsteps = steps
+}
+
+: add_cell(gid, relay): the next local cell (local index = call order)
+PROCEDURE add_cell(gid) {
+VERBATIM
+    ClPop& P = *cl_pop(pid);
+    P.gid.push_back((int) _lgid);
+    P.relay.push_back(ob2pntproc(*hoc_objgetarg(2)));
+    P.v.push_back(v_init); P.ge.push_back(0.0); P.gi.push_back(0.0); P.apost.push_back(0.0);
+    P.lastspike.push_back(-1000000000L); P.lastpost.push_back(0); P.nspk.push_back(0); P.ready.push_back(1);
+    P.tgt_ptr.push_back(P.tgt_ptr.back());
+ENDVERBATIM
+}
+
+: add_synapses(src, kind, w): the incoming synapses of the last added cell, sources in
+: ascending gid; w is read for plastic synapses (kind 2)
+PROCEDURE add_synapses() {
+VERBATIM
+    ClPop& P = *cl_pop(pid);
+    IvocVect* vs = vector_arg(1);
+    IvocVect* vk = vector_arg(2);
+    IvocVect* vw = vector_arg(3);
+    const int m = vector_capacity(vs);
+    const double *src = vector_vec(vs), *kd = vector_vec(vk), *w = vector_vec(vw);
+    const int p = (int) P.gid.size() - 1;
+    for (int j = 0; j < m; ++j) {
+        const int i = (int) src[j];
+        P.syn_src.push_back(i);
+        P.syn_tgt.push_back(p);
+        P.syn_kind.push_back((char) kd[j]);
+        if ((int) kd[j] == 2) {
+            P.syn_plastic.push_back((int) P.w.size());
+            P.tgt_w.push_back((int) P.w.size());
+            P.tgt_src.push_back(i);
+            P.w.push_back(w[j]);
+            P.w0.push_back(w[j]);
+            P.plastic_src[i] = 1;
+        } else {
+            P.syn_plastic.push_back(-1);
+        }
+    }
+    P.tgt_ptr.back() = (int) P.tgt_w.size();
+    P.indexed = false;
+ENDVERBATIM
+}
+
+: arrive(g): the spike of source g of the previous step (NetCons, and a resume's spikes
+: in flight at its checkpoint)
+PROCEDURE arrive(g) {
+VERBATIM
+    ClPop& P = *cl_pop(pid);
+    const int i = (int) _lg;
+    if (!P.arrived.at(i)) { P.arrived[i] = 1; P.arrivals.push_back(i); }
+ENDVERBATIM
+}
+
+: get_weights(v) / set_weights(v): the plastic weights, in set-up order
+PROCEDURE get_weights() {
+VERBATIM
+    ClPop& P = *cl_pop(pid);
+    IvocVect* v = vector_arg(1);
+    vector_resize(v, (int) P.w.size());
+    std::copy(P.w.begin(), P.w.end(), vector_vec(v));
+ENDVERBATIM
+}
+
+PROCEDURE set_weights() {
+VERBATIM
+    ClPop& P = *cl_pop(pid);
+    const double* src = vector_vec(vector_arg(1));
+    std::copy(src, src + P.w.size(), P.w.begin());
+ENDVERBATIM
+}
+
+: get_state(v) / set_state(v): per local cell v, ge, gi, A_post, last spike, last post
+: update, ready, spike count, fired in the previous step (9 values each); then pending,
+: its learning rate; then per source A_pre and its last update (2 ntot)
+PROCEDURE get_state() {
+VERBATIM
+    ClPop& P = *cl_pop(pid);
+    IvocVect* vec = vector_arg(1);
+    const std::size_t n = P.gid.size();
+    vector_resize(vec, (int) (9 * n + 2 + 2 * P.ntot));
+    double* o = vector_vec(vec);
+    std::vector<char> fired(n, 0);
+    for (int p : P.fired) { fired[p] = 1; }
+    for (std::size_t p = 0; p < n; ++p, o += 9) {
+        o[0] = P.v[p]; o[1] = P.ge[p]; o[2] = P.gi[p]; o[3] = P.apost[p]; o[4] = (double) P.lastspike[p];
+        o[5] = (double) P.lastpost[p]; o[6] = P.ready[p]; o[7] = (double) P.nspk[p]; o[8] = fired[p];
+    }
+    o[0] = P.pending; o[1] = P.pend_eta;
+    o += 2;
+    for (int i = 0; i < P.ntot; ++i) { o[2 * i] = P.apre[i]; o[2 * i + 1] = (double) P.lastpre[i]; }
+ENDVERBATIM
+}
+
+PROCEDURE set_state() {
+VERBATIM
+    ClPop& P = *cl_pop(pid);
+    const double* o = vector_vec(vector_arg(1));
+    const std::size_t n = P.gid.size();
+    P.fired.clear();
+    for (std::size_t p = 0; p < n; ++p, o += 9) {
+        P.v[p] = o[0]; P.ge[p] = o[1]; P.gi[p] = o[2]; P.apost[p] = o[3]; P.lastspike[p] = (long) o[4];
+        P.lastpost[p] = (long) o[5]; P.ready[p] = (char) o[6]; P.nspk[p] = (long) o[7];
+        if (o[8] != 0) { P.fired.push_back((int) p); }
+    }
+    P.pending = (int) o[0]; P.pend_eta = o[1];
+    o += 2;
+    for (int i = 0; i < P.ntot; ++i) { P.apre[i] = o[2 * i]; P.lastpre[i] = (long) o[2 * i + 1]; }
+ENDVERBATIM
+}
+
+: restart(): back to the state as set up (weights included), next step 0 (GUI inits)
+PROCEDURE restart() {
+VERBATIM
+    ClPop& P = *cl_pop(pid);
+    const std::size_t n = P.gid.size();
+    for (std::size_t p = 0; p < n; ++p) {
+        P.v[p] = v_init; P.ge[p] = 0; P.gi[p] = 0; P.apost[p] = 0; P.lastspike[p] = -1000000000L;
+        P.lastpost[p] = 0; P.ready[p] = 1; P.nspk[p] = 0;
+    }
+    std::fill(P.apre.begin(), P.apre.end(), 0.0);
+    std::fill(P.lastpre.begin(), P.lastpre.end(), 0);
+    for (int i : P.arrivals) { P.arrived[i] = 0; }
+    P.arrivals.clear(); P.fired.clear();
+    P.w = P.w0;
+    P.pending = 0; P.pend_eta = 0;
+ENDVERBATIM
+    kstep = 0
+}
+
+: probe(i, p): variable i (0 v, 1 ge, 2 gi, 3 spike count) of local cell p
+FUNCTION probe(i, p) {
+VERBATIM
+    ClPop& P = *cl_pop(pid);
+    const std::size_t q = (std::size_t) _lp;
+    const int i = (int) _li;
+    _lprobe = i == 0 ? P.v.at(q) : i == 1 ? P.ge.at(q) : i == 2 ? P.gi.at(q) : (double) P.nspk.at(q);
+ENDVERBATIM
+}
+
+: count_spikes(lo, hi): spikes so far of the local cells with lo <= gid < hi
+FUNCTION count_spikes(lo, hi) {
+VERBATIM
+    ClPop& P = *cl_pop(pid);
+    double total = 0;
+    for (std::size_t p = 0; p < P.gid.size(); ++p) {
+        if (P.gid[p] >= _llo && P.gid[p] < _lhi) { total += (double) P.nspk[p]; }
+    }
+    _lcount_spikes = total;
+ENDVERBATIM
+}

@@ -1,0 +1,107 @@
+"""Binding of the NetcolCondLif population mechanism (``mod/netcolcondlif.mod``):
+hoc name, step, delays, the module-wide settings (schema), synapse kinds, and the
+calls that set up, read and restore a rank's population.  Spikes leave through
+NetcolRelays (:mod:`netcol.cells.population`).
+"""
+import numpy as np
+
+from ..schema import Field
+
+HOC_NAME = "NetcolCondLif"
+#: How NEURON integrates it: one self-event per Euler step on an event-driven fixed step.
+INTEGRATION = "euler"
+#: The Euler step (ms); step k is computed at (k + 1/2) STEP_DT.
+STEP_DT = 0.1
+#: Spike delivery delay (ms): half a step, so arrivals and steps never share a time.
+DELAY = STEP_DT / 2
+#: NEURON's fixed step (ms): below the minimum delay (NEURON's multi-rank exchange refuses
+#: a step equal to it), and exact in binary, so that h.t lands exactly on every block end
+#: (with 0.025 ms it drifts, and psolve then stops a step short of a block's end).
+DT = 1.0 / 32
+#: Synapse kinds: excitatory, static inhibitory, plastic inhibitory.
+EXC, INH, PLASTIC = 0, 1, 2
+
+_POS = dict(kind=float, low=0.0, low_open=True)
+#: Module-wide settings (vogels2011.md §1-3).
+MECHANISM_FIELDS = {
+    "c_m": Field(doc="membrane capacitance (pF)", default=200.0, **_POS),
+    "g_l": Field(doc="leak conductance (nS)", default=10.0, **_POS),
+    "e_l": Field(float, -60.0, "leak reversal (mV)"),
+    "e_i": Field(float, -80.0, "inhibitory reversal (mV); the excitatory one is 0 mV"),
+    "v_th": Field(float, -50.0, "spike threshold (mV)"),
+    "v_reset": Field(float, -60.0, "reset potential (mV)"),
+    "refrac": Field(float, 5.0, "refractory period with v frozen (ms)", low=0.0),
+    "i_bg": Field(float, 200.0, "constant background current (pA)"),
+    "tau_e": Field(doc="excitatory conductance decay (ms)", default=5.0, **_POS),
+    "tau_i": Field(doc="inhibitory conductance decay (ms)", default=10.0, **_POS),
+    "w_e": Field(float, 0.3, "excitatory conductance jump (nS)", low=0.0),
+    "w_ii": Field(float, 3.0, "I -> I conductance jump (nS)", low=0.0),
+    "tau_stdp": Field(doc="time constant of the STDP traces (ms)", default=20.0, **_POS),
+    "w_max": Field(float, 100.0, "upper bound of the plastic I -> E weights (nS)", low=0.0),
+    "v_init": Field(float, 0.0, "membrane potential at t = 0 (mV; Brian2's default 0 makes every cell fire "
+                    "in the first step)"),
+}
+
+
+def apply_mechanism_settings(h, settings, alpha):
+    """Set the module-wide values and alpha = 2 rho_0 tau_stdp (before :func:`new_population`)."""
+    for k, v in settings.items():
+        setattr(h, f"{k}_{HOC_NAME}", float(v))
+    h.stepdt_NetcolCondLif = STEP_DT
+    h.alpha_NetcolCondLif = alpha
+    h.eta_NetcolCondLif = 0.0
+
+
+def set_eta(h, eta):
+    """The learning rate from the next step on."""
+    h.eta_NetcolCondLif = eta
+
+
+def new_population(h, n_total, n_steps):
+    """This rank's (empty) population in a network of n_total cells, for n_steps steps."""
+    pop = getattr(h, HOC_NAME)()
+    pop.setup(n_total, n_steps)
+    return pop
+
+
+def add_synapses(h, pop, src, kind, weight):
+    """The incoming synapses of the cell added last (sources in ascending gid)."""
+    pop.add_synapses(h.Vector(np.asarray(src, float)), h.Vector(np.asarray(kind, float)),
+                     h.Vector(np.asarray(weight, float)))
+
+
+def weights(h, pop):
+    """The plastic weights in set-up order (a numpy array)."""
+    v = h.Vector()
+    pop.get_weights(v)
+    return np.array(v)
+
+
+def set_weights(h, pop, w):
+    """Set the plastic weights (set-up order)."""
+    pop.set_weights(h.Vector(np.asarray(w, float)))
+
+
+#: Values per cell in :func:`state`.
+PER_CELL = 9
+
+
+def state(h, pop, n_local):
+    """The population's dynamic state: (per-cell rows (n_local x PER_CELL), the pending
+    step (2 values), the per-source traces (cells in the network x 2))."""
+    v = h.Vector()
+    pop.get_state(v)
+    a = np.array(v)
+    n = n_local * PER_CELL
+    return a[:n].reshape(n_local, PER_CELL), a[n:n + 2], a[n + 2:].reshape(-1, 2)
+
+
+def restore_state(h, pop, rows, pending, traces):
+    """Set the state from :func:`state`'s three parts."""
+    pop.set_state(h.Vector(np.concatenate([np.asarray(rows).reshape(-1), pending, np.asarray(traces).reshape(-1)])))
+
+
+def finitialize_at_step(h, pop, kstep):
+    """finitialize with the population's next step set to kstep (0 for a fresh run)."""
+    pop.kstep = kstep
+    h.finitialize()

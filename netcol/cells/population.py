@@ -1,0 +1,54 @@
+"""What every population mechanism (one instance holding all of a rank's cells, such as
+NetcolLifMap and NetcolCondLif) needs from ParallelContext: a NetcolRelay per cell as
+the spike source of its gid, and one incoming NetCon per source on another rank that
+has targets on this rank, whose weight carries the source gid.  Sources on the same
+rank need no NetCon: the mechanism passes their spikes on itself.
+"""
+RELAY_NAME = "NetcolRelay"
+
+
+class RankWiring:
+    """The relays and incoming NetCons of one population mechanism on this rank.
+
+    Parameters
+    ----------
+    h, pc : hoc.HocObject
+        NEURON and its ParallelContext.
+    pop : hoc.HocObject
+        The population mechanism (receives every incoming NetCon).
+    """
+
+    def __init__(self, h, pc, pop):
+        self.h, self.pc, self.pop = h, pc, pop
+        self.rank = int(pc.id())
+        self.relays, self.out_ncs, self.in_ncs, self.sources = {}, [], [], []
+
+    def relay(self, gid):
+        """A new relay registered as the spike source of gid on this rank (kept alive here:
+        a NetCon does not keep its source)."""
+        relay = getattr(self.h, RELAY_NAME)()
+        self.pc.set_gid2node(gid, self.rank)
+        nc = self.h.NetCon(relay, None)
+        self.pc.cell(gid, nc)
+        self.relays[gid] = relay
+        self.out_ncs.append(nc)
+        return relay
+
+    def listen(self, sources, delay):
+        """One NetCon from each source gid (ascending) on another rank to the population."""
+        self.sources = sorted(set(int(s) for s in sources))
+        for src in self.sources:
+            if src in self.relays:
+                continue
+            nc = self.pc.gid_connect(src, self.pop)
+            nc.weight[0] = src
+            nc.delay = delay
+            self.in_ncs.append(nc)
+
+    def redeliver(self, recent, t, delay):
+        """After a resume at t: the spikes in flight at the checkpoint (emitted before t,
+        arriving at or after it) reach the population again (arrive() is idempotent)."""
+        listening = set(self.sources)
+        for ts, g in zip(*recent):
+            if ts + delay >= t - 1e-9 and int(g) in listening:
+                self.pop.arrive(int(g))

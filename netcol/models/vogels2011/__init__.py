@@ -1,0 +1,82 @@
+"""Vogels, Sprekeler, Zenke, Clopath & Gerstner (2011), *Inhibitory plasticity balances
+excitation and inhibition in sensory pathways and memory networks*, in the form of the
+Brian2 example: 8,000 E and 2,000 I conductance-based LIF cells whose I -> E synapses
+learn by inhibitory STDP until the E cells fire at the target rate in an asynchronous
+irregular state.
+
+Its parts: ``params/`` (network.toml: the cell's constants; experiments/),
+:mod:`.network` (sizes, wiring), :mod:`.protocol` (parameters and timeline),
+:mod:`.assembly` (building it on ranks), :mod:`.staterec` (state.h5), :mod:`.activity`
+(rates, ISI CV, synchrony, weights), :mod:`.figures`.  The cell is
+:mod:`netcol.cells.condlif`.
+"""
+from pathlib import Path
+
+NAME = "vogels2011"
+TITLE = "Vogels et al. (2011): inhibitory plasticity balances excitation and inhibition"
+PARAMS_DIR = Path(__file__).resolve().parent / "params"
+NETWORK_FILE = PARAMS_DIR / "network.toml"
+
+from ...cells import condlif as BINDING  # noqa: E402  (the cell this model is made of)
+from .network import NETWORK_FIELDS  # noqa: E402
+from .protocol import PROTOCOL_FIELDS, check_protocol  # noqa: E402
+
+#: The model's experiment parameters (beside netcol.experiment.RUN_FIELDS).
+EXPERIMENT_FIELDS = {**NETWORK_FIELDS, **PROTOCOL_FIELDS}
+#: Parameters that are times in seconds (each must lie on the step grid).
+TIME_FIELDS = ("duration", "block", "plasticity_start", "recording_interval")
+#: A small run with plasticity: the contract test runs it on 1 and 2 ranks and kills it
+#: at kill_at seconds.
+CONTRACT = dict(experiment="vogels2011_small", checkpoint_every=0.4, kill_at=0.9,
+                sets={"duration": 1.2, "plasticity_start": 0.3, "recording_interval": 0.1, "block": 0.1})
+#: Memory per rank (MB) = BASE_MB + MB_PER_MSYN x millions of synapses; wall seconds per
+#: simulated second on one core per thousand cells (bench/vogels_speed.py).
+BASE_MB, MB_PER_MSYN, WALL_PER_SIM_S_PER_KCELL = 90.0, 40.0, 0.15
+
+
+def load_network(overrides):
+    """The cell's constants (params/network.toml) with --set overrides applied."""
+    from .network import load_network as load
+    return load(overrides)
+
+
+def network_from_raw(raw, source):
+    """The network description from its saved raw form (a checkpoint's)."""
+    from .network import check_network
+    return check_network(raw, source)
+
+
+def event_series(params):
+    """The timeline's periodic series as (what, first time, period) in seconds."""
+    return [("records", params["recording_interval"], params["recording_interval"])]
+
+
+def cost(params):
+    """Estimated memory per rank and wall time per simulated second of a run."""
+    n = params["n_e"] + params["n_i"]
+    synapses = params["n_e"] * n * params["p_e"] + params["n_i"] * (params["n_i"] * params["p_ii"]
+                                                                       + params["n_e"] * params["p_ie"])
+    return dict(memory_mb=BASE_MB + MB_PER_MSYN * synapses / 1e6, wall_per_sim_s=WALL_PER_SIM_S_PER_KCELL * n / 1000,
+                memory_note=f"{n} cells, {synapses / 1e6:.2f} M synapses")
+
+
+def check_experiment(params, network, source):
+    """The protocol's checks."""
+    check_protocol(params, source)
+
+
+def mechanism_settings(params, network):
+    """The cell mechanism's module-wide settings for a run."""
+    return dict(network.mechanism)
+
+
+def assemble(experiment, trials=True):
+    """Build the network of an experiment on this rank (see :mod:`.assembly`)."""
+    from .assembly import VogelsAssembly
+    return VogelsAssembly(experiment)
+
+
+def open_gui(assembly):
+    """The model's NEURON windows for an assembly."""
+    from .gui import open_assembled
+    return open_assembled(assembly)

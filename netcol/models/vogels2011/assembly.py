@@ -1,0 +1,216 @@
+"""The vogels2011 network assembled for a run on this rank: one NetcolCondLif population
+holding the rank's cells (gid % ranks == rank), a relay per cell, one incoming NetCon per
+source with targets here, and what the generic run loop (:mod:`netcol.simulate`) asks
+of a model (see :mod:`netcol.models.rowan2013.assembly` for the interface).
+"""
+import numpy as np
+
+from ...cells import condlif
+from ...cells.population import RankWiring
+from ...gather import gather_by_gid
+from ...record import LIBVER, mark_sonata
+from ...runtime import neuron_h, parallel_context
+from .network import incoming
+from .protocol import alpha, steps, timeline
+from .staterec import StateWriter
+
+#: The SONATA population of the cells.
+POPULATION = "vogels2011"
+
+
+class VogelsAssembly:
+    """The network built on this rank, ready to run.
+
+    Parameters
+    ----------
+    experiment : netcol.experiment.Experiment
+    """
+
+    binding = condlif
+    population = POPULATION
+
+    def __init__(self, experiment):
+        h, pc = neuron_h(), parallel_context()
+        p = self.p = experiment.params
+        self.n_e, self.n_i = p["n_e"], p["n_i"]
+        condlif.apply_mechanism_settings(h, experiment.mechanism_settings(), alpha(p, experiment.network))
+        rank, nhost = int(pc.id()), int(pc.nhost())
+        self.gids = list(range(rank, self.n, nhost))
+        self.pop = condlif.new_population(h, self.n, steps(p))
+        self.wiring = RankWiring(h, pc, self.pop)
+        self.n_plastic, self.plastic_sources, sources = {}, {}, set()
+        for gid in self.gids:
+            self.pop.add_cell(gid, self.wiring.relay(gid))
+            src, kind, w = incoming(p, gid)
+            condlif.add_synapses(h, self.pop, src, kind, w)
+            self.plastic_sources[gid] = src[kind == condlif.PLASTIC]
+            self.n_plastic[gid] = len(self.plastic_sources[gid])
+            sources.update(src.tolist())
+        self.wiring.listen(sources, condlif.DELAY)
+        self.synapse_table = self.plastic_synapses()   # collective; rank 0 writes it
+        self.writer, self.last_counts, self.last_record = None, (0.0, 0.0), 0.0
+
+    # ------------------------------------------------------------------ what the loop reads
+    @property
+    def n(self):
+        """Cells in the network."""
+        return self.n_e + self.n_i
+
+    @property
+    def excitatory(self):
+        """Per gid: True for excitatory cells."""
+        return np.arange(self.n) < self.n_e
+
+    @property
+    def local(self):
+        """This rank's cells by gid (their relays)."""
+        return self.wiring.relays
+
+    def timeline(self, checkpoint_every=None):
+        """The run's timeline as (time in ms, action name), sorted by time."""
+        return timeline(self.p, checkpoint_every)
+
+    def actions(self):
+        """Action name -> action(t) for the scheduler."""
+        return {"record": self.record, "plasticity on": self.plasticity_on}
+
+    def after_event(self, t):
+        """Nothing to do after a timeline event."""
+
+    def before_block(self, t_next):
+        """Nothing to prepare before a block."""
+
+    # ------------------------------------------------------------------ protocol actions
+    def plasticity_on(self, t):
+        """The end of the static phase: snapshot the weights, switch the rule on."""
+        values = self.gathered_weights()
+        if values is not None:
+            self.writer.snapshot("static_end", t, values)
+        condlif.set_eta(neuron_h(), self.p["eta"])
+
+    def spike_counts(self):
+        """Spikes so far of all E and all I cells (every rank)."""
+        pc = parallel_context()
+        e = pc.allreduce(self.pop.count_spikes(0, self.n_e), 1)
+        i = pc.allreduce(self.pop.count_spikes(self.n_e, self.n), 1)
+        return e, i
+
+    def record(self, t):
+        """Rates over the last interval and the I -> E weight distribution (collective)."""
+        e, i = self.spike_counts()
+        span = (t - self.last_record) / 1000.0
+        rates = ((e - self.last_counts[0]) / self.n_e / span, (i - self.last_counts[1]) / self.n_i / span) \
+            if span > 0 else (0.0, 0.0)
+        self.last_counts, self.last_record = (e, i), t
+        values = self.gathered_weights()
+        if values is not None:
+            self.writer.record(t, *rates, values)
+
+    # ------------------------------------------------------------------ weights
+    def plastic_synapses(self):
+        """Every plastic synapse as (pre, post), target-major, sources ascending, on rank 0
+        (collective; None elsewhere)."""
+        merged = gather_by_gid(self.plastic_sources)
+        if merged is None:
+            return None
+        pre = [merged[g] for g in range(self.n)]
+        return np.concatenate(pre), np.repeat(np.arange(self.n), [len(x) for x in pre])
+
+    def local_weights(self):
+        """This rank's plastic weights by target gid."""
+        w = condlif.weights(neuron_h(), self.pop)
+        ends = np.cumsum([self.n_plastic[g] for g in self.gids])
+        return {g: part for g, part in zip(self.gids, np.split(w, ends[:-1]))}
+
+    def gathered_weights(self):
+        """Every plastic weight in the order of :meth:`plastic_synapses` on rank 0."""
+        merged = gather_by_gid(self.local_weights())
+        return None if merged is None else np.concatenate([merged[g] for g in range(self.n)])
+
+    # ------------------------------------------------------------------ outputs
+    def write_nodes(self, path):
+        """nodes.h5 (SONATA): type E/I and the excitatory flag; node_types.csv."""
+        import h5py
+        ex = self.excitatory
+        with h5py.File(path, "w", libver=LIBVER) as f:
+            mark_sonata(f)
+            g = f.create_group(f"nodes/{POPULATION}")
+            g["node_id"] = np.arange(self.n, dtype=np.uint64)
+            g["node_type_id"] = np.where(ex, 1, 2).astype(np.int64)
+            g["node_group_id"] = np.zeros(self.n, dtype=np.int64)
+            g["node_group_index"] = np.arange(self.n, dtype=np.int64)
+            a = g.create_group("0")
+            names = np.where(ex, "E", "I").tolist()
+            a.create_dataset("type", data=names, dtype=h5py.string_dtype())
+            a.create_dataset("cell_class", data=names, dtype=h5py.string_dtype())
+            a["excitatory"] = ex.astype(np.int8)
+        lines = ["node_type_id pop_name excitatory model_type model_template",
+                 "1 E 1 point_neuron nrn:NetcolCondLif", "2 I 0 point_neuron nrn:NetcolCondLif"]
+        (path.parent / "node_types.csv").write_text("\n".join(lines) + "\n")
+
+    def sonata_network(self):
+        """The nodes for circuit_config.json."""
+        return {"nodes": [{"nodes_file": "$BASE_DIR/nodes.h5", "node_types_file": "$BASE_DIR/node_types.csv",
+                           "populations": {POPULATION: {"type": "point_neuron"}}}], "edges": []}
+
+    def open_outputs(self, out_dir, run_id, resume=None):
+        """Open state.h5 (rank 0), fresh or truncated to a checkpoint's counts."""
+        pre, post = self.synapse_table
+        self.writer = StateWriter(out_dir / "state.h5", pre, post, run_id=run_id,
+                                  keep=resume["file_counts"] if resume else None,
+                                  t_keep=resume["t"] if resume else None)
+
+    def output_counts(self):
+        """Rows written so far in each growing dataset of state.h5 (rank 0)."""
+        return self.writer.counts()
+
+    def close_outputs(self):
+        """Close state.h5 (rank 0)."""
+        if self.writer is not None:
+            self.writer.close()
+
+    # ------------------------------------------------------------------ running
+    def initialize(self, resume=None):
+        """Start at step 0, or continue from a checkpoint taken between two steps."""
+        h = neuron_h()
+        if resume is None:
+            condlif.finitialize_at_step(h, self.pop, 0)
+            return
+        ck, t = resume, resume["t"]
+        condlif.finitialize_at_step(h, self.pop, int(round(t / condlif.STEP_DT)))
+        h.t = t
+        if t > self.p["plasticity_start"] * 1000.0 - 1e-9:
+            condlif.set_eta(h, self.p["eta"])
+        rows = np.array([ck["cells"][g] for g in self.gids])
+        condlif.restore_state(h, self.pop, rows, ck["pending"], ck["traces"])
+        condlif.set_weights(h, self.pop, np.concatenate([ck["weights"][g] for g in self.gids]))
+        self.last_counts, self.last_record = tuple(ck["last_counts"]), ck["last_record"]
+        self.wiring.redeliver(ck["recent_spikes"], t, condlif.DELAY)
+
+    def checkpoint_state(self, t):
+        """The model's part of a checkpoint at t (collective; on rank 0, None elsewhere):
+        every cell's state and plastic weights by gid, the pending step, the per-source
+        traces (each rank holds those of the sources it listens to), the record counters."""
+        h, pc = neuron_h(), parallel_context()
+        rows, pending, traces = condlif.state(h, self.pop, len(self.gids))
+        cells = gather_by_gid({g: rows[i] for i, g in enumerate(self.gids)})
+        weights = gather_by_gid(self.local_weights())
+        parts = pc.py_gather((pending, traces, sorted(self.wiring.sources)), 0)
+        if pc.id() != 0:
+            return None
+        merged = np.zeros_like(traces)
+        for _, tr, listened in parts:
+            merged[listened] = tr[listened]
+        return dict(cells=cells, weights=weights, pending=parts[0][0], traces=merged,
+                    last_counts=list(self.last_counts), last_record=self.last_record)
+
+    def finalize(self, status, t, out_dir):
+        """At the end of a complete run: the final weight snapshot (collective)."""
+        if status == "complete":
+            values = self.gathered_weights()
+            if values is not None:
+                self.writer.snapshot("final", t, values)
+
+    def summary(self):
+        """Headline facts for run.json."""
+        return {}

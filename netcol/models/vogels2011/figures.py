@@ -1,0 +1,155 @@
+"""The vogels2011 figures: its views of one run (rates against the target, I -> E weights
+over time and their final distribution, ISI CV before and after plasticity), its report
+panels and headline numbers, and the summary figure (``netcol plot DIR --figure 1``)."""
+from pathlib import Path
+
+import numpy as np
+
+from ...plots import NothingToPlot, _plt, _save, find_run
+from ...rundir import read_run_json
+from . import activity
+
+#: Runs each figure needs: a run of one of these experiments (the folder or a sub-folder).
+FIGURE_RUNS = {1: ("vogels2011_long", "vogels2011", "vogels2011_small")}
+BEFORE, AFTER = "0.45", "tab:red"
+
+
+def _plasticity_start(run_dir):
+    return read_run_json(run_dir)["params"]["plasticity_start"]
+
+
+def _mark_plasticity(ax, run_dir):
+    ax.axvline(_plasticity_start(run_dir), color="0.5", ls=":", lw=1)
+
+
+def draw_rate_course(ax, run_dir):
+    """E and I rates per record interval, the target, and the start of plasticity."""
+    r = activity.records(run_dir)
+    p = read_run_json(run_dir)["params"]
+    ax.plot(r["time"][1:], r["rate_e"][1:], color="tab:red", label="E")
+    ax.plot(r["time"][1:], r["rate_i"][1:], color="tab:blue", label="I")
+    ax.axhline(p["target_rate"], color="k", ls="--", lw=1, label=f"target {p['target_rate']:g} Hz")
+    _mark_plasticity(ax, run_dir)
+    ax.set_yscale("log")
+    ax.set_xlabel("time (s; dotted: plasticity on)")
+    ax.set_ylabel("rate (Hz)")
+    ax.legend(frameon=False, fontsize=8)
+
+
+def draw_weight_course(ax, run_dir):
+    """Mean and quantiles (5-95 %, 25-75 %) of the I -> E weights over time."""
+    r = activity.records(run_dir)
+    q = r["w_quantiles"]
+    ax.fill_between(r["time"], q[:, 0], q[:, 4], color=AFTER, alpha=0.15, lw=0, label="5–95 %")
+    ax.fill_between(r["time"], q[:, 1], q[:, 3], color=AFTER, alpha=0.3, lw=0, label="25–75 %")
+    ax.plot(r["time"], q[:, 2], color=AFTER, lw=1, label="median")
+    ax.plot(r["time"], r["w_mean"], color="k", lw=1.2, label="mean")
+    _mark_plasticity(ax, run_dir)
+    ax.set_xlabel("time (s)")
+    ax.set_ylabel("I→E weight (nS)")
+    ax.legend(frameon=False, fontsize=8)
+
+
+def draw_weight_hist(ax, run_dir):
+    """The I -> E weights at the end of the run (log-spaced bins)."""
+    w = activity.snapshot(run_dir, "final")
+    if w is None:
+        r = activity.records(run_dir)
+        if not len(r["time"]):
+            raise NothingToPlot(f"{run_dir}: no weight records yet")
+        counts, edges, when = r["w_hist"][-1], r["edges"], f"{r['time'][-1]:g} s"
+    else:
+        edges = activity.records(run_dir)["edges"]
+        counts, when = np.histogram(w, edges)[0], "the end"
+    ax.stairs(counts, np.maximum(edges, 1e-4), fill=True, color=AFTER, alpha=0.7)
+    ax.set_xscale("log")
+    ax.set_xlabel("I→E weight (nS; the first bin holds 0 to 1e-3)")
+    ax.set_ylabel("synapses")
+    ax.set_title(f"I→E weights at {when}")
+
+
+def _windows(run_dir):
+    p = read_run_json(run_dir)["params"]
+    end = min(p["duration"], float(activity.records(run_dir)["time"][-1]))
+    start = p["plasticity_start"]
+    return (max(0.0, start - 0.5), start), (max(start, end - 2.0), end)
+
+
+def draw_isi_cv(ax, run_dir):
+    """ISI CV of E cells in the last 0.5 s before plasticity and the last 2 s."""
+    bins = np.linspace(0, 3, 31)
+    for (t0, t1), colour, label in zip(_windows(run_dir), (BEFORE, AFTER), ("before", "after")):
+        cv = activity.isi_cv(run_dir, t0, t1)
+        if len(cv):
+            ax.hist(cv, bins, histtype="step", lw=1.8, color=colour,
+                    label=f"{label}, {t0:g}–{t1:g} s (median {np.median(cv):.2f})")
+    ax.axvline(1.0, color="k", ls=":", lw=1)
+    ax.set_xlabel("ISI CV of E cells")
+    ax.set_ylabel("cells")
+    ax.legend(frameon=False, fontsize=8)
+
+
+#: The model's views of one run (beside the generic raster, rates and spectra).
+VIEWS = {"rate_course": draw_rate_course, "weights": draw_weight_course, "weight_hist": draw_weight_hist,
+         "isi_cv": draw_isi_cv}
+
+
+def report_panels(run_dir):
+    """Panels for the one-page report: rates against the target, the weights over time."""
+    return [lambda ax: draw_rate_course(ax, run_dir), lambda ax: draw_weight_course(ax, run_dir)]
+
+
+def headline(run_dir, meta):
+    """Rates in the last second, ISI CV and synchrony before and after plasticity."""
+    r = activity.records(run_dir)
+    if len(r["time"]) < 2:
+        return []
+    p = meta["params"]
+    lines = [f"target {p['target_rate']:g} Hz; last record ({r['time'][-1]:g} s): E {r['rate_e'][-1]:.2f} Hz, "
+             f"I {r['rate_i'][-1]:.2f} Hz; mean I→E weight {r['w_mean'][-1]:.3f} nS"]
+    for (t0, t1), label in zip(_windows(run_dir), ("before", "after")):
+        if t1 > t0:
+            cv = activity.isi_cv(run_dir, t0, t1)
+            lines.append(f"{label} plasticity ({t0:g}-{t1:g} s): median ISI CV "
+                         f"{np.median(cv) if len(cv) else float('nan'):.2f}, synchrony chi "
+                         f"{activity.synchrony(run_dir, t0, t1):.3f}")
+    return lines
+
+
+def _raster(ax, run_dir, t0, t1, title, cells=1000):
+    from ...analysis import read_spikes
+    t, gid = read_spikes(run_dir, (t0, t1))
+    keep = gid < cells
+    ax.plot(t[keep] / 1000.0, gid[keep], ".", ms=1, color="k", rasterized=True)
+    ax.set_xlim(t0, t1)
+    ax.set_xlabel("time (s)")
+    ax.set_ylabel(f"E cell (first {cells})")
+    ax.set_title(title)
+
+
+def paper_figure(folder, number):
+    """The summary figure of a vogels2011 run (long, default or small; in folder or a
+    sub-folder named by its experiment)."""
+    if number not in FIGURE_RUNS:
+        raise ValueError(f"--figure {number}: vogels2011 has figure 1")
+    run = None
+    for name in FIGURE_RUNS[number]:
+        try:
+            run = find_run(folder, name)
+            break
+        except FileNotFoundError:
+            continue
+    if run is None:
+        raise FileNotFoundError(f"figure 1 needs a run of vogels2011_long, vogels2011 or vogels2011_small in {folder}")
+    (b0, b1), (a0, a1) = _windows(run)
+    plt = _plt()
+    fig, axes = plt.subplots(2, 3, figsize=(15, 8.5))
+    panels = [lambda ax: _raster(ax, run, max(b0, b1 - 0.2), b1, "before plasticity"),
+              lambda ax: _raster(ax, run, a1 - 0.2, a1, "after plasticity"),
+              lambda ax: draw_rate_course(ax, run), lambda ax: draw_isi_cv(ax, run),
+              lambda ax: draw_weight_hist(ax, run), lambda ax: draw_weight_course(ax, run)]
+    for k, (ax, draw) in enumerate(zip(axes.flat, panels)):
+        draw(ax)
+        ax.text(-0.12, 1.04, "ABCDEF"[k], transform=ax.transAxes, fontsize=13, fontweight="bold")
+    fig.suptitle(f"Vogels et al. (2011) in netcol: inhibitory plasticity to the target rate ({Path(run).name})")
+    return _save(fig, Path(folder) / f"figure{number}")

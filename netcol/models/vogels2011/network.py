@@ -1,0 +1,75 @@
+"""The Vogels et al. (2011) network: the cell's constants (``params/network.toml``), the
+sizes and connection probabilities (experiment parameters), and the incoming synapses of
+each cell.
+
+Connections are drawn per target cell from a stream keyed by (seed, "wiring", target
+gid), so any rank draws a cell's inputs alone and the same on any number of ranks: an
+independent Bernoulli draw for every ordered pair, drawn as its equivalent, a binomial
+count of sources and then that many distinct sources uniformly (E sources for E -> all,
+then I sources for I -> I or I -> E); 50 times fewer random numbers than one per pair.
+"""
+from dataclasses import dataclass
+
+import numpy as np
+
+from ...cells.condlif import EXC, INH, MECHANISM_FIELDS, PLASTIC
+from ...schema import Field, ParamError, apply_overrides, read_toml, validate
+from ...streams import keyed_generator
+from . import NETWORK_FILE
+
+_PROB = dict(kind=float, low=0.0, high=1.0)
+#: Sizes and wiring (experiment parameters).
+NETWORK_FIELDS = {
+    "n_e": Field(int, 8000, "excitatory cells", low=1),
+    "n_i": Field(int, 2000, "inhibitory cells", low=1),
+    "p_e": Field(doc="E -> all connection probability", default=0.02, **_PROB),
+    "p_ii": Field(doc="I -> I connection probability", default=0.02, **_PROB),
+    "p_ie": Field(doc="I -> E (plastic) connection probability", default=0.02, **_PROB),
+    "w_init": Field(float, 1e-10, "initial I -> E weight (nS)", low=0.0),
+}
+
+
+@dataclass
+class Network:
+    """The cell's constants, checked (``raw`` as read, with overrides)."""
+
+    raw: dict
+    mechanism: dict
+
+
+def check_network(raw, source):
+    """Check a raw description (dict); return a Network."""
+    unknown = sorted(set(raw) - {"mechanism"})
+    if unknown:
+        raise ParamError(f"{source}: unknown section(s) {', '.join(unknown)}; known: mechanism")
+    return Network(raw, validate(raw.get("mechanism", {}), MECHANISM_FIELDS, f"{source} [mechanism]"))
+
+
+def load_network(overrides=None, path=None):
+    """Read params/network.toml (or path), apply dotted overrides, check it."""
+    path = path or NETWORK_FILE
+    return check_network(apply_overrides(read_toml(path), overrides or {}, str(path), "network."), str(path))
+
+
+def bernoulli_sources(rng, n, p):
+    """The sources 0 .. n-1 chosen by independent Bernoulli(p) draws, ascending."""
+    return np.sort(rng.choice(n, size=rng.binomial(n, p), replace=False))
+
+
+def incoming(params, gid):
+    """The synapses onto one cell, sources in ascending gid.
+
+    Returns
+    -------
+    src : numpy.ndarray of int
+    kind : numpy.ndarray of int (netcol.cells.condlif EXC, INH, PLASTIC)
+    weight : numpy.ndarray of float (nS; read for plastic synapses)
+    """
+    n_e, n_i = params["n_e"], params["n_i"]
+    rng = keyed_generator(params["seed"], "wiring", gid)
+    to_e = gid < n_e
+    from_e = bernoulli_sources(rng, n_e, params["p_e"])
+    from_i = n_e + bernoulli_sources(rng, n_i, params["p_ie"] if to_e else params["p_ii"])
+    kind = np.concatenate([np.full(len(from_e), EXC), np.full(len(from_i), PLASTIC if to_e else INH)])
+    weight = np.concatenate([np.zeros(len(from_e)), np.full(len(from_i), params["w_init"] if to_e else 0.0)])
+    return np.concatenate([from_e, from_i]), kind, weight

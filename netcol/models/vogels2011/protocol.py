@@ -1,0 +1,52 @@
+"""The Vogels et al. (2011) protocol: a static phase, then inhibitory STDP switched on
+(eta from 0 to its value at plasticity_start); records of the rates and of the I -> E
+weight distribution every recording_interval; full weight snapshots at the phase ends.
+"""
+from ...cells.condlif import STEP_DT
+from ...schema import Field, ParamError
+
+PROTOCOL_FIELDS = {
+    "plasticity_start": Field(float, 1.0, "time the learning rate is switched on (s); >= duration: never", low=0.0),
+    "eta": Field(float, 1e-2, "learning rate of the I -> E rule", low=0.0),
+    "target_rate": Field(float, 3.0, "target rate rho_0 of the E cells (Hz); alpha = 2 rho_0 tau_stdp", low=0.0),
+    "recording_interval": Field(float, 0.1, "time between records of rates and weights (s)", low=0.0,
+                                low_open=True),
+}
+
+
+def alpha(params, network):
+    """The rule's depression offset alpha = 2 rho_0 tau_stdp."""
+    return 2.0 * params["target_rate"] * network.mechanism["tau_stdp"] / 1000.0
+
+
+def steps(params):
+    """Euler steps of the run."""
+    return int(round(params["duration"] * 1000.0 / STEP_DT))
+
+
+def check_protocol(params, source):
+    """Times on the Euler grid."""
+    for key in ("duration", "plasticity_start", "recording_interval"):
+        ms = params[key] * 1000.0
+        if abs(ms / STEP_DT - round(ms / STEP_DT)) > 1e-6:
+            raise ParamError(f"{source}: parameter '{key}' = {params[key]!r} is invalid: expected a multiple of "
+                             f"the step {STEP_DT:g} ms")
+
+
+def timeline(params, checkpoint_every=None):
+    """The run's timeline as sorted (time in ms, name)."""
+    end = params["duration"] * 1000.0
+    events = [(0.0, "record")]
+    k = 1
+    while k * params["recording_interval"] * 1000.0 <= end + 1e-9:
+        events.append((round(k * params["recording_interval"] * 1000.0, 6), "record"))
+        k += 1
+    start = params["plasticity_start"] * 1000.0
+    if start < end:
+        events.append((start, "plasticity on"))
+    if checkpoint_every:
+        k = 1
+        while k * checkpoint_every * 1000.0 < end - 1e-9:
+            events.append((k * checkpoint_every * 1000.0, "checkpoint"))
+            k += 1
+    return sorted(events, key=lambda e: e[0])

@@ -1,0 +1,88 @@
+"""``state.h5`` of a vogels2011 run (written by rank 0, record by record).
+
+Layout (times in ms; growing datasets chunked, SWMR):
+
+- ``/records/time`` (n); ``/records/rate_e``, ``/records/rate_i`` (n, Hz: mean rate over
+  the interval before each record, 0 at t = 0);
+- ``/records/w_mean`` (n), ``/records/w_quantiles`` (n x 5: the 5, 25, 50, 75 and 95 %
+  quantiles, attribute ``levels``), ``/records/w_hist`` (n x bins, attribute ``edges``):
+  the plastic I -> E weights (nS) as they are at the record (the last step's change is
+  applied at the next step);
+- ``/snapshots/{pre,post}`` (the I -> E synapses, target-major, sources ascending) and
+  ``/snapshots/<label>`` (every weight at the end of the static phase and at the end of
+  the run), with ``/snapshots/time`` (ms, NaN until taken).
+"""
+import numpy as np
+
+from ...record import LIBVER, RUN_ID_ATTR, AppendFile, copy_truncated
+
+#: Quantile levels recorded.
+LEVELS = (0.05, 0.25, 0.5, 0.75, 0.95)
+#: Histogram edges of the weights (nS): 0, then 50 log-spaced edges from 1e-3 to 100.
+EDGES = np.concatenate([[0.0], np.logspace(-3, 2, 50)])
+SNAPSHOTS = ("static_end", "final")
+
+
+class StateWriter:
+    """Append records to state.h5 and flush after each, so the file is always readable."""
+
+    GROWING = ("records/time", "records/rate_e", "records/rate_i", "records/w_mean", "records/w_quantiles",
+               "records/w_hist")
+
+    def __init__(self, path, pre, post, run_id="", keep=None, t_keep=None):
+        """Create the file, or (resume) reopen it keeping the first keep[name] rows of each
+        growing dataset and forgetting snapshots taken after t_keep."""
+        import h5py
+        if keep is not None:
+            copy_truncated(path, keep)
+            f = h5py.File(path, "a", libver=LIBVER)
+            times = f["snapshots/time"]
+            for i, label in enumerate(SNAPSHOTS):
+                if not times[i] <= t_keep:
+                    f[f"snapshots/{label}"][:] = np.nan
+                    times[i] = np.nan
+            self.f = AppendFile(f)
+            return
+        f = h5py.File(path, "w", libver=LIBVER)
+        f.attrs[RUN_ID_ATTR] = run_id
+        rec = f.create_group("records")
+        for name, shape, unit in (("time", (), "ms"), ("rate_e", (), "Hz"), ("rate_i", (), "Hz"), ("w_mean", (), "nS"),
+                                  ("w_quantiles", (len(LEVELS),), "nS"), ("w_hist", (len(EDGES) - 1,), "1")):
+            d = rec.create_dataset(name, shape=(0, *shape), maxshape=(None, *shape), dtype="f8",
+                                   chunks=(64, *shape))
+            d.attrs["units"] = unit
+        rec["w_quantiles"].attrs["levels"] = np.array(LEVELS)
+        rec["w_hist"].attrs["edges"] = EDGES
+        snaps = f.create_group("snapshots")
+        snaps["pre"], snaps["post"] = np.asarray(pre, "i8"), np.asarray(post, "i8")
+        for label in SNAPSHOTS:
+            snaps.create_dataset(label, data=np.full(len(pre), np.nan)).attrs["units"] = "nS"
+        snaps.create_dataset("time", data=np.full(len(SNAPSHOTS), np.nan))
+        self.f = AppendFile(f)
+
+    def record(self, t_ms, rate_e, rate_i, weights):
+        """Append one record."""
+        w = np.asarray(weights)
+        if len(w):
+            row = dict(w_mean=w.mean(), w_quantiles=np.quantile(w, LEVELS), w_hist=np.histogram(w, EDGES)[0])
+        else:
+            row = dict(w_mean=np.nan, w_quantiles=np.full(len(LEVELS), np.nan), w_hist=np.zeros(len(EDGES) - 1))
+        for name, value in dict(time=t_ms, rate_e=rate_e, rate_i=rate_i, **row).items():
+            d = self.f[f"records/{name}"]
+            d.resize(d.shape[0] + 1, axis=0)
+            d[-1] = value
+        self.f.flush()
+
+    def snapshot(self, label, t_ms, weights):
+        """Every I -> E weight under a label."""
+        self.f[f"snapshots/{label}"][:] = weights
+        self.f["snapshots/time"][SNAPSHOTS.index(label)] = t_ms
+        self.f.flush()
+
+    def counts(self):
+        """Rows of each growing dataset."""
+        return {k: self.f[k].shape[0] for k in self.GROWING}
+
+    def close(self):
+        """Flush and close."""
+        self.f.close()
