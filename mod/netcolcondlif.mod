@@ -47,7 +47,7 @@ NEURON {
     ARTIFICIAL_CELL NetcolCondLif
     RANGE pid, kstep, nsteps
     GLOBAL stepdt, c_m, g_l, e_l, e_i, v_th, v_reset, refrac, i_bg, tau_e, tau_i, w_e, w_ii
-    GLOBAL tau_stdp, alpha, eta, w_max, v_init, init_events, step_early
+    GLOBAL tau_stdp, alpha, eta, w_max, v_init, init_events, step_early, local_direct
 }
 
 PARAMETER {
@@ -71,6 +71,7 @@ PARAMETER {
     v_init = 0 (mV)
     init_events = 1
     step_early = 1e-7 (ms)
+    local_direct = 1
 }
 
 ASSIGNED {
@@ -102,7 +103,8 @@ struct ClPop {
     std::vector<double> apre;             /* per source gid */
     std::vector<long> lastpre;
     std::vector<char> plastic_src;        /* per source gid: has plastic synapses here */
-    std::vector<int> syn_src, syn_tgt;    /* per synapse (set-up order: by target, sources ascending) */
+    std::vector<int> syn_src, syn_tgt;    /* per synapse in set-up order (by target, sources ascending),
+                                             until indexed */
     std::vector<char> syn_kind;
     std::vector<int> syn_plastic;         /* per synapse: index into w, or -1 */
     std::vector<double> w;                /* plastic weights */
@@ -141,6 +143,12 @@ static void cl_index(ClPop& P) {
         P.bs_tgt[j] = P.syn_tgt[s];
         P.bs_what[j] = P.syn_kind[s] == 0 ? WHAT_EXC : (P.syn_kind[s] == 1 ? WHAT_INH : P.syn_plastic[s]);
     }
+    /* the set-up order is not needed any more: 8 bytes per synapse stay (and 24 more per
+       plastic one) */
+    std::vector<int>().swap(P.syn_src);
+    std::vector<int>().swap(P.syn_tgt);
+    std::vector<char>().swap(P.syn_kind);
+    std::vector<int>().swap(P.syn_plastic);
     P.indexed = true;
 }
 
@@ -209,9 +217,10 @@ static void cl_step(ClPop& P, long k, double eta_now) {
             P.nspk[p]++;
             P.fired.push_back(p);
             nrn_net_event(P.relay[p], tk);
-            /* this rank's own sources reach its targets without a NetCon (no queue event) */
+            /* this rank's own sources reach its targets without a NetCon (no queue event),
+               unless every synapse has its own NetCon (local_direct = 0, for comparison) */
             const int g = P.gid[p];
-            if (!P.arrived[g]) { P.arrived[g] = 1; P.arrivals.push_back(g); }
+            if (local_direct && !P.arrived[g]) { P.arrived[g] = 1; P.arrivals.push_back(g); }
             vn = P.vreset;
         }
         V[p] = vn;
@@ -231,7 +240,8 @@ INITIAL {
     }
 }
 
-: flag 0: the spike of source gid w (previous step); flag 1: the next step
+: flag 0: the spike of source gid w (previous step; with one NetCon per synapse it comes
+: once per synapse, and arrive() takes it once); flag 1: the next step
 NET_RECEIVE(w) {
     if (flag == 1) {
 VERBATIM
@@ -287,6 +297,7 @@ ENDVERBATIM
 PROCEDURE add_synapses() {
 VERBATIM
     ClPop& P = *cl_pop(pid);
+    if (P.indexed) { hoc_execerror("NetcolCondLif: synapses are added before the first step", 0); }
     IvocVect* vs = vector_arg(1);
     IvocVect* vk = vector_arg(2);
     IvocVect* vw = vector_arg(3);

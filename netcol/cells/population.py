@@ -45,6 +45,16 @@ class RankWiring:
             nc.delay = delay
             self.in_ncs.append(nc)
 
+    def listen_per_synapse(self, sources, delay):
+        """One NetCon per synapse instead (sources with repeats, local ones included): the
+        design the fan-out replaces, kept to measure it against (bench/vogels_speed.py)."""
+        self.sources = sorted(set(int(s) for s in sources))
+        for src in sources:
+            nc = self.pc.gid_connect(int(src), self.pop)
+            nc.weight[0] = int(src)
+            nc.delay = delay
+            self.in_ncs.append(nc)
+
     def redeliver(self, recent, t, delay):
         """After a resume at t: the spikes in flight at the checkpoint (emitted before t,
         arriving at or after it) reach the population again (arrive() is idempotent)."""

@@ -38,15 +38,21 @@ class VogelsAssembly:
         self.gids = list(range(rank, self.n, nhost))
         self.pop = condlif.new_population(h, self.n, steps(p))
         self.wiring = RankWiring(h, pc, self.pop)
-        self.n_plastic, self.plastic_sources, sources = {}, {}, set()
+        self.n_plastic, self.plastic_sources, sources = {}, {}, []
         for gid in self.gids:
             self.pop.add_cell(gid, self.wiring.relay(gid))
             src, kind, w = incoming(p, gid)
             condlif.add_synapses(h, self.pop, src, kind, w)
             self.plastic_sources[gid] = src[kind == condlif.PLASTIC]
             self.n_plastic[gid] = len(self.plastic_sources[gid])
-            sources.update(src.tolist())
-        self.wiring.listen(sources, condlif.DELAY)
+            sources.append(src)
+        sources = np.concatenate(sources) if sources else np.zeros(0, int)
+        if p["delivery"] == "netcon":
+            h.local_direct_NetcolCondLif = 0
+            self.wiring.listen_per_synapse(sources, condlif.DELAY)
+        else:
+            h.local_direct_NetcolCondLif = 1
+            self.wiring.listen(sources, condlif.DELAY)
         self.synapse_table = self.plastic_synapses()   # collective; rank 0 writes it
         self.writer, self.last_counts, self.last_record = None, (0.0, 0.0), 0.0
 

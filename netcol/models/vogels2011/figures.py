@@ -69,14 +69,16 @@ def draw_weight_hist(ax, run_dir):
 
 
 def _windows(run_dir):
+    """(before, after): the last 0.5 s of the static phase and the last 10 s of the run
+    (at 3 Hz a cell needs seconds for a usable ISI CV)."""
     p = read_run_json(run_dir)["params"]
     end = min(p["duration"], float(activity.records(run_dir)["time"][-1]))
     start = p["plasticity_start"]
-    return (max(0.0, start - 0.5), start), (max(start, end - 2.0), end)
+    return (max(0.0, start - 0.5), start), (max(start, end - 10.0), end)
 
 
 def draw_isi_cv(ax, run_dir):
-    """ISI CV of E cells in the last 0.5 s before plasticity and the last 2 s."""
+    """ISI CV of E cells in the last 0.5 s before plasticity and the last 10 s."""
     bins = np.linspace(0, 3, 31)
     for (t0, t1), colour, label in zip(_windows(run_dir), (BEFORE, AFTER), ("before", "after")):
         cv = activity.isi_cv(run_dir, t0, t1)
@@ -120,9 +122,9 @@ def _raster(ax, run_dir, t0, t1, title, cells=1000):
     from ...analysis import read_spikes
     t, gid = read_spikes(run_dir, (t0, t1))
     keep = gid < cells
-    ax.plot(t[keep] / 1000.0, gid[keep], ".", ms=1, color="k", rasterized=True)
-    ax.set_xlim(t0, t1)
-    ax.set_xlabel("time (s)")
+    ax.plot(t[keep] - t0 * 1000.0, gid[keep], ".", ms=1, color="k", rasterized=True)
+    ax.set_xlim(0, (t1 - t0) * 1000.0)
+    ax.set_xlabel(f"time from {t0:g} s (ms)")
     ax.set_ylabel(f"E cell (first {cells})")
     ax.set_title(title)
 

@@ -11,6 +11,8 @@ PROTOCOL_FIELDS = {
     "target_rate": Field(float, 3.0, "target rate rho_0 of the E cells (Hz); alpha = 2 rho_0 tau_stdp", low=0.0),
     "recording_interval": Field(float, 0.1, "time between records of rates and weights (s)", low=0.0,
                                 low_open=True),
+    "delivery": Field(str, "fanout", "spike delivery: one NetCon per (source, rank) fanned out in the mechanism, "
+                      "or one NetCon per synapse (slower; for comparison)", choices=("fanout", "netcon")),
 }
 
 
