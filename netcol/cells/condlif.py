@@ -12,8 +12,12 @@ HOC_NAME = "NetcolCondLif"
 INTEGRATION = "euler"
 #: The Euler step (ms); step k is computed at (k + 1/2) STEP_DT.
 STEP_DT = 0.1
-#: Spike delivery delay (ms): half a step, so arrivals and steps never share a time.
-DELAY = STEP_DT / 2
+#: How much earlier than (k + 1/2) STEP_DT the event of step k comes (ms); its spikes carry
+#: (k + 1/2) STEP_DT itself.
+STEP_EARLY = 5e-7
+#: Spike delivery delay (ms): a step less twice STEP_EARLY, so a spike arrives just before
+#: the next step and ranks exchange spikes about once per step.
+DELAY = STEP_DT - 2 * STEP_EARLY
 #: NEURON's fixed step (ms): below the minimum delay (NEURON's multi-rank exchange refuses
 #: a step equal to it), and exact in binary, so that h.t lands exactly on every block end
 #: (with 0.025 ms it drifts, and psolve then stops a step short of a block's end).
@@ -48,6 +52,7 @@ def apply_mechanism_settings(h, settings, alpha):
     for k, v in settings.items():
         setattr(h, f"{k}_{HOC_NAME}", float(v))
     h.stepdt_NetcolCondLif = STEP_DT
+    h.step_early_NetcolCondLif = STEP_EARLY
     h.alpha_NetcolCondLif = alpha
     h.eta_NetcolCondLif = 0.0
 

@@ -54,6 +54,7 @@ class VogelsAssembly:
             h.local_direct_NetcolCondLif = 1
             self.wiring.listen(sources, condlif.DELAY)
         self.synapse_table = self.plastic_synapses()   # collective; rank 0 writes it
+        self.gather_order = self._gather_order(nhost)
         self.writer, self.last_counts, self.last_record = None, (0.0, 0.0), 0.0
 
     # ------------------------------------------------------------------ what the loop reads
@@ -128,10 +129,24 @@ class VogelsAssembly:
         ends = np.cumsum([self.n_plastic[g] for g in self.gids])
         return {g: part for g, part in zip(self.gids, np.split(w, ends[:-1]))}
 
+    def _gather_order(self, nhost):
+        """On rank 0: where each gathered weight (ranks in turn, each rank's in its own
+        set-up order) goes in the order of :meth:`plastic_synapses`."""
+        if self.synapse_table is None:
+            return None
+        starts = np.concatenate([[0], np.cumsum(np.bincount(self.synapse_table[1], minlength=self.n))])
+        return np.concatenate([np.arange(starts[g], starts[g + 1]) for r in range(nhost)
+                               for g in range(r, self.n, nhost)]).astype(np.int64)
+
     def gathered_weights(self):
-        """Every plastic weight in the order of :meth:`plastic_synapses` on rank 0."""
-        merged = gather_by_gid(self.local_weights())
-        return None if merged is None else np.concatenate([merged[g] for g in range(self.n)])
+        """Every plastic weight in the order of :meth:`plastic_synapses` on rank 0 (one
+        array per rank: records gather them often)."""
+        parts = parallel_context().py_gather(condlif.weights(neuron_h(), self.pop), 0)
+        if parts is None or self.gather_order is None:
+            return None
+        out = np.empty(len(self.gather_order))
+        out[self.gather_order] = np.concatenate(parts)
+        return out
 
     # ------------------------------------------------------------------ outputs
     def write_nodes(self, path):
