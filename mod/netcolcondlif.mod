@@ -12,10 +12,11 @@ source (a table in compiled code), instead of one NetCon and one queue event per
 synapse; a source on the same rank needs no NetCon at all (its spikes join the
 arrivals directly).  Each cell has its own gid through a NetcolRelay (its spike source).
 
-Time.  Step k is computed at t = (k + 1/2) dt and its spikes carry that time; they
-arrive at (k + 1) dt through NetCons of delay dt/2 and act in step k + 1 (the reference's
-zero delay is one step).  Whole multiples of dt, where the protocol and checkpoints act,
-lie between steps.
+Time.  Step k is computed at t = (k + 1/2) dt - step_early and its spikes carry
+(k + 1/2) dt; they arrive through NetCons of delay dt - 2 step_early, just before step
+k + 1, where they act (the reference's zero delay is one step).  Ranks then exchange
+spikes about once per step.  Whole multiples of dt, where the protocol and checkpoints
+act, lie between steps and arrivals.
 
 One step k, in the reference's order (Brian2: state update, threshold, synaptic
 pathways (all presynaptic before postsynaptic), reset), for every local cell p:
