@@ -115,8 +115,8 @@ struct ClPop {
     std::vector<int> tgt_ptr{0}, tgt_w;   /* per local cell: its plastic synapses' w indices and sources */
     std::vector<int> tgt_src;
     bool indexed = false;
-    std::vector<int> arrivals;            /* sources whose spike of the previous step arrived */
-    std::vector<char> arrived;
+    std::vector<std::uint64_t> arrived;   /* bit i: source i's spike of the previous step arrived */
+    int n_arrived = 0;
     std::vector<int> fired;               /* local cells that spiked in the previous step */
     double pend_eta = 0;
     int pending = 0;
@@ -153,12 +153,30 @@ static void cl_index(ClPop& P) {
     P.indexed = true;
 }
 
+/* a source's spike of the previous step (idempotent: one NetCon per synapse may bring it
+   many times) */
+static inline void cl_arrive(ClPop& P, int i) {
+    const std::uint64_t bit = std::uint64_t(1) << (i & 63);
+    if (!(P.arrived[i >> 6] & bit)) { P.arrived[i >> 6] |= bit; P.n_arrived++; }
+}
+
 static inline double cl_clip(double x, double hi) { return x < 0 ? 0.0 : (x > hi ? hi : x); }
 
 static void cl_pathways(ClPop& P, long tp) {
     const double eta_p = P.pend_eta;
-    std::sort(P.arrivals.begin(), P.arrivals.end());
-    for (int i : P.arrivals) {
+    /* sources in ascending gid: the set bits, word by word (no sort) */
+    std::vector<int> order;
+    order.reserve(P.n_arrived);
+    for (std::size_t word = 0; word < P.arrived.size(); ++word) {
+        std::uint64_t bits = P.arrived[word];
+        while (bits) {
+            order.push_back((int) (word * 64 + __builtin_ctzll(bits)));
+            bits &= bits - 1;
+        }
+        P.arrived[word] = 0;
+    }
+    P.n_arrived = 0;
+    for (int i : order) {
         if (P.plastic_src[i]) {
             P.apre[i] = P.apre[i] * cl_decay(P, tp - P.lastpre[i]) + 1.0;
             P.lastpre[i] = tp;
@@ -177,9 +195,7 @@ static void cl_pathways(ClPop& P, long tp) {
                 P.gi[p] += w;
             }
         }
-        P.arrived[i] = 0;
     }
-    P.arrivals.clear();
     for (int p : P.fired) {
         P.apost[p] = P.apost[p] * cl_decay(P, tp - P.lastpost[p]) + 1.0;
         P.lastpost[p] = tp;
@@ -221,7 +237,7 @@ static void cl_step(ClPop& P, long k, double eta_now) {
             /* this rank's own sources reach its targets without a NetCon (no queue event),
                unless every synapse has its own NetCon (local_direct = 0, for comparison) */
             const int g = P.gid[p];
-            if (local_direct && !P.arrived[g]) { P.arrived[g] = 1; P.arrivals.push_back(g); }
+            if (local_direct) { cl_arrive(P, g); }
             vn = P.vreset;
         }
         V[p] = vn;
@@ -273,7 +289,7 @@ VERBATIM
     P->apre.assign(P->ntot, 0.0);
     P->lastpre.assign(P->ntot, 0);
     P->plastic_src.assign(P->ntot, 0);
-    P->arrived.assign(P->ntot, 0);
+    P->arrived.assign((P->ntot + 63) / 64, 0);
     pid = (double) cl_pops.size();
     cl_pops.push_back(std::move(P));
 ENDVERBATIM
@@ -332,7 +348,8 @@ PROCEDURE arrive(g) {
 VERBATIM
     ClPop& P = *cl_pop(pid);
     const int i = (int) _lg;
-    if (!P.arrived.at(i)) { P.arrived[i] = 1; P.arrivals.push_back(i); }
+    if (i < 0 || i >= P.ntot) { hoc_execerror("NetcolCondLif: arrival from an unknown source", 0); }
+    cl_arrive(P, i);
 ENDVERBATIM
 }
 
@@ -404,8 +421,8 @@ VERBATIM
     }
     std::fill(P.apre.begin(), P.apre.end(), 0.0);
     std::fill(P.lastpre.begin(), P.lastpre.end(), 0);
-    for (int i : P.arrivals) { P.arrived[i] = 0; }
-    P.arrivals.clear(); P.fired.clear();
+    std::fill(P.arrived.begin(), P.arrived.end(), 0);
+    P.n_arrived = 0; P.fired.clear();
     P.w = P.w0;
     P.pending = 0; P.pend_eta = 0;
 ENDVERBATIM
