@@ -88,6 +88,29 @@ def read_records(run_dir):
         return {k: f[f"records/{k}"][:n] for k in ("time", "activity", "goal", "scale", "alive")}
 
 
+def binned_class_rate(run_dir, edges_s, alive, cells="E", chunk=10_000_000):
+    """Mean rate (Hz) of the E (or I) cells in each bin between edges (s), over the number
+    of alive cells given per bin; the spikes are read in chunks (long runs hold tens of
+    millions).
+
+    Returns
+    -------
+    numpy.ndarray, one value per bin
+    """
+    ex = read_nodes(run_dir)["excitatory"].astype(bool)
+    want = ex if cells == "E" else ~ex
+    counts = np.zeros(len(edges_s) - 1)
+    edges_ms = np.asarray(edges_s) * 1000.0
+    with open_run_h5(Path(run_dir) / "spikes.h5") as f:
+        g = f[f"spikes/{population_of(f, 'spikes')}"]
+        n = g["timestamps"].shape[0]
+        for lo in range(0, n, chunk):
+            t, gid = g["timestamps"][lo:lo + chunk], g["node_ids"][lo:lo + chunk].astype(np.int64)
+            counts += np.histogram(t[want[gid]], edges_ms)[0]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return counts / (np.asarray(alive, float) * np.diff(edges_s))
+
+
 def run_end(run_dir):
     """How far the run got (s): run.json's t_reached_ms, or the last spike if later
     (run.json of a running or killed run lags by up to a few seconds of wall time)."""
@@ -227,8 +250,8 @@ def multitaper_spectrum(x, dt, nw=4.0, k=None):
     return np.fft.rfftfreq(n, dt), spec
 
 
-def segment_spectra(run_dir, segment_s, bin_ms=5.0, binning="corrected", nw=4.0):
-    """E and I population spectra for consecutive segments of segment_s seconds.
+def segment_spectra(run_dir, segment_s, bin_ms=5.0, binning="corrected", nw=4.0, start=0.0):
+    """E and I population spectra for consecutive segments of segment_s seconds from start.
 
     Returns
     -------
@@ -238,10 +261,10 @@ def segment_spectra(run_dir, segment_s, bin_ms=5.0, binning="corrected", nw=4.0)
     ex = read_nodes(run_dir)["excitatory"].astype(bool)
     end = run_end(run_dir) * 1000.0
     out = []
-    seg = segment_s * 1000.0
+    seg, first = segment_s * 1000.0, start * 1000.0
     k = 0
-    while (k + 1) * seg <= end + 1e-9 or (k == 0 and end > 0):
-        t0, t1 = k * seg, min((k + 1) * seg, end)
+    while first + (k + 1) * seg <= end + 1e-9 or (k == 0 and end > first):
+        t0, t1 = first + k * seg, min(first + (k + 1) * seg, end)
         row = dict(t0=t0 / 1000.0, t1=t1 / 1000.0)
         for name, mask in (("E", ex[gid]), ("I", ~ex[gid])):
             counts = population_counts(t[mask], t0, t1, bin_ms, binning)

@@ -96,6 +96,10 @@ def _parser():
     group.add_argument("--what", choices=_views(), help="view of one run (the model's own views beside "
                        "raster, rates and spectra)")
     group.add_argument("--figure", type=int, help="figure of the model's paper (rowan2013: 2-7)")
+    plot.add_argument("--window", nargs=2, type=float, metavar=("T0", "T1"),
+                      help="with --what: only this time window, in seconds")
+    plot.add_argument("--dpi", type=int, default=300, help="resolution of the PNG (the PDF is vector)")
+    plot.add_argument("--out", help="with --what: write OUT.png and OUT.pdf instead of DIR/<what>.*")
     plot.add_argument("--model", default=None, help="with --figure: whose paper (default: the model of the run in DIR, else rowan2013)")
     sw = _command(sub, "sweep", "run a parameter sweep locally or write cluster job-array scripts",
                    "Expand SPEC (batch/NAME.toml, or a path) into runs, each in <out>/<parameters>. "
@@ -344,11 +348,15 @@ def cmd_plot(args, argv):
             raise ParamError(f"--figure {args.figure}: {name} draws figures "
                              f"{', '.join(str(k) for k in sorted(figures.FIGURE_RUNS))}")
         try:
-            paths = figures.paper_figure(Path(args.run_dir), args.figure)
+            paths = figures.paper_figure(Path(args.run_dir), args.figure, dpi=args.dpi)
         except FileNotFoundError as err:
             raise ParamError(str(err)) from None
     else:
-        paths = plot_what(_run_dir(args.run_dir), args.what)
+        if args.window and not args.window[0] < args.window[1]:
+            raise ParamError(f"--window {args.window[0]:g} {args.window[1]:g}: T0 must be before T1 (seconds)")
+        if args.dpi < 50 or args.dpi > 2400:
+            raise ParamError(f"--dpi {args.dpi}: expected 50 to 2400")
+        paths = plot_what(_run_dir(args.run_dir), args.what, window=args.window, dpi=args.dpi, out=args.out)
     print("netcol: wrote " + ", ".join(str(p) for p in paths))
     return 0
 

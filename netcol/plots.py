@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from . import analysis
+from .figstyle import DPI, letter_panels, pyplot, save
 
 #: Views every run has; a model adds its own (its package's figures.VIEWS).
 GENERIC_VIEWS = ("raster", "rates", "spectra")
@@ -20,20 +21,21 @@ class NothingToPlot(ValueError):
 
 
 def _plt():
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    return plt
+    return pyplot()
 
 
-def _save(fig, base):
-    base = Path(base)
-    paths = [base.with_suffix(".png"), base.with_suffix(".pdf")]
-    fig.tight_layout()
-    for p in paths:
-        fig.savefig(p, dpi=110)
-    _plt().close(fig)
-    return paths
+def _save(fig, base, runs=(), dpi=DPI):
+    return save(fig, base, runs, dpi)
+
+
+def time_unit(t_s):
+    """(seconds per axis unit, axis label) for time courses up to max(t_s)."""
+    span = t_s.max() if len(t_s) else 0
+    if span > 8e4:
+        return 86400.0, "time (days)"
+    if span > 8e3:
+        return 3600.0, "time (h)"
+    return 1.0, "time (s)"
 
 
 def _time_axis(t_s):
@@ -102,33 +104,54 @@ def draw_raster(ax, run_dir, t_range=None, title=None):
     ax.set_title(title or f"{Path(run_dir).name}: {len(t)} spikes ({legend})")
 
 
-def draw_rates(ax, run_dir, window_s=None):
-    """Per-type mean rates (Hz) with SD across cells over the last window (default all)."""
-    end = analysis.run_end(run_dir)
-    t0 = max(0.0, end - window_s) if window_s else 0.0
+def draw_rates(ax, run_dir, window=None):
+    """Per-type mean rates (Hz) with SD across cells over a window (s; default the whole run)."""
+    t0, end = window if window else (0.0, analysis.run_end(run_dir))
     r = analysis.rates_by_type(run_dir, t0, end)
     names = list(r)
     colours = type_colours(analysis.read_nodes(run_dir))
     ax.bar(range(len(names)), [r[n][0] for n in names], yerr=[r[n][1] for n in names],
            color=[colours[n] for n in names])
-    ax.set_xticks(range(len(names)), names, rotation=60, fontsize=8)
+    ax.set_xticks(range(len(names)), names, rotation=60 if len(names) > 4 else 0)
     ax.set_ylabel("rate (Hz)")
     ax.set_title(f"rates {t0:g}-{end:g} s (mean ± SD across cells)")
 
 
-def draw_spectra(axes, run_dir, segment_s=None, label=""):
-    """E and I population spectra (5-ms bins, multitaper) of the first and last segment."""
-    end = analysis.run_end(run_dir)
-    seg = segment_s or max(end / 4.0, 1.0)
-    segs = analysis.segment_spectra(run_dir, seg)
+#: Confidence level of the spectra's bands.
+SPECTRUM_CI = 0.95
+
+
+def spectrum_band(psd, tapers):
+    """The SPECTRUM_CI confidence band of a multitaper estimate with equal weights: the
+    estimate over its true value is chi-square with 2 K degrees of freedom over 2 K."""
+    from scipy.stats import chi2
+    dof = 2 * tapers
+    lo, hi = chi2.ppf([(1 - SPECTRUM_CI) / 2, (1 + SPECTRUM_CI) / 2], dof)
+    return psd * dof / hi, psd * dof / lo
+
+
+def draw_spectra(axes, run_dir, segment_s=None, label="", window=None):
+    """E and I population spectra (5-ms bins, multitaper, 7 tapers) of the first and last
+    segment, on log axes with 95% confidence bands.  Segments of segment_s seconds
+    (default a quarter of the run, or of the window)."""
+    t0, end = window if window else (0.0, analysis.run_end(run_dir))
+    seg = segment_s or max((end - t0) / 4.0, 1.0)
+    segs = [s for s in analysis.segment_spectra(run_dir, seg, start=t0) if s["t1"] <= end + 1e-9]
+    tapers = int(2 * 4.0 - 1)
     for ax, cls in zip(axes, ("E", "I")):
-        for s in (segs[0], segs[-1]) if len(segs) > 1 else segs[:1]:
-            ax.plot(s["freq"], s[cls], lw=1, label=f"{s['t0']:g}-{s['t1']:g} s")
-        ax.set_xlim(0, 100)
+        for s, colour in zip((segs[0], segs[-1]) if len(segs) > 1 else segs[:1], ("tab:blue", "tab:orange")):
+            keep = (s["freq"] >= 1.0) & (s["freq"] <= 100.0)
+            f, p = s["freq"][keep], s[cls][keep]
+            lo, hi = spectrum_band(p, tapers)
+            ax.fill_between(f, lo, hi, color=colour, alpha=0.25, lw=0)
+            ax.plot(f, p, lw=1, color=colour, label=f"{s['t0']:g}-{s['t1']:g} s")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlim(1, 100)
         ax.set_xlabel("frequency (Hz)")
         ax.set_ylabel("power ((spikes/bin)² / Hz)")
-        ax.set_title(f"{label}{cls} population activity, 5-ms bins")
-        ax.legend(fontsize=8)
+        ax.set_title(f"{label}{cls} population activity, 5-ms bins ({SPECTRUM_CI:.0%} bands)")
+        ax.legend()
 
 
 def model_figures(run_dir):
@@ -147,24 +170,57 @@ def all_views():
     return GENERIC_VIEWS + tuple(v for m in MODELS.values() for v in importlib.import_module(f"{m}.figures").VIEWS)
 
 
-def plot_what(run_dir, what):
-    """Draw one view of a run into <run_dir>/<what>.png and .pdf; return the paths."""
+#: x-axis label prefixes of time courses and their unit in seconds (for --window).
+_TIME_UNITS = (("time (days", 86400.0), ("time (h", 3600.0), ("time (s", 1.0))
+
+
+def _limit_to_window(ax, window):
+    """Show only the window (s) on a time course drawn by a model's view."""
+    label = ax.get_xlabel()
+    for prefix, unit in _TIME_UNITS:
+        if label.startswith(prefix):
+            ax.set_xlim(window[0] / unit, window[1] / unit)
+            return
+    raise NothingToPlot(f"--window: this view's x axis is not time ({label!r})")
+
+
+def plot_what(run_dir, what, window=None, dpi=DPI, out=None):
+    """Draw one view of a run; return the paths of the PNG and PDF.
+
+    Parameters
+    ----------
+    run_dir : path
+    what : str
+        A generic view (raster, rates, spectra) or one of the run's model.
+    window : (float, float), optional
+        Time window in seconds (raster, rates and spectra use only its spikes; a model's
+        time course shows only it).
+    dpi : int
+        Resolution of the PNG.
+    out : path, optional
+        Where to write (a path without suffix); default <run_dir>/<what>.
+    """
     plt = _plt()
     run_dir = Path(run_dir)
     views = model_figures(run_dir).VIEWS
     if what == "spectra":
         fig, axes = plt.subplots(1, 2, figsize=(11, 4))
-        draw_spectra(axes, run_dir)
-    elif what in GENERIC_VIEWS:
-        fig, ax = plt.subplots(figsize=(10, 5 if what == "raster" else 4))
-        {"raster": draw_raster, "rates": draw_rates}[what](ax, run_dir)
+        draw_spectra(axes, run_dir, window=window)
+    elif what == "raster":
+        fig, ax = plt.subplots(figsize=(10, 5))
+        draw_raster(ax, run_dir, t_range=window)
+    elif what == "rates":
+        fig, ax = plt.subplots(figsize=(10, 4))
+        draw_rates(ax, run_dir, window)
     elif what in views:
         fig, ax = plt.subplots(figsize=(10, 4))
         views[what](ax, run_dir)
+        if window:
+            _limit_to_window(ax, window)
     else:
         raise NothingToPlot(f"--what {what}: this run's model has the views "
                             f"{', '.join(GENERIC_VIEWS + tuple(views))}")
-    return _save(fig, run_dir / what)
+    return _save(fig, Path(out) if out else run_dir / what, runs=[run_dir], dpi=dpi)
 
 
 def report(run_dir):
@@ -182,7 +238,8 @@ def report(run_dir):
     for k, draw in enumerate(model_figures(run_dir).report_panels(run_dir)[:2]):
         draw(fig.add_subplot(gs[2, k]))
     draw_spectra([fig.add_subplot(gs[3, 0]), fig.add_subplot(gs[3, 1])], run_dir)
-    return _save(fig, run_dir / "report")
+    letter_panels(fig.axes[1:])
+    return _save(fig, run_dir / "report", runs=[run_dir])
 
 
 def headline(run_dir):

@@ -113,6 +113,9 @@ class Run:
         self.writer = None
         self.model = None
         self.run_s = 0.0
+        # wall seconds of simulation of the earlier parts of a resumed run
+        self.wall_before = resume.get("wall_seconds", 0.0) if resume else 0.0
+        self.t_run0 = time.time()
         self.fault = planned_fault(self.rank)
         p = self.p = experiment.params
         t_wall0 = time.time()
@@ -182,7 +185,8 @@ class Run:
         """Run to the end (or until SIGINT/SIGTERM); return 'complete' or 'interrupted'."""
         h, pc = self.h, self.pc
         progress = Progress(self.tstop, t_start=h.t, enabled=(self.rank == 0 and not self.quiet))
-        status, t_run0 = "complete", time.time()
+        status = "complete"
+        self.t_run0 = time.time()
         if self._stop_requested():   # a signal during set-up
             status = "interrupted"
         while status == "complete" and h.t < self.tstop - 1e-9:
@@ -196,7 +200,7 @@ class Run:
             self.fault = inject(self.fault, h.t)
             status = self._stop_requested() or status
         progress.close()
-        self.run_s = time.time() - t_run0
+        self.run_s = time.time() - self.t_run0
         return status
 
     def _stop_requested(self):
@@ -216,7 +220,7 @@ class Run:
             return
         data = dict(t=t, netcol_version=__version__, effective=self.experiment.effective(), run_id=self.run_id,
                     recent_spikes=self.recent, spikes_written=self.n_spikes, file_counts=self.model.output_counts(),
-                    **model_state)
+                    wall_seconds=self.wall_before + time.time() - self.t_run0, **model_state)
         write_checkpoint(self.out_dir, data)
         self._write_meta(last_checkpoint_ms=t, t_reached_ms=t)
 
@@ -238,7 +242,7 @@ class Run:
         self.model.close_outputs()
         release_space(self.out_dir)
         self._write_meta(status=status, t_reached_ms=h.t, spikes=self.n_spikes, setup_seconds=round(self.setup_s, 3),
-                         run_seconds=round(self.run_s, 3),
+                         run_seconds=round(self.run_s, 3), run_seconds_total=round(self.wall_before + self.run_s, 3),
                          wall_seconds_per_simulated_second=round(self.run_s / max((h.t - self._t0()) / 1000, 1e-9), 5),
                          peak_rss_mb_per_rank=round(peak_mb, 1), **self.model.summary())
         if status == "failed":

@@ -57,6 +57,45 @@ def test_paper_figure_from_a_folder_of_runs(runs):
     assert r.returncode == 2 and "needs a run of 'onlyscaling'" in r.stderr and "netcol run onlyscaling" in r.stderr
 
 
+def test_plot_window_dpi_and_out(runs, tmp_path):
+    from PIL import Image
+    sizes = {}
+    for dpi in (100, 200):
+        out = tmp_path / f"raster{dpi}"
+        r = netcol("plot", str(runs / "onlytraining"), "--what", "raster", "--window", "4", "6", "--dpi", str(dpi),
+                   "--out", str(out))
+        assert r.returncode == 0, r.stderr
+        sizes[dpi] = Image.open(out.with_suffix(".png")).size
+        assert out.with_suffix(".pdf").exists()
+    assert 1.8 < sizes[200][0] / sizes[100][0] < 2.2                 # the PNG follows --dpi
+    r = netcol("plot", str(runs / "onlytraining"), "--what", "raster", "--window", "6", "4")
+    assert r.returncode == 2 and "T0 must be before T1" in r.stderr
+
+
+def test_figures_mark_previews_and_the_protocol(runs):
+    from netcol.figstyle import preview_note, pyplot
+    from netcol.models.rowan2013.figures import draw_timecourse, sensor_label
+    # both runs were shortened with --set duration: their figures say so
+    assert preview_note(runs / "onlytraining") == "onlytraining run for 20 of 9600 s"
+    ax = pyplot().subplots()[1]
+    draw_timecourse(ax, [runs / "onlytraining"], "activity", sensor_label(runs / "onlytraining"), measured=True)
+    labels = [h.get_label() for h in ax.get_legend().legend_handles]
+    assert "learning" in labels and "training, no scaling" in labels
+    assert "training, no scaling: measured rate" in labels
+    assert ax.get_ylabel().startswith("E activity sensor (")            # named as the sensor, with its filter
+    ax = pyplot().subplots()[1]
+    draw_timecourse(ax, [runs / "onlydeletion"], "scale", "scale")
+    assert "deletion rounds" in [h.get_label() for h in ax.get_legend().legend_handles]
+
+
+def test_spectrum_bands_contain_the_estimate():
+    import numpy as np
+    from netcol.plots import spectrum_band
+    lo, hi = spectrum_band(np.array([1.0, 2.0]), tapers=7)
+    assert np.all(lo < [1.0, 2.0]) and np.all(hi > [1.0, 2.0])
+    assert np.allclose(hi / lo, hi[0] / lo[0]) and 2.5 < hi[0] / lo[0] < 5   # chi-square, 14 degrees of freedom
+
+
 def test_report(runs):
     r = netcol("report", str(runs / "onlytraining"))
     assert r.returncode == 0, r.stderr

@@ -5,6 +5,8 @@ netcol.models and stating a small CONTRACT run):
 - kill + resume = uninterrupted: a run killed with SIGKILL and resumed (on the other
   number of ranks) writes identical spikes and state files.
 """
+import json
+
 import pytest
 
 from netcol.models import MODELS, model
@@ -40,3 +42,5 @@ def test_kill_and_resume_equals_uninterrupted(cli, tmp_path, name):
     r = cli("resume", str(cut), "--np", "2", *QUIET)
     assert r.returncode == 0, r.stderr
     assert same_outputs(full, cut)
+    meta = json.loads((cut / "run.json").read_text())   # the wall time of both parts
+    assert meta["run_seconds_total"] > meta["run_seconds"] > 0

@@ -3,8 +3,11 @@ information from trials, STDP gains), its report panels and headline numbers, an
 Figures 2-7 of Rowan & Neymotin (2013) from a folder of runs (experiments.md §8)."""
 from pathlib import Path
 
+import numpy as np
+
 from ... import analysis
-from ...plots import NothingToPlot, _plt, _save, _time_axis, draw_raster, draw_spectra, find_run
+from ...figstyle import DPI, letter_panels, mark_protocol
+from ...plots import NothingToPlot, _plt, _save, _time_axis, draw_raster, draw_spectra, find_run, time_unit
 
 #: Runs each paper figure needs, by experiment name (sub-directories of the figure folder).
 FIGURE_RUNS = {2: ("onlydeletion", "scalingwithdeletion"), 3: ("onlyscaling",), 4: ("onlytraining",),
@@ -12,28 +15,63 @@ FIGURE_RUNS = {2: ("onlydeletion", "scalingwithdeletion"), 3: ("onlyscaling",), 
                7: ("onlytraining", "trainingandscaling")}
 
 
-def draw_timecourse(ax, run_dirs, quantity, label):
-    """Mean ± SD over alive E cells at every record, one line per run."""
+#: What each experiment is, for legends (conditions, not folder names).
+CONDITIONS = {"onlydeletion": "deletion, no scaling", "scalingwithdeletion": "deletion with scaling",
+              "onlyscaling": "scaling, no deletion", "onlytraining": "training, no scaling",
+              "trainingandscaling": "training with scaling", "baseline": "baseline"}
+
+
+def condition(run_dir):
+    """A run's condition for legends: its experiment's, else the folder's name."""
+    from ...rundir import read_run_json
+    try:
+        return CONDITIONS.get(read_run_json(run_dir)["experiment"], Path(run_dir).name)
+    except Exception:   # a folder without run.json: its name is all there is
+        return Path(run_dir).name
+
+
+def sensor_label(run_dir):
+    """The activity sensor's axis label with its filter time constant."""
+    from ...rundir import read_run_json
+    tau = read_run_json(run_dir).get("network", {}).get("mechanism", {}).get("act_tau")
+    return f"E activity sensor ({tau / 1000:g}-s filter, Hz)" if tau else "E activity sensor (Hz)"
+
+
+def draw_timecourse(ax, run_dirs, quantity, label, measured=False):
+    """Mean ± SD over alive E cells at every record, one line per run, with the protocol's
+    events; with measured, the E cells' measured rate between records (dashed) beside
+    the sensor."""
+    unit = 1.0
     for d in run_dirs:
         tc = analysis.population_timecourse(d, quantity, "E")
-        x, xl = _time_axis(tc["t"])
-        line, = ax.plot(x, tc["mean"], lw=1.2, label=Path(d).name)
+        unit, xl = time_unit(tc["t"])
+        x = tc["t"] / unit
+        line, = ax.plot(x, tc["mean"], lw=1.2, label=condition(d))
         ax.fill_between(x, tc["mean"] - tc["sd"], tc["mean"] + tc["sd"], color=line.get_color(), alpha=0.25, lw=0)
+        if measured and len(tc["t"]) > 1:
+            rate = analysis.binned_class_rate(d, tc["t"], tc["alive"][1:])
+            ax.plot(x[1:], rate, ls="--", lw=0.8, color=line.get_color(), label=f"{condition(d)}: measured rate")
         ax.set_xlabel(xl)
+    if run_dirs:
+        mark_protocol(ax, run_dirs[0], scale=unit)
     ax.set_ylabel(label)
     if quantity == "activity":
         ax.set_ylim(bottom=0)
-    ax.legend(fontsize=8)
+    ax.legend()
 
 
 def draw_alive(ax, run_dirs):
+    """Alive cells over time, one line per run."""
+    unit = 1.0
     for d in run_dirs:
         tc = analysis.population_timecourse(d, "activity", "all")
-        x, xl = _time_axis(tc["t"])
-        ax.plot(x, tc["alive"], label=Path(d).name)
+        unit, xl = time_unit(tc["t"])
+        ax.plot(tc["t"] / unit, tc["alive"], label=condition(d))
         ax.set_xlabel(xl)
+    if run_dirs:
+        mark_protocol(ax, run_dirs[0], scale=unit)
     ax.set_ylabel("alive cells")
-    ax.legend(fontsize=8)
+    ax.legend()
 
 
 def draw_weights(ax, run_dir):
@@ -67,7 +105,8 @@ def draw_info(ax, run_dir):
 
 
 #: The column's views of one run (beside the generic raster, rates and spectra).
-VIEWS = {"activity": lambda ax, d: draw_timecourse(ax, [d], "activity", "E activity sensor (Hz), mean ± SD"),
+VIEWS = {"activity": lambda ax, d: draw_timecourse(ax, [d], "activity", sensor_label(d) + ", mean ± SD",
+                                                   measured=True),
          "scale": lambda ax, d: draw_timecourse(ax, [d], "scale", "E scale factor, mean ± SD"),
          "info": lambda ax, d: draw_info(ax, d), "weights": lambda ax, d: draw_weights(ax, d)}
 
@@ -76,7 +115,7 @@ def report_panels(run_dir):
     """Panels for the one-page report: E activity and scale factor when there are records."""
     if not (Path(run_dir) / "state.h5").exists() or not len(analysis.read_records(run_dir)["time"]):
         return []
-    return [lambda ax: draw_timecourse(ax, [run_dir], "activity", "E activity (Hz)"),
+    return [lambda ax: draw_timecourse(ax, [run_dir], "activity", sensor_label(run_dir)),
             lambda ax: draw_timecourse(ax, [run_dir], "scale", "E scale factor")]
 
 
@@ -94,38 +133,45 @@ def headline(run_dir, meta):
     return lines
 
 
-def paper_figure(folder, number):
+#: Segment length of the spectra of Fig. 7 (s): the paper's first and last 800 s.
+FIG7_SEGMENT_S = 800.0
+
+
+def paper_figure(folder, number, dpi=DPI):
     """Draw Figure `number` (2-7) of the paper from the runs in folder; return the paths."""
     if number not in FIGURE_RUNS:
         raise ValueError(f"--figure {number}: the paper's figures 2-7 can be drawn")
     plt = _plt()
     runs = [find_run(folder, n) for n in FIGURE_RUNS[number]]
+    sensor = sensor_label(runs[0]) + ", mean ± SD"
     if number == 2:
-        fig, axes = plt.subplots(3, 1, figsize=(9, 10), sharex=True)
-        draw_timecourse(axes[0], runs, "activity", "E activity (Hz), mean ± SD")
+        fig, axes = plt.subplots(3, 1, figsize=(7.5, 9), sharex=True)
+        draw_timecourse(axes[0], runs, "activity", sensor, measured=True)
         draw_timecourse(axes[1], runs, "scale", "E scale factor, mean ± SD")
         draw_alive(axes[2], runs)
         axes[0].set_title("Fig. 2: deletion without and with synaptic scaling")
     elif number in (3, 5):
-        fig, axes = plt.subplots(2, 1, figsize=(9, 7), sharex=True)
-        draw_timecourse(axes[0], runs, "activity", "E activity (Hz), mean ± SD")
+        fig, axes = plt.subplots(2, 1, figsize=(7.5, 6.5), sharex=True)
+        draw_timecourse(axes[0], runs, "activity", sensor, measured=True)
         draw_timecourse(axes[1], runs, "scale", "E scale factor, mean ± SD")
-        axes[0].set_title(f"Fig. {number}: {runs[0].name}")
+        axes[0].set_title(f"Fig. {number}: {condition(runs[0])}")
     elif number == 4:
-        fig, ax = plt.subplots(figsize=(9, 4))
-        draw_timecourse(ax, runs, "activity", "E activity (Hz), mean ± SD")
+        fig, ax = plt.subplots(figsize=(7.5, 3.5))
+        axes = [ax]
+        draw_timecourse(ax, runs, "activity", sensor, measured=True)
         ax.set_title("Fig. 4: STDP training without scaling")
     elif number == 6:
-        fig, axes = plt.subplots(2, 1, figsize=(10, 9))
+        fig, axes = plt.subplots(2, 1, figsize=(7.5, 8))
         for ax, r in zip(axes, runs):
             end = analysis.run_end(r)
-            draw_raster(ax, r, (max(0.0, end - 2.0), end), f"{r.name}: last 2 s")
-        axes[0].set_title(f"Fig. 6: {runs[0].name}, last 2 s")
+            draw_raster(ax, r, (max(0.0, end - 2.0), end), f"{condition(r)}: last 2 s")
+        axes[0].set_title(f"Fig. 6: {condition(runs[0])}, last 2 s")
     else:
-        fig, axes = plt.subplots(2, 2, figsize=(11, 8))
-        for row, r in zip(axes, runs):
-            draw_spectra(row, r, label=f"{r.name}: ")
-        fig.suptitle("Fig. 7: multitaper spectra, first vs last segment")
-    return _save(fig, Path(folder) / f"figure{number}")
-
-
+        fig, grid = plt.subplots(2, 2, figsize=(10, 7.5))
+        for row, r in zip(grid, runs):
+            draw_spectra(row, r, segment_s=min(FIG7_SEGMENT_S, analysis.run_end(r) / 2), label=f"{condition(r)}: ")
+        fig.suptitle("Fig. 7: multitaper spectra, first and last 800 s")
+        axes = list(grid.flat)
+    if len(axes) > 1:
+        letter_panels(axes)
+    return _save(fig, Path(folder) / f"figure{number}", runs=runs, dpi=dpi)

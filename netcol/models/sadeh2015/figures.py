@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ...figstyle import letter_panels
 from ...plots import NothingToPlot, _plt, _save, find_run
 from . import tuning
 
@@ -183,7 +184,7 @@ def _raster(ax, run_dir, phase, title):
     ax.set_title(title)
 
 
-def paper_figure(folder, number):
+def paper_figure(folder, number, dpi=300):
     """The summary figure of a sadeh2015 run (in folder or folder/sadeh2015)."""
     if number not in FIGURE_RUNS:
         raise ValueError(f"--figure {number}: sadeh2015 has figure 1")
@@ -197,9 +198,9 @@ def paper_figure(folder, number):
               (lambda ax: draw_weights_dpo(ax, run, "EE")), (lambda ax: draw_dpo_bins(ax, run)),
               (lambda ax: draw_weights_dpo(ax, run, "EI")), (lambda ax: draw_weights_dpo(ax, run, "IE")),
               (lambda ax: draw_osi(ax, run))]
-    for k, (ax, draw) in enumerate(zip(axes.flat, panels)):
+    for ax, draw in zip(axes.flat, panels):
         draw(ax)
-        ax.text(-0.12, 1.04, "ABCDEFGHIJK"[k], transform=ax.transAxes, fontsize=13, fontweight="bold")
+    letter_panels(list(axes.flat)[:len(panels)])
     axes.flat[-1].axis("off")
     fig.suptitle("Sadeh, Clopath & Rotter (2015) in netcol: emergence of feature-specific connectivity")
-    return _save(fig, Path(folder) / f"figure{number}")
+    return _save(fig, Path(folder) / f"figure{number}", runs=[run], dpi=dpi)

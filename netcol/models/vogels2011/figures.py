@@ -5,6 +5,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ...figstyle import letter_panels
 from ...plots import NothingToPlot, _plt, _save, find_run
 from ...rundir import read_run_json
 from . import activity
@@ -129,7 +130,7 @@ def _raster(ax, run_dir, t0, t1, title, cells=1000):
     ax.set_title(title)
 
 
-def paper_figure(folder, number):
+def paper_figure(folder, number, dpi=300):
     """The summary figure of a vogels2011 run (long, default or small; in folder or a
     sub-folder named by its experiment)."""
     if number not in FIGURE_RUNS:
@@ -150,8 +151,8 @@ def paper_figure(folder, number):
               lambda ax: _raster(ax, run, a1 - 0.2, a1, "after plasticity"),
               lambda ax: draw_rate_course(ax, run), lambda ax: draw_isi_cv(ax, run),
               lambda ax: draw_weight_hist(ax, run), lambda ax: draw_weight_course(ax, run)]
-    for k, (ax, draw) in enumerate(zip(axes.flat, panels)):
+    for ax, draw in zip(axes.flat, panels):
         draw(ax)
-        ax.text(-0.12, 1.04, "ABCDEF"[k], transform=ax.transAxes, fontsize=13, fontweight="bold")
+    letter_panels(list(axes.flat)[:len(panels)])
     fig.suptitle(f"Vogels et al. (2011) in netcol: inhibitory plasticity to the target rate ({Path(run).name})")
-    return _save(fig, Path(folder) / f"figure{number}")
+    return _save(fig, Path(folder) / f"figure{number}", runs=[run], dpi=dpi)
