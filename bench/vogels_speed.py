@@ -1,7 +1,7 @@
 """Speed, memory and rates of the vogels2011 network, side by side with Brian2.
 
-Usage:  .venv/bin/python bench/vogels_speed.py [--duration S] [--brian2-python PY] [--small]
-                                               [--per-synapse] [--json FILE]
+Usage:  .venv/bin/python bench/vogels_speed.py [--duration S] [--brian2-python PY] [--nest-python PY]
+                                               [--small] [--per-synapse] [--json FILE]
 
 Runs `netcol run vogels2011` (or vogels2011_small with --small) for --duration simulated
 seconds on one rank and on two, and reports CPU and wall seconds per simulated second,
@@ -9,7 +9,8 @@ peak memory per rank, memory per synapse and the E rate in every second.  With
 --brian2-python (the interpreter of a venv with brian2 and numpy<2.4, kept outside this
 repository) it also builds the same network in Brian2 from vogels2011.md (the driver
 below, written here) and runs it in runtime mode (Cython) in the same session,
-single-threaded, reporting the same figures.  With --per-synapse it also runs netcol with
+single-threaded, reporting the same figures; --nest-python does the same with NEST
+(iaf_cond_exp and vogels_sprekeler_synapse, one thread).  With --per-synapse it also runs netcol with
 one NetCon per synapse instead of one per (source, rank) (`delivery = "netcon"`), the
 design the fan-out replaces; its spikes must be identical.
 """
@@ -66,6 +67,39 @@ print(json.dumps(dict(cpu_s=cpu, e_rates=[c / n_e for c in counts], synapses=int
 """
 
 
+#: The same network in NEST (iaf_cond_exp, vogels_sprekeler_synapse; one thread), written
+#: from the spec.  NEST needs a delay: the smallest, 0.1 ms.  Its neuron integrates with
+#: an adaptive solver, not Euler (vogels2011.md §6).
+NEST_DRIVER = """
+import json, resource, sys, time
+import nest
+nest.set_verbosity("M_ERROR")
+duration, n_e, n_i, p = float(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
+nest.ResetKernel()
+nest.SetKernelStatus({"resolution": 0.1, "local_num_threads": 1, "rng_seed": 1})
+params = dict(C_m=200.0, g_L=10.0, E_L=-60.0, E_ex=0.0, E_in=-80.0, V_th=-50.0, V_reset=-60.0, t_ref=5.0,
+              I_e=200.0, tau_syn_ex=5.0, tau_syn_in=10.0, tau_minus=20.0, V_m=0.0)
+exc = nest.Create("iaf_cond_exp", n_e, params=params)
+inh = nest.Create("iaf_cond_exp", n_i, params=params)
+rule = {"rule": "pairwise_bernoulli", "p": p, "allow_autapses": True}
+nest.Connect(exc, exc + inh, rule, {"weight": 0.3, "delay": 0.1})
+nest.Connect(inh, inh, rule, {"weight": -3.0, "delay": 0.1})
+nest.Connect(inh, exc, rule, {"synapse_model": "vogels_sprekeler_synapse", "weight": -1e-10, "Wmax": -100.0,
+                              "eta": 0.0, "alpha": 0.12, "tau": 20.0, "delay": 0.1})
+rec = nest.Create("spike_recorder")
+nest.Connect(exc, rec)
+t0 = time.process_time()
+nest.Simulate(1000.0)
+nest.GetConnections(synapse_model="vogels_sprekeler_synapse").set(eta=0.01)
+nest.Simulate((duration - 1) * 1000.0)
+cpu = time.process_time() - t0
+t = rec.get("events")["times"]
+counts = [int(((t >= 1000 * k) & (t < 1000 * (k + 1))).sum()) for k in range(int(duration))]
+print(json.dumps(dict(cpu_s=cpu, e_rates=[c / n_e for c in counts],
+                      peak_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)))
+"""
+
+
 def run_netcol(experiment, ranks, duration, out, extra=()):
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.time()
@@ -97,8 +131,9 @@ def synapse_count(out):
     return p["n_e"] * n * p["p_e"] + p["n_i"] * (p["n_i"] * p["p_ii"] + p["n_e"] * p["p_ie"])
 
 
-def run_brian2(python, duration, n_e, n_i, p, work):
-    (work / "driver.py").write_text(BRIAN2_DRIVER)
+def run_driver(driver, python, duration, n_e, n_i, p, work):
+    """Run a reference simulator's driver (one thread) and return its figures."""
+    (work / "driver.py").write_text(driver)
     env = dict(os.environ, OMP_NUM_THREADS="1")
     proc = subprocess.run([python, "driver.py", str(duration), str(n_e), str(n_i), str(p)], cwd=work, check=True,
                           capture_output=True, text=True, env=env)
@@ -113,6 +148,7 @@ def main():
     ap.add_argument("--duration", type=float, default=10.0)
     ap.add_argument("--small", action="store_true", help="vogels2011_small (1,000 cells) instead of 10,000")
     ap.add_argument("--brian2-python", help="python of a venv with brian2 (run side by side)")
+    ap.add_argument("--nest-python", help="python of a venv with nest-simulator (run side by side)")
     ap.add_argument("--per-synapse", action="store_true", help="also run with one NetCon per synapse")
     ap.add_argument("--json", help="also write the results here")
     args = ap.parse_args()
@@ -133,10 +169,12 @@ def main():
             results["netcon_per_synapse_same_spikes"] = same_spikes(tmp / "r1", tmp / "nc")
             results["cpu_ratio_netcon_over_fanout"] = round(
                 results["netcol_netcon_per_synapse"]["cpu_per_sim_s"] / one["cpu_per_sim_s"], 2)
-        if args.brian2_python:
-            (tmp / "b2").mkdir()
-            b2 = results["brian2_runtime"] = run_brian2(args.brian2_python, args.duration, n_e, n_i, p, tmp / "b2")
-            results["cpu_ratio_brian2_over_netcol"] = round(b2["cpu_per_sim_s"] / one["cpu_per_sim_s"], 2)
+        for name, driver, python in (("brian2_runtime", BRIAN2_DRIVER, args.brian2_python),
+                                     ("nest", NEST_DRIVER, args.nest_python)):
+            if python:
+                (tmp / name).mkdir()
+                ref = results[name] = run_driver(driver, python, args.duration, n_e, n_i, p, tmp / name)
+                results[f"cpu_ratio_{name}_over_netcol"] = round(ref["cpu_per_sim_s"] / one["cpu_per_sim_s"], 2)
     print(json.dumps(results, indent=2))
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2) + "\n")

@@ -96,12 +96,17 @@ def draw_weights(ax, run_dir):
 
 
 def draw_info(ax, run_dir):
-    """Fourier information per frequency from the run's repeat and unique trials."""
+    """Fourier information per frequency from the run's repeat and unique trials, with the
+    bias a relabelling of the trials gives, and the corrected rate with its 95% interval."""
     res = analysis.trial_information(run_dir)
-    ax.plot(res["freq"], res["bits"], lw=1)
+    ax.plot(res["freq"], res["bits"], lw=1, label="estimate")
+    ax.plot(res["freq"], res["bias_bits"], lw=1, color="0.5", label="bias (trials relabelled)")
     ax.set_xlabel("frequency (Hz)")
     ax.set_ylabel("information (bits per trial per frequency)")
-    ax.set_title(f"E population: {res['rate']:.2f} bits/s ({res['n_unique']} unique, {res['n_repeat']} repeat trials)")
+    lo, hi = res["ci"]
+    ax.set_title(f"E population: {res['corrected']:.2f} bits/s after a bias of {res['bias']:.2f} "
+                 f"(95% CI {lo:.2f}-{hi:.2f}; {res['n_unique']} unique, {res['n_repeat']} repeat trials)")
+    ax.legend()
 
 
 #: The column's views of one run (beside the generic raster, rates and spectra).
