@@ -500,3 +500,15 @@ VERBATIM
     P.seg_lam[q] = keep;
 ENDVERBATIM
 }
+
+: count_spikes(lo, hi): spikes so far of the local cells with lo <= gid < hi
+FUNCTION count_spikes(lo, hi) {
+VERBATIM
+    LmPop& P = *lm_pop(pid);
+    double total = 0;
+    for (std::size_t p = 0; p < P.gid.size(); ++p) {
+        if (P.gid[p] >= _llo && P.gid[p] < _lhi) { total += (double) P.nspk[p]; }
+    }
+    _lcount_spikes = total;
+ENDVERBATIM
+}

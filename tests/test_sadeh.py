@@ -153,6 +153,11 @@ def test_rates_before_during_and_after_learning(whole_protocol):
     for phase, (e, i) in (("test_before", (7.5, 5.0)), ("test_after", (3.5, 5.5))):
         assert abs(rates[phase][0] / e - 1) < 0.15 and abs(rates[phase][1] / i - 1) < 0.15, (phase, rates[phase])
     assert rates["last block"][0] < 0.5 * rates["first block"][0]
+    import h5py
+    with h5py.File(whole_protocol / "state.h5", "r") as f:   # recorded per test, tuning run and block
+        assert f["rates/e"].shape == (1 + 8 + 40 + 1 + 8,)
+        assert f["rates/e"][0] == pytest.approx(rates["test_before"][0])
+        assert f["rates/i"][49] == pytest.approx(rates["test_after"][1])
     assert abs(rates["last block"][1] / 5.5 - 1) < 0.15
 
 

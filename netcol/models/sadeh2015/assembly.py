@@ -57,7 +57,7 @@ class SadehAssembly:
                 break
             lifmap.add_segment(self.pop, k0, min(steps(s.length / 1000.0), end - k0), math.radians(s.theta_deg),
                                s.plastic, s.reset, s.stream, s.offset)
-        self.writer, self.synapses = None, None
+        self.writer, self.synapses, self.last_rates = None, None, (0.0, 0.0, 0.0)
 
     # ------------------------------------------------------------------ what the loop reads
     @property
@@ -81,7 +81,7 @@ class SadehAssembly:
 
     def actions(self):
         """Action name -> action(t) for the scheduler."""
-        return {"weights": self.snapshot}
+        return {"weights": self.snapshot, "rates": self.record_rates}
 
     def after_event(self, t):
         """Nothing to do after a timeline event: the mechanism holds the protocol."""
@@ -113,6 +113,21 @@ class SadehAssembly:
         values = self.gathered_weights()
         if values is not None:
             self.writer.snapshot(t - SNAPSHOT_LAG if t > 0 else 0.0, values)
+
+    def spike_counts(self):
+        """Spikes so far of all E and all I cells (every rank)."""
+        pc, n_e = parallel_context(), self.net.cells["n_e"]
+        return pc.allreduce(self.pop.count_spikes(0, n_e), 1), pc.allreduce(self.pop.count_spikes(n_e, self.n), 1)
+
+    def record_rates(self, t):
+        """Timeline action: the E and I rates since the last record (collective)."""
+        e, i = self.spike_counts()
+        span = (t - self.last_rates[0]) / 1000.0
+        n_e = self.net.cells["n_e"]
+        if self.writer is not None:
+            self.writer.rates(self.last_rates[0], t, (e - self.last_rates[1]) / n_e / span,
+                              (i - self.last_rates[2]) / (self.n - n_e) / span)
+        self.last_rates = (t, e, i)
 
     # ------------------------------------------------------------------ outputs
     def write_nodes(self, path):
@@ -174,6 +189,7 @@ class SadehAssembly:
         lifmap.restore_state(h, self.pop, np.concatenate([rows, ck["shared"]]))
         lifmap.set_weights(h, self.pop, np.concatenate([ck["weights"][g] for g in self.gids]))
         self.wiring.redeliver(ck["recent_spikes"], t, lifmap.DELAY)
+        self.last_rates = tuple(ck["last_rates"])
 
     def checkpoint_state(self, t):
         """The model's part of a checkpoint at t (collective; on rank 0, None elsewhere):
@@ -189,7 +205,7 @@ class SadehAssembly:
             return None
         shared = np.array(tails[0])
         shared[3:] = np.max([tl[3:] for tl in tails], axis=0)   # traces are >= 0, 0 where not listened to
-        return dict(cells=cells, weights=weights, shared=shared)
+        return dict(cells=cells, weights=weights, shared=shared, last_rates=list(self.last_rates))
 
     def finalize(self, status, t, out_dir):
         """Nothing beyond the snapshots the timeline took."""

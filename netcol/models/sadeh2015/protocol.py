@@ -126,7 +126,8 @@ def check_protocol(params, source):
 
 def timeline(params, checkpoint_every=None):
     """The run's timeline as sorted (time in ms, name): phase and block starts, weight
-    snapshots (at the start and after every learning block) and checkpoints."""
+    snapshots (at the start and after every learning block), the rates of every test,
+    tuning run and learning block at its end, and checkpoints."""
     end = params["duration"] * 1000.0
     events, seen = [], set()
     for s in segments(params):
@@ -141,6 +142,9 @@ def timeline(params, checkpoint_every=None):
             if s.phase == "test_after" and params["blocks"]:
                 events.append((s.t0 + SNAPSHOT_LAG, "weights"))
     events.append((0.0, "weights"))
+    # the rates of every test, tuning run and learning block, recorded at its end
+    ends = sorted({s.t0 for s in segments(params) if s.reset and 0 < s.t0 < end} | {end})
+    events += [(t, "rates") for t in ends]
     if checkpoint_every:
         k = 1
         while k * checkpoint_every * 1000.0 < end - 1e-9:

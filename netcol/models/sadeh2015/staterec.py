@@ -7,7 +7,9 @@ Layout (times in ms):
 - ``/weights/{pre,post,kind}``: every synapse (target-major, sources ascending), kind as in
   :mod:`netcol.cells.lifmap`;
 - ``/weights/time`` (m) and ``/weights/values`` (m x synapses, mV, float32): snapshots at
-  the start and after every learning block (time = the block boundary).
+  the start and after every learning block (time = the block boundary);
+- ``/rates/{t0,t1,e,i}``: the mean E and I rate (Hz) of every test, tuning run and
+  learning block, [t0, t1) in ms.
 
 SWMR forbids creating objects once writing has started, so everything is created here.
 """
@@ -20,7 +22,7 @@ from .protocol import PHASES
 class StateWriter:
     """Append weight snapshots to state.h5 and flush after each."""
 
-    GROWING = ("weights/time", "weights/values")
+    GROWING = ("weights/time", "weights/values", "rates/t0", "rates/t1", "rates/e", "rates/i")
 
     def __init__(self, path, segments, pre, post, kind, run_id="", keep=None):
         """Create the file, or (resume) reopen it keeping the first keep[name] rows of each
@@ -45,6 +47,9 @@ class StateWriter:
         w = f.create_group("weights")
         w["pre"], w["post"], w["kind"] = (np.asarray(pre, "i8"), np.asarray(post, "i8"), np.asarray(kind, "i1"))
         w.create_dataset("time", shape=(0,), maxshape=(None,), dtype="f8", chunks=(64,)).attrs["units"] = "ms"
+        r = f.create_group("rates")
+        for name, unit in (("t0", "ms"), ("t1", "ms"), ("e", "Hz"), ("i", "Hz")):
+            r.create_dataset(name, shape=(0,), maxshape=(None,), dtype="f8", chunks=(64,)).attrs["units"] = unit
         n = len(pre)
         w.create_dataset("values", shape=(0, n), maxshape=(None, n), dtype="f4",
                          chunks=(1, max(n, 1))).attrs["units"] = "mV"
@@ -56,6 +61,14 @@ class StateWriter:
             d = self.f[name]
             d.resize(d.shape[0] + 1, axis=0)
             d[-1] = row
+        self.f.flush()
+
+    def rates(self, t0, t1, e, i):
+        """Append the rates of one part of the protocol."""
+        for name, value in (("t0", t0), ("t1", t1), ("e", e), ("i", i)):
+            d = self.f[f"rates/{name}"]
+            d.resize(d.shape[0] + 1, axis=0)
+            d[-1] = value
         self.f.flush()
 
     def counts(self):
