@@ -74,7 +74,8 @@ def machine_memory_mb():
     return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**20
 
 
-def _human_time(seconds):
+def human_time(seconds):
+    """A duration in words: seconds, minutes, hours, days or years."""
     for unit, size in (("years", 365 * 86400), ("days", 86400), ("hours", 3600), ("minutes", 60)):
         if seconds >= size:
             return f"{seconds / size:.3g} {unit}"
@@ -101,7 +102,7 @@ def check_budget(params, series, checkpoint_every, cost, source, memory_mb=None)
         The machine's memory (default: this machine's).
     """
     d = params["duration"]
-    wall = _human_time(cost["wall_per_sim_s"] * d)
+    wall = human_time(cost["wall_per_sim_s"] * d)
     n = event_count(series, d, checkpoint_every)
     if n > MAX_EVENTS:
         what = ", ".join(f"{name} every {step:g} s" for name, _, step in series)

@@ -77,6 +77,8 @@ def _parser():
     run.add_argument("--checkpoint-every", type=float, default=None, metavar="T",
                      help="save a checkpoint every T simulated seconds (netcol resume continues from it)")
     run.add_argument("--no-figure", action="store_true", help="do not draw raster.png")
+    run.add_argument("--check", action="store_true", help="check the experiment and every parameter, say what "
+                     "would run (duration, events, estimated wall time and memory) and exit without running")
     res = _dir_command(sub, "resume", "continue a run from its last checkpoint",
                    "Continue the run in DIR from its last checkpoint, on any number of ranks, as often as "
                    "needed. Refused if the experiment file (when it still exists) or the netcol version differ "
@@ -100,7 +102,8 @@ def _parser():
                       help="with --what: only this time window, in seconds")
     plot.add_argument("--dpi", type=int, default=300, help="resolution of the PNG (the PDF is vector)")
     plot.add_argument("--out", help="with --what: write OUT.png and OUT.pdf instead of DIR/<what>.*")
-    plot.add_argument("--model", default=None, help="with --figure: whose paper (default: the model of the run in DIR, else rowan2013)")
+    plot.add_argument("--model", default=None,
+                      help="with --figure: whose paper (default: the model of the run in DIR, else rowan2013)")
     sw = _command(sub, "sweep", "run a parameter sweep locally or write cluster job-array scripts",
                    "Expand SPEC (batch/NAME.toml, or a path) into runs, each in <out>/<parameters>. "
                         "Complete runs are skipped, interrupted ones resumed, failed ones recorded and retried "
@@ -247,6 +250,8 @@ def cmd_run(args, argv):
     if args.out is not None and not args.out.strip():
         raise ParamError("--out '': the output directory must be a path")
     out = Path(args.out if args.out is not None else Path("runs") / experiment.name)
+    if args.check:
+        return _print_check(experiment, args)
     if args.np and args.np > 1 and not launched_under_mpi():
         check_unlocked(out)
         prepare_output_dir(out, args.overwrite)
@@ -258,6 +263,19 @@ def cmd_run(args, argv):
     meta = run_experiment(experiment, out, argv=["netcol", *argv], quiet=args.quiet,
                           checkpoint_every=args.checkpoint_every)
     return _report(meta, out, args, rank)
+
+
+def _print_check(experiment, args):
+    """What a run would do, after every check passed (netcol run --check)."""
+    from .budget import event_count, human_time
+    p, package = experiment.params, experiment.package
+    cost = package.cost(p)
+    events = event_count(package.event_series(p), p["duration"], args.checkpoint_every)
+    ranks = args.np or 1
+    print(f"netcol: {experiment.name} ({experiment.model}) checks out: {p['duration']:g} s simulated, "
+          f"about {events} timeline events, about {human_time(cost['wall_per_sim_s'] * p['duration'] / ranks)} of wall "
+          f"time on {ranks} rank(s) and {cost['memory_mb']:.0f} MB per rank ({cost['memory_note']}); nothing run")
+    return 0
 
 
 def _resumable(out):
