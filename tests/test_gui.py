@@ -86,6 +86,8 @@ def delete_from_the_controls():
 
 def test_deleting_cells_from_the_controls(display):
     r = in_fresh_process(delete_from_the_controls, env=dict(DISPLAY=display, NETCOL_GUI="1"))
+    again = in_fresh_process(delete_from_the_controls, env=dict(DISPLAY=display, NETCOL_GUI="1"))
+    assert again["deleted"] == r["deleted"]                         # picks keyed by the seed, not the clock
     assert len(r["deleted"]) == 40
     assert r["spikes_after"] == []                                  # deleted cells fall silent
     assert r["marks"] > r["marks_before"] > 0                       # the raster keeps drawing the others

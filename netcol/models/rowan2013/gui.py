@@ -16,10 +16,13 @@ import numpy as np
 
 from ...runtime import neuron_h, parallel_context
 
-#: NEURON Graph colours by cell class: E red, FS blue, LTS green.
+#: NEURON Graph colours by cell class, as in netcol plot: RS (E) red, FS blue, LTS green.
 CLASS_COLOUR = {"RS": 2, "FS": 3, "LTS": 4}
-TICK_MS = 1.0          # cell browser sampling
+TICK_MS = 5.0          # cell browser sampling
 PLOT_EVERY_MS = 50.0   # raster and rates refresh
+#: Window places (left, top, width, height in pixels), tiled for a 1700 x 1000 screen.
+PLACES = dict(controls=(10, 20), runcontrol=(10, 500), raster=(560, 20, 640, 400), rates=(560, 520, 640, 300),
+              browser=(1230, 20, 440, 350), sensor=(1230, 470, 440, 250))
 COMPONENTS = (("V", "vm"), ("AMPA2", 3), ("NMDA2", 4), ("GABA-A", 2), ("GABA-A2", 5), ("AHP", 6),
               ("threshold", 7))
 
@@ -34,12 +37,13 @@ class ColumnGUI:
         tstop of the run control.
     """
 
-    def __init__(self, model, duration_ms=1000.0):
+    def __init__(self, model, duration_ms=1000.0, seed=0):
         h = self.h = neuron_h()
-        self.model = model
+        self.model, self.seed = model, seed
         self.pc = parallel_context()
         self.cells = model.cells
         self.types = [p.name for p in self.cells["pops"]]
+        self.classes = list(dict.fromkeys(p.cls for p in self.cells["pops"]))
         h.dt = 0.5
         h.steps_per_ms = 2
         h.tstop = duration_ms
@@ -60,15 +64,16 @@ class ColumnGUI:
     # ------------------------------------------------------------------ windows
     def _build_windows(self):
         h = self.h
-        h.nrncontrolmenu()
+        self._run_control()
+        x, y, w, ht = PLACES["raster"]
         self.raster = h.Graph(0)
         self.raster.size(0, self.h.tstop, 0, self.model.n)
-        self.raster.view(0, 0, self.h.tstop, self.model.n, 480, 20, 640, 420)
-        self.raster.label(0.4, 0.95, "raster: cell (gid) vs time (ms); E red, FS blue, LTS green")
+        self.raster.view(0, 0, self.h.tstop, self.model.n, x, y, w, ht)
+        x, y, w, ht = PLACES["rates"]
         self.rates = h.Graph(0)
         self.rates.size(0, self.h.tstop, 0, 40)
-        self.rates.view(0, 0, self.h.tstop, 40, 480, 500, 640, 300)
-        self._rates_label()
+        self.rates.view(0, 0, self.h.tstop, 40, x, y, w, ht)
+        self._labels()
         self.rate_last = {}
         h.xpanel("netcol controls")
         h.xlabel("plasticity and scaling")
@@ -76,7 +81,7 @@ class ColumnGUI:
         h.xbutton("switch scaling on now", self.scaling_on)
         h.xbutton("switch scaling off", self.scaling_off)
         h.xvalue("scaling (0/1)", "scaling_NetcolIntf6")
-        h.xlabel("deletion")
+        h.xlabel("deletion (random picks keyed by the run's seed)")
         h.xvalue("gid", "netcol_gui_gid", 1)
         h.xbutton("delete this cell now", lambda: self.delete([int(h.netcol_gui_gid)]))
         h.xvalue("how many", "netcol_gui_random", 1)
@@ -84,13 +89,32 @@ class ColumnGUI:
         h.xlabel("cell browser")
         h.xvalue("gid", "netcol_gui_gid", 1)
         h.xbutton("plot this gid", lambda: self.browse(int(h.netcol_gui_gid)))
-        h.xvalue(f"type (0-{len(self.types) - 1}: {' '.join(self.types)})", "netcol_gui_type", 1)
+        h.xvalue(f"type (0-{len(self.types) - 1})", "netcol_gui_type", 1)
         h.xvalue("index within type", "netcol_gui_index", 1)
         h.xbutton("plot this type's cell", self.browse_type_index)
-        h.xpanel(20, 20)
+        h.xpanel(*PLACES["controls"])
 
-    def _rates_label(self):
-        self.rates.label(0.25, 0.95, f"rate per type (Hz, {PLOT_EVERY_MS:g}-ms windows; one colour per type)")
+    def _run_control(self):
+        """NEURON's run control, placed where it fits (nrncontrolmenu takes no place)."""
+        h = self.h
+        h.xpanel("RunControl")
+        h.xbutton("Init & Run", "run()")
+        h.xbutton("Stop", "stoprun = 1")
+        h.xvalue("Continue til", "runStopAt", 1, "continuerun(runStopAt) stoprun = 1", 1, 1)
+        h.xvalue("t", "t", 2)
+        h.xvalue("Tstop", "tstop", 1, "tstop_changed()", 0, 1)
+        h.xpanel(*PLACES["runcontrol"])
+
+    def _labels(self):
+        """Titles, type names beside the raster and the class colours of the rates."""
+        self.raster.label(0.3, 0.95, "raster: cell (gid) vs time (ms); RS red, FS blue, LTS green")
+        n = self.model.n
+        for pop in self.cells["pops"]:
+            self.raster.label(0.96, (pop.first_gid + pop.count / 2) / n * 0.8 + 0.1, pop.name, 2, 0.7, 0, 0.5,
+                              CLASS_COLOUR[pop.cls])
+        self.rates.label(0.25, 0.95, f"rate per class (Hz, {PLOT_EVERY_MS:g}-ms windows)")
+        for k, cls in enumerate(self.classes):
+            self.rates.label(0.85, 0.85 - 0.07 * k, cls, 2, 1, 0, 0, CLASS_COLOUR[cls])
 
     # ------------------------------------------------------------------ controls
     def scaling_on(self):
@@ -108,9 +132,11 @@ class ColumnGUI:
         return gids
 
     def delete_random(self):
+        """Delete 'how many' random alive cells now; the picks are keyed by the run's seed,
+        the time and the cells deleted so far, so the same clicks delete the same cells."""
         alive = sorted(set(range(self.model.n)) - self.model.dead)
         n = min(int(self.h.netcol_gui_random), len(alive))
-        rng = np.random.default_rng(int(self.h.t * 1000) + len(self.model.dead))
+        rng = np.random.default_rng([self.seed, int(round(self.h.t * 1000)), len(self.model.dead)])
         return self.delete(rng.choice(alive, size=n, replace=False).tolist())
 
     def browse_type_index(self):
@@ -125,28 +151,38 @@ class ColumnGUI:
         if gid not in self.model.local:
             return None
         self.browsed = gid
+        x, y, w, ht = PLACES["browser"]
         g = h.Graph(0)
         g.size(0, h.tstop, -90, 0)
-        g.view(0, -90, h.tstop, 90, 1150, 20, 440, 350)
-        g.label(0.05, 0.95, f"gid {gid} ({self.model.type_name(gid)}): mV vs ms")
-        for k, (name, _) in enumerate(COMPONENTS):
-            g.color(k + 1)
-            g.label(0.7, 0.9 - 0.05 * k, name)
+        g.view(0, -100, h.tstop, 110, x, y, w, ht)   # room above 0 mV for the legend
+        x, y, w, ht = PLACES["sensor"]
         s = h.Graph(0)
         s.size(0, h.tstop, 0, 5)
-        s.view(0, 0, h.tstop, 5, 1150, 430, 440, 250)
-        s.color(1)
-        s.label(0.05, 0.9, f"gid {gid}: activity sensor (Hz, black), scale factor (red)")
+        s.view(0, 0, h.tstop, 5, x, y, w, ht)
         self.trace = (g, s, [None] * (len(COMPONENTS) + 2))
+        self._browser_labels(gid)
         return g
+
+    def _browser_labels(self, gid):
+        """The browser's titles, its legend in one row above the traces."""
+        g, s, _ = self.trace
+        g.label(0.1, 0.97, f"gid {gid} ({self.model.type_name(gid)}): mV vs ms", 2, 1, 0, 0, 1)
+        for k, (name, _) in enumerate(COMPONENTS):
+            g.label(0.1 + 0.12 * k, 0.9, name, 2, 0.8, 0, 0, k + 1)
+        s.label(0.1, 0.95, f"gid {gid}: activity sensor (Hz, black), scale factor (red)", 2, 1, 0, 0, 1)
 
     # ------------------------------------------------------------------ live updates
     def _on_init(self):
         self.raster.erase_all()
-        self.raster.label(0.4, 0.95, "raster: cell (gid) vs time (ms); E red, FS blue, LTS green")
         self.rates.erase_all()
-        self._rates_label()
+        self._labels()
         self.rate_last = {}
+        if self.trace is not None:   # a new run draws on a clean browser
+            g, s, last = self.trace
+            g.erase_all()
+            s.erase_all()
+            self.trace = (g, s, [None] * len(last))
+            self._browser_labels(self.browsed)
         self.tvec.resize(0)
         self.idvec.resize(0)
         self.plotted = 0
@@ -185,22 +221,25 @@ class ColumnGUI:
     def _plot_spikes(self, t):
         n = int(self.tvec.size())
         ti = self.cells["type_index"]
-        counts = np.zeros(len(self.types))
+        pops = self.cells["pops"]
+        counts = dict.fromkeys(self.classes, 0)
         for i in range(self.plotted, n):
             gid = int(self.idvec.x[i])
-            pop = self.cells["pops"][ti[gid]]
+            pop = pops[ti[gid]]
             self.raster.mark(self.tvec.x[i], gid, "|", 3, CLASS_COLOUR[pop.cls], 1)
-            counts[ti[gid]] += 1
+            counts[pop.cls] += 1
             self.marks += 1
         self.plotted = n
         span = (t - self.last_plot) / 1000.0
-        for k, pop in enumerate(self.cells["pops"]):
-            rate = counts[k] / max(pop.count, 1) / max(span, 1e-9)
-            if k in self.rate_last:
-                self.rates.beginline(k % 9 + 1, 1)
-                self.rates.line(*self.rate_last[k])
+        for cls in self.classes:
+            cells = sum(p.count for p in pops if p.cls == cls) - sum(1 for g in self.model.dead
+                                                                      if pops[ti[g]].cls == cls)
+            rate = counts[cls] / max(cells, 1) / max(span, 1e-9)
+            if cls in self.rate_last:
+                self.rates.beginline(CLASS_COLOUR[cls], 1)
+                self.rates.line(*self.rate_last[cls])
                 self.rates.line(t, rate)
-            self.rate_last[k] = (t, rate)
+            self.rate_last[cls] = (t, rate)
         self.raster.flush()
         self.rates.flush()
         self.last_plot = t
@@ -229,7 +268,7 @@ def open_assembled(assembly):
     (training signal, reference background) given again from t = 0 at every init."""
     from .playback import Playback, playback_sources
     h, net, p = neuron_h(), assembly.net, assembly.p
-    window = ColumnGUI(net, p["duration"] * 1000.0)
+    window = ColumnGUI(net, p["duration"] * 1000.0, seed=p["seed"])
 
     def inputs_from_zero():
         sources = playback_sources(net, p)
