@@ -52,13 +52,14 @@ def _time_axis(t_s):
 RASTER_SPAN = 20.0
 
 
-#: Colours of excitatory cells, and of inhibitory cell classes in order of appearance.
-E_COLOUR, I_COLOURS = "tab:red", ("tab:blue", "tab:cyan", "tab:green", "tab:purple", "tab:olive")
+#: Colours of excitatory cells, and of inhibitory cell classes in order of appearance (the
+#: GUI uses the same: E red, then blue, green).
+E_COLOUR, I_COLOURS = "tab:red", ("tab:blue", "tab:green", "tab:cyan", "tab:purple", "tab:olive")
 
 
 def type_colours(nodes):
     """A colour per cell type from the node table: excitatory types red, inhibitory ones
-    by cell class (for the column: FS blue, LTS cyan)."""
+    by cell class (for the column: FS blue, LTS green, as in the GUI)."""
     i_classes = list(dict.fromkeys(c for c, e in zip(nodes["cell_class"], nodes["excitatory"]) if not e))
     out = {}
     for name, cls, exc in zip(nodes["type"], nodes["cell_class"], nodes["excitatory"]):
