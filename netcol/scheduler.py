@@ -54,3 +54,14 @@ class Scheduler:
         if self.after_event:
             self.after_event(t)
         self._schedule_next()
+
+
+def checkpoint_events(checkpoint_every, end_ms):
+    """(time in ms, "checkpoint") every checkpoint_every seconds before end_ms."""
+    if not checkpoint_every:
+        return []
+    events, k = [], 1
+    while k * checkpoint_every * 1000.0 < end_ms - 1e-9:
+        events.append((k * checkpoint_every * 1000.0, "checkpoint"))
+        k += 1
+    return events

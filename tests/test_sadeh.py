@@ -64,7 +64,7 @@ def reference(counts):
     for pre, post, w, k in SYNAPSES:
         W[pre, post], kind[pre, post] = w, k
     B, Bm, Bp, Bx = (math.exp(-1.0 / p[k]) for k in ("tau_m", "tau_minus", "tau_plus", "tau_x"))
-    spikes, y = [], np.zeros(N)
+    spikes, y, s = [], np.zeros(N), np.zeros(N, bool)
     for k0, length, theta, plastic, reset in SEGMENTS:
         for k in range(k0, k0 + length):
             x_k = np.array(counts[k])

@@ -99,3 +99,26 @@ def test_records_export_as_sonata_reports(run, cli):
         frame = pop.get(node_ids=[0, 5, 469])
         assert np.allclose(np.array(frame.times), t)
         assert np.allclose(np.array(frame.data), ours[:, [0, 5, 469]].astype(np.float32))
+
+
+@pytest.mark.parametrize("experiment, sets, population, attributes", [
+    ("sadeh2015", ["blocks=1", "tuning_orientations=2", "tuning_length=0.2", "test_length=0.2"], "sadeh2015",
+     {"preferred_orientation", "input_modulation"}),
+    ("vogels2011_small", ["duration=0.3"], "vogels2011", set()),
+])
+def test_population_models_files_open_in_libsonata(tmp_path, experiment, sets, population, attributes):
+    """The spikes, nodes and circuit of the population-mechanism models, read by libsonata."""
+    from helpers import run_cli
+    out = tmp_path / "run"
+    r = run_cli("run", experiment, *[a for s in sets for a in ("--set", s)], "--out", str(out), "--quiet",
+                "--no-figure")
+    assert r.returncode == 0, r.stderr
+    ids, times = zip(*libsonata.SpikeReader(str(out / "spikes.h5"))[population].get())
+    t, gid = read_spikes(out)
+    assert len(t) > 100 and np.array_equal(np.array(times), t) and np.array_equal(np.array(ids), gid)
+    pop = libsonata.NodeStorage(str(out / "nodes.h5")).open_population(population)
+    assert {"type", "cell_class", "excitatory"} | attributes <= set(pop.attribute_names)
+    everything = libsonata.Selection([(0, pop.size)])
+    assert np.array_equal(pop.get_attribute("excitatory", everything), read_nodes(out)["excitatory"])
+    circuit = libsonata.CircuitConfig.from_file(str(out / "circuit_config.json"))
+    assert population in circuit.node_populations

@@ -6,6 +6,7 @@ NetcolRelays (:mod:`netcol.cells.population`).
 import numpy as np
 
 from ..schema import Field
+from .population import vector_in, vector_out
 
 HOC_NAME = "NetcolCondLif"
 #: How NEURON integrates it: one self-event per Euler step on an event-driven fixed step.
@@ -77,14 +78,12 @@ def add_synapses(h, pop, src, kind, weight):
 
 def weights(h, pop):
     """The plastic weights in set-up order (a numpy array)."""
-    v = h.Vector()
-    pop.get_weights(v)
-    return np.array(v)
+    return vector_out(h, pop.get_weights)
 
 
 def set_weights(h, pop, w):
     """Set the plastic weights (set-up order)."""
-    pop.set_weights(h.Vector(np.asarray(w, float)))
+    vector_in(h, pop.set_weights, w)
 
 
 #: Values per cell in :func:`state`.
@@ -94,16 +93,14 @@ PER_CELL = 9
 def state(h, pop, n_local):
     """The population's dynamic state: (per-cell rows (n_local x PER_CELL), the pending
     step (2 values), the per-source traces (cells in the network x 2))."""
-    v = h.Vector()
-    pop.get_state(v)
-    a = np.array(v)
+    a = vector_out(h, pop.get_state)
     n = n_local * PER_CELL
     return a[:n].reshape(n_local, PER_CELL), a[n:n + 2], a[n + 2:].reshape(-1, 2)
 
 
 def restore_state(h, pop, rows, pending, traces):
     """Set the state from :func:`state`'s three parts."""
-    pop.set_state(h.Vector(np.concatenate([np.asarray(rows).reshape(-1), pending, np.asarray(traces).reshape(-1)])))
+    vector_in(h, pop.set_state, np.concatenate([np.asarray(rows).reshape(-1), pending, np.asarray(traces).reshape(-1)]))
 
 
 def finitialize_at_step(h, pop, kstep):

@@ -8,6 +8,7 @@ header for why); each cell has a NetcolRelay as its spike source with its gid.
 import numpy as np
 
 from ..schema import Field
+from .population import vector_in, vector_out
 
 #: The population mechanism's hoc name (its cells' spike sources are NetcolRelays, see
 #: netcol.cells.population).
@@ -82,26 +83,22 @@ def add_segment(pop, k0, length, theta, plastic, reset, stream, offset):
 
 def weights(h, pop):
     """Every local synapse's weight, in set-up order (a numpy array)."""
-    v = h.Vector()
-    pop.get_weights(v)
-    return np.array(v)
+    return vector_out(h, pop.get_weights)
 
 
 def set_weights(h, pop, w):
     """Set every local synapse's weight (set-up order)."""
-    pop.set_weights(h.Vector(np.asarray(w, float)))
+    vector_in(h, pop.set_weights, w)
 
 
 def state(h, pop):
     """The population's dynamic state as one array (layout in the mod file)."""
-    v = h.Vector()
-    pop.get_state(v)
-    return np.array(v)
+    return vector_out(h, pop.get_state)
 
 
 def restore_state(h, pop, values):
     """Set the population's dynamic state from :func:`state` output."""
-    pop.set_state(h.Vector(np.asarray(values, float)))
+    vector_in(h, pop.set_state, values)
 
 
 def per_cell(values, n_local, avg_steps):

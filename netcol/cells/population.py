@@ -4,7 +4,21 @@ the spike source of its gid, and one incoming NetCon per source on another rank 
 has targets on this rank, whose weight carries the source gid.  Sources on the same
 rank need no NetCon: the mechanism passes their spikes on itself.
 """
+import numpy as np
+
 RELAY_NAME = "NetcolRelay"
+
+
+def vector_out(h, method):
+    """What a mechanism method writes into a hoc Vector, as a numpy array."""
+    v = h.Vector()
+    method(v)
+    return np.array(v)
+
+
+def vector_in(h, method, values):
+    """Hand a mechanism method a hoc Vector of values."""
+    method(h.Vector(np.asarray(values, float)))
 
 
 class RankWiring:
@@ -62,3 +76,40 @@ class RankWiring:
         for ts, g in zip(*recent):
             if ts + delay >= t - 1e-9 and int(g) in listening:
                 self.pop.arrive(int(g))
+
+
+class PopulationAssemblyBase:
+    """What every assembly of a population-mechanism model offers the run loop the same way
+    (see netcol.models.rowan2013.assembly for the interface): its cells by gid through its
+    wiring, a state.h5 writer (rank 0), no work between timeline events or blocks, and the
+    nodes-only SONATA circuit.  A model's assembly sets ``wiring``, ``writer`` and
+    ``population``."""
+
+    wiring = None
+    writer = None
+    population = None
+
+    @property
+    def local(self):
+        """This rank's cells by gid (their relays)."""
+        return self.wiring.relays
+
+    def after_event(self, t):
+        """Nothing to do after a timeline event: the mechanism holds the protocol."""
+
+    def before_block(self, t_next):
+        """Nothing to prepare before a block."""
+
+    def sonata_network(self):
+        """The nodes for circuit_config.json (these models write no edges file)."""
+        from .ei_nodes import nodes_circuit
+        return nodes_circuit(self.population)
+
+    def output_counts(self):
+        """Rows written so far in each growing dataset of state.h5 (rank 0)."""
+        return self.writer.counts()
+
+    def close_outputs(self):
+        """Close state.h5 (rank 0)."""
+        if self.writer is not None:
+            self.writer.close()

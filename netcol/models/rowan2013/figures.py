@@ -3,8 +3,6 @@ information from trials, STDP gains), its report panels and headline numbers, an
 Figures 2-7 of Rowan & Neymotin (2013) from a folder of runs (experiments.md §8)."""
 from pathlib import Path
 
-import numpy as np
-
 from ... import analysis
 from ...figstyle import DPI, letter_panels, mark_protocol
 from ...plots import NothingToPlot, _plt, _save, _time_axis, draw_raster, draw_spectra, find_run, time_unit

@@ -9,9 +9,9 @@ import math
 import numpy as np
 
 from ...cells import lifmap
-from ...cells.population import RankWiring
+from ...cells.ei_nodes import write_ei_nodes
+from ...cells.population import PopulationAssemblyBase, RankWiring
 from ...gather import gather_by_gid
-from ...record import LIBVER, mark_sonata
 from ...runtime import neuron_h, parallel_context
 from .network import incoming
 from .protocol import SNAPSHOT_LAG, segments, steps, timeline
@@ -21,7 +21,7 @@ from .staterec import StateWriter
 POPULATION = "sadeh2015"
 
 
-class SadehAssembly:
+class SadehAssembly(PopulationAssemblyBase):
     """The network built on this rank, ready to run.
 
     Parameters
@@ -70,11 +70,6 @@ class SadehAssembly:
         """Per gid: True for excitatory cells."""
         return self.net.excitatory
 
-    @property
-    def local(self):
-        """This rank's cells by gid (their relays)."""
-        return self.wiring.relays
-
     def timeline(self, checkpoint_every=None):
         """The run's timeline as (time in ms, action name), sorted by time."""
         return timeline(self.p, checkpoint_every)
@@ -82,12 +77,6 @@ class SadehAssembly:
     def actions(self):
         """Action name -> action(t) for the scheduler."""
         return {"weights": self.snapshot, "rates": self.record_rates}
-
-    def after_event(self, t):
-        """Nothing to do after a timeline event: the mechanism holds the protocol."""
-
-    def before_block(self, t_next):
-        """Nothing to prepare before a block."""
 
     # ------------------------------------------------------------------ weights
     def all_synapses(self):
@@ -133,31 +122,10 @@ class SadehAssembly:
     def write_nodes(self, path):
         """nodes.h5 (SONATA): type E/I, excitatory, preferred orientation, input modulation;
         and node_types.csv."""
-        import h5py
-        net, n = self.net, self.net.n
-        with h5py.File(path, "w", libver=LIBVER) as f:
-            mark_sonata(f)
-            g = f.create_group(f"nodes/{POPULATION}")
-            g["node_id"] = np.arange(n, dtype=np.uint64)
-            g["node_type_id"] = np.where(net.excitatory, 1, 2).astype(np.int64)
-            g["node_group_id"] = np.zeros(n, dtype=np.int64)
-            g["node_group_index"] = np.arange(n, dtype=np.int64)
-            a = g.create_group("0")
-            a.create_dataset("type", data=np.where(net.excitatory, "E", "I").tolist(), dtype=h5py.string_dtype())
-            a.create_dataset("cell_class", data=np.where(net.excitatory, "E", "I").tolist(),
-                             dtype=h5py.string_dtype())
-            a["excitatory"] = net.excitatory.astype(np.int8)
-            a["preferred_orientation"] = np.degrees(net.preferred_orientations())
-            a["preferred_orientation"].attrs["units"] = "degree"
-            a["input_modulation"] = net.modulations()
-        lines = ["node_type_id pop_name excitatory model_type model_template",
-                 "1 E 1 point_neuron nrn:NetcolLifMap", "2 I 0 point_neuron nrn:NetcolLifMap"]
-        (path.parent / "node_types.csv").write_text("\n".join(lines) + "\n")
-
-    def sonata_network(self):
-        """The nodes for circuit_config.json."""
-        return {"nodes": [{"nodes_file": "$BASE_DIR/nodes.h5", "node_types_file": "$BASE_DIR/node_types.csv",
-                           "populations": {POPULATION: {"type": "point_neuron"}}}], "edges": []}
+        net = self.net
+        write_ei_nodes(path, POPULATION, net.excitatory, lifmap.HOC_NAME,
+                       {"preferred_orientation": (np.degrees(net.preferred_orientations()), "degree"),
+                        "input_modulation": (net.modulations(), None)})
 
     def open_outputs(self, out_dir, run_id, resume=None):
         """Open state.h5 (rank 0), fresh or truncated to a checkpoint's counts."""
@@ -165,15 +133,6 @@ class SadehAssembly:
         self.synapses = len(pre)
         self.writer = StateWriter(out_dir / "state.h5", self.segments, pre, post, kind, run_id=run_id,
                                   keep=resume["file_counts"] if resume else None)
-
-    def output_counts(self):
-        """Rows written so far in each growing dataset of state.h5 (rank 0)."""
-        return self.writer.counts()
-
-    def close_outputs(self):
-        """Close state.h5 (rank 0)."""
-        if self.writer is not None:
-            self.writer.close()
 
     # ------------------------------------------------------------------ running
     def initialize(self, resume=None):

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ...cells.lifmap import MAP_DT
+from ...scheduler import checkpoint_events
 from ...schema import Field, ParamError
 from ...streams import keyed_generator
 
@@ -145,9 +146,5 @@ def timeline(params, checkpoint_every=None):
     # the rates of every test, tuning run and learning block, recorded at its end
     ends = sorted({s.t0 for s in segments(params) if s.reset and 0 < s.t0 < end} | {end})
     events += [(t, "rates") for t in ends]
-    if checkpoint_every:
-        k = 1
-        while k * checkpoint_every * 1000.0 < end - 1e-9:
-            events.append((k * checkpoint_every * 1000.0, "checkpoint"))
-            k += 1
+    events += checkpoint_events(checkpoint_every, end)
     return sorted(events, key=lambda e: e[0])

@@ -6,9 +6,9 @@ of a model (see :mod:`netcol.models.rowan2013.assembly` for the interface).
 import numpy as np
 
 from ...cells import condlif
-from ...cells.population import RankWiring
+from ...cells.ei_nodes import write_ei_nodes
+from ...cells.population import PopulationAssemblyBase, RankWiring
 from ...gather import gather_by_gid
-from ...record import LIBVER, mark_sonata
 from ...runtime import neuron_h, parallel_context
 from .network import incoming
 from .protocol import alpha, steps, timeline
@@ -18,7 +18,7 @@ from .staterec import StateWriter
 POPULATION = "vogels2011"
 
 
-class VogelsAssembly:
+class VogelsAssembly(PopulationAssemblyBase):
     """The network built on this rank, ready to run.
 
     Parameters
@@ -68,11 +68,6 @@ class VogelsAssembly:
         """Per gid: True for excitatory cells."""
         return np.arange(self.n) < self.n_e
 
-    @property
-    def local(self):
-        """This rank's cells by gid (their relays)."""
-        return self.wiring.relays
-
     def timeline(self, checkpoint_every=None):
         """The run's timeline as (time in ms, action name), sorted by time."""
         return timeline(self.p, checkpoint_every)
@@ -80,12 +75,6 @@ class VogelsAssembly:
     def actions(self):
         """Action name -> action(t) for the scheduler."""
         return {"record": self.record, "plasticity on": self.plasticity_on}
-
-    def after_event(self, t):
-        """Nothing to do after a timeline event."""
-
-    def before_block(self, t_next):
-        """Nothing to prepare before a block."""
 
     # ------------------------------------------------------------------ protocol actions
     def plasticity_on(self, t):
@@ -151,28 +140,7 @@ class VogelsAssembly:
     # ------------------------------------------------------------------ outputs
     def write_nodes(self, path):
         """nodes.h5 (SONATA): type E/I and the excitatory flag; node_types.csv."""
-        import h5py
-        ex = self.excitatory
-        with h5py.File(path, "w", libver=LIBVER) as f:
-            mark_sonata(f)
-            g = f.create_group(f"nodes/{POPULATION}")
-            g["node_id"] = np.arange(self.n, dtype=np.uint64)
-            g["node_type_id"] = np.where(ex, 1, 2).astype(np.int64)
-            g["node_group_id"] = np.zeros(self.n, dtype=np.int64)
-            g["node_group_index"] = np.arange(self.n, dtype=np.int64)
-            a = g.create_group("0")
-            names = np.where(ex, "E", "I").tolist()
-            a.create_dataset("type", data=names, dtype=h5py.string_dtype())
-            a.create_dataset("cell_class", data=names, dtype=h5py.string_dtype())
-            a["excitatory"] = ex.astype(np.int8)
-        lines = ["node_type_id pop_name excitatory model_type model_template",
-                 "1 E 1 point_neuron nrn:NetcolCondLif", "2 I 0 point_neuron nrn:NetcolCondLif"]
-        (path.parent / "node_types.csv").write_text("\n".join(lines) + "\n")
-
-    def sonata_network(self):
-        """The nodes for circuit_config.json."""
-        return {"nodes": [{"nodes_file": "$BASE_DIR/nodes.h5", "node_types_file": "$BASE_DIR/node_types.csv",
-                           "populations": {POPULATION: {"type": "point_neuron"}}}], "edges": []}
+        write_ei_nodes(path, POPULATION, self.excitatory, condlif.HOC_NAME)
 
     def open_outputs(self, out_dir, run_id, resume=None):
         """Open state.h5 (rank 0), fresh or truncated to a checkpoint's counts."""
@@ -180,15 +148,6 @@ class VogelsAssembly:
         self.writer = StateWriter(out_dir / "state.h5", pre, post, run_id=run_id,
                                   keep=resume["file_counts"] if resume else None,
                                   t_keep=resume["t"] if resume else None)
-
-    def output_counts(self):
-        """Rows written so far in each growing dataset of state.h5 (rank 0)."""
-        return self.writer.counts()
-
-    def close_outputs(self):
-        """Close state.h5 (rank 0)."""
-        if self.writer is not None:
-            self.writer.close()
 
     # ------------------------------------------------------------------ running
     def initialize(self, resume=None):

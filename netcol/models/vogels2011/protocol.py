@@ -3,6 +3,7 @@
 weight distribution every recording_interval; full weight snapshots at the phase ends.
 """
 from ...cells.condlif import STEP_DT
+from ...scheduler import checkpoint_events
 from ...schema import Field, ParamError
 
 PROTOCOL_FIELDS = {
@@ -46,9 +47,5 @@ def timeline(params, checkpoint_every=None):
     start = params["plasticity_start"] * 1000.0
     if start < end:
         events.append((start, "plasticity on"))
-    if checkpoint_every:
-        k = 1
-        while k * checkpoint_every * 1000.0 < end - 1e-9:
-            events.append((k * checkpoint_every * 1000.0, "checkpoint"))
-            k += 1
+    events += checkpoint_events(checkpoint_every, end)
     return sorted(events, key=lambda e: e[0])
