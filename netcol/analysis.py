@@ -169,20 +169,22 @@ def population_timecourse(run_dir, quantity="activity", cells="E"):
 
     Returns
     -------
-    dict with 't' (s), 'mean', 'sd', 'alive' (number of alive selected cells)
+    dict with 't' (s), 'mean', 'sd', 'median', 'q25', 'q75', 'alive' (number of alive
+    selected cells)
     """
     rec = read_records(run_dir)
     ex = read_nodes(run_dir)["excitatory"].astype(bool)
     sel = {"E": ex, "I": ~ex, "all": np.ones_like(ex)}[cells]
-    mean, sd, alive = [], [], []
+    out = {k: [] for k in ("mean", "sd", "median", "q25", "q75", "alive")}
     for row, live in zip(rec[quantity], rec["alive"]):
         use = sel & (live == 1)
         vals = row[use]
         vals = vals[~np.isnan(vals)]
-        mean.append(vals.mean() if len(vals) else np.nan)
-        sd.append(vals.std() if len(vals) else np.nan)
-        alive.append(int(use.sum()))
-    return dict(t=rec["time"] / 1000.0, mean=np.array(mean), sd=np.array(sd), alive=np.array(alive))
+        q = np.percentile(vals, [50, 25, 75]) if len(vals) else (np.nan,) * 3
+        for k, v in (("mean", vals.mean() if len(vals) else np.nan), ("sd", vals.std() if len(vals) else np.nan),
+                     ("median", q[0]), ("q25", q[1]), ("q75", q[2]), ("alive", int(use.sum()))):
+            out[k].append(v)
+    return dict(t=rec["time"] / 1000.0, **{k: np.array(v) for k, v in out.items()})
 
 
 def population_counts(t_ms, t0_ms, t1_ms, bin_ms=5.0, binning="corrected"):

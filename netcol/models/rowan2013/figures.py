@@ -19,6 +19,11 @@ CONDITIONS = {"onlydeletion": "deletion, no scaling", "scalingwithdeletion": "de
               "trainingandscaling": "training with scaling", "baseline": "baseline"}
 
 
+#: Scale factors are unbounded (quirk Q16) and a few run away after deletions, so they are
+#: summarised by the median and the quartiles, not the mean.
+SCALE_LABEL = "E scale factor, median and 25–75 %"
+
+
 def condition(run_dir):
     """A run's condition for legends: its experiment's, else the folder's name."""
     from ...rundir import read_run_json
@@ -35,17 +40,19 @@ def sensor_label(run_dir):
     return f"E activity sensor ({tau / 1000:g}-s filter, Hz)" if tau else "E activity sensor (Hz)"
 
 
-def draw_timecourse(ax, run_dirs, quantity, label, measured=False):
-    """Mean ± SD over alive E cells at every record, one line per run, with the protocol's
-    events; with measured, the E cells' measured rate between records (dashed) beside
-    the sensor."""
+def draw_timecourse(ax, run_dirs, quantity, label, measured=False, robust=False):
+    """Mean ± SD over alive E cells at every record (with robust: median and 25-75 %),
+    one line per run, with the protocol's events; with measured, the E cells' measured
+    rate between records (dashed) beside the sensor."""
     unit = 1.0
     for d in run_dirs:
         tc = analysis.population_timecourse(d, quantity, "E")
         unit, xl = time_unit(tc["t"])
         x = tc["t"] / unit
-        line, = ax.plot(x, tc["mean"], lw=1.2, label=condition(d))
-        ax.fill_between(x, tc["mean"] - tc["sd"], tc["mean"] + tc["sd"], color=line.get_color(), alpha=0.25, lw=0)
+        centre, lo, hi = ((tc["median"], tc["q25"], tc["q75"]) if robust
+                          else (tc["mean"], tc["mean"] - tc["sd"], tc["mean"] + tc["sd"]))
+        line, = ax.plot(x, centre, lw=1.2, label=condition(d))
+        ax.fill_between(x, lo, hi, color=line.get_color(), alpha=0.25, lw=0)
         if measured and len(tc["t"]) > 1:
             rate = analysis.binned_class_rate(d, tc["t"], tc["alive"][1:])
             ax.plot(x[1:], rate, ls="--", lw=0.8, color=line.get_color(), label=f"{condition(d)}: measured rate")
@@ -110,7 +117,7 @@ def draw_info(ax, run_dir):
 #: The column's views of one run (beside the generic raster, rates and spectra).
 VIEWS = {"activity": lambda ax, d: draw_timecourse(ax, [d], "activity", sensor_label(d) + ", mean ± SD",
                                                    measured=True),
-         "scale": lambda ax, d: draw_timecourse(ax, [d], "scale", "E scale factor, mean ± SD"),
+         "scale": lambda ax, d: draw_timecourse(ax, [d], "scale", SCALE_LABEL, robust=True),
          "info": lambda ax, d: draw_info(ax, d), "weights": lambda ax, d: draw_weights(ax, d)}
 
 
@@ -119,7 +126,7 @@ def report_panels(run_dir):
     if not (Path(run_dir) / "state.h5").exists() or not len(analysis.read_records(run_dir)["time"]):
         return []
     return [lambda ax: draw_timecourse(ax, [run_dir], "activity", sensor_label(run_dir)),
-            lambda ax: draw_timecourse(ax, [run_dir], "scale", "E scale factor")]
+            lambda ax: draw_timecourse(ax, [run_dir], "scale", SCALE_LABEL, robust=True)]
 
 
 def headline(run_dir, meta):
@@ -132,7 +139,8 @@ def headline(run_dir, meta):
     if (Path(run_dir) / "state.h5").exists():
         tc = analysis.population_timecourse(run_dir, "scale", "E")
         if len(tc["t"]):
-            lines.append(f"E scale factor at {tc['t'][-1]:g} s: {tc['mean'][-1]:.4f} ± {tc['sd'][-1]:.4f}")
+            lines.append(f"E scale factor at {tc['t'][-1]:g} s: median {tc['median'][-1]:.4f} "
+                         f"(25-75 %: {tc['q25'][-1]:.4f}-{tc['q75'][-1]:.4f}), mean {tc['mean'][-1]:.4g}")
     return lines
 
 
@@ -150,13 +158,13 @@ def paper_figure(folder, number, dpi=DPI):
     if number == 2:
         fig, axes = plt.subplots(3, 1, figsize=(7.5, 9), sharex=True)
         draw_timecourse(axes[0], runs, "activity", sensor, measured=True)
-        draw_timecourse(axes[1], runs, "scale", "E scale factor, mean ± SD")
+        draw_timecourse(axes[1], runs, "scale", SCALE_LABEL, robust=True)
         draw_alive(axes[2], runs)
         axes[0].set_title("Fig. 2: deletion without and with synaptic scaling")
     elif number in (3, 5):
         fig, axes = plt.subplots(2, 1, figsize=(7.5, 6.5), sharex=True)
         draw_timecourse(axes[0], runs, "activity", sensor, measured=True)
-        draw_timecourse(axes[1], runs, "scale", "E scale factor, mean ± SD")
+        draw_timecourse(axes[1], runs, "scale", SCALE_LABEL, robust=True)
         axes[0].set_title(f"Fig. {number}: {condition(runs[0])}")
     elif number == 4:
         fig, ax = plt.subplots(figsize=(7.5, 3.5))
