@@ -62,8 +62,12 @@ eta = 1e-2
 run((duration - 1) * second)
 cpu = time.process_time() - t0
 counts = [int(((mon.t >= k * second) & (mon.t < (k + 1) * second)).sum()) for k in range(int(duration))]
+import numpy as np
+w = np.asarray(s_ie.w[:])
 print(json.dumps(dict(cpu_s=cpu, e_rates=[c / n_e for c in counts], synapses=int(s_e.N + s_ii.N + s_ie.N),
-                      peak_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)))
+                      peak_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                      w_final=dict(mean=float(w.mean()), quantiles=np.quantile(w, [0.05, 0.25, 0.5, 0.75, 0.95]).tolist(),
+                                   below_1e3=float((w < 1e-3).mean())))))
 """
 
 
@@ -110,10 +114,15 @@ def run_netcol(experiment, ranks, duration, out, extra=()):
     meta = json.loads((out / "run.json").read_text())
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     from netcol.analysis import class_rates
+    from netcol.models.vogels2011.activity import snapshot
+    import numpy as np
+    w = snapshot(out, "final")
     return dict(ranks=ranks, process_wall_s=round(time.time() - t0, 2), setup_s=meta["setup_seconds"],
                 run_wall_per_sim_s=meta["wall_seconds_per_simulated_second"],
                 cpu_per_sim_s=round(cpu / duration, 4), peak_mb_per_rank=meta["peak_rss_mb_per_rank"],
-                e_rates=[round(class_rates(out, k, k + 1)[0], 2) for k in range(int(duration))])
+                e_rates=[round(class_rates(out, k, k + 1)[0], 2) for k in range(int(duration))],
+                w_final=dict(mean=float(w.mean()), quantiles=np.quantile(w, [0.05, 0.25, 0.5, 0.75, 0.95]).tolist(),
+                             below_1e3=float((w < 1e-3).mean())))
 
 
 def same_spikes(a, b):

@@ -122,3 +122,15 @@ def test_population_models_files_open_in_libsonata(tmp_path, experiment, sets, p
     assert np.array_equal(pop.get_attribute("excitatory", everything), read_nodes(out)["excitatory"])
     circuit = libsonata.CircuitConfig.from_file(str(out / "circuit_config.json"))
     assert population in circuit.node_populations
+
+
+def test_spikes_open_in_bmtk(run):
+    """bmtk's SpikeTrains (where installed) reads the same spikes."""
+    spike_trains = pytest.importorskip("bmtk.utils.reports.spike_trains")
+    trains = spike_trains.SpikeTrains.load(str(run / "spikes.h5"))
+    assert trains.populations == ["column"]
+    frame = trains.to_dataframe().sort_values(["timestamps", "node_ids"], kind="stable")
+    t, gid = read_spikes(run)
+    order = np.lexsort((gid, t))
+    assert np.array_equal(frame["timestamps"].to_numpy(), t[order])
+    assert np.array_equal(frame["node_ids"].to_numpy(), gid[order])
