@@ -320,3 +320,36 @@ def test_lazy_drive_equals_one_event_per_input(scaling):
     eager = in_fresh_process(baseline_spikes, duration_ms=5000.0, eager=True, scaling=scaling)
     assert len(lazy["t"]) > 3000
     assert lazy == eager        # spikes, scale factors and membrane potentials, bit for bit
+
+
+def original_stream_times():
+    """A NetStim stream of the original replayed both ways: one repick per event (the
+    NetStim's own order) and netcol's chunked draws, across several windows and chunk
+    boundaries; returns both."""
+    from netcol.models.rowan2013.playback import OriginalBackground
+    from netcol.runtime import neuron_h
+    h = neuron_h()
+    out = []
+    for chunked in (False, True):
+        r = h.Random()
+        r.MCellRan4(1234, 1234)
+        r.negexp(1)
+        interval = 0.7
+        src = [r, interval, interval * r.repick(), 0, 1.0]
+        draws, times = h.Vector(), []
+        for t1 in (3.0, 250.0, 251.5, 4000.0):
+            if chunked:
+                times += OriginalBackground._advance(src, t1, draws).tolist()
+            else:
+                while src[2] < t1:
+                    times.append(src[2])
+                    src[2] = src[2] + interval * r.repick()
+        out.append(dict(times=times, next=src[2], seq=r.seq()))
+    return out
+
+
+def test_reference_background_is_replayed_bit_for_bit():
+    from helpers import in_fresh_process
+    loop, chunked = in_fresh_process(original_stream_times)
+    assert len(loop["times"]) > 5000
+    assert chunked == loop   # same times, same next time, generator at the same place

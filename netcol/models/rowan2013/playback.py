@@ -58,20 +58,40 @@ class OriginalBackground:
     def window(self, t0, t1):
         """Inputs in [t0, t1) per local gid."""
         out = {}
+        draws = neuron_h().Vector()
         for gid, srcs in self.sources.items():
             ts, ss, ws = [], [], []
             for src in srcs:
-                r, interval, t = src[0], src[1], src[2]
-                times = []
-                while t < t1:
-                    times.append(t)
-                    t = t + interval * r.repick()
-                src[2] = t
+                times = self._advance(src, t1, draws)
                 ts.append(times)
                 ss.append(np.full(len(times), src[3], dtype=float))
                 ws.append(np.full(len(times), src[4]))
             out[gid] = (np.concatenate(ts), np.concatenate(ss), np.concatenate(ws))
         return out
+
+    @staticmethod
+    def _advance(src, t1, draws):
+        """The NetStim's event times before t1 from its next time on, leaving its generator
+        and next time where one draw per event would have (t <- t + I e, e drawn after
+        each event).  The draws come a chunk at a time from Vector.setrand (one MCellRan4
+        step each, as repick) and are summed in the same order, so the times are the
+        original's bit for bit; the generator is then set back to just after the last
+        draw used."""
+        r, interval, t = src[0], src[1], src[2]
+        parts = []
+        while t < t1:
+            start = r.seq()
+            m = int((t1 - t) / interval * 1.25) + 16
+            draws.resize(m)
+            draws.setrand(r)
+            cum = np.cumsum(np.concatenate([[t], interval * np.array(draws)]))
+            k = int(np.searchsorted(cum, t1, side="left"))   # events before t1 (each drew once)
+            used = min(k, m)
+            parts.append(cum[:used])
+            t = cum[used]
+            r.seq(start + used)
+        src[2] = t
+        return np.concatenate(parts) if parts else np.zeros(0)
 
 
 class TrainingPulses:
