@@ -113,6 +113,36 @@ def copy_truncated(path, keep):
     os.replace(tmp, path)
 
 
+def reopen_truncated(path, keep, snapshots=None, t_keep=None):
+    """Reopen a state file to continue a run from a checkpoint: keep the first keep[name]
+    rows of its growing datasets and forget the snapshots taken after t_keep.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+    keep : dict of str to int
+    snapshots : (str, sequence of str), optional
+        The snapshots' group (with a 'time' dataset, one entry per label) and labels.
+    t_keep : float, optional
+        The checkpoint's time (ms).
+
+    Returns
+    -------
+    AppendFile
+    """
+    import h5py
+    copy_truncated(path, keep)
+    f = h5py.File(path, "a", libver=LIBVER)
+    if snapshots:
+        group, labels = snapshots
+        times = f[f"{group}/time"]
+        for i, label in enumerate(labels):
+            if not times[i] <= t_keep:
+                f[f"{group}/{label}"][:] = np.nan
+                times[i] = np.nan
+    return AppendFile(f)
+
+
 #: Flushes between a writer's close and reopen: HDF5 holds memory for an open file that
 #: grows with every append (about 16 MB over the first 1000 blocks) until it is closed.
 REOPEN_EVERY = 100

@@ -15,7 +15,7 @@ SWMR forbids creating objects once writing has started, so everything is created
 """
 import numpy as np
 
-from ...record import LIBVER, RUN_ID_ATTR, AppendFile, copy_truncated
+from ...record import LIBVER, RUN_ID_ATTR, AppendFile, reopen_truncated
 
 
 class StateWriter:
@@ -32,14 +32,7 @@ class StateWriter:
         import h5py
         self.snapshot_labels = list(snapshot_labels)
         if keep is not None:
-            copy_truncated(path, keep)
-            f = h5py.File(path, "a", libver=LIBVER)
-            times = f["gains/snapshots/time"]
-            for i, label in enumerate(self.snapshot_labels):
-                if not times[i] <= t_keep:
-                    f[f"gains/snapshots/{label}"][:] = np.nan
-                    times[i] = np.nan
-            self.f = AppendFile(f)
+            self.f = reopen_truncated(path, keep, ("gains/snapshots", self.snapshot_labels), t_keep)
             return
         f = h5py.File(path, "w", libver=LIBVER)
         f.attrs[RUN_ID_ATTR] = run_id

@@ -15,7 +15,7 @@ SWMR forbids creating objects once writing has started, so everything is created
 """
 import numpy as np
 
-from ...record import LIBVER, RUN_ID_ATTR, AppendFile, copy_truncated
+from ...record import LIBVER, RUN_ID_ATTR, AppendFile, reopen_truncated
 from .protocol import PHASES
 
 
@@ -29,8 +29,7 @@ class StateWriter:
         growing dataset."""
         import h5py
         if keep is not None:
-            copy_truncated(path, keep)
-            self.f = AppendFile(h5py.File(path, "a", libver=LIBVER))
+            self.f = reopen_truncated(path, keep)
             return
         f = h5py.File(path, "w", libver=LIBVER)
         f.attrs[RUN_ID_ATTR] = run_id

@@ -14,7 +14,7 @@ Layout (times in ms; growing datasets chunked, SWMR):
 """
 import numpy as np
 
-from ...record import LIBVER, RUN_ID_ATTR, AppendFile, copy_truncated
+from ...record import LIBVER, RUN_ID_ATTR, AppendFile, reopen_truncated
 
 #: Quantile levels recorded.
 LEVELS = (0.05, 0.25, 0.5, 0.75, 0.95)
@@ -34,14 +34,7 @@ class StateWriter:
         growing dataset and forgetting snapshots taken after t_keep."""
         import h5py
         if keep is not None:
-            copy_truncated(path, keep)
-            f = h5py.File(path, "a", libver=LIBVER)
-            times = f["snapshots/time"]
-            for i, label in enumerate(SNAPSHOTS):
-                if not times[i] <= t_keep:
-                    f[f"snapshots/{label}"][:] = np.nan
-                    times[i] = np.nan
-            self.f = AppendFile(f)
+            self.f = reopen_truncated(path, keep, ("snapshots", SNAPSHOTS), t_keep)
             return
         f = h5py.File(path, "w", libver=LIBVER)
         f.attrs[RUN_ID_ATTR] = run_id
