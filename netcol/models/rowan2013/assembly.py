@@ -8,6 +8,8 @@ The generic loop calls, in order: :meth:`ColumnAssembly.timeline`,
 :meth:`~ColumnAssembly.before_block`; at checkpoints
 :meth:`~ColumnAssembly.checkpoint_state`; at the end :meth:`~ColumnAssembly.finalize`.
 """
+import numpy as np
+
 from ...cells import intf6
 from ...gather import gather_by_gid
 from ...record import POPULATION
@@ -21,8 +23,12 @@ from .probes import StateRecorder
 from .protocol import timeline
 from .staterec import StateWriter
 
-#: Milliseconds of playback input generated beyond the end of the current block.
+#: Milliseconds of playback input generated beyond what the cells need next.
 AHEAD_MS = 1000.0
+#: Played-back inputs are generated a refill at a time (ms of simulated time), inside the
+#: run and not a whole block ahead: the original's background is 280,000 inputs per
+#: simulated second, and 10-s blocks held over 3 M of them (550 MB in reference mode).
+REFILL_MS = 2000.0
 
 
 def set_protocol_globals(h, p):
@@ -59,7 +65,7 @@ class ColumnAssembly:
         self.probes = StateRecorder(self.net)
         self.protocol = ColumnProtocol(self.net, p, self.probes, self.playback)
         self.times = []
-        self.lookahead = p["block"] * 1000.0 + AHEAD_MS
+        self.lookahead = REFILL_MS + AHEAD_MS
 
     # ------------------------------------------------------------------ what the loop reads
     @property
@@ -140,6 +146,7 @@ class ColumnAssembly:
             h.finitialize()
             if self.playback:
                 self.playback.started = True
+                self._schedule_refill(REFILL_MS)
             return
         ck, t = resume, resume["t"]
         intf6.finitialize_without_events(h)
@@ -156,6 +163,9 @@ class ColumnAssembly:
         if self.playback:
             self.playback.restore(ck["playback"])
             self.playback.started = True
+            # a refill due at t itself may have run before the checkpoint or not: it extends only
+            # when the inputs do not reach far enough
+            self._schedule_refill(np.ceil(t / REFILL_MS - 1e-9) * REFILL_MS)
         for gid in self.net.local:
             self.net.control(gid, intf6.CONTROL_RESEND_PENDING)
         self._resend_in_flight(ck["recent_spikes"], t)
@@ -174,9 +184,15 @@ class ColumnAssembly:
                     self.net.netcons[i].event(arrival)
 
     def before_block(self, t_next):
-        """Generate played-back inputs ahead of the block that ends at t_next (ms)."""
-        if self.playback and self.playback.generated_to < t_next + AHEAD_MS:
-            self.playback.extend_to(t_next + self.lookahead)
+        """Nothing to prepare: played-back inputs are refilled inside the run."""
+
+    def _schedule_refill(self, t):
+        """Refill the played-back inputs at t (ms), then every REFILL_MS."""
+        def refill():
+            if self.playback.generated_to < t + AHEAD_MS + REFILL_MS:
+                self.playback.extend_to(t + self.lookahead)
+            self._schedule_refill(t + REFILL_MS)
+        neuron_h().CVode().event(t, refill)
 
     def checkpoint_state(self, t):
         """The column's part of a checkpoint at t (collective; the merged state on rank 0,
