@@ -20,32 +20,15 @@ class NothingToPlot(ValueError):
     """The run holds no data for the asked view."""
 
 
-def _plt():
-    return pyplot()
-
-
-def _save(fig, base, runs=(), dpi=DPI):
-    return save(fig, base, runs, dpi)
-
-
 def time_unit(t_s):
-    """(seconds per axis unit, axis label) for time courses up to max(t_s)."""
+    """(seconds per axis unit, axis label) for time courses up to max(t_s): seconds, or
+    hours/days for long runs (as the original plotter)."""
     span = t_s.max() if len(t_s) else 0
     if span > 8e4:
         return 86400.0, "time (days)"
     if span > 8e3:
         return 3600.0, "time (h)"
     return 1.0, "time (s)"
-
-
-def _time_axis(t_s):
-    """Seconds, or hours/days for long runs (as the original plotter)."""
-    span = t_s.max() if len(t_s) else 0
-    if span > 8e4:
-        return t_s / 86400.0, "time (days)"
-    if span > 8e3:
-        return t_s / 3600.0, "time (h)"
-    return t_s, "time (s)"
 
 
 #: Longest stretch a raster shows by default (s): the last RASTER_SPAN of a run.
@@ -57,26 +40,27 @@ RASTER_SPAN = 20.0
 E_COLOUR, I_COLOURS = "tab:red", ("tab:blue", "tab:green", "tab:cyan", "tab:purple", "tab:olive")
 
 
-def type_colours(nodes):
-    """A colour per cell type from the node table: excitatory types red, inhibitory ones
-    by cell class (for the column: FS blue, LTS green, as in the GUI)."""
-    i_classes = list(dict.fromkeys(c for c, e in zip(nodes["cell_class"], nodes["excitatory"]) if not e))
+def class_colours(nodes):
+    """A colour per cell class, in order of appearance: excitatory cells (one class, "E")
+    red, inhibitory classes blue, green, ... (for the column: FS blue, LTS green, as in the
+    GUI)."""
     out = {}
-    for name, cls, exc in zip(nodes["type"], nodes["cell_class"], nodes["excitatory"]):
-        out.setdefault(name, E_COLOUR if exc else I_COLOURS[i_classes.index(cls) % len(I_COLOURS)])
-    return out
+    for cls, exc in zip(nodes["cell_class"], nodes["excitatory"]):
+        if not exc and cls not in out:
+            out[cls] = I_COLOURS[len(out) % len(I_COLOURS)]
+    return {"E": E_COLOUR, **out} if any(nodes["excitatory"]) else out
+
+
+def type_colours(nodes):
+    """A colour per cell type from the node table: its class's (see :func:`class_colours`)."""
+    classes = class_colours(nodes)
+    return {name: classes["E" if exc else cls] for name, cls, exc in
+            zip(nodes["type"], nodes["cell_class"], nodes["excitatory"])}
 
 
 def colour_legend(nodes):
-    """'E red, FS blue, ...': the colours of type_colours by cell class, in words."""
-    names = {E_COLOUR: "red", "tab:blue": "blue", "tab:cyan": "cyan", "tab:green": "green", "tab:purple": "purple",
-             "tab:olive": "olive"}
-    seen = {}
-    for cls, exc in zip(nodes["cell_class"], nodes["excitatory"]):
-        seen.setdefault("E" if exc else cls, None)
-    i_classes = [c for c in seen if c != "E"]
-    return ", ".join(f"{c} {names[E_COLOUR if c == 'E' else I_COLOURS[i_classes.index(c) % len(I_COLOURS)]]}"
-                     for c in seen)
+    """'E red, FS blue, ...': the colours of :func:`class_colours` in words."""
+    return ", ".join(f"{cls} {colour.removeprefix('tab:')}" for cls, colour in class_colours(nodes).items())
 
 
 def draw_raster(ax, run_dir, t_range=None, title=None):
@@ -201,7 +185,7 @@ def plot_what(run_dir, what, window=None, dpi=DPI, out=None):
     out : path, optional
         Where to write (a path without suffix); default <run_dir>/<what>.
     """
-    plt = _plt()
+    plt = pyplot()
     run_dir = Path(run_dir)
     views = model_figures(run_dir).VIEWS
     if what == "spectra":
@@ -221,12 +205,12 @@ def plot_what(run_dir, what, window=None, dpi=DPI, out=None):
     else:
         raise NothingToPlot(f"--what {what}: this run's model has the views "
                             f"{', '.join(GENERIC_VIEWS + tuple(views))}")
-    return _save(fig, Path(out) if out else run_dir / what, runs=[run_dir], dpi=dpi)
+    return save(fig, Path(out) if out else run_dir / what, runs=[run_dir], dpi=dpi)
 
 
 def report(run_dir):
     """One page with the headline numbers and every view the run has data for."""
-    plt = _plt()
+    plt = pyplot()
     run_dir = Path(run_dir)
     lines = headline(run_dir)
     fig = plt.figure(figsize=(11, 15))
@@ -240,7 +224,7 @@ def report(run_dir):
         draw(fig.add_subplot(gs[2, k]))
     draw_spectra([fig.add_subplot(gs[3, 0]), fig.add_subplot(gs[3, 1])], run_dir)
     letter_panels(fig.axes[1:])
-    return _save(fig, run_dir / "report", runs=[run_dir])
+    return save(fig, run_dir / "report", runs=[run_dir])
 
 
 def headline(run_dir):

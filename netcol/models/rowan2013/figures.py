@@ -4,8 +4,8 @@ Figures 2-7 of Rowan & Neymotin (2013) from a folder of runs (experiments.md §8
 from pathlib import Path
 
 from ... import analysis
-from ...figstyle import DPI, letter_panels, mark_protocol
-from ...plots import NothingToPlot, _plt, _save, _time_axis, draw_raster, draw_spectra, find_run, time_unit
+from ...figstyle import DPI, letter_panels, mark_protocol, pyplot, save
+from ...plots import NothingToPlot, draw_raster, draw_spectra, find_run, time_unit
 
 #: Runs each paper figure needs, by experiment name (sub-directories of the figure folder).
 FIGURE_RUNS = {2: ("onlydeletion", "scalingwithdeletion"), 3: ("onlyscaling",), 4: ("onlytraining",),
@@ -90,7 +90,8 @@ def draw_weights(ax, run_dir):
         pairs = f["gains/pairs"][:].astype(str)
     if not len(pairs):
         raise NothingToPlot(f"{run_dir}: no plastic synapses in this run: no weights to plot")
-    x, xl = _time_axis(t)
+    unit, xl = time_unit(t)
+    x = t / unit
     for k, p in enumerate(pairs):
         ax.plot(x, mean[:, k], lw=1.6 if p.startswith("E4") else 0.6,
                 color=None if p.startswith("E4") else "0.7", label=p if p.startswith("E4") else None)
@@ -152,7 +153,7 @@ def paper_figure(folder, number, dpi=DPI):
     """Draw Figure `number` (2-7) of the paper from the runs in folder; return the paths."""
     if number not in FIGURE_RUNS:
         raise ValueError(f"--figure {number}: the paper's figures 2-7 can be drawn")
-    plt = _plt()
+    plt = pyplot()
     runs = [find_run(folder, n) for n in FIGURE_RUNS[number]]
     sensor = sensor_label(runs[0]) + ", mean ± SD"
     if number == 2:
@@ -185,4 +186,4 @@ def paper_figure(folder, number, dpi=DPI):
         axes = list(grid.flat)
     if len(axes) > 1:
         letter_panels(axes)
-    return _save(fig, Path(folder) / f"figure{number}", runs=runs, dpi=dpi)
+    return save(fig, Path(folder) / f"figure{number}", runs=runs, dpi=dpi)

@@ -53,7 +53,6 @@ class ColumnGUI:
         self.plotted = 0
         self.marks = 0
         self.last_plot = 0.0
-        self.counts = np.zeros(len(self.types))
         for name, value in (("gid", 0), ("type", 0), ("index", 0), ("random", 5)):
             h(f"netcol_gui_{name} = {value}")   # hoc variables behind the panel's fields
         self.browsed = None

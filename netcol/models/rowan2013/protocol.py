@@ -5,6 +5,7 @@ scaling, deletion rounds, repeat/unique trials, recording and checkpoint ticks.
 :func:`timeline` lists its events (time, name) — the same on every rank — and is written
 into run.json.  :mod:`netcol.scheduler` executes the timeline as NEURON events.
 """
+from ...scheduler import checkpoint_events
 from ...schema import Field, ParamError
 
 S = "(s)"
@@ -126,8 +127,7 @@ def timeline(p, checkpoint_every=None):
         ev += [(t, "unique trial" if k % 2 == 0 else "repeat trial") for k, t in enumerate(_times(0.0, L, end))
                if t < end]
     ev += [(t, "record") for t in _times(p["recording_start"] * ms, p["recording_interval"] * ms, end)]
-    if checkpoint_every:
-        ev += [(t, "checkpoint") for t in _times(checkpoint_every * ms, checkpoint_every * ms, end) if t < end]
+    ev += checkpoint_events(checkpoint_every, end)
     order = {"unique trial": 0, "repeat trial": 0, "scaling on": 1, "deletion round": 2, "record": 3,
              "checkpoint": 4}
     return sorted(ev, key=lambda e: (e[0], order.get(e[1], 0)))

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ...figstyle import letter_panels
-from ...plots import NothingToPlot, _plt, _save, find_run
+from ...figstyle import letter_panels, pyplot, save
+from ...plots import NothingToPlot, find_run
 from . import tuning
 
 #: Runs each figure needs, by experiment name (the folder itself or a sub-folder).
@@ -189,7 +189,7 @@ def paper_figure(folder, number, dpi=300):
     if number not in FIGURE_RUNS:
         raise ValueError(f"--figure {number}: sadeh2015 has figure 1")
     run = find_run(folder, "sadeh2015")
-    plt = _plt()
+    plt = pyplot()
     fig, axes = plt.subplots(3, 4, figsize=(17, 11))
     panels = [(lambda ax: _raster(ax, run, "test_before", "test at 90°, before learning")),
               (lambda ax: _raster(ax, run, "test_after", "test at 90°, after learning")),
@@ -203,4 +203,4 @@ def paper_figure(folder, number, dpi=300):
     letter_panels(list(axes.flat)[:len(panels)])
     axes.flat[-1].axis("off")
     fig.suptitle("Sadeh, Clopath & Rotter (2015) in netcol: emergence of feature-specific connectivity")
-    return _save(fig, Path(folder) / f"figure{number}", runs=[run], dpi=dpi)
+    return save(fig, Path(folder) / f"figure{number}", runs=[run], dpi=dpi)

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ...figstyle import letter_panels
-from ...plots import NothingToPlot, _plt, _save, find_run
+from ...figstyle import letter_panels, pyplot, save
+from ...plots import NothingToPlot, find_run
 from ...rundir import read_run_json
 from . import activity
 
@@ -145,7 +145,7 @@ def paper_figure(folder, number, dpi=300):
     if run is None:
         raise FileNotFoundError(f"figure 1 needs a run of vogels2011_long, vogels2011 or vogels2011_small in {folder}")
     (b0, b1), (a0, a1) = _windows(run)
-    plt = _plt()
+    plt = pyplot()
     fig, axes = plt.subplots(2, 3, figsize=(15, 8.5))
     panels = [lambda ax: _raster(ax, run, max(b0, b1 - 0.2), b1, "before plasticity"),
               lambda ax: _raster(ax, run, a1 - 0.2, a1, "after plasticity"),
@@ -155,4 +155,4 @@ def paper_figure(folder, number, dpi=300):
         draw(ax)
     letter_panels(list(axes.flat)[:len(panels)])
     fig.suptitle(f"Vogels et al. (2011) in netcol: inhibitory plasticity to the target rate ({Path(run).name})")
-    return _save(fig, Path(folder) / f"figure{number}", runs=[run], dpi=dpi)
+    return save(fig, Path(folder) / f"figure{number}", runs=[run], dpi=dpi)

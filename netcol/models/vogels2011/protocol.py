@@ -42,7 +42,7 @@ def timeline(params, checkpoint_every=None):
     events = [(0.0, "record")]
     k = 1
     while k * params["recording_interval"] * 1000.0 <= end + 1e-9:
-        events.append((round(k * params["recording_interval"] * 1000.0, 6), "record"))
+        events.append((k * params["recording_interval"] * 1000.0, "record"))
         k += 1
     start = params["plasticity_start"] * 1000.0
     if start < end:
