@@ -30,7 +30,7 @@ def run_mechanism():
     """Run the handcrafted network in NetcolLifMap; return its spikes, final weights and
     the counts it drew (for the reference)."""
     from netcol.cells import lifmap
-    from netcol.cells.population import RankWiring
+    from netcol.cells.population import RankWiring, finitialize_at_step, weights
     from netcol.runtime import neuron_h, parallel_context
     h, pc = neuron_h(), parallel_context()
     lifmap.apply_mechanism_settings(h, SETTINGS)
@@ -50,9 +50,9 @@ def run_mechanism():
     h.CVode().active(0)
     h.dt = lifmap.DT
     pc.set_maxstep(10)
-    lifmap.finitialize_at_step(h, pop, 0)
+    finitialize_at_step(h, pop, 0)
     pc.psolve(n_steps * lifmap.MAP_DT)
-    return dict(t=list(tv), gid=list(iv), w=lifmap.weights(h, pop).tolist(), counts=counts)
+    return dict(t=list(tv), gid=list(iv), w=weights(h, pop).tolist(), counts=counts)
 
 
 def reference(counts):

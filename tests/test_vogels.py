@@ -25,7 +25,7 @@ def run_mechanism():
     """Run the handcrafted network in NetcolCondLif (eta switched on at step ETA_FROM);
     return its spikes and final plastic weights."""
     from netcol.cells import condlif
-    from netcol.cells.population import RankWiring
+    from netcol.cells.population import RankWiring, finitialize_at_step, weights
     from netcol.runtime import neuron_h, parallel_context
     h, pc = neuron_h(), parallel_context()
     condlif.apply_mechanism_settings(h, SETTINGS, ALPHA)
@@ -41,11 +41,11 @@ def run_mechanism():
     h.CVode().active(0)
     h.dt = condlif.DT
     pc.set_maxstep(10)
-    condlif.finitialize_at_step(h, pop, 0)
+    finitialize_at_step(h, pop, 0)
     pc.psolve(ETA_FROM * condlif.STEP_DT)
     condlif.set_eta(h, ETA)
     pc.psolve(STEPS * condlif.STEP_DT)
-    return dict(t=list(tv), gid=list(iv), w=condlif.weights(h, pop).tolist())
+    return dict(t=list(tv), gid=list(iv), w=weights(h, pop).tolist())
 
 
 def reference():

@@ -76,14 +76,6 @@ def add_synapses(h, pop, src, kind, weight):
                      h.Vector(np.asarray(weight, float)))
 
 
-def weights(h, pop):
-    """The plastic weights in set-up order (a numpy array)."""
-    return vector_out(h, pop.get_weights)
-
-
-def set_weights(h, pop, w):
-    """Set the plastic weights (set-up order)."""
-    vector_in(h, pop.set_weights, w)
 
 
 #: Values per cell in :func:`state`.
@@ -102,8 +94,3 @@ def restore_state(h, pop, rows, pending, traces):
     """Set the state from :func:`state`'s three parts."""
     vector_in(h, pop.set_state, np.concatenate([np.asarray(rows).reshape(-1), pending, np.asarray(traces).reshape(-1)]))
 
-
-def finitialize_at_step(h, pop, kstep):
-    """finitialize with the population's next step set to kstep (0 for a fresh run)."""
-    pop.kstep = kstep
-    h.finitialize()

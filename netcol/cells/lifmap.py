@@ -81,14 +81,6 @@ def add_segment(pop, k0, length, theta, plastic, reset, stream, offset):
     pop.add_segment(k0, length, theta, int(plastic), int(reset), stream, offset)
 
 
-def weights(h, pop):
-    """Every local synapse's weight, in set-up order (a numpy array)."""
-    return vector_out(h, pop.get_weights)
-
-
-def set_weights(h, pop, w):
-    """Set every local synapse's weight (set-up order)."""
-    vector_in(h, pop.set_weights, w)
 
 
 def state(h, pop):
@@ -106,8 +98,3 @@ def per_cell(values, n_local, avg_steps):
     per = 7 + avg_steps
     return values[: n_local * per].reshape(n_local, per), values[n_local * per:]
 
-
-def finitialize_at_step(h, pop, kstep):
-    """finitialize with the population's next step set to kstep (0 for a fresh run)."""
-    pop.kstep = kstep
-    h.finitialize()

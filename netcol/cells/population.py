@@ -21,6 +21,23 @@ def vector_in(h, method, values):
     method(h.Vector(np.asarray(values, float)))
 
 
+def weights(h, pop):
+    """The weights a population mechanism keeps (get_weights), in its set-up order."""
+    return vector_out(h, pop.get_weights)
+
+
+def set_weights(h, pop, w):
+    """Set the weights a population mechanism keeps (set_weights), in its set-up order."""
+    vector_in(h, pop.set_weights, w)
+
+
+def finitialize_at_step(h, pop, kstep):
+    """finitialize with the population's next step set to kstep (0 for a fresh run; its
+    INITIAL schedules that step)."""
+    pop.kstep = kstep
+    h.finitialize()
+
+
 class RankWiring:
     """The relays and incoming NetCons of one population mechanism on this rank.
 
@@ -81,13 +98,14 @@ class RankWiring:
 class PopulationAssemblyBase:
     """What every assembly of a population-mechanism model offers the run loop the same way
     (see netcol.models.rowan2013.assembly for the interface): its cells by gid through its
-    wiring, a state.h5 writer (rank 0), no work between timeline events or blocks, and the
-    nodes-only SONATA circuit.  A model's assembly sets ``wiring``, ``writer`` and
-    ``population``."""
+    wiring, a state.h5 writer (rank 0), no work between timeline events or blocks, the
+    nodes-only SONATA circuit, spike counts, and its weights by gid or gathered in gid
+    order.  A model's assembly sets ``pop``, ``gids``, ``wiring``, ``writer``,
+    ``population`` and ``weight_counts`` (per local gid: how many of the weights
+    get_weights returns are that cell's), then calls :meth:`prepare_weight_gather`."""
 
-    wiring = None
-    writer = None
-    population = None
+    pop = gids = wiring = writer = population = weight_counts = None
+    gather_order = None
 
     @property
     def local(self):
@@ -113,3 +131,41 @@ class PopulationAssemblyBase:
         """Close state.h5 (rank 0)."""
         if self.writer is not None:
             self.writer.close()
+
+    def spike_counts(self):
+        """Spikes so far of all E and all I cells (collective; every rank)."""
+        from ..runtime import parallel_context
+        pc, n_e = parallel_context(), int(np.count_nonzero(self.excitatory))
+        return pc.allreduce(self.pop.count_spikes(0, n_e), 1), pc.allreduce(self.pop.count_spikes(n_e, self.n), 1)
+
+    def local_weights(self):
+        """This rank's weights by gid (checkpoints: any rank count may resume them)."""
+        from ..runtime import neuron_h
+        w = weights(neuron_h(), self.pop)
+        ends = np.cumsum([self.weight_counts[g] for g in self.gids])
+        return {g: part for g, part in zip(self.gids, np.split(w, ends[:-1]))}
+
+    def prepare_weight_gather(self):
+        """Collective, once: on rank 0, where each gathered weight (ranks in turn, each in its
+        own set-up order) goes in gid order (cells ascending, each cell's weights in its
+        set-up order)."""
+        from ..gather import gather_by_gid
+        from ..runtime import parallel_context
+        counts = gather_by_gid(self.weight_counts)
+        if counts is None:
+            return
+        nhost = int(parallel_context().nhost())
+        starts = np.concatenate([[0], np.cumsum([counts[g] for g in range(self.n)])])
+        self.gather_order = np.concatenate([np.arange(starts[g], starts[g + 1]) for r in range(nhost)
+                                            for g in range(r, self.n, nhost)]).astype(np.int64)
+
+    def gathered_weights(self):
+        """Every weight in gid order on rank 0 (None elsewhere; collective): one array per
+        rank, since records gather them often."""
+        from ..runtime import neuron_h, parallel_context
+        parts = parallel_context().py_gather(weights(neuron_h(), self.pop), 0)
+        if parts is None or self.gather_order is None:
+            return None
+        out = np.empty(len(self.gather_order))
+        out[self.gather_order] = np.concatenate(parts)
+        return out

@@ -10,7 +10,7 @@ import numpy as np
 
 from ...cells import lifmap
 from ...cells.ei_nodes import write_ei_nodes
-from ...cells.population import PopulationAssemblyBase, RankWiring
+from ...cells.population import PopulationAssemblyBase, RankWiring, finitialize_at_step, set_weights
 from ...gather import gather_by_gid
 from ...runtime import neuron_h, parallel_context
 from .network import incoming
@@ -41,14 +41,15 @@ class SadehAssembly(PopulationAssemblyBase):
         self.pop = lifmap.new_population(h, net.n, p["seed"])
         self.wiring = RankWiring(h, pc, self.pop)
         po, mod = net.preferred_orientations(), net.modulations()
-        self.n_syn, sources = {}, set()
+        self.weight_counts, sources = {}, set()
         for gid in self.gids:
             self.pop.add_cell(gid, po[gid], mod[gid], self.wiring.relay(gid))
             pre, w, kind = incoming(net, p["seed"], gid)
             lifmap.add_synapses(h, self.pop, pre, w, kind)
-            self.n_syn[gid] = len(pre)
+            self.weight_counts[gid] = len(pre)
             sources.update(pre.tolist())
         self.wiring.listen(sources, lifmap.DELAY)
+        self.prepare_weight_gather()
         self.segments = segments(p)
         end = steps(p["duration"])
         for s in self.segments:
@@ -81,32 +82,16 @@ class SadehAssembly(PopulationAssemblyBase):
     # ------------------------------------------------------------------ weights
     def all_synapses(self):
         """Every synapse of the network as (pre, post, kind), target-major, sources ascending
-        (drawn again here: cheap, and the same on every rank)."""
+        (the order of gathered_weights; drawn again here: cheap, and the same on every rank)."""
         parts = [incoming(self.net, self.p["seed"], g) for g in range(self.net.n)]
         post = np.repeat(np.arange(self.net.n), [len(x[0]) for x in parts])
         return np.concatenate([x[0] for x in parts]), post, np.concatenate([x[2] for x in parts])
-
-    def local_weights(self):
-        """This rank's weights by target gid."""
-        w = lifmap.weights(neuron_h(), self.pop)
-        ends = np.cumsum([self.n_syn[g] for g in self.gids])
-        return {g: part for g, part in zip(self.gids, np.split(w, ends[:-1]))}
-
-    def gathered_weights(self):
-        """Every weight in the order of :meth:`all_synapses` on rank 0 (None elsewhere)."""
-        merged = gather_by_gid(self.local_weights())
-        return None if merged is None else np.concatenate([merged[g] for g in range(self.net.n)])
 
     def snapshot(self, t):
         """Timeline action: every weight into state.h5, stamped with the block boundary."""
         values = self.gathered_weights()
         if values is not None:
             self.writer.snapshot(t - SNAPSHOT_LAG if t > 0 else 0.0, values)
-
-    def spike_counts(self):
-        """Spikes so far of all E and all I cells (every rank)."""
-        pc, n_e = parallel_context(), self.net.cells["n_e"]
-        return pc.allreduce(self.pop.count_spikes(0, n_e), 1), pc.allreduce(self.pop.count_spikes(n_e, self.n), 1)
 
     def record_rates(self, t):
         """Timeline action: the E and I rates since the last record (collective)."""
@@ -139,14 +124,14 @@ class SadehAssembly(PopulationAssemblyBase):
         """Start at step 0, or continue from a checkpoint taken at a whole map step."""
         h = neuron_h()
         if resume is None:
-            lifmap.finitialize_at_step(h, self.pop, 0)
+            finitialize_at_step(h, self.pop, 0)
             return
         ck, t = resume, resume["t"]
-        lifmap.finitialize_at_step(h, self.pop, steps(t / 1000.0))
+        finitialize_at_step(h, self.pop, steps(t / 1000.0))
         h.t = t
         rows = np.array([ck["cells"][g] for g in self.gids]).reshape(-1)
         lifmap.restore_state(h, self.pop, np.concatenate([rows, ck["shared"]]))
-        lifmap.set_weights(h, self.pop, np.concatenate([ck["weights"][g] for g in self.gids]))
+        set_weights(h, self.pop, np.concatenate([ck["weights"][g] for g in self.gids]))
         self.wiring.redeliver(ck["recent_spikes"], t, lifmap.DELAY)
         self.last_rates = tuple(ck["last_rates"])
 

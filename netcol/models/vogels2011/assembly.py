@@ -7,7 +7,7 @@ import numpy as np
 
 from ...cells import condlif
 from ...cells.ei_nodes import write_ei_nodes
-from ...cells.population import PopulationAssemblyBase, RankWiring
+from ...cells.population import PopulationAssemblyBase, RankWiring, finitialize_at_step, set_weights
 from ...gather import gather_by_gid
 from ...runtime import neuron_h, parallel_context
 from .network import incoming
@@ -38,13 +38,13 @@ class VogelsAssembly(PopulationAssemblyBase):
         self.gids = list(range(rank, self.n, nhost))
         self.pop = condlif.new_population(h, self.n, steps(p))
         self.wiring = RankWiring(h, pc, self.pop)
-        self.n_plastic, self.plastic_sources, sources = {}, {}, []
+        self.weight_counts, self.plastic_sources, sources = {}, {}, []
         for gid in self.gids:
             self.pop.add_cell(gid, self.wiring.relay(gid))
             src, kind, w = incoming(p, gid)
             condlif.add_synapses(h, self.pop, src, kind, w)
             self.plastic_sources[gid] = src[kind == condlif.PLASTIC]
-            self.n_plastic[gid] = len(self.plastic_sources[gid])
+            self.weight_counts[gid] = len(self.plastic_sources[gid])
             sources.append(src)
         sources = np.concatenate(sources) if sources else np.zeros(0, int)
         if p["delivery"] == "netcon":
@@ -54,7 +54,7 @@ class VogelsAssembly(PopulationAssemblyBase):
             h.local_direct_NetcolCondLif = 1
             self.wiring.listen(sources, condlif.DELAY)
         self.synapse_table = self.plastic_synapses()   # collective; rank 0 writes it
-        self.gather_order = self._gather_order(nhost)
+        self.prepare_weight_gather()
         self.writer, self.last_counts, self.last_record = None, (0.0, 0.0), 0.0
 
     # ------------------------------------------------------------------ what the loop reads
@@ -84,13 +84,6 @@ class VogelsAssembly(PopulationAssemblyBase):
             self.writer.snapshot("static_end", t, values)
         condlif.set_eta(neuron_h(), self.p["eta"])
 
-    def spike_counts(self):
-        """Spikes so far of all E and all I cells (every rank)."""
-        pc = parallel_context()
-        e = pc.allreduce(self.pop.count_spikes(0, self.n_e), 1)
-        i = pc.allreduce(self.pop.count_spikes(self.n_e, self.n), 1)
-        return e, i
-
     def record(self, t):
         """Rates over the last interval and the I -> E weight distribution (collective)."""
         e, i = self.spike_counts()
@@ -104,38 +97,13 @@ class VogelsAssembly(PopulationAssemblyBase):
 
     # ------------------------------------------------------------------ weights
     def plastic_synapses(self):
-        """Every plastic synapse as (pre, post), target-major, sources ascending, on rank 0
-        (collective; None elsewhere)."""
+        """Every plastic synapse as (pre, post), target-major, sources ascending (the order of
+        gathered_weights), on rank 0 (collective; None elsewhere)."""
         merged = gather_by_gid(self.plastic_sources)
         if merged is None:
             return None
         pre = [merged[g] for g in range(self.n)]
         return np.concatenate(pre), np.repeat(np.arange(self.n), [len(x) for x in pre])
-
-    def local_weights(self):
-        """This rank's plastic weights by target gid."""
-        w = condlif.weights(neuron_h(), self.pop)
-        ends = np.cumsum([self.n_plastic[g] for g in self.gids])
-        return {g: part for g, part in zip(self.gids, np.split(w, ends[:-1]))}
-
-    def _gather_order(self, nhost):
-        """On rank 0: where each gathered weight (ranks in turn, each rank's in its own
-        set-up order) goes in the order of :meth:`plastic_synapses`."""
-        if self.synapse_table is None:
-            return None
-        starts = np.concatenate([[0], np.cumsum(np.bincount(self.synapse_table[1], minlength=self.n))])
-        return np.concatenate([np.arange(starts[g], starts[g + 1]) for r in range(nhost)
-                               for g in range(r, self.n, nhost)]).astype(np.int64)
-
-    def gathered_weights(self):
-        """Every plastic weight in the order of :meth:`plastic_synapses` on rank 0 (one
-        array per rank: records gather them often)."""
-        parts = parallel_context().py_gather(condlif.weights(neuron_h(), self.pop), 0)
-        if parts is None or self.gather_order is None:
-            return None
-        out = np.empty(len(self.gather_order))
-        out[self.gather_order] = np.concatenate(parts)
-        return out
 
     # ------------------------------------------------------------------ outputs
     def write_nodes(self, path):
@@ -154,16 +122,16 @@ class VogelsAssembly(PopulationAssemblyBase):
         """Start at step 0, or continue from a checkpoint taken between two steps."""
         h = neuron_h()
         if resume is None:
-            condlif.finitialize_at_step(h, self.pop, 0)
+            finitialize_at_step(h, self.pop, 0)
             return
         ck, t = resume, resume["t"]
-        condlif.finitialize_at_step(h, self.pop, int(round(t / condlif.STEP_DT)))
+        finitialize_at_step(h, self.pop, int(round(t / condlif.STEP_DT)))
         h.t = t
         if t > self.p["plasticity_start"] * 1000.0 - 1e-9:
             condlif.set_eta(h, self.p["eta"])
         rows = np.array([ck["cells"][g] for g in self.gids])
         condlif.restore_state(h, self.pop, rows, ck["pending"], ck["traces"])
-        condlif.set_weights(h, self.pop, np.concatenate([ck["weights"][g] for g in self.gids]))
+        set_weights(h, self.pop, np.concatenate([ck["weights"][g] for g in self.gids]))
         self.last_counts, self.last_record = tuple(ck["last_counts"]), ck["last_record"]
         self.wiring.redeliver(ck["recent_spikes"], t, condlif.DELAY)
 
