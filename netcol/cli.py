@@ -5,7 +5,6 @@ traceback.  ``netcol run --np N`` relaunches itself under the project's mpiexec;
 same command also works when a user or a cluster script starts it under mpiexec/srun.
 """
 import argparse
-import json
 import math
 import os
 import shutil
@@ -355,9 +354,12 @@ def cmd_plot(args, argv):
     import importlib
     from .models import DEFAULT_MODEL, MODELS
     from .plots import plot_what
+    from .rundir import read_run_json
+    if args.dpi < 50 or args.dpi > 2400:
+        raise ParamError(f"--dpi {args.dpi}: expected 50 to 2400")
     if args.figure is not None:
-        run_json = Path(args.run_dir) / "run.json"
-        folder_model = json.loads(run_json.read_text()).get("model") if run_json.exists() else None
+        folder_model = (read_run_json(args.run_dir).get("model")
+                        if (Path(args.run_dir) / "run.json").exists() else None)
         name = args.model or folder_model or DEFAULT_MODEL
         if name not in MODELS:
             raise ParamError(f"--model {name}: unknown model; known: {', '.join(sorted(MODELS))}")
@@ -372,8 +374,6 @@ def cmd_plot(args, argv):
     else:
         if args.window and not args.window[0] < args.window[1]:
             raise ParamError(f"--window {args.window[0]:g} {args.window[1]:g}: T0 must be before T1 (seconds)")
-        if args.dpi < 50 or args.dpi > 2400:
-            raise ParamError(f"--dpi {args.dpi}: expected 50 to 2400")
         paths = plot_what(_run_dir(args.run_dir), args.what, window=args.window, dpi=args.dpi, out=args.out)
     print("netcol: wrote " + ", ".join(str(p) for p in paths))
     return 0
