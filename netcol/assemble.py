@@ -8,14 +8,12 @@ What an assembly offers the generic run loop is documented in the column's
 """
 
 
-def assemble(experiment, trials=True):
+def assemble(experiment):
     """Build an experiment's model on this rank.
 
     Parameters
     ----------
     experiment : netcol.experiment.Experiment
-    trials : bool
-        Set up the protocol's trials (False for interactive use without a timeline).
 
     Returns
     -------
@@ -24,4 +22,4 @@ def assemble(experiment, trials=True):
     """
     from .runtime import neuron_h
     neuron_h()
-    return experiment.package.assemble(experiment, trials)
+    return experiment.package.assemble(experiment)

@@ -70,7 +70,7 @@ def delete_from_the_controls():
     from netcol.runtime import neuron_h, window_names
     h = neuron_h()
     exp = load_experiment("baseline", {"duration": 1})
-    window = exp.package.open_gui(assemble(exp, trials=False))
+    window = exp.package.open_gui(assemble(exp))
     h.netcol_gui_random = 40
     h.stdinit()
     h.continuerun(500.0)
@@ -91,6 +91,53 @@ def test_deleting_cells_from_the_controls(display):
     assert len(r["deleted"]) == 40
     assert r["spikes_after"] == []                                  # deleted cells fall silent
     assert r["marks"] > r["marks_before"] > 0                       # the raster keeps drawing the others
+
+
+#: A scaling-and-deletion protocol short enough for a test: scaling at 0.5 s, 20 cells deleted
+#: every 0.5 s.
+SHORT_PROTOCOL = {"duration": 2, "scaling_start": 0.5, "segment_length": 0.5, "deletion_step": 20}
+
+
+def scheduled_protocol_from_the_gui():
+    """Run to 1.9 s four times from init: without the experiment's protocol, twice with it,
+    and without it again; report what each run did."""
+    from netcol.assemble import assemble
+    from netcol.experiment import load_experiment
+    from netcol.runtime import neuron_h
+    h = neuron_h()
+    exp = load_experiment("scalingwithdeletion", SHORT_PROTOCOL)
+    window = exp.package.open_gui(assemble(exp))
+    runs = []
+    for protocol in (0, 1, 1, 0):
+        h.netcol_gui_protocol = protocol
+        h.scaling_NetcolIntf6 = 0   # by hand; the protocol switches it on at its time
+        h.stdinit()
+        h.continuerun(1900.0)
+        dead = sorted(window.model.dead)
+        spikes = sorted(zip(window.tvec.as_numpy().tolist(), window.idvec.as_numpy().astype(int).tolist()))
+        runs.append(dict(dead=dead, scaling=h.scaling_NetcolIntf6, status=h.netcol_gui_status, spikes=spikes,
+                         dead_after_last_round=sorted({g for t, g in spikes if g in set(dead) and t > 1500.0})))
+    return runs
+
+
+def test_the_experiments_protocol_runs_from_the_gui(display, tmp_path):
+    import h5py
+    off, first, again, off_again = in_fresh_process(scheduled_protocol_from_the_gui,
+                                                    env=dict(DISPLAY=display, NETCOL_GUI="1"))
+    sets = [a for k, v in SHORT_PROTOCOL.items() for a in ("--set", f"{k}={v}")]
+    subprocess.run([*NETCOL, "run", "scalingwithdeletion", *sets, "--out", str(tmp_path / "r"), "--quiet",
+                    "--no-figure"], cwd=REPO, check=True, capture_output=True)
+    with h5py.File(tmp_path / "r" / "state.h5") as f:
+        t, gids = f["deletions/time"][:], f["deletions/gid"][:]
+    with h5py.File(tmp_path / "r" / "spikes.h5") as f:
+        batch_spikes = int((f["spikes/column/timestamps"][:] < 1900.0).sum())
+    assert len(first["dead"]) == 60 and first["dead"] == sorted(gids[t < 1900.0].tolist())   # the batch run's
+    assert len(first["spikes"]) == batch_spikes                       # rounds and spikes
+    assert first["scaling"] == 1 and "round 3, 410 alive, scaling on" in first["status"]
+    assert first["dead_after_last_round"] == []                       # deleted cells fall silent
+    assert again == first                                             # every init starts afresh,
+    assert off_again == off and off["dead"] == [] and off["scaling"] == 0   # deleted cells back
+    assert "protocol: off" in off["status"] and len(off["spikes"]) > len(first["spikes"])
 
 
 def test_headless_runs_never_touch_the_gui(tmp_path):

@@ -277,6 +277,16 @@ def cut(netcon):
     netcon.weight[SLOT["CUT"]] = 1
 
 
+def uncut(netcon):
+    """Deliver arrivals through a NetCon again (its presynaptic cell restored for a new run).
+
+    Parameters
+    ----------
+    netcon : hoc.HocObject
+    """
+    netcon.weight[SLOT["CUT"]] = 0
+
+
 # ---------------------------------------------------------------- state for checkpoints
 
 #: Per-cell scalar state of NetcolIntf6 saved in a checkpoint.

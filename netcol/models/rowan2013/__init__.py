@@ -92,10 +92,10 @@ def mechanism_settings(params, network):
     return settings
 
 
-def assemble(experiment, trials=True):
+def assemble(experiment):
     """Build the column of an experiment on this rank (see :mod:`.assembly`)."""
     from .assembly import assemble as assemble_column
-    return assemble_column(experiment, trials)
+    return assemble_column(experiment)
 
 
 def open_gui(assembly):

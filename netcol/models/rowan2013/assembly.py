@@ -46,19 +46,17 @@ class ColumnAssembly:
     Parameters
     ----------
     experiment : netcol.experiment.Experiment
-    trials : bool
-        Give the cells their trial length (False for the GUI, which has no timeline).
     """
 
     binding = intf6
     population = POPULATION
 
-    def __init__(self, experiment, trials=True):
+    def __init__(self, experiment):
         h = neuron_h()
         p = self.p = experiment.params
         intf6.apply_mechanism_settings(h, experiment.mechanism_settings())
         self.net = build(experiment.network, size=p["size"], seed=p["seed"], rng=p["rng"],
-                         trial_ms=p["trial_length"] * 1000.0 if p["trials"] and trials else 0.0)
+                         trial_ms=p["trial_length"] * 1000.0 if p["trials"] else 0.0)
         set_protocol_globals(h, p)
         sources = playback_sources(self.net, p)
         self.playback = Playback(self.net, sources) if sources else None
@@ -94,11 +92,12 @@ class ColumnAssembly:
         return self.protocol.table()
 
     def after_event(self, t):
-        """After the actions at t: the cells may plan their drive up to the next timeline
-        time, where the protocol may change their inputs (see the mod file)."""
-        self._set_horizon(t + 1e-6)
+        """After the actions at t: the cells may plan up to the next timeline time."""
+        self.set_horizon(t + 1e-6)
 
-    def _set_horizon(self, from_time):
+    def set_horizon(self, from_time):
+        """Let the cells plan their drive up to the first timeline time at or after
+        from_time (ms), where the protocol may change their inputs (see the mod file)."""
         neuron_h().plan_horizon_NetcolIntf6 = next((x for x in self.times if x >= from_time - 1e-9), 1e20)
 
     # ------------------------------------------------------------------ outputs
@@ -142,7 +141,7 @@ class ColumnAssembly:
         if resume is None:
             if self.playback:
                 self.playback.extend_to(self.lookahead)
-            self._set_horizon(0.0)
+            self.set_horizon(0.0)
             h.finitialize()
             if self.playback:
                 self.playback.started = True
@@ -153,7 +152,7 @@ class ColumnAssembly:
         intf6.restore_module_settings(h, ck["globals"])
         # the checkpoint was taken inside the timeline event at t, before the event moved
         # the drive's planning horizon on to the next timeline time: move it as it did
-        self._set_horizon(t + 1e-6)
+        self.set_horizon(t + 1e-6)
         h.t = t
         for gid, cell in self.net.local.items():
             intf6.restore_cell(cell, ck["cells"][gid])
@@ -221,6 +220,6 @@ class ColumnAssembly:
         return dict(alive_at_end=len(self.protocol.alive), deletion_rounds=self.protocol.round)
 
 
-def assemble(experiment, trials=True):
+def assemble(experiment):
     """Build the column of an experiment on this rank (see :class:`ColumnAssembly`)."""
-    return ColumnAssembly(experiment, trials)
+    return ColumnAssembly(experiment)

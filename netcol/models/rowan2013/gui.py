@@ -6,7 +6,12 @@
 - a cell browser: choose a gid (or a type and an index) and plot its components over
   time (membrane potential, AMPA, NMDA, GABA-A, AHP, threshold; activity sensor and
   scale factor);
-- controls that switch STDP and scaling on or off and delete chosen or random cells now.
+- controls that switch STDP and scaling on or off and delete chosen or random cells now;
+- the experiment's scheduled protocol (scaling switch-on, deletion rounds), run afresh at
+  every init while "run the protocol" is 1 (see :mod:`.guischedule`).
+
+Every init starts from the built column (deleted cells back, drive rewound): two runs
+with the same settings give the same spikes.
 
 From Python, after building a model yourself: ``netcol.gui.open(model)``.  The GUI needs
 NETCOL_GUI=1 before NEURON starts (``netcol gui`` sets it); headless runs never import
@@ -35,11 +40,16 @@ class ColumnGUI:
     model : netcol.models.rowan2013.network.ColumnNetwork
     duration_ms : float
         tstop of the run control.
+    seed : int
+        Keys the random deletions.
+    schedule : netcol.models.rowan2013.guischedule.GuiSchedule, optional
+        The experiment's protocol, offered in the controls when it has events.
     """
 
-    def __init__(self, model, duration_ms=1000.0, seed=0):
+    def __init__(self, model, duration_ms=1000.0, seed=0, schedule=None):
         h = self.h = neuron_h()
         self.model, self.seed = model, seed
+        self.schedule = schedule if schedule is not None and schedule.events else None
         self.pc = parallel_context()
         self.cells = model.cells
         self.types = [p.name for p in self.cells["pops"]]
@@ -53,8 +63,10 @@ class ColumnGUI:
         self.plotted = 0
         self.marks = 0
         self.last_plot = 0.0
-        for name, value in (("gid", 0), ("type", 0), ("index", 0), ("random", 5)):
+        for name, value in (("gid", 0), ("type", 0), ("index", 0), ("random", 5), ("protocol", 1)):
             h(f"netcol_gui_{name} = {value}")   # hoc variables behind the panel's fields
+        h("strdef netcol_gui_status")
+        h.netcol_gui_status = "protocol: starts at init"
         self.browsed = None
         self.trace = None
         self._build_windows()
@@ -91,6 +103,10 @@ class ColumnGUI:
         h.xvalue(f"type (0-{len(self.types) - 1})", "netcol_gui_type", 1)
         h.xvalue("index within type", "netcol_gui_index", 1)
         h.xbutton("plot this type's cell", self.browse_type_index)
+        if self.schedule is not None:
+            h.xlabel("the experiment's protocol: " + self.schedule.describe())
+            h.xvalue("run the protocol from init (0/1)", "netcol_gui_protocol", 1)
+            h.xvarlabel(h._ref_netcol_gui_status)
         h.xpanel(*PLACES["controls"])
 
     def _run_control(self):
@@ -128,7 +144,20 @@ class ColumnGUI:
         """Delete cells now (they stop spiking; the raster shows it)."""
         gids = [g for g in gids if 0 <= g < self.model.n]
         self.model.delete(gids, self.h.t)
+        if self.schedule is not None:
+            self.schedule.forget(gids)
         return gids
+
+    def set_status(self, text):
+        """The protocol's status line in the controls panel."""
+        self.h.netcol_gui_status = text
+
+    def mark_event(self, t, colour):
+        """A vertical line across the raster at a protocol event (t in ms)."""
+        self.raster.beginline(colour, 2)
+        self.raster.line(t, 0)
+        self.raster.line(t, self.model.n)
+        self.raster.flush()
 
     def delete_random(self):
         """Delete 'how many' random alive cells now; the picks are keyed by the run's seed,
@@ -172,6 +201,15 @@ class ColumnGUI:
 
     # ------------------------------------------------------------------ live updates
     def _on_init(self):
+        """At every init, before the cells' INITIAL blocks: the built column again, the
+        protocol afresh, clean views."""
+        self.model.restart()
+        if self.schedule is not None:
+            if self.h.netcol_gui_protocol:
+                self.schedule.start(self)
+            else:
+                self.schedule.stop()
+                self.set_status("protocol: off (set 1 and init to run it)")
         self.raster.erase_all()
         self.rates.erase_all()
         self._labels()
@@ -266,12 +304,16 @@ def open_assembled(assembly):
     """The windows for an assembled experiment (netcol.assemble), its played-back inputs
     (training signal, reference background) given again from t = 0 at every init."""
     from .playback import Playback, playback_sources
+    from .guischedule import GuiSchedule
     h, net, p = neuron_h(), assembly.net, assembly.p
-    window = ColumnGUI(net, p["duration"] * 1000.0, seed=p["seed"])
+    window = ColumnGUI(net, p["duration"] * 1000.0, seed=p["seed"], schedule=GuiSchedule(assembly))
 
     def inputs_from_zero():
         sources = playback_sources(net, p)
         if sources:
-            Playback(net, sources).extend_to(h.tstop + 1000.0)
+            playback = Playback(net, sources)
+            playback.extend_to(h.tstop + 1000.0)
+            if window.schedule is not None and window.schedule.protocol is not None:
+                window.schedule.protocol.playback = playback   # the rounds scale its background down
     window.input_handler = h.FInitializeHandler(1, inputs_from_zero)   # lives as long as the window
     return window

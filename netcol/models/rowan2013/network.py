@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ...cells.intf6 import (CONTROL_REREAD_PLAYBACK, CONTROL_RESEND_PENDING, KIND_CONTROL, KIND_FROM_E, KIND_FROM_I, N_SLOTS, SLOT, cut, key_drive_streams, mark_dead)
+from ...cells.intf6 import (CONTROL_REREAD_PLAYBACK, CONTROL_RESEND_PENDING, KIND_CONTROL, KIND_FROM_E,
+                            KIND_FROM_I, N_SLOTS, SLOT, cut, key_drive_streams, mark_dead, uncut)
 from .column import cell_table, class_pair
 from ...runtime import neuron_h, parallel_context
 from .wiring import (keyed_connectivity, keyed_positions, original_connectivity, original_positions)
@@ -130,6 +131,26 @@ class ColumnNetwork:
         for i in np.flatnonzero(np.isin(pre, list(gids))):
             cut(self.netcons[i])
         self.update_outgoing_delays(dead=gids)
+
+    def restart(self):
+        """The column as built, for a new run from t = 0 (the GUI's init, before the cells'
+        INITIAL blocks): deleted cells back (arrivals from them flow again and their
+        targets count them in the delay tables), external input at full weight, drive
+        streams rewound so that every run draws the same inputs."""
+        h = neuron_h()
+        for gid, cell in self.local.items():
+            cell.xgain = 1.0
+            key_drive_streams(cell, gid, int(cell.drive_seed))
+        if not self.dead:
+            return
+        revived = sorted(self.dead)
+        pre = self.conn.pre[self.netcon_rows]
+        for i in np.flatnonzero(np.isin(pre, revived)):
+            uncut(self.netcons[i])
+        self.dead = set()
+        pres = set(self.conn.pre[np.isin(self.conn.post, revived)].tolist())
+        for gid in pres & set(self.local):
+            self.local[gid].set_outgoing_delays(h.Vector(self.conn.delay[self.out_rows[gid]]))
 
     def update_outgoing_delays(self, dead=()):
         """Tell each local cell the distinct delays of its synapses onto live targets

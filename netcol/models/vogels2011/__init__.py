@@ -70,7 +70,7 @@ def mechanism_settings(params, network):
     return dict(network.mechanism)
 
 
-def assemble(experiment, trials=True):
+def assemble(experiment):
     """Build the network of an experiment on this rank (see :mod:`.assembly`)."""
     from .assembly import VogelsAssembly
     return VogelsAssembly(experiment)
