@@ -5,7 +5,10 @@ Usage:  .venv/bin/python bench/vogels_speed.py [--duration S] [--brian2-python P
 
 Runs `netcol run vogels2011` (or vogels2011_small with --small) for --duration simulated
 seconds on one rank and on two, and reports CPU and wall seconds per simulated second,
-peak memory per rank, memory per synapse and the E rate in every second.  With
+peak memory per rank, memory per synapse and the E rate in every second.  It also runs
+two independent one-rank runs at the same time: how much they slow each other down
+(shared memory bandwidth and caches, or a host's sibling threads) bounds what two ranks
+can gain on this machine, reported as the speed-up ceiling beside the 2-rank speed-up.  With
 --brian2-python (the interpreter of a venv with brian2 and numpy<2.4, kept outside this
 repository) it also builds the same network in Brian2 from vogels2011.md (the driver
 below, written here) and runs it in runtime mode (Cython) in the same session,
@@ -125,6 +128,19 @@ def run_netcol(experiment, ranks, duration, out, extra=()):
                              below_1e3=float((w < 1e-3).mean())))
 
 
+def run_two_at_once(experiment, duration, work):
+    """Two independent one-rank runs started together; their mean run wall seconds."""
+    procs = []
+    for k in (0, 1):
+        cmd = [sys.executable, "-m", "netcol.cli", "run", experiment, "--set", f"duration={duration}",
+               "--out", str(work / f"pair{k}"), "--quiet", "--no-figure"]
+        procs.append(subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    for proc in procs:
+        if proc.wait() != 0:
+            raise RuntimeError("a run of the pair failed")
+    return sum(json.loads((work / f"pair{k}" / "run.json").read_text())["run_seconds"] for k in (0, 1)) / 2
+
+
 def same_spikes(a, b):
     """Two runs wrote the same spikes (times and gids, bit for bit)."""
     import numpy as np
@@ -172,6 +188,10 @@ def main():
         one = results["netcol_1_rank"]
         results["synapses"] = int(synapses)
         results["speedup_2_ranks"] = round(one["run_wall_per_sim_s"] / results["netcol_2_rank"]["run_wall_per_sim_s"], 2)
+        alone = one["run_wall_per_sim_s"] * args.duration
+        slowdown = run_two_at_once(experiment, args.duration, tmp) / alone
+        results["two_independent_runs_slowdown"] = round(slowdown, 2)
+        results["speedup_ceiling_2_ranks"] = round(2 / slowdown, 2)
         if args.per_synapse:
             results["netcol_netcon_per_synapse"] = run_netcol(experiment, 1, args.duration, tmp / "nc",
                                                               ("--set", "delivery=netcon"))

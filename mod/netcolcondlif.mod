@@ -6,17 +6,19 @@ with all-to-all traces on its plastic synapses; written for netcol from
 shared/spec/vogels2011.md.
 
 Why one mechanism per rank.  Every cell changes at every 0.1-ms step, so one self-event
-per step for the whole rank replaces one per cell; and a spike is delivered once per
-(source, rank) by one NetCon, then fanned out here over the rank's targets of that
-source (a table in compiled code), instead of one NetCon and one queue event per
-synapse; a source on the same rank needs no NetCon at all (its spikes join the
-arrivals directly).  Each cell has its own gid through a NetcolRelay (its spike source).
+per step for the whole rank replaces one per cell; and a spike reaches a rank once per
+(source, rank), then is fanned out here over the rank's targets of that source (a table
+in compiled code), instead of one NetCon and one queue event per synapse.  A source on
+another rank has one inactive NetCon here: NEURON records its spikes at each exchange
+into the vectors given to listen_records, which each step reads (no queue event per
+spike); a source on the same rank needs no NetCon at all (its spikes join the arrivals
+directly).  Each cell has its own gid through a NetcolRelay (its spike source).
 
 Time.  Step k is computed at t = (k + 1/2) dt - step_early and its spikes carry
-(k + 1/2) dt; they arrive through NetCons of delay dt - 2 step_early, just before step
-k + 1, where they act (the reference's zero delay is one step).  Ranks then exchange
-spikes about once per step.  Whole multiples of dt, where the protocol and checkpoints
-act, lie between steps and arrivals.
+(k + 1/2) dt.  The NetCons' delay, dt - 2 step_early, makes ranks exchange spikes about
+once per step, so step k + 1 finds the spikes of step k recorded, and they act there (the
+reference's zero delay is one step).  Whole multiples of dt, where the protocol and
+checkpoints act, lie between steps.
 
 One step k, in the reference's order (Brian2: state update, threshold, synaptic
 pathways (all presynaptic before postsynaptic), reset), for every local cell p:
@@ -88,12 +90,14 @@ VERBATIM
 #include <cstdint>
 #include <memory>
 #include <vector>
+#include "netcol_population.hpp"
 
 /* One rank's population: parameters, per-cell state, per-source traces, the synapse
    table by source (delivery) and the plastic synapses by target (postsynaptic rule). */
 struct ClPop {
     int ntot = 0;
-    double sdt, cm, gl, el, ei, vth, vreset, ibg, taue, taui, we, wii, alph, wmax, tau;
+    double sdt, cm, gl, el, ei, vth, vreset, ibg, taue, taui, we, wii, wmax, tau;
+    double rule_pre[4], rule_post[4];     /* the rule's coefficients (netcol_rule) */
     long nref;
     std::vector<double> decay;            /* exp(-n dt / tau_stdp), n = 0 .. */
     std::vector<int> gid;
@@ -118,6 +122,8 @@ struct ClPop {
     std::vector<std::uint64_t> arrived;   /* bit i: source i's spike of the previous step arrived */
     int n_arrived = 0;
     std::vector<int> fired;               /* local cells that spiked in the previous step */
+    IvocVect* rec_t = nullptr;            /* remote sources' spikes as NEURON's exchange recorded */
+    IvocVect* rec_id = nullptr;           /* them: times and source gids (listen_records) */
     double pend_eta = 0;
     int pending = 0;
 };
@@ -160,8 +166,6 @@ static inline void cl_arrive(ClPop& P, int i) {
     if (!(P.arrived[i >> 6] & bit)) { P.arrived[i >> 6] |= bit; P.n_arrived++; }
 }
 
-static inline double cl_clip(double x, double hi) { return x < 0 ? 0.0 : (x > hi ? hi : x); }
-
 static void cl_pathways(ClPop& P, long tp) {
     const double eta_p = P.pend_eta;
     /* sources in ascending gid: the set bits, word by word (no sort) */
@@ -191,7 +195,7 @@ static void cl_pathways(ClPop& P, long tp) {
             } else {
                 double& w = P.w[what];
                 const double ap = P.apost[p] * cl_decay(P, tp - P.lastpost[p]);
-                w = cl_clip(w + (ap - P.alph) * eta_p, P.wmax);
+                w = netcol_rule(w, eta_p, P.rule_pre, ap, 0.0, P.wmax);
                 P.gi[p] += w;
             }
         }
@@ -202,7 +206,7 @@ static void cl_pathways(ClPop& P, long tp) {
         for (int j = P.tgt_ptr[p]; j < P.tgt_ptr[p + 1]; ++j) {
             const int i = P.tgt_src[j];
             double& w = P.w[P.tgt_w[j]];
-            w = cl_clip(w + P.apre[i] * cl_decay(P, tp - P.lastpre[i]) * eta_p, P.wmax);
+            w = netcol_rule(w, eta_p, P.rule_post, P.apre[i] * cl_decay(P, tp - P.lastpre[i]), 0.0, P.wmax);
         }
     }
     P.fired.clear();
@@ -210,9 +214,10 @@ static void cl_pathways(ClPop& P, long tp) {
 
 static void cl_step(ClPop& P, long k, double eta_now) {
     if (!P.indexed) { cl_index(P); }
+    const double h = P.sdt;
+    netcol_collect_records(P.rec_t, P.rec_id, ((double) k + 0.5) * h, [&P](int i) { cl_arrive(P, i); });
     if (P.pending) { cl_pathways(P, k - 1); }
     const int n = (int) P.gid.size();
-    const double h = P.sdt;
     const double hc = h / P.cm, fe = 1.0 - h / P.taue, fi = 1.0 - h / P.taui;
     const double tk = ((double) k + 0.5) * h;
     double* V = P.v.data();
@@ -233,15 +238,15 @@ static void cl_step(ClPop& P, long k, double eta_now) {
             R[p] = 0;
             P.nspk[p]++;
             P.fired.push_back(p);
-            nrn_net_event(P.relay[p], tk);
-            /* this rank's own sources reach its targets without a NetCon (no queue event),
-               unless every synapse has its own NetCon (local_direct = 0, for comparison) */
-            const int g = P.gid[p];
-            if (local_direct) { cl_arrive(P, g); }
             vn = P.vreset;
         }
         V[p] = vn;
     }
+    /* this rank's own sources reach its targets without a NetCon (no queue event), unless
+       every synapse has its own NetCon (local_direct = 0, for comparison) */
+    netcol_emit(P.relay.data(), P.fired.data(), (int) P.fired.size(), tk, [&P](int p) {
+        if (local_direct) { cl_arrive(P, P.gid[p]); }
+    });
     P.pend_eta = eta_now;
     P.pending = 1;
 }
@@ -257,8 +262,8 @@ INITIAL {
     }
 }
 
-: flag 0: the spike of source gid w (previous step; with one NetCon per synapse it comes
-: once per synapse, and arrive() takes it once); flag 1: the next step
+: flag 0: the spike of source gid w (previous step), with one NetCon per synapse
+: (delivery = "netcon", for comparison; arrive() takes it once); flag 1: the next step
 NET_RECEIVE(w) {
     if (flag == 1) {
 VERBATIM
@@ -280,8 +285,12 @@ VERBATIM
     auto P = std::make_unique<ClPop>();
     P->ntot = (int) _lntot;
     P->sdt = stepdt; P->cm = c_m; P->gl = g_l; P->el = e_l; P->ei = e_i; P->vth = v_th; P->vreset = v_reset;
-    P->ibg = i_bg; P->taue = tau_e; P->taui = tau_i; P->we = w_e; P->wii = w_ii; P->alph = alpha; P->wmax = w_max;
+    P->ibg = i_bg; P->taue = tau_e; P->taui = tau_i; P->we = w_e; P->wii = w_ii; P->wmax = w_max;
     P->nref = std::lround(refrac / stepdt);
+    /* w += eta (A_post - alpha) at a presynaptic spike, w += eta A_pre at a postsynaptic one */
+    const double pre[4] = {-alpha, 1.0, 0.0, 0.0}, post[4] = {0.0, 1.0, 0.0, 0.0};
+    std::copy(pre, pre + 4, P->rule_pre);
+    std::copy(post, post + 4, P->rule_post);
     P->tau = tau_stdp;
     const long ntab = std::lround(30.0 * tau_stdp / stepdt) + 1;   /* beyond 30 tau the tail is computed */
     P->decay.resize(ntab);
@@ -350,6 +359,17 @@ VERBATIM
     const int i = (int) _lg;
     if (i < 0 || i >= P.ntot) { hoc_execerror("NetcolCondLif: arrival from an unknown source", 0); }
     cl_arrive(P, i);
+ENDVERBATIM
+}
+
+: listen_records(tvec, idvec): the vectors into which NEURON records the spikes of remote
+: sources at each exchange (their NetCons inactive: no queue event per spike); each step
+: reads and empties them
+PROCEDURE listen_records() {
+VERBATIM
+    ClPop& P = *cl_pop(pid);
+    P.rec_t = vector_arg(1);
+    P.rec_id = vector_arg(2);
 ENDVERBATIM
 }
 

@@ -16,10 +16,12 @@ population emits a cell's spike through it.
 A source on the same rank needs no NetCon: its spikes join the arrivals directly.
 
 Time.  Step k (k = 0, 1, ...) is computed at t = (k + 1/2) mapdt and its spikes carry
-that time.  A spike reaches every rank that holds targets of its cell through one NetCon
-per (source, rank) with delay mapdt / 2, so it arrives at (k + 1) mapdt and acts in step
-k + 1: the map's one-step delay.  Arrivals and steps never share a time, and no step
-lies on a whole multiple of mapdt, where the protocol and checkpoints act.
+that time.  A spike reaches every rank that holds targets of its cell through one
+inactive NetCon per (source, rank) with delay mapdt / 2 (which makes ranks exchange
+spikes every half step): NEURON records it at the exchange into the vectors given to
+listen_records, and step k + 1 takes every recorded spike of earlier steps: the map's
+one-step delay, with no queue event per spike.  No step lies on a whole multiple of
+mapdt, where the protocol and checkpoints act.
 
 One step, for every cell p of the rank (y: membrane from rest, mV):
   1. the plasticity of the previous step, if it was plastic (it needs that step's
@@ -95,6 +97,7 @@ VERBATIM
 #include <memory>
 #include <vector>
 #include "nrnran123.h"
+#include "netcol_population.hpp"
 
 struct LmSegment { long k0, len, stream, offset; double theta; int plastic, reset; };
 
@@ -115,6 +118,8 @@ struct LmPop {
     int pending = 0;
     std::vector<double> x;           /* per source gid: trace */
     std::vector<char> arrived;       /* per source gid: spiked in the previous step */
+    IvocVect* rec_t = nullptr;       /* remote sources' spikes as NEURON's exchange recorded */
+    IvocVect* rec_id = nullptr;      /* them: times and source gids (listen_records) */
     std::vector<int> syn_ptr{0};     /* per local cell: its synapses [syn_ptr[p], syn_ptr[p+1]) */
     std::vector<int> syn_pre, syn_post;
     std::vector<double> syn_w, syn_w0;   /* weights now and as set up */
@@ -227,6 +232,7 @@ static double lm_count(LmPop& P, int p, const LmSegment& g, long k) {
 }
 
 static void lm_step(LmPop& P, long k, double tnow) {
+    netcol_collect_records(P.rec_t, P.rec_id, tnow, [&P](int i) { P.arrived.at((std::size_t) i) = 1; });
     while (P.cur + 1 < P.segs.size() && k >= P.segs[P.cur + 1].k0) { P.cur++; }
     const LmSegment& g = P.segs[P.cur];
     const int ncell = (int) P.gid.size();
@@ -303,7 +309,7 @@ INITIAL {
     }
 }
 
-: flag 0, w >= 0: the spike of source gid w (previous step); flag 1: the next step
+: flag 1: the next step (remote spikes come as records, see listen_records)
 NET_RECEIVE(w) {
     if (flag == 1) {
 VERBATIM
@@ -313,10 +319,6 @@ ENDVERBATIM
         if (kstep < nsteps) {
             net_send(mapdt, 1)
         }
-    } else {
-VERBATIM
-        lm_pop(pid)->arrived.at((std::size_t) _args[0]) = 1;
-ENDVERBATIM
     }
 }
 
@@ -465,6 +467,17 @@ VERBATIM
     P.pending = 0; P.cur = 0; P.lam_seg = -1;
 ENDVERBATIM
     kstep = 0
+}
+
+: listen_records(tvec, idvec): the vectors into which NEURON records the spikes of remote
+: sources at each exchange (their NetCons inactive: no queue event per spike); each step
+: reads and empties them
+PROCEDURE listen_records() {
+VERBATIM
+    LmPop& P = *lm_pop(pid);
+    P.rec_t = vector_arg(1);
+    P.rec_id = vector_arg(2);
+ENDVERBATIM
 }
 
 : arrive(g): the spike of source g of the previous step (a resume re-delivers spikes in

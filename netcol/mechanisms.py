@@ -27,7 +27,8 @@ class MechanismBuildError(RuntimeError):
 
 
 def mod_files(mod_dir=MOD_DIR):
-    """Return the sorted list of .mod files netcol compiles.
+    """Return the sorted list of files netcol compiles: the .mod files and the C++ headers
+    they include (.hpp).
 
     Parameters
     ----------
@@ -41,7 +42,7 @@ def mod_files(mod_dir=MOD_DIR):
     files = sorted(Path(mod_dir).glob("*.mod"))
     if not files:
         raise MechanismBuildError(f"netcol: no .mod files found in {mod_dir}")
-    return files
+    return files + sorted(Path(mod_dir).glob("*.hpp"))
 
 
 def cache_root():
@@ -89,7 +90,8 @@ def _compile(files, dest):
     try:
         for f in files:
             shutil.copy2(f, tmp / f.name)
-        proc = subprocess.run([nrnivmodl, "."], cwd=tmp, capture_output=True, text=True)
+        # the headers are found from the build folder, where nrnivmodl compiles the C++
+        proc = subprocess.run([nrnivmodl, "-incflags", f"-I{tmp}", "."], cwd=tmp, capture_output=True, text=True)
         lib = _library_in(tmp)
         if proc.returncode != 0 or lib is None:
             out = (proc.stdout + proc.stderr).splitlines()

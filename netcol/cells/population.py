@@ -66,14 +66,22 @@ class RankWiring:
         return relay
 
     def listen(self, sources, delay):
-        """One NetCon from each source gid (ascending) on another rank to the population."""
+        """Listen to each source gid (ascending) on another rank through one NetCon, kept
+        inactive: NEURON records the source's spikes into two vectors at each exchange,
+        which the population reads and empties at its next step.  A queue event per
+        remote spike (a NetCon delivering to the population) cost more: 0.84 against
+        1.00 s per simulated second on 2 ranks (bench/vogels_speed.py, same spikes).
+        The delay sets the exchange interval as any NetCon's would."""
         self.sources = sorted(set(int(s) for s in sources))
+        self.rec_t, self.rec_id = self.h.Vector(), self.h.Vector()
+        self.pop.listen_records(self.rec_t, self.rec_id)
         for src in self.sources:
             if src in self.relays:
                 continue
             nc = self.pc.gid_connect(src, self.pop)
-            nc.weight[0] = src
             nc.delay = delay
+            nc.active(False)
+            nc.record(self.rec_t, self.rec_id, src)
             self.in_ncs.append(nc)
 
     def listen_per_synapse(self, sources, delay):
@@ -117,6 +125,10 @@ class PopulationAssemblyBase:
 
     def before_block(self, t_next):
         """Nothing to prepare before a block."""
+
+    def restart(self):
+        """Back to the state as set up, from step 0 (the GUI's init)."""
+        self.pop.restart()
 
     def sonata_network(self):
         """The nodes for circuit_config.json (these models write no edges file)."""

@@ -1,0 +1,112 @@
+/* What netcol's fixed-step population mechanisms (NetcolCondLif, NetcolEif, NetcolLifMap)
+   share, included from their VERBATIM blocks after NEURON's own declarations (IvocVect,
+   vector_vec, Point_process, nrn_net_event):
+   - remote spikes read from the records NEURON's spike exchange writes;
+   - a step's spikes emitted through the cells' relays;
+   - the pre/post trace rule, w <- clip(w + eta (k0 + k1 x + k2 w + k3 x w), lo, hi);
+   - exp over a population's cells, vectorised where the processor allows.
+   netcol compiles mod/ with this folder on the include path (netcol.mechanisms).  Names
+   such as t and dt are macros in the generated code: not used here. */
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+
+/* The recorded remote spikes of steps before the one stamped t_now join the arrivals
+   (arrive(source gid)); any of step t_now itself (an exchange between two ranks' events
+   of one step) wait for the next step.  The vectors are emptied of what was taken. */
+template <class Arrive>
+static inline void netcol_collect_records(IvocVect* rec_t, IvocVect* rec_id, double t_now, Arrive arrive) {
+    if (!rec_t) {
+        return;
+    }
+    const int n = vector_capacity(rec_t);
+    double* ts = vector_vec(rec_t);
+    double* id = vector_vec(rec_id);
+    int keep = 0;
+    for (int j = 0; j < n; ++j) {
+        if (ts[j] < t_now) {
+            arrive((int) id[j]);
+        } else {
+            ts[keep] = ts[j];
+            id[keep] = id[j];
+            ++keep;
+        }
+    }
+    vector_resize(rec_t, keep);
+    vector_resize(rec_id, keep);
+}
+
+/* The spikes of local cells fired[0 .. nf) leave at time tspike through their relays; relays
+   and their spike sources lie scattered in memory, so each is prefetched a few spikes
+   ahead (a quarter of a 10,000-cell network's time went to those cache misses).  then(p)
+   runs after cell p's spike has left. */
+template <class Then>
+static inline void netcol_emit(Point_process* const* relay, const int* fired, int nf, double tspike, Then then) {
+    for (int j = 0; j < nf; ++j) {
+        if (j + 8 < nf) {
+            __builtin_prefetch(relay[fired[j + 8]]);
+        }
+        if (j + 4 < nf) {
+            const char* ps = (const char*) relay[fired[j + 4]]->presyn_;
+            __builtin_prefetch(ps);
+            __builtin_prefetch(ps + 64);
+        }
+        nrn_net_event(relay[fired[j]], tspike);
+        then(fired[j]);
+    }
+}
+
+/* One update of a trace rule at a spike: x is the other side's trace (the postsynaptic
+   one at a presynaptic spike, and the reverse), k the rule's four coefficients of that
+   side.  Vogels et al. (2011) is k = (-alpha, 1, 0, 0) at a presynaptic spike and
+   (0, 1, 0, 0) at a postsynaptic one, bounded to [0, w_max]; the rules of Akil et al.
+   (2021) are unbounded (see NetcolEif). */
+static inline double netcol_rule(double w, double eta, const double* k, double x, double lo, double hi) {
+    const double v = w + eta * (k[0] + k[1] * x + k[2] * w + k[3] * x * w);
+    return v < lo ? lo : (v > hi ? hi : v);
+}
+
+/* exp(x) within 2 ulp of the correctly rounded value for |x| < 708 (tested in
+   tests/test_akil.py against numpy): x = k ln2 + r with |r| <= ln2 / 2 (ln2 in two parts,
+   Cody-Waite), exp(r) by its Taylor series to r^13 / 13! (Horner), times 2^k built in the
+   exponent bits.  Plain multiplies and adds, so that a loop of them vectorises (the
+   library's exp is a call per value). */
+static inline double netcol_exp(double x) {
+    x = x < -708.0 ? -708.0 : (x > 708.0 ? 708.0 : x);
+    const double shifter = 6755399441055744.0;   /* 1.5 * 2^52: adding it rounds to an integer */
+    const double kd = (x * 1.4426950408889634 + shifter) - shifter;
+    const double r = (x - kd * 0.6931471803691238) - kd * 1.9082149292705877e-10;
+    double p = 1.0 / 6227020800.0;
+    p = p * r + 1.0 / 479001600.0;
+    p = p * r + 1.0 / 39916800.0;
+    p = p * r + 1.0 / 3628800.0;
+    p = p * r + 1.0 / 362880.0;
+    p = p * r + 1.0 / 40320.0;
+    p = p * r + 1.0 / 5040.0;
+    p = p * r + 1.0 / 720.0;
+    p = p * r + 1.0 / 120.0;
+    p = p * r + 1.0 / 24.0;
+    p = p * r + 1.0 / 6.0;
+    p = p * r + 0.5;
+    p = p * r + 1.0;
+    p = p * r + 1.0;
+    const std::int64_t bits = ((std::int64_t) kd + 1023) << 52;
+    double scale;
+    std::memcpy(&scale, &bits, sizeof scale);
+    return p * scale;
+}
+
+/* out[p] = exp((v[p] - shift) * scale) for p < n.  On x86-64 with GCC the loop is compiled
+   for three instruction sets and the processor's best is chosen at load time (AVX-512:
+   about 1 ns a value against 4.5 for the library's exp); contraction into fused
+   multiply-adds is off, so every version gives the same bits as the plain one. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default"), optimize("O3", "fp-contract=off")))
+#endif
+static void netcol_exp_all(const double* v, double* out, int n, double shift, double scale) {
+    for (int p = 0; p < n; ++p) {
+        out[p] = netcol_exp((v[p] - shift) * scale);
+    }
+}
