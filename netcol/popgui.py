@@ -58,7 +58,7 @@ class PopulationGUI:
         h.xpanel(20, 20)
         # the population restarts before its INITIAL schedules step 0; the ticks are
         # scheduled after the queue is cleared
-        self._handlers = (h.FInitializeHandler(3, assembly.pop.restart), h.FInitializeHandler(1, self._on_init))
+        self._handlers = (h.FInitializeHandler(3, assembly.restart), h.FInitializeHandler(1, self._on_init))
 
     def _labels(self):
         self.raster.label(0.3, 0.95, "raster: cell (gid) vs ms; E red, I blue")

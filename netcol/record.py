@@ -166,6 +166,9 @@ class AppendFile:
     def __getitem__(self, name):
         return self.file[name]
 
+    def __contains__(self, name):
+        return name in self.file
+
     def flush(self):
         """Flush; every REOPEN_EVERY flushes, close and reopen the file."""
         import h5py

@@ -13,7 +13,7 @@ from pathlib import Path
 
 #: Model name -> its package.
 MODELS = {"rowan2013": "netcol.models.rowan2013", "sadeh2015": "netcol.models.sadeh2015",
-          "vogels2011": "netcol.models.vogels2011"}
+          "vogels2011": "netcol.models.vogels2011", "akil2021": "netcol.models.akil2021"}
 #: The model of experiment files and run folders that name none (written before models
 #: were packages).
 DEFAULT_MODEL = "rowan2013"

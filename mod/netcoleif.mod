@@ -1,0 +1,581 @@
+COMMENT
+NetcolEif: a population of current-based exponential integrate-and-fire cells advanced
+by forward Euler on a fixed step, with unit-area exponential E, I and external currents
+and a pre/post trace rule on each plastic pathway (Akil, Rosenbaum & Josic 2021); written
+for netcol from shared/spec/akil2021.md.
+
+One mechanism per rank, as NetcolCondLif (see there): one self-event per step for all of
+the rank's cells, a spike fanned out here once per (source, rank) over the rank's targets
+of that source, remote spikes read from NEURON's exchange records, a NetcolRelay per cell
+as its spike source.  External (X) sources are not cells: their spikes are computed in
+Python a block ahead (netcol.models.akil2021.inputs) and queued here by step.
+
+Time.  Step k is computed at t = (k + 1/2) dt - step_early and its spikes carry
+(k + 1/2) dt (the reference writes the step's end, (k + 1) dt).
+
+One step k, in the reference's order, for every local cell p (the reference does all of
+a step at once; here the part that needs the step's spikes from every rank is done at
+the start of the next step, once they have arrived):
+  1. the rest of step k - 1, whose spikes have now arrived, sources in ascending gid:
+       - recurrent jumps: I_E += (sum of arriving E weights) / tau_E, likewise I_I;
+       - the rules, presynaptic updates then postsynaptic ones, reading the traces from
+         before step k - 1's spikes: at a presynaptic spike
+         J <- J + eta (a0 + a1 x_post + a2 J + a3 x_post J), at a postsynaptic one
+         J <- J + eta (b0 + b1 x_pre + b2 J + b3 x_pre J) (netcol_rule, unbounded);
+         a weight is delivered before its update;
+       - traces: x += 1 for the cells that spiked;
+       - Euler decay: I_a -= dt I_a / tau_a, x -= dt x / tau_stdp;
+  2. the external jumps of step k: I_X += (sum of weights of its X spikes) / tau_X;
+  3. Euler: V += dt / C (g_L (E_L - V) + g_L D_T exp((V - V_T) / D_T) + I_E + I_I + I_X);
+  4. a spike where V >= V_th; V <- V_re (no refractory period).
+Traces decay lazily by whole steps: x as of step m is x stored at step s times
+(1 - dt / tau_stdp)^(m - s), the powers tabulated by repeated multiplication.
+
+Pathways: 0 E->E, 1 E->I, 2 I->E, 3 I->I, 4 X->E, 5 X->I; static ones carry their
+pathway's weight, plastic ones their own.  The reference package's quirks (option
+"reference", netcol.models.akil2021) set route_e for the first I cell (its spikes go to
+I_E with tau_E) and no_post_into_i for it (it takes no postsynaptic update on E->I and
+I->I), and leave X source 0 silent (in Python).
+
+Set-up, from Python (netcol.cells.eif): setup(), set_pathway() per pathway, add_cell()
+per local cell, add_synapses() per local cell (its sources ascending: recurrent gids,
+then X sources numbered from ntot), then finitialize; INITIAL schedules step kstep.
+ENDCOMMENT
+
+NEURON {
+    ARTIFICIAL_CELL NetcolEif
+    RANGE pid, kstep, nsteps
+    GLOBAL stepdt, c_m, g_l, e_l, v_t, d_t, v_th, v_re, tau_e, tau_i, tau_x, tau_stdp
+    GLOBAL init_events, step_early
+}
+
+PARAMETER {
+    stepdt = 0.1 (ms)
+    c_m = 1
+    g_l = 0.0666666666666666667
+    e_l = -72 (mV)
+    v_t = -55 (mV)
+    d_t = 1 (mV)
+    v_th = -50 (mV)
+    v_re = -75 (mV)
+    tau_e = 8 (ms)
+    tau_i = 4 (ms)
+    tau_x = 10 (ms)
+    tau_stdp = 200 (ms)
+    init_events = 1
+    step_early = 5e-7 (ms)
+}
+
+ASSIGNED {
+    pid
+    kstep
+    nsteps
+}
+
+VERBATIM
+#undef exp
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <memory>
+#include <vector>
+#include "netcol_population.hpp"
+
+enum { EE = 0, EI = 1, IE = 2, II = 3, XE = 4, XI = 5, NPATH = 6 };
+
+/* One rank's population: parameters, per-cell state, per-source traces, the synapse
+   table by source (delivery and presynaptic updates) and the plastic synapses by target
+   (postsynaptic updates), the queued external spikes. */
+struct EifPop {
+    int ntot = 0, nx = 0, ne = 0;          /* recurrent cells, X sources, E cells (gids 0 .. ne-1) */
+    double sdt, cm, gl, el, vt, dt_, vth, vre, taue, taui, taux;
+    double jw[NPATH] = {0};                /* static weight of each pathway */
+    double eta[NPATH] = {0};               /* learning rate of each pathway (0: static) */
+    double rpre[NPATH][4] = {{0}}, rpost[NPATH][4] = {{0}};
+    std::vector<double> decay;             /* (1 - dt / tau_stdp)^n */
+    double fx;                             /* 1 - dt / tau_stdp */
+    std::vector<int> gid;
+    std::vector<Point_process*> relay;
+    std::vector<double> v, ie, ii, ix, acce, acci, accx, expo;
+    std::vector<long> nspk;
+    std::vector<char> is_e, no_post_into_i;
+    std::vector<double> xs;                /* per recurrent source: trace as of step xlast */
+    std::vector<long> xlast;
+    std::vector<char> route_e;             /* per recurrent source: its spikes go to I_E */
+    /* set-up order (by target, sources ascending), until indexed */
+    std::vector<int> syn_src, syn_tgt, syn_path, syn_plastic;
+    std::vector<double> w, w0;             /* plastic weights now and as set up (delivery order once indexed) */
+    std::vector<int> setup_slot;           /* set-up position -> position in w, once indexed */
+    std::vector<int> w_path;               /* pathway of each plastic weight */
+    std::vector<int> src_ptr, bs_tgt, bs_what;   /* by source: target; pathway (-1 - pw) or weight index */
+    std::vector<int> tgt_ptr{0}, tgt_w, tgt_src; /* per local cell: its plastic synapses */
+    bool indexed = false;
+    std::vector<std::uint64_t> arrived;    /* bit i: recurrent source i spiked in the previous step */
+    std::vector<int> fired;                /* local cells that spiked in the previous step */
+    std::vector<int> order;                /* sources of the previous step's spikes, ascending */
+    int pending = 0;
+    std::vector<double> cur_sum;           /* per local cell, since the last currents(): sums over */
+    long cur_steps = 0;                    /* steps of I_E, I_I, I_X (3 each) */
+    std::vector<long> xq_step;             /* queued external spikes: step, source (ascending step) */
+    std::vector<int> xq_src;
+    std::size_t xq_head = 0;
+    IvocVect* rec_t = nullptr;
+    IvocVect* rec_id = nullptr;
+};
+static std::vector<std::unique_ptr<EifPop>> eif_pops;
+static EifPop* eif_pop(double id) { return eif_pops.at((std::size_t) id).get(); }
+
+static inline double eif_decay(EifPop& P, long n) {
+    if (n < (long) P.decay.size()) { return P.decay[n]; }
+    return std::pow(P.fx, (double) n);   /* beyond the table: rare */
+}
+
+/* the trace of recurrent source i as it was before step m's spikes were added */
+static inline double eif_trace(EifPop& P, int i, long m) {
+    return P.xs[i] * eif_decay(P, m - 1 - P.xlast[i]);
+}
+
+static void eif_index(EifPop& P) {
+    const int nsrc = P.ntot + P.nx;
+    P.src_ptr.assign(nsrc + 1, 0);
+    for (int s : P.syn_src) { P.src_ptr[s + 1]++; }
+    for (int i = 0; i < nsrc; ++i) { P.src_ptr[i + 1] += P.src_ptr[i]; }
+    P.bs_tgt.assign(P.syn_src.size(), 0);
+    P.bs_what.assign(P.syn_src.size(), 0);
+    std::vector<int> fill(P.src_ptr.begin(), P.src_ptr.end() - 1);
+    for (std::size_t s = 0; s < P.syn_src.size(); ++s) {
+        const int j = fill[P.syn_src[s]]++;
+        P.bs_tgt[j] = P.syn_tgt[s];
+        P.bs_what[j] = P.syn_plastic[s] >= 0 ? P.syn_plastic[s] : -1 - P.syn_path[s];
+    }
+    std::vector<int>().swap(P.syn_src);
+    std::vector<int>().swap(P.syn_tgt);
+    std::vector<int>().swap(P.syn_path);
+    std::vector<int>().swap(P.syn_plastic);
+    /* plastic weights stored in delivery order (by source): a presynaptic spike's updates
+       then walk them in order (in set-up order they were a cache miss each) */
+    std::vector<int> slot(P.w.size());
+    std::vector<double> w(P.w.size()), w0(P.w.size());
+    std::vector<int> path(P.w.size());
+    int next = 0;
+    for (int& what : P.bs_what) {
+        if (what >= 0) {
+            slot[what] = next;
+            w[next] = P.w[what]; w0[next] = P.w0[what]; path[next] = P.w_path[what];
+            what = next++;
+        }
+    }
+    for (int& k : P.tgt_w) { k = slot[k]; }
+    P.w.swap(w); P.w0.swap(w0); P.w_path.swap(path);
+    P.setup_slot.swap(slot);
+    P.indexed = true;
+}
+
+static inline void eif_arrive(EifPop& P, int i) {
+    P.arrived[i >> 6] |= std::uint64_t(1) << (i & 63);
+}
+
+/* the spikes of step tp (see the COMMENT, part 1): jumps into acce / acci, the rules,
+   the traces; the currents' decay follows in eif_step's pass over the cells */
+static void eif_finish(EifPop& P, long tp) {
+    P.order.clear();
+    for (std::size_t word = 0; word < P.arrived.size(); ++word) {
+        std::uint64_t bits = P.arrived[word];
+        while (bits) {
+            P.order.push_back((int) (word * 64 + __builtin_ctzll(bits)));
+            bits &= bits - 1;
+        }
+        P.arrived[word] = 0;
+    }
+    for (int i : P.order) {
+        double* acc = P.route_e[i] ? P.acce.data() : P.acci.data();
+        for (int j = P.src_ptr[i]; j < P.src_ptr[i + 1]; ++j) {
+            const int p = P.bs_tgt[j];
+            const int what = P.bs_what[j];
+            if (what < 0) {
+                acc[p] += P.jw[-1 - what];
+            } else {
+                double& w = P.w[what];
+                acc[p] += w;
+                const int pw = P.w_path[what];
+                w = netcol_rule(w, P.eta[pw], P.rpre[pw], eif_trace(P, P.gid[p], tp), -HUGE_VAL, HUGE_VAL);
+            }
+        }
+    }
+    for (int p : P.fired) {
+        for (int j = P.tgt_ptr[p]; j < P.tgt_ptr[p + 1]; ++j) {
+            double& w = P.w[P.tgt_w[j]];
+            const int pw = P.w_path[P.tgt_w[j]];
+            if (P.no_post_into_i[p] && (pw == EI || pw == II)) { continue; }
+            w = netcol_rule(w, P.eta[pw], P.rpost[pw], eif_trace(P, P.tgt_src[j], tp), -HUGE_VAL, HUGE_VAL);
+        }
+    }
+    /* traces of this step's spikers: +1, then the step's decay */
+    for (int i : P.order) {
+        P.xs[i] = (eif_trace(P, i, tp) + 1.0) * P.fx;
+        P.xlast[i] = tp;
+    }
+    P.fired.clear();
+}
+
+static void eif_step(EifPop& P, long k) {
+    if (!P.indexed) { eif_index(P); }
+    const double h = P.sdt;
+    const double tk = ((double) k + 0.5) * h;
+    netcol_collect_records(P.rec_t, P.rec_id, tk, [&P](int i) { eif_arrive(P, i); });
+    const bool finishing = P.pending;
+    if (finishing) { eif_finish(P, k - 1); }
+    /* external spikes of this step into accx */
+    while (P.xq_head < P.xq_step.size() && P.xq_step[P.xq_head] < k) { P.xq_head++; }
+    bool any_x = false;
+    while (P.xq_head < P.xq_step.size() && P.xq_step[P.xq_head] == k) {
+        const int s = P.ntot + P.xq_src[P.xq_head++];
+        for (int j = P.src_ptr[s]; j < P.src_ptr[s + 1]; ++j) {
+            P.accx[P.bs_tgt[j]] += P.jw[-1 - P.bs_what[j]];
+        }
+        any_x = true;
+    }
+    /* one pass over the cells: the rest of step k - 1 (jumps, decay), the external jumps
+       of step k, Euler, threshold; reciprocals instead of divisions */
+    const int n = (int) P.gid.size();
+    const double ite = 1.0 / P.taue, iti = 1.0 / P.taui, itx = 1.0 / P.taux, idt = 1.0 / P.dt_;
+    const double fe = h * ite, fi = h * iti, fxd = h * itx;
+    const double hc = h / P.cm, gld = P.gl * P.dt_;
+    double *IE = P.ie.data(), *II = P.ii.data(), *IX = P.ix.data(), *V = P.v.data(), *cs = P.cur_sum.data();
+    double *AE = P.acce.data(), *AI = P.acci.data(), *AX = P.accx.data(), *EX = P.expo.data();
+    /* the exponential term first, in a loop of its own that vectorises */
+    netcol_exp_all(V, EX, n, P.vt, idt);
+    for (int p = 0; p < n; ++p) {
+        double e = IE[p], i = II[p], x = IX[p];
+        if (finishing) {
+            e += AE[p] * ite;
+            i += AI[p] * iti;
+            AE[p] = 0.0;
+            AI[p] = 0.0;
+            e -= fe * e;
+            i -= fi * i;
+            x -= fxd * x;
+        }
+        if (any_x) {
+            x += AX[p] * itx;
+            AX[p] = 0.0;
+        }
+        IE[p] = e; II[p] = i; IX[p] = x;
+        cs[3 * p] += e; cs[3 * p + 1] += i; cs[3 * p + 2] += x;
+        const double v = V[p];
+        double vn = v + hc * (P.gl * (P.el - v) + gld * EX[p] + e + i + x);
+        if (vn >= P.vth) {
+            P.fired.push_back(p);
+            P.nspk[p]++;
+            vn = P.vre;
+        }
+        V[p] = vn;
+    }
+    P.cur_steps++;
+    /* this rank's own sources reach its targets without a NetCon */
+    netcol_emit(P.relay.data(), P.fired.data(), (int) P.fired.size(), tk, [&P](int p) { eif_arrive(P, P.gid[p]); });
+    P.pending = 1;
+}
+ENDVERBATIM
+
+INITIAL {
+    if (init_events && kstep < nsteps) {
+        net_send((kstep + 0.5) * stepdt - step_early - t, 1)
+    }
+}
+
+: flag 1: the next step (remote spikes come as records, see listen_records)
+NET_RECEIVE(w) {
+    if (flag == 1) {
+VERBATIM
+        eif_step(*eif_pop(pid), (long) kstep);
+ENDVERBATIM
+        kstep = kstep + 1
+        if (kstep < nsteps) {
+            net_send((kstep + 0.5) * stepdt - step_early - t, 1)
+        }
+    }
+}
+
+: setup(ntot, ne, nx, nsteps): a new empty population in a network of ntot cells (the
+: first ne excitatory) and nx external sources, to run nsteps steps, with the module's
+: parameters as they are now
+PROCEDURE setup(ntot, ne, nx, steps) {
+VERBATIM
+    auto P = std::make_unique<EifPop>();
+    P->ntot = (int) _lntot; P->ne = (int) _lne; P->nx = (int) _lnx;
+    P->sdt = stepdt; P->cm = c_m; P->gl = g_l; P->el = e_l; P->vt = v_t; P->dt_ = d_t; P->vth = v_th;
+    P->vre = v_re; P->taue = tau_e; P->taui = tau_i; P->taux = tau_x;
+    P->fx = 1.0 - stepdt / tau_stdp;
+    const long ntab = std::lround(30.0 * tau_stdp / stepdt) + 1;   /* beyond 30 tau: std::pow */
+    P->decay.resize(ntab);
+    double f = 1.0;
+    for (long j = 0; j < ntab; ++j) { P->decay[j] = f; f *= P->fx; }
+    P->xs.assign(P->ntot, 0.0);
+    P->xlast.assign(P->ntot, -1);   /* traces as of before step 0 */
+    P->route_e.assign(P->ntot, 0);
+    for (int i = 0; i < P->ne; ++i) { P->route_e[i] = 1; }
+    P->arrived.assign((P->ntot + 63) / 64, 0);
+    pid = (double) eif_pops.size();
+    eif_pops.push_back(std::move(P));
+ENDVERBATIM
+    kstep = 0
+    nsteps = steps
+}
+
+: set_pathway(pw, J, eta, a0, a1, a2, a3, b0, b1, b2, b3): pathway pw's static weight,
+: learning rate (0: static) and rule coefficients (presynaptic a, postsynaptic b)
+PROCEDURE set_pathway(pw, J, eta, a0, a1, a2, a3, b0, b1, b2, b3) {
+VERBATIM
+    EifPop& P = *eif_pop(pid);
+    const int k = (int) _lpw;
+    P.jw[k] = _lJ; P.eta[k] = _leta;
+    const double a[4] = {_la0, _la1, _la2, _la3}, b[4] = {_lb0, _lb1, _lb2, _lb3};
+    std::copy(a, a + 4, P.rpre[k]);
+    std::copy(b, b + 4, P.rpost[k]);
+ENDVERBATIM
+}
+
+: route_first_i_as_e(): the reference package's quirk: the first I cell's spikes go to
+: I_E (with tau_E) and it takes no postsynaptic update on E->I and I->I
+PROCEDURE route_first_i_as_e() {
+VERBATIM
+    EifPop& P = *eif_pop(pid);
+    P.route_e.at(P.ne) = 1;
+    for (std::size_t p = 0; p < P.gid.size(); ++p) { P.no_post_into_i[p] = P.gid[p] == P.ne; }
+ENDVERBATIM
+}
+
+: add_cell(gid, relay, v0): the next local cell (local index = call order), its V at t = 0
+PROCEDURE add_cell(gid) {
+VERBATIM
+    EifPop& P = *eif_pop(pid);
+    P.gid.push_back((int) _lgid);
+    P.relay.push_back(ob2pntproc(*hoc_objgetarg(2)));
+    P.v.push_back(*getarg(3));
+    P.ie.push_back(0.0); P.ii.push_back(0.0); P.ix.push_back(0.0);
+    P.acce.push_back(0.0); P.acci.push_back(0.0); P.accx.push_back(0.0); P.expo.push_back(0.0);
+    for (int j = 0; j < 3; ++j) { P.cur_sum.push_back(0.0); }
+    P.nspk.push_back(0);
+    P.is_e.push_back((int) _lgid < P.ne);
+    P.no_post_into_i.push_back(0);
+    P.tgt_ptr.push_back(P.tgt_ptr.back());
+ENDVERBATIM
+}
+
+: add_synapses(src, pathway, w): the incoming synapses of the last added cell (sources
+: ascending; X sources numbered from ntot); w is read on plastic pathways
+PROCEDURE add_synapses() {
+VERBATIM
+    EifPop& P = *eif_pop(pid);
+    if (P.indexed) { hoc_execerror("NetcolEif: synapses are added before the first step", 0); }
+    IvocVect* vs = vector_arg(1);
+    IvocVect* vp = vector_arg(2);
+    IvocVect* vw = vector_arg(3);
+    const int m = vector_capacity(vs);
+    const double *src = vector_vec(vs), *pw = vector_vec(vp), *w = vector_vec(vw);
+    const int p = (int) P.gid.size() - 1;
+    for (int j = 0; j < m; ++j) {
+        const int i = (int) src[j];
+        const int k = (int) pw[j];
+        P.syn_src.push_back(i);
+        P.syn_tgt.push_back(p);
+        P.syn_path.push_back(k);
+        if (P.eta[k] != 0.0 && k < XE) {
+            P.syn_plastic.push_back((int) P.w.size());
+            P.tgt_w.push_back((int) P.w.size());
+            P.tgt_src.push_back(i);
+            P.w_path.push_back(k);
+            P.w.push_back(w[j]);
+            P.w0.push_back(w[j]);
+        } else {
+            P.syn_plastic.push_back(-1);
+        }
+    }
+    P.tgt_ptr.back() = (int) P.tgt_w.size();
+ENDVERBATIM
+}
+
+: queue_x(steps, sources): external spikes (steps ascending) appended to the queue; the
+: steps before the current one are dropped first
+PROCEDURE queue_x() {
+VERBATIM
+    EifPop& P = *eif_pop(pid);
+    P.xq_step.erase(P.xq_step.begin(), P.xq_step.begin() + P.xq_head);
+    P.xq_src.erase(P.xq_src.begin(), P.xq_src.begin() + P.xq_head);
+    P.xq_head = 0;
+    IvocVect* vk = vector_arg(1);
+    IvocVect* vs = vector_arg(2);
+    const int m = vector_capacity(vk);
+    const double *k = vector_vec(vk), *s = vector_vec(vs);
+    for (int j = 0; j < m; ++j) {
+        P.xq_step.push_back((long) k[j]);
+        P.xq_src.push_back((int) s[j]);
+    }
+ENDVERBATIM
+}
+
+: listen_records(tvec, idvec): the vectors into which NEURON records the spikes of remote
+: sources at each exchange (see netcol_population.hpp)
+PROCEDURE listen_records() {
+VERBATIM
+    EifPop& P = *eif_pop(pid);
+    P.rec_t = vector_arg(1);
+    P.rec_id = vector_arg(2);
+ENDVERBATIM
+}
+
+: arrive(g): the spike of recurrent source g of the previous step (a resume's spikes in
+: flight at its checkpoint)
+PROCEDURE arrive(g) {
+VERBATIM
+    EifPop& P = *eif_pop(pid);
+    const int i = (int) _lg;
+    if (i < 0 || i >= P.ntot) { hoc_execerror("NetcolEif: arrival from an unknown source", 0); }
+    eif_arrive(P, i);
+ENDVERBATIM
+}
+
+: get_weights(v) / set_weights(v): the plastic weights, in set-up order
+PROCEDURE get_weights() {
+VERBATIM
+    EifPop& P = *eif_pop(pid);
+    if (!P.indexed) { eif_index(P); }
+    IvocVect* v = vector_arg(1);
+    vector_resize(v, (int) P.w.size());
+    double* o = vector_vec(v);
+    for (std::size_t k = 0; k < P.w.size(); ++k) { o[k] = P.w[P.setup_slot[k]]; }
+ENDVERBATIM
+}
+
+PROCEDURE set_weights() {
+VERBATIM
+    EifPop& P = *eif_pop(pid);
+    if (!P.indexed) { eif_index(P); }
+    const double* src = vector_vec(vector_arg(1));
+    for (std::size_t k = 0; k < P.w.size(); ++k) { P.w[P.setup_slot[k]] = src[k]; }
+ENDVERBATIM
+}
+
+: get_state(v) / set_state(v): per local cell V, I_E, I_I, I_X, spike count, fired in the
+: previous step, its three current sums (9 values each); then pending and the steps of
+: the current sums; then per recurrent source its trace and the step of that value
+: (2 ntot)
+PROCEDURE get_state() {
+VERBATIM
+    EifPop& P = *eif_pop(pid);
+    IvocVect* vec = vector_arg(1);
+    const std::size_t n = P.gid.size();
+    vector_resize(vec, (int) (9 * n + 2 + 2 * P.ntot));
+    double* o = vector_vec(vec);
+    std::vector<char> fired(n, 0);
+    for (int p : P.fired) { fired[p] = 1; }
+    for (std::size_t p = 0; p < n; ++p, o += 9) {
+        o[0] = P.v[p]; o[1] = P.ie[p]; o[2] = P.ii[p]; o[3] = P.ix[p]; o[4] = (double) P.nspk[p]; o[5] = fired[p];
+        std::copy(&P.cur_sum[3 * p], &P.cur_sum[3 * p] + 3, o + 6);
+    }
+    o[0] = P.pending;
+    o[1] = (double) P.cur_steps;
+    o += 2;
+    for (int i = 0; i < P.ntot; ++i) { o[2 * i] = P.xs[i]; o[2 * i + 1] = (double) P.xlast[i]; }
+ENDVERBATIM
+}
+
+PROCEDURE set_state() {
+VERBATIM
+    EifPop& P = *eif_pop(pid);
+    const double* o = vector_vec(vector_arg(1));
+    const std::size_t n = P.gid.size();
+    P.fired.clear();
+    for (std::size_t p = 0; p < n; ++p, o += 9) {
+        P.v[p] = o[0]; P.ie[p] = o[1]; P.ii[p] = o[2]; P.ix[p] = o[3]; P.nspk[p] = (long) o[4];
+        if (o[5] != 0) { P.fired.push_back((int) p); }
+        std::copy(o + 6, o + 9, &P.cur_sum[3 * p]);
+    }
+    P.pending = (int) o[0];
+    P.cur_steps = (long) o[1];
+    o += 2;
+    for (int i = 0; i < P.ntot; ++i) { P.xs[i] = o[2 * i]; P.xlast[i] = (long) o[2 * i + 1]; }
+ENDVERBATIM
+}
+
+: restart(v0): back to the state as set up (weights included, V from the vector v0 of
+: local cells), next step 0, no queued external spikes (GUI inits)
+PROCEDURE restart() {
+VERBATIM
+    EifPop& P = *eif_pop(pid);
+    const double* v0 = vector_vec(vector_arg(1));
+    for (std::size_t p = 0; p < P.gid.size(); ++p) {
+        P.v[p] = v0[p]; P.ie[p] = 0; P.ii[p] = 0; P.ix[p] = 0; P.nspk[p] = 0;
+    }
+    std::fill(P.xs.begin(), P.xs.end(), 0.0);
+    std::fill(P.xlast.begin(), P.xlast.end(), -1);
+    std::fill(P.arrived.begin(), P.arrived.end(), 0);
+    P.fired.clear();
+    P.w = P.w0;
+    P.pending = 0;
+    std::fill(P.cur_sum.begin(), P.cur_sum.end(), 0.0);
+    P.cur_steps = 0;
+    P.xq_step.clear(); P.xq_src.clear(); P.xq_head = 0;
+ENDVERBATIM
+    kstep = 0
+}
+
+: probe(i, p): variable i (0 V, 1 I_E, 2 I_I, 3 I_X, 4 spike count) of local cell p
+FUNCTION probe(i, p) {
+VERBATIM
+    EifPop& P = *eif_pop(pid);
+    std::size_t q = (std::size_t) _lp;
+    int i = (int) _li;
+    _lprobe = i == 0 ? P.v.at(q) : i == 1 ? P.ie.at(q) : i == 2 ? P.ii.at(q) : i == 3 ? P.ix.at(q)
+            : (double) P.nspk.at(q);
+ENDVERBATIM
+}
+
+: currents(v): per local cell the sums over the steps since the last call of I_E, I_I,
+: I_X (3 values each), then the number of steps; restarts the sums
+PROCEDURE currents() {
+VERBATIM
+    EifPop& P = *eif_pop(pid);
+    IvocVect* vec = vector_arg(1);
+    const int m = (int) P.cur_sum.size();
+    vector_resize(vec, m + 1);
+    double* o = vector_vec(vec);
+    std::copy(P.cur_sum.begin(), P.cur_sum.end(), o);
+    o[m] = (double) P.cur_steps;
+    std::fill(P.cur_sum.begin(), P.cur_sum.end(), 0.0);
+    P.cur_steps = 0;
+ENDVERBATIM
+}
+
+: weight_sums(v): per local cell the sums of its plastic weights from E sources and from
+: I sources, in set-up order (2 values each)
+PROCEDURE weight_sums() {
+VERBATIM
+    EifPop& P = *eif_pop(pid);
+    IvocVect* vec = vector_arg(1);
+    const std::size_t n = P.gid.size();
+    vector_resize(vec, (int) (2 * n));
+    double* o = vector_vec(vec);
+    for (std::size_t p = 0; p < n; ++p) {
+        double se = 0, si = 0;
+        for (int j = P.tgt_ptr[p]; j < P.tgt_ptr[p + 1]; ++j) {
+            (P.tgt_src[j] < P.ne ? se : si) += P.w[P.tgt_w[j]];
+        }
+        o[2 * p] = se;
+        o[2 * p + 1] = si;
+    }
+ENDVERBATIM
+}
+
+: count_spikes(g0, g1): spikes so far of this rank's cells with gid in [g0, g1)
+FUNCTION count_spikes(g0, g1) {
+VERBATIM
+    EifPop& P = *eif_pop(pid);
+    double s = 0;
+    for (std::size_t p = 0; p < P.gid.size(); ++p) {
+        if (P.gid[p] >= _lg0 && P.gid[p] < _lg1) { s += (double) P.nspk[p]; }
+    }
+    _lcount_spikes = s;
+ENDVERBATIM
+}

@@ -1,0 +1,89 @@
+"""Akil, Rosenbaum & Josić (2021), *Balanced networks under spike-timing dependent
+plasticity*, as in its reference package ``plastic_balanced_network``: N exponential
+integrate-and-fire cells (80 % E), an external layer of correlated Poisson sources, and
+six plasticity rules, each switchable per pathway (at most one per pathway).
+
+Its parts: ``params/`` (network.toml: the cell's constants; experiments/),
+:mod:`.network` (sizes, weights, wiring), :mod:`.inputs` (the external layer),
+:mod:`.protocol` (rules, parameters and timeline), :mod:`.assembly` (building it on
+ranks), :mod:`.staterec` (state.h5), :mod:`.activity` (rates, currents, weights,
+correlations, theory), :mod:`.figures`.  The cell is :mod:`netcol.cells.eif`.
+"""
+from pathlib import Path
+
+NAME = "akil2021"
+TITLE = "Akil et al. (2021): balanced networks under spike-timing dependent plasticity"
+PARAMS_DIR = Path(__file__).resolve().parent / "params"
+NETWORK_FILE = PARAMS_DIR / "network.toml"
+
+from ...cells import eif as BINDING  # noqa: E402  (the cell this model is made of)
+from .network import NETWORK_FIELDS  # noqa: E402
+from .protocol import PROTOCOL_FIELDS, check_protocol  # noqa: E402
+
+#: The model's experiment parameters (beside netcol.experiment.RUN_FIELDS).
+EXPERIMENT_FIELDS = {**NETWORK_FIELDS, **PROTOCOL_FIELDS}
+#: Parameters that are times in seconds (each must lie on the step grid).
+TIME_FIELDS = ("duration", "block", "recording_interval")
+#: A small run with every rule family: the contract test runs it on 1 and 2 ranks and
+#: kills it at kill_at seconds.
+CONTRACT = dict(experiment="akil2021_small", checkpoint_every=0.4, kill_at=0.9,
+                sets={"duration": 1.2, "recording_interval": 0.1, "block": 0.1})
+#: Memory per rank (MB) = BASE_MB + MB_PER_MSYN x millions of synapses; wall seconds per
+#: simulated second on one core per thousand cells (bench/akil_speed.py).
+BASE_MB, MB_PER_MSYN, WALL_PER_SIM_S_PER_KCELL = 90.0, 12.0, 0.08
+
+
+def load_network(overrides):
+    """The cell's constants (params/network.toml) with --set overrides applied."""
+    from .network import load_network as load
+    return load(overrides)
+
+
+def network_from_raw(raw, source):
+    """The network description from its saved raw form (a checkpoint's)."""
+    from .network import check_network
+    return check_network(raw, source)
+
+
+def event_series(params):
+    """The timeline's periodic series as (what, first time, period) in seconds."""
+    return [("records", params["recording_interval"], params["recording_interval"])]
+
+
+def synapse_count(params):
+    """Expected recurrent and external synapses."""
+    from .network import n_excitatory
+    n, n_e, n_x = params["n"], n_excitatory(params), params["n_x"]
+    n_i = n - n_e
+    return (n_e * (n_e * params["p_ee"] + n_i * params["p_ie"] + n_x * params["p_xe"])
+            + n_i * (n_e * params["p_ei"] + n_i * params["p_ii"] + n_x * params["p_xi"]))
+
+
+def cost(params):
+    """Estimated memory per rank and wall time per simulated second of a run."""
+    synapses = synapse_count(params)
+    return dict(memory_mb=BASE_MB + MB_PER_MSYN * synapses / 1e6,
+                wall_per_sim_s=WALL_PER_SIM_S_PER_KCELL * params["n"] / 1000,
+                memory_note=f"{params['n']} cells, {synapses / 1e6:.2f} M synapses")
+
+
+def check_experiment(params, network, source):
+    """The protocol's checks (rules, learning rates, times on the grid)."""
+    check_protocol(params, source)
+
+
+def mechanism_settings(params, network):
+    """The cell mechanism's module-wide settings for a run."""
+    return dict(network.mechanism)
+
+
+def assemble(experiment):
+    """Build the network of an experiment on this rank (see :mod:`.assembly`)."""
+    from .assembly import AkilAssembly
+    return AkilAssembly(experiment)
+
+
+def open_gui(assembly):
+    """The model's NEURON windows for an assembly."""
+    from .gui import open_assembled
+    return open_assembled(assembly)

@@ -1,0 +1,216 @@
+"""The akil2021 network assembled for a run on this rank: one NetcolEif population holding
+the rank's cells (gid % ranks == rank), a relay per cell, one listening NetCon per
+remote source with targets here, the external spikes queued a block ahead, and what the
+generic run loop (:mod:`netcol.simulate`) asks of a model (see
+:mod:`netcol.models.rowan2013.assembly` for the interface).
+
+Records are sums computed per cell and added on rank 0 in gid order, so they are the
+same bit for bit on any number of ranks.
+"""
+import numpy as np
+
+from ...cells import eif
+from ...cells.ei_nodes import write_ei_nodes
+from ...cells.population import PopulationAssemblyBase, RankWiring, finitialize_at_step, set_weights, weights
+from ...gather import gather_by_gid
+from ...runtime import neuron_h, parallel_context
+from .inputs import external_spikes
+from .network import incoming, initial_v, n_excitatory, pathway_weight
+from .protocol import pathway_rules, steps, timeline
+from .samples import choose_samples
+from .staterec import StateWriter
+
+#: The SONATA population of the cells.
+POPULATION = "akil2021"
+
+
+class AkilAssembly(PopulationAssemblyBase):
+    """The network built on this rank, ready to run.
+
+    Parameters
+    ----------
+    experiment : netcol.experiment.Experiment
+    """
+
+    binding = eif
+    population = POPULATION
+
+    def __init__(self, experiment):
+        h, pc = neuron_h(), parallel_context()
+        p = self.p = experiment.params
+        self.network = experiment.network
+        self.n_e = n_excitatory(p)
+        eif.apply_mechanism_settings(h, experiment.mechanism_settings())
+        rank, nhost = int(pc.id()), int(pc.nhost())
+        self.gids = list(range(rank, p["n"], nhost))
+        self.pop = eif.new_population(h, p["n"], self.n_e, p["n_x"], steps(p))
+        self.rules = pathway_rules(p, self.network)
+        pathway_w = np.array([pathway_weight(p, k) for k in range(len(eif.PATHWAYS))])
+        for k in range(len(eif.PATHWAYS)):
+            eta, pre, post = self.rules.get(k, (0.0, (0, 0, 0, 0), (0, 0, 0, 0)))
+            eif.set_pathway(self.pop, k, pathway_w[k], eta, pre, post)
+        self.wiring = RankWiring(h, pc, self.pop)
+        self.weight_counts, self.plastic = {}, {}
+        sources = []
+        for gid in self.gids:
+            self.pop.add_cell(gid, self.wiring.relay(gid), initial_v(p, self.network, gid))
+            src, pathway = incoming(p, gid)
+            eif.add_synapses(h, self.pop, src, pathway, pathway_w[pathway])
+            plastic = np.isin(pathway, list(self.rules))
+            self.plastic[gid] = (src[plastic], pathway[plastic])
+            self.weight_counts[gid] = int(plastic.sum())
+            sources.append(src[src < p["n"]])
+        if p["quirks"] == "reference":
+            self.pop.route_first_i_as_e()
+        self.wiring.listen(np.concatenate(sources) if sources else np.zeros(0, int), eif.DELAY)
+        self.synapse_table = self.plastic_synapses()   # collective; rank 0 writes it
+        self.samples, self.sample_index = choose_samples(self.plastic, p["seed"], p["weight_samples"])
+        self.pathway_counts = self.count_pathways()
+        self.prepare_weight_gather()
+        self.writer, self.last_counts, self.last_record, self.x_queued = None, (0.0, 0.0), 0.0, 0
+
+    # ------------------------------------------------------------------ what the loop reads
+    @property
+    def n(self):
+        """Cells in the network."""
+        return self.p["n"]
+
+    @property
+    def excitatory(self):
+        """Per gid: True for excitatory cells."""
+        return np.arange(self.n) < self.n_e
+
+    def timeline(self, checkpoint_every=None):
+        """The run's timeline as (time in ms, action name), sorted by time."""
+        return timeline(self.p, checkpoint_every)
+
+    def actions(self):
+        """Action name -> action(t) for the scheduler."""
+        return {"record": self.record}
+
+    # ------------------------------------------------------------------ set-up
+    def plastic_synapses(self):
+        """Every plastic synapse as (pre, post), target-major, sources ascending (the order of
+        gathered_weights), on rank 0 (collective; None elsewhere)."""
+        merged = gather_by_gid({g: src for g, (src, _) in self.plastic.items()})
+        if merged is None:
+            return None
+        pre = [merged[g] for g in range(self.n)]
+        return np.concatenate(pre).astype(np.int64), np.repeat(np.arange(self.n), [len(x) for x in pre])
+
+    def count_pathways(self):
+        """Plastic synapses of each recurrent pathway in the network (collective)."""
+        local = np.bincount(np.concatenate([pw for _, pw in self.plastic.values()] or [np.zeros(0, int)]),
+                            minlength=4)[:4].astype(float)
+        return np.array(parallel_context().py_allgather(local.tolist())).sum(axis=0)
+
+    # ------------------------------------------------------------------ protocol actions
+    def record(self, t):
+        """Rates, mean currents and weights over the last interval (collective)."""
+        h = neuron_h()
+        if t == 0.0:
+            values = self.gathered_weights()
+            if values is not None:
+                self.writer.snapshot("initial", t, values)
+        e, i = self.spike_counts()
+        span = (t - self.last_record) / 1000.0
+        rates = ((e - self.last_counts[0]) / self.n_e / span, (i - self.last_counts[1]) / (self.n - self.n_e) / span) \
+            if span > 0 else (0.0, 0.0)
+        self.last_counts, self.last_record = (e, i), t
+        cur, n_steps = eif.currents(h, self.pop, len(self.gids))
+        sums = eif.weight_sums(h, self.pop, len(self.gids))
+        w = weights(h, self.pop)
+        local = {g: (cur[k], sums[k]) for k, g in enumerate(self.gids)}
+        parts = parallel_context().py_gather((local, {j: w[k] for j, k in self.sample_index.items()}), 0)
+        if self.writer is None:
+            return
+        per_cell = {g: v for part, _ in parts for g, v in part.items()}
+        sampled = {j: v for _, part in parts for j, v in part.items()}
+        cur = np.array([per_cell[g][0] for g in range(self.n)])
+        ws = np.array([per_cell[g][1] for g in range(self.n)])
+        steps_ = max(n_steps, 1)
+        current_e = cur[:self.n_e].sum(axis=0) / self.n_e / steps_
+        current_i = cur[self.n_e:].sum(axis=0) / (self.n - self.n_e) / steps_
+        # (E->E, E->I, I->E, I->I): sums from E / I sources onto E / I targets
+        totals = np.array([ws[:self.n_e, 0].sum(), ws[self.n_e:, 0].sum(), ws[:self.n_e, 1].sum(),
+                           ws[self.n_e:, 1].sum()])
+        with np.errstate(invalid="ignore", divide="ignore"):
+            w_mean = np.where(self.pathway_counts > 0, totals / self.pathway_counts, np.nan)
+        self.writer.record(t, *rates, current_e, current_i, w_mean,
+                           np.array([sampled[j] for j in range(len(self.samples[0]))]))
+
+    # ------------------------------------------------------------------ outputs
+    def write_nodes(self, path):
+        """nodes.h5 (SONATA): type E/I and the excitatory flag; node_types.csv."""
+        write_ei_nodes(path, POPULATION, self.excitatory, eif.HOC_NAME)
+
+    def open_outputs(self, out_dir, run_id, resume=None):
+        """Open state.h5 (rank 0), fresh or truncated to a checkpoint's counts."""
+        pre, post = self.synapse_table
+        self.writer = StateWriter(out_dir / "state.h5", pre, post, self.samples, run_id=run_id,
+                                  keep=resume["file_counts"] if resume else None,
+                                  t_keep=resume["t"] if resume else None)
+
+    # ------------------------------------------------------------------ running
+    def initialize(self, resume=None):
+        """Start at step 0, or continue from a checkpoint taken between two steps."""
+        h = neuron_h()
+        if resume is None:
+            finitialize_at_step(h, self.pop, 0)
+            return
+        ck, t = resume, resume["t"]
+        k = int(round(t / eif.STEP_DT))
+        finitialize_at_step(h, self.pop, k)
+        h.t = t
+        self.x_queued = k
+        rows = np.array([ck["cells"][g] for g in self.gids])
+        eif.restore_state(h, self.pop, rows, ck["shared"], ck["traces"])
+        set_weights(h, self.pop, np.concatenate([ck["weights"][g] for g in self.gids] or [np.zeros(0)]))
+        self.last_counts, self.last_record = tuple(ck["last_counts"]), ck["last_record"]
+        self.wiring.redeliver(ck["recent_spikes"], t, eif.DELAY)
+
+    def before_block(self, t_next):
+        """Queue the external spikes of the steps up to t_next (ms)."""
+        k1 = int(round(t_next / eif.STEP_DT))
+        if k1 > self.x_queued:
+            eif.queue_external(neuron_h(), self.pop, *external_spikes(self.p, self.x_queued, k1, eif.STEP_DT))
+            self.x_queued = k1
+
+    def restart(self):
+        """Back to the state as set up, from step 0, with the external spikes to tstop queued
+        (the GUI's init)."""
+        h = neuron_h()
+        self.pop.restart(h.Vector([initial_v(self.p, self.network, g) for g in self.gids]))
+        self.x_queued = 0
+        self.before_block(h.tstop)
+
+    def checkpoint_state(self, t):
+        """The model's part of a checkpoint at t (collective; on rank 0, None elsewhere):
+        every cell's state and plastic weights by gid, the population's shared values, the
+        per-source traces (each rank holds those of its cells and of the sources it listens
+        to), the record counters."""
+        h, pc = neuron_h(), parallel_context()
+        rows, shared, traces = eif.state(h, self.pop, len(self.gids))
+        cells = gather_by_gid({g: rows[i] for i, g in enumerate(self.gids)})
+        weights_ = gather_by_gid(self.local_weights())
+        held = sorted(set(self.wiring.sources) | set(self.gids))
+        parts = pc.py_gather((shared, traces, held), 0)
+        if pc.id() != 0:
+            return None
+        merged = np.zeros_like(traces)
+        merged[:, 1] = -1
+        for _, tr, rows_held in parts:
+            merged[rows_held] = tr[rows_held]
+        return dict(cells=cells, weights=weights_, shared=parts[0][0], traces=merged,
+                    last_counts=list(self.last_counts), last_record=self.last_record)
+
+    def finalize(self, status, t, out_dir):
+        """At the end of a complete run: the final weight snapshot (collective)."""
+        if status == "complete":
+            values = self.gathered_weights()
+            if values is not None:
+                self.writer.snapshot("final", t, values)
+
+    def summary(self):
+        """Headline facts for run.json."""
+        return {}

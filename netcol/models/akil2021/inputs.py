@@ -1,0 +1,82 @@
+"""The external layer (akil2021.md §3): n_x Poisson sources at r_x, independent (c_x = 0)
+or correlated (c_x > 0: a mother Poisson train at r_x / c_x; each source keeps a binomial
+(c_x) count of distinct mother spikes and jitters each by a Gaussian of SD jitter,
+truncated at 8 SD).
+
+Spikes are generated in chunks of CHUNK_MS of (mother) time, each from streams keyed by
+(seed, purpose, chunk), so the spikes of any window are the same whatever the blocks,
+ranks or resumes that ask for them: every rank computes them all and keeps those of its
+targets (a few thousand per second).  A spike at time s acts in the step whose end is
+the first at or after s (the reference's rule), step ceil(s / dt) - 1; spikes jittered
+below 0 are dropped, as in the reference.
+
+With quirks = "reference", source 0 never fires (the reference draws sources from 1).
+"""
+import math
+
+import numpy as np
+
+from ...streams import keyed_generator
+
+#: Length of a generation chunk (ms).
+CHUNK_MS = 1000.0
+#: Jitter is truncated at this many SD, so a chunk's spikes stay within this margin of it.
+JITTER_SDS = 8.0
+#: Below this c_x the sources are independent (the reference's threshold).
+MIN_CORRELATION = 1e-5
+
+
+def _chunk(params, c, first):
+    """Spike times (ms) and sources of chunk c."""
+    n_x, r_x, c_x = params["n_x"], params["r_x"] / 1000.0, params["c_x"]
+    t0 = c * CHUNK_MS
+    if c_x < MIN_CORRELATION:
+        # n_x r_x spikes per ms spread over the sources from `first` on, as the reference
+        rng = keyed_generator(params["seed"], "external", c)
+        n = rng.poisson(n_x * r_x * CHUNK_MS)
+        return t0 + rng.uniform(0.0, CHUNK_MS, n), rng.integers(first, n_x, n)
+    rng = keyed_generator(params["seed"], "mother", c)
+    mother = t0 + rng.uniform(0.0, CHUNK_MS, rng.poisson(r_x / c_x * CHUNK_MS))
+    thin = keyed_generator(params["seed"], "thinning", c)
+    times, sources = [], []
+    for j in range(first, n_x):   # a binomial count of distinct mother spikes per source
+        picked = thin.choice(len(mother), size=thin.binomial(len(mother), c_x), replace=False)
+        jitter = np.clip(thin.standard_normal(len(picked)), -JITTER_SDS, JITTER_SDS) * params["jitter"]
+        times.append(mother[picked] + jitter)
+        sources.append(np.full(len(picked), j))
+    return np.concatenate(times), np.concatenate(sources)
+
+
+def external_spikes(params, k0, k1, dt):
+    """The external spikes acting in steps k0 .. k1 - 1.
+
+    Parameters
+    ----------
+    params : dict
+        Checked experiment parameters (seed, n_x, r_x, c_x, jitter, quirks).
+    k0, k1 : int
+        Step range.
+    dt : float
+        The step (ms).
+
+    Returns
+    -------
+    steps, sources : numpy.ndarray of int
+        Sorted by step, then source.
+    """
+    first = 1 if params["quirks"] == "reference" else 0
+    margin = JITTER_SDS * params["jitter"] if params["c_x"] >= MIN_CORRELATION else 0.0
+    lo, hi = k0 * dt, k1 * dt
+    chunks = range(max(0, math.floor((lo - margin) / CHUNK_MS)), math.floor((hi + margin) / CHUNK_MS) + 1)
+    times, sources = [], []
+    for c in chunks:
+        t, s = _chunk(params, c, first)
+        times.append(t)
+        sources.append(s)
+    t = np.concatenate(times) if times else np.zeros(0)
+    s = np.concatenate(sources).astype(np.int64) if sources else np.zeros(0, np.int64)
+    steps = np.ceil(t / dt).astype(np.int64) - 1
+    keep = (t > 0) & (steps >= k0) & (steps < k1)
+    steps, s = steps[keep], s[keep]
+    order = np.lexsort((s, steps))
+    return steps[order], s[order]
