@@ -40,6 +40,8 @@ def main():
         parts += [f"### `[{section}]`", "", table(schema), ""]
     from netcol.cells.condlif import MECHANISM_FIELDS as CONDLIF_FIELDS
     parts += ["## vogels2011: the network file (`network.toml`)", "", "### `[mechanism]`", "", table(CONDLIF_FIELDS), ""]
+    from netcol.cells.eif import MECHANISM_FIELDS as EIF_FIELDS
+    parts += ["## akil2021: the network file (`network.toml`)", "", "### `[mechanism]`", "", table(EIF_FIELDS), ""]
     parts += ["## Sweep resources (`[resources]` of a sweep file)", "", table(RESOURCE_FIELDS), ""]
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text("\n".join(parts) + "\n")

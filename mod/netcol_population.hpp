@@ -98,13 +98,20 @@ static inline double netcol_exp(double x) {
     return p * scale;
 }
 
-/* out[p] = exp((v[p] - shift) * scale) for p < n.  On x86-64 with GCC the loop is compiled
-   for three instruction sets and the processor's best is chosen at load time (AVX-512:
-   about 1 ns a value against 4.5 for the library's exp); contraction into fused
-   multiply-adds is off, so every version gives the same bits as the plain one. */
+/* NETCOL_VECTOR_LOOP before a function with a loop over cells: on x86-64 with GCC the
+   function is compiled for three instruction sets and the processor's best is chosen at
+   load time; contraction into fused multiply-adds is off, so every version gives the same
+   bits as the plain one (elementwise IEEE operations, no reassociation). */
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default"), optimize("O3", "fp-contract=off")))
+#define NETCOL_VECTOR_LOOP \
+    __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default"), optimize("O3", "fp-contract=off")))
+#else
+#define NETCOL_VECTOR_LOOP
 #endif
+
+/* out[p] = exp((v[p] - shift) * scale) for p < n (AVX-512: about 1 ns a value against 4.5
+   for the library's exp). */
+NETCOL_VECTOR_LOOP
 static void netcol_exp_all(const double* v, double* out, int n, double shift, double scale) {
     for (int p = 0; p < n; ++p) {
         out[p] = netcol_exp((v[p] - shift) * scale);

@@ -114,8 +114,8 @@ struct EifPop {
     std::vector<int> fired;                /* local cells that spiked in the previous step */
     std::vector<int> order;                /* sources of the previous step's spikes, ascending */
     int pending = 0;
-    std::vector<double> cur_sum;           /* per local cell, since the last currents(): sums over */
-    long cur_steps = 0;                    /* steps of I_E, I_I, I_X (3 each) */
+    std::vector<double> cs_e, cs_i, cs_x;  /* per local cell, since the last currents(): sums over */
+    long cur_steps = 0;                    /* steps of I_E, I_I, I_X */
     std::vector<long> xq_step;             /* queued external spikes: step, source (ascending step) */
     std::vector<int> xq_src;
     std::size_t xq_head = 0;
@@ -218,6 +218,47 @@ static void eif_finish(EifPop& P, long tp) {
     P.fired.clear();
 }
 
+/* one Euler step of every cell (see the COMMENT, parts 1-3), reciprocals instead of
+   divisions; V holds the new value, the threshold is the caller's */
+NETCOL_VECTOR_LOOP
+static void eif_integrate(EifPop& P, int n, bool finishing, bool any_x) {
+    const double h = P.sdt;
+    const double ite = 1.0 / P.taue, iti = 1.0 / P.taui, itx = 1.0 / P.taux;
+    const double fe = h * ite, fi = h * iti, fxd = h * itx;
+    const double hc = h / P.cm, gl = P.gl, el = P.el, gld = P.gl * P.dt_;
+    double* __restrict__ IE = P.ie.data();
+    double* __restrict__ II = P.ii.data();
+    double* __restrict__ IX = P.ix.data();
+    double* __restrict__ V = P.v.data();
+    double* __restrict__ AE = P.acce.data();
+    double* __restrict__ AI = P.acci.data();
+    double* __restrict__ AX = P.accx.data();
+    double* __restrict__ CE = P.cs_e.data();
+    double* __restrict__ CI = P.cs_i.data();
+    double* __restrict__ CX = P.cs_x.data();
+    const double* __restrict__ EX = P.expo.data();
+    for (int p = 0; p < n; ++p) {
+        double e = IE[p], i = II[p], x = IX[p];
+        if (finishing) {
+            e += AE[p] * ite;
+            i += AI[p] * iti;
+            AE[p] = 0.0;
+            AI[p] = 0.0;
+            e -= fe * e;
+            i -= fi * i;
+            x -= fxd * x;
+        }
+        if (any_x) {
+            x += AX[p] * itx;
+            AX[p] = 0.0;
+        }
+        IE[p] = e; II[p] = i; IX[p] = x;
+        CE[p] += e; CI[p] += i; CX[p] += x;
+        const double v = V[p];
+        V[p] = v + hc * (gl * (el - v) + gld * EX[p] + e + i + x);
+    }
+}
+
 static void eif_step(EifPop& P, long k) {
     if (!P.indexed) { eif_index(P); }
     const double h = P.sdt;
@@ -235,41 +276,19 @@ static void eif_step(EifPop& P, long k) {
         }
         any_x = true;
     }
-    /* one pass over the cells: the rest of step k - 1 (jumps, decay), the external jumps
-       of step k, Euler, threshold; reciprocals instead of divisions */
+    /* the rest of step k - 1 (jumps, decay), the external jumps of step k and Euler, in a
+       loop that vectorises; then the threshold */
     const int n = (int) P.gid.size();
-    const double ite = 1.0 / P.taue, iti = 1.0 / P.taui, itx = 1.0 / P.taux, idt = 1.0 / P.dt_;
-    const double fe = h * ite, fi = h * iti, fxd = h * itx;
-    const double hc = h / P.cm, gld = P.gl * P.dt_;
-    double *IE = P.ie.data(), *II = P.ii.data(), *IX = P.ix.data(), *V = P.v.data(), *cs = P.cur_sum.data();
-    double *AE = P.acce.data(), *AI = P.acci.data(), *AX = P.accx.data(), *EX = P.expo.data();
-    /* the exponential term first, in a loop of its own that vectorises */
-    netcol_exp_all(V, EX, n, P.vt, idt);
+    const double idt = 1.0 / P.dt_;
+    double* V = P.v.data();
+    netcol_exp_all(V, P.expo.data(), n, P.vt, idt);
+    eif_integrate(P, n, finishing, any_x);
     for (int p = 0; p < n; ++p) {
-        double e = IE[p], i = II[p], x = IX[p];
-        if (finishing) {
-            e += AE[p] * ite;
-            i += AI[p] * iti;
-            AE[p] = 0.0;
-            AI[p] = 0.0;
-            e -= fe * e;
-            i -= fi * i;
-            x -= fxd * x;
-        }
-        if (any_x) {
-            x += AX[p] * itx;
-            AX[p] = 0.0;
-        }
-        IE[p] = e; II[p] = i; IX[p] = x;
-        cs[3 * p] += e; cs[3 * p + 1] += i; cs[3 * p + 2] += x;
-        const double v = V[p];
-        double vn = v + hc * (P.gl * (P.el - v) + gld * EX[p] + e + i + x);
-        if (vn >= P.vth) {
+        if (V[p] >= P.vth) {
             P.fired.push_back(p);
             P.nspk[p]++;
-            vn = P.vre;
+            V[p] = P.vre;
         }
-        V[p] = vn;
     }
     P.cur_steps++;
     /* this rank's own sources reach its targets without a NetCon */
@@ -355,7 +374,7 @@ VERBATIM
     P.v.push_back(*getarg(3));
     P.ie.push_back(0.0); P.ii.push_back(0.0); P.ix.push_back(0.0);
     P.acce.push_back(0.0); P.acci.push_back(0.0); P.accx.push_back(0.0); P.expo.push_back(0.0);
-    for (int j = 0; j < 3; ++j) { P.cur_sum.push_back(0.0); }
+    P.cs_e.push_back(0.0); P.cs_i.push_back(0.0); P.cs_x.push_back(0.0);
     P.nspk.push_back(0);
     P.is_e.push_back((int) _lgid < P.ne);
     P.no_post_into_i.push_back(0);
@@ -393,6 +412,15 @@ VERBATIM
         }
     }
     P.tgt_ptr.back() = (int) P.tgt_w.size();
+ENDVERBATIM
+}
+
+: index(): regroup the synapses by source now (otherwise at the first step) and free
+: the set-up order, which holds twice the memory of the tables
+PROCEDURE index() {
+VERBATIM
+    EifPop& P = *eif_pop(pid);
+    if (!P.indexed) { eif_index(P); }
 ENDVERBATIM
 }
 
@@ -448,6 +476,21 @@ VERBATIM
 ENDVERBATIM
 }
 
+: weights_at(idx, out): the plastic weights at set-up positions idx (the recorded samples)
+PROCEDURE weights_at() {
+VERBATIM
+    EifPop& P = *eif_pop(pid);
+    if (!P.indexed) { eif_index(P); }
+    IvocVect* vi = vector_arg(1);
+    IvocVect* vo = vector_arg(2);
+    const int m = vector_capacity(vi);
+    vector_resize(vo, m);
+    const double* idx = vector_vec(vi);
+    double* o = vector_vec(vo);
+    for (int j = 0; j < m; ++j) { o[j] = P.w[P.setup_slot[(std::size_t) idx[j]]]; }
+ENDVERBATIM
+}
+
 PROCEDURE set_weights() {
 VERBATIM
     EifPop& P = *eif_pop(pid);
@@ -472,7 +515,7 @@ VERBATIM
     for (int p : P.fired) { fired[p] = 1; }
     for (std::size_t p = 0; p < n; ++p, o += 9) {
         o[0] = P.v[p]; o[1] = P.ie[p]; o[2] = P.ii[p]; o[3] = P.ix[p]; o[4] = (double) P.nspk[p]; o[5] = fired[p];
-        std::copy(&P.cur_sum[3 * p], &P.cur_sum[3 * p] + 3, o + 6);
+        o[6] = P.cs_e[p]; o[7] = P.cs_i[p]; o[8] = P.cs_x[p];
     }
     o[0] = P.pending;
     o[1] = (double) P.cur_steps;
@@ -490,7 +533,7 @@ VERBATIM
     for (std::size_t p = 0; p < n; ++p, o += 9) {
         P.v[p] = o[0]; P.ie[p] = o[1]; P.ii[p] = o[2]; P.ix[p] = o[3]; P.nspk[p] = (long) o[4];
         if (o[5] != 0) { P.fired.push_back((int) p); }
-        std::copy(o + 6, o + 9, &P.cur_sum[3 * p]);
+        P.cs_e[p] = o[6]; P.cs_i[p] = o[7]; P.cs_x[p] = o[8];
     }
     P.pending = (int) o[0];
     P.cur_steps = (long) o[1];
@@ -514,7 +557,9 @@ VERBATIM
     P.fired.clear();
     P.w = P.w0;
     P.pending = 0;
-    std::fill(P.cur_sum.begin(), P.cur_sum.end(), 0.0);
+    std::fill(P.cs_e.begin(), P.cs_e.end(), 0.0);
+    std::fill(P.cs_i.begin(), P.cs_i.end(), 0.0);
+    std::fill(P.cs_x.begin(), P.cs_x.end(), 0.0);
     P.cur_steps = 0;
     P.xq_step.clear(); P.xq_src.clear(); P.xq_head = 0;
 ENDVERBATIM
@@ -538,12 +583,16 @@ PROCEDURE currents() {
 VERBATIM
     EifPop& P = *eif_pop(pid);
     IvocVect* vec = vector_arg(1);
-    const int m = (int) P.cur_sum.size();
-    vector_resize(vec, m + 1);
+    const std::size_t n = P.gid.size();
+    vector_resize(vec, (int) (3 * n + 1));
     double* o = vector_vec(vec);
-    std::copy(P.cur_sum.begin(), P.cur_sum.end(), o);
-    o[m] = (double) P.cur_steps;
-    std::fill(P.cur_sum.begin(), P.cur_sum.end(), 0.0);
+    for (std::size_t p = 0; p < n; ++p) {
+        o[3 * p] = P.cs_e[p]; o[3 * p + 1] = P.cs_i[p]; o[3 * p + 2] = P.cs_x[p];
+    }
+    o[3 * n] = (double) P.cur_steps;
+    std::fill(P.cs_e.begin(), P.cs_e.end(), 0.0);
+    std::fill(P.cs_i.begin(), P.cs_i.end(), 0.0);
+    std::fill(P.cs_x.begin(), P.cs_x.end(), 0.0);
     P.cur_steps = 0;
 ENDVERBATIM
 }

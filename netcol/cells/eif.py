@@ -118,6 +118,13 @@ def currents(h, pop, n_local):
     return a[:-1].reshape(n_local, 3), int(a[-1])
 
 
+def weights_at(h, pop, positions):
+    """The plastic weights at set-up positions (this rank's)."""
+    out = h.Vector()
+    pop.weights_at(h.Vector(np.asarray(positions, float)), out)
+    return np.array(out)
+
+
 def weight_sums(h, pop, n_local):
     """Per local cell the sums of its plastic weights from E and from I sources
     (n_local x 2)."""

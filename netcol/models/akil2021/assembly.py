@@ -11,7 +11,7 @@ import numpy as np
 
 from ...cells import eif
 from ...cells.ei_nodes import write_ei_nodes
-from ...cells.population import PopulationAssemblyBase, RankWiring, finitialize_at_step, set_weights, weights
+from ...cells.population import PopulationAssemblyBase, RankWiring, finitialize_at_step, set_weights
 from ...gather import gather_by_gid
 from ...runtime import neuron_h, parallel_context
 from .inputs import external_spikes
@@ -57,12 +57,13 @@ class AkilAssembly(PopulationAssemblyBase):
             src, pathway = incoming(p, gid)
             eif.add_synapses(h, self.pop, src, pathway, pathway_w[pathway])
             plastic = np.isin(pathway, list(self.rules))
-            self.plastic[gid] = (src[plastic], pathway[plastic])
+            self.plastic[gid] = (src[plastic].astype(np.int32), pathway[plastic].astype(np.int8))
             self.weight_counts[gid] = int(plastic.sum())
             sources.append(src[src < p["n"]])
         if p["quirks"] == "reference":
             self.pop.route_first_i_as_e()
         self.wiring.listen(np.concatenate(sources) if sources else np.zeros(0, int), eif.DELAY)
+        self.pop.index()   # frees the set-up order before the samples are chosen
         self.synapse_table = self.plastic_synapses()   # collective; rank 0 writes it
         self.samples, self.sample_index = choose_samples(self.plastic, p["seed"], p["weight_samples"])
         self.pathway_counts = self.count_pathways()
@@ -119,15 +120,15 @@ class AkilAssembly(PopulationAssemblyBase):
         self.last_counts, self.last_record = (e, i), t
         cur, n_steps = eif.currents(h, self.pop, len(self.gids))
         sums = eif.weight_sums(h, self.pop, len(self.gids))
-        w = weights(h, self.pop)
-        local = {g: (cur[k], sums[k]) for k, g in enumerate(self.gids)}
-        parts = parallel_context().py_gather((local, {j: w[k] for j, k in self.sample_index.items()}), 0)
+        columns = np.array(sorted(self.sample_index), np.int64)
+        sampled = eif.weights_at(h, self.pop, [self.sample_index[j] for j in columns])
+        parts = parallel_context().py_gather((np.array(self.gids, np.int64), cur, sums, columns, sampled), 0)
         if self.writer is None:
             return
-        per_cell = {g: v for part, _ in parts for g, v in part.items()}
-        sampled = {j: v for _, part in parts for j, v in part.items()}
-        cur = np.array([per_cell[g][0] for g in range(self.n)])
-        ws = np.array([per_cell[g][1] for g in range(self.n)])
+        # per-cell sums in gid order, added on rank 0: the same bits on any number of ranks
+        cur, ws, w_samples = np.zeros((self.n, 3)), np.zeros((self.n, 2)), np.zeros(len(self.samples[0]))
+        for gids, c, s, cols, vals in parts:
+            cur[gids], ws[gids], w_samples[cols] = c, s, vals
         steps_ = max(n_steps, 1)
         current_e = cur[:self.n_e].sum(axis=0) / self.n_e / steps_
         current_i = cur[self.n_e:].sum(axis=0) / (self.n - self.n_e) / steps_
@@ -136,8 +137,7 @@ class AkilAssembly(PopulationAssemblyBase):
                            ws[self.n_e:, 1].sum()])
         with np.errstate(invalid="ignore", divide="ignore"):
             w_mean = np.where(self.pathway_counts > 0, totals / self.pathway_counts, np.nan)
-        self.writer.record(t, *rates, current_e, current_i, w_mean,
-                           np.array([sampled[j] for j in range(len(self.samples[0]))]))
+        self.writer.record(t, *rates, current_e, current_i, w_mean, w_samples)
 
     # ------------------------------------------------------------------ outputs
     def write_nodes(self, path):

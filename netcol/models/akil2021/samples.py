@@ -35,32 +35,32 @@ def choose_samples(plastic, seed, k):
     index : dict of int to int
         Column of a chosen synapse -> its index among this rank's plastic weights.
     """
-    rows, offset = [], 0
-    for gid, (src, pathway) in plastic.items():
-        rows.append(np.stack([src, np.full(len(src), gid), pathway, offset + np.arange(len(src))], axis=1))
-        offset += len(src)
-    local = np.concatenate(rows).astype(np.int64) if rows else np.zeros((0, 4), np.int64)
-    s = score(seed, local[:, 0], local[:, 1])
+    pre = np.concatenate([src for src, _ in plastic.values()] or [np.zeros(0, np.int32)]).astype(np.int64)
+    post = np.repeat(np.array(list(plastic), np.int64), [len(src) for src, _ in plastic.values()])
+    pw_local = np.concatenate([pw for _, pw in plastic.values()] or [np.zeros(0, np.int8)])
+    s = score(seed, pre, post)
     best = []
-    for pw in np.unique(local[:, 2]):   # this rank's k best of each pathway
-        mine = np.flatnonzero(local[:, 2] == pw)
+    for pw in np.unique(pw_local):   # this rank's k best of each pathway
+        mine = np.flatnonzero(pw_local == pw)
         best.append(mine[np.argsort(s[mine], kind="stable")[:k]])
     best = np.concatenate(best) if best else np.zeros(0, np.int64)
-    everyone = parallel_context().py_allgather([(int(s[i]), *map(int, local[i, :3])) for i in best])
+    everyone = parallel_context().py_allgather([(int(s[i]), int(pre[i]), int(post[i]), int(pw_local[i]))
+                                                for i in best])
     candidates = sorted(c for part in everyone for c in part)
     chosen = []
     for pw in range(4):
         chosen += [c for c in candidates if c[3] == pw][:k]
-    pre = np.array([c[1] for c in chosen], np.int64)
-    post = np.array([c[2] for c in chosen], np.int64)
+    chosen_pre = np.array([c[1] for c in chosen], np.int64)
+    chosen_post = np.array([c[2] for c in chosen], np.int64)
     pathway = np.array([c[3] for c in chosen], np.int64)
-    # a synapse is (pre, post): one key per pair, found among this rank's by sorting
+    # a synapse is (pre, post): one key per pair, found among this rank's by sorting; the
+    # position in the local arrays is the index among this rank's plastic weights
     big = np.int64(1 << 31)
-    keys, wanted = local[:, 0] * big + local[:, 1], pre * big + post
+    keys, wanted = pre * big + post, chosen_pre * big + chosen_post
     order = np.argsort(keys)
     at = np.searchsorted(keys[order], wanted)
     index = {}
     for j, pos in enumerate(at):
         if pos < len(order) and keys[order[pos]] == wanted[j]:
-            index[j] = int(local[order[pos], 3])
-    return (pre, post, pathway), index
+            index[j] = int(order[pos])
+    return (chosen_pre, chosen_post, pathway), index
