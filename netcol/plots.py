@@ -257,3 +257,14 @@ def find_run(folder, name):
             return cand
     raise FileNotFoundError(f"figure needs a run of '{name}': put it in {folder / name} "
                             f"(netcol run {name} --out {folder / name})")
+
+
+def find_any_run(folder, names):
+    """The run of the first of several experiments found in a figure folder (see
+    :func:`find_run`)."""
+    for name in names:
+        try:
+            return find_run(folder, name)
+        except FileNotFoundError:
+            continue
+    raise FileNotFoundError(f"the figure needs a run of {', '.join(names)} in {folder}")

@@ -247,3 +247,37 @@ def write_sonata_configs(out_dir, network, tstop_ms, dt_ms, seed):
                   "output": {"output_dir": "$OUTPUT_DIR", "spikes_file": "spikes.h5", "spikes_sort_order": "by_time"}}
     for name, data in (("circuit_config.json", circuit), ("simulation_config.json", simulation)):
         (out_dir / name).write_text(json.dumps(data, indent=2) + "\n")
+
+
+class StateFileWriter:
+    """What the models' state.h5 writers share: growing datasets appended a row at a time
+    (each append flushed, so that the file is always readable), labelled snapshots, the
+    rows written so far (saved in checkpoints), closing.  A subclass opens ``self.f`` (an
+    :class:`AppendFile`) and names its growing datasets in ``GROWING`` and its snapshot
+    labels in ``SNAPSHOTS`` (kept in the group ``snapshots`` with a ``time`` dataset)."""
+
+    GROWING = ()
+    SNAPSHOTS = ()
+    f = None
+
+    def append_row(self, group, row):
+        """Append one value to each dataset group/name of row (a dict), then flush."""
+        for name, value in row.items():
+            d = self.f[f"{group}/{name}"]
+            d.resize(d.shape[0] + 1, axis=0)
+            d[-1] = value
+        self.f.flush()
+
+    def snapshot(self, label, t_ms, values):
+        """Every value of a labelled snapshot, taken at t_ms."""
+        self.f[f"snapshots/{label}"][:] = values
+        self.f["snapshots/time"][self.SNAPSHOTS.index(label)] = t_ms
+        self.f.flush()
+
+    def counts(self):
+        """Rows written so far in each growing dataset."""
+        return {k: self.f[k].shape[0] for k in self.GROWING if k in self.f}
+
+    def close(self):
+        """Flush and close."""
+        self.f.close()

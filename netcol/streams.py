@@ -30,3 +30,21 @@ def keyed_generator(seed, purpose, index=0):
     """
     key = (int(seed) << 64) | (PURPOSES[purpose] << 40) | int(index)
     return np.random.Generator(np.random.Philox(key=key))
+
+
+def bernoulli_sources(rng, n, p):
+    """The sources 0 .. n-1 chosen by independent Bernoulli(p) draws, ascending: drawn as
+    their equivalent, a binomial count and then that many distinct sources (far fewer
+    random numbers than one per pair).
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+    n : int
+    p : float
+
+    Returns
+    -------
+    numpy.ndarray of int
+    """
+    return np.sort(rng.choice(n, size=rng.binomial(n, p), replace=False))

@@ -130,6 +130,63 @@ class PopulationAssemblyBase:
         """Back to the state as set up, from step 0 (the GUI's init)."""
         self.pop.restart()
 
+    def gather_synapse_table(self, sources_by_gid):
+        """Every synapse as (pre, post), target-major, sources in each target's set-up order
+        (the order of gathered_weights), on rank 0 (collective; None elsewhere).
+
+        Parameters
+        ----------
+        sources_by_gid : dict
+            This rank's gids -> their synapses' sources.
+        """
+        from ..gather import gather_by_gid
+        merged = gather_by_gid(sources_by_gid)
+        if merged is None:
+            return None
+        pre = [np.asarray(merged[g], np.int64) for g in range(self.n)]
+        return np.concatenate(pre), np.repeat(np.arange(self.n), [len(x) for x in pre])
+
+    @staticmethod
+    def merge_held_rows(rows, held, fill):
+        """Per-source rows (such as traces) merged from the ranks that hold them, on rank 0
+        (collective; None elsewhere): each rank sends its rows of the sources it holds.
+
+        Parameters
+        ----------
+        rows : numpy.ndarray
+            One row per source in the network (this rank's values).
+        held : list of int
+            The sources whose rows this rank keeps up to date.
+        fill : sequence
+            The row of a source no rank holds.
+        """
+        from ..runtime import parallel_context
+        parts = parallel_context().py_gather((rows, held), 0)
+        if parts is None:
+            return None
+        merged = np.empty_like(rows)
+        merged[:] = fill
+        for part, where in parts:
+            merged[where] = part[where]
+        return merged
+
+    def write_nodes(self, path):
+        """nodes.h5 (SONATA): type E/I and the excitatory flag; node_types.csv."""
+        from .ei_nodes import write_ei_nodes
+        write_ei_nodes(path, self.population, self.excitatory, self.binding.HOC_NAME)
+
+    def finalize(self, status, t, out_dir):
+        """At the end of a complete run: every weight into the writer's "final" snapshot
+        (collective)."""
+        if status == "complete":
+            values = self.gathered_weights()
+            if values is not None:
+                self.writer.snapshot("final", t, values)
+
+    def summary(self):
+        """Headline facts for run.json."""
+        return {}
+
     def sonata_network(self):
         """The nodes for circuit_config.json (these models write no edges file)."""
         from .ei_nodes import nodes_circuit

@@ -10,7 +10,6 @@ same bit for bit on any number of ranks.
 import numpy as np
 
 from ...cells import eif
-from ...cells.ei_nodes import write_ei_nodes
 from ...cells.population import PopulationAssemblyBase, RankWiring, finitialize_at_step, set_weights
 from ...gather import gather_by_gid
 from ...runtime import neuron_h, parallel_context
@@ -64,7 +63,7 @@ class AkilAssembly(PopulationAssemblyBase):
             self.pop.route_first_i_as_e()
         self.wiring.listen(np.concatenate(sources) if sources else np.zeros(0, int), eif.DELAY)
         self.pop.index()   # frees the set-up order before the samples are chosen
-        self.synapse_table = self.plastic_synapses()   # collective; rank 0 writes it
+        self.synapse_table = self.gather_synapse_table({g: src for g, (src, _) in self.plastic.items()})
         self.samples, self.sample_index = choose_samples(self.plastic, p["seed"], p["weight_samples"])
         self.pathway_counts = self.count_pathways()
         self.prepare_weight_gather()
@@ -90,15 +89,6 @@ class AkilAssembly(PopulationAssemblyBase):
         return {"record": self.record}
 
     # ------------------------------------------------------------------ set-up
-    def plastic_synapses(self):
-        """Every plastic synapse as (pre, post), target-major, sources ascending (the order of
-        gathered_weights), on rank 0 (collective; None elsewhere)."""
-        merged = gather_by_gid({g: src for g, (src, _) in self.plastic.items()})
-        if merged is None:
-            return None
-        pre = [merged[g] for g in range(self.n)]
-        return np.concatenate(pre).astype(np.int64), np.repeat(np.arange(self.n), [len(x) for x in pre])
-
     def count_pathways(self):
         """Plastic synapses of each recurrent pathway in the network (collective)."""
         local = np.bincount(np.concatenate([pw for _, pw in self.plastic.values()] or [np.zeros(0, int)]),
@@ -140,10 +130,6 @@ class AkilAssembly(PopulationAssemblyBase):
         self.writer.record(t, *rates, current_e, current_i, w_mean, w_samples)
 
     # ------------------------------------------------------------------ outputs
-    def write_nodes(self, path):
-        """nodes.h5 (SONATA): type E/I and the excitatory flag; node_types.csv."""
-        write_ei_nodes(path, POPULATION, self.excitatory, eif.HOC_NAME)
-
     def open_outputs(self, out_dir, run_id, resume=None):
         """Open state.h5 (rank 0), fresh or truncated to a checkpoint's counts."""
         pre, post = self.synapse_table
@@ -192,25 +178,10 @@ class AkilAssembly(PopulationAssemblyBase):
         h, pc = neuron_h(), parallel_context()
         rows, shared, traces = eif.state(h, self.pop, len(self.gids))
         cells = gather_by_gid({g: rows[i] for i, g in enumerate(self.gids)})
-        weights_ = gather_by_gid(self.local_weights())
-        held = sorted(set(self.wiring.sources) | set(self.gids))
-        parts = pc.py_gather((shared, traces, held), 0)
+        weights = gather_by_gid(self.local_weights())
+        # a rank keeps the traces of its own cells and of the sources it listens to
+        merged = self.merge_held_rows(traces, sorted(set(self.wiring.sources) | set(self.gids)), (0.0, -1.0))
         if pc.id() != 0:
             return None
-        merged = np.zeros_like(traces)
-        merged[:, 1] = -1
-        for _, tr, rows_held in parts:
-            merged[rows_held] = tr[rows_held]
-        return dict(cells=cells, weights=weights_, shared=parts[0][0], traces=merged,
+        return dict(cells=cells, weights=weights, shared=shared, traces=merged,
                     last_counts=list(self.last_counts), last_record=self.last_record)
-
-    def finalize(self, status, t, out_dir):
-        """At the end of a complete run: the final weight snapshot (collective)."""
-        if status == "complete":
-            values = self.gathered_weights()
-            if values is not None:
-                self.writer.snapshot("final", t, values)
-
-    def summary(self):
-        """Headline facts for run.json."""
-        return {}

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from ...figstyle import letter_panels, pyplot, save
-from ...plots import NothingToPlot, find_run
+from ...plots import NothingToPlot, find_any_run
 from ...rundir import read_run_json
 from . import activity
 
@@ -89,10 +89,14 @@ def draw_weight_hist(ax, run_dir):
         w0, w1 = start[2][pw == k], end[2][pw == k]
         scale = abs(w0.mean())
         bins = np.linspace(min(w0.min(), w1.min()) / scale, max(w0.max(), w1.max()) / scale, 60)
-        ax.hist(w1 / scale, bins, color=PATHWAY_COLOURS[k], alpha=0.6, label=f"{activity.PATHWAY_NAMES[k]} at the end")
-        ax.hist(w0 / scale, bins, histtype="step", color="k", lw=1)
-    ax.set_xlabel("weight / |initial mean| (black outline: start)")
-    ax.set_ylabel("synapses")
+        ax.hist(w1 / scale, bins, color=PATHWAY_COLOURS[k], alpha=0.6, density=True,
+                label=f"{activity.PATHWAY_NAMES[k]} at the end")
+        if np.ptp(w0) > 0:
+            ax.hist(w0 / scale, bins, histtype="step", color="k", lw=1, density=True)
+        else:   # the pathway starts at one value
+            ax.axvline(np.sign(w0[0]), color="k", ls="--", lw=1)
+    ax.set_xlabel("weight / |initial mean| (black: at the start)")
+    ax.set_ylabel("density")
     ax.legend(frameon=False, fontsize=7)
 
 
@@ -145,15 +149,7 @@ def paper_figure(folder, number, dpi=300):
     experiment)."""
     if number not in FIGURE_RUNS:
         raise ValueError(f"--figure {number}: akil2021 has figure 1")
-    run = None
-    for name in FIGURE_RUNS[number]:
-        try:
-            run = find_run(folder, name)
-            break
-        except FileNotFoundError:
-            continue
-    if run is None:
-        raise FileNotFoundError(f"figure 1 needs a run of {', '.join(FIGURE_RUNS[number])} in {folder}")
+    run = find_any_run(folder, FIGURE_RUNS[number])
     plt = pyplot()
     fig, axes = plt.subplots(2, 3, figsize=(15, 8.5))
     panels = (draw_rates, draw_currents, draw_weights, draw_weight_hist, draw_correlations)

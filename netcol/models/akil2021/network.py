@@ -8,14 +8,12 @@ independent Bernoulli draw for every ordered pair, drawn as a binomial count of 
 and then that many distinct sources (E, then I, then external), as in vogels2011.
 Pathways are named pre -> post ("ei" is E -> I); the reference names them post-first.
 """
-from dataclasses import dataclass
-
 import numpy as np
 
 from ...cells.eif import EE, EI, IE, II, MECHANISM_FIELDS, XE, XI, scaled
-from ...schema import Field, ParamError, apply_overrides, read_toml, validate
-from ...streams import keyed_generator
-from ..vogels2011.network import bernoulli_sources
+from ...cells.mechanism_file import check_mechanism_network, load_mechanism_network
+from ...schema import Field
+from ...streams import bernoulli_sources, keyed_generator
 from . import NETWORK_FILE
 
 _PROB = dict(kind=float, low=0.0, high=1.0)
@@ -35,26 +33,14 @@ NETWORK_FIELDS = {
 }
 
 
-@dataclass
-class Network:
-    """The cell's constants, checked (``raw`` as read, with overrides)."""
-
-    raw: dict
-    mechanism: dict
-
-
 def check_network(raw, source):
-    """Check a raw description (dict); return a Network."""
-    unknown = sorted(set(raw) - {"mechanism"})
-    if unknown:
-        raise ParamError(f"{source}: unknown section(s) {', '.join(unknown)}; known: mechanism")
-    return Network(raw, validate(raw.get("mechanism", {}), MECHANISM_FIELDS, f"{source} [mechanism]"))
+    """Check a raw description (dict); return a netcol.cells.mechanism_file.MechanismNetwork."""
+    return check_mechanism_network(raw, source, MECHANISM_FIELDS)
 
 
 def load_network(overrides=None, path=None):
     """Read params/network.toml (or path), apply dotted overrides, check it."""
-    path = path or NETWORK_FILE
-    return check_network(apply_overrides(read_toml(path), overrides or {}, str(path), "network."), str(path))
+    return load_mechanism_network(path or NETWORK_FILE, MECHANISM_FIELDS, overrides)
 
 
 def n_excitatory(params):

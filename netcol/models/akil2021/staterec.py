@@ -17,16 +17,17 @@ Layout (times in ms; growing datasets chunked, SWMR):
 """
 import numpy as np
 
-from ...record import LIBVER, RUN_ID_ATTR, AppendFile, reopen_truncated
+from ...record import LIBVER, RUN_ID_ATTR, AppendFile, StateFileWriter, reopen_truncated
 
 SNAPSHOTS = ("initial", "final")
 
 
-class StateWriter:
+class StateWriter(StateFileWriter):
     """Append records to state.h5 and flush after each, so the file is always readable."""
 
+    SNAPSHOTS = SNAPSHOTS
     GROWING = ("records/time", "records/rate_e", "records/rate_i", "records/current_e", "records/current_i",
-               "records/w_mean")
+               "records/w_mean", "records/w_samples")
 
     def __init__(self, path, pre, post, samples, run_id="", keep=None, t_keep=None):
         """Create the file, or (resume) reopen it keeping the first keep[name] rows of each
@@ -63,22 +64,4 @@ class StateWriter:
         row = dict(time=t_ms, rate_e=rate_e, rate_i=rate_i, current_e=current_e, current_i=current_i, w_mean=w_mean)
         if len(w_samples):
             row["w_samples"] = w_samples
-        for name, value in row.items():
-            d = self.f[f"records/{name}"]
-            d.resize(d.shape[0] + 1, axis=0)
-            d[-1] = value
-        self.f.flush()
-
-    def snapshot(self, label, t_ms, weights):
-        """Every plastic weight under a label."""
-        self.f[f"snapshots/{label}"][:] = weights
-        self.f["snapshots/time"][SNAPSHOTS.index(label)] = t_ms
-        self.f.flush()
-
-    def counts(self):
-        """Rows of each growing dataset."""
-        return {k: self.f[k].shape[0] for k in self.GROWING + ("records/w_samples",) if k in self.f}
-
-    def close(self):
-        """Flush and close."""
-        self.f.close()
+        self.append_row("records", row)

@@ -91,7 +91,7 @@ class SadehAssembly(PopulationAssemblyBase):
         """Timeline action: every weight into state.h5, stamped with the block boundary."""
         values = self.gathered_weights()
         if values is not None:
-            self.writer.snapshot(t - SNAPSHOT_LAG if t > 0 else 0.0, values)
+            self.writer.append_weights(t - SNAPSHOT_LAG if t > 0 else 0.0, values)
 
     def record_rates(self, t):
         """Timeline action: the E and I rates since the last record (collective)."""

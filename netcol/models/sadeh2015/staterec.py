@@ -15,11 +15,11 @@ SWMR forbids creating objects once writing has started, so everything is created
 """
 import numpy as np
 
-from ...record import LIBVER, RUN_ID_ATTR, AppendFile, reopen_truncated
+from ...record import LIBVER, RUN_ID_ATTR, AppendFile, StateFileWriter, reopen_truncated
 from .protocol import PHASES
 
 
-class StateWriter:
+class StateWriter(StateFileWriter):
     """Append weight snapshots to state.h5 and flush after each."""
 
     GROWING = ("weights/time", "weights/values", "rates/t0", "rates/t1", "rates/e", "rates/i")
@@ -54,26 +54,10 @@ class StateWriter:
                          chunks=(1, max(n, 1))).attrs["units"] = "mV"
         self.f = AppendFile(f)
 
-    def snapshot(self, t_ms, values):
+    def append_weights(self, t_ms, values):
         """Append one snapshot of every weight."""
-        for name, row in (("weights/time", t_ms), ("weights/values", values)):
-            d = self.f[name]
-            d.resize(d.shape[0] + 1, axis=0)
-            d[-1] = row
-        self.f.flush()
+        self.append_row("weights", dict(time=t_ms, values=values))
 
     def rates(self, t0, t1, e, i):
         """Append the rates of one part of the protocol."""
-        for name, value in (("t0", t0), ("t1", t1), ("e", e), ("i", i)):
-            d = self.f[f"rates/{name}"]
-            d.resize(d.shape[0] + 1, axis=0)
-            d[-1] = value
-        self.f.flush()
-
-    def counts(self):
-        """Rows of each growing dataset."""
-        return {k: self.f[k].shape[0] for k in self.GROWING}
-
-    def close(self):
-        """Flush and close."""
-        self.f.close()
+        self.append_row("rates", dict(t0=t0, t1=t1, e=e, i=i))

@@ -6,7 +6,6 @@ of a model (see :mod:`netcol.models.rowan2013.assembly` for the interface).
 import numpy as np
 
 from ...cells import condlif
-from ...cells.ei_nodes import write_ei_nodes
 from ...cells.population import PopulationAssemblyBase, RankWiring, finitialize_at_step, set_weights
 from ...gather import gather_by_gid
 from ...runtime import neuron_h, parallel_context
@@ -53,7 +52,7 @@ class VogelsAssembly(PopulationAssemblyBase):
         else:
             h.local_direct_NetcolCondLif = 1
             self.wiring.listen(sources, condlif.DELAY)
-        self.synapse_table = self.plastic_synapses()   # collective; rank 0 writes it
+        self.synapse_table = self.gather_synapse_table(self.plastic_sources)   # collective; rank 0 writes it
         self.prepare_weight_gather()
         self.writer, self.last_counts, self.last_record = None, (0.0, 0.0), 0.0
 
@@ -96,20 +95,7 @@ class VogelsAssembly(PopulationAssemblyBase):
             self.writer.record(t, *rates, values)
 
     # ------------------------------------------------------------------ weights
-    def plastic_synapses(self):
-        """Every plastic synapse as (pre, post), target-major, sources ascending (the order of
-        gathered_weights), on rank 0 (collective; None elsewhere)."""
-        merged = gather_by_gid(self.plastic_sources)
-        if merged is None:
-            return None
-        pre = [merged[g] for g in range(self.n)]
-        return np.concatenate(pre), np.repeat(np.arange(self.n), [len(x) for x in pre])
-
     # ------------------------------------------------------------------ outputs
-    def write_nodes(self, path):
-        """nodes.h5 (SONATA): type E/I and the excitatory flag; node_types.csv."""
-        write_ei_nodes(path, POPULATION, self.excitatory, condlif.HOC_NAME)
-
     def open_outputs(self, out_dir, run_id, resume=None):
         """Open state.h5 (rank 0), fresh or truncated to a checkpoint's counts."""
         pre, post = self.synapse_table
@@ -143,22 +129,8 @@ class VogelsAssembly(PopulationAssemblyBase):
         rows, pending, traces = condlif.state(h, self.pop, len(self.gids))
         cells = gather_by_gid({g: rows[i] for i, g in enumerate(self.gids)})
         weights = gather_by_gid(self.local_weights())
-        parts = pc.py_gather((pending, traces, sorted(self.wiring.sources)), 0)
+        merged = self.merge_held_rows(traces, sorted(self.wiring.sources), (0.0, 0.0))
         if pc.id() != 0:
             return None
-        merged = np.zeros_like(traces)
-        for _, tr, listened in parts:
-            merged[listened] = tr[listened]
-        return dict(cells=cells, weights=weights, pending=parts[0][0], traces=merged,
+        return dict(cells=cells, weights=weights, pending=pending, traces=merged,
                     last_counts=list(self.last_counts), last_record=self.last_record)
-
-    def finalize(self, status, t, out_dir):
-        """At the end of a complete run: the final weight snapshot (collective)."""
-        if status == "complete":
-            values = self.gathered_weights()
-            if values is not None:
-                self.writer.snapshot("final", t, values)
-
-    def summary(self):
-        """Headline facts for run.json."""
-        return {}

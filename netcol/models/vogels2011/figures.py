@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 
 from ...figstyle import letter_panels, pyplot, save
-from ...plots import NothingToPlot, find_run
+from ...plots import NothingToPlot, find_any_run
 from ...rundir import read_run_json
 from . import activity
 
@@ -135,15 +135,7 @@ def paper_figure(folder, number, dpi=300):
     sub-folder named by its experiment)."""
     if number not in FIGURE_RUNS:
         raise ValueError(f"--figure {number}: vogels2011 has figure 1")
-    run = None
-    for name in FIGURE_RUNS[number]:
-        try:
-            run = find_run(folder, name)
-            break
-        except FileNotFoundError:
-            continue
-    if run is None:
-        raise FileNotFoundError(f"figure 1 needs a run of vogels2011_long, vogels2011 or vogels2011_small in {folder}")
+    run = find_any_run(folder, FIGURE_RUNS[number])
     (b0, b1), (a0, a1) = _windows(run)
     plt = pyplot()
     fig, axes = plt.subplots(2, 3, figsize=(15, 8.5))

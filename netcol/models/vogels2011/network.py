@@ -8,13 +8,12 @@ independent Bernoulli draw for every ordered pair, drawn as its equivalent, a bi
 count of sources and then that many distinct sources uniformly (E sources for E -> all,
 then I sources for I -> I or I -> E); 50 times fewer random numbers than one per pair.
 """
-from dataclasses import dataclass
-
 import numpy as np
 
 from ...cells.condlif import EXC, INH, MECHANISM_FIELDS, PLASTIC
-from ...schema import Field, ParamError, apply_overrides, read_toml, validate
-from ...streams import keyed_generator
+from ...cells.mechanism_file import check_mechanism_network, load_mechanism_network
+from ...schema import Field
+from ...streams import bernoulli_sources, keyed_generator
 from . import NETWORK_FILE
 
 _PROB = dict(kind=float, low=0.0, high=1.0)
@@ -29,31 +28,14 @@ NETWORK_FIELDS = {
 }
 
 
-@dataclass
-class Network:
-    """The cell's constants, checked (``raw`` as read, with overrides)."""
-
-    raw: dict
-    mechanism: dict
-
-
 def check_network(raw, source):
-    """Check a raw description (dict); return a Network."""
-    unknown = sorted(set(raw) - {"mechanism"})
-    if unknown:
-        raise ParamError(f"{source}: unknown section(s) {', '.join(unknown)}; known: mechanism")
-    return Network(raw, validate(raw.get("mechanism", {}), MECHANISM_FIELDS, f"{source} [mechanism]"))
+    """Check a raw description (dict); return a netcol.cells.mechanism_file.MechanismNetwork."""
+    return check_mechanism_network(raw, source, MECHANISM_FIELDS)
 
 
 def load_network(overrides=None, path=None):
     """Read params/network.toml (or path), apply dotted overrides, check it."""
-    path = path or NETWORK_FILE
-    return check_network(apply_overrides(read_toml(path), overrides or {}, str(path), "network."), str(path))
-
-
-def bernoulli_sources(rng, n, p):
-    """The sources 0 .. n-1 chosen by independent Bernoulli(p) draws, ascending."""
-    return np.sort(rng.choice(n, size=rng.binomial(n, p), replace=False))
+    return load_mechanism_network(path or NETWORK_FILE, MECHANISM_FIELDS, overrides)
 
 
 def incoming(params, gid):

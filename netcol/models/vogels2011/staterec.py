@@ -14,7 +14,7 @@ Layout (times in ms; growing datasets chunked, SWMR):
 """
 import numpy as np
 
-from ...record import LIBVER, RUN_ID_ATTR, AppendFile, reopen_truncated
+from ...record import LIBVER, RUN_ID_ATTR, AppendFile, StateFileWriter, reopen_truncated
 
 #: Quantile levels recorded.
 LEVELS = (0.05, 0.25, 0.5, 0.75, 0.95)
@@ -23,9 +23,10 @@ EDGES = np.concatenate([[0.0], np.logspace(-3, 2, 50)])
 SNAPSHOTS = ("static_end", "final")
 
 
-class StateWriter:
+class StateWriter(StateFileWriter):
     """Append records to state.h5 and flush after each, so the file is always readable."""
 
+    SNAPSHOTS = SNAPSHOTS
     GROWING = ("records/time", "records/rate_e", "records/rate_i", "records/w_mean", "records/w_quantiles",
                "records/w_hist")
 
@@ -60,22 +61,4 @@ class StateWriter:
             row = dict(w_mean=w.mean(), w_quantiles=np.quantile(w, LEVELS), w_hist=np.histogram(w, EDGES)[0])
         else:
             row = dict(w_mean=np.nan, w_quantiles=np.full(len(LEVELS), np.nan), w_hist=np.zeros(len(EDGES) - 1))
-        for name, value in dict(time=t_ms, rate_e=rate_e, rate_i=rate_i, **row).items():
-            d = self.f[f"records/{name}"]
-            d.resize(d.shape[0] + 1, axis=0)
-            d[-1] = value
-        self.f.flush()
-
-    def snapshot(self, label, t_ms, weights):
-        """Every I -> E weight under a label."""
-        self.f[f"snapshots/{label}"][:] = weights
-        self.f["snapshots/time"][SNAPSHOTS.index(label)] = t_ms
-        self.f.flush()
-
-    def counts(self):
-        """Rows of each growing dataset."""
-        return {k: self.f[k].shape[0] for k in self.GROWING}
-
-    def close(self):
-        """Flush and close."""
-        self.f.close()
+        self.append_row("records", dict(time=t_ms, rate_e=rate_e, rate_i=rate_i, **row))
