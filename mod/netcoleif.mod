@@ -37,6 +37,8 @@ pathway's weight, plastic ones their own.  The reference package's quirks (optio
 I_E with tau_E) and no_post_into_i for it (it takes no postsynaptic update on E->I and
 I->I), and leave X source 0 silent (in Python).
 
+eta_scale multiplies every learning rate (1 in batch runs; a control in the GUI).
+
 Set-up, from Python (netcol.cells.eif): setup(), set_pathway() per pathway, add_cell()
 per local cell, add_synapses() per local cell (its sources ascending: recurrent gids,
 then X sources numbered from ntot), then finitialize; INITIAL schedules step kstep.
@@ -46,7 +48,7 @@ NEURON {
     ARTIFICIAL_CELL NetcolEif
     RANGE pid, kstep, nsteps
     GLOBAL stepdt, c_m, g_l, e_l, v_t, d_t, v_th, v_re, tau_e, tau_i, tau_x, tau_stdp
-    GLOBAL init_events, step_early
+    GLOBAL init_events, step_early, eta_scale
 }
 
 PARAMETER {
@@ -64,6 +66,7 @@ PARAMETER {
     tau_stdp = 200 (ms)
     init_events = 1
     step_early = 5e-7 (ms)
+    eta_scale = 1
 }
 
 ASSIGNED {
@@ -198,7 +201,8 @@ static void eif_finish(EifPop& P, long tp) {
                 double& w = P.w[what];
                 acc[p] += w;
                 const int pw = P.w_path[what];
-                w = netcol_rule(w, P.eta[pw], P.rpre[pw], eif_trace(P, P.gid[p], tp), -HUGE_VAL, HUGE_VAL);
+                w = netcol_rule(w, P.eta[pw] * eta_scale, P.rpre[pw], eif_trace(P, P.gid[p], tp), -HUGE_VAL,
+                                HUGE_VAL);
             }
         }
     }
@@ -207,7 +211,8 @@ static void eif_finish(EifPop& P, long tp) {
             double& w = P.w[P.tgt_w[j]];
             const int pw = P.w_path[P.tgt_w[j]];
             if (P.no_post_into_i[p] && (pw == EI || pw == II)) { continue; }
-            w = netcol_rule(w, P.eta[pw], P.rpost[pw], eif_trace(P, P.tgt_src[j], tp), -HUGE_VAL, HUGE_VAL);
+            w = netcol_rule(w, P.eta[pw] * eta_scale, P.rpost[pw], eif_trace(P, P.tgt_src[j], tp), -HUGE_VAL,
+                            HUGE_VAL);
         }
     }
     /* traces of this step's spikers: +1, then the step's decay */

@@ -26,9 +26,12 @@ class PopulationGUI:
         The browser's vertical range.
     tick_ms : float
         How often the browser samples (a time between two steps of the mechanism).
+    controls : sequence of (str, str)
+        The model's own controls: (label, hoc variable) pairs shown as editable fields,
+        read by the mechanism at every step (such as a learning rate).
     """
 
-    def __init__(self, assembly, probes, y_range, tick_ms):
+    def __init__(self, assembly, probes, y_range, tick_ms, controls=()):
         h = self.h = neuron_h()
         self.a, self.pc = assembly, parallel_context()
         self.probes, self.y_range, self.tick_ms = tuple(probes), y_range, tick_ms
@@ -55,6 +58,10 @@ class PopulationGUI:
                                                                                                "blue", "green"))))
         h.xvalue("gid", "netcol_gui_gid", 1)
         h.xbutton("plot this gid", lambda: self.browse(int(h.netcol_gui_gid)))
+        if controls:
+            h.xlabel("the model (acts from the next step on)")
+            for label, variable in controls:
+                h.xvalue(label, variable, 1)
         h.xpanel(20, 20)
         # the population restarts before its INITIAL schedules step 0; the ticks are
         # scheduled after the queue is cleared

@@ -6,6 +6,7 @@ import subprocess
 import sys
 import time
 
+import numpy as np
 import pytest
 
 from helpers import REPO, in_fresh_process, NETCOL
@@ -157,30 +158,50 @@ def test_gui_without_a_display_is_a_clear_error():
     assert r.returncode == 2 and "needs a display" in r.stderr and "Traceback" not in r.stderr
 
 
+#: The learning-rate control of a model's GUI: (hoc variable, off, on).
+LEARNING_CONTROL = {"vogels2011_small": ("eta_NetcolCondLif", 0.0, 0.01),
+                    "akil2021_small": ("eta_scale_NetcolEif", 0.0, 1.0)}
+
+
 def population_twice(experiment, sets, browse):
     """Open the GUI on a population model, run 300 ms twice (init in between); report both
-    runs' spikes."""
+    runs' spikes; with a learning-rate control, run once with it off and once on and report
+    whether the weights moved."""
     from netcol.assemble import assemble
+    from netcol.cells.population import weights
     from netcol.experiment import load_experiment
     from netcol.runtime import neuron_h, window_names
     h = neuron_h()
     exp = load_experiment(experiment, sets)
-    window = exp.package.open_gui(assemble(exp))
+    assembly = assemble(exp)
+    window = exp.package.open_gui(assembly)
     window.browse(browse)
     runs = []
     for _ in range(2):
         h.stdinit()
         h.continuerun(300.0)
         runs.append(sorted(zip(window.tvec.as_numpy().tolist(), window.idvec.as_numpy().tolist())))
-    return dict(runs=runs, marks=window.marks, windows=window_names())
+    moved = {}
+    if experiment in LEARNING_CONTROL:
+        name, off, on = LEARNING_CONTROL[experiment]
+        for label, value in (("off", off), ("on", on)):
+            setattr(h, name, value)
+            h.stdinit()
+            w0 = weights(h, assembly.pop)
+            h.continuerun(300.0)
+            moved[label] = bool(np.any(weights(h, assembly.pop) != w0))
+    return dict(runs=runs, marks=window.marks, windows=window_names(), moved=moved)
 
 
 @pytest.mark.parametrize("experiment, sets, browse", [("sadeh2015", {"blocks": 2}, 100),
-                                                      ("vogels2011_small", {"duration": 1}, 10)])
+                                                      ("vogels2011_small", {"duration": 1}, 10),
+                                                      ("akil2021_small", {"duration": 1}, 10)])
 def test_population_gui_draws_and_restarts_from_the_first_step(display, experiment, sets, browse):
     r = in_fresh_process(population_twice, env=dict(DISPLAY=display, NETCOL_GUI="1"), experiment=experiment,
                          sets=sets, browse=browse)
     assert "RunControl" in r["windows"] and "netcol controls" in r["windows"]
     assert sum(n.startswith("Graph") for n in r["windows"]) == 3    # raster, rates, browser
     assert len(r["runs"][0]) > 500 and r["runs"][0] == r["runs"][1]
+    if experiment in LEARNING_CONTROL:   # the model's own control switches its rule
+        assert r["moved"] == {"off": False, "on": True}
     assert r["marks"] >= len(r["runs"][0])

@@ -1,10 +1,12 @@
 """The akil2021 network in NEURON's own GUI: ``netcol gui akil2021_small`` opens the run
 control, a live raster, live E and I rates, and a browser of one cell's V (mV) and
-currents (see :mod:`netcol.popgui`).  Every init starts again from t = 0 with the
-weights as set up and the external spikes to tstop queued."""
+currents (see :mod:`netcol.popgui`), and a factor on every rule's learning rate as a
+control.  Every init starts again from t = 0 with the weights as set up and the external
+spikes to tstop queued."""
 from ...popgui import PopulationGUI
 
 
 def open_assembled(assembly):
     """Open the windows for an assembled akil2021 experiment; return the PopulationGUI."""
-    return PopulationGUI(assembly, ("V", "I_E", "I_I", "I_X"), (-80.0, 20.0), tick_ms=0.2)
+    return PopulationGUI(assembly, ("V", "I_E", "I_I", "I_X"), (-80.0, 20.0), tick_ms=0.2,
+                         controls=(("learning-rate factor of every rule (0: static)", "eta_scale_NetcolEif"),))
