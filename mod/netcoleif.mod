@@ -109,7 +109,7 @@ struct EifPop {
     std::vector<int> syn_src, syn_tgt, syn_path, syn_plastic;
     std::vector<double> w, w0;             /* plastic weights now and as set up (delivery order once indexed) */
     std::vector<int> setup_slot;           /* set-up position -> position in w, once indexed */
-    std::vector<int> w_path;               /* pathway of each plastic weight */
+    std::vector<std::uint8_t> w_path;      /* pathway of each plastic weight */
     std::vector<int> src_ptr, bs_tgt, bs_what;   /* by source: target; pathway (-1 - pw) or weight index */
     std::vector<int> tgt_ptr{0}, tgt_w, tgt_src; /* per local cell: its plastic synapses */
     bool indexed = false;
@@ -159,7 +159,7 @@ static void eif_index(EifPop& P) {
        then walk them in order (in set-up order they were a cache miss each) */
     std::vector<int> slot(P.w.size());
     std::vector<double> w(P.w.size()), w0(P.w.size());
-    std::vector<int> path(P.w.size());
+    std::vector<std::uint8_t> path(P.w.size());
     int next = 0;
     for (int& what : P.bs_what) {
         if (what >= 0) {
@@ -409,7 +409,7 @@ VERBATIM
             P.syn_plastic.push_back((int) P.w.size());
             P.tgt_w.push_back((int) P.w.size());
             P.tgt_src.push_back(i);
-            P.w_path.push_back(k);
+            P.w_path.push_back((std::uint8_t) k);
             P.w.push_back(w[j]);
             P.w0.push_back(w[j]);
         } else {
@@ -619,6 +619,25 @@ VERBATIM
         o[2 * p] = se;
         o[2 * p + 1] = si;
     }
+ENDVERBATIM
+}
+
+: table_bytes(): the memory of this rank's synapse tables (by source, plastic weights and
+: their indices), for the bytes per synapse the benchmark reports
+FUNCTION table_bytes() {
+VERBATIM
+    EifPop& P = *eif_pop(pid);
+    auto bytes = [](const auto& v) { return (double) (v.capacity() * sizeof(v[0])); };
+    _ltable_bytes = bytes(P.src_ptr) + bytes(P.bs_tgt) + bytes(P.bs_what) + bytes(P.w) + bytes(P.w0)
+                    + bytes(P.w_path) + bytes(P.tgt_ptr) + bytes(P.tgt_w) + bytes(P.tgt_src) + bytes(P.setup_slot);
+ENDVERBATIM
+}
+
+: synapse_count(): this rank's synapses (recurrent and external)
+FUNCTION synapse_count() {
+VERBATIM
+    EifPop& P = *eif_pop(pid);
+    _lsynapse_count = P.indexed ? (double) P.bs_tgt.size() : (double) P.syn_src.size();
 ENDVERBATIM
 }
 

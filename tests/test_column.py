@@ -222,7 +222,8 @@ def test_bad_input_is_rejected_before_building(tmp_path, args, words):
 
 def test_unknown_experiment():
     r = netcol("run", "nosuchthing")
-    assert r.returncode == 2 and "unknown experiment 'nosuchthing'; known: baseline" in r.stderr
+    assert r.returncode == 2 and "unknown experiment 'nosuchthing'; known: " in r.stderr
+    assert "baseline, onlydeletion" in r.stderr                     # the known ones, sorted
 
 
 def test_output_directory_checks(tmp_path):

@@ -43,6 +43,8 @@ FOLDERS = {
                                        "--set", "scaling_start=2"],
     "runs/sadeh2015": ["sadeh2015", "--set", "blocks=2", "--set", "tuning_orientations=4",
                        "--set", "tuning_length=0.5"],
+    "runs/akil2021_istdp": ["akil2021_istdp", "--set", "n=500", "--set", "n_x=100", "--set", "duration=1",
+                            "--set", "recording_interval=0.1", "--set", "block=0.5"],
     "runs/vogels2011_long": ["vogels2011_long", "--set", "n_e=800", "--set", "n_i=200", "--set", "p_e=0.2",
                              "--set", "p_ii=0.2", "--set", "p_ie=0.2", "--set", "duration=2",
                              "--set", "recording_interval=0.5"],

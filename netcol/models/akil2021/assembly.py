@@ -49,23 +49,23 @@ class AkilAssembly(PopulationAssemblyBase):
             eta, pre, post = self.rules.get(k, (0.0, (0, 0, 0, 0), (0, 0, 0, 0)))
             eif.set_pathway(self.pop, k, pathway_w[k], eta, pre, post)
         self.wiring = RankWiring(h, pc, self.pop)
-        self.weight_counts, self.plastic = {}, {}
+        self.weight_counts, plastic_by_gid = {}, {}   # the latter only for the set-up
         sources = []
         for gid in self.gids:
             self.pop.add_cell(gid, self.wiring.relay(gid), initial_v(p, self.network, gid))
             src, pathway = incoming(p, gid)
             eif.add_synapses(h, self.pop, src, pathway, pathway_w[pathway])
             plastic = np.isin(pathway, list(self.rules))
-            self.plastic[gid] = (src[plastic].astype(np.int32), pathway[plastic].astype(np.int8))
+            plastic_by_gid[gid] = (src[plastic].astype(np.int32), pathway[plastic].astype(np.int8))
             self.weight_counts[gid] = int(plastic.sum())
             sources.append(src[src < p["n"]])
         if p["quirks"] == "reference":
             self.pop.route_first_i_as_e()
         self.wiring.listen(np.concatenate(sources) if sources else np.zeros(0, int), eif.DELAY)
         self.pop.index()   # frees the set-up order before the samples are chosen
-        self.synapse_table = self.gather_synapse_table({g: src for g, (src, _) in self.plastic.items()})
-        self.samples, self.sample_index = choose_samples(self.plastic, p["seed"], p["weight_samples"])
-        self.pathway_counts = self.count_pathways()
+        self.synapse_table = self.gather_synapse_table({g: src for g, (src, _) in plastic_by_gid.items()})
+        self.samples, self.sample_index = choose_samples(plastic_by_gid, p["seed"], p["weight_samples"])
+        self.pathway_counts = count_pathways(plastic_by_gid)
         self.prepare_weight_gather()
         self.writer, self.last_counts, self.last_record, self.x_queued = None, (0.0, 0.0), 0.0, 0
 
@@ -87,13 +87,6 @@ class AkilAssembly(PopulationAssemblyBase):
     def actions(self):
         """Action name -> action(t) for the scheduler."""
         return {"record": self.record}
-
-    # ------------------------------------------------------------------ set-up
-    def count_pathways(self):
-        """Plastic synapses of each recurrent pathway in the network (collective)."""
-        local = np.bincount(np.concatenate([pw for _, pw in self.plastic.values()] or [np.zeros(0, int)]),
-                            minlength=4)[:4].astype(float)
-        return np.array(parallel_context().py_allgather(local.tolist())).sum(axis=0)
 
     # ------------------------------------------------------------------ protocol actions
     def record(self, t):
@@ -185,3 +178,16 @@ class AkilAssembly(PopulationAssemblyBase):
             return None
         return dict(cells=cells, weights=weights, shared=shared, traces=merged,
                     last_counts=list(self.last_counts), last_record=self.last_record)
+
+
+def count_pathways(plastic_by_gid):
+    """Plastic synapses of each recurrent pathway in the network (collective).
+
+    Parameters
+    ----------
+    plastic_by_gid : dict
+        This rank's gids -> (sources, pathways) of their plastic synapses.
+    """
+    local = np.bincount(np.concatenate([pw for _, pw in plastic_by_gid.values()] or [np.zeros(0, np.int8)]),
+                        minlength=4)[:4].astype(float)
+    return np.array(parallel_context().py_allgather(local.tolist())).sum(axis=0)
