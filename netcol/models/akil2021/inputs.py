@@ -12,6 +12,7 @@ below 0 are dropped, as in the reference.
 
 With quirks = "reference", source 0 never fires (the reference draws sources from 1).
 """
+import functools
 import math
 
 import numpy as np
@@ -27,22 +28,28 @@ MIN_CORRELATION = 1e-5
 
 
 def _chunk(params, c, first):
-    """Spike times (ms) and sources of chunk c."""
-    n_x, r_x, c_x = params["n_x"], params["r_x"] / 1000.0, params["c_x"]
+    """Spike times (ms) and sources of chunk c (consecutive blocks ask for the same chunks
+    again: they are kept)."""
+    return _chunk_of(params["seed"], params["n_x"], params["r_x"], params["c_x"], params["jitter"], c, first)
+
+
+@functools.lru_cache(maxsize=4)
+def _chunk_of(seed, n_x, r_x, c_x, jitter, c, first):
+    r_x = r_x / 1000.0
     t0 = c * CHUNK_MS
     if c_x < MIN_CORRELATION:
         # n_x r_x spikes per ms spread over the sources from `first` on, as the reference
-        rng = keyed_generator(params["seed"], "external", c)
+        rng = keyed_generator(seed, "external", c)
         n = rng.poisson(n_x * r_x * CHUNK_MS)
         return t0 + rng.uniform(0.0, CHUNK_MS, n), rng.integers(first, n_x, n)
-    rng = keyed_generator(params["seed"], "mother", c)
+    rng = keyed_generator(seed, "mother", c)
     mother = t0 + rng.uniform(0.0, CHUNK_MS, rng.poisson(r_x / c_x * CHUNK_MS))
-    thin = keyed_generator(params["seed"], "thinning", c)
+    thin = keyed_generator(seed, "thinning", c)
     times, sources = [], []
     for j in range(first, n_x):   # a binomial count of distinct mother spikes per source
         picked = thin.choice(len(mother), size=thin.binomial(len(mother), c_x), replace=False)
-        jitter = np.clip(thin.standard_normal(len(picked)), -JITTER_SDS, JITTER_SDS) * params["jitter"]
-        times.append(mother[picked] + jitter)
+        shift = np.clip(thin.standard_normal(len(picked)), -JITTER_SDS, JITTER_SDS) * jitter
+        times.append(mother[picked] + shift)
         sources.append(np.full(len(picked), j))
     return np.concatenate(times), np.concatenate(sources)
 
