@@ -6,12 +6,13 @@ of a model (see :mod:`netcol.models.rowan2013.assembly` for the interface).
 import numpy as np
 
 from ...cells import condlif
-from ...cells.population import PopulationAssemblyBase, RankWiring, finitialize_at_step, set_weights
+from ...cells.population import PopulationAssemblyBase, RankWiring, finitialize_at_step, set_weights, weights
 from ...gather import gather_by_gid
 from ...runtime import neuron_h, parallel_context
 from .network import incoming
 from .protocol import alpha, steps, timeline
 from .staterec import StateWriter
+from .weightsummary import summarise
 
 #: The SONATA population of the cells.
 POPULATION = "vogels2011"
@@ -54,6 +55,7 @@ class VogelsAssembly(PopulationAssemblyBase):
             self.wiring.listen(sources, condlif.DELAY)
         self.synapse_table = self.gather_synapse_table(self.plastic_sources)   # collective; rank 0 writes it
         self.prepare_weight_gather()
+        self.cell_of_weight = np.repeat(np.arange(len(self.gids)), [self.weight_counts[g] for g in self.gids])
         self.writer, self.last_counts, self.last_record = None, (0.0, 0.0), 0.0
 
     # ------------------------------------------------------------------ what the loop reads
@@ -90,11 +92,10 @@ class VogelsAssembly(PopulationAssemblyBase):
         rates = ((e - self.last_counts[0]) / self.n_e / span, (i - self.last_counts[1]) / self.n_i / span) \
             if span > 0 else (0.0, 0.0)
         self.last_counts, self.last_record = (e, i), t
-        values = self.gathered_weights()
-        if values is not None:
-            self.writer.record(t, *rates, values)
+        summary = summarise(self.gids, weights(neuron_h(), self.pop), self.cell_of_weight, self.n)
+        if summary is not None:
+            self.writer.record(t, *rates, summary)
 
-    # ------------------------------------------------------------------ weights
     # ------------------------------------------------------------------ outputs
     def open_outputs(self, out_dir, run_id, resume=None):
         """Open state.h5 (rank 0), fresh or truncated to a checkpoint's counts."""

@@ -5,9 +5,9 @@ Layout (times in ms; growing datasets chunked, SWMR):
 - ``/records/time`` (n); ``/records/rate_e``, ``/records/rate_i`` (n, Hz: mean rate over
   the interval before each record, 0 at t = 0);
 - ``/records/w_mean`` (n), ``/records/w_quantiles`` (n x 5: the 5, 25, 50, 75 and 95 %
-  quantiles, attribute ``levels``), ``/records/w_hist`` (n x bins, attribute ``edges``):
-  the plastic I -> E weights (nS) as they are at the record (the last step's change is
-  applied at the next step);
+  quantiles, attribute ``levels``, within 0.4 %: see :mod:`.weightsummary`),
+  ``/records/w_hist`` (n x bins, attribute ``edges``): the plastic I -> E weights (nS) as
+  they are at the record (the last step's change is applied at the next step);
 - ``/snapshots/{pre,post}`` (the I -> E synapses, target-major, sources ascending) and
   ``/snapshots/<label>`` (every weight at the end of the static phase and at the end of
   the run), with ``/snapshots/time`` (ms, NaN until taken).
@@ -16,10 +16,8 @@ import numpy as np
 
 from ...record import LIBVER, RUN_ID_ATTR, AppendFile, StateFileWriter, reopen_truncated
 
-#: Quantile levels recorded.
-LEVELS = (0.05, 0.25, 0.5, 0.75, 0.95)
-#: Histogram edges of the weights (nS): 0, then 50 log-spaced edges from 1e-3 to 100.
-EDGES = np.concatenate([[0.0], np.logspace(-3, 2, 50)])
+from .weightsummary import EDGES, LEVELS
+
 SNAPSHOTS = ("static_end", "final")
 
 
@@ -54,11 +52,6 @@ class StateWriter(StateFileWriter):
         snaps.create_dataset("time", data=np.full(len(SNAPSHOTS), np.nan))
         self.f = AppendFile(f)
 
-    def record(self, t_ms, rate_e, rate_i, weights):
-        """Append one record."""
-        w = np.asarray(weights)
-        if len(w):
-            row = dict(w_mean=w.mean(), w_quantiles=np.quantile(w, LEVELS), w_hist=np.histogram(w, EDGES)[0])
-        else:
-            row = dict(w_mean=np.nan, w_quantiles=np.full(len(LEVELS), np.nan), w_hist=np.zeros(len(EDGES) - 1))
-        self.append_row("records", dict(time=t_ms, rate_e=rate_e, rate_i=rate_i, **row))
+    def record(self, t_ms, rate_e, rate_i, summary):
+        """Append one record: the rates and the weight summary (weightsummary.summarise)."""
+        self.append_row("records", dict(time=t_ms, rate_e=rate_e, rate_i=rate_i, **summary))
