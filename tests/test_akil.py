@@ -238,3 +238,21 @@ def test_static_network_rates_are_near_the_balanced_state(cli, tmp_path):
     rec = activity.records(out)
     total = rec["current_e"][1:].sum(axis=1).mean()
     assert abs(total) < 0.2 * rec["current_e"][1:, 2].mean()   # E input nearly cancels the external drive
+
+
+# ---------------------------------------------------------------- outputs
+
+def test_nwb_export_validates_and_holds_the_records(cli, tmp_path):
+    pynwb = pytest.importorskip("pynwb")
+    from netcol.models.akil2021 import activity
+    out = tmp_path / "run"
+    r = cli("run", "akil2021_small", "--set", "duration=0.5", "--out", str(out), "--quiet", "--no-figure")
+    assert r.returncode == 0, r.stderr
+    r = cli("export-nwb", str(out), "--out", str(out / "run.nwb"))
+    assert r.returncode == 0, r.stderr
+    assert pynwb.validate(path=str(out / "run.nwb")) == []
+    rec = activity.records(out)
+    with pynwb.NWBHDF5IO(str(out / "run.nwb"), "r") as io:
+        state = io.read().processing["state"]
+        assert np.array_equal(state["currents_onto_e"].data[:], rec["current_e"])
+        assert np.array_equal(state["weight_means"].data[:], rec["w_mean"], equal_nan=True)

@@ -105,6 +105,7 @@ def test_records_export_as_sonata_reports(run, cli):
     ("sadeh2015", ["blocks=1", "tuning_orientations=2", "tuning_length=0.2", "test_length=0.2"], "sadeh2015",
      {"preferred_orientation", "input_modulation"}),
     ("vogels2011_small", ["duration=0.3"], "vogels2011", set()),
+    ("akil2021_small", ["duration=0.3"], "akil2021", set()),
 ])
 def test_population_models_files_open_in_libsonata(tmp_path, experiment, sets, population, attributes):
     """The spikes, nodes and circuit of the population-mechanism models, read by libsonata."""
