@@ -96,22 +96,24 @@ class AkilAssembly(PopulationAssemblyBase):
             values = self.gathered_weights()
             if values is not None:
                 self.writer.snapshot("initial", t, values)
-        e, i = self.spike_counts()
-        span = (t - self.last_record) / 1000.0
-        rates = ((e - self.last_counts[0]) / self.n_e / span, (i - self.last_counts[1]) / (self.n - self.n_e) / span) \
-            if span > 0 else (0.0, 0.0)
-        self.last_counts, self.last_record = (e, i), t
         cur, n_steps = eif.currents(h, self.pop, len(self.gids))
         sums = eif.weight_sums(h, self.pop, len(self.gids))
         columns = np.array(sorted(self.sample_index), np.int64)
         sampled = eif.weights_at(h, self.pop, [self.sample_index[j] for j in columns])
-        parts = parallel_context().py_gather((np.array(self.gids, np.int64), cur, sums, columns, sampled), 0)
+        counts = (self.pop.count_spikes(0, self.n_e), self.pop.count_spikes(self.n_e, self.n))
+        # one gather per record (the ranks wait for each other at every collective)
+        parts = parallel_context().py_gather((np.array(self.gids, np.int64), cur, sums, columns, sampled, counts), 0)
         if self.writer is None:
             return
         # per-cell sums in gid order, added on rank 0: the same bits on any number of ranks
         cur, ws, w_samples = np.zeros((self.n, 3)), np.zeros((self.n, 2)), np.zeros(len(self.samples[0]))
-        for gids, c, s, cols, vals in parts:
+        for gids, c, s, cols, vals, _ in parts:
             cur[gids], ws[gids], w_samples[cols] = c, s, vals
+        e, i = sum(p[5][0] for p in parts), sum(p[5][1] for p in parts)
+        span = (t - self.last_record) / 1000.0
+        rates = ((e - self.last_counts[0]) / self.n_e / span, (i - self.last_counts[1]) / (self.n - self.n_e) / span) \
+            if span > 0 else (0.0, 0.0)
+        self.last_counts, self.last_record = (e, i), t
         steps_ = max(n_steps, 1)
         current_e = cur[:self.n_e].sum(axis=0) / self.n_e / steps_
         current_i = cur[self.n_e:].sum(axis=0) / (self.n - self.n_e) / steps_
