@@ -1,8 +1,10 @@
 """What every population mechanism (one instance holding all of a rank's cells, such as
-NetcolLifMap and NetcolCondLif) needs from ParallelContext: a NetcolRelay per cell as
-the spike source of its gid, and one incoming NetCon per source on another rank that
-has targets on this rank, whose weight carries the source gid.  Sources on the same
-rank need no NetCon: the mechanism passes their spikes on itself.
+NetcolLifMap, NetcolCondLif and NetcolEif) needs from ParallelContext: a NetcolRelay per
+cell as the spike source of its gid, and one listening NetCon per source on another rank
+that has targets on this rank, kept inactive, into whose records NEURON writes the
+source's spikes at each exchange (RankWiring.listen).  Sources on the same rank need no
+NetCon: the mechanism passes their spikes on itself.  And the parts of an assembly that
+all these models share (PopulationAssemblyBase).
 """
 import numpy as np
 
