@@ -212,35 +212,48 @@ static void cl_pathways(ClPop& P, long tp) {
     P.fired.clear();
 }
 
+/* Euler from the old values for every cell (v frozen while refractory, as of the last
+   threshold) and the cells' readiness for this step's threshold; a loop that vectorises */
+NETCOL_VECTOR_LOOP
+static void cl_euler(ClPop& P, int n, long k) {
+    const double h = P.sdt;
+    const double hc = h / P.cm, fe = 1.0 - h / P.taue, fi = 1.0 - h / P.taui;
+    const double gl = P.gl, el = P.el, ei = P.ei, ibg = P.ibg;
+    const long nref = P.nref;
+    double* __restrict__ V = P.v.data();
+    double* __restrict__ GE = P.ge.data();
+    double* __restrict__ GI = P.gi.data();
+    char* __restrict__ R = P.ready.data();
+    const long* __restrict__ LS = P.lastspike.data();
+    for (int p = 0; p < n; ++p) {
+        const double v = V[p], ge = GE[p], gi = GI[p];
+        const double euler = v + hc * (-gl * (v - el) - (ge * v + gi * (v - ei)) + ibg);
+        V[p] = R[p] ? euler : v;
+        GE[p] = ge * fe;
+        GI[p] = gi * fi;
+        R[p] = k - LS[p] >= nref;
+    }
+}
+
 static void cl_step(ClPop& P, long k, double eta_now) {
     if (!P.indexed) { cl_index(P); }
     const double h = P.sdt;
     netcol_collect_records(P.rec_t, P.rec_id, ((double) k + 0.5) * h, [&P](int i) { cl_arrive(P, i); });
     if (P.pending) { cl_pathways(P, k - 1); }
     const int n = (int) P.gid.size();
-    const double hc = h / P.cm, fe = 1.0 - h / P.taue, fi = 1.0 - h / P.taui;
     const double tk = ((double) k + 0.5) * h;
+    cl_euler(P, n, k);
+    /* threshold and reset, where the Euler step could not branch */
     double* V = P.v.data();
-    double* GE = P.ge.data();
-    double* GI = P.gi.data();
     char* R = P.ready.data();
     for (int p = 0; p < n; ++p) {
-        const double v = V[p], ge = GE[p], gi = GI[p];
-        /* Euler from the old values; v frozen while refractory (as of the last threshold) */
-        double vn = v;
-        if (R[p]) { vn = v + hc * (-P.gl * (v - P.el) - (ge * v + gi * (v - P.ei)) + P.ibg); }
-        GE[p] = ge * fe;
-        GI[p] = gi * fi;
-        const bool ready = k - P.lastspike[p] >= P.nref;
-        R[p] = ready;
-        if (ready && vn > P.vth) {
+        if (R[p] && V[p] > P.vth) {
             P.lastspike[p] = k;
             R[p] = 0;
             P.nspk[p]++;
             P.fired.push_back(p);
-            vn = P.vreset;
+            V[p] = P.vreset;
         }
-        V[p] = vn;
     }
     /* this rank's own sources reach its targets without a NetCon (no queue event), unless
        every synapse has its own NetCon (local_direct = 0, for comparison) */
