@@ -82,7 +82,8 @@ def test_deletion_protocol_outputs(deletion_run):
         assert list(np.unique(t_del)) == [10000.0, 20000.0, 30000.0, 40000.0] and len(g_del) == 12
         assert f["deletions"].attrs["rule"] == "uniform"
         alive = f["records/alive"][:]
-        assert list(alive.sum(axis=1)) == [470, 467, 467, 464, 464, 461, 461, 458]
+        # records every 5 s, rounds every 10 s; a record at a round's time comes before it
+        assert list(alive.sum(axis=1)) == [470, 470, 467, 467, 464, 464, 461, 461]
         assert list(f["trials/kind"][:]) == [b"unique", b"repeat"] * 4
         assert f["records/activity"].attrs["units"] == "Hz" and f["records/time"].attrs["units"] == "ms"
         goal = f["records/goal"][:]
@@ -270,3 +271,22 @@ def test_training_inputs(random_times):
         assert np.histogram(times, bins=5, range=(10000, 60000))[0].min() > 0.15 * len(times)
     else:                                                   # every input within 1 ms of its pulse
         assert np.all(phase < 1.0)
+
+
+def test_records_come_before_a_deletion_round_and_freeze_the_deleted(tmp_path):
+    """A record at a deletion round's time sees the cells before the round (the original
+    records first); a deleted cell's recorded sensor keeps its value from then on."""
+    out = tmp_path / "del"
+    ok("run", "onlydeletion", "--set", "duration=6", "--set", "segment_length=2", "--set", "deletion_step=30",
+       "--set", "trials=false", "--set", "recording_start=1", "--set", "recording_interval=1", "--out", str(out))
+    with h5py.File(out / "state.h5", "r") as f:
+        t, alive, act = f["records/time"][:], f["records/alive"][:], f["records/activity"][:]
+        deleted_t, deleted = f["deletions/time"][:], f["deletions/gid"][:]
+    at = {round(x): k for k, x in enumerate(t)}
+    first = deleted[deleted_t == 2000.0]
+    assert len(first) == 30
+    assert alive[at[2000]][first].all() and not alive[at[3000]][first].any()   # recorded before the round
+    frozen = act[at[3000]:, first]
+    assert (frozen == frozen[0]).all() and (frozen[0] > 0).any()              # no decay after deletion
+    alive_cells = np.flatnonzero(alive[-1])
+    assert (act[at[3000], alive_cells] != act[at[4000], alive_cells]).any()   # the living still change

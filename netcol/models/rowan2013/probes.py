@@ -46,11 +46,14 @@ class StateRecorder:
 
     def record(self, t):
         """Gather and write one state record (collective: every rank calls it)."""
-        # the sensor is decayed to t itself: inside a callback h.t is the step's time
+        # the sensor is decayed to t itself (inside a callback h.t is the step's time); a
+        # deleted cell's stays as it was at its deletion, as in the original
         self.net.catch_up(t)
         decay = neuron_h().act_tau_decay_NetcolIntf6
-        vals = self._gather_cells([lambda c: c.act * math.exp(-(t - c.tu) / decay) * 1000.0, lambda c: c.goal,
-                                   lambda c: c.sfac, lambda c: 1.0 - c.dead])
+
+        def sensor(c):
+            return c.act * (1.0 if c.dead else math.exp(-(t - c.tu) / decay)) * 1000.0
+        vals = self._gather_cells([sensor, lambda c: c.goal, lambda c: c.sfac, lambda c: 1.0 - c.dead])
         gains = self._all_gains()
         if self.pc.id() != 0:
             return

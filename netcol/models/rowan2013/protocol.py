@@ -128,6 +128,7 @@ def timeline(p, checkpoint_every=None):
                if t < end]
     ev += [(t, "record") for t in _times(p["recording_start"] * ms, p["recording_interval"] * ms, end)]
     ev += checkpoint_events(checkpoint_every, end)
-    order = {"unique trial": 0, "repeat trial": 0, "scaling on": 1, "deletion round": 2, "record": 3,
+    # at one time: a record before a deletion round, as the original records
+    order = {"unique trial": 0, "repeat trial": 0, "scaling on": 1, "record": 2, "deletion round": 3,
              "checkpoint": 4}
     return sorted(ev, key=lambda e: (e[0], order.get(e[1], 0)))
