@@ -22,14 +22,28 @@ class OriginalBackground:
     """The original's NetStim streams: source j (receptor blocks GA, GA2, AM2, NM2, each in
     gid order) uses MCellRan4 seeded (s, s), s = inputs_seed + 10 j, whose first value is
     discarded when negexp(1) is set; the NetStim (noise 1, start 0) fires at
-    t1 = I e1, tk = t(k-1) + I ek with I = 1000 / rate ms."""
+    t1 = I e1, tk = t(k-1) + I ek with I = 1000 / rate ms.
+
+    With trials (experiments.md §4.5), the original's deletion protocol re-seeds every
+    source at the start of every trial T (ms): seed T + 1 + j for a unique trial (the
+    first, at 0, and every other), 1234 + j for a repeat trial, set the same way; the
+    event already scheduled keeps its time, and the intervals after it come from the new
+    seed.
+
+    Parameters
+    ----------
+    model : netcol.models.rowan2013.network.ColumnNetwork
+    trial_ms : float
+        Trial length (0: no re-seeding).
+    """
 
     kind = BACKGROUND
 
-    def __init__(self, model):
+    def __init__(self, model, trial_ms=0.0):
         h = neuron_h()
         column, cells = model.column, model.cells
         base = column.original_seeds["inputs"]
+        self.trial_ms = trial_ms
         self.sources = {}
         for gid in model.local:
             ext = column.external[cells["classes"][gid]]
@@ -37,32 +51,47 @@ class OriginalBackground:
             for block, rec in enumerate(SOURCE_ORDER):
                 if rec not in ext or ext[rec]["rate"] <= 0:
                     continue
-                seed = base + 10 * (block * cells["n"] + gid)
+                j = block * cells["n"] + gid
                 r = h.Random()
-                r.MCellRan4(seed, seed)
-                r.negexp(1)   # setting the distribution consumes the first value
+                seeded(r, base + 10 * j)
                 interval = 1000.0 / ext[rec]["rate"]
-                srcs.append([r, interval, interval * r.repick(), SLOT[rec], ext[rec]["weight"]])
+                srcs.append([r, interval, interval * r.repick(), SLOT[rec], ext[rec]["weight"], j, base + 10 * j])
             self.sources[gid] = srcs
 
     def checkpoint_state(self):
-        """Per gid: each source's generator position and next time."""
-        return {gid: [(src[0].seq(), src[2]) for src in srcs] for gid, srcs in self.sources.items()}
+        """Per gid: each source's seed, generator position and next time."""
+        return {gid: [(src[6], src[0].seq(), src[2]) for src in srcs] for gid, srcs in self.sources.items()}
 
     def restore(self, s):
         for gid, srcs in self.sources.items():
-            for src, (seq, t_next) in zip(srcs, s[gid]):
+            for src, (seed, seq, t_next) in zip(srcs, s[gid]):
+                seeded(src[0], seed)
+                src[6] = seed
                 src[0].seq(seq)
                 src[2] = t_next
 
+    def trial_starts(self, t0, t1):
+        """Trial starts T in [t0, t1) with their kind: True for unique (k even)."""
+        if self.trial_ms <= 0:
+            return []
+        k0 = int(np.ceil(t0 / self.trial_ms - 1e-9))
+        return [(k * self.trial_ms, k % 2 == 0) for k in range(k0, int(np.ceil(t1 / self.trial_ms - 1e-9)))]
+
     def window(self, t0, t1):
-        """Inputs in [t0, t1) per local gid."""
+        """Inputs in [t0, t1) per local gid (re-seeding at the trial starts within)."""
         out = {}
         draws = neuron_h().Vector()
+        starts = self.trial_starts(t0, t1)
         for gid, srcs in self.sources.items():
             ts, ss, ws = [], [], []
             for src in srcs:
-                times = self._advance(src, t1, draws)
+                parts = []
+                for t_start, unique in starts:
+                    parts.append(self._advance(src, t_start, draws))
+                    src[6] = round(t_start) + 1 + src[5] if unique else 1234 + src[5]
+                    seeded(src[0], src[6])
+                parts.append(self._advance(src, t1, draws))
+                times = np.concatenate(parts)
                 ts.append(times)
                 ss.append(np.full(len(times), src[3], dtype=float))
                 ws.append(np.full(len(times), src[4]))
@@ -92,6 +121,13 @@ class OriginalBackground:
             r.seq(start + used)
         src[2] = t
         return np.concatenate(parts) if parts else np.zeros(0)
+
+
+def seeded(r, seed):
+    """Seed an hoc Random as the original's NetStims are: MCellRan4(seed, seed), then
+    negexp(1), which consumes the first value."""
+    r.MCellRan4(seed, seed)
+    r.negexp(1)
 
 
 class TrainingPulses:
@@ -187,7 +223,8 @@ class TrainingPulses:
 def playback_sources(model, params):
     """The played-back inputs an experiment needs: the original's background in reference
     mode, the training signal when training is on."""
-    return ([OriginalBackground(model)] if params["rng"] == "original" else []) + \
+    trial_ms = params["trial_length"] * 1000.0 if params["trials"] else 0.0
+    return ([OriginalBackground(model, trial_ms)] if params["rng"] == "original" else []) + \
            ([TrainingPulses(model, params)] if params["training"] else [])
 
 

@@ -81,8 +81,6 @@ def check_protocol(p, n_cells, type_counts, source):
         if step >= n_cells:
             bad(f"deletion_step ({p['deletion_step']} x size {p['size']:g} = {step}) is not smaller than "
                 f"the population ({n_cells} cells)")
-    if p["trials"] and p["rng"] == "original":
-        bad("trials (repeat/unique re-seeding) are not available with rng = 'original'")
 
 
 def train_types(p):
