@@ -399,3 +399,25 @@ def test_reference_mode_reseeding_survives_kill_and_resume(tmp_path):
     assert r.returncode == 0, r.stderr
     (ta, ga), (tb, gb) = read_spikes(tmp_path / "whole"), read_spikes(tmp_path / "cut")
     assert len(ta) > 1000 and np.array_equal(ta, tb) and np.array_equal(ga, gb)
+
+
+def test_the_nearest_dead_callback_quirk_adds_the_originals_scaling_steps(tmp_path):
+    """With the quirk (on by default in reference mode), a cell whose nearest target is
+    dead still runs that callback's scaling step, as the original: scale factors move
+    apart from the corrected behaviour once cells are deleted, not before."""
+    import h5py
+    common = ["onlydeletion", "--set", "rng=original", "--set", "duration=30", "--set", "deletion_step=94",
+              "--set", "segment_length=10", "--set", "trials=false", "--set", "scaling=true",
+              "--set", "scaling_start=1", "--set", "recording_start=1", "--set", "recording_interval=1",
+              "--set", "column.mechanism.act_tau=2000", "--set", "column.mechanism.beta=4e-4", "--quiet", "--no-figure"]
+    scale = {}
+    for quirk in ("auto", "off"):
+        out = tmp_path / quirk
+        r = netcol("run", *common, "--set", f"quirk_nearest_dead_callback={quirk}", "--out", str(out))
+        assert r.returncode == 0, r.stderr
+        with h5py.File(out / "state.h5", "r") as f:
+            scale[quirk] = (f["records/time"][:], f["records/scale"][:])
+    t, on = scale["auto"]
+    off = scale["off"][1]
+    assert np.array_equal(on[t <= 10000.0], off[t <= 10000.0])     # the same until the first round
+    assert not np.array_equal(on[t > 11000.0], off[t > 11000.0])    # then the extra steps tell

@@ -20,7 +20,7 @@ from .network import build
 from .nodes import write_nodes
 from .playback import Playback, playback_sources
 from .probes import StateRecorder
-from .protocol import timeline
+from .protocol import nearest_dead_callback, timeline
 from .staterec import StateWriter
 
 #: Milliseconds of playback input generated beyond what the cells need next.
@@ -58,6 +58,9 @@ class ColumnAssembly:
         self.net = build(experiment.network, size=p["size"], seed=p["seed"], rng=p["rng"],
                          trial_ms=p["trial_length"] * 1000.0 if p["trials"] else 0.0)
         set_protocol_globals(h, p)
+        if nearest_dead_callback(p):
+            self.net.nearest_dead_callback = True
+            self.net.update_outgoing_delays()
         sources = playback_sources(self.net, p)
         self.playback = Playback(self.net, sources) if sources else None
         self.probes = StateRecorder(self.net)

@@ -58,6 +58,7 @@ class ColumnNetwork:
     weight_handles: list = field(default_factory=list)
     plastic_rows: np.ndarray = None
     plastic_local: np.ndarray = None
+    nearest_dead_callback: bool = False
 
     #: NetCon weight slots that change during a run (all others are set by the build).
     CHANGING_SLOTS = (SLOT["WGAIN"], SLOT["TPRE"], SLOT["TDONE"], SLOT["CUT"])
@@ -154,7 +155,9 @@ class ColumnNetwork:
 
     def update_outgoing_delays(self, dead=()):
         """Tell each local cell the distinct delays of its synapses onto live targets
-        (for the delivery-callback scaling steps, see the mod file)."""
+        (for the delivery-callback scaling steps, see the mod file); with
+        nearest_dead_callback, also the delay to its nearest target, dead or not, whose
+        callback the original runs anyway (the quirk "nearest dead callback")."""
         h = neuron_h()
         new = set(dead) - self.dead
         self.dead |= new
@@ -166,9 +169,11 @@ class ColumnNetwork:
             todo = list(self.local)
         for gid in todo:
             cell, rows = self.local[gid], self.out_rows[gid]
-            if dead_arr.size:
-                rows = rows[~np.isin(self.conn.post[rows], dead_arr)]
-            cell.set_outgoing_delays(h.Vector(self.conn.delay[rows]))
+            live = rows[~np.isin(self.conn.post[rows], dead_arr)] if dead_arr.size else rows
+            delays = self.conn.delay[live]
+            if self.nearest_dead_callback and len(rows):
+                delays = np.append(delays, self.conn.delay[rows].min())
+            cell.set_outgoing_delays(h.Vector(delays))
 
 
 def draw(column, size, seed, rng):

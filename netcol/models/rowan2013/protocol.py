@@ -36,6 +36,9 @@ PROTOCOL_FIELDS = {
     "trial_length": Field(float, 80.0, "length of each trial " + S, low=0.0, low_open=True),
     "recording_interval": Field(float, 10.0, "period of the state records " + S, low=0.0, low_open=True),
     "recording_start": Field(float, 5.0, "time of the first state record " + S, low=0.0),
+    "quirk_nearest_dead_callback": Field(str, "auto", "the original's first delivery callback of a spike goes to "
+                                         "the nearest target even when it is dead, and runs a scaling step; auto: "
+                                         "in reference mode only", choices=("auto", "on", "off")),
 }
 
 
@@ -130,3 +133,9 @@ def timeline(p, checkpoint_every=None):
     order = {"unique trial": 0, "repeat trial": 0, "scaling on": 1, "record": 2, "deletion round": 3,
              "checkpoint": 4}
     return sorted(ev, key=lambda e: (e[0], order.get(e[1], 0)))
+
+
+def nearest_dead_callback(p):
+    """Whether the quirk "nearest dead callback" is on for a run."""
+    return p["quirk_nearest_dead_callback"] == "on" or (p["quirk_nearest_dead_callback"] == "auto"
+                                                         and p["rng"] == "original")
