@@ -1,7 +1,6 @@
 """The akil2021 model: its cell and the six plasticity rules against a small pure-Python
 reference written from the paper's formulas, the mechanism's exp, the external layer,
 bad input, and the balanced-state rates (akil2021.md §6)."""
-import math
 import shutil
 import subprocess
 
