@@ -102,3 +102,21 @@ def window_rates(run_dir, t0, t1):
     r = records(run_dir)
     sel = (r["time"] > t0 + 1e-9) & (r["time"] <= t1 + 1e-9)
     return float(r["rate_e"][sel].mean()), float(r["rate_i"][sel].mean())
+
+
+def fixed_point_weights(params):
+    """{pathway: weight} at the large-N fixed point of the I -> E and I -> I rules when
+    both act (the rates then sit at their targets; a rule alone leaves a manifold of fixed
+    points): from W r + W_X r_X = 0 solved for j_ie and j_ii, scaled by 1/sqrt(N).
+    Empty unless both rules are on."""
+    rules = [r.strip() for r in params["rules"].split(",") if r.strip()]
+    if not {"ie_homeostatic", "ii_homeostatic"} <= set(rules):
+        return {}
+    q_e = params["frac_e"]
+    q_i, q_x = 1 - q_e, params["n_x"] / params["n"]
+    r_e, r_i, r_x = params["target_ie"], params["target_ii"], params["r_x"]
+    j_ie = -(params["p_ee"] * params["j_ee"] * q_e * r_e + params["p_xe"] * params["j_xe"] * q_x * r_x) \
+        / (params["p_ie"] * q_i * r_i)
+    j_ii = -(params["p_ei"] * params["j_ei"] * q_e * r_e + params["p_xi"] * params["j_xi"] * q_x * r_x) \
+        / (params["p_ii"] * q_i * r_i)
+    return {2: j_ie / np.sqrt(params["n"]), 3: j_ii / np.sqrt(params["n"])}

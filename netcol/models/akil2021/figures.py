@@ -59,9 +59,11 @@ def draw_currents(ax, run_dir):
 
 
 def draw_weights(ax, run_dir):
-    """Mean weight of each plastic pathway over time relative to its initial value, and
-    its sampled synapses (thin)."""
+    """Mean weight of each plastic pathway over time relative to its initial value, its
+    sampled synapses (thin), and the large-N fixed point where the rules define one
+    (dashed)."""
     r = activity.records(run_dir)
+    fixed = activity.fixed_point_weights(read_run_json(run_dir)["params"])
     plastic = [k for k in range(4) if np.isfinite(r["w_mean"][:, k]).any()]
     if not plastic or len(r["time"]) < 2:
         raise NothingToPlot(f"{run_dir}: no plastic pathway")
@@ -72,6 +74,9 @@ def draw_weights(ax, run_dir):
             ax.plot(r["time"], r["w_samples"][:, c] / w0, color=PATHWAY_COLOURS[k], lw=0.4, alpha=0.3)
         ax.plot(r["time"], r["w_mean"][:, k] / w0, color=PATHWAY_COLOURS[k], lw=2,
                 label=f"{activity.PATHWAY_NAMES[k]} mean (thin: 20 sampled synapses)")
+        if k in fixed:
+            ax.axhline(fixed[k] / w0, color=PATHWAY_COLOURS[k], ls="--", lw=1,
+                       label=f"{activity.PATHWAY_NAMES[k]} large-N fixed point")
     ax.axhline(1, color="0.6", lw=0.8)
     ax.set_xlabel("time (s)")
     ax.set_ylabel("weight / initial mean weight")
