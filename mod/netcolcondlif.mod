@@ -114,6 +114,7 @@ struct ClPop {
     std::vector<int> syn_plastic;         /* per synapse: index into w, or -1 */
     std::vector<double> w;                /* plastic weights */
     std::vector<double> w0;               /* as set up */
+    std::vector<int> setup_slot;          /* set-up position -> position in w, once indexed */
     std::vector<int> src_ptr;             /* per source: its range in bs_tgt / bs_what */
     std::vector<int> bs_tgt, bs_what;     /* by source: target; WHAT_EXC, WHAT_INH or the plastic w index */
     std::vector<int> tgt_ptr{0}, tgt_w;   /* per local cell: its plastic synapses' w indices and sources */
@@ -150,12 +151,29 @@ static void cl_index(ClPop& P) {
         P.bs_tgt[j] = P.syn_tgt[s];
         P.bs_what[j] = P.syn_kind[s] == 0 ? WHAT_EXC : (P.syn_kind[s] == 1 ? WHAT_INH : P.syn_plastic[s]);
     }
-    /* the set-up order is not needed any more: 8 bytes per synapse stay (and 24 more per
+    /* the set-up order is not needed any more: 8 bytes per synapse stay (and 28 more per
        plastic one) */
     std::vector<int>().swap(P.syn_src);
     std::vector<int>().swap(P.syn_tgt);
     std::vector<char>().swap(P.syn_kind);
     std::vector<int>().swap(P.syn_plastic);
+    /* plastic weights stored in delivery order (by source): a presynaptic spike's updates
+       then walk them in order (in set-up order each was a cache miss) */
+    std::vector<int> slot(P.w.size());
+    std::vector<double> w(P.w.size()), w0(P.w.size());
+    int next = 0;
+    for (int& what : P.bs_what) {
+        if (what >= 0) {
+            slot[what] = next;
+            w[next] = P.w[what];
+            w0[next] = P.w0[what];
+            what = next++;
+        }
+    }
+    for (int& k : P.tgt_w) { k = slot[k]; }
+    P.w.swap(w);
+    P.w0.swap(w0);
+    P.setup_slot.swap(slot);
     P.indexed = true;
 }
 
@@ -391,8 +409,10 @@ PROCEDURE get_weights() {
 VERBATIM
     ClPop& P = *cl_pop(pid);
     IvocVect* v = vector_arg(1);
+    if (!P.indexed) { cl_index(P); }
     vector_resize(v, (int) P.w.size());
-    std::copy(P.w.begin(), P.w.end(), vector_vec(v));
+    double* o = vector_vec(v);
+    for (std::size_t k = 0; k < P.w.size(); ++k) { o[k] = P.w[P.setup_slot[k]]; }
 ENDVERBATIM
 }
 
@@ -400,7 +420,8 @@ PROCEDURE set_weights() {
 VERBATIM
     ClPop& P = *cl_pop(pid);
     const double* src = vector_vec(vector_arg(1));
-    std::copy(src, src + P.w.size(), P.w.begin());
+    if (!P.indexed) { cl_index(P); }
+    for (std::size_t k = 0; k < P.w.size(); ++k) { P.w[P.setup_slot[k]] = src[k]; }
 ENDVERBATIM
 }
 
