@@ -48,7 +48,6 @@ def test_experiment_files_match_the_protocols():
     ("onlytraining", ["learn_end=100"], ["learn_end (100 s)", "learn_start (800 s)"]),
     ("onlytraining", ["learn_end=10000"], ["learn_end (10000 s)", "after the end"]),
     ("onlytraining", ["train_types=E9"], ["train_types", "'E9'"]),
-    ("onlydeletion", ["rng=original"], ["trials", "rng = 'original'"]),
     ("onlydeletion", ["deletion_rule=random"], ["deletion_rule", "'uniform'", "'scaling'"]),
 ])
 def test_inconsistent_timelines_are_rejected_before_the_run(tmp_path, exp, sets, words):
