@@ -8,6 +8,7 @@ import math
 import numpy as np
 
 from ..schema import Field
+from ..runtime import filled, scratch_vectors
 from .population import vector_in, vector_out
 
 HOC_NAME = "NetcolEif"
@@ -108,7 +109,8 @@ def add_synapses(h, pop, src, pathway, weight):
 
 def queue_external(h, pop, steps, sources):
     """External spikes (step indices ascending, source indices 0 .. n_x - 1)."""
-    pop.queue_x(h.Vector(np.asarray(steps, float)), h.Vector(np.asarray(sources, float)))
+    vk, vs = scratch_vectors(2)
+    pop.queue_x(filled(vk, steps), filled(vs, sources))
 
 
 def currents(h, pop, n_local):
@@ -120,8 +122,8 @@ def currents(h, pop, n_local):
 
 def weights_at(h, pop, positions):
     """The plastic weights at set-up positions (this rank's)."""
-    out = h.Vector()
-    pop.weights_at(h.Vector(np.asarray(positions, float)), out)
+    where, out = scratch_vectors(2)
+    pop.weights_at(filled(where, positions), out)
     return np.array(out)
 
 

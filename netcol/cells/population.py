@@ -8,19 +8,21 @@ all these models share (PopulationAssemblyBase).
 """
 import numpy as np
 
+from ..runtime import filled, scratch_vectors
+
 RELAY_NAME = "NetcolRelay"
 
 
 def vector_out(h, method):
     """What a mechanism method writes into a hoc Vector, as a numpy array."""
-    v = h.Vector()
+    v = scratch_vectors(1)[0]
     method(v)
     return np.array(v)
 
 
 def vector_in(h, method, values):
     """Hand a mechanism method a hoc Vector of values."""
-    method(h.Vector(np.asarray(values, float)))
+    method(filled(scratch_vectors(1)[0], values))
 
 
 def weights(h, pop):

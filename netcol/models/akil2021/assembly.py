@@ -12,7 +12,7 @@ import numpy as np
 from ...cells import eif
 from ...cells.population import PopulationAssemblyBase, RankWiring, finitialize_at_step, set_weights
 from ...gather import gather_by_gid
-from ...runtime import neuron_h, parallel_context
+from ...runtime import filled, neuron_h, parallel_context, scratch_vectors
 from .inputs import external_spikes
 from .network import incoming, initial_v, n_excitatory, pathway_weight
 from .protocol import pathway_rules, steps, timeline
@@ -161,7 +161,7 @@ class AkilAssembly(PopulationAssemblyBase):
         """Back to the state as set up, from step 0, with the external spikes to tstop queued
         (the GUI's init)."""
         h = neuron_h()
-        self.pop.restart(h.Vector([initial_v(self.p, self.network, g) for g in self.gids]))
+        self.pop.restart(filled(scratch_vectors(1)[0], [initial_v(self.p, self.network, g) for g in self.gids]))
         self.x_queued = 0
         self.before_block(h.tstop)
 

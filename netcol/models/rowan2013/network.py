@@ -11,7 +11,7 @@ import numpy as np
 from ...cells.intf6 import (CONTROL_REREAD_PLAYBACK, CONTROL_RESEND_PENDING, KIND_CONTROL, KIND_FROM_E,
                             KIND_FROM_I, N_SLOTS, SLOT, cut, key_drive_streams, mark_dead, uncut)
 from .column import cell_table, class_pair
-from ...runtime import neuron_h, parallel_context
+from ...runtime import filled, neuron_h, parallel_context, scratch_vectors
 from .wiring import (keyed_connectivity, keyed_positions, original_connectivity, original_positions)
 
 #: Receptor slots of internal synapses by presynaptic class: (weight 1 slot, weight 2 slot).
@@ -138,7 +138,6 @@ class ColumnNetwork:
         INITIAL blocks): deleted cells back (arrivals from them flow again and their
         targets count them in the delay tables), external input at full weight, drive
         streams rewound so that every run draws the same inputs."""
-        h = neuron_h()
         for gid, cell in self.local.items():
             cell.xgain = 1.0
             key_drive_streams(cell, gid, int(cell.drive_seed))
@@ -151,14 +150,13 @@ class ColumnNetwork:
         self.dead = set()
         pres = set(self.conn.pre[np.isin(self.conn.post, revived)].tolist())
         for gid in pres & set(self.local):
-            self.local[gid].set_outgoing_delays(h.Vector(self.conn.delay[self.out_rows[gid]]))
+            self.local[gid].set_outgoing_delays(filled(scratch_vectors(1)[0], self.conn.delay[self.out_rows[gid]]))
 
     def update_outgoing_delays(self, dead=()):
         """Tell each local cell the distinct delays of its synapses onto live targets
         (for the delivery-callback scaling steps, see the mod file); with
         nearest_dead_callback, also the delay to its nearest target, dead or not, whose
         callback the original runs anyway (the quirk "nearest dead callback")."""
-        h = neuron_h()
         new = set(dead) - self.dead
         self.dead |= new
         dead_arr = np.array(sorted(self.dead), dtype=np.int64)
@@ -173,7 +171,7 @@ class ColumnNetwork:
             delays = self.conn.delay[live]
             if self.nearest_dead_callback and len(rows):
                 delays = np.append(delays, self.conn.delay[rows].min())
-            cell.set_outgoing_delays(h.Vector(delays))
+            cell.set_outgoing_delays(filled(scratch_vectors(1)[0], delays))
 
 
 def draw(column, size, seed, rng):

@@ -10,7 +10,7 @@ import numpy as np
 
 from ...cells.intf6 import CONTROL_REREAD_PLAYBACK, SLOT
 from .protocol import train_types
-from ...runtime import neuron_h
+from ...runtime import filled, neuron_h, scratch_vectors
 from ...streams import keyed_generator
 
 #: Creation order of the original's input sources (network.md §6.2).
@@ -44,6 +44,7 @@ class OriginalBackground:
         column, cells = model.column, model.cells
         base = column.original_seeds["inputs"]
         self.trial_ms = trial_ms
+        self.draws = h.Vector()   # one for every window: each hoc Vector made costs memory for good
         self.sources = {}
         for gid in model.local:
             ext = column.external[cells["classes"][gid]]
@@ -80,7 +81,7 @@ class OriginalBackground:
     def window(self, t0, t1):
         """Inputs in [t0, t1) per local gid (re-seeding at the trial starts within)."""
         out = {}
-        draws = neuron_h().Vector()
+        draws = self.draws
         starts = self.trial_starts(t0, t1)
         for gid, srcs in self.sources.items():
             ts, ss, ws = [], [], []
@@ -301,10 +302,10 @@ class Playback:
             self._load(gid, cell)
 
     def _load(self, gid, cell):
-        h = neuron_h()
         t, s, w, _ = self.data[gid]
         idle = cell.pbt > 1e19
-        cell.set_playback(h.Vector(t), h.Vector(s), h.Vector(w))
+        vt, vs, vw = scratch_vectors(3)
+        cell.set_playback(filled(vt, t), filled(vs, s), filled(vw, w))
         cell.pbi = 0
         if idle and len(t) and self.started:
             # no playback event pending: have the cell read its new entries from now
