@@ -67,6 +67,7 @@ class ColumnAssembly:
         self.protocol = ColumnProtocol(self.net, p, self.probes, self.playback)
         self.times = []
         self.lookahead = REFILL_MS + AHEAD_MS
+        self._cvode = None
 
     # ------------------------------------------------------------------ what the loop reads
     @property
@@ -194,7 +195,9 @@ class ColumnAssembly:
             if self.playback.generated_to < t + AHEAD_MS + REFILL_MS:
                 self.playback.extend_to(t + self.lookahead)
             self._schedule_refill(t + REFILL_MS)
-        neuron_h().CVode().event(t, refill)
+        if self._cvode is None:   # one for the run: each h.CVode() made costs memory for good
+            self._cvode = neuron_h().CVode()
+        self._cvode.event(t, refill)
 
     def checkpoint_state(self, t):
         """The column's part of a checkpoint at t (collective; the merged state on rank 0,
