@@ -3,6 +3,7 @@
    vector_vec, Point_process, nrn_net_event):
    - remote spikes read from the records NEURON's spike exchange writes;
    - a step's spikes emitted through the cells' relays;
+   - plastic weights renumbered in delivery order;
    - the pre/post trace rule, w <- clip(w + eta (k0 + k1 x + k2 w + k3 x w), lo, hi);
    - exp over a population's cells, vectorised where the processor allows.
    netcol compiles mod/ with this folder on the include path (netcol.mechanisms).  Names
@@ -12,6 +13,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <vector>
 
 /* The recorded remote spikes of steps before the one stamped t_now join the arrivals
    (arrive(source gid)); any of step t_now itself (an exchange between two ranks' events
@@ -56,6 +58,34 @@ static inline void netcol_emit(Point_process* const* relay, const int* fired, in
         nrn_net_event(relay[fired[j]], tspike);
         then(fired[j]);
     }
+}
+
+/* Plastic weights in delivery order: the entries what >= 0 of a by-source table are the
+   set-up positions of the weights their synapses use; they become positions in the order
+   the table walks them, so a presynaptic spike's updates read its weights in order (in
+   set-up order, target by target, each was a cache miss).  Returns slot, set-up position
+   -> new position: apply it with netcol_permute to every per-weight array, and map every
+   other index into them through it. */
+static inline std::vector<int> netcol_delivery_order(std::vector<int>& what, std::size_t n_weights) {
+    std::vector<int> slot(n_weights);
+    int next = 0;
+    for (int& k : what) {
+        if (k >= 0) {
+            slot[k] = next;
+            k = next++;
+        }
+    }
+    return slot;
+}
+
+/* v rearranged by slot (v'[slot[k]] = v[k]). */
+template <class V>
+static inline void netcol_permute(V& v, const std::vector<int>& slot) {
+    V out(v.size());
+    for (std::size_t k = 0; k < v.size(); ++k) {
+        out[slot[k]] = v[k];
+    }
+    v.swap(out);
 }
 
 /* One update of a trace rule at a spike: x is the other side's trace (the postsynaptic

@@ -157,23 +157,11 @@ static void cl_index(ClPop& P) {
     std::vector<int>().swap(P.syn_tgt);
     std::vector<char>().swap(P.syn_kind);
     std::vector<int>().swap(P.syn_plastic);
-    /* plastic weights stored in delivery order (by source): a presynaptic spike's updates
-       then walk them in order (in set-up order each was a cache miss) */
-    std::vector<int> slot(P.w.size());
-    std::vector<double> w(P.w.size()), w0(P.w.size());
-    int next = 0;
-    for (int& what : P.bs_what) {
-        if (what >= 0) {
-            slot[what] = next;
-            w[next] = P.w[what];
-            w0[next] = P.w0[what];
-            what = next++;
-        }
-    }
-    for (int& k : P.tgt_w) { k = slot[k]; }
-    P.w.swap(w);
-    P.w0.swap(w0);
-    P.setup_slot.swap(slot);
+    /* plastic weights in delivery order (netcol_delivery_order) */
+    P.setup_slot = netcol_delivery_order(P.bs_what, P.w.size());
+    netcol_permute(P.w, P.setup_slot);
+    netcol_permute(P.w0, P.setup_slot);
+    for (int& k : P.tgt_w) { k = P.setup_slot[k]; }
     P.indexed = true;
 }
 

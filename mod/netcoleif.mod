@@ -101,7 +101,7 @@ struct EifPop {
     std::vector<Point_process*> relay;
     std::vector<double> v, ie, ii, ix, acce, acci, accx, expo;
     std::vector<long> nspk;
-    std::vector<char> is_e, no_post_into_i;
+    std::vector<char> no_post_into_i;
     std::vector<double> xs;                /* per recurrent source: trace as of step xlast */
     std::vector<long> xlast;
     std::vector<char> route_e;             /* per recurrent source: its spikes go to I_E */
@@ -155,22 +155,12 @@ static void eif_index(EifPop& P) {
     std::vector<int>().swap(P.syn_tgt);
     std::vector<int>().swap(P.syn_path);
     std::vector<int>().swap(P.syn_plastic);
-    /* plastic weights stored in delivery order (by source): a presynaptic spike's updates
-       then walk them in order (in set-up order they were a cache miss each) */
-    std::vector<int> slot(P.w.size());
-    std::vector<double> w(P.w.size()), w0(P.w.size());
-    std::vector<std::uint8_t> path(P.w.size());
-    int next = 0;
-    for (int& what : P.bs_what) {
-        if (what >= 0) {
-            slot[what] = next;
-            w[next] = P.w[what]; w0[next] = P.w0[what]; path[next] = P.w_path[what];
-            what = next++;
-        }
-    }
-    for (int& k : P.tgt_w) { k = slot[k]; }
-    P.w.swap(w); P.w0.swap(w0); P.w_path.swap(path);
-    P.setup_slot.swap(slot);
+    /* plastic weights in delivery order (netcol_delivery_order) */
+    P.setup_slot = netcol_delivery_order(P.bs_what, P.w.size());
+    netcol_permute(P.w, P.setup_slot);
+    netcol_permute(P.w0, P.setup_slot);
+    netcol_permute(P.w_path, P.setup_slot);
+    for (int& k : P.tgt_w) { k = P.setup_slot[k]; }
     P.indexed = true;
 }
 
@@ -381,7 +371,6 @@ VERBATIM
     P.acce.push_back(0.0); P.acci.push_back(0.0); P.accx.push_back(0.0); P.expo.push_back(0.0);
     P.cs_e.push_back(0.0); P.cs_i.push_back(0.0); P.cs_x.push_back(0.0);
     P.nspk.push_back(0);
-    P.is_e.push_back((int) _lgid < P.ne);
     P.no_post_into_i.push_back(0);
     P.tgt_ptr.push_back(P.tgt_ptr.back());
 ENDVERBATIM
