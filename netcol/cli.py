@@ -418,8 +418,11 @@ def cmd_export_reports(args, argv):
     from .rundir import RunFolderError, read_run_json
     out = _run_dir(args.run_dir)
     name = read_run_json(out).get("model", DEFAULT_MODEL)
+    reports = importlib.import_module(f"{MODELS[name]}.reports")
+    if hasattr(reports, "NO_ELEMENT_REPORTS"):
+        raise RunFolderError(f"{out}: {name} {reports.NO_ELEMENT_REPORTS}")
     try:
-        paths = importlib.import_module(f"{MODELS[name]}.reports").export_reports(out)
+        paths = reports.export_reports(out)
     except ValueError as err:
         raise RunFolderError(str(err)) from None
     print("netcol: wrote " + ", ".join(str(p) for p in paths))

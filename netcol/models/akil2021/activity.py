@@ -12,6 +12,7 @@ import numpy as np
 
 from ...analysis import open_run_h5, read_spikes
 from ...rundir import read_run_json
+from .network import n_excitatory
 
 PATHWAY_NAMES = ("E→E", "E→I", "I→E", "I→I")
 
@@ -49,7 +50,7 @@ def correlations(run_dir, t0, t1, window_ms=250.0, sample=1000, seed=0):
     """Mean spike-count correlations {'EE', 'EI', 'II'} over [t0, t1) s of a fixed random
     sample of cells (as many E and I as their shares)."""
     p = read_run_json(run_dir)["params"]
-    n, n_e = p["n"], int(round(p["frac_e"] * p["n"]))
+    n, n_e = p["n"], n_excitatory(p)
     rng = np.random.default_rng(seed)
     k_e = min(n_e, int(round(sample * n_e / n)))
     cells = np.sort(np.concatenate([rng.choice(n_e, k_e, replace=False),

@@ -10,6 +10,7 @@ from ...figstyle import letter_panels, pyplot, save
 from ...plots import NothingToPlot, find_any_run
 from ...rundir import read_run_json
 from . import activity
+from .network import n_excitatory
 
 #: Runs each figure needs: a run of one of these experiments (the folder or a sub-folder).
 FIGURE_RUNS = {1: ("akil2021", "akil2021_istdp", "akil2021_small")}
@@ -88,7 +89,7 @@ def draw_weight_hist(ax, run_dir):
     start, end = activity.snapshot(run_dir, "initial"), activity.snapshot(run_dir, "final")
     if start is None or end is None:
         raise NothingToPlot(f"{run_dir}: the weight snapshots are taken at the start and the end of a complete run")
-    n_e = int(round(read_run_json(run_dir)["params"]["frac_e"] * read_run_json(run_dir)["params"]["n"]))
+    n_e = n_excitatory(read_run_json(run_dir)["params"])
     pw = activity.pathway_of(end[0], end[1], n_e)
     for k in np.unique(pw):
         w0, w1 = start[2][pw == k], end[2][pw == k]

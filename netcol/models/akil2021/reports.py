@@ -6,16 +6,10 @@ import numpy as np
 from . import activity
 
 
-def export_reports(run_dir):
-    """akil2021 has no per-cell records to export as SONATA reports.
-
-    Raises
-    ------
-    ValueError
-        Always, saying where its records are.
-    """
-    raise ValueError(f"{run_dir}: akil2021 records population rates, currents and weights, not per-cell time "
-                     "series; they are in state.h5 /records (netcol export-nwb writes them)")
+#: Why ``netcol export-reports`` has nothing to write for this model (it has no
+#: ``export_reports``).
+NO_ELEMENT_REPORTS = ("records population rates, currents and weights, not per-cell"
+                      " time series; they are in state.h5 /records (netcol export-nwb writes them)")
 
 
 def nwb_series(run_dir):

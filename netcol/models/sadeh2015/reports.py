@@ -7,16 +7,10 @@ from ...analysis import open_run_h5, read_nodes
 from . import tuning
 
 
-def export_reports(run_dir):
-    """sadeh2015 has no per-cell records to export as SONATA reports.
-
-    Raises
-    ------
-    ValueError
-        Always, saying where its records are.
-    """
-    raise ValueError(f"{run_dir}: sadeh2015 records weight snapshots, not per-cell time series; they are in "
-                     "state.h5 /weights (netcol export-nwb writes their summaries)")
+#: Why ``netcol export-reports`` has nothing to write for this model (it has no
+#: ``export_reports``).
+NO_ELEMENT_REPORTS = ("records weight snapshots, not per-cell time series; they are"
+                      " in state.h5 /weights (netcol export-nwb writes their summaries)")
 
 
 def nwb_series(run_dir):
