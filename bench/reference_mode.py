@@ -4,14 +4,17 @@ Usage:  .venv/bin/python bench/reference_mode.py [--duration S] [--repeats N] [-
 
 Runs the baseline column (and onlytraining, with training on from the start) for
 --duration simulated seconds in the default mode (keyed streams) and in reference mode
-(rng = original), alternating, --repeats times each, and reports the median wall
-seconds per simulated second, the peak memory and the ratio reference / default.  The
-original model's own figure (0.143 s per simulated s, NEURON 8.2, measured by the issue
-that asks for this comparison on this kind of machine) is printed beside it for
-orientation only: it was not measured in this session.
+(rng = original), alternating, --repeats times each.  For each it reports the median
+CPU seconds per simulated second of the whole process (set-up included: the child's
+user + system time from getrusage) and of the run alone (wall time of the run loop, from
+run.json), the peak memory and the ratios reference / default.  The original model's
+figure (0.143 CPU s per simulated s, NEURON 8.2, measured by the issue that asks for this
+comparison on this kind of machine) is printed beside it for orientation only: it was
+not measured in this session.
 """
 import argparse
 import json
+import resource
 import statistics
 import subprocess
 import sys
@@ -19,16 +22,21 @@ import tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-#: The original's wall seconds per simulated second (issue 17; not measured here).
+#: The original's CPU seconds per simulated second (issue 17; not measured here).
 ORIGINAL_S_PER_S = 0.143
 
 
 def run(experiment, rng, duration, out, extra=()):
+    """One run in its own process: (CPU s per simulated s, run-loop wall s per simulated s,
+    peak MB)."""
     cmd = [sys.executable, "-m", "netcol.cli", "run", experiment, "--set", f"duration={duration}", "--set",
            f"rng={rng}", *extra, "--out", str(out), "--overwrite", "--quiet", "--no-figure"]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     subprocess.run(cmd, cwd=REPO, check=True, capture_output=True)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     meta = json.loads((out / "run.json").read_text())
-    return meta["wall_seconds_per_simulated_second"], meta["peak_rss_mb_per_rank"]
+    return cpu / duration, meta["wall_seconds_per_simulated_second"], meta["peak_rss_mb_per_rank"]
 
 
 def main():
@@ -41,17 +49,22 @@ def main():
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
         for name, extra in cases.items():
-            walls, peaks = {"keyed": [], "original": []}, {"keyed": [], "original": []}
+            got = {rng: {"cpu": [], "loop": [], "peak": []} for rng in ("keyed", "original")}
             for _ in range(args.repeats):
                 for rng in ("keyed", "original"):   # alternating: the machine's noise hits both
-                    wall, peak = run(name, rng, args.duration, Path(tmp) / f"{name}-{rng}", extra)
-                    walls[rng].append(wall)
-                    peaks[rng].append(peak)
-            default, reference = statistics.median(walls["keyed"]), statistics.median(walls["original"])
-            results[name] = dict(default_s_per_s=default, reference_s_per_s=reference,
-                                 ratio_reference_over_default=round(reference / default, 2),
-                                 default_peak_mb=max(peaks["keyed"]), reference_peak_mb=max(peaks["original"]))
-    results["original_s_per_s_not_measured_here"] = ORIGINAL_S_PER_S
+                    cpu, loop, peak = run(name, rng, args.duration, Path(tmp) / f"{name}-{rng}", extra)
+                    got[rng]["cpu"].append(cpu)
+                    got[rng]["loop"].append(loop)
+                    got[rng]["peak"].append(peak)
+            med = {rng: {k: statistics.median(v) for k, v in g.items()} for rng, g in got.items()}
+            results[name] = dict(
+                default_cpu_s_per_s=round(med["keyed"]["cpu"], 4), reference_cpu_s_per_s=round(med["original"]["cpu"], 4),
+                ratio_cpu=round(med["original"]["cpu"] / med["keyed"]["cpu"], 2),
+                default_run_s_per_s=round(med["keyed"]["loop"], 4), reference_run_s_per_s=round(med["original"]["loop"], 4),
+                ratio_run=round(med["original"]["loop"] / med["keyed"]["loop"], 2),
+                original_over_reference_cpu=round(ORIGINAL_S_PER_S / med["original"]["cpu"], 2),
+                default_peak_mb=max(got["keyed"]["peak"]), reference_peak_mb=max(got["original"]["peak"]))
+    results["original_cpu_s_per_s_not_measured_here"] = ORIGINAL_S_PER_S
     print(json.dumps(results, indent=2))
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2) + "\n")

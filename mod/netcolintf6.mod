@@ -83,6 +83,7 @@ NEURON {
     RANGE xr0, xr1, xr2, xr3, xw0, xw1, xw2, xw3, xs0, xs1, xs2, xs3, xgain
     RANGE xt0, xt1, xt2, xt3, xnext, drivegen, pbi, pbt, trial_len, drive_seed, trial_k, tref
     RANGE bt, bs, nb, bi, xplan, cvalid
+    RANGE xorig, xb0, xb1, xb2, xb3, xj0, xj1, xj2, xj3, xh0, xh1, xh2, xh3, xl0, xl1, xl2, xl3
     RANGE ring, nspk, pend, pendk, npend
     RANDOM rx0, rx1, rx2, rx3
     GLOBAL EAM, ENM, EGA, mg, eps
@@ -121,6 +122,9 @@ PARAMETER {
     xgain = 1
     trial_len = 0 (ms)
     drive_seed = 0
+    xorig = 0
+    xb0 = 0  xb1 = 0  xb2 = 0  xb3 = 0
+    xj0 = 0  xj1 = 0  xj2 = 0  xj3 = 0
     EAM = 65 (mV)
     ENM = 90 (mV)
     EGA = -15 (mV)
@@ -155,6 +159,7 @@ ASSIGNED {
     xt0 (ms) xt1 (ms) xt2 (ms) xt3 (ms) xnext (ms) drivegen pbi pbt (ms) trial_k tref (ms)
     ring[NRING] nspk pend[NPEND] pendk[NPEND] npend
     bt[NBUF] (ms) bs[NBUF] nb bi xplan (ms)
+    xh0 xh1 xh2 xh3 xl0 xl1 xl2 xl3
     cs[96] cb[NBUF] cvalid  : cs: NBUF cached states of NC_NMEMB doubles each
 }
 
@@ -166,6 +171,7 @@ VERBATIM
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <cstdint>
 /* Per-cell data too large or too variable for RANGE variables, keyed by gid
    (one table per process; every rank holds only its own cells). */
 struct NetcolExtra {
@@ -177,6 +183,24 @@ static NetcolExtra* netcol_get(double g) { return &netcol_extra[(long) g]; }
 static NetcolExtra* netcol_find(double g) {
     auto it = netcol_extra.find((long) g);
     return it == netcol_extra.end() ? nullptr : &it->second;
+}
+/* NEURON's MCellRan4 (src/oc/mcran4.cpp, nrnRan4int/nrnRan4dbl): a two-round hash of
+   the 64-bit index (high, low) whose upper 32 bits make a uniform in [0, 1); the hoc
+   Random's negexp(1) returns -log of it.  high is the position and moves on by one. */
+static inline uint32_t netcol_ran4_round(uint32_t x, uint32_t c1, uint32_t c2, uint32_t into) {
+    uint32_t w = x ^ c1;
+    uint32_t v = w >> 16;
+    w &= 0xffffu;
+    uint32_t u = ~((v - w) * (v + w));
+    return into ^ ((((u >> 16) | (u << 16)) ^ c2) + w * v);
+}
+static inline double netcol_mcellran4_negexp(double* high, double low) {
+    uint32_t n = (uint32_t) *high;
+    uint32_t m = (uint32_t) low;
+    *high = (double) (uint32_t) (n + 1u);
+    m = netcol_ran4_round(n, 0xbaa96887u, 0x4b0f3b58u, m);
+    n = netcol_ran4_round(m, 0x1e17d32cu, 0xe874f0c3u, n);
+    return -std::log((double) n * (1.0 / 4294967296.0));
 }
 static double netcol_exptab[5001];
 static int netcol_exptab_ready = 0;
@@ -263,6 +287,11 @@ INITIAL {
     nspk = 0  npend = 0
     FROM k = 0 TO NRING - 1 { ring[k] = -1e9 }
     FROM k = 0 TO NPEND - 1 { pend[k] = -1e9  pendk[k] = 0 }
+    if (xorig) {
+        xl0 = xb0  xl1 = xb1  xl2 = xb2  xl3 = xb3
+        : the original set negexp(1) after seeding, which used up each stream's first value
+        xh0 = xb0 + 1  xh1 = xb1 + 1  xh2 = xb2 + 1  xh3 = xb3 + 1
+    }
     xt0 = 1e20  xt1 = 1e20  xt2 = 1e20  xt3 = 1e20
     if (xr0 > 0) { xt0 = t + draw_interval(0, xr0) }
     if (xr1 > 0) { xt1 = t + draw_interval(1, xr1) }
@@ -291,6 +320,12 @@ PROCEDURE start_trial() {
     LOCAL k, key
     k = floor(t / trial_len + 0.5)
     trial_k = k
+    if (xorig) {
+        reseed_original(k)
+        VERBATIM
+        return 0;
+        ENDVERBATIM
+    }
     if (k - 2 * floor(k / 2) == 0) { key = 2 + k } else { key = 1 }
     random_setids(rx0, gid, 1000 + 16 * key, drive_seed)
     random_setids(rx1, gid, 1000 + 16 * key + 1, drive_seed)
@@ -314,8 +349,48 @@ PROCEDURE restart_streams() {
     if (xr3 > 0) { xt3 = t + draw_interval(3, xr3) }
 }
 
+: Trial k of the original's deletion protocol (experiments.md section 4.5): each stream keeps
+: the time of its next event and draws the intervals after it from seed T + 1 + j (a
+: unique trial, k even; T the trial's start in ms) or 1234 + j (a repeat trial).
+PROCEDURE reseed_original(k) {
+    LOCAL s, unique
+VERBATIM
+    {
+        double* next[4] = {&xt0, &xt1, &xt2, &xt3};
+        bool kept[4] = {false, false, false, false};
+        for (int j = (int) bi; j < (int) nb; ++j) {   /* drawn ahead with the old seed */
+            int k = (int) bs[j];
+            if (!kept[k]) { *next[k] = bt[j]; kept[k] = true; }
+        }
+    }
+ENDVERBATIM
+    nb = 0
+    bi = 0
+    cvalid = 0
+    unique = (k - 2 * floor(k / 2) == 0)
+    if (unique) { s = floor(k * trial_len + 0.5) + 1 } else { s = 1234 }
+    xl0 = s + xj0  xl1 = s + xj1  xl2 = s + xj2  xl3 = s + xj3
+    xh0 = xl0 + 1  xh1 = xl1 + 1  xh2 = xl2 + 1  xh3 = xl3 + 1
+}
+
+: Stream k's next value as the original's NetStim draws it (MCellRan4 at index (xh, xl),
+: as negexp(1)); moves the stream on by one.
+FUNCTION original_draw(k) {
+VERBATIM
+    {
+        double* high[4] = {&xh0, &xh1, &xh2, &xh3};
+        const double low[4] = {xl0, xl1, xl2, xl3};
+        int k = (int) _lk;
+        _loriginal_draw = netcol_mcellran4_negexp(high[k], low[k]);
+    }
+ENDVERBATIM
+}
+
 FUNCTION draw_interval(k, rate) {
-    if (k == 0) { draw_interval = random_negexp(rx0) * 1000 / rate }
+    if (xorig) {
+        : the NetStim's interval times its draw, as the original's NetStim (network.md section 6.2)
+        draw_interval = (1000 / rate) * original_draw(k)
+    } else if (k == 0) { draw_interval = random_negexp(rx0) * 1000 / rate }
     else if (k == 1) { draw_interval = random_negexp(rx1) * 1000 / rate }
     else if (k == 2) { draw_interval = random_negexp(rx2) * 1000 / rate }
     else { draw_interval = random_negexp(rx3) * 1000 / rate }

@@ -325,36 +325,51 @@ def test_lazy_drive_equals_one_event_per_input(scaling):
 
 
 def original_stream_times():
-    """A NetStim stream of the original replayed both ways: one repick per event (the
-    NetStim's own order) and netcol's chunked draws, across several windows and chunk
-    boundaries; returns both."""
-    from netcol.models.rowan2013.playback import OriginalBackground
+    """One of the original's NetStim streams (seed 1234 + 10 j, interval 7 ms, re-seeded at
+    trial starts every 500 ms: T + 1 + j for a unique trial, 1234 + j for a repeat, the
+    pending event kept) drawn two ways: by hoc's Random (MCellRan4, negexp(1)) one
+    repick per event, as the NetStim does, and by the cell's own reference-mode stream,
+    read from its drive buffer every 5 ms of a run; returns both lists of times."""
     from netcol.runtime import neuron_h
+    from netcol.cells.intf6 import CellClass, CELL_FIELDS
     h = neuron_h()
-    out = []
-    for chunked in (False, True):
+    j, interval, trial_ms, t_end = 7, 7.0, 500.0, 2000.0
+
+    def seeded(seed):
         r = h.Random()
-        r.MCellRan4(1234, 1234)
+        r.MCellRan4(seed, seed)
         r.negexp(1)
-        interval = 0.7
-        src = [r, interval, interval * r.repick(), 0, 1.0]
-        draws, times = h.Vector(), []
-        for t1 in (3.0, 250.0, 251.5, 4000.0):
-            if chunked:
-                times += OriginalBackground._advance(src, t1, draws).tolist()
-            else:
-                while src[2] < t1:
-                    times.append(src[2])
-                    src[2] = src[2] + interval * r.repick()
-        out.append(dict(times=times, next=src[2], seq=r.seq()))
-    return out
+        return r
+    r = seeded(1234 + 10 * j)
+    t, loop = interval * r.repick(), []
+    for k in range(int(t_end / trial_ms)):
+        while t < k * trial_ms:
+            loop.append(t)
+            t = t + interval * r.repick()
+        r = seeded(round(k * trial_ms) + 1 + j if k % 2 == 0 else 1234 + j)
+    while t < t_end:
+        loop.append(t)
+        t = t + interval * r.repick()
+
+    cell = CellClass("RS", False, {k: f.default for k, f in CELL_FIELDS.items()}).create(0)
+    cell.xorig, cell.xr2, cell.xw2, cell.xj2, cell.xb2 = 1, 1000.0 / interval, 0.0, j, 1234 + 10 * j
+    cell.trial_len = trial_ms
+    h.dt = 0.5
+    h.finitialize()
+    seen = set()
+    while h.t < t_end:
+        h.continuerun(h.t + 5.0)
+        # times drawn ahead past the next trial start are drawn again after the re-seeding
+        next_trial = (h.t // trial_ms + 1) * trial_ms
+        seen.update(x for x in (cell.bt[i] for i in range(int(cell.nb))) if x < next_trial)
+    return loop, sorted(x for x in seen if x < t_end)
 
 
-def test_reference_background_is_replayed_bit_for_bit():
+def test_reference_drive_streams_are_the_originals_netstims():
     from helpers import in_fresh_process
-    loop, chunked = in_fresh_process(original_stream_times)
-    assert len(loop["times"]) > 5000
-    assert chunked == loop   # same times, same next time, generator at the same place
+    loop, cell = in_fresh_process(original_stream_times)
+    assert len(loop) > 250
+    assert cell == loop   # the same times, bit for bit, across re-seeding at every trial
 
 
 def test_reference_mode_deletion_run_matches_the_original(tmp_path):

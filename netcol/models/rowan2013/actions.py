@@ -25,11 +25,10 @@ class ColumnProtocol:
     params : dict
         Checked experiment parameters.
     probes : netcol.models.rowan2013.probes.StateRecorder
-    playback : netcol.models.rowan2013.playback.Playback or None
     """
 
-    def __init__(self, net, params, probes, playback=None):
-        self.net, self.p, self.probes, self.playback = net, params, probes, playback
+    def __init__(self, net, params, probes):
+        self.net, self.p, self.probes = net, params, probes
         self.round = 0
         self.deletions_over = False
         self.alive = set(range(net.n))
@@ -86,10 +85,9 @@ class ColumnProtocol:
         self.net.delete(gids, t)
         if self.p["scale_external"]:
             gain = 1.0 - (1.0 - len(self.alive) / self.net.n) * self.p["scale_external_rate"]
+            self.net.catch_up(t)   # the inputs before t keep the old weights
             for cell in self.net.local.values():
                 cell.xgain = gain
-            if self.playback is not None:
-                self.playback.set_background_gain(gain)
         self.probes.log_deletion(t, gids)
         if len(self.alive) <= step:
             self.deletions_over = True

@@ -64,7 +64,7 @@ class ColumnAssembly:
         sources = playback_sources(self.net, p)
         self.playback = Playback(self.net, sources) if sources else None
         self.probes = StateRecorder(self.net)
-        self.protocol = ColumnProtocol(self.net, p, self.probes, self.playback)
+        self.protocol = ColumnProtocol(self.net, p, self.probes)
         self.times = []
         self.lookahead = REFILL_MS + AHEAD_MS
         self._cvode = None

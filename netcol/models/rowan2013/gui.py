@@ -302,7 +302,7 @@ def open(model, duration_ms=1000.0):
 
 def open_assembled(assembly):
     """The windows for an assembled experiment (netcol.assemble), its played-back inputs
-    (training signal, reference background) given again from t = 0 at every init."""
+    (the training signal) given again from t = 0 at every init."""
     from .playback import Playback, playback_sources
     from .guischedule import GuiSchedule
     h, net, p = neuron_h(), assembly.net, assembly.p
@@ -311,9 +311,6 @@ def open_assembled(assembly):
     def inputs_from_zero():
         sources = playback_sources(net, p)
         if sources:
-            playback = Playback(net, sources)
-            playback.extend_to(h.tstop + 1000.0)
-            if window.schedule is not None and window.schedule.protocol is not None:
-                window.schedule.protocol.playback = playback   # the rounds scale its background down
+            Playback(net, sources).extend_to(h.tstop + 1000.0)
     window.input_handler = h.FInitializeHandler(1, inputs_from_zero)   # lives as long as the window
     return window

@@ -77,7 +77,7 @@ class GuiSchedule:
         h.scaling_NetcolIntf6 = 0
         h.scaling_ton_NetcolIntf6 = self.p["scaling_start"] * 1000.0
         log = ProtocolLog(self.assembly.probes, lambda t, gids: self._after("deletion round", t))
-        self.protocol = ColumnProtocol(self.assembly.net, self.p, log, playback=None)
+        self.protocol = ColumnProtocol(self.assembly.net, self.p, log)
         table = {"scaling on": self._reporting("scaling on", self.protocol.scaling_on),
                  "deletion round": self.protocol.deletion_round}
         self.assembly.times = sorted({t for t, _ in self.events})

@@ -209,8 +209,8 @@ def build(column, size=1.0, seed=2, rng="keyed", drive=True, trial_ms=0.0):
     seed : int
     rng : {'keyed', 'original'}
     drive : bool
-        Give each cell its Poisson background drive (keyed mode); reference mode
-        plays the original's input streams back instead (netcol.playback).
+        Give each cell its background drive: Poisson streams keyed by gid, or in reference
+        mode the original's NetStim streams (:func:`set_original_background`).
     trial_ms : float
         Length of the repeat/unique stimulus trials (0: no trials).
 
@@ -228,9 +228,13 @@ def build(column, size=1.0, seed=2, rng="keyed", drive=True, trial_ms=0.0):
         pop = pops[cells["type_index"][gid]]
         cls = column.cell_classes[pop.cls]
         cell = cls.create(gid)
-        if drive and rng != "original":
-            key_drive_streams(cell, gid, seed)
-            set_background(cell, column.external[pop.cls])
+        if drive:
+            if rng == "original":
+                set_original_background(cell, gid, cells["n"], column.external[pop.cls],
+                                        column.original_seeds["inputs"])
+            else:
+                key_drive_streams(cell, gid, seed)
+                set_background(cell, column.external[pop.cls])
             cell.trial_len = trial_ms
         pc.set_gid2node(gid, rank)
         src = h.NetCon(cell, None)
@@ -254,6 +258,40 @@ def set_background(cell, inputs, gain=1.0):
         setattr(cell, f"xw{k}", spec["weight"])
         setattr(cell, f"xs{k}", SLOT[rec])
     cell.xgain = gain
+
+
+#: The original's input sources in creation order (network.md §6.2); in reference mode
+#: source k is the cell's drive stream k.
+ORIGINAL_SOURCES = ("GA", "GA2", "AM2", "NM2")
+
+
+def set_original_background(cell, gid, n_cells, inputs, seed):
+    """Make a cell's four drive streams the original's NetStims (reference mode): the
+    stream of source k (:data:`ORIGINAL_SOURCES`) has index j = k n_cells + gid and is
+    seeded with seed + 10 j; the mechanism draws it as MCellRan4 with negexp(1) does,
+    and re-seeds it at trial starts as the original's deletion protocol does.
+
+    Parameters
+    ----------
+    cell : hoc.HocObject
+    gid : int
+    n_cells : int
+        Cells in the network.
+    inputs : dict
+        {receptor: {rate, weight}} of the cell's class.
+    seed : int
+        The original's input seed (column.toml, original_seeds.inputs).
+    """
+    cell.xorig = 1
+    for k, rec in enumerate(ORIGINAL_SOURCES):
+        spec = inputs.get(rec, {"rate": 0.0, "weight": 0.0})
+        j = k * n_cells + gid
+        setattr(cell, f"xr{k}", max(spec["rate"], 0.0))
+        setattr(cell, f"xw{k}", spec["weight"])
+        setattr(cell, f"xs{k}", SLOT[rec])
+        setattr(cell, f"xj{k}", j)
+        setattr(cell, f"xb{k}", seed + 10 * j)
+    cell.xgain = 1.0
 
 
 def plastic_rows(column, cells, conn):
