@@ -5,7 +5,7 @@ nearest-spike STDP and homeostatic synaptic scaling.  Written for netcol from th
 behavioural specification of the INTF6 cell (shared/spec/intf6.md); delivery goes
 through ordinary NetCons so that the cell works with ParallelContext across ranks.
 
-NetCon weight vector (16 slots, 0-based), shared by every NetCon onto this cell
+NetCon weight vector (18 slots, 0-based), shared by every NetCon onto this cell
 ------------------------------------------------------------------------------
  0 AM    AMPA proximal weight (mV jump at rest)
  1 NM    NMDA proximal weight
@@ -29,8 +29,11 @@ NetCon weight vector (16 slots, 0-based), shared by every NetCon onto this cell
 13 tpre  presynaptic spike time of the previous arrival (-1 = none since INITIAL)
 14 tdone time of the last postsynaptic spike already paired (bookkeeping)
 15 cut   1 = presynaptic cell deleted: arrivals are ignored entirely
+16 pre   presynaptic gid (for the chained arrival times below)
+17 group index of the synapse's group in its presynaptic cell's delivery chain
 
-Event flags: 0 NetCon input, 3 end of the absolute refractory period (self-event),
+Event flags: 0 NetCon input, 5 a NetCon input deferred to its chained arrival time
+(self-event, below), 3 end of the absolute refractory period (self-event),
 4 start of a stimulus trial (self-event, every trial_len ms from 0 when trial_len > 0),
 10 + g external drive (self-event of drive generation g; a trial or drive control event
 starts a new generation, which makes the pending event of the old one stale).
@@ -66,6 +69,16 @@ inputs before it are applied, in order and at their own times, when the next rea
 proven not to fire, so the result is the same as one event per input (bit for bit),
 with far fewer queue operations.
 
+Chained arrival times (GLOBAL chained = 1, reference mode).  The original delivers a
+spike through a chain of callbacks: the first at t_s + d0 (the shortest delay), each next
+one at the previous one's time + (its delay - the previous one's delay).  The arrival
+times so computed differ in the last bits from t_s + delay, and over long runs those bits
+decide spikes.  With chained = 1 every NetCon from a cell has the delay d0 and its weight
+slots name the presynaptic gid and the synapse's group in the chain; the arrival at
+t_s + d0 sums the chain's delay differences (set_chain) in the original's order and defers
+itself to that time (flag 5; the difference of two nearby times is exact, so the
+self-event lands on it to the bit).  The callback scaling steps use the same chained times.
+
 Scaling steps.  In the original every event a live cell receives, including the
 delivery callbacks its own spikes produce (one per distinct outgoing delay), runs one
 proportional-integral scale-factor update.  Here the callbacks are replayed lazily:
@@ -89,7 +102,7 @@ NEURON {
     GLOBAL EAM, ENM, EGA, mg, eps
     GLOBAL scaling, iscaling, scaling_ton, act_tau, act_tau_decay, beta, gamma
     GLOBAL stdp_on, plast_start, plast_end, maxplastt, soft_stdp, potw, depw, reset_plast
-    GLOBAL exp_table, delmin, init_events, plan_horizon
+    GLOBAL exp_table, delmin, init_events, plan_horizon, chained
 }
 
 DEFINE NRING 32
@@ -149,6 +162,7 @@ PARAMETER {
     delmin = 1e-5 (ms)
     init_events = 1
     plan_horizon = 1e20 (ms)
+    chained = 0
 }
 
 ASSIGNED {
@@ -179,6 +193,9 @@ struct NetcolExtra {
     std::vector<double> play_t, play_s, play_w;  /* playback input: times, slots, weights */
 };
 static std::unordered_map<long, NetcolExtra> netcol_extra;
+/* Per presynaptic gid: the delay differences of its delivery chain, group 1 on
+   (chained arrival times, see the header). */
+static std::unordered_map<long, std::vector<double>> netcol_chains;
 static NetcolExtra* netcol_get(double g) { return &netcol_extra[(long) g]; }
 static NetcolExtra* netcol_find(double g) {
     auto it = netcol_extra.find((long) g);
@@ -567,7 +584,8 @@ PROCEDURE callback_steps(tt) {
         bt = 1e20
         FROM i = 0 TO NPEND - 1 {
             if (pendk[i] < n && pend[i] > -1e8) {
-                ct = pend[i] + odel_at(pendk[i])
+                : chained: pend holds the time of the chain's next callback
+                if (chained) { ct = pend[i] } else { ct = pend[i] + odel_at(pendk[i]) }
                 if (ct < bt) { bt = ct  best = i }
             }
         }
@@ -579,7 +597,12 @@ PROCEDURE callback_steps(tt) {
         }
         scale_step(bt)
         pendk[best] = pendk[best] + 1
-        if (pendk[best] >= n) { pend[best] = -1e9  npend = npend - 1 }
+        if (pendk[best] >= n) {
+            pend[best] = -1e9
+            npend = npend - 1
+        } else if (chained) {
+            pend[best] = pend[best] + (odel_at(pendk[best]) - odel_at(pendk[best] - 1))
+        }
     }
 }
 
@@ -673,7 +696,7 @@ PROCEDURE add_pending(ts) {
         callback_steps(1e19)
         slot = 0
     }
-    pend[slot] = ts
+    if (chained) { pend[slot] = ts + odel_at(0) } else { pend[slot] = ts }
     pendk[slot] = 0
     npend = npend + 1
 }
@@ -716,12 +739,19 @@ FUNCTION depressed(w, dlt, inc, tau, wmax) {
     depressed = w
 }
 
-NET_RECEIVE (wam, wnm, wga, wgb, wam2, wnm2, wga2, kind, wgain, plinc, pltau, plmax, dly, tpre, tdone, cut) {
+NET_RECEIVE (wam, wnm, wga, wgb, wam2, wnm2, wga2, kind, wgain, plinc, pltau, plmax, dly, tpre, tdone, cut, pre, group) {
     LOCAL tp, i, n, s, lp, g1, g2, ga, fa, k, spiked, resched, m, te
     INITIAL {
         if (kind > 0 && kind < 3 && reset_plast) { wgain = 1 }
         tpre = -1
         tdone = -1e9
+    }
+    if (flag == 0 && chained && kind > 0 && kind < 3 && group > 0) {
+        : the original's callback chain reaches this synapse's group later (see the header)
+        net_send((chained_arrival(pre, group) - t), 5)
+        VERBATIM
+        return;
+        ENDVERBATIM
     }
     spiked = 0
     resched = 0
@@ -740,7 +770,7 @@ NET_RECEIVE (wam, wnm, wga, wgb, wam2, wnm2, wga2, kind, wgain, plinc, pltau, pl
             if (trial_len > 0) { net_send((trial_k + 1) * trial_len - t, 4) }
         }
         resched = 2
-    } else if (dead == 0 && !(flag == 0 && cut > 0) && !(flag >= 10 && flag != 10 + drivegen)) {
+    } else if (dead == 0 && !((flag == 0 || flag == 5) && cut > 0) && !(flag >= 10 && flag != 10 + drivegen)) {
         : the buffered drive inputs before this event first (before the planned one, for
         : the drive event itself: its time is xnext)
         if (flag >= 10) { catch_up(xnext) } else { catch_up(t) }
@@ -887,6 +917,31 @@ VERBATIM
         for (double x : s) {
             if (o.empty() || x - o.back() > delmin) { o.push_back(x); }
         }
+    }
+ENDVERBATIM
+}
+
+PROCEDURE set_chain(pregid) {
+VERBATIM
+    {
+        IvocVect* v = vector_arg(2);
+        double* d = vector_vec(v);
+        netcol_chains[(long) _lpregid].assign(d, d + vector_capacity(v));
+    }
+ENDVERBATIM
+}
+
+: Arrival time of group g of presynaptic cell pregid's chain, from the chain's first
+: callback at t: t + diff1 + ... + diffg, summed one at a time as the original's
+: callbacks add them.
+FUNCTION chained_arrival(pregid, g) {
+VERBATIM
+    {
+        const std::vector<double>& d = netcol_chains[(long) _lpregid];
+        double a = t;
+        int n = (int) _lg;
+        for (int i = 0; i < n && i < (int) d.size(); ++i) { a = a + d[i]; }
+        _lchained_arrival = a;
     }
 ENDVERBATIM
 }

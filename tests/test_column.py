@@ -372,6 +372,59 @@ def test_reference_drive_streams_are_the_originals_netstims():
     assert cell == loop   # the same times, bit for bit, across re-seeding at every trial
 
 
+def test_delivery_chain_groups_and_skips_dead_targets():
+    from netcol.models.rowan2013.network import delivery_chain
+    delays = np.array([1.0, 1.000004, 1.5, 2.0, 2.5, 3.0])
+    dead = np.array([True, False, False, True, False, True])
+    group, steps = delivery_chain(delays, dead)
+    # the first callback goes to the nearest target although it is dead (with the one within
+    # DELMIN of it); the dead target at 2.0 is skipped, and nothing follows the one at 2.5
+    assert group.tolist() == [0, 0, 1, -1, 2, -1]
+    assert steps == [1.5 - 1.0, 2.5 - 1.5]
+
+
+def chained_arrival_times():
+    """A cell spiking at t_s onto three cells with delays 1.1, 1.7 and 2.9 ms, with chained
+    arrivals on; returns the targets' arrival times (the time of their last event) and
+    the original's chain ((t_s + 1.1) + 0.6) + 1.2 and t_s + delay for each."""
+    from netcol.runtime import neuron_h
+    from netcol.cells.intf6 import CellClass, CELL_FIELDS, SLOT, N_SLOTS, KIND_FROM_E
+    h = neuron_h()
+    h.chained_NetcolIntf6 = 1
+    cls = CellClass("RS", False, {k: f.default for k, f in CELL_FIELDS.items()})
+    src, targets = cls.create(0), [cls.create(g) for g in (1, 2, 3)]
+    delays, ts = [1.1, 1.7, 2.9], 100.123456789
+    src.set_chain(0, h.Vector([delays[1] - delays[0], delays[2] - delays[1]]))
+    ncs = []
+    for m, (cell, d) in enumerate(zip(targets, delays)):
+        nc = h.NetCon(src, cell)
+        nc.delay = delays[0]
+        w = [0.0] * N_SLOTS
+        w[SLOT["AM2"]], w[SLOT["KIND"]], w[SLOT["WGAIN"]], w[SLOT["DELAY"]] = 0.1, KIND_FROM_E, 1.0, d
+        w[SLOT["PRE"]], w[SLOT["GROUP"]], w[SLOT["PLMAX"]] = 0, m, 1.0
+        for k, v in enumerate(w):
+            nc.weight[k] = v
+        ncs.append(nc)
+    kick = h.NetCon(None, src)
+    kick.weight[SLOT["AM"]] = 22.0    # -65 + 22 mV: above threshold, below the block
+    h.dt = 0.5
+    h.finitialize()
+    kick.event(ts)
+    h.continuerun(110.0)
+    chain, a = [], ts + delays[0]
+    for k in range(3):
+        a = a + (delays[k] - delays[k - 1] if k else 0.0)
+        chain.append(a)
+    return [c.t0 for c in targets], chain, [ts + d for d in delays], src.spkcnt
+
+
+def test_chained_arrivals_follow_the_originals_callback_chain():
+    from helpers import in_fresh_process
+    arrived, chain, direct = in_fresh_process(chained_arrival_times)[:3]
+    assert arrived == chain
+    assert chain != direct      # the case is one where the two sums differ in the last bit
+
+
 def test_reference_mode_deletion_run_matches_the_original(tmp_path):
     """The original's 100-s deletion run (47 cells every 20 s, inputs re-seeded at every
     trial start, the external scale-down) in reference mode: the same cells alive in every

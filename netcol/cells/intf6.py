@@ -22,12 +22,14 @@ DT = 0.5
 
 #: NetCon weight slots of NetcolIntf6 (see the mod file's header).
 SLOT = dict(AM=0, NM=1, GA=2, GB=3, AM2=4, NM2=5, GA2=6, KIND=7, WGAIN=8, PLINC=9,
-            PLTAU=10, PLMAX=11, DELAY=12, TPRE=13, TDONE=14, CUT=15)
-N_SLOTS = 16
+            PLTAU=10, PLMAX=11, DELAY=12, TPRE=13, TDONE=14, CUT=15, PRE=16, GROUP=17)
+N_SLOTS = 18
 #: Values of the KIND slot.
 KIND_EXTERNAL, KIND_FROM_E, KIND_FROM_I, KIND_CONTROL = 0, 1, 2, 3
 #: Operations of a control event (slot 0 of a KIND_CONTROL NetCon).
 CONTROL_REREAD_PLAYBACK, CONTROL_RESEND_PENDING = 2, 3
+#: Event flag of an arrival deferred to its time in the presynaptic cell's delivery chain.
+FLAG_DEFERRED_ARRIVAL = 5
 #: Receptor names usable for external drive, with their slot.
 RECEPTORS = ("AM", "NM", "GA", "GB", "AM2", "NM2", "GA2")
 
@@ -298,7 +300,7 @@ CELL_ARRAYS = {"ring": 32, "pend": 4, "pendk": 4, "bt": 8, "bs": 8}
 #: Module-wide settings of NetcolIntf6 saved in a checkpoint.
 GLOBALS = ("EAM", "ENM", "EGA", "mg", "eps", "scaling", "iscaling", "scaling_ton", "act_tau", "act_tau_decay",
            "beta", "gamma", "stdp_on", "plast_start", "plast_end", "maxplastt", "soft_stdp", "potw", "depw",
-           "reset_plast", "exp_table", "delmin", "plan_horizon")
+           "reset_plast", "exp_table", "delmin", "plan_horizon", "chained")
 
 
 def cell_state(cell):

@@ -20,7 +20,7 @@ from .network import build
 from .nodes import write_nodes
 from .playback import Playback, playback_sources
 from .probes import StateRecorder
-from .protocol import nearest_dead_callback, timeline
+from .protocol import chained_arrivals, nearest_dead_callback, timeline
 from .staterec import StateWriter
 
 #: Milliseconds of playback input generated beyond what the cells need next.
@@ -56,7 +56,7 @@ class ColumnAssembly:
         p = self.p = experiment.params
         intf6.apply_mechanism_settings(h, experiment.mechanism_settings())
         self.net = build(experiment.network, size=p["size"], seed=p["seed"], rng=p["rng"],
-                         trial_ms=p["trial_length"] * 1000.0 if p["trials"] else 0.0)
+                         trial_ms=p["trial_length"] * 1000.0 if p["trials"] else 0.0, chained=chained_arrivals(p))
         set_protocol_globals(h, p)
         if nearest_dead_callback(p):
             self.net.nearest_dead_callback = True
@@ -181,10 +181,16 @@ class ColumnAssembly:
         for ts, g in zip(t_spk.tolist(), g_spk.tolist()):
             by_pre.setdefault(int(g), []).append(ts)
         for i, row in enumerate(self.net.netcon_rows):
+            nc = self.net.netcons[i]
             for ts in by_pre.get(int(conn.pre[row]), ()):
-                arrival = ts + self.net.netcons[i].delay
+                arrival = ts + nc.delay
                 if arrival > t_ck:
-                    self.net.netcons[i].event(arrival)
+                    nc.event(arrival)
+                elif self.net.chained and nc.weight[intf6.SLOT["GROUP"]] > 0:
+                    # deferred to its place in the delivery chain before the checkpoint
+                    chained = self.net.chained_arrival(arrival, int(conn.pre[row]), int(nc.weight[intf6.SLOT["GROUP"]]))
+                    if chained > t_ck:
+                        nc.event(chained, intf6.FLAG_DEFERRED_ARRIVAL)
 
     def before_block(self, t_next):
         """Nothing to prepare: played-back inputs are refilled inside the run."""

@@ -37,6 +37,8 @@ class ColumnNetwork:
         This rank's incoming NetCons, aligned with ``netcon_rows``.
     netcon_rows : numpy.ndarray
         Row of ``conn`` for each local NetCon.
+    chained : bool
+        Arrival times summed along the original's delivery chains (reference mode).
     plastic_rows : numpy.ndarray
         Rows of ``conn`` that carry STDP (all ranks), ascending.
     plastic_local : numpy.ndarray
@@ -51,6 +53,8 @@ class ColumnNetwork:
     local: dict = field(default_factory=dict)
     netcons: list = field(default_factory=list)
     netcon_rows: np.ndarray = None
+    chained: bool = False
+    chain_steps: dict = field(default_factory=dict)
     spike_sources: list = field(default_factory=list)
     out_rows: dict = field(default_factory=dict)
     dead: set = field(default_factory=set)
@@ -151,6 +155,15 @@ class ColumnNetwork:
         pres = set(self.conn.pre[np.isin(self.conn.post, revived)].tolist())
         for gid in pres & set(self.local):
             self.local[gid].set_outgoing_delays(filled(scratch_vectors(1)[0], self.conn.delay[self.out_rows[gid]]))
+        self.update_chains()
+
+    def chained_arrival(self, first, pre, group):
+        """Arrival time (ms) of group ``group`` of cell ``pre``'s delivery chain whose first
+        callback is at ``first``, summed as the mechanism sums it."""
+        t = first
+        for step in self.chain_steps[pre][:group]:
+            t = t + step
+        return t
 
     def update_outgoing_delays(self, dead=()):
         """Tell each local cell the distinct delays of its synapses onto live targets
@@ -172,6 +185,71 @@ class ColumnNetwork:
             if self.nearest_dead_callback and len(rows):
                 delays = np.append(delays, self.conn.delay[rows].min())
             cell.set_outgoing_delays(filled(scratch_vectors(1)[0], delays))
+        self.update_chains()
+
+    def update_chains(self):
+        """With chained arrival times (reference mode, see the mod file): each presynaptic
+        cell's delivery chain as the original walks it past the dead targets, given to the
+        mechanism (its delay differences) and to the local NetCons (their group)."""
+        if not self.chained:
+            return
+        conn = self.conn
+        dead = np.zeros(self.n, dtype=bool)
+        dead[list(self.dead)] = True
+        starts = np.searchsorted(conn.pre, np.arange(self.n + 1))
+        any_cell = next(iter(self.local.values()))
+        group = np.full(len(conn.pre), -1)
+        diffs = scratch_vectors(1)[0]
+        for g in np.unique(conn.pre[self.netcon_rows]).tolist():
+            rows = np.arange(starts[g], starts[g + 1])
+            rows = rows[np.argsort(conn.delay[rows], kind="stable")]
+            group[rows], steps = delivery_chain(conn.delay[rows], dead[conn.post[rows]])
+            self.chain_steps[g] = steps
+            any_cell.set_chain(g, filled(diffs, steps))
+        for nc, row in zip(self.netcons, self.netcon_rows):
+            nc.weight[SLOT["GROUP"]] = group[row]
+
+
+#: Delays closer than this are delivered by one callback of the original (intf6.md §7.2).
+DELMIN = 1e-5
+
+
+def delivery_chain(delays, dead):
+    """The original's delivery chain of one cell's spike (intf6.md §7.2): the first
+    callback delivers to the synapse with the shortest delay and to every later one
+    within DELMIN of it; the next callback goes to the first synapse after them whose
+    target is alive, and so on.
+
+    Parameters
+    ----------
+    delays : numpy.ndarray
+        The cell's synapse delays (ms) in the original's list order (ascending).
+    dead : numpy.ndarray of bool
+        Whether each synapse's target is dead.
+
+    Returns
+    -------
+    group : numpy.ndarray of int
+        The callback that delivers each synapse (-1: none, its target is dead).
+    steps : list of float
+        Each callback's delay minus the previous one's, from the second callback on.
+    """
+    n = len(delays)
+    group = np.full(n, -1)
+    steps = []
+    head, m = 0, 0
+    while n:
+        j = head
+        while j < n and delays[j] - delays[head] <= DELMIN:
+            group[j] = m
+            j += 1
+        while j < n and dead[j]:
+            j += 1
+        if j >= n:
+            break
+        steps.append(delays[j] - delays[head])
+        head, m = j, m + 1
+    return group, steps
 
 
 def draw(column, size, seed, rng):
@@ -199,7 +277,7 @@ def draw(column, size, seed, rng):
     return cells, xyz, conn
 
 
-def build(column, size=1.0, seed=2, rng="keyed", drive=True, trial_ms=0.0):
+def build(column, size=1.0, seed=2, rng="keyed", drive=True, trial_ms=0.0, chained=False):
     """Create this rank's cells and incoming connections.
 
     Parameters
@@ -213,6 +291,9 @@ def build(column, size=1.0, seed=2, rng="keyed", drive=True, trial_ms=0.0):
         mode the original's NetStim streams (:func:`set_original_background`).
     trial_ms : float
         Length of the repeat/unique stimulus trials (0: no trials).
+    chained : bool
+        Spike arrival times summed along the original's delivery chains (the quirk
+        "chained arrivals", see the mod file).
 
     Returns
     -------
@@ -222,7 +303,8 @@ def build(column, size=1.0, seed=2, rng="keyed", drive=True, trial_ms=0.0):
     pc = parallel_context()
     rank, nhost = int(pc.id()), int(pc.nhost())
     cells, xyz, conn = draw(column, size, seed, rng)
-    model = ColumnNetwork(column, cells, xyz, conn, size)
+    model = ColumnNetwork(column, cells, xyz, conn, size, chained=chained)
+    h.chained_NetcolIntf6 = 1 if chained else 0
     pops = cells["pops"]
     for gid in range(rank, cells["n"], nhost):
         pop = pops[cells["type_index"][gid]]
@@ -312,11 +394,14 @@ def _connect(model, pc):
     local = np.isin(conn.post, list(model.local))
     rows = np.flatnonzero(local)
     classes = cells["classes"]
+    # chained arrivals: every NetCon from a cell carries the spike to its first callback
+    first_delay = np.full(cells["n"], np.inf)
+    np.minimum.at(first_delay, conn.pre, conn.delay)
     for i in rows:
         pre, post = int(conn.pre[i]), int(conn.post[i])
         pre_cls, post_cls = classes[pre], classes[post]
         nc = pc.gid_connect(pre, model.local[post])
-        nc.delay = float(conn.delay[i])
+        nc.delay = float(first_delay[pre] if model.chained else conn.delay[i])
         w = [0.0] * N_SLOTS
         s1, s2 = SYNAPSE_SLOTS[pre_cls]
         w[s1] = float(conn.w1[i])
@@ -326,7 +411,8 @@ def _connect(model, pc):
         w[SLOT["KIND"]] = KIND_FROM_E if excit_pre else KIND_FROM_I
         w[SLOT["WGAIN"]] = 1.0
         w[SLOT["PLTAU"]] = stdp["tau"]
-        w[SLOT["DELAY"]] = nc.delay
+        w[SLOT["DELAY"]] = float(conn.delay[i])
+        w[SLOT["PRE"]] = pre
         pair = class_pair(column, pre_cls, post_cls)
         if pair in ("EE", "EI"):
             w[SLOT["PLINC"]] = stdp[f"{pair}_inc"]

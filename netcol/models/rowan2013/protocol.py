@@ -39,6 +39,9 @@ PROTOCOL_FIELDS = {
     "quirk_nearest_dead_callback": Field(str, "auto", "the original's first delivery callback of a spike goes to "
                                          "the nearest target even when it is dead, and runs a scaling step; auto: "
                                          "in reference mode only", choices=("auto", "on", "off")),
+    "quirk_chained_arrivals": Field(str, "auto", "spike arrival times summed along the original's delivery "
+                                    "callback chain (t + d0, then + each delay difference) rather than spike time + "
+                                    "delay; auto: in reference mode only", choices=("auto", "on", "off")),
 }
 
 
@@ -133,6 +136,11 @@ def timeline(p, checkpoint_every=None):
     order = {"unique trial": 0, "repeat trial": 0, "scaling on": 1, "record": 2, "deletion round": 3,
              "checkpoint": 4}
     return sorted(ev, key=lambda e: (e[0], order.get(e[1], 0)))
+
+
+def chained_arrivals(p):
+    """Whether the quirk "chained arrivals" is on for a run."""
+    return p["quirk_chained_arrivals"] == "on" or (p["quirk_chained_arrivals"] == "auto" and p["rng"] == "original")
 
 
 def nearest_dead_callback(p):
