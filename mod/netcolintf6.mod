@@ -504,13 +504,20 @@ PROCEDURE catch_up(tt) {
     if (dead == 0 && npend == 0 && !(scaling && (inhib == 0 || iscaling))) {
         : no scaling step can act on this cell: each input's prologue only notes its time
 VERBATIM
-        while (bi < cvalid && bt[(int) bi] < _ltt) {
-            NcMemb st;
-            std::memcpy(&st, &cs[0] + (int) bi * NC_NMEMB, sizeof(NcMemb));
-            if (cb[(int) bi] != 0) { blkcnt = blkcnt + 1; }
-            NC_STORE(st);
-            tev = bt[(int) bi];
-            bi = bi + 1;
+        {
+            /* only the state after the last of them is needed */
+            int j = (int) bi;
+            const int last = (int) cvalid;
+            double blocked = 0;
+            while (j < last && bt[j] < _ltt) { blocked += cb[j] != 0; ++j; }
+            if (j > (int) bi) {
+                NcMemb st;
+                std::memcpy(&st, &cs[0] + (j - 1) * NC_NMEMB, sizeof(NcMemb));
+                NC_STORE(st);
+                blkcnt = blkcnt + blocked;
+                tev = bt[j - 1];
+                bi = j;
+            }
         }
 ENDVERBATIM
     }
