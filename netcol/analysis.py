@@ -340,29 +340,66 @@ def fourier_information(unique, repeat, dt, fmax=None, resamples=200, seed=0):
                 freq=freq[keep], bits=bits, bias_bits=bias_bits)
 
 
-def trial_information(run_dir, bin_ms=5.0, fmax=100.0, cells="E"):
+def trial_information(run_dir, bin_ms=5.0, fmax=100.0, cells="E", window_s=None):
     """Fourier information of population counts over the run's unique and repeat trials.
+
+    Parameters
+    ----------
+    window_s : (float, float), optional
+        [t0, t1] in seconds: only the trials that lie inside it (for example one segment
+        between two deletion rounds).
 
     Returns
     -------
-    dict (see :func:`fourier_information`) plus 'n_unique', 'n_repeat'
+    dict (see :func:`fourier_information`) plus 'n_unique', 'n_repeat' and
+    'identical_repeats' (True when every repeat trial gave the same counts: with no noise
+    the rate is unbounded, and the estimate only reflects the floor of its variance)
     """
     with open_run_h5(Path(run_dir) / "state.h5") as f:
         starts, kinds = f["trials/time"][:], f["trials/kind"][:].astype(str)
     if len(starts) < 2:
         raise ValueError(f"{run_dir}: fewer than two trials recorded (run with trials = true)")
     length = float(np.min(np.diff(starts)))
-    t, gid = read_spikes(run_dir)
+    t, gid = read_spikes(run_dir, window_s)
     ex = read_nodes(run_dir)["excitatory"].astype(bool)
     t = t[ex[gid]] if cells == "E" else t[~ex[gid]] if cells == "I" else t
-    end = run_end(run_dir) * 1000.0
+    lo, hi = (0.0, np.inf) if window_s is None else (window_s[0] * 1000.0, window_s[1] * 1000.0)
+    end = min(run_end(run_dir) * 1000.0, hi)
     rows = {"unique": [], "repeat": []}
     for t0, kind in zip(starts, kinds):
-        if t0 + length <= end:
+        if t0 >= lo and t0 + length <= end:
             rows[kind].append(population_counts(t, t0, t0 + length, bin_ms))
     res = fourier_information(np.array(rows["unique"]), np.array(rows["repeat"]), bin_ms / 1000.0, fmax)
-    res.update(n_unique=len(rows["unique"]), n_repeat=len(rows["repeat"]))
+    repeats = np.array(rows["repeat"])
+    res.update(n_unique=len(rows["unique"]), n_repeat=len(rows["repeat"]),
+               identical_repeats=bool(len(repeats) and (repeats == repeats[0]).all()))
     return res
+
+
+def segment_information(run_dir, segment_s, cells="E"):
+    """Information rate (bits/s, bias-corrected, with its 95% interval) of the trials in
+    each segment [k segment_s, (k + 1) segment_s) of a run, for example between deletion
+    rounds.  A segment whose repeat trials all gave the same counts has no noise
+    estimate: its rate is NaN.
+
+    Returns
+    -------
+    dict of numpy.ndarray: 't0' (s), 'corrected', 'low', 'high' (bits/s), 'n_unique',
+    'n_repeat'
+    """
+    out = {k: [] for k in ("t0", "corrected", "low", "high", "n_unique", "n_repeat")}
+    for k in range(int(run_end(run_dir) // segment_s)):
+        window = (k * segment_s, (k + 1) * segment_s)
+        try:
+            res = trial_information(run_dir, cells=cells, window_s=window)
+        except ValueError:   # fewer than two trials of a kind in the segment
+            continue
+        if res["identical_repeats"]:
+            res["corrected"], res["ci"] = np.nan, (np.nan, np.nan)
+        for key, value in (("t0", window[0]), ("corrected", res["corrected"]), ("low", res["ci"][0]),
+                           ("high", res["ci"][1]), ("n_unique", res["n_unique"]), ("n_repeat", res["n_repeat"])):
+            out[key].append(value)
+    return {k: np.array(v) for k, v in out.items()}
 
 
 def gain_changes(run_dir, label="final"):

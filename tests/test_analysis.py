@@ -115,3 +115,43 @@ def test_read_spikes_window(fake_run):
     assert np.array_equal(t, t_all[sel]) and len(t) == sel.sum() > 0    # the file is sorted by time
     assert np.array_equal(g, g_all[sel])
     assert len(analysis.read_spikes(fake_run, (20.0, 30.0))[0]) == 0
+
+
+def trial_run(path, noisy):
+    """One E cell, 8 s of 1-s trials alternating unique (from 0) and repeat: unique trials
+    draw 40 new spike times, repeat trials replay the same 40 (and, when noisy, each adds
+    one spike of its own)."""
+    path.mkdir()
+    with h5py.File(path / "nodes.h5", "w") as f:
+        g = f.create_group("nodes/column")
+        g["type"] = np.array([b"EA"])
+        g["excitatory"] = np.array([1], dtype=np.int8)
+    rng = np.random.default_rng(1)
+    repeated = rng.uniform(0, 1000, 40)
+    times = []
+    for k in range(8):
+        trial = repeated if k % 2 else rng.uniform(0, 1000, 40)
+        if noisy:
+            trial = np.append(trial, rng.uniform(0, 1000))
+        times.append(k * 1000.0 + np.sort(trial))
+    t = np.concatenate(times)
+    w = SpikeWriter(path / "spikes.h5")
+    w.append(t, np.zeros(len(t), dtype=np.uint64))
+    w.close()
+    s = StateWriter(path / "state.h5", 1, ["EA->EA"], [0], [0], [], "uniform")
+    for k in range(8):
+        s.trial(k * 1000.0, "unique" if k % 2 == 0 else "repeat", 2 + k if k % 2 == 0 else 1)
+    s.close()
+    (path / "run.json").write_text(json.dumps({"t_reached_ms": 8000.0}))
+    return path
+
+
+def test_segment_information_per_segment_and_without_noise(tmp_path):
+    noisy = analysis.segment_information(trial_run(tmp_path / "noisy", True), 4.0)
+    assert noisy["t0"].tolist() == [0.0, 4.0]
+    assert noisy["n_unique"].tolist() == [2, 2] and noisy["n_repeat"].tolist() == [2, 2]
+    assert np.isfinite(noisy["corrected"]).all()
+    # identical repeat trials leave no noise to estimate: no rate rather than a huge one
+    exact = analysis.segment_information(trial_run(tmp_path / "exact", False), 4.0)
+    assert np.isnan(exact["corrected"]).all()
+    assert analysis.trial_information(tmp_path / "exact", window_s=(0.0, 4.0))["identical_repeats"]

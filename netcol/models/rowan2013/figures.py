@@ -79,6 +79,28 @@ def draw_alive(ax, run_dirs):
     ax.legend()
 
 
+def draw_segment_information(ax, run_dirs):
+    """E information rate from the repeat and unique trials of each segment between
+    deletion rounds (bias-corrected), one line per run with trials."""
+    from ...rundir import read_run_json
+    unit, drawn = 1.0, False
+    for d in run_dirs:
+        p = read_run_json(d)["params"]
+        if not p.get("trials"):
+            continue
+        seg = p["segment_length"]
+        info = analysis.segment_information(d, seg)
+        unit, xl = time_unit(info["t0"] + seg)
+        ax.plot((info["t0"] + seg / 2) / unit, info["corrected"], marker=".", ms=3, lw=1, label=condition(d))
+        ax.set_xlabel(xl)
+        drawn = True
+    if drawn:
+        mark_protocol(ax, run_dirs[0], scale=unit)
+        ax.set_yscale("log")   # rates differ tenfold between conditions
+        ax.legend()
+    ax.set_ylabel("E information (bits/s) per segment")
+
+
 def draw_weights(ax, run_dir):
     """STDP gain summaries over time, per type pair (pairs from E4 highlighted)."""
     from ...rundir import read_run_json
@@ -157,10 +179,11 @@ def paper_figure(folder, number, dpi=DPI):
     runs = [find_run(folder, n) for n in FIGURE_RUNS[number]]
     sensor = sensor_label(runs[0]) + ", mean ± SD"
     if number == 2:
-        fig, axes = plt.subplots(3, 1, figsize=(7.5, 9), sharex=True)
+        fig, axes = plt.subplots(4, 1, figsize=(7.5, 11.5), sharex=True)
         draw_timecourse(axes[0], runs, "activity", sensor, measured=True)
         draw_timecourse(axes[1], runs, "scale", SCALE_LABEL, robust=True)
         draw_alive(axes[2], runs)
+        draw_segment_information(axes[3], runs)
         axes[0].set_title("Fig. 2: deletion without and with synaptic scaling")
     elif number in (3, 5):
         fig, axes = plt.subplots(2, 1, figsize=(7.5, 6.5), sharex=True)
