@@ -2,6 +2,7 @@
 and bad input."""
 import json
 
+import numpy as np
 import pytest
 
 from helpers import run_cli as netcol
@@ -21,6 +22,17 @@ def runs(tmp_path_factory):
                "--set", "recording_interval=4", "--out", str(base / "onlydeletion"), "--quiet", "--no-figure")
     assert r.returncode == 0, r.stderr
     return base
+
+
+def test_information_per_deletion_segment(runs):
+    """The trials of each segment between deletion rounds (10 s of 2-s trials, unique
+    from 0 s: three unique and two repeat trials in the first, two and three in the
+    second) give one information rate each (Figure 2, panel D)."""
+    from netcol import analysis
+    info = analysis.segment_information(runs / "onlydeletion", 10.0)
+    assert info["t0"].tolist() == [0.0, 10.0]
+    assert info["n_unique"].tolist() == [3, 2] and info["n_repeat"].tolist() == [2, 3]
+    assert np.isfinite(info["corrected"]).all() and (info["low"] <= info["high"]).all()
 
 
 def test_info(runs):
@@ -89,7 +101,6 @@ def test_figures_mark_previews_and_the_protocol(runs):
 
 
 def test_spectrum_bands_contain_the_estimate():
-    import numpy as np
     from netcol.plots import spectrum_band
     lo, hi = spectrum_band(np.array([1.0, 2.0]), tapers=7)
     assert np.all(lo < [1.0, 2.0]) and np.all(hi > [1.0, 2.0])
