@@ -38,13 +38,15 @@ def read_spikes(run_dir, window_s=None, population=None):
     """
     with open_run_h5(Path(run_dir) / "spikes.h5") as f:
         g = f[f"spikes/{population or population_of(f, 'spikes')}"]
-        ts = g["timestamps"]
+        ts, ids = g["timestamps"], g["node_ids"]
+        # a running writer appends to both datasets one after the other: read the spikes
+        # that both hold
+        n = min(ts.shape[0], ids.shape[0])
         if window_s is None:
-            return ts[:], g["node_ids"][:].astype(np.int64)
-        n = ts.shape[0]
+            return ts[:n], ids[:n].astype(np.int64)
         lo = _first_at_or_after(ts, n, window_s[0] * 1000.0)
         hi = _first_at_or_after(ts, n, window_s[1] * 1000.0, strict=True)
-        return ts[lo:hi], g["node_ids"][lo:hi].astype(np.int64)
+        return ts[lo:hi], ids[lo:hi].astype(np.int64)
 
 
 def _first_at_or_after(ts, n, value, strict=False):
@@ -103,9 +105,10 @@ def binned_class_rate(run_dir, edges_s, alive, cells="E", chunk=10_000_000):
     edges_ms = np.asarray(edges_s) * 1000.0
     with open_run_h5(Path(run_dir) / "spikes.h5") as f:
         g = f[f"spikes/{population_of(f, 'spikes')}"]
-        n = g["timestamps"].shape[0]
+        n = min(g["timestamps"].shape[0], g["node_ids"].shape[0])   # a running writer: see read_spikes
         for lo in range(0, n, chunk):
-            t, gid = g["timestamps"][lo:lo + chunk], g["node_ids"][lo:lo + chunk].astype(np.int64)
+            hi = min(lo + chunk, n)
+            t, gid = g["timestamps"][lo:hi], g["node_ids"][lo:hi].astype(np.int64)
             counts += np.histogram(t[want[gid]], edges_ms)[0]
     with np.errstate(invalid="ignore", divide="ignore"):
         return counts / (np.asarray(alive, float) * np.diff(edges_s))

@@ -155,3 +155,16 @@ def test_segment_information_per_segment_and_without_noise(tmp_path):
     exact = analysis.segment_information(trial_run(tmp_path / "exact", False), 4.0)
     assert np.isnan(exact["corrected"]).all()
     assert analysis.trial_information(tmp_path / "exact", window_s=(0.0, 4.0))["identical_repeats"]
+
+
+def test_read_spikes_while_a_writer_is_between_its_two_appends(fake_run):
+    """A running writer extends timestamps before node_ids: readers take the spikes both
+    hold (`netcol info` on a running run once failed on the difference)."""
+    with h5py.File(fake_run / "spikes.h5", "a") as f:
+        g = f[f"spikes/{list(f['spikes'])[0]}/timestamps"]
+        g.resize((g.shape[0] + 3,))
+        g[-3:] = [20000.0, 20001.0, 20002.0]
+    t, gid = analysis.read_spikes(fake_run)
+    assert len(t) == len(gid) == 64
+    assert len(analysis.read_spikes(fake_run, (0.0, 30.0))[0]) == 64
+    assert analysis.binned_class_rate(fake_run, [0.0, 10.0], [3.0], "E")[0] == 14 / 30.0
