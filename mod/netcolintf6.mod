@@ -59,6 +59,12 @@ cell fired at most NRING spikes in the pairing window.  A gain as stored lags th
 pairings of postsynaptic spikes since the last arrival; netcol.cell.settled_gain
 adds them for reporting.
 
+Stream caps (xn0-xn3).  A stream with xn > 0 ends after its xn-th event, as the
+original's NetStims end after their `number` events (netcol.models.rowan2013 sets
+xn = int(0.5 + rate (tstop + 5 s)) when the quirk "input count" is on).  xc counts the
+events drawn into the buffer; inputs dropped from the buffer unapplied (a trial's
+restart or re-seeding) are taken off again.
+
 Lazy drive.  Each cell draws its next Poisson drive inputs ahead into a buffer of
 NBUF entries.  After every real event it simulates the buffered inputs on a copy of its
 membrane state, with the same arithmetic as the real path, and sends a real self-event
@@ -97,6 +103,7 @@ NEURON {
     RANGE xt0, xt1, xt2, xt3, xnext, drivegen, pbi, pbt, trial_len, drive_seed, trial_k, tref
     RANGE bt, bs, nb, bi, xplan, cvalid
     RANGE xorig, xb0, xb1, xb2, xb3, xj0, xj1, xj2, xj3, xh0, xh1, xh2, xh3, xl0, xl1, xl2, xl3
+    RANGE xn0, xn1, xn2, xn3, xc0, xc1, xc2, xc3
     RANGE ring, nspk, pend, pendk, npend
     RANDOM rx0, rx1, rx2, rx3
     GLOBAL EAM, ENM, EGA, mg, eps
@@ -138,6 +145,7 @@ PARAMETER {
     xorig = 0
     xb0 = 0  xb1 = 0  xb2 = 0  xb3 = 0
     xj0 = 0  xj1 = 0  xj2 = 0  xj3 = 0
+    xn0 = 0  xn1 = 0  xn2 = 0  xn3 = 0
     EAM = 65 (mV)
     ENM = 90 (mV)
     EGA = -15 (mV)
@@ -174,6 +182,7 @@ ASSIGNED {
     ring[NRING] nspk pend[NPEND] pendk[NPEND] npend
     bt[NBUF] (ms) bs[NBUF] nb bi xplan (ms)
     xh0 xh1 xh2 xh3 xl0 xl1 xl2 xl3
+    xc0 xc1 xc2 xc3
     cs[96] cb[NBUF] cvalid  : cs: NBUF cached states of NC_NMEMB doubles each
 }
 
@@ -309,6 +318,7 @@ INITIAL {
         : the original set negexp(1) after seeding, which used up each stream's first value
         xh0 = xb0 + 1  xh1 = xb1 + 1  xh2 = xb2 + 1  xh3 = xb3 + 1
     }
+    xc0 = 0  xc1 = 0  xc2 = 0  xc3 = 0
     xt0 = 1e20  xt1 = 1e20  xt2 = 1e20  xt3 = 1e20
     if (xr0 > 0) { xt0 = t + draw_interval(0, xr0) }
     if (xr1 > 0) { xt1 = t + draw_interval(1, xr1) }
@@ -356,14 +366,26 @@ PROCEDURE start_trial() {
 }
 
 PROCEDURE restart_streams() {
+    uncount_buffered()
     nb = 0
     bi = 0
     cvalid = 0
     xt0 = 1e20  xt1 = 1e20  xt2 = 1e20  xt3 = 1e20
-    if (xr0 > 0) { xt0 = t + draw_interval(0, xr0) }
-    if (xr1 > 0) { xt1 = t + draw_interval(1, xr1) }
-    if (xr2 > 0) { xt2 = t + draw_interval(2, xr2) }
-    if (xr3 > 0) { xt3 = t + draw_interval(3, xr3) }
+    if (xr0 > 0 && (xn0 == 0 || xc0 < xn0)) { xt0 = t + draw_interval(0, xr0) }
+    if (xr1 > 0 && (xn1 == 0 || xc1 < xn1)) { xt1 = t + draw_interval(1, xr1) }
+    if (xr2 > 0 && (xn2 == 0 || xc2 < xn2)) { xt2 = t + draw_interval(2, xr2) }
+    if (xr3 > 0 && (xn3 == 0 || xc3 < xn3)) { xt3 = t + draw_interval(3, xr3) }
+}
+
+: The buffered inputs not yet applied are dropped by the caller: they no longer count
+: against their streams' caps (a kept one counts again when it is drawn into the buffer).
+PROCEDURE uncount_buffered() {
+VERBATIM
+    {
+        double* count[4] = {&xc0, &xc1, &xc2, &xc3};
+        for (int j = (int) bi; j < (int) nb; ++j) { *count[(int) bs[j]] -= 1; }
+    }
+ENDVERBATIM
 }
 
 : Trial k of the original's deletion protocol (experiments.md section 4.5): each stream keeps
@@ -381,6 +403,7 @@ VERBATIM
         }
     }
 ENDVERBATIM
+    uncount_buffered()
     nb = 0
     bi = 0
     cvalid = 0
@@ -451,10 +474,11 @@ PROCEDURE fill_buffer() {
         j = nb
         bt[j] = m
         bs[j] = k
-        if (k == 0) { xt0 = xt0 + draw_interval(0, xr0) }
-        else if (k == 1) { xt1 = xt1 + draw_interval(1, xr1) }
-        else if (k == 2) { xt2 = xt2 + draw_interval(2, xr2) }
-        else { xt3 = xt3 + draw_interval(3, xr3) }
+        : a stream with a cap (xn > 0) ends after xn events, as a NetStim after its number
+        if (k == 0) { xc0 = xc0 + 1  if (xn0 > 0 && xc0 >= xn0) { xt0 = 1e20 } else { xt0 = xt0 + draw_interval(0, xr0) } }
+        else if (k == 1) { xc1 = xc1 + 1  if (xn1 > 0 && xc1 >= xn1) { xt1 = 1e20 } else { xt1 = xt1 + draw_interval(1, xr1) } }
+        else if (k == 2) { xc2 = xc2 + 1  if (xn2 > 0 && xc2 >= xn2) { xt2 = 1e20 } else { xt2 = xt2 + draw_interval(2, xr2) } }
+        else { xc3 = xc3 + 1  if (xn3 > 0 && xc3 >= xn3) { xt3 = 1e20 } else { xt3 = xt3 + draw_interval(3, xr3) } }
         nb = nb + 1
     }
 }

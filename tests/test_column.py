@@ -324,12 +324,13 @@ def test_lazy_drive_equals_one_event_per_input(scaling):
     assert lazy == eager        # spikes, scale factors and membrane potentials, bit for bit
 
 
-def original_stream_times():
+def original_stream_times(number=0):
     """One of the original's NetStim streams (seed 1234 + 10 j, interval 7 ms, re-seeded at
     trial starts every 500 ms: T + 1 + j for a unique trial, 1234 + j for a repeat, the
-    pending event kept) drawn two ways: by hoc's Random (MCellRan4, negexp(1)) one
-    repick per event, as the NetStim does, and by the cell's own reference-mode stream,
-    read from its drive buffer every 5 ms of a run; returns both lists of times."""
+    pending event kept; with number > 0 it ends after that many events) drawn two ways:
+    by hoc's Random (MCellRan4, negexp(1)) one repick per event, as the NetStim does, and
+    by the cell's own reference-mode stream (capped at number), read from its drive buffer
+    every 5 ms of a run; returns both lists of times."""
     from netcol.runtime import neuron_h
     from netcol.cells.intf6 import CellClass, CELL_FIELDS
     h = neuron_h()
@@ -350,10 +351,13 @@ def original_stream_times():
     while t < t_end:
         loop.append(t)
         t = t + interval * r.repick()
+    if number:
+        loop = loop[:number]
 
     cell = CellClass("RS", False, {k: f.default for k, f in CELL_FIELDS.items()}).create(0)
     cell.xorig, cell.xr2, cell.xw2, cell.xj2, cell.xb2 = 1, 1000.0 / interval, 0.0, j, 1234 + 10 * j
     cell.trial_len = trial_ms
+    cell.xn2 = number
     h.dt = 0.5
     h.finitialize()
     seen = set()
@@ -370,6 +374,13 @@ def test_reference_drive_streams_are_the_originals_netstims():
     loop, cell = in_fresh_process(original_stream_times)
     assert len(loop) > 250
     assert cell == loop   # the same times, bit for bit, across re-seeding at every trial
+
+
+def test_a_capped_stream_ends_after_its_number_across_reseeding():
+    from helpers import in_fresh_process
+    loop, cell = in_fresh_process(original_stream_times, number=150)
+    assert len(loop) == 150 and 1000.0 < loop[-1] < 1500.0   # ends in the third trial
+    assert cell == loop   # inputs drawn ahead and dropped at two re-seedings still count once
 
 
 def test_delivery_chain_groups_and_skips_dead_targets():

@@ -295,7 +295,7 @@ def uncut(netcon):
 CELL_SCALARS = ("VAM", "VNM", "VGA", "VAM2", "VNM2", "VGA2", "AHP", "VTHC", "VTHR", "refractory", "t0", "trrs",
                 "dead", "spkcnt", "blkcnt", "act", "goal", "interr", "sfac", "tu", "tev", "xt0", "xt1", "xt2",
                 "xt3", "xnext", "drivegen", "pbi", "pbt", "trial_k", "tref", "xgain", "nspk", "npend", "nb", "bi",
-                "xplan", "xh0", "xh1", "xh2", "xh3", "xl0", "xl1", "xl2", "xl3")
+                "xplan", "xh0", "xh1", "xh2", "xh3", "xl0", "xl1", "xl2", "xl3", "xc0", "xc1", "xc2", "xc3")
 CELL_ARRAYS = {"ring": 32, "pend": 4, "pendk": 4, "bt": 8, "bs": 8}
 #: Module-wide settings of NetcolIntf6 saved in a checkpoint.
 GLOBALS = ("EAM", "ENM", "EGA", "mg", "eps", "scaling", "iscaling", "scaling_ton", "act_tau", "act_tau_decay",

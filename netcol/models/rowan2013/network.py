@@ -277,7 +277,7 @@ def draw(column, size, seed, rng):
     return cells, xyz, conn
 
 
-def build(column, size=1.0, seed=2, rng="keyed", drive=True, trial_ms=0.0, chained=False):
+def build(column, size=1.0, seed=2, rng="keyed", drive=True, trial_ms=0.0, chained=False, input_tstop_ms=None):
     """Create this rank's cells and incoming connections.
 
     Parameters
@@ -294,6 +294,9 @@ def build(column, size=1.0, seed=2, rng="keyed", drive=True, trial_ms=0.0, chain
     chained : bool
         Spike arrival times summed along the original's delivery chains (the quirk
         "chained arrivals", see the mod file).
+    input_tstop_ms : float or None
+        With a value, each drive stream ends as the original's NetStim of a run of this
+        length does (the quirk "input count", :func:`cap_streams`); None: never.
 
     Returns
     -------
@@ -318,6 +321,8 @@ def build(column, size=1.0, seed=2, rng="keyed", drive=True, trial_ms=0.0, chain
                 key_drive_streams(cell, gid, seed)
                 set_background(cell, column.external[pop.cls])
             cell.trial_len = trial_ms
+            if input_tstop_ms is not None:
+                cap_streams(cell, input_tstop_ms)
         pc.set_gid2node(gid, rank)
         src = h.NetCon(cell, None)
         pc.cell(gid, src)
@@ -374,6 +379,26 @@ def set_original_background(cell, gid, n_cells, inputs, seed):
         setattr(cell, f"xj{k}", j)
         setattr(cell, f"xb{k}", seed + 10 * j)
     cell.xgain = 1.0
+
+
+def cap_streams(cell, tstop_ms):
+    """End each of a cell's drive streams after the events the original's NetStim of the
+    same rate gives in a run of tstop_ms: its `number`, int(0.5 + rate (tstop + 5000 ms)),
+    counted from t = 0 (network.md §6.2 and §13.9: a stream whose Poisson count runs ahead
+    stops before tstop).  Set the rates first.
+
+    Parameters
+    ----------
+    cell : hoc.HocObject
+    tstop_ms : float
+        The run's length (ms).
+    """
+    for k in range(4):
+        rate = getattr(cell, f"xr{k}")
+        number = int(0.5 + rate * (tstop_ms + 5000.0) / 1000.0) if rate > 0 else 0
+        setattr(cell, f"xn{k}", number)
+        if number == 0:   # the mechanism reads xn = 0 as no cap; a NetStim of number 0 never fires
+            setattr(cell, f"xr{k}", 0.0)
 
 
 def plastic_rows(column, cells, conn):

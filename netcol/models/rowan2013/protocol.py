@@ -42,6 +42,9 @@ PROTOCOL_FIELDS = {
     "quirk_chained_arrivals": Field(str, "auto", "spike arrival times summed along the original's delivery "
                                     "callback chain (t + d0, then + each delay difference) rather than spike time + "
                                     "delay; auto: in reference mode only", choices=("auto", "on", "off")),
+    "quirk_input_count": Field(str, "auto", "each external input source ends after int(0.5 + rate x (duration + "
+                               "5 s)) events, as the original's NetStims end after their number; auto: in reference "
+                               "mode only", choices=("auto", "on", "off")),
 }
 
 
@@ -141,6 +144,11 @@ def timeline(p, checkpoint_every=None):
 def chained_arrivals(p):
     """Whether the quirk "chained arrivals" is on for a run."""
     return p["quirk_chained_arrivals"] == "on" or (p["quirk_chained_arrivals"] == "auto" and p["rng"] == "original")
+
+
+def input_count_cap(p):
+    """Whether the quirk "input count" is on for a run."""
+    return p["quirk_input_count"] == "on" or (p["quirk_input_count"] == "auto" and p["rng"] == "original")
 
 
 def nearest_dead_callback(p):
