@@ -463,6 +463,24 @@ def test_reference_mode_deletion_run_matches_the_original(tmp_path):
         assert abs(spikes - written) < 1.0, (t0, spikes, written)
 
 
+@pytest.mark.mpi
+def test_long_reference_run_is_the_same_across_block_sizes_and_ranks(tmp_path):
+    """60 s of reference mode with every quirk at work (re-seeded trials, deletion,
+    accelerated scaling, chained arrivals): 1 rank with 1-s blocks = 2 ranks with 3.5-s
+    blocks, spike for spike."""
+    args = ["scalingwithdeletion", "--set", "rng=original", "--set", "duration=60", "--set", "segment_length=10",
+            "--set", "deletion_step=20", "--set", "trial_length=7", "--set", "scaling_start=5",
+            "--set", "column.mechanism.beta=4e-5", "--quiet", "--no-figure"]
+    runs = []
+    for n, block in ((1, "1"), (2, "3.5")):
+        out = tmp_path / f"np{n}"
+        r = netcol("run", *args, "--set", f"block={block}", "--np", str(n), "--out", str(out))
+        assert r.returncode == 0, r.stderr
+        runs.append(spikes(out))
+    assert len(runs[0][0]) > 30000
+    assert runs[0][0].tobytes() == runs[1][0].tobytes() and runs[0][1].tobytes() == runs[1][1].tobytes()
+
+
 def test_reference_mode_reseeding_survives_kill_and_resume(tmp_path):
     """Re-seeded streams (trials every 15 s) continue exactly across a kill and resume."""
     from netcol.analysis import read_spikes
