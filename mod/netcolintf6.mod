@@ -59,11 +59,14 @@ cell fired at most NRING spikes in the pairing window.  A gain as stored lags th
 pairings of postsynaptic spikes since the last arrival; netcol.cell.settled_gain
 adds them for reporting.
 
-Stream caps (xn0-xn3).  A stream with xn > 0 ends after its xn-th event, as the
-original's NetStims end after their `number` events (netcol.models.rowan2013 sets
-xn = int(0.5 + rate (tstop + 5 s)) when the quirk "input count" is on).  xc counts the
-events drawn into the buffer; inputs dropped from the buffer unapplied (a trial's
-restart or re-seeding) are taken off again.
+Stream caps (GLOBAL capped = 1; set_caps).  A stream with a cap n > 0 ends after its
+n-th event, as the original's NetStims end after their `number` events
+(netcol.models.rowan2013 sets n = int(0.5 + rate (tstop + 5 s)) when the quirk "input
+count" is on).  Each stream counts the events drawn into its buffer; inputs dropped from
+the buffer unapplied (a trial's restart or re-seeding) are taken off again.  Caps and
+counts live in the per-gid table, not in RANGE variables: NEURON builds a cache of
+every RANGE variable at each call into the mechanism, and eight more of them cost the
+default mode 3 % of its run time.
 
 Lazy drive.  Each cell draws its next Poisson drive inputs ahead into a buffer of
 NBUF entries.  After every real event it simulates the buffered inputs on a copy of its
@@ -103,13 +106,12 @@ NEURON {
     RANGE xt0, xt1, xt2, xt3, xnext, drivegen, pbi, pbt, trial_len, drive_seed, trial_k, tref
     RANGE bt, bs, nb, bi, xplan, cvalid
     RANGE xorig, xb0, xb1, xb2, xb3, xj0, xj1, xj2, xj3, xh0, xh1, xh2, xh3, xl0, xl1, xl2, xl3
-    RANGE xn0, xn1, xn2, xn3, xc0, xc1, xc2, xc3
     RANGE ring, nspk, pend, pendk, npend
     RANDOM rx0, rx1, rx2, rx3
     GLOBAL EAM, ENM, EGA, mg, eps
     GLOBAL scaling, iscaling, scaling_ton, act_tau, act_tau_decay, beta, gamma
     GLOBAL stdp_on, plast_start, plast_end, maxplastt, soft_stdp, potw, depw, reset_plast
-    GLOBAL exp_table, delmin, init_events, plan_horizon, chained
+    GLOBAL exp_table, delmin, init_events, plan_horizon, chained, capped
 }
 
 DEFINE NRING 32
@@ -145,7 +147,6 @@ PARAMETER {
     xorig = 0
     xb0 = 0  xb1 = 0  xb2 = 0  xb3 = 0
     xj0 = 0  xj1 = 0  xj2 = 0  xj3 = 0
-    xn0 = 0  xn1 = 0  xn2 = 0  xn3 = 0
     EAM = 65 (mV)
     ENM = 90 (mV)
     EGA = -15 (mV)
@@ -171,6 +172,7 @@ PARAMETER {
     init_events = 1
     plan_horizon = 1e20 (ms)
     chained = 0
+    capped = 0
 }
 
 ASSIGNED {
@@ -182,7 +184,6 @@ ASSIGNED {
     ring[NRING] nspk pend[NPEND] pendk[NPEND] npend
     bt[NBUF] (ms) bs[NBUF] nb bi xplan (ms)
     xh0 xh1 xh2 xh3 xl0 xl1 xl2 xl3
-    xc0 xc1 xc2 xc3
     cs[96] cb[NBUF] cvalid  : cs: NBUF cached states of NC_NMEMB doubles each
 }
 
@@ -200,6 +201,8 @@ VERBATIM
 struct NetcolExtra {
     std::vector<double> odel;             /* distinct outgoing delays, ascending */
     std::vector<double> play_t, play_s, play_w;  /* playback input: times, slots, weights */
+    double cap[4] = {0, 0, 0, 0};         /* stream caps (0: none) and events counted */
+    double count[4] = {0, 0, 0, 0};
 };
 static std::unordered_map<long, NetcolExtra> netcol_extra;
 /* Per presynaptic gid: the delay differences of its delivery chain, group 1 on
@@ -318,7 +321,11 @@ INITIAL {
         : the original set negexp(1) after seeding, which used up each stream's first value
         xh0 = xb0 + 1  xh1 = xb1 + 1  xh2 = xb2 + 1  xh3 = xb3 + 1
     }
-    xc0 = 0  xc1 = 0  xc2 = 0  xc3 = 0
+    if (capped) {
+VERBATIM
+        std::fill_n(netcol_get(gid)->count, 4, 0.0);
+ENDVERBATIM
+    }
     xt0 = 1e20  xt1 = 1e20  xt2 = 1e20  xt3 = 1e20
     if (xr0 > 0) { xt0 = t + draw_interval(0, xr0) }
     if (xr1 > 0) { xt1 = t + draw_interval(1, xr1) }
@@ -371,20 +378,54 @@ PROCEDURE restart_streams() {
     bi = 0
     cvalid = 0
     xt0 = 1e20  xt1 = 1e20  xt2 = 1e20  xt3 = 1e20
-    if (xr0 > 0 && (xn0 == 0 || xc0 < xn0)) { xt0 = t + draw_interval(0, xr0) }
-    if (xr1 > 0 && (xn1 == 0 || xc1 < xn1)) { xt1 = t + draw_interval(1, xr1) }
-    if (xr2 > 0 && (xn2 == 0 || xc2 < xn2)) { xt2 = t + draw_interval(2, xr2) }
-    if (xr3 > 0 && (xn3 == 0 || xc3 < xn3)) { xt3 = t + draw_interval(3, xr3) }
+    if (xr0 > 0 && stream_open(0)) { xt0 = t + draw_interval(0, xr0) }
+    if (xr1 > 0 && stream_open(1)) { xt1 = t + draw_interval(1, xr1) }
+    if (xr2 > 0 && stream_open(2)) { xt2 = t + draw_interval(2, xr2) }
+    if (xr3 > 0 && stream_open(3)) { xt3 = t + draw_interval(3, xr3) }
 }
 
 : The buffered inputs not yet applied are dropped by the caller: they no longer count
 : against their streams' caps (a kept one counts again when it is drawn into the buffer).
 PROCEDURE uncount_buffered() {
 VERBATIM
-    {
-        double* count[4] = {&xc0, &xc1, &xc2, &xc3};
-        for (int j = (int) bi; j < (int) nb; ++j) { *count[(int) bs[j]] -= 1; }
+    if (capped) {
+        NetcolExtra* ex = netcol_get(gid);
+        for (int j = (int) bi; j < (int) nb; ++j) { ex->count[(int) bs[j]] -= 1; }
     }
+ENDVERBATIM
+}
+
+: 1 if stream k has events left (no cap, or fewer counted than its cap), else 0
+FUNCTION stream_open(k) {
+    stream_open = 1
+    if (capped) {
+VERBATIM
+        NetcolExtra* ex = netcol_get(gid);
+        const int k = (int) _lk;
+        _lstream_open = ex->cap[k] <= 0 || ex->count[k] < ex->cap[k];
+ENDVERBATIM
+    }
+}
+
+: set_caps(n0, n1, n2, n3): stream k ends after nk events while capped = 1 (0: never)
+PROCEDURE set_caps(n0, n1, n2, n3) {
+VERBATIM
+    NetcolExtra* ex = netcol_get(gid);
+    ex->cap[0] = _ln0; ex->cap[1] = _ln1; ex->cap[2] = _ln2; ex->cap[3] = _ln3;
+ENDVERBATIM
+}
+
+: stream_count(k): the events of stream k counted against its cap; set_stream_count(k, c)
+: restores it (checkpoints)
+FUNCTION stream_count(k) {
+VERBATIM
+    _lstream_count = netcol_get(gid)->count[(int) _lk];
+ENDVERBATIM
+}
+
+PROCEDURE set_stream_count(k, c) {
+VERBATIM
+    netcol_get(gid)->count[(int) _lk] = _lc;
 ENDVERBATIM
 }
 
@@ -449,7 +490,8 @@ FUNCTION next_drive() {
 : Draw buffered drive inputs until the buffer is full, merged in time order over the
 : four streams (on equal times the lower stream first).
 PROCEDURE fill_buffer() {
-    LOCAL i, j, k, m
+    LOCAL i, j, nbuf
+    nbuf = NBUF
     cvalid = 0
     if (bi > 0) {
         FROM i = bi TO nb - 1 {
@@ -460,27 +502,32 @@ PROCEDURE fill_buffer() {
         nb = nb - bi
         bi = 0
     }
-    while (nb < NBUF) {
-        k = 0
-        m = xt0
-        if (xt1 < m) { k = 1  m = xt1 }
-        if (xt2 < m) { k = 2  m = xt2 }
-        if (xt3 < m) { k = 3  m = xt3 }
-        if (m >= 1e19) {
-            VERBATIM
-            break;
-            ENDVERBATIM
+VERBATIM
+    {
+        double* next[4] = {&xt0, &xt1, &xt2, &xt3};
+        NetcolExtra* ex = capped ? netcol_get(gid) : nullptr;
+        const double rate[4] = {xr0, xr1, xr2, xr3};
+        while (nb < _lnbuf) {
+            int k = 0;
+            double m = xt0;
+            if (xt1 < m) { k = 1; m = xt1; }
+            if (xt2 < m) { k = 2; m = xt2; }
+            if (xt3 < m) { k = 3; m = xt3; }
+            if (m >= 1e19) { break; }
+            const int j = (int) nb;
+            bt[j] = m;
+            bs[j] = k;
+            nb = nb + 1;
+            /* with capped = 1 a stream with a cap ends after that many events, as a
+               NetStim after its number (only then are events counted) */
+            if (ex) {
+                ex->count[k] += 1;
+                if (ex->cap[k] > 0 && ex->count[k] >= ex->cap[k]) { *next[k] = 1e20; continue; }
+            }
+            *next[k] = m + draw_interval(_threadargscomma_ (double) k, rate[k]);
         }
-        j = nb
-        bt[j] = m
-        bs[j] = k
-        : a stream with a cap (xn > 0) ends after xn events, as a NetStim after its number
-        if (k == 0) { xc0 = xc0 + 1  if (xn0 > 0 && xc0 >= xn0) { xt0 = 1e20 } else { xt0 = xt0 + draw_interval(0, xr0) } }
-        else if (k == 1) { xc1 = xc1 + 1  if (xn1 > 0 && xc1 >= xn1) { xt1 = 1e20 } else { xt1 = xt1 + draw_interval(1, xr1) } }
-        else if (k == 2) { xc2 = xc2 + 1  if (xn2 > 0 && xc2 >= xn2) { xt2 = 1e20 } else { xt2 = xt2 + draw_interval(2, xr2) } }
-        else { xc3 = xc3 + 1  if (xn3 > 0 && xc3 >= xn3) { xt3 = 1e20 } else { xt3 = xt3 + draw_interval(3, xr3) } }
-        nb = nb + 1
     }
+ENDVERBATIM
 }
 
 : Set xplan to the time of the buffered input that needs a real event: the first that

@@ -358,16 +358,26 @@ def trial_information(run_dir, bin_ms=5.0, fmax=100.0, cells="E", window_s=None)
     'identical_repeats' (True when every repeat trial gave the same counts: with no noise
     the rate is unbounded, and the estimate only reflects the floor of its variance)
     """
+    return _information_of_trials(run_dir, _trial_table(run_dir), bin_ms, fmax, cells, window_s)
+
+
+def _trial_table(run_dir):
+    """(trial start times in ms, their kinds, excitatory flag per gid, the run's end in s)."""
     with open_run_h5(Path(run_dir) / "state.h5") as f:
         starts, kinds = f["trials/time"][:], f["trials/kind"][:].astype(str)
     if len(starts) < 2:
         raise ValueError(f"{run_dir}: fewer than two trials recorded (run with trials = true)")
+    return starts, kinds, read_nodes(run_dir)["excitatory"].astype(bool), run_end(run_dir)
+
+
+def _information_of_trials(run_dir, table, bin_ms, fmax, cells, window_s):
+    """:func:`trial_information` from a :func:`_trial_table`, reading only the window's spikes."""
+    starts, kinds, ex, end_s = table
     length = float(np.min(np.diff(starts)))
     t, gid = read_spikes(run_dir, window_s)
-    ex = read_nodes(run_dir)["excitatory"].astype(bool)
     t = t[ex[gid]] if cells == "E" else t[~ex[gid]] if cells == "I" else t
     lo, hi = (0.0, np.inf) if window_s is None else (window_s[0] * 1000.0, window_s[1] * 1000.0)
-    end = min(run_end(run_dir) * 1000.0, hi)
+    end = min(end_s * 1000.0, hi)
     rows = {"unique": [], "repeat": []}
     for t0, kind in zip(starts, kinds):
         if t0 >= lo and t0 + length <= end:
@@ -379,11 +389,11 @@ def trial_information(run_dir, bin_ms=5.0, fmax=100.0, cells="E", window_s=None)
     return res
 
 
-def segment_information(run_dir, segment_s, cells="E"):
+def segment_information(run_dir, segment_s, cells="E", bin_ms=5.0, fmax=100.0):
     """Information rate (bits/s, bias-corrected, with its 95% interval) of the trials in
     each segment [k segment_s, (k + 1) segment_s) of a run, for example between deletion
     rounds.  A segment whose repeat trials all gave the same counts has no noise
-    estimate: its rate is NaN.
+    estimate: its rate is NaN.  cells, bin_ms and fmax as for :func:`trial_information`.
 
     Returns
     -------
@@ -391,10 +401,14 @@ def segment_information(run_dir, segment_s, cells="E"):
     'n_repeat'
     """
     out = {k: [] for k in ("t0", "corrected", "low", "high", "n_unique", "n_repeat")}
-    for k in range(int(run_end(run_dir) // segment_s)):
+    try:
+        table = _trial_table(run_dir)   # read once: a 160,000-s run has 100 segments
+    except ValueError:
+        return {k: np.array(v) for k, v in out.items()}
+    for k in range(int(table[3] // segment_s)):
         window = (k * segment_s, (k + 1) * segment_s)
         try:
-            res = trial_information(run_dir, cells=cells, window_s=window)
+            res = _information_of_trials(run_dir, table, bin_ms, fmax, cells, window)
         except ValueError:   # fewer than two trials of a kind in the segment
             continue
         if res["identical_repeats"]:

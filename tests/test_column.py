@@ -357,7 +357,8 @@ def original_stream_times(number=0):
     cell = CellClass("RS", False, {k: f.default for k, f in CELL_FIELDS.items()}).create(0)
     cell.xorig, cell.xr2, cell.xw2, cell.xj2, cell.xb2 = 1, 1000.0 / interval, 0.0, j, 1234 + 10 * j
     cell.trial_len = trial_ms
-    cell.xn2 = number
+    cell.set_caps(0, 0, number, 0)
+    h.capped_NetcolIntf6 = 1 if number else 0
     h.dt = 0.5
     h.finitialize()
     seen = set()

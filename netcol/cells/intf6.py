@@ -295,12 +295,12 @@ def uncut(netcon):
 CELL_SCALARS = ("VAM", "VNM", "VGA", "VAM2", "VNM2", "VGA2", "AHP", "VTHC", "VTHR", "refractory", "t0", "trrs",
                 "dead", "spkcnt", "blkcnt", "act", "goal", "interr", "sfac", "tu", "tev", "xt0", "xt1", "xt2",
                 "xt3", "xnext", "drivegen", "pbi", "pbt", "trial_k", "tref", "xgain", "nspk", "npend", "nb", "bi",
-                "xplan", "xh0", "xh1", "xh2", "xh3", "xl0", "xl1", "xl2", "xl3", "xc0", "xc1", "xc2", "xc3")
+                "xplan", "xh0", "xh1", "xh2", "xh3", "xl0", "xl1", "xl2", "xl3")
 CELL_ARRAYS = {"ring": 32, "pend": 4, "pendk": 4, "bt": 8, "bs": 8}
 #: Module-wide settings of NetcolIntf6 saved in a checkpoint.
 GLOBALS = ("EAM", "ENM", "EGA", "mg", "eps", "scaling", "iscaling", "scaling_ton", "act_tau", "act_tau_decay",
            "beta", "gamma", "stdp_on", "plast_start", "plast_end", "maxplastt", "soft_stdp", "potw", "depw",
-           "reset_plast", "exp_table", "delmin", "plan_horizon", "chained")
+           "reset_plast", "exp_table", "delmin", "plan_horizon", "chained", "capped")
 
 
 def cell_state(cell):
@@ -310,6 +310,7 @@ def cell_state(cell):
         arr = getattr(cell, k)
         s[k] = [arr[i] for i in range(n)]
     s["rx"] = [(list(getattr(cell, f"rx{k}").get_ids()), getattr(cell, f"rx{k}").get_seq()) for k in range(4)]
+    s["stream_counts"] = [cell.stream_count(k) for k in range(4)]
     return s
 
 
@@ -325,6 +326,8 @@ def restore_cell(cell, s):
         r = getattr(cell, f"rx{k}")
         r.set_ids(*[int(x) for x in ids])
         r.set_seq(seq)
+    for k, c in enumerate(s["stream_counts"]):
+        cell.set_stream_count(k, c)
 
 
 def module_settings(h):

@@ -308,6 +308,7 @@ def build(column, size=1.0, seed=2, rng="keyed", drive=True, trial_ms=0.0, chain
     cells, xyz, conn = draw(column, size, seed, rng)
     model = ColumnNetwork(column, cells, xyz, conn, size, chained=chained)
     h.chained_NetcolIntf6 = 1 if chained else 0
+    h.capped_NetcolIntf6 = 1 if input_tstop_ms is not None else 0
     pops = cells["pops"]
     for gid in range(rank, cells["n"], nhost):
         pop = pops[cells["type_index"][gid]]
@@ -385,7 +386,8 @@ def cap_streams(cell, tstop_ms):
     """End each of a cell's drive streams after the events the original's NetStim of the
     same rate gives in a run of tstop_ms: its `number`, int(0.5 + rate (tstop + 5000 ms)),
     counted from t = 0 (network.md §6.2 and §13.9: a stream whose Poisson count runs ahead
-    stops before tstop).  Set the rates first.
+    stops before tstop).  Set the rates first; the caps act while the module-wide
+    ``capped_NetcolIntf6`` is 1 (:func:`build` sets it).
 
     Parameters
     ----------
@@ -393,12 +395,13 @@ def cap_streams(cell, tstop_ms):
     tstop_ms : float
         The run's length (ms).
     """
+    numbers = []
     for k in range(4):
         rate = getattr(cell, f"xr{k}")
-        number = int(0.5 + rate * (tstop_ms + 5000.0) / 1000.0) if rate > 0 else 0
-        setattr(cell, f"xn{k}", number)
-        if number == 0:   # the mechanism reads xn = 0 as no cap; a NetStim of number 0 never fires
+        numbers.append(int(0.5 + rate * (tstop_ms + 5000.0) / 1000.0) if rate > 0 else 0)
+        if numbers[-1] == 0:   # the mechanism reads a cap of 0 as none; a NetStim of number 0 never fires
             setattr(cell, f"xr{k}", 0.0)
+    cell.set_caps(*numbers)
 
 
 def plastic_rows(column, cells, conn):
