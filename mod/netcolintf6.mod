@@ -64,9 +64,9 @@ n-th event, as the original's NetStims end after their `number` events
 (netcol.models.rowan2013 sets n = int(0.5 + rate (tstop + 5 s)) when the quirk "input
 count" is on).  Each stream counts the events drawn into its buffer; inputs dropped from
 the buffer unapplied (a trial's restart or re-seeding) are taken off again.  Caps and
-counts live in the per-gid table, not in RANGE variables: NEURON builds a cache of
-every RANGE variable at each call into the mechanism, and eight more of them cost the
-default mode 3 % of its run time.
+counts live in the per-gid table, not in RANGE variables: as eight RANGE variables
+they made the default mode 3-6 % slower in A/B runs, though only runs with caps read
+them (NEURON 9 keeps each RANGE variable in an array of its own).
 
 Lazy drive.  Each cell draws its next Poisson drive inputs ahead into a buffer of
 NBUF entries.  After every real event it simulates the buffered inputs on a copy of its
