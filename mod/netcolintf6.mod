@@ -105,7 +105,7 @@ NEURON {
     RANGE xr0, xr1, xr2, xr3, xw0, xw1, xw2, xw3, xs0, xs1, xs2, xs3, xgain
     RANGE xt0, xt1, xt2, xt3, xnext, drivegen, pbi, pbt, trial_len, drive_seed, trial_k, tref
     RANGE bt, bs, nb, bi, xplan, cvalid
-    RANGE xorig, xb0, xb1, xb2, xb3, xj0, xj1, xj2, xj3, xh0, xh1, xh2, xh3, xl0, xl1, xl2, xl3
+    RANGE xorig, xh0, xh1, xh2, xh3, xl0, xl1, xl2, xl3
     RANGE ring, nspk, pend, pendk, npend
     RANDOM rx0, rx1, rx2, rx3
     GLOBAL EAM, ENM, EGA, mg, eps
@@ -145,8 +145,6 @@ PARAMETER {
     trial_len = 0 (ms)
     drive_seed = 0
     xorig = 0
-    xb0 = 0  xb1 = 0  xb2 = 0  xb3 = 0
-    xj0 = 0  xj1 = 0  xj2 = 0  xj3 = 0
     EAM = 65 (mV)
     ENM = 90 (mV)
     EGA = -15 (mV)
@@ -203,6 +201,8 @@ struct NetcolExtra {
     std::vector<double> play_t, play_s, play_w;  /* playback input: times, slots, weights */
     double cap[4] = {0, 0, 0, 0};         /* stream caps (0: none) and events counted */
     double count[4] = {0, 0, 0, 0};
+    double seed[4] = {0, 0, 0, 0};        /* reference mode: construction seeds and source */
+    double source[4] = {0, 0, 0, 0};      /* indices j of the original's NetStim streams */
 };
 static std::unordered_map<long, NetcolExtra> netcol_extra;
 /* Per presynaptic gid: the delay differences of its delivery chain, group 1 on
@@ -317,9 +317,14 @@ INITIAL {
     FROM k = 0 TO NRING - 1 { ring[k] = -1e9 }
     FROM k = 0 TO NPEND - 1 { pend[k] = -1e9  pendk[k] = 0 }
     if (xorig) {
-        xl0 = xb0  xl1 = xb1  xl2 = xb2  xl3 = xb3
+VERBATIM
+        {
+            const NetcolExtra* ex = netcol_get(gid);
+            xl0 = ex->seed[0]; xl1 = ex->seed[1]; xl2 = ex->seed[2]; xl3 = ex->seed[3];
+        }
+ENDVERBATIM
         : the original set negexp(1) after seeding, which used up each stream's first value
-        xh0 = xb0 + 1  xh1 = xb1 + 1  xh2 = xb2 + 1  xh3 = xb3 + 1
+        xh0 = xl0 + 1  xh1 = xl1 + 1  xh2 = xl2 + 1  xh3 = xl3 + 1
     }
     if (capped) {
 VERBATIM
@@ -407,6 +412,18 @@ ENDVERBATIM
     }
 }
 
+: set_original_streams(b0, b1, b2, b3, j0, j1, j2, j3): reference mode's streams: stream k
+: is the original's source jk, seeded bk at construction (read at INITIAL and re-seeding;
+: kept out of RANGE variables, see the caps)
+PROCEDURE set_original_streams(b0, b1, b2, b3, j0, j1, j2, j3) {
+VERBATIM
+    NetcolExtra* ex = netcol_get(gid);
+    const double b[4] = {_lb0, _lb1, _lb2, _lb3}, j[4] = {_lj0, _lj1, _lj2, _lj3};
+    std::copy(b, b + 4, ex->seed);
+    std::copy(j, j + 4, ex->source);
+ENDVERBATIM
+}
+
 : set_caps(n0, n1, n2, n3): stream k ends after nk events while capped = 1 (0: never)
 PROCEDURE set_caps(n0, n1, n2, n3) {
 VERBATIM
@@ -450,7 +467,12 @@ ENDVERBATIM
     cvalid = 0
     unique = (k - 2 * floor(k / 2) == 0)
     if (unique) { s = floor(k * trial_len + 0.5) + 1 } else { s = 1234 }
-    xl0 = s + xj0  xl1 = s + xj1  xl2 = s + xj2  xl3 = s + xj3
+VERBATIM
+    {
+        const NetcolExtra* ex = netcol_get(gid);
+        xl0 = _ls + ex->source[0]; xl1 = _ls + ex->source[1]; xl2 = _ls + ex->source[2]; xl3 = _ls + ex->source[3];
+    }
+ENDVERBATIM
     xh0 = xl0 + 1  xh1 = xl1 + 1  xh2 = xl2 + 1  xh3 = xl3 + 1
 }
 

@@ -355,7 +355,8 @@ def original_stream_times(number=0):
         loop = loop[:number]
 
     cell = CellClass("RS", False, {k: f.default for k, f in CELL_FIELDS.items()}).create(0)
-    cell.xorig, cell.xr2, cell.xw2, cell.xj2, cell.xb2 = 1, 1000.0 / interval, 0.0, j, 1234 + 10 * j
+    cell.xorig, cell.xr2, cell.xw2 = 1, 1000.0 / interval, 0.0
+    cell.set_original_streams(0, 0, 1234 + 10 * j, 0, 0, 0, j, 0)
     cell.trial_len = trial_ms
     cell.set_caps(0, 0, number, 0)
     h.capped_NetcolIntf6 = 1 if number else 0

@@ -371,14 +371,13 @@ def set_original_background(cell, gid, n_cells, inputs, seed):
         The original's input seed (column.toml, original_seeds.inputs).
     """
     cell.xorig = 1
+    sources = [k * n_cells + gid for k in range(len(ORIGINAL_SOURCES))]
     for k, rec in enumerate(ORIGINAL_SOURCES):
         spec = inputs.get(rec, {"rate": 0.0, "weight": 0.0})
-        j = k * n_cells + gid
         setattr(cell, f"xr{k}", max(spec["rate"], 0.0))
         setattr(cell, f"xw{k}", spec["weight"])
         setattr(cell, f"xs{k}", SLOT[rec])
-        setattr(cell, f"xj{k}", j)
-        setattr(cell, f"xb{k}", seed + 10 * j)
+    cell.set_original_streams(*[seed + 10 * j for j in sources], *sources)
     cell.xgain = 1.0
 
 
