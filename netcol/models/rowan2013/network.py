@@ -39,6 +39,9 @@ class ColumnNetwork:
         Row of ``conn`` for each local NetCon.
     chained : bool
         Arrival times summed along the original's delivery chains (reference mode).
+    chain_group : numpy.ndarray
+        With ``chained``: per row of ``conn``, the callback of its presynaptic cell's
+        chain that delivers it (-1: none, its target is dead).
     plastic_rows : numpy.ndarray
         Rows of ``conn`` that carry STDP (all ranks), ascending.
     plastic_local : numpy.ndarray
@@ -55,6 +58,7 @@ class ColumnNetwork:
     netcon_rows: np.ndarray = None
     chained: bool = False
     chain_steps: dict = field(default_factory=dict)
+    chain_group: np.ndarray = None
     spike_sources: list = field(default_factory=list)
     out_rows: dict = field(default_factory=dict)
     dead: set = field(default_factory=set)
@@ -173,6 +177,7 @@ class ColumnNetwork:
         new = set(dead) - self.dead
         self.dead |= new
         dead_arr = np.array(sorted(self.dead), dtype=np.int64)
+        pres = None
         if new:   # only cells with synapses onto a newly deleted cell change
             pres = set(self.conn.pre[np.isin(self.conn.post, list(new))].tolist())
             todo = [g for g in self.local if g in pres]
@@ -185,12 +190,19 @@ class ColumnNetwork:
             if self.nearest_dead_callback and len(rows):
                 delays = np.append(delays, self.conn.delay[rows].min())
             cell.set_outgoing_delays(filled(scratch_vectors(1)[0], delays))
-        self.update_chains()
+        self.update_chains(pres)
 
-    def update_chains(self):
+    def update_chains(self, changed=None):
         """With chained arrival times (reference mode, see the mod file): each presynaptic
         cell's delivery chain as the original walks it past the dead targets, given to the
-        mechanism (its delay differences) and to the local NetCons (their group)."""
+        mechanism (its delay differences) and to the local NetCons (their group).
+
+        Parameters
+        ----------
+        changed : set of int, optional
+            The presynaptic cells whose targets died since the last call: only their
+            chains change.  None: every chain (at set-up and after a restart).
+        """
         if not self.chained:
             return
         conn = self.conn
@@ -198,16 +210,20 @@ class ColumnNetwork:
         dead[list(self.dead)] = True
         starts = np.searchsorted(conn.pre, np.arange(self.n + 1))
         any_cell = next(iter(self.local.values()))
-        group = np.full(len(conn.pre), -1)
+        if changed is None or self.chain_group is None:
+            self.chain_group = np.full(len(conn.pre), -1)
+            changed = None
         diffs = scratch_vectors(1)[0]
         for g in np.unique(conn.pre[self.netcon_rows]).tolist():
+            if changed is not None and g not in changed:
+                continue
             rows = np.arange(starts[g], starts[g + 1])
             rows = rows[np.argsort(conn.delay[rows], kind="stable")]
-            group[rows], steps = delivery_chain(conn.delay[rows], dead[conn.post[rows]])
+            self.chain_group[rows], steps = delivery_chain(conn.delay[rows], dead[conn.post[rows]])
             self.chain_steps[g] = steps
             any_cell.set_chain(g, filled(diffs, steps))
         for nc, row in zip(self.netcons, self.netcon_rows):
-            nc.weight[SLOT["GROUP"]] = group[row]
+            nc.weight[SLOT["GROUP"]] = self.chain_group[row]
 
 
 #: Delays closer than this are delivered by one callback of the original (intf6.md §7.2).
