@@ -59,7 +59,7 @@ cell fired at most NRING spikes in the pairing window.  A gain as stored lags th
 pairings of postsynaptic spikes since the last arrival; netcol.cell.settled_gain
 adds them for reporting.
 
-Stream caps (GLOBAL capped = 1; set_caps).  A stream with a cap n > 0 ends after its
+Stream caps (GLOBAL capped = 1; set_caps).  A stream with a cap n >= 0 ends after its
 n-th event, as the original's NetStims end after their `number` events
 (netcol.models.rowan2013 sets n = int(0.5 + rate (tstop + 5 s)) when the quirk "input
 count" is on).  Each stream counts the events drawn into its buffer; inputs dropped from
@@ -199,7 +199,7 @@ VERBATIM
 struct NetcolExtra {
     std::vector<double> odel;             /* distinct outgoing delays, ascending */
     std::vector<double> play_t, play_s, play_w;  /* playback input: times, slots, weights */
-    double cap[4] = {0, 0, 0, 0};         /* stream caps (0: none) and events counted */
+    double cap[4] = {-1, -1, -1, -1};     /* stream caps (negative: none) and events counted */
     double count[4] = {0, 0, 0, 0};
     double seed[4] = {0, 0, 0, 0};        /* reference mode: construction seeds and source */
     double source[4] = {0, 0, 0, 0};      /* indices j of the original's NetStim streams */
@@ -407,7 +407,7 @@ FUNCTION stream_open(k) {
 VERBATIM
         NetcolExtra* ex = netcol_get(gid);
         const int k = (int) _lk;
-        _lstream_open = ex->cap[k] <= 0 || ex->count[k] < ex->cap[k];
+        _lstream_open = ex->cap[k] < 0 || ex->count[k] < ex->cap[k];
 ENDVERBATIM
     }
 }
@@ -424,7 +424,7 @@ VERBATIM
 ENDVERBATIM
 }
 
-: set_caps(n0, n1, n2, n3): stream k ends after nk events while capped = 1 (0: never)
+: set_caps(n0, n1, n2, n3): stream k ends after nk events while capped = 1 (negative: never)
 PROCEDURE set_caps(n0, n1, n2, n3) {
 VERBATIM
     NetcolExtra* ex = netcol_get(gid);
@@ -536,16 +536,16 @@ VERBATIM
             if (xt2 < m) { k = 2; m = xt2; }
             if (xt3 < m) { k = 3; m = xt3; }
             if (m >= 1e19) { break; }
+            /* with capped = 1 a stream with a cap ends after that many events, as a
+               NetStim after its number (only then are events counted) */
+            if (ex) {
+                if (ex->cap[k] >= 0 && ex->count[k] >= ex->cap[k]) { *next[k] = 1e20; continue; }
+                ex->count[k] += 1;
+            }
             const int j = (int) nb;
             bt[j] = m;
             bs[j] = k;
             nb = nb + 1;
-            /* with capped = 1 a stream with a cap ends after that many events, as a
-               NetStim after its number (only then are events counted) */
-            if (ex) {
-                ex->count[k] += 1;
-                if (ex->cap[k] > 0 && ex->count[k] >= ex->cap[k]) { *next[k] = 1e20; continue; }
-            }
             *next[k] = m + draw_interval(_threadargscomma_ (double) k, rate[k]);
         }
     }

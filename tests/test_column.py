@@ -358,7 +358,7 @@ def original_stream_times(number=0):
     cell.xorig, cell.xr2, cell.xw2 = 1, 1000.0 / interval, 0.0
     cell.set_original_streams(0, 0, 1234 + 10 * j, 0, 0, 0, j, 0)
     cell.trial_len = trial_ms
-    cell.set_caps(0, 0, number, 0)
+    cell.set_caps(-1, -1, number, -1)
     h.capped_NetcolIntf6 = 1 if number else 0
     h.dt = 0.5
     h.finitialize()

@@ -141,6 +141,35 @@ def test_the_experiments_protocol_runs_from_the_gui(display, tmp_path):
     assert "protocol: off" in off["status"] and len(off["spikes"]) > len(first["spikes"])
 
 
+def reference_streams_end_by_the_run_controls_tstop():
+    """Reference mode in the GUI: after a run well past the ends of the streams (10 s), each
+    stream's count of events for Tstop = 1 s and then for Tstop = 2 s."""
+    from netcol.assemble import assemble
+    from netcol.experiment import load_experiment
+    from netcol.runtime import neuron_h
+    h = neuron_h()
+    exp = load_experiment("baseline", {"duration": 1, "rng": "original"})
+    window = exp.package.open_gui(assemble(exp))
+    out = []
+    for tstop in (1000.0, 2000.0):
+        h.tstop = tstop
+        h.stdinit()
+        h.continuerun(10000.0)
+        out.append([[c.xr0, c.xr1, c.xr2, c.xr3, *[c.stream_count(k) for k in range(4)]]
+                    for c in window.model.local.values()])
+    return out
+
+
+def test_reference_streams_end_after_the_number_the_run_controls_tstop_gives(display):
+    runs = in_fresh_process(reference_streams_end_by_the_run_controls_tstop, env=dict(DISPLAY=display, NETCOL_GUI="1"))
+    for tstop_s, cells in zip((1.0, 2.0), runs):
+        cells = np.array(cells)
+        rates, counts = cells[:, :4], cells[:, 4:]
+        assert (rates > 0).sum() > 1000
+        # every stream has ended by 10 s, after the NetStim number of a run of Tstop
+        assert np.array_equal(counts, np.floor(0.5 + rates * (tstop_s + 5.0)))
+
+
 def test_headless_runs_never_touch_the_gui(tmp_path):
     code = ("import os, sys; from netcol.cli import main; "
             f"main(['run', 'baseline', '--set', 'duration=0.5', '--out', {str(tmp_path / 'r')!r}, '--quiet', "

@@ -305,6 +305,8 @@ def open_assembled(assembly):
     (the training signal) given again from t = 0 at every init."""
     from .playback import Playback, playback_sources
     from .guischedule import GuiSchedule
+    from .network import cap_streams
+    from .protocol import input_count_cap
     h, net, p = neuron_h(), assembly.net, assembly.p
     window = ColumnGUI(net, p["duration"] * 1000.0, seed=p["seed"], schedule=GuiSchedule(assembly))
 
@@ -313,4 +315,12 @@ def open_assembled(assembly):
         if sources:
             Playback(net, sources).extend_to(h.tstop + 1000.0)
     window.input_handler = h.FInitializeHandler(1, inputs_from_zero)   # lives as long as the window
+    if input_count_cap(p):
+        # the original's NetStims end after a number of events set by the tstop it was
+        # launched with: here the run control's Tstop at each init, before the cells'
+        # INITIAL blocks draw their first inputs
+        def caps_from_tstop():
+            for cell in net.local.values():
+                cap_streams(cell, h.tstop)
+        window.caps_handler = h.FInitializeHandler(0, caps_from_tstop)
     return window

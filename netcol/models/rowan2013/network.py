@@ -410,13 +410,7 @@ def cap_streams(cell, tstop_ms):
     tstop_ms : float
         The run's length (ms).
     """
-    numbers = []
-    for k in range(4):
-        rate = getattr(cell, f"xr{k}")
-        numbers.append(int(0.5 + rate * (tstop_ms + 5000.0) / 1000.0) if rate > 0 else 0)
-        if numbers[-1] == 0:   # the mechanism reads a cap of 0 as none; a NetStim of number 0 never fires
-            setattr(cell, f"xr{k}", 0.0)
-    cell.set_caps(*numbers)
+    cell.set_caps(*[int(0.5 + max(getattr(cell, f"xr{k}"), 0.0) * (tstop_ms + 5000.0) / 1000.0) for k in range(4)])
 
 
 def plastic_rows(column, cells, conn):
