@@ -1,4 +1,4 @@
-"""``state.h5`` of an akil2021 run (written by rank 0, record by record).
+"""``state.h5`` of an akil2021 run (written by rank 0).
 
 Layout (times in ms; growing datasets chunked, SWMR):
 
@@ -23,7 +23,7 @@ SNAPSHOTS = ("initial", "final")
 
 
 class StateWriter(StateFileWriter):
-    """Append records to state.h5 and flush after each, so the file is always readable."""
+    """Append records to state.h5 (held and written together, see StateFileWriter)."""
 
     SNAPSHOTS = SNAPSHOTS
     GROWING = ("records/time", "records/rate_e", "records/rate_i", "records/current_e", "records/current_i",

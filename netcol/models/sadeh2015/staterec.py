@@ -20,7 +20,7 @@ from .protocol import PHASES
 
 
 class StateWriter(StateFileWriter):
-    """Append weight snapshots to state.h5 and flush after each."""
+    """Append weight snapshots and rates to state.h5 (held and written together, see StateFileWriter)."""
 
     GROWING = ("weights/time", "weights/values", "rates/t0", "rates/t1", "rates/e", "rates/i")
 

@@ -22,7 +22,7 @@ SNAPSHOTS = ("static_end", "final")
 
 
 class StateWriter(StateFileWriter):
-    """Append records to state.h5 and flush after each, so the file is always readable."""
+    """Append records to state.h5 (held and written together, see StateFileWriter)."""
 
     SNAPSHOTS = SNAPSHOTS
     GROWING = ("records/time", "records/rate_e", "records/rate_i", "records/w_mean", "records/w_quantiles",
