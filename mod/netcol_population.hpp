@@ -5,7 +5,7 @@
    - a step's spikes emitted through the cells' relays;
    - plastic weights renumbered in delivery order;
    - the pre/post trace rule, w <- clip(w + eta (k0 + k1 x + k2 w + k3 x w), lo, hi);
-   - exp over a population's cells, vectorised where the processor allows.
+   - exp in plain operations, so that loops over cells vectorise where the processor allows.
    netcol compiles mod/ with this folder on the include path (netcol.mechanisms).  Names
    such as t and dt are macros in the generated code: not used here. */
 #pragma once
@@ -139,11 +139,3 @@ static inline double netcol_exp(double x) {
 #define NETCOL_VECTOR_LOOP
 #endif
 
-/* out[p] = exp((v[p] - shift) * scale) for p < n (AVX-512: about 1 ns a value against 4.5
-   for the library's exp). */
-NETCOL_VECTOR_LOOP
-static void netcol_exp_all(const double* v, double* out, int n, double shift, double scale) {
-    for (int p = 0; p < n; ++p) {
-        out[p] = netcol_exp((v[p] - shift) * scale);
-    }
-}

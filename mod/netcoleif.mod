@@ -99,7 +99,7 @@ struct EifPop {
     double fx;                             /* 1 - dt / tau_stdp */
     std::vector<int> gid;
     std::vector<Point_process*> relay;
-    std::vector<double> v, ie, ii, ix, acce, acci, accx, expo;
+    std::vector<double> v, ie, ii, ix, acce, acci, accx;
     std::vector<long> nspk;
     std::vector<char> no_post_into_i;
     std::vector<double> xs;                /* per recurrent source: trace as of step xlast */
@@ -214,24 +214,20 @@ static void eif_finish(EifPop& P, long tp) {
 }
 
 /* one Euler step of every cell (see the COMMENT, parts 1-3), reciprocals instead of
-   divisions; V holds the new value, the threshold is the caller's */
-NETCOL_VECTOR_LOOP
-static void eif_integrate(EifPop& P, int n, bool finishing, bool any_x) {
+   divisions, the exponential in the same pass (one pass over the cells' arrays, not two:
+   the pass is bound by memory traffic); V holds the new value, the threshold is the
+   caller's.  One loop per case of (finishing, any_x), so that no test is left in it. */
+template <bool finishing, bool any_x>
+__attribute__((always_inline)) static inline void eif_integrate_cells(
+    const EifPop& P, int n, double* __restrict__ IE, double* __restrict__ II, double* __restrict__ IX,
+    double* __restrict__ V, double* __restrict__ AE, double* __restrict__ AI, double* __restrict__ AX,
+    double* __restrict__ CE, double* __restrict__ CI, double* __restrict__ CX) {
+    /* (the arrays come as restrict parameters: as restrict locals, GCC does not vectorise
+       the loop once the exponential is in it) */
     const double h = P.sdt;
     const double ite = 1.0 / P.taue, iti = 1.0 / P.taui, itx = 1.0 / P.taux;
     const double fe = h * ite, fi = h * iti, fxd = h * itx;
-    const double hc = h / P.cm, gl = P.gl, el = P.el, gld = P.gl * P.dt_;
-    double* __restrict__ IE = P.ie.data();
-    double* __restrict__ II = P.ii.data();
-    double* __restrict__ IX = P.ix.data();
-    double* __restrict__ V = P.v.data();
-    double* __restrict__ AE = P.acce.data();
-    double* __restrict__ AI = P.acci.data();
-    double* __restrict__ AX = P.accx.data();
-    double* __restrict__ CE = P.cs_e.data();
-    double* __restrict__ CI = P.cs_i.data();
-    double* __restrict__ CX = P.cs_x.data();
-    const double* __restrict__ EX = P.expo.data();
+    const double hc = h / P.cm, gl = P.gl, el = P.el, gld = P.gl * P.dt_, vt = P.vt, idt = 1.0 / P.dt_;
     for (int p = 0; p < n; ++p) {
         double e = IE[p], i = II[p], x = IX[p];
         if (finishing) {
@@ -250,7 +246,23 @@ static void eif_integrate(EifPop& P, int n, bool finishing, bool any_x) {
         IE[p] = e; II[p] = i; IX[p] = x;
         CE[p] += e; CI[p] += i; CX[p] += x;
         const double v = V[p];
-        V[p] = v + hc * (gl * (el - v) + gld * EX[p] + e + i + x);
+        V[p] = v + hc * (gl * (el - v) + gld * netcol_exp((v - vt) * idt) + e + i + x);
+    }
+}
+
+template <bool finishing, bool any_x>
+__attribute__((always_inline)) static inline void eif_integrate_case(EifPop& P, int n) {
+    eif_integrate_cells<finishing, any_x>(P, n, P.ie.data(), P.ii.data(), P.ix.data(), P.v.data(), P.acce.data(),
+                                          P.acci.data(), P.accx.data(), P.cs_e.data(), P.cs_i.data(), P.cs_x.data());
+}
+
+/* (zeroing stores stay in the loop: split out as memsets they cost another pass) */
+NETCOL_VECTOR_LOOP __attribute__((optimize("no-tree-loop-distribute-patterns")))
+static void eif_integrate(EifPop& P, int n, bool finishing, bool any_x) {
+    if (finishing) {
+        if (any_x) { eif_integrate_case<true, true>(P, n); } else { eif_integrate_case<true, false>(P, n); }
+    } else {
+        if (any_x) { eif_integrate_case<false, true>(P, n); } else { eif_integrate_case<false, false>(P, n); }
     }
 }
 
@@ -274,9 +286,7 @@ static void eif_step(EifPop& P, long k) {
     /* the rest of step k - 1 (jumps, decay), the external jumps of step k and Euler, in a
        loop that vectorises; then the threshold */
     const int n = (int) P.gid.size();
-    const double idt = 1.0 / P.dt_;
     double* V = P.v.data();
-    netcol_exp_all(V, P.expo.data(), n, P.vt, idt);
     eif_integrate(P, n, finishing, any_x);
     for (int p = 0; p < n; ++p) {
         if (V[p] >= P.vth) {
@@ -368,7 +378,7 @@ VERBATIM
     P.relay.push_back(ob2pntproc(*hoc_objgetarg(2)));
     P.v.push_back(*getarg(3));
     P.ie.push_back(0.0); P.ii.push_back(0.0); P.ix.push_back(0.0);
-    P.acce.push_back(0.0); P.acci.push_back(0.0); P.accx.push_back(0.0); P.expo.push_back(0.0);
+    P.acce.push_back(0.0); P.acci.push_back(0.0); P.accx.push_back(0.0);
     P.cs_e.push_back(0.0); P.cs_i.push_back(0.0); P.cs_x.push_back(0.0);
     P.nspk.push_back(0);
     P.no_post_into_i.push_back(0);
