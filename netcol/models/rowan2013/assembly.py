@@ -20,7 +20,7 @@ from .network import build
 from .nodes import write_nodes
 from .playback import Playback, playback_sources
 from .probes import StateRecorder
-from .protocol import chained_arrivals, input_count_cap, nearest_dead_callback, timeline
+from .protocol import quirk_on, timeline
 from .staterec import StateWriter
 
 #: Milliseconds of playback input generated beyond what the cells need next.
@@ -56,10 +56,11 @@ class ColumnAssembly:
         p = self.p = experiment.params
         intf6.apply_mechanism_settings(h, experiment.mechanism_settings())
         self.net = build(experiment.network, size=p["size"], seed=p["seed"], rng=p["rng"],
-                         trial_ms=p["trial_length"] * 1000.0 if p["trials"] else 0.0, chained=chained_arrivals(p),
-                         input_tstop_ms=p["duration"] * 1000.0 if input_count_cap(p) else None)
+                         trial_ms=p["trial_length"] * 1000.0 if p["trials"] else 0.0,
+                         chained=quirk_on(p, "chained_arrivals"),
+                         input_tstop_ms=p["duration"] * 1000.0 if quirk_on(p, "input_count") else None)
         set_protocol_globals(h, p)
-        if nearest_dead_callback(p):
+        if quirk_on(p, "nearest_dead_callback"):
             self.net.nearest_dead_callback = True
             self.net.update_outgoing_delays()
         sources = playback_sources(self.net, p)

@@ -306,7 +306,7 @@ def open_assembled(assembly):
     from .playback import Playback, playback_sources
     from .guischedule import GuiSchedule
     from .network import cap_streams
-    from .protocol import input_count_cap
+    from .protocol import quirk_on
     h, net, p = neuron_h(), assembly.net, assembly.p
     window = ColumnGUI(net, p["duration"] * 1000.0, seed=p["seed"], schedule=GuiSchedule(assembly))
 
@@ -315,7 +315,7 @@ def open_assembled(assembly):
         if sources:
             Playback(net, sources).extend_to(h.tstop + 1000.0)
     window.input_handler = h.FInitializeHandler(1, inputs_from_zero)   # lives as long as the window
-    if input_count_cap(p):
+    if quirk_on(p, "input_count"):
         # the original's NetStims end after a number of events set by the tstop it was
         # launched with: here the run control's Tstop at each init, before the cells'
         # INITIAL blocks draw their first inputs

@@ -141,17 +141,20 @@ def timeline(p, checkpoint_every=None):
     return sorted(ev, key=lambda e: (e[0], order.get(e[1], 0)))
 
 
-def chained_arrivals(p):
-    """Whether the quirk "chained arrivals" is on for a run."""
-    return p["quirk_chained_arrivals"] == "on" or (p["quirk_chained_arrivals"] == "auto" and p["rng"] == "original")
+def quirk_on(p, name):
+    """Whether the quirk ``quirk_<name>`` (a reproduced bug of the original) is on for a
+    run: "on", or "auto" in reference mode.
 
+    Parameters
+    ----------
+    p : dict
+        Checked experiment parameters.
+    name : str
+        The quirk, for example ``"chained_arrivals"``.
 
-def input_count_cap(p):
-    """Whether the quirk "input count" is on for a run."""
-    return p["quirk_input_count"] == "on" or (p["quirk_input_count"] == "auto" and p["rng"] == "original")
-
-
-def nearest_dead_callback(p):
-    """Whether the quirk "nearest dead callback" is on for a run."""
-    return p["quirk_nearest_dead_callback"] == "on" or (p["quirk_nearest_dead_callback"] == "auto"
-                                                         and p["rng"] == "original")
+    Returns
+    -------
+    bool
+    """
+    value = p[f"quirk_{name}"]
+    return value == "on" or (value == "auto" and p["rng"] == "original")
