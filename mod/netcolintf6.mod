@@ -62,8 +62,10 @@ adds them for reporting.
 Stream caps (GLOBAL capped = 1; set_caps).  A stream with a cap n >= 0 ends after its
 n-th event, as the original's NetStims end after their `number` events
 (netcol.models.rowan2013 sets n = int(0.5 + rate (tstop + 5 s)) when the quirk "input
-count" is on).  Each stream counts the events drawn into its buffer; inputs dropped from
-the buffer unapplied (a trial's restart or re-seeding) are taken off again.  Caps and
+count" is on).  Each stream counts the events drawn into its buffer, and fill_buffer
+drops the events of a stream that has reached its cap (the only place caps act);
+inputs dropped from the buffer unapplied (a trial's restart or re-seeding) are taken off
+the count again.  Caps and
 counts live in the per-gid table, not in RANGE variables: as eight RANGE variables
 they made the default mode 3-6 % slower in A/B runs, though only runs with caps read
 them (NEURON 9 keeps each RANGE variable in an array of its own).
@@ -383,10 +385,10 @@ PROCEDURE restart_streams() {
     bi = 0
     cvalid = 0
     xt0 = 1e20  xt1 = 1e20  xt2 = 1e20  xt3 = 1e20
-    if (xr0 > 0 && stream_open(0)) { xt0 = t + draw_interval(0, xr0) }
-    if (xr1 > 0 && stream_open(1)) { xt1 = t + draw_interval(1, xr1) }
-    if (xr2 > 0 && stream_open(2)) { xt2 = t + draw_interval(2, xr2) }
-    if (xr3 > 0 && stream_open(3)) { xt3 = t + draw_interval(3, xr3) }
+    if (xr0 > 0) { xt0 = t + draw_interval(0, xr0) }
+    if (xr1 > 0) { xt1 = t + draw_interval(1, xr1) }
+    if (xr2 > 0) { xt2 = t + draw_interval(2, xr2) }
+    if (xr3 > 0) { xt3 = t + draw_interval(3, xr3) }
 }
 
 : The buffered inputs not yet applied are dropped by the caller: they no longer count
@@ -398,18 +400,6 @@ VERBATIM
         for (int j = (int) bi; j < (int) nb; ++j) { ex->count[(int) bs[j]] -= 1; }
     }
 ENDVERBATIM
-}
-
-: 1 if stream k has events left (no cap, or fewer counted than its cap), else 0
-FUNCTION stream_open(k) {
-    stream_open = 1
-    if (capped) {
-VERBATIM
-        NetcolExtra* ex = netcol_get(gid);
-        const int k = (int) _lk;
-        _lstream_open = ex->cap[k] < 0 || ex->count[k] < ex->cap[k];
-ENDVERBATIM
-    }
 }
 
 : set_original_streams(b0, b1, b2, b3, j0, j1, j2, j3): reference mode's streams: stream k
