@@ -8,8 +8,10 @@
 - ``run.json``: effective parameters, seeds, versions, commit, status and progress
   (written through :mod:`netcol.rundir`).
 
-HDF5 files are opened in SWMR mode and flushed after every block, so a reader sees a
-consistent file at any time and an interrupted run keeps every completed block.
+HDF5 files are opened in SWMR mode, so a reader sees a consistent file at any time.
+``spikes.h5`` is flushed after every block, so an interrupted run keeps every completed
+block; the models' state files write their rows at least once a wall second and when
+closed (:class:`StateFileWriter`).
 """
 import datetime
 import os
