@@ -122,7 +122,7 @@ NEURON {
 
 DEFINE NRING 32
 DEFINE NPEND 4
-DEFINE NBUF 8
+DEFINE NBUF 12
 
 PARAMETER {
     RMP = -65 (mV)
@@ -188,7 +188,7 @@ ASSIGNED {
     ring[NRING] nspk pend[NPEND] pendk[NPEND] npend
     bt[NBUF] (ms) bs[NBUF] nb bi xplan (ms)
     xh0 xh1 xh2 xh3 xl0 xl1 xl2 xl3
-    cs[96] cb[NBUF] cvalid  : cs: NBUF cached states of NC_NMEMB doubles each
+    cs[144] cb[NBUF] cvalid  : cs: NBUF cached states of NC_NMEMB doubles each
 }
 
 VERBATIM
@@ -502,6 +502,7 @@ FUNCTION next_drive() {
     xnext = m
     if (m < 1e19) { next_drive = m - t } else { next_drive = 1e20 }
 }
+
 
 : Draw buffered drive inputs until the buffer is full, merged in time order over the
 : four streams (on equal times the lower stream first).
@@ -866,9 +867,17 @@ NET_RECEIVE (wam, wnm, wga, wgb, wam2, wnm2, wga2, kind, wgain, plinc, pltau, pl
         }
         resched = 2
     } else if (dead == 0 && !((flag == 0 || flag == 5) && cut > 0) && !(flag >= 10 && flag != 10 + drivegen)) {
-        : the buffered drive inputs before this event first (before the planned one, for
-        : the drive event itself: its time is xnext)
-        if (flag >= 10) { catch_up(xnext) } else { catch_up(t) }
+        if (flag >= 10) {
+            : a drive event is its input's own time xnext: t + (xnext - t) as NEURON
+            : delivers it can miss that by a rounding step when it was sent at a time
+            : before xnext / 2 (early in a run), and the bits would then depend on how
+            : far ahead the cell planned
+VERBATIM
+            t = xnext;
+ENDVERBATIM
+        }
+        : the buffered drive inputs before this event first
+        catch_up(t)
         : the refractory end at its own time tref: after a resume its re-sent event may
         : arrive a rounding error away from the time the uninterrupted run had
         te = t

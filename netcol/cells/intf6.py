@@ -296,7 +296,8 @@ CELL_SCALARS = ("VAM", "VNM", "VGA", "VAM2", "VNM2", "VGA2", "AHP", "VTHC", "VTH
                 "dead", "spkcnt", "blkcnt", "act", "goal", "interr", "sfac", "tu", "tev", "xt0", "xt1", "xt2",
                 "xt3", "xnext", "drivegen", "pbi", "pbt", "trial_k", "tref", "xgain", "nspk", "npend", "nb", "bi",
                 "xplan", "xh0", "xh1", "xh2", "xh3", "xl0", "xl1", "xl2", "xl3")
-CELL_ARRAYS = {"ring": 32, "pend": 4, "pendk": 4, "bt": 8, "bs": 8}
+#: Its arrays (saved whole; their lengths are the mechanism's).
+CELL_ARRAYS = ("ring", "pend", "pendk", "bt", "bs")
 #: Module-wide settings of NetcolIntf6 saved in a checkpoint.
 GLOBALS = ("EAM", "ENM", "EGA", "mg", "eps", "scaling", "iscaling", "scaling_ton", "act_tau", "act_tau_decay",
            "beta", "gamma", "stdp_on", "plast_start", "plast_end", "maxplastt", "soft_stdp", "potw", "depw",
@@ -306,9 +307,9 @@ GLOBALS = ("EAM", "ENM", "EGA", "mg", "eps", "scaling", "iscaling", "scaling_ton
 def cell_state(cell):
     """Everything a cell needs to continue exactly (a plain dict)."""
     s = {k: getattr(cell, k) for k in CELL_SCALARS}
-    for k, n in CELL_ARRAYS.items():
+    for k in CELL_ARRAYS:
         arr = getattr(cell, k)
-        s[k] = [arr[i] for i in range(n)]
+        s[k] = [arr[i] for i in range(len(arr))]
     s["rx"] = [(list(getattr(cell, f"rx{k}").get_ids()), getattr(cell, f"rx{k}").get_seq()) for k in range(4)]
     s["stream_counts"] = [cell.stream_count(k) for k in range(4)]
     return s
@@ -318,9 +319,9 @@ def restore_cell(cell, s):
     """Set a cell's state from :func:`cell_state` output."""
     for k in CELL_SCALARS:
         setattr(cell, k, s[k])
-    for k, n in CELL_ARRAYS.items():
+    for k in CELL_ARRAYS:
         arr = getattr(cell, k)
-        for i in range(n):
+        for i in range(len(arr)):
             arr[i] = s[k][i]
     for k, (ids, seq) in enumerate(s["rx"]):
         r = getattr(cell, f"rx{k}")
