@@ -45,13 +45,16 @@ def _chunk_of(seed, n_x, r_x, c_x, jitter, c, first):
     rng = keyed_generator(seed, "mother", c)
     mother = t0 + rng.uniform(0.0, CHUNK_MS, rng.poisson(r_x / c_x * CHUNK_MS))
     thin = keyed_generator(seed, "thinning", c)
-    times, sources = [], []
-    for j in range(first, n_x):   # a binomial count of distinct mother spikes per source
-        picked = thin.choice(len(mother), size=thin.binomial(len(mother), c_x), replace=False)
-        shift = np.clip(thin.standard_normal(len(picked)), -JITTER_SDS, JITTER_SDS) * jitter
-        times.append(mother[picked] + shift)
-        sources.append(np.full(len(picked), j))
-    return np.concatenate(times), np.concatenate(sources)
+    n_mother = len(mother)
+    counts, picked, normal = [], [], []
+    for _ in range(first, n_x):   # a binomial count of distinct mother spikes per source
+        k = thin.binomial(n_mother, c_x)
+        picked.append(thin.choice(n_mother, size=k, replace=False))
+        normal.append(thin.standard_normal(k))
+        counts.append(k)
+    # the arithmetic on all sources at once, after the draws (in the same order as before)
+    shift = np.clip(np.concatenate(normal), -JITTER_SDS, JITTER_SDS) * jitter
+    return mother[np.concatenate(picked)] + shift, np.repeat(np.arange(first, n_x), counts)
 
 
 def external_spikes(params, k0, k1, dt):
