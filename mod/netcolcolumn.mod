@@ -1,0 +1,367 @@
+COMMENT
+NetcolColumn: all of a rank's column cells (the NetcolIntf6 cell, shared/spec/intf6.md) in
+one mechanism with its own event queue, so that drive events, synaptic arrivals and
+refractory ends cost a heap operation each instead of a NEURON queue event.
+
+Work in progress (issue 12, part 2): the default mode's drive, synapses and spikes only;
+no plasticity, scaling, deletion, trials, playback, reference mode, checkpoints or GUI
+probes yet.  The arithmetic is NetcolIntf6's (netcol_intf6_math.hpp), as are the lazy
+drive and its planner (see netcolintf6.mod), so the spikes are the same bit for bit.
+
+Time runs in windows of `epoch` ms, the shortest synaptic delay and NEURON's exchange
+interval.  At t = k epoch, just after an exchange, the mechanism takes the remote spikes
+NEURON has recorded (listen_records) and handles every event before t in time order; a
+protocol action at t asks for the same first (catch_up).  A spike at t_s reaches its
+targets at t_s + delay >= t_s + epoch: local targets get it at once, remote ranks through
+the cell's NetcolRelay, emitted after the fact (NEURON's own t set to t_s for it), at the
+exchange that ends the window in which it was emitted, before they handle events at
+t_s + delay.
+ENDCOMMENT
+
+NEURON {
+    ARTIFICIAL_CELL NetcolColumn
+    RANGE pid, epoch
+    GLOBAL init_events
+}
+
+PARAMETER {
+    epoch = 1 (ms)
+    init_events = 1
+}
+
+ASSIGNED {
+    pid
+}
+
+VERBATIM
+#undef exp
+#include <algorithm>
+#include <cstdint>
+#include <memory>
+#include <queue>
+#include <vector>
+#include <nrnran123.h>
+#include "netcol_intf6_math.hpp"
+
+enum { COL_NBUF = 12, COL_DRIVE = 0, COL_ARRIVAL = 1, COL_REFRACTORY = 2 };
+
+struct ColSyn { int post; double delay; double w[7]; };
+
+struct ColCell {
+    int gid = -1;
+    Point_process* relay = nullptr;
+    NcPar p{};
+    double refrac = 5, rrw = 0.75, ahpwt = 0, ahp2ref = 0, xgain = 1, act_tau = 1e5, act_tau_decay = 1e5;
+    std::uint32_t ids[4][3] = {};
+    double xr[4] = {0, 0, 0, 0}, xw[4] = {0, 0, 0, 0};
+    int xs[4] = {4, 5, 2, 6};
+    nrnran123_State* rs[4] = {nullptr, nullptr, nullptr, nullptr};
+    /* state */
+    NcMemb s{};
+    double tref = -1, act = 0, tu = 0;
+    long spkcnt = 0, blkcnt = 0;
+    double xt[4] = {1e20, 1e20, 1e20, 1e20};
+    double bt[COL_NBUF];
+    int bs[COL_NBUF];
+    int nb = 0, bi = 0, cvalid = 0;
+    NcMemb cs[COL_NBUF];
+    char cb[COL_NBUF];
+    double xplan = 1e20, xnext = 1e20;
+    unsigned gen = 0;
+};
+
+struct ColEvent {
+    double when;
+    std::uint64_t seq;
+    int type;
+    int cell;
+    int syn;
+    unsigned gen;
+    bool operator>(const ColEvent& o) const { return when > o.when || (when == o.when && seq > o.seq); }
+};
+
+struct ColEngine {
+    std::vector<ColCell> cells;
+    std::vector<ColSyn> syns;
+    std::vector<std::vector<int>> out;   /* by presynaptic gid: its synapses onto this rank's cells */
+    std::priority_queue<ColEvent, std::vector<ColEvent>, std::greater<ColEvent>> q;
+    std::uint64_t seq = 0;
+    IvocVect* rec_t = nullptr;
+    IvocVect* rec_id = nullptr;
+
+    void push(double when, int type, int cell, int syn, unsigned gen) { q.push(ColEvent{when, seq++, type, cell, syn, gen}); }
+
+    /* as NetcolIntf6's fill_buffer, replan, apply_buffered and catch_up (see there) */
+    void fill_buffer(ColCell& c) {
+        c.cvalid = 0;
+        if (c.bi > 0) {
+            for (int i = c.bi; i < c.nb; ++i) { c.bt[i - c.bi] = c.bt[i]; c.bs[i - c.bi] = c.bs[i]; }
+            c.nb -= c.bi;
+            c.bi = 0;
+        }
+        while (c.nb < COL_NBUF) {
+            int k = 0;
+            double m = c.xt[0];
+            if (c.xt[1] < m) { k = 1; m = c.xt[1]; }
+            if (c.xt[2] < m) { k = 2; m = c.xt[2]; }
+            if (c.xt[3] < m) { k = 3; m = c.xt[3]; }
+            if (m >= 1e19) { break; }
+            c.bt[c.nb] = m;
+            c.bs[c.nb] = k;
+            c.nb++;
+            c.xt[k] = m + nrnran123_negexp(c.rs[k]) * 1000.0 / c.xr[k];
+        }
+    }
+
+    void replan(ColCell& c, double limit) {
+        fill_buffer(c);
+        NcMemb st = c.s;
+        const NcPar& pa = c.p;
+        const int n = c.nb;
+        double plan = n > 0 ? c.bt[n - 1] : 1e20;
+        int j = c.bi;
+        for (; j < n; ++j) {
+            const double tj = c.bt[j];
+            if (st.c_refr != 0 && tj >= c.tref) { plan = 1e20; break; }
+            if (tj >= limit) { plan = tj; break; }
+            nc_decay(st, pa, tj);
+            const int k = c.bs[j];
+            nc_add_slot(st, pa, nc_drive_dev(st, pa), c.xs[k], c.xw[k] * c.xgain);
+            const int test = nc_test(st, pa);
+            if (test == 1) { plan = tj; break; }
+            c.cs[j] = st;
+            c.cb[j] = test == 2;
+        }
+        c.cvalid = j < n ? j : n;
+        c.xplan = plan;
+    }
+
+    void catch_up(ColCell& c, double tt) {
+        int j = c.bi;
+        long blocked = 0;
+        while (j < c.cvalid && c.bt[j] < tt) { blocked += c.cb[j] != 0; ++j; }
+        if (j > c.bi) {
+            c.s = c.cs[j - 1];
+            c.blkcnt += blocked;
+            c.bi = j;
+        }
+        while (c.bi < c.nb && c.bt[c.bi] < tt) {   /* beyond the cached states: computed again */
+            const int k = c.bs[c.bi];
+            nc_decay(c.s, c.p, c.bt[c.bi]);
+            nc_add_slot(c.s, c.p, nc_drive_dev(c.s, c.p), c.xs[k], c.xw[k] * c.xgain);
+            if (nc_test(c.s, c.p) == 2) { c.blkcnt++; }
+            c.bi++;
+        }
+    }
+
+    /* one input at t, then the threshold stage (NetcolIntf6's integrate); true on a spike */
+    bool integrate(ColCell& c, double tt, double wam, double wnm, double wga, double wam2, double wnm2, double wga2) {
+        nc_decay(c.s, c.p, tt);
+        nc_add(c.s, c.p, nc_drive_dev(c.s, c.p), wam, wnm, wga, wam2, wnm2, wga2);
+        double V = c.p.c_rmp + nc_sum(c.s);
+        if (V < -90) { V = -90; }
+        if (V > 0) { V = 0; }
+        if (c.s.c_refr != 0 || V <= c.s.c_vthc) { return false; }
+        if (V > c.p.c_vblock) {
+            c.blkcnt++;
+            return false;
+        }
+        c.s.c_ahp = c.s.c_ahp - c.ahpwt;
+        c.act = c.act * std::exp(-(tt - c.tu) / c.act_tau_decay);
+        c.act = c.act + (1 - c.act) / c.act_tau;
+        c.tu = tt;
+        c.spkcnt++;
+        c.s.c_vthc = c.p.c_vth + c.rrw * (c.p.c_vblock - c.p.c_vth);
+        c.s.c_vthr = c.s.c_vthc;
+        c.s.c_refr = 1;
+        c.tref = tt + (c.refrac - c.s.c_ahp * c.ahp2ref);
+        return true;
+    }
+
+    void send_drive(ColCell& c, int ci) {
+        c.gen++;
+        c.xnext = c.xplan;
+        if (c.xnext < 1e19) { push(c.xnext, COL_DRIVE, ci, -1, c.gen); }
+    }
+
+    void spike(int ci, double ts) {
+        ColCell& c = cells[ci];
+        const double now = t;   /* NEURON refuses a spike before its t: it is set for the call */
+        t = ts;
+        nrn_net_event(c.relay, ts);
+        t = now;
+        for (int si : out[c.gid]) { push(ts + syns[si].delay, COL_ARRIVAL, syns[si].post, si, 0); }
+        push(c.tref, COL_REFRACTORY, ci, -1, 0);
+    }
+
+    void initialize() {
+        q = decltype(q)();
+        seq = 0;
+        for (std::size_t i = 0; i < cells.size(); ++i) {
+            ColCell& c = cells[i];
+            c.s = NcMemb{0, 0, 0, 0, 0, 0, 0, c.p.c_vth, c.p.c_vth, 0, 0, 0};
+            c.tref = -1; c.act = 0; c.tu = 0; c.spkcnt = 0; c.blkcnt = 0;
+            c.nb = c.bi = c.cvalid = 0;
+            c.gen = 0;
+            for (int k = 0; k < 4; ++k) {
+                if (!c.rs[k]) { c.rs[k] = nrnran123_newstream3(c.ids[k][0], c.ids[k][1], c.ids[k][2]); }
+                nrnran123_setseq(c.rs[k], 0, 0);
+                c.xt[k] = c.xr[k] > 0 ? 0.0 + nrnran123_negexp(c.rs[k]) * 1000.0 / c.xr[k] : 1e20;
+            }
+            replan(c, 1e20);
+            c.xnext = c.xplan;
+            if (c.xnext < 1e19) { push(c.xnext, COL_DRIVE, (int) i, -1, 0); }
+        }
+    }
+
+    /* every event before t_end, in time order (see the COMMENT) */
+    void advance(double t_end) {
+        if (rec_t) {   /* remote spikes (all recorded ones are of earlier windows) */
+            const int n = vector_capacity(rec_t);
+            const double* ts = vector_vec(rec_t);
+            const double* id = vector_vec(rec_id);
+            for (int j = 0; j < n; ++j) {
+                for (int si : out[(std::size_t) id[j]]) { push(ts[j] + syns[si].delay, COL_ARRIVAL, syns[si].post, si, 0); }
+            }
+            vector_resize(rec_t, 0);
+            vector_resize(rec_id, 0);
+        }
+        while (!q.empty() && q.top().when < t_end) {
+            const ColEvent e = q.top();
+            q.pop();
+            ColCell& c = cells[e.cell];
+            bool spiked = false;
+            const double te = e.when;
+            if (e.type == COL_DRIVE) {
+                if (e.gen != c.gen) { continue; }
+                catch_up(c, te);
+                if (c.bi < c.nb) {
+                    const int k = c.bs[c.bi];
+                    c.bi++;
+                    const double w = c.xw[k] * c.xgain;
+                    const int s = c.xs[k];
+                    spiked = integrate(c, te, s == 0 ? w : 0, s == 1 ? w : 0, s == 2 ? w : 0, s == 4 ? w : 0,
+                                       s == 5 ? w : 0, s == 6 ? w : 0);
+                }
+                replan(c, 1e20);
+                send_drive(c, e.cell);
+            } else {
+                catch_up(c, te);
+                if (e.type == COL_REFRACTORY) {
+                    nc_decay(c.s, c.p, c.tref);
+                    c.s.c_refr = 0;
+                    c.s.c_trrs = c.tref;
+                } else {
+                    const double* w = syns[e.syn].w;
+                    if (w[0] > 0 || w[1] > 0 || w[2] > 0 || w[4] > 0 || w[5] > 0 || w[6] > 0) {
+                        spiked = integrate(c, te, w[0], w[1], w[2], w[4], w[5], w[6]);
+                    }
+                }
+                replan(c, c.xnext);
+                if (c.xplan < c.xnext) { send_drive(c, e.cell); }
+            }
+            if (spiked) { spike(e.cell, te); }
+        }
+    }
+};
+static std::vector<std::unique_ptr<ColEngine>> col_engines;
+static ColEngine* col_engine(double id) { return col_engines.at((std::size_t) id).get(); }
+ENDVERBATIM
+
+INITIAL {
+VERBATIM
+    col_engine(pid)->initialize();
+ENDVERBATIM
+    if (init_events) { net_send(epoch, 1) }
+}
+
+: flag 1: the events before t (the window that has just ended)
+NET_RECEIVE(w) {
+    if (flag == 1) {
+VERBATIM
+        col_engine(pid)->advance(t);
+ENDVERBATIM
+        net_send(epoch, 1)
+    }
+}
+
+: setup(ntot): a new empty engine in a network of ntot cells (gids 0 .. ntot - 1)
+PROCEDURE setup(ntot) {
+VERBATIM
+    auto E = std::make_unique<ColEngine>();
+    E->out.resize((std::size_t) _lntot);
+    pid = (double) col_engines.size();
+    col_engines.push_back(std::move(E));
+ENDVERBATIM
+}
+
+: add_cell(gid, relay, par): the next local cell; par (a Vector) holds NcPar's 19 values
+: (netcol_intf6_math.hpp, the table flag last), then refrac, RRWght, ahpwt, AHP2REF,
+: xgain, act_tau, act_tau_decay
+PROCEDURE add_cell(gid) {
+VERBATIM
+    ColEngine& E = *col_engine(pid);
+    IvocVect* vp = vector_arg(3);
+    const double* a = vector_vec(vp);
+    ColCell c;
+    c.gid = (int) _lgid;
+    c.relay = ob2pntproc(*hoc_objgetarg(2));
+    c.p = NcPar{a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14],
+                a[15], a[16], a[17], (int) a[18]};
+    c.refrac = a[19]; c.rrw = a[20]; c.ahpwt = a[21]; c.ahp2ref = a[22]; c.xgain = a[23];
+    c.act_tau = a[24]; c.act_tau_decay = a[25];
+    E.cells.push_back(c);
+ENDVERBATIM
+}
+
+: set_stream(k, id1, id2, id3, rate, w, slot): drive stream k of the last added cell, a
+: Random123 stream (id1, id2, id3) from its start, at rate (Hz), weight w on receptor slot
+PROCEDURE set_stream(k, id1, id2, id3, rate, w, slot) {
+VERBATIM
+    ColCell& c = col_engine(pid)->cells.back();
+    const int k = (int) _lk;
+    c.ids[k][0] = (std::uint32_t) _lid1; c.ids[k][1] = (std::uint32_t) _lid2; c.ids[k][2] = (std::uint32_t) _lid3;
+    c.xr[k] = _lrate; c.xw[k] = _lw; c.xs[k] = (int) _lslot;
+ENDVERBATIM
+}
+
+: add_synapse(pre, delay, w): a synapse from gid pre onto the last added cell; w (a
+: Vector) holds the 7 receptor weights AM, NM, GA, GB, AM2, NM2, GA2
+PROCEDURE add_synapse(pre, delay) {
+VERBATIM
+    ColEngine& E = *col_engine(pid);
+    const double* w = vector_vec(vector_arg(3));
+    ColSyn s{(int) E.cells.size() - 1, _ldelay, {w[0], w[1], w[2], w[3], w[4], w[5], w[6]}};
+    E.syns.push_back(s);
+    E.out.at((std::size_t) _lpre).push_back((int) E.syns.size() - 1);
+ENDVERBATIM
+}
+
+: listen_records(tvec, idvec): where NEURON records the remote sources' spikes
+PROCEDURE listen_records() {
+VERBATIM
+    ColEngine& E = *col_engine(pid);
+    E.rec_t = vector_arg(1);
+    E.rec_id = vector_arg(2);
+ENDVERBATIM
+}
+
+: catch_up(tt): handle every event before tt, then apply each cell's buffered drive inputs
+: before tt (as NetcolIntf6's catch_up): the state at tt, for reading
+PROCEDURE catch_up(tt) {
+VERBATIM
+    ColEngine& E = *col_engine(pid);
+    E.advance(_ltt);
+    for (ColCell& c : E.cells) { E.catch_up(c, _ltt); }
+ENDVERBATIM
+}
+
+: cell_value(i, k): local cell i's activity sensor (k = 0, 1/ms, as of tu), tu (k = 1, ms),
+: spike count (k = 2), membrane potential (k = 3, mV, as of its last event)
+FUNCTION cell_value(i, k) {
+VERBATIM
+    const ColCell& c = col_engine(pid)->cells.at((std::size_t) _li);
+    const int k = (int) _lk;
+    _lcell_value = k == 0 ? c.act : k == 1 ? c.tu : k == 2 ? (double) c.spkcnt : c.p.c_rmp + nc_sum(c.s);
+ENDVERBATIM
+}
