@@ -3,30 +3,32 @@ NetcolColumn: all of a rank's column cells (the NetcolIntf6 cell, shared/spec/in
 one mechanism with its own event queue, so that drive events, synaptic arrivals and
 refractory ends cost a heap operation each instead of a NEURON queue event.
 
-Work in progress (issue 12, part 2): the default mode's drive, synapses and spikes only;
-no plasticity, scaling, deletion, trials, playback, reference mode, checkpoints or GUI
-probes yet.  The arithmetic is NetcolIntf6's (netcol_intf6_math.hpp), as are the lazy
-drive and its planner (see netcolintf6.mod), so the spikes are the same bit for bit.
+It does the default mode's drive, synapses, spikes and activity sensors so far: no
+plasticity, scaling, deletion, trials, played-back input, reference mode, checkpoints or
+GUI probes (netcol.models.rowan2013.ranknet runs those on NetcolIntf6).  The arithmetic
+is NetcolIntf6's (netcol_intf6_math.hpp), as are the lazy drive and its planner (see
+netcolintf6.mod), so the spikes are the same bit for bit.  In the per-cell mechanism
+NEURON's event machinery was about a fifth of the column's time.
 
-Time runs in windows of `epoch` ms, the shortest synaptic delay and NEURON's exchange
-interval.  At t = k epoch, just after an exchange, the mechanism takes the remote spikes
-NEURON has recorded (listen_records) and handles every event before t in time order; a
-protocol action at t asks for the same first (catch_up).  A spike at t_s reaches its
-targets at t_s + delay >= t_s + epoch: local targets get it at once, remote ranks through
-the cell's NetcolRelay, emitted after the fact (NEURON's own t set to t_s for it), at the
-exchange that ends the window in which it was emitted, before they handle events at
-t_s + delay.
+Time runs in windows of `epoch` ms: the shortest synaptic delay in whole steps of the
+fixed step, NEURON's spike-exchange interval (the listening NetCons carry it as their
+delay).  At t = k epoch, after that time's exchange, the mechanism takes the remote
+spikes NEURON has recorded (listen_records) and handles every event before t in time
+order; a protocol action at t, or the run loop after a block, asks for the same first
+(catch_up, handle_until).  A spike at t_s reaches its targets at t_s + delay >= t_s +
+epoch: local targets get it at once, remote ranks through the cell's NetcolRelay,
+emitted when its window is handled (NEURON's own t set to t_s for the call: NEURON
+refuses a spike before t), at the next exchange, which comes before they handle events
+at t_s + delay.
 ENDCOMMENT
 
 NEURON {
     ARTIFICIAL_CELL NetcolColumn
     RANGE pid, epoch
-    GLOBAL init_events
 }
 
 PARAMETER {
     epoch = 1 (ms)
-    init_events = 1
 }
 
 ASSIGNED {
@@ -88,6 +90,14 @@ struct ColEngine {
     std::uint64_t seq = 0;
     IvocVect* rec_t = nullptr;
     IvocVect* rec_id = nullptr;
+
+    ~ColEngine() {
+        for (ColCell& c : cells) {
+            for (nrnran123_State* r : c.rs) {
+                if (r) { nrnran123_deletestream(r); }
+            }
+        }
+    }
 
     void push(double when, int type, int cell, int syn, unsigned gen) { q.push(ColEvent{when, seq++, type, cell, syn, gen}); }
 
@@ -272,7 +282,7 @@ INITIAL {
 VERBATIM
     col_engine(pid)->initialize();
 ENDVERBATIM
-    if (init_events) { net_send(epoch, 1) }
+    net_send(epoch, 1)
 }
 
 : flag 1: the events before t (the window that has just ended)
@@ -356,12 +366,18 @@ VERBATIM
 ENDVERBATIM
 }
 
-: cell_value(i, k): local cell i's activity sensor (k = 0, 1/ms, as of tu), tu (k = 1, ms),
-: spike count (k = 2), membrane potential (k = 3, mV, as of its last event)
+: cell_value(i, k): local cell i's activity sensor (k = 0, 1/ms, as of tu) or tu (k = 1, ms)
 FUNCTION cell_value(i, k) {
 VERBATIM
     const ColCell& c = col_engine(pid)->cells.at((std::size_t) _li);
-    const int k = (int) _lk;
-    _lcell_value = k == 0 ? c.act : k == 1 ? c.tu : k == 2 ? (double) c.spkcnt : c.p.c_rmp + nc_sum(c.s);
+    _lcell_value = (int) _lk == 0 ? c.act : c.tu;
+ENDVERBATIM
+}
+
+
+: handle_until(tt): handle every event before tt (after a block, so that its spikes are out)
+PROCEDURE handle_until(tt) {
+VERBATIM
+    col_engine(pid)->advance(_ltt);
 ENDVERBATIM
 }

@@ -8,12 +8,20 @@ What an assembly offers the generic run loop is documented in the column's
 """
 
 
-def assemble(experiment):
+#: What a caller may ask of an assembly beyond running it (``needs``): checkpoints and
+#: resumes, or the NEURON GUI.  A model may build differently without them (the column
+#: then runs on its faster per-rank engine).
+NEEDS = frozenset({"checkpoints", "gui"})
+
+
+def assemble(experiment, needs=()):
     """Build an experiment's model on this rank.
 
     Parameters
     ----------
     experiment : netcol.experiment.Experiment
+    needs : iterable of str
+        Which of :data:`NEEDS` the caller will use.
 
     Returns
     -------
@@ -21,5 +29,8 @@ def assemble(experiment):
         The model's assembly (for the column, a ColumnAssembly).
     """
     from .runtime import neuron_h
+    needs = frozenset(needs)
+    if not needs <= NEEDS:
+        raise ValueError(f"assemble: unknown needs {sorted(needs - NEEDS)}; known: {sorted(NEEDS)}")
     neuron_h()
-    return experiment.package.assemble(experiment)
+    return experiment.package.assemble(experiment, needs)

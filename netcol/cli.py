@@ -514,7 +514,7 @@ def cmd_gui(args, argv):
     from .runtime import neuron_h, window_names
     experiment = load_experiment(args.experiment, parse_sets(args.set))
     h = neuron_h()
-    window = experiment.package.open_gui(assemble(experiment))
+    window = experiment.package.open_gui(assemble(experiment, needs=("gui",)))
     if args.browse is not None:
         window.browse(args.browse)
     h.stdinit()

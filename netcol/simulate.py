@@ -129,7 +129,7 @@ class Run:
             reserve_space(out_dir)
             write_json_atomic(out_dir / "run.json", self.meta)
             self.meta_written = time.time()
-        self.model = assemble(experiment)
+        self.model = assemble(experiment, needs=("checkpoints",) if checkpoint_every or resume else ())
         events = self.model.timeline(checkpoint_every)
         actions = dict(self.model.actions(), checkpoint=self.checkpoint)
         self.scheduler = Scheduler(events, actions, self.model.after_event)
@@ -194,6 +194,7 @@ class Run:
             t_next = min((np.floor(h.t / self.block + 1e-9) + 1) * self.block, self.tstop)
             self.model.before_block(t_next)
             pc.psolve(t_next)
+            self.model.after_block(h.t)
             self._gather()
             if self.rank == 0:
                 progress.update(h.t, *self.rates)

@@ -301,7 +301,7 @@ def baseline_spikes(duration_ms, eager=False, scaling=False):
     from netcol.runtime import neuron_h, parallel_context
     from netcol.simulate import configure_integrator
     h, pc = neuron_h(), parallel_context()
-    net = assemble(load_experiment("baseline", {"column.mechanism.beta": 4e-5})).net
+    net = assemble(load_experiment("baseline", {"column.mechanism.beta": 4e-5, "engine": "cells"})).net
     h.scaling_NetcolIntf6 = 1 if scaling else 0
     h.scaling_ton_NetcolIntf6 = 2000.0
     h.plan_horizon_NetcolIntf6 = 0.0 if eager else 1e20

@@ -71,7 +71,7 @@ def delete_from_the_controls():
     from netcol.runtime import neuron_h, window_names
     h = neuron_h()
     exp = load_experiment("baseline", {"duration": 1})
-    window = exp.package.open_gui(assemble(exp))
+    window = exp.package.open_gui(assemble(exp, needs=("gui",)))
     h.netcol_gui_random = 40
     h.stdinit()
     h.continuerun(500.0)
@@ -107,7 +107,7 @@ def scheduled_protocol_from_the_gui():
     from netcol.runtime import neuron_h
     h = neuron_h()
     exp = load_experiment("scalingwithdeletion", SHORT_PROTOCOL)
-    window = exp.package.open_gui(assemble(exp))
+    window = exp.package.open_gui(assemble(exp, needs=("gui",)))
     runs = []
     for protocol in (0, 1, 1, 0):
         h.netcol_gui_protocol = protocol
@@ -149,7 +149,7 @@ def reference_streams_end_by_the_run_controls_tstop():
     from netcol.runtime import neuron_h
     h = neuron_h()
     exp = load_experiment("baseline", {"duration": 1, "rng": "original"})
-    window = exp.package.open_gui(assemble(exp))
+    window = exp.package.open_gui(assemble(exp, needs=("gui",)))
     out = []
     for tstop in (1000.0, 2000.0):
         h.tstop = tstop
@@ -202,7 +202,7 @@ def population_twice(experiment, sets, browse):
     from netcol.runtime import neuron_h, window_names
     h = neuron_h()
     exp = load_experiment(experiment, sets)
-    assembly = assemble(exp)
+    assembly = assemble(exp, needs=("gui",))
     window = exp.package.open_gui(assembly)
     window.browse(browse)
     runs = []

@@ -130,6 +130,9 @@ class PopulationAssemblyBase:
     def before_block(self, t_next):
         """Nothing to prepare before a block."""
 
+    def after_block(self, t):
+        """Nothing to finish after a block: every step's spikes are out."""
+
     def restart(self):
         """Back to the state as set up, from step 0 (the GUI's init)."""
         self.pop.restart()

@@ -77,8 +77,9 @@ def mechanism_settings(params, network):
     return dict(network.mechanism)
 
 
-def assemble(experiment):
-    """Build the network of an experiment on this rank (see :mod:`.assembly`)."""
+def assemble(experiment, needs=frozenset()):
+    """Build the network of an experiment on this rank (see :mod:`.assembly`); it is the
+    same whatever the caller needs (netcol.assemble.NEEDS)."""
     from .assembly import AkilAssembly
     return AkilAssembly(experiment)
 

@@ -31,6 +31,11 @@ EXPERIMENT_FIELDS = {
     "exp_table": Field(str, "auto", "exponentials: 'table' = the original's lookup table, 'exact' = "
                                "libm exp, 'auto' = table in reference mode (rng = original), exact otherwise",
                                choices=("auto", "table", "exact")),
+    "engine": Field(str, "auto", "event engine: 'cells' = one NetcolIntf6 per cell (everything), 'rank' = "
+                                 "one NetcolColumn per rank with its own event queue (the same spikes, faster; the "
+                                 "default mode without plasticity, training, scaling, deletion or trials, no "
+                                 "checkpoints or GUI, so far), 'auto' = rank where the run allows it",
+                    choices=("auto", "cells", "rank")),
     **PROTOCOL_FIELDS,
 }
 #: Parameters that are times in seconds (each must lie on the step grid).
@@ -82,6 +87,12 @@ def check_experiment(params, network, source):
         raise ParamError(f"{source}: size = {params['size']:g} leaves no cells (counts are truncated "
                                  "to integers)")
     check_protocol(params, sum(counts.values()), counts, source)
+    if params["engine"] == "rank":
+        from .ranknet import rank_engine_misses
+        missing = rank_engine_misses(params)
+        if missing:
+            raise ParamError(f"{source}: engine = 'rank' does not do {', '.join(missing)} yet; "
+                             "use engine = 'cells' or 'auto'")
 
 
 def mechanism_settings(params, network):
@@ -92,13 +103,18 @@ def mechanism_settings(params, network):
     return settings
 
 
-def assemble(experiment):
-    """Build the column of an experiment on this rank (see :mod:`.assembly`)."""
+def assemble(experiment, needs=frozenset()):
+    """Build the column of an experiment on this rank (see :mod:`.assembly`); needs
+    (netcol.assemble.NEEDS) decide the engine when the experiment leaves it to netcol."""
     from .assembly import assemble as assemble_column
-    return assemble_column(experiment)
+    return assemble_column(experiment, needs)
 
 
 def open_gui(assembly):
-    """The column's NEURON windows for an assembly (see :mod:`.gui`)."""
+    """The column's NEURON windows for an assembly (see :mod:`.gui`), which must be on the
+    per-cell engine: ``assemble(experiment, needs=("gui",))``."""
     from .gui import open_assembled
+    if assembly.engine != "cells":
+        raise ParamError("the GUI needs the per-cell engine: assemble the experiment with needs=('gui',) "
+                         "or engine = 'cells'")
     return open_assembled(assembly)

@@ -5,7 +5,8 @@ probes and protocol actions, and everything the generic run loop
 The generic loop calls, in order: :meth:`ColumnAssembly.timeline`,
 :meth:`~ColumnAssembly.actions` (for the scheduler), :meth:`~ColumnAssembly.open_outputs`
 (rank 0), :meth:`~ColumnAssembly.initialize`, then per block
-:meth:`~ColumnAssembly.before_block`; at checkpoints
+:meth:`~ColumnAssembly.before_block` and, after it has run,
+:meth:`~ColumnAssembly.after_block`; at checkpoints
 :meth:`~ColumnAssembly.checkpoint_state`; at the end :meth:`~ColumnAssembly.finalize`.
 """
 import numpy as np
@@ -17,6 +18,7 @@ from ...runtime import neuron_h, parallel_context
 from .actions import ColumnProtocol
 from .edges import EDGE_POPULATION, write_edges, write_final_gains
 from .network import build
+from .ranknet import build_rank, use_rank_engine
 from .nodes import write_nodes
 from .playback import Playback, playback_sources
 from .probes import StateRecorder
@@ -46,19 +48,27 @@ class ColumnAssembly:
     Parameters
     ----------
     experiment : netcol.experiment.Experiment
+    needs : frozenset
+        What the caller will use beyond the run (netcol.assemble.NEEDS): with engine =
+        'auto' the column runs on one NetcolColumn per rank unless the experiment or
+        these need the per-cell NetcolIntf6 (:mod:`.ranknet`).
     """
 
     binding = intf6
     population = POPULATION
 
-    def __init__(self, experiment):
+    def __init__(self, experiment, needs=frozenset()):
         h = neuron_h()
         p = self.p = experiment.params
         intf6.apply_mechanism_settings(h, experiment.mechanism_settings())
-        self.net = build(experiment.network, size=p["size"], seed=p["seed"], rng=p["rng"],
-                         trial_ms=p["trial_length"] * 1000.0 if p["trials"] else 0.0,
-                         chained=quirk_on(p, "chained_arrivals"),
-                         input_tstop_ms=p["duration"] * 1000.0 if quirk_on(p, "input_count") else None)
+        self.engine = "rank" if use_rank_engine(p, needs) else "cells"
+        if self.engine == "rank":
+            self.net = build_rank(experiment.network, size=p["size"], seed=p["seed"])
+        else:
+            self.net = build(experiment.network, size=p["size"], seed=p["seed"], rng=p["rng"],
+                             trial_ms=p["trial_length"] * 1000.0 if p["trials"] else 0.0,
+                             chained=quirk_on(p, "chained_arrivals"),
+                             input_tstop_ms=p["duration"] * 1000.0 if quirk_on(p, "input_count") else None)
         set_protocol_globals(h, p)
         if quirk_on(p, "nearest_dead_callback"):
             self.net.nearest_dead_callback = True
@@ -197,6 +207,12 @@ class ColumnAssembly:
     def before_block(self, t_next):
         """Nothing to prepare: played-back inputs are refilled inside the run."""
 
+    def after_block(self, t):
+        """On the rank engine: every event before t (ms) handled, so that the block's
+        spikes are out before they are gathered (its windows lag NEURON's time)."""
+        if self.engine == "rank":
+            self.net.engine.advance(t)
+
     def _schedule_refill(self, t):
         """Refill the played-back inputs at t (ms), then every REFILL_MS."""
         def refill():
@@ -231,9 +247,9 @@ class ColumnAssembly:
 
     def summary(self):
         """Headline facts for run.json."""
-        return dict(alive_at_end=len(self.protocol.alive), deletion_rounds=self.protocol.round)
+        return dict(alive_at_end=len(self.protocol.alive), deletion_rounds=self.protocol.round, engine=self.engine)
 
 
-def assemble(experiment):
+def assemble(experiment, needs=frozenset()):
     """Build the column of an experiment on this rank (see :class:`ColumnAssembly`)."""
-    return ColumnAssembly(experiment)
+    return ColumnAssembly(experiment, needs)

@@ -15,7 +15,6 @@ import numpy as np
 
 from ...record import LIBVER, mark_sonata
 from ...runtime import parallel_context
-from ...cells.intf6 import SLOT
 
 EDGE_POPULATION = "column__column"
 #: Receptor slots of weight_1 and weight_2 by presynaptic class (as the builder sets them).
@@ -68,7 +67,7 @@ def write_final_gains(path, net):
     import h5py
     pc = parallel_context()
     rows = net.netcon_rows[net.plastic_local]
-    gains = np.array([net.netcons[i].weight[SLOT["WGAIN"]] for i in net.plastic_local])
+    gains = net.local_plastic_gains()
     order = np.argsort(rows)
     for r in range(int(pc.nhost())):
         pc.barrier()

@@ -84,6 +84,13 @@ class ColumnNetwork:
             for k, v in zip(self.CHANGING_SLOTS, saved[int(row)]):
                 nc.weight[k] = v
 
+    def local_plastic_gains(self):
+        """The stored STDP gains of this rank's plastic synapses (rows
+        netcon_rows[plastic_local])."""
+        if len(self.weight_handles) != len(self.netcons):   # each .weight makes a new hoc object
+            self.weight_handles = [nc.weight for nc in self.netcons]
+        return np.array([self.weight_handles[i][SLOT["WGAIN"]] for i in self.plastic_local])
+
     def control(self, gid, op):
         """Send a drive-control event (netcol.cell.CONTROL_*) to a local cell now.
 

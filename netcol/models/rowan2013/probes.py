@@ -8,7 +8,6 @@ import numpy as np
 
 from ...gather import gather_by_gid
 from ...runtime import neuron_h, parallel_context
-from ...cells.intf6 import SLOT
 
 
 class StateRecorder:
@@ -25,8 +24,6 @@ class StateRecorder:
         self.net, self.writer = net, writer
         self.pc = parallel_context()
         conn, cells = net.conn, net.cells
-        # weight vectors fetched once: each .weight access makes a new hoc object
-        self.plastic_weights = [net.netcons[i].weight for i in net.plastic_local]
         ti = cells["type_index"]
         names = [p.name for p in cells["pops"]]
         rows = net.plastic_rows
@@ -68,7 +65,7 @@ class StateRecorder:
     def _all_gains(self):
         """Every plastic synapse's stored gain, in connection-row order, on rank 0."""
         rows = self.net.netcon_rows[self.net.plastic_local]
-        gain = gather_by_gid(dict(zip(rows.tolist(), (w[SLOT["WGAIN"]] for w in self.plastic_weights))))
+        gain = gather_by_gid(dict(zip(rows.tolist(), self.net.local_plastic_gains().tolist())))
         if gain is None:
             return None
         return np.array([gain[r] for r in self.net.plastic_rows])

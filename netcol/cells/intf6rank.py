@@ -1,0 +1,87 @@
+"""Binding of the NetcolColumn mechanism (``mod/netcolcolumn.mod``): all of a rank's
+NetcolIntf6 cells in one mechanism with its own event queue.  It computes the same spikes
+as one NetcolIntf6 per cell, bit for bit, for what it supports so far: the default mode's
+Poisson drive, synapses, spikes and activity sensors (no plasticity, scaling, deletion,
+trials, played-back input, reference mode, checkpoints or GUI probes).
+"""
+from ..runtime import filled, scratch_vectors
+from .intf6 import DRIVE_STREAM_ID, HOC_NAME as CELL_HOC_NAME
+
+#: The mechanism's hoc name.
+HOC_NAME = "NetcolColumn"
+#: The parameters of a cell in the order add_cell takes them: NcPar's 19 fields
+#: (netcol_intf6_math.hpp; a leading * marks a module-wide setting, read from
+#: NetcolIntf6's), then refrac, RRWght, ahpwt, AHP2REF, xgain, act_tau, act_tau_decay.
+_NCPAR = ("tauAM", "tauNM", "tauGA", "tauAM2", "tauNM2", "tauGA2", "tauahp", "RMP", "VTH", "Vblock", "tauRR",
+          "*EAM", "*ENM", "*EGA", "*mg", "mg0", "maxnmc", "*eps", "*exp_table")
+_AFTER = ("refrac", "RRWght", "ahpwt", "AHP2REF")
+#: Receptor weights a synapse carries: NetcolIntf6's weight slots 0 .. 6 (AM, NM, GA,
+#: GB, AM2, NM2, GA2).
+N_RECEPTORS = 7
+#: What cell_value reads.
+ACT, TU = 0, 1
+
+
+class RankEngine:
+    """One rank's NetcolColumn.
+
+    Parameters
+    ----------
+    h : hoc.HocObject
+    n_cells : int
+        Cells in the whole network (gids 0 .. n_cells - 1).
+    epoch : float
+        Window length (ms): the shortest synaptic delay, NEURON's exchange interval.
+    """
+
+    def __init__(self, h, n_cells, epoch):
+        self.h = h
+        self.pop = getattr(h, HOC_NAME)()
+        self.pop.epoch = epoch
+        self.pop.setup(n_cells)
+        self.index = {}
+
+    def add_cell(self, gid, relay, params, drive_seed, streams):
+        """Add a local cell.
+
+        Parameters
+        ----------
+        gid : int
+        relay : hoc.HocObject
+            The cell's NetcolRelay (its spike source for ParallelContext).
+        params : dict
+            Every entry of :data:`netcol.cells.intf6.CELL_FIELDS`.
+        drive_seed : int
+            Seed of its Poisson drive streams (Random123 ids gid, stream, seed, as
+            :func:`netcol.cells.intf6.key_drive_streams`).
+        streams : list of (rate Hz, weight, receptor slot)
+            Up to four drive streams, in stream order.
+        """
+        h = self.h
+        module = lambda name: getattr(h, f"{name}_{CELL_HOC_NAME}")
+        values = [module(k[1:]) if k.startswith("*") else params[k] for k in _NCPAR]
+        values += [params[k] for k in _AFTER]
+        values += [1.0, module("act_tau"), module("act_tau_decay")]
+        self.index[gid] = len(self.index)
+        self.pop.add_cell(gid, relay, filled(scratch_vectors(1)[0], values))
+        for k in range(4):
+            rate, weight, slot = streams[k] if k < len(streams) else (0.0, 0.0, 0)
+            self.pop.set_stream(k, gid, DRIVE_STREAM_ID + k, drive_seed, rate, weight, slot)
+
+    def add_synapse(self, pre, delay, weights):
+        """A synapse from gid pre onto the last added cell, with delay (ms) and its
+        :data:`N_RECEPTORS` receptor weights in NetcolIntf6's slot order."""
+        self.pop.add_synapse(pre, delay, filled(scratch_vectors(1)[0], weights))
+
+    def advance(self, t):
+        """Handle every event before t (ms): the spikes before t are out."""
+        self.pop.handle_until(t)
+
+    def catch_up(self, t):
+        """Handle every event before t (ms) and bring each cell's drive to t."""
+        self.pop.catch_up(t)
+
+    def value(self, gid, what):
+        """A local cell's activity sensor (:data:`ACT`, 1/ms, as of its time :data:`TU`)."""
+        return self.pop.cell_value(self.index[gid], what)
+

@@ -1,0 +1,142 @@
+"""The column on one NetcolColumn per rank (:mod:`netcol.cells.intf6rank`): the same cells,
+drive and connections as :func:`.network.build`, the same spikes bit for bit, at about
+two thirds of the time per simulated second; for runs that need none of what the
+per-cell mechanism alone does yet (see :func:`use_rank_engine`).
+"""
+import numpy as np
+
+from ...cells.intf6 import DT, SLOT
+from ...cells.intf6rank import ACT, N_RECEPTORS, TU, RankEngine
+from ...cells.population import RankWiring
+from ...runtime import neuron_h, parallel_context
+from ...schema import ParamError
+from .network import SYNAPSE_SLOTS, draw, plastic_rows
+
+#: What the rank engine does not do yet, as (parameter, value that needs the per-cell one).
+NEEDS_CELLS = (("rng", "original"), ("plasticity", True), ("training", True), ("scaling", True),
+               ("deletion", True), ("trials", True))
+
+
+def rank_engine_misses(params):
+    """What of an experiment the rank engine does not do yet, as 'name = value' texts."""
+    return [f"{k} = {v!r}" for k, v in NEEDS_CELLS if params[k] == v]
+
+
+def use_rank_engine(params, needs):
+    """Whether a run goes on the rank engine: engine = 'rank', or 'auto' when the
+    experiment has nothing :func:`rank_engine_misses` and the caller needs neither
+    checkpoints nor the GUI (netcol.assemble.NEEDS)."""
+    if params["engine"] == "rank":
+        if needs:
+            raise ParamError(f"engine = 'rank' cannot serve {' or '.join(sorted(needs))} yet; use engine = "
+                             "'cells' or 'auto'")
+        return True
+    return params["engine"] == "auto" and not needs and not rank_engine_misses(params)
+
+
+class RankCell:
+    """What the probes read of a cell on the rank engine (no scaling, no deletion)."""
+
+    goal, sfac, dead = -1.0, 1.0, 0
+
+    def __init__(self, engine, gid):
+        self.engine, self.gid = engine, gid
+
+    @property
+    def act(self):
+        return self.engine.value(self.gid, ACT)
+
+    @property
+    def tu(self):
+        return self.engine.value(self.gid, TU)
+
+
+class RankNetwork:
+    """The column built on this rank's NetcolColumn; offers what the run loop, the
+    probes and the edge writer read of :class:`.network.ColumnNetwork`."""
+
+    chained = False
+    nearest_dead_callback = False
+
+    def __init__(self, column, cells, xyz, conn, size, engine, wiring, rows):
+        self.column, self.cells, self.xyz, self.conn, self.size = column, cells, xyz, conn, size
+        self.engine, self.wiring = engine, wiring
+        self.local = {gid: RankCell(engine, gid) for gid in wiring.relays}
+        self.netcon_rows = rows
+        self.plastic_rows = plastic_rows(column, cells, conn)
+        self.plastic_local = np.flatnonzero(np.isin(rows, self.plastic_rows))
+        self.dead = set()
+
+    @property
+    def n(self):
+        """Number of cells in the column."""
+        return self.cells["n"]
+
+    @property
+    def excitatory(self):
+        """Per gid: True for excitatory cells."""
+        return self.cells["excitatory"]
+
+    def type_name(self, gid):
+        """Cell type of a gid."""
+        return self.cells["pops"][self.cells["type_index"][gid]].name
+
+    def catch_up(self, t):
+        """Every event before t (ms) handled and each cell's drive brought to t."""
+        self.engine.catch_up(t)
+
+    def local_plastic_gains(self):
+        """The STDP gains of this rank's plastic synapses (rows netcon_rows[plastic_local]):
+        1, as set up, since the rank engine runs without plasticity."""
+        return np.ones(len(self.plastic_local))
+
+
+def build_rank(column, size=1.0, seed=2):
+    """Create this rank's cells (gid % nhost == rank) and their incoming connections on a
+    NetcolColumn, in the default mode.
+
+    Parameters
+    ----------
+    column : netcol.column.Column
+    size : float
+    seed : int
+
+    Returns
+    -------
+    RankNetwork
+    """
+    h, pc = neuron_h(), parallel_context()
+    rank, nhost = int(pc.id()), int(pc.nhost())
+    cells, xyz, conn = draw(column, size, seed, "keyed")
+    epoch = window(conn.delay)
+    engine = RankEngine(h, cells["n"], epoch)
+    wiring = RankWiring(h, pc, engine.pop)
+    classes, pops = cells["classes"], cells["pops"]
+    local = np.arange(rank, cells["n"], nhost)
+    order = np.argsort(conn.post, kind="stable")
+    starts = np.searchsorted(conn.post[order], np.arange(cells["n"] + 1))
+    for gid in local:
+        pop = pops[cells["type_index"][gid]]
+        streams = [(spec["rate"], spec["weight"], SLOT[rec]) for rec, spec in column.external[pop.cls].items()]
+        engine.add_cell(int(gid), wiring.relay(int(gid)), column.cell_classes[pop.cls].params, seed, streams)
+        for i in order[starts[gid]:starts[gid + 1]]:
+            pre = int(conn.pre[i])
+            s1, s2 = SYNAPSE_SLOTS[classes[pre]]
+            weights = [0.0] * N_RECEPTORS
+            weights[s1] = float(conn.w1[i])
+            if s2 is not None:
+                weights[s2] = float(conn.w2[i])
+            engine.add_synapse(pre, float(conn.delay[i]), weights)
+    rows = np.sort(np.flatnonzero(np.isin(conn.post, local)))
+    wiring.listen(conn.pre[rows], epoch)
+    return RankNetwork(column, cells, xyz, conn, size, engine, wiring, rows)
+
+
+def window(delays):
+    """The rank engine's window (ms): the step DT times the whole steps in the shortest
+    delay, NEURON's spike-exchange interval on the fixed step (see the mod file)."""
+    shortest = float(delays.min()) if len(delays) else DT
+    if shortest < DT:
+        raise ParamError(f"the shortest synaptic delay, {shortest:g} ms, is below the step, {DT:g} ms")
+    return DT * np.floor(shortest / DT + 1e-9)
+
