@@ -1,9 +1,12 @@
-"""Reference mode against the default mode, side by side in one session.
+"""The column's speed in the default mode, on both engines, and in reference mode, side by
+side in one session; against the original's figure.
 
 Usage:  .venv/bin/python bench/reference_mode.py [--duration S] [--repeats N] [--json FILE]
 
 Runs the baseline column (and onlytraining, with training on from the start) in the
-default mode (keyed streams) and in reference mode (rng = original), alternating,
+default mode (keyed streams, engine = auto: the baseline on one NetcolColumn per rank,
+onlytraining on one NetcolIntf6 per cell), in the default mode on the per-cell engine
+(engine = cells) and in reference mode (rng = original, per-cell), alternating,
 --repeats times each, every time for 2 s and for --duration simulated seconds.  It
 reports the median CPU seconds per simulated second as the slope between the two (the
 child processes' user + system time from getrusage: set-up cancels out, as in the
@@ -26,24 +29,30 @@ REPO = Path(__file__).resolve().parent.parent
 ORIGINAL_S_PER_S = 0.143
 
 
-def run(experiment, rng, duration, out, extra=()):
-    """One run in its own process: (CPU s, run-loop wall s per simulated s, peak MB)."""
+#: The modes compared: (rng, engine).
+MODES = {"default": ("keyed", "auto"), "default_cells": ("keyed", "cells"), "reference": ("original", "auto")}
+
+
+def run(experiment, mode, duration, out, extra=()):
+    """One run in its own process: (CPU s, run-loop wall s per simulated s, peak MB, engine)."""
+    rng, engine = MODES[mode]
     cmd = [sys.executable, "-m", "netcol.cli", "run", experiment, "--set", f"duration={duration}", "--set",
-           f"rng={rng}", *extra, "--out", str(out), "--overwrite", "--quiet", "--no-figure"]
+           f"rng={rng}", "--set", f"engine={engine}", *extra, "--out", str(out), "--overwrite", "--quiet",
+           "--no-figure"]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     subprocess.run(cmd, cwd=REPO, check=True, capture_output=True)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     meta = json.loads((out / "run.json").read_text())
-    return cpu, meta["wall_seconds_per_simulated_second"], meta["peak_rss_mb_per_rank"]
+    return cpu, meta["wall_seconds_per_simulated_second"], meta["peak_rss_mb_per_rank"], meta["engine"]
 
 
-def slope(experiment, rng, duration, out, extra):
+def slope(experiment, mode, duration, out, extra):
     """CPU s per simulated s between a 2-s run and a run of duration s (extra(d): the
-    settings for a run of d s), with the long run's loop figure and peak memory."""
-    short, _, _ = run(experiment, rng, 2.0, out / "short", extra(2.0))
-    long_cpu, loop, peak = run(experiment, rng, duration, out / "long", extra(duration))
-    return (long_cpu - short) / (duration - 2.0), loop, peak
+    settings for a run of d s), with the long run's loop figure, peak memory and engine."""
+    short = run(experiment, mode, 2.0, out / "short", extra(2.0))[0]
+    long_cpu, loop, peak, engine = run(experiment, mode, duration, out / "long", extra(duration))
+    return (long_cpu - short) / (duration - 2.0), loop, peak, engine
 
 
 def main():
@@ -57,21 +66,23 @@ def main():
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
         for name, extra in cases.items():
-            got = {rng: {"cpu": [], "loop": [], "peak": []} for rng in ("keyed", "original")}
+            got = {mode: {"cpu": [], "loop": [], "peak": []} for mode in MODES}
+            engines = {}
             for _ in range(args.repeats):
-                for rng in ("keyed", "original"):   # alternating: the machine's noise hits both
-                    cpu, loop, peak = slope(name, rng, args.duration, Path(tmp) / f"{name}-{rng}", extra)
-                    got[rng]["cpu"].append(cpu)
-                    got[rng]["loop"].append(loop)
-                    got[rng]["peak"].append(peak)
-            med = {rng: {k: statistics.median(v) for k, v in g.items()} for rng, g in got.items()}
-            results[name] = dict(
-                default_cpu_s_per_s=round(med["keyed"]["cpu"], 4), reference_cpu_s_per_s=round(med["original"]["cpu"], 4),
-                ratio_cpu=round(med["original"]["cpu"] / med["keyed"]["cpu"], 2),
-                default_run_s_per_s=round(med["keyed"]["loop"], 4), reference_run_s_per_s=round(med["original"]["loop"], 4),
-                ratio_run=round(med["original"]["loop"] / med["keyed"]["loop"], 2),
-                original_over_reference_cpu=round(ORIGINAL_S_PER_S / med["original"]["cpu"], 2),
-                default_peak_mb=max(got["keyed"]["peak"]), reference_peak_mb=max(got["original"]["peak"]))
+                for mode in MODES:   # alternating: the machine's noise hits every mode
+                    cpu, loop, peak, engines[mode] = slope(name, mode, args.duration, Path(tmp) / f"{name}-{mode}",
+                                                           extra)
+                    got[mode]["cpu"].append(cpu)
+                    got[mode]["loop"].append(loop)
+                    got[mode]["peak"].append(peak)
+            med = {mode: {k: statistics.median(v) for k, v in g.items()} for mode, g in got.items()}
+            results[name] = {f"{mode}_engine": engines[mode] for mode in MODES}
+            for mode in MODES:
+                results[name].update({f"{mode}_cpu_s_per_s": round(med[mode]["cpu"], 4),
+                                      f"{mode}_run_s_per_s": round(med[mode]["loop"], 4),
+                                      f"{mode}_peak_mb": max(got[mode]["peak"]),
+                                      f"original_over_{mode}_cpu": round(ORIGINAL_S_PER_S / med[mode]["cpu"], 2)})
+            results[name]["reference_over_default_cpu"] = round(med["reference"]["cpu"] / med["default"]["cpu"], 2)
     results["original_cpu_s_per_s_not_measured_here"] = ORIGINAL_S_PER_S
     print(json.dumps(results, indent=2))
     if args.json:
