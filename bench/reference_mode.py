@@ -25,7 +25,9 @@ import tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-#: The original's CPU seconds per simulated second (issue 17; not measured here).
+#: The original's CPU seconds per simulated second (not measured here): issue 12 ran the
+#: ModelDB code on NEURON 8.2, one process at a time on an idle machine of this kind, as
+#: the slope of CPU time between a 2-s and a 60-s baseline, as this script does for netcol.
 ORIGINAL_S_PER_S = 0.143
 
 
