@@ -31,7 +31,7 @@ class RankEngine:
     n_cells : int
         Cells in the whole network (gids 0 .. n_cells - 1).
     epoch : float
-        Window length (ms): the shortest synaptic delay, NEURON's exchange interval.
+        Window length (ms): the shortest synaptic delay in whole steps, NEURON's exchange interval.
     """
 
     def __init__(self, h, n_cells, epoch):

@@ -18,8 +18,27 @@ from .wiring import (keyed_connectivity, keyed_positions, original_connectivity,
 SYNAPSE_SLOTS = {"RS": (SLOT["AM2"], SLOT["NM2"]), "FS": (SLOT["GA"], None), "LTS": (SLOT["GA2"], None)}
 
 
+class CellLayout:
+    """What a built column says of its cells from its layout (``self.cells``, see
+    :func:`netcol.models.rowan2013.column.cell_table`), whichever engine runs them."""
+
+    @property
+    def n(self):
+        """Number of cells in the column."""
+        return self.cells["n"]
+
+    @property
+    def excitatory(self):
+        """Per gid: True for excitatory cells."""
+        return self.cells["excitatory"]
+
+    def type_name(self, gid):
+        """Cell type of a gid."""
+        return self.cells["pops"][self.cells["type_index"][gid]].name
+
+
 @dataclass
-class ColumnNetwork:
+class ColumnNetwork(CellLayout):
     """A built column on this rank.
 
     Attributes
@@ -108,20 +127,6 @@ class ColumnNetwork:
                 nc.weight[SLOT["KIND"]] = KIND_CONTROL
                 nc.weight[0] = op
                 self.controls[(gid, op)] = nc
-
-    @property
-    def n(self):
-        """Number of cells in the column."""
-        return self.cells["n"]
-
-    @property
-    def excitatory(self):
-        """Per gid: True for excitatory cells."""
-        return self.cells["excitatory"]
-
-    def type_name(self, gid):
-        """Cell type of a gid."""
-        return self.cells["pops"][self.cells["type_index"][gid]].name
 
     def catch_up(self, t):
         """Bring every local cell's state to time t (ms): apply its buffered drive inputs

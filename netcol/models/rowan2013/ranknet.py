@@ -10,7 +10,7 @@ from ...cells.intf6rank import ACT, N_RECEPTORS, TU, RankEngine
 from ...cells.population import RankWiring
 from ...runtime import neuron_h, parallel_context
 from ...schema import ParamError
-from .network import SYNAPSE_SLOTS, draw, plastic_rows
+from .network import SYNAPSE_SLOTS, CellLayout, draw, plastic_rows
 
 #: What the rank engine does not do yet, as (parameter, value that needs the per-cell one).
 NEEDS_CELLS = (("rng", "original"), ("plasticity", True), ("training", True), ("scaling", True),
@@ -51,7 +51,7 @@ class RankCell:
         return self.engine.value(self.gid, TU)
 
 
-class RankNetwork:
+class RankNetwork(CellLayout):
     """The column built on this rank's NetcolColumn; offers what the run loop, the
     probes and the edge writer read of :class:`.network.ColumnNetwork`."""
 
@@ -66,20 +66,6 @@ class RankNetwork:
         self.plastic_rows = plastic_rows(column, cells, conn)
         self.plastic_local = np.flatnonzero(np.isin(rows, self.plastic_rows))
         self.dead = set()
-
-    @property
-    def n(self):
-        """Number of cells in the column."""
-        return self.cells["n"]
-
-    @property
-    def excitatory(self):
-        """Per gid: True for excitatory cells."""
-        return self.cells["excitatory"]
-
-    def type_name(self, gid):
-        """Cell type of a gid."""
-        return self.cells["pops"][self.cells["type_index"][gid]].name
 
     def catch_up(self, t):
         """Every event before t (ms) handled and each cell's drive brought to t."""
