@@ -38,14 +38,17 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--experiment", default="baseline")
     ap.add_argument("--duration", type=float, default=20000.0, help="simulated seconds")
-    ap.add_argument("--checkpoint-every", type=float, default=2000.0)
+    ap.add_argument("--checkpoint-every", type=float, default=2000.0,
+                    help="simulated seconds between checkpoints (0: none; the column's baseline then runs on its "
+                         "rank engine)")
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="a parameter for the run")
     ap.add_argument("--out", default="memory_long.csv", help="CSV of the samples")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         run_dir = Path(tmp) / "run"
         cmd = [sys.executable, "-m", "netcol.cli", "run", args.experiment, "--set", f"duration={args.duration:g}",
-               *[a for kv in args.set for a in ("--set", kv)], "--checkpoint-every", f"{args.checkpoint_every:g}",
+               *[a for kv in args.set for a in ("--set", kv)],
+               *(("--checkpoint-every", f"{args.checkpoint_every:g}") if args.checkpoint_every > 0 else ()),
                "--out", str(run_dir), "--quiet", "--no-figure"]
         proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         samples, start = [], time.time()
