@@ -18,14 +18,42 @@ NEEDS_CELLS = (("rng", "original"), ("plasticity", True), ("training", True), ("
 
 
 def rank_engine_misses(params):
-    """What of an experiment the rank engine does not do yet, as 'name = value' texts."""
+    """What of an experiment the rank engine does not do yet.
+
+    Parameters
+    ----------
+    params : dict
+        Checked experiment parameters.
+
+    Returns
+    -------
+    list of str
+        'name = value' for each parameter that needs the per-cell engine (empty: none).
+    """
     return [f"{k} = {v!r}" for k, v in NEEDS_CELLS if params[k] == v]
 
 
 def use_rank_engine(params, needs):
     """Whether a run goes on the rank engine: engine = 'rank', or 'auto' when the
     experiment has nothing :func:`rank_engine_misses` and the caller needs neither
-    checkpoints nor the GUI (netcol.assemble.NEEDS)."""
+    checkpoints nor the GUI.
+
+    Parameters
+    ----------
+    params : dict
+        Checked experiment parameters.
+    needs : frozenset
+        What the caller will use beyond the run (netcol.assemble.NEEDS).
+
+    Returns
+    -------
+    bool
+
+    Raises
+    ------
+    ParamError
+        engine = 'rank' and the caller needs checkpoints or the GUI.
+    """
     if params["engine"] == "rank":
         if needs:
             raise ParamError(f"engine = 'rank' cannot serve {' or '.join(sorted(needs))} yet; use engine = "
@@ -119,8 +147,19 @@ def build_rank(column, size=1.0, seed=2):
 
 
 def window(delays):
-    """The rank engine's window (ms): the step DT times the whole steps in the shortest
-    delay, NEURON's spike-exchange interval on the fixed step (see the mod file)."""
+    """The rank engine's window: the whole steps of DT in the shortest delay, NEURON's
+    spike-exchange interval on the fixed step (see the mod file).
+
+    Parameters
+    ----------
+    delays : numpy.ndarray
+        Every connection's delay (ms).
+
+    Returns
+    -------
+    float
+        The window (ms).
+    """
     shortest = float(delays.min()) if len(delays) else DT
     if shortest < DT:
         raise ParamError(f"the shortest synaptic delay, {shortest:g} ms, is below the step, {DT:g} ms")
