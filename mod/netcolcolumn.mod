@@ -3,9 +3,10 @@ NetcolColumn: all of a rank's column cells (the NetcolIntf6 cell, shared/spec/in
 one mechanism with its own event queue, so that drive events, synaptic arrivals and
 refractory ends cost a heap operation each instead of a NEURON queue event.
 
-It does the default mode's drive, synapses, spikes and activity sensors so far: no
-plasticity, scaling, deletion, trials, played-back input, reference mode, checkpoints or
-GUI probes (netcol.models.rowan2013.ranknet runs those on NetcolIntf6).  The arithmetic
+It does the default mode's drive, synapses, spikes, activity sensors and synaptic scaling
+(with NetcolIntf6's delivery-callback steps) so far: no plasticity, deletion, trials,
+played-back input, reference mode, checkpoints or GUI probes
+(netcol.models.rowan2013.ranknet runs those on NetcolIntf6).  The arithmetic
 is NetcolIntf6's (netcol_intf6_math.hpp), as are the lazy drive and its planner (see
 netcolintf6.mod), so the spikes are the same bit for bit.  In the per-cell mechanism
 NEURON's event machinery was about a fifth of the column's time.
@@ -45,7 +46,7 @@ VERBATIM
 #include <nrnran123.h>
 #include "netcol_intf6_math.hpp"
 
-enum { COL_NBUF = 12, COL_DRIVE = 0, COL_ARRIVAL = 1, COL_REFRACTORY = 2 };
+enum { COL_NBUF = 12, COL_NPEND = 4, COL_DRIVE = 0, COL_ARRIVAL = 1, COL_REFRACTORY = 2 };
 
 struct ColSyn { int post; double delay; double w[7]; };
 
@@ -54,14 +55,20 @@ struct ColCell {
     Point_process* relay = nullptr;
     NcPar p{};
     double refrac = 5, rrw = 0.75, ahpwt = 0, ahp2ref = 0, xgain = 1, act_tau = 1e5, act_tau_decay = 1e5;
+    bool inhib = false;                  /* an interneuron */
+    bool scaled = true;                  /* scaling acts on it (excitatory, or iscaling) */
+    std::vector<double> odel;            /* its distinct outgoing delays, ascending */
     std::uint32_t ids[4][3] = {};
     double xr[4] = {0, 0, 0, 0}, xw[4] = {0, 0, 0, 0};
     int xs[4] = {4, 5, 2, 6};
     nrnran123_State* rs[4] = {nullptr, nullptr, nullptr, nullptr};
     /* state */
     NcMemb s{};
-    double tref = -1, act = 0, tu = 0;
+    double tref = -1, act = 0, tu = 0, goal = -1, interr = 0, sfac = 1, tev = 0;
     long spkcnt = 0, blkcnt = 0;
+    double pend[COL_NPEND];              /* pending delivery callbacks' spike times (-1e9: free) */
+    int pendk[COL_NPEND];                /* and the next callback of each */
+    int npend = 0;
     double xt[4] = {1e20, 1e20, 1e20, 1e20};
     double bt[COL_NBUF];
     int bs[COL_NBUF];
@@ -88,6 +95,9 @@ struct ColEngine {
     std::vector<std::vector<int>> out;   /* by presynaptic gid: its synapses onto this rank's cells */
     std::priority_queue<ColEvent, std::vector<ColEvent>, std::greater<ColEvent>> q;
     std::uint64_t seq = 0;
+    /* synaptic scaling (NetcolIntf6's module-wide values): on from t = ton once switched on */
+    bool scaling = false;
+    double ton = 0, beta = 0, gamma = 0;
     IvocVect* rec_t = nullptr;
     IvocVect* rec_id = nullptr;
 
@@ -146,22 +156,97 @@ struct ColEngine {
         c.xplan = plan;
     }
 
+    /* NetcolIntf6's scale_step, callback_steps, prologue and add_pending (see there) */
+    void scale_step(ColCell& c, double tt) {
+        if (scaling && tt >= ton && c.scaled) {
+            c.act = c.act * std::exp(-(tt - c.tu) / c.act_tau_decay);
+            if (c.goal < 0) { c.goal = tt > 0 ? (double) c.spkcnt / tt : 0; }
+            c.sfac = c.sfac + beta * c.sfac * (c.goal - c.act) + gamma * c.sfac * c.interr;
+            c.interr = c.interr + (c.goal - c.act) * (tt - c.tev);
+            c.tu = tt;
+        }
+        c.tev = tt;
+    }
+
+    void callback_steps(ColCell& c, double tt) {
+        const int n = (int) c.odel.size();
+        while (c.npend > 0) {
+            int best = -1;
+            double bt = 1e20;
+            for (int i = 0; i < COL_NPEND; ++i) {
+                if (c.pendk[i] < n && c.pend[i] > -1e8) {
+                    const double ct = c.pend[i] + c.odel[c.pendk[i]];
+                    if (ct < bt) { bt = ct; best = i; }
+                }
+            }
+            if (best < 0 || bt > tt) {
+                if (best < 0) { c.npend = 0; }
+                break;
+            }
+            scale_step(c, bt);
+            c.pendk[best] += 1;
+            if (c.pendk[best] >= n) {
+                c.pend[best] = -1e9;
+                c.npend -= 1;
+            }
+        }
+    }
+
+    void prologue(ColCell& c, double tt) {
+        if (c.npend > 0) { callback_steps(c, tt); }
+        scale_step(c, tt);
+    }
+
+    void add_pending(ColCell& c, double ts) {
+        int slot = -1;
+        for (int i = 0; i < COL_NPEND; ++i) {
+            if (slot < 0 && c.pend[i] < -1e8) { slot = i; }
+        }
+        if (slot < 0) {   /* more overlapping spikes than slots: finish the oldest chain now */
+            callback_steps(c, 1e19);
+            slot = 0;
+        }
+        c.pend[slot] = ts;
+        c.pendk[slot] = 0;
+        c.npend += 1;
+    }
+
     void catch_up(ColCell& c, double tt) {
+        if (c.npend > 0 || (scaling && c.scaled)) {   /* each input's prologue may scale */
+            while (c.bi < c.nb && c.bt[c.bi] < tt) {
+                prologue(c, c.bt[c.bi]);
+                apply_buffered(c);
+                c.bi++;
+            }
+            return;
+        }
         int j = c.bi;
         long blocked = 0;
         while (j < c.cvalid && c.bt[j] < tt) { blocked += c.cb[j] != 0; ++j; }
-        if (j > c.bi) {
+        if (j > c.bi) {   /* only the state after the last of them is needed */
             c.s = c.cs[j - 1];
             c.blkcnt += blocked;
+            c.tev = c.bt[j - 1];
             c.bi = j;
         }
-        while (c.bi < c.nb && c.bt[c.bi] < tt) {   /* beyond the cached states: computed again */
-            const int k = c.bs[c.bi];
-            nc_decay(c.s, c.p, c.bt[c.bi]);
-            nc_add_slot(c.s, c.p, nc_drive_dev(c.s, c.p), c.xs[k], c.xw[k] * c.xgain);
-            if (nc_test(c.s, c.p) == 2) { c.blkcnt++; }
+        while (c.bi < c.nb && c.bt[c.bi] < tt) {   /* beyond the cached states */
+            prologue(c, c.bt[c.bi]);
+            apply_buffered(c);
             c.bi++;
         }
+    }
+
+    /* buffered input bi: the state the planner cached, or the same arithmetic again */
+    void apply_buffered(ColCell& c) {
+        if (c.bi < c.cvalid) {
+            if (c.cb[c.bi]) { c.blkcnt++; }
+            c.s = c.cs[c.bi];
+            return;
+        }
+        const int k = c.bs[c.bi];
+        nc_decay(c.s, c.p, c.bt[c.bi]);
+        nc_add_slot(c.s, c.p, nc_drive_dev(c.s, c.p), c.xs[k], c.xw[k] * c.xgain);
+        if (nc_test(c.s, c.p) == 2) { c.blkcnt++; }
     }
 
     /* one input at t, then the threshold stage (NetcolIntf6's integrate); true on a spike */
@@ -181,6 +266,7 @@ struct ColEngine {
         c.act = c.act + (1 - c.act) / c.act_tau;
         c.tu = tt;
         c.spkcnt++;
+        if (scaling && c.scaled && !c.odel.empty()) { add_pending(c, tt); }
         c.s.c_vthc = c.p.c_vth + c.rrw * (c.p.c_vblock - c.p.c_vth);
         c.s.c_vthr = c.s.c_vthc;
         c.s.c_refr = 1;
@@ -207,10 +293,15 @@ struct ColEngine {
     void initialize() {
         q = decltype(q)();
         seq = 0;
+        scaling = false;
         for (std::size_t i = 0; i < cells.size(); ++i) {
             ColCell& c = cells[i];
             c.s = NcMemb{0, 0, 0, 0, 0, 0, 0, c.p.c_vth, c.p.c_vth, 0, 0, 0};
             c.tref = -1; c.act = 0; c.tu = 0; c.spkcnt = 0; c.blkcnt = 0;
+            c.goal = -1; c.interr = 0; c.sfac = 1; c.tev = 0;
+            std::fill_n(c.pend, COL_NPEND, -1e9);
+            std::fill_n(c.pendk, COL_NPEND, 0);
+            c.npend = 0;
             c.nb = c.bi = c.cvalid = 0;
             c.gen = 0;
             for (int k = 0; k < 4; ++k) {
@@ -245,6 +336,7 @@ struct ColEngine {
             if (e.type == COL_DRIVE) {
                 if (e.gen != c.gen) { continue; }
                 catch_up(c, te);
+                prologue(c, te);
                 if (c.bi < c.nb) {
                     const int k = c.bs[c.bi];
                     c.bi++;
@@ -257,14 +349,22 @@ struct ColEngine {
                 send_drive(c, e.cell);
             } else {
                 catch_up(c, te);
+                prologue(c, e.type == COL_REFRACTORY ? c.tref : te);
                 if (e.type == COL_REFRACTORY) {
                     nc_decay(c.s, c.p, c.tref);
                     c.s.c_refr = 0;
                     c.s.c_trrs = c.tref;
                 } else {
                     const double* w = syns[e.syn].w;
+                    /* scaled weights: AMPA by sfac and GABA-A by 1 / sfac onto E cells, the
+                       other way round onto I cells (NMDA unscaled) */
+                    double g1 = 1, g2 = 1;
+                    if (scaling) {
+                        g1 = c.inhib ? 1 / c.sfac : c.sfac;
+                        g2 = c.inhib ? c.sfac : 1 / c.sfac;
+                    }
                     if (w[0] > 0 || w[1] > 0 || w[2] > 0 || w[4] > 0 || w[5] > 0 || w[6] > 0) {
-                        spiked = integrate(c, te, w[0], w[1], w[2], w[4], w[5], w[6]);
+                        spiked = integrate(c, te, w[0] * g1, w[1], w[2] * g2, w[4] * g1, w[5], w[6] * g2);
                     }
                 }
                 replan(c, c.xnext);
@@ -307,7 +407,7 @@ ENDVERBATIM
 
 : add_cell(gid, relay, par): the next local cell; par (a Vector) holds NcPar's 19 values
 : (netcol_intf6_math.hpp, the table flag last), then refrac, RRWght, ahpwt, AHP2REF,
-: xgain, act_tau, act_tau_decay
+: xgain, act_tau, act_tau_decay, inhib, iscaling
 PROCEDURE add_cell(gid) {
 VERBATIM
     ColEngine& E = *col_engine(pid);
@@ -320,6 +420,8 @@ VERBATIM
                 a[15], a[16], a[17], (int) a[18]};
     c.refrac = a[19]; c.rrw = a[20]; c.ahpwt = a[21]; c.ahp2ref = a[22]; c.xgain = a[23];
     c.act_tau = a[24]; c.act_tau_decay = a[25];
+    c.inhib = a[26] != 0;
+    c.scaled = !c.inhib || a[27] != 0;
     E.cells.push_back(c);
 ENDVERBATIM
 }
@@ -366,11 +468,13 @@ VERBATIM
 ENDVERBATIM
 }
 
-: cell_value(i, k): local cell i's activity sensor (k = 0, 1/ms, as of tu) or tu (k = 1, ms)
+: cell_value(i, k): local cell i's activity sensor (k = 0, 1/ms, as of tu), tu (k = 1,
+: ms), goal (k = 2, 1/ms; -1 until scaling sets it) or scale factor (k = 3)
 FUNCTION cell_value(i, k) {
 VERBATIM
     const ColCell& c = col_engine(pid)->cells.at((std::size_t) _li);
-    _lcell_value = (int) _lk == 0 ? c.act : c.tu;
+    const int k = (int) _lk;
+    _lcell_value = k == 0 ? c.act : k == 1 ? c.tu : k == 2 ? c.goal : c.sfac;
 ENDVERBATIM
 }
 
@@ -379,5 +483,40 @@ ENDVERBATIM
 PROCEDURE handle_until(tt) {
 VERBATIM
     col_engine(pid)->advance(_ltt);
+ENDVERBATIM
+}
+
+: set_outgoing_delays(d): the last added cell's outgoing delays (a Vector; kept distinct
+: beyond delmin, ascending), for the scaling steps of its delivery callbacks
+PROCEDURE set_outgoing_delays(delmin) {
+VERBATIM
+    ColCell& c = col_engine(pid)->cells.back();
+    IvocVect* v = vector_arg(2);
+    std::vector<double> d(vector_vec(v), vector_vec(v) + vector_capacity(v));
+    std::sort(d.begin(), d.end());
+    c.odel.clear();
+    for (double x : d) {
+        if (c.odel.empty() || x - c.odel.back() > _ldelmin) { c.odel.push_back(x); }
+    }
+ENDVERBATIM
+}
+
+: set_scaling_gains(beta, gamma): the scaling steps' proportional and integral gains
+PROCEDURE set_scaling_gains(beta, gamma) {
+VERBATIM
+    ColEngine& E = *col_engine(pid);
+    E.beta = _lbeta;
+    E.gamma = _lgamma;
+ENDVERBATIM
+}
+
+: scaling_on(ton): synaptic scaling from ton (ms) on; every event before ton is handled
+: first
+PROCEDURE scaling_on(ton) {
+VERBATIM
+    ColEngine& E = *col_engine(pid);
+    E.advance(_lton);
+    E.scaling = true;
+    E.ton = _lton;
 ENDVERBATIM
 }

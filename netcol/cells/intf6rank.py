@@ -1,8 +1,8 @@
 """Binding of the NetcolColumn mechanism (``mod/netcolcolumn.mod``): all of a rank's
 NetcolIntf6 cells in one mechanism with its own event queue.  It computes the same spikes
 as one NetcolIntf6 per cell, bit for bit, for what it supports so far: the default mode's
-Poisson drive, synapses, spikes and activity sensors (no plasticity, scaling, deletion,
-trials, played-back input, reference mode, checkpoints or GUI probes).
+Poisson drive, synapses, spikes, activity sensors and synaptic scaling (no plasticity,
+deletion, trials, played-back input, reference mode, checkpoints or GUI probes).
 """
 from ..runtime import filled, scratch_vectors
 from .intf6 import DRIVE_STREAM_ID, HOC_NAME as CELL_HOC_NAME
@@ -11,7 +11,8 @@ from .intf6 import DRIVE_STREAM_ID, HOC_NAME as CELL_HOC_NAME
 HOC_NAME = "NetcolColumn"
 #: The parameters of a cell in the order add_cell takes them: NcPar's 19 fields
 #: (netcol_intf6_math.hpp; a leading * marks a module-wide setting, read from
-#: NetcolIntf6's), then refrac, RRWght, ahpwt, AHP2REF, xgain, act_tau, act_tau_decay.
+#: NetcolIntf6's), then refrac, RRWght, ahpwt, AHP2REF, xgain, act_tau, act_tau_decay,
+#: inhib, iscaling.
 _NCPAR = ("tauAM", "tauNM", "tauGA", "tauAM2", "tauNM2", "tauGA2", "tauahp", "RMP", "VTH", "Vblock", "tauRR",
           "*EAM", "*ENM", "*EGA", "*mg", "mg0", "maxnmc", "*eps", "*exp_table")
 _AFTER = ("refrac", "RRWght", "ahpwt", "AHP2REF")
@@ -19,7 +20,7 @@ _AFTER = ("refrac", "RRWght", "ahpwt", "AHP2REF")
 #: GB, AM2, NM2, GA2).
 N_RECEPTORS = 7
 #: What cell_value reads.
-ACT, TU = 0, 1
+ACT, TU, GOAL, SFAC = 0, 1, 2, 3
 
 
 class RankEngine:
@@ -39,9 +40,10 @@ class RankEngine:
         self.pop = getattr(h, HOC_NAME)()
         self.pop.epoch = epoch
         self.pop.setup(n_cells)
+        self.pop.set_scaling_gains(h.beta_NetcolIntf6, h.gamma_NetcolIntf6)
         self.index = {}
 
-    def add_cell(self, gid, relay, params, drive_seed, streams):
+    def add_cell(self, gid, relay, params, inhib, drive_seed, streams, outgoing_delays):
         """Add a local cell.
 
         Parameters
@@ -51,22 +53,28 @@ class RankEngine:
             The cell's NetcolRelay (its spike source for ParallelContext).
         params : dict
             Every entry of :data:`netcol.cells.intf6.CELL_FIELDS`.
+        inhib : bool
+            An interneuron (scaled the other way, and only with iscaling).
         drive_seed : int
             Seed of its Poisson drive streams (Random123 ids gid, stream, seed, as
             :func:`netcol.cells.intf6.key_drive_streams`).
         streams : list of (rate Hz, weight, receptor slot)
             Up to four drive streams, in stream order.
+        outgoing_delays : sequence of float
+            The delays of its synapses (ms), for the scaling steps of its delivery
+            callbacks.
         """
         h = self.h
         module = lambda name: getattr(h, f"{name}_{CELL_HOC_NAME}")
         values = [module(k[1:]) if k.startswith("*") else params[k] for k in _NCPAR]
         values += [params[k] for k in _AFTER]
-        values += [1.0, module("act_tau"), module("act_tau_decay")]
+        values += [1.0, module("act_tau"), module("act_tau_decay"), float(inhib), module("iscaling")]
         self.index[gid] = len(self.index)
         self.pop.add_cell(gid, relay, filled(scratch_vectors(1)[0], values))
         for k in range(4):
             rate, weight, slot = streams[k] if k < len(streams) else (0.0, 0.0, 0)
             self.pop.set_stream(k, gid, DRIVE_STREAM_ID + k, drive_seed, rate, weight, slot)
+        self.pop.set_outgoing_delays(module("delmin"), filled(scratch_vectors(1)[0], outgoing_delays))
 
     def add_synapse(self, pre, delay, weights):
         """A synapse from gid pre onto the last added cell, with delay (ms) and its
@@ -81,7 +89,12 @@ class RankEngine:
         """Handle every event before t (ms) and bring each cell's drive to t."""
         self.pop.catch_up(t)
 
+    def scaling_on(self, t):
+        """Synaptic scaling from t (ms) on (every event before t handled first)."""
+        self.pop.scaling_on(t)
+
     def value(self, gid, what):
-        """A local cell's activity sensor (:data:`ACT`, 1/ms, as of its time :data:`TU`)."""
+        """A local cell's activity sensor (:data:`ACT`, 1/ms, as of its time :data:`TU`),
+        goal (:data:`GOAL`, 1/ms, -1 until scaling sets it) or scale factor (:data:`SFAC`)."""
         return self.pop.cell_value(self.index[gid], what)
 

@@ -6,7 +6,6 @@ Every rank takes the same decisions: which cells to delete comes from a stream k
 """
 import numpy as np
 
-from ...runtime import neuron_h
 from ...streams import keyed_generator
 from .acg import ACG
 from .protocol import deletion_step
@@ -54,9 +53,7 @@ class ColumnProtocol:
 
     def scaling_on(self, t):
         """Switch synaptic scaling on at t (ms)."""
-        h = neuron_h()
-        h.scaling_NetcolIntf6 = 1
-        h.scaling_ton_NetcolIntf6 = t
+        self.net.scaling_on(t)
 
     def pick_deletions(self, t):
         """Gids to delete in this round (same on every rank)."""

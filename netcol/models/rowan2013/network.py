@@ -103,6 +103,12 @@ class ColumnNetwork(CellLayout):
             for k, v in zip(self.CHANGING_SLOTS, saved[int(row)]):
                 nc.weight[k] = v
 
+    def scaling_on(self, t):
+        """Synaptic scaling from t (ms) on."""
+        h = neuron_h()
+        h.scaling_NetcolIntf6 = 1
+        h.scaling_ton_NetcolIntf6 = t
+
     def local_plastic_gains(self):
         """The stored STDP gains of this rank's plastic synapses (rows
         netcon_rows[plastic_local])."""

@@ -6,15 +6,15 @@ per-cell mechanism alone does yet (see :func:`use_rank_engine`).
 import numpy as np
 
 from ...cells.intf6 import DT, SLOT
-from ...cells.intf6rank import ACT, N_RECEPTORS, TU, RankEngine
+from ...cells.intf6rank import ACT, GOAL, N_RECEPTORS, SFAC, TU, RankEngine
 from ...cells.population import RankWiring
 from ...runtime import neuron_h, parallel_context
 from ...schema import ParamError
 from .network import SYNAPSE_SLOTS, CellLayout, draw, plastic_rows
 
 #: What the rank engine does not do yet, as (parameter, value that needs the per-cell one).
-NEEDS_CELLS = (("rng", "original"), ("plasticity", True), ("training", True), ("scaling", True),
-               ("deletion", True), ("trials", True))
+NEEDS_CELLS = (("rng", "original"), ("plasticity", True), ("training", True), ("deletion", True),
+               ("trials", True))
 
 
 def rank_engine_misses(params):
@@ -63,9 +63,9 @@ def use_rank_engine(params, needs):
 
 
 class RankCell:
-    """What the probes read of a cell on the rank engine (no scaling, no deletion)."""
+    """What the probes read of a cell on the rank engine (no deletion)."""
 
-    goal, sfac, dead = -1.0, 1.0, 0
+    dead = 0
 
     def __init__(self, engine, gid):
         self.engine, self.gid = engine, gid
@@ -77,6 +77,14 @@ class RankCell:
     @property
     def tu(self):
         return self.engine.value(self.gid, TU)
+
+    @property
+    def goal(self):
+        return self.engine.value(self.gid, GOAL)
+
+    @property
+    def sfac(self):
+        return self.engine.value(self.gid, SFAC)
 
 
 class RankNetwork(CellLayout):
@@ -98,6 +106,10 @@ class RankNetwork(CellLayout):
     def catch_up(self, t):
         """Every event before t (ms) handled and each cell's drive brought to t."""
         self.engine.catch_up(t)
+
+    def scaling_on(self, t):
+        """Synaptic scaling from t (ms) on."""
+        self.engine.scaling_on(t)
 
     def local_plastic_gains(self):
         """The STDP gains of this rank's plastic synapses (rows netcon_rows[plastic_local]):
@@ -132,7 +144,9 @@ def build_rank(column, size=1.0, seed=2):
     for gid in local:
         pop = pops[cells["type_index"][gid]]
         streams = [(spec["rate"], spec["weight"], SLOT[rec]) for rec, spec in column.external[pop.cls].items()]
-        engine.add_cell(int(gid), wiring.relay(int(gid)), column.cell_classes[pop.cls].params, seed, streams)
+        cls = column.cell_classes[pop.cls]
+        engine.add_cell(int(gid), wiring.relay(int(gid)), cls.params, cls.inhib, seed, streams,
+                        conn.delay[conn.pre == gid])
         for i in order[starts[gid]:starts[gid + 1]]:
             pre = int(conn.pre[i])
             s1, s2 = SYNAPSE_SLOTS[classes[pre]]
