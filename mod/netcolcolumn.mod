@@ -20,7 +20,10 @@ order; a protocol action at t, or the run loop after a block, asks for the same 
 epoch: local targets get it at once, remote ranks through the cell's NetcolRelay,
 emitted when its window is handled (NEURON's own t set to t_s for the call: NEURON
 refuses a spike before t), at the next exchange, which comes before they handle events
-at t_s + delay.
+at t_s + delay.  A remote arrival before the time already handled would be out of
+order: it stops the run with an error instead.  (A resume from a checkpoint on 2 ranks
+met one: a record's catch-up at a block's end came before the exchange it needed, so
+checkpointed runs stay on NetcolIntf6.)
 ENDCOMMENT
 
 NEURON {
@@ -40,6 +43,7 @@ VERBATIM
 #undef exp
 #include <algorithm>
 #include <cstdint>
+#include <cstdio>
 #include <memory>
 #include <queue>
 #include <vector>
@@ -95,6 +99,7 @@ struct ColEngine {
     std::vector<std::vector<int>> out;   /* by presynaptic gid: its synapses onto this rank's cells */
     std::priority_queue<ColEvent, std::vector<ColEvent>, std::greater<ColEvent>> q;
     std::uint64_t seq = 0;
+    double handled = 0;   /* every event before this time (ms) has been handled */
     /* synaptic scaling (NetcolIntf6's module-wide values): on from t = ton once switched on */
     bool scaling = false;
     double ton = 0, beta = 0, gamma = 0;
@@ -293,6 +298,7 @@ struct ColEngine {
     void initialize() {
         q = decltype(q)();
         seq = 0;
+        handled = 0;
         scaling = false;
         for (std::size_t i = 0; i < cells.size(); ++i) {
             ColCell& c = cells[i];
@@ -322,11 +328,21 @@ struct ColEngine {
             const double* ts = vector_vec(rec_t);
             const double* id = vector_vec(rec_id);
             for (int j = 0; j < n; ++j) {
-                for (int si : out[(std::size_t) id[j]]) { push(ts[j] + syns[si].delay, COL_ARRIVAL, syns[si].post, si, 0); }
+                for (int si : out[(std::size_t) id[j]]) {
+                    const double arrival = ts[j] + syns[si].delay;
+                    if (arrival < handled) {   /* never silently out of order */
+                        char msg[200];
+                        std::snprintf(msg, sizeof msg, "a remote spike's arrival at %.17g ms came after the events "
+                                      "to %.17g ms were handled; run with engine = 'cells'", arrival, handled);
+                        hoc_execerror("NetcolColumn:", msg);
+                    }
+                    push(arrival, COL_ARRIVAL, syns[si].post, si, 0);
+                }
             }
             vector_resize(rec_t, 0);
             vector_resize(rec_id, 0);
         }
+        if (t_end > handled) { handled = t_end; }
         while (!q.empty() && q.top().when < t_end) {
             const ColEvent e = q.top();
             q.pop();

@@ -1,6 +1,7 @@
 """The column on one NetcolColumn per rank (engine = 'rank') against one NetcolIntf6 per
 cell (engine = 'cells'): the same outputs, and the choice between them."""
 import json
+from pathlib import Path
 
 import h5py
 import numpy as np
@@ -97,3 +98,46 @@ def test_rank_engine_refuses_what_it_does_not_do_yet(tmp_path, args, words):
     for w in words:
         assert w in first
     assert not (out / "spikes.h5").exists()
+
+
+GUARD_SCENARIO = r"""
+import sys
+sys.path.insert(0, {repo!r})
+from netcol.cells import intf6
+from netcol.experiment import load_experiment
+from netcol.models.rowan2013.ranknet import build_rank
+from netcol.runtime import neuron_h, parallel_context
+from netcol.simulate import configure_integrator
+h, pc = neuron_h(), parallel_context()
+exp = load_experiment("baseline", {{}})
+intf6.apply_mechanism_settings(h, exp.mechanism_settings())
+net = build_rank(exp.network, size=exp.params["size"], seed=exp.params["seed"])
+configure_integrator(h, pc, intf6.DT)
+h.finitialize()
+net.engine.advance(200.0)   # far beyond what the exchanged spikes allow
+try:
+    pc.psolve(100.0)
+    print("rank", int(pc.id()), "no error")
+except Exception as err:
+    print("rank", int(pc.id()), "error:", err)
+sys.stdout.flush()
+import os
+os._exit(0)
+"""
+
+
+@pytest.mark.mpi
+def test_rank_engine_fails_loudly_on_an_arrival_behind_it(tmp_path):
+    """A remote spike whose arrival comes after the rank engine has handled that time
+    stops the run with an error naming it, never a silently different run (forced here
+    by handling 200 ms ahead before running on 2 ranks)."""
+    import subprocess
+    import sys
+    from helpers import REPO
+    script = tmp_path / "scenario.py"
+    script.write_text(GUARD_SCENARIO.format(repo=str(REPO)))
+    mpiexec = str(Path(sys.executable).parent / "mpiexec")
+    r = subprocess.run([mpiexec, "-n", "2", sys.executable, str(script)], cwd=REPO, capture_output=True, text=True,
+                       timeout=300)
+    out = r.stdout + r.stderr
+    assert "a remote spike's arrival" in out and "engine = 'cells'" in out, out[-2000:]
