@@ -62,29 +62,21 @@ def use_rank_engine(params, needs):
     return params["engine"] == "auto" and not needs and not rank_engine_misses(params)
 
 
+def _engine_value(what, doc):
+    return property(lambda cell: cell.engine.value(cell.gid, what), doc=doc)
+
+
 class RankCell:
     """What the probes read of a cell on the rank engine (no deletion)."""
 
     dead = 0
+    act = _engine_value(ACT, "activity sensor (1/ms) as of tu")
+    tu = _engine_value(TU, "time of the sensor's value (ms)")
+    goal = _engine_value(GOAL, "activity goal (1/ms; -1 until scaling sets it)")
+    sfac = _engine_value(SFAC, "scale factor")
 
     def __init__(self, engine, gid):
         self.engine, self.gid = engine, gid
-
-    @property
-    def act(self):
-        return self.engine.value(self.gid, ACT)
-
-    @property
-    def tu(self):
-        return self.engine.value(self.gid, TU)
-
-    @property
-    def goal(self):
-        return self.engine.value(self.gid, GOAL)
-
-    @property
-    def sfac(self):
-        return self.engine.value(self.gid, SFAC)
 
 
 class RankNetwork(CellLayout):
