@@ -5,9 +5,11 @@
    folder on the include path). */
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <dlfcn.h>
+#include <vector>
 
 static double netcol_exptab[5001];
 static int netcol_exptab_ready = 0;
@@ -91,4 +93,14 @@ static inline int nc_test(const NcMemb& s, const NcPar& p) {
     if (V > 0) { V = 0; }
     if (s.c_refr == 0 && V > s.c_vthc) { return V > p.c_vblock ? 2 : 1; }
     return 0;
+}
+/* A cell's distinct outgoing delays, ascending: delays within delmin of the previous kept
+   one count as the same (one delivery callback each, for the scaling steps). */
+static inline std::vector<double> nc_distinct_delays(const double* d, int n, double delmin) {
+    std::vector<double> s(d, d + n), out;
+    std::sort(s.begin(), s.end());
+    for (double x : s) {
+        if (out.empty() || x - out.back() > delmin) { out.push_back(x); }
+    }
+    return out;
 }

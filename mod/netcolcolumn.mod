@@ -254,10 +254,9 @@ struct ColEngine {
         if (nc_test(c.s, c.p) == 2) { c.blkcnt++; }
     }
 
-    /* one input at t, then the threshold stage (NetcolIntf6's integrate); true on a spike */
-    bool integrate(ColCell& c, double tt, double wam, double wnm, double wga, double wam2, double wnm2, double wga2) {
-        nc_decay(c.s, c.p, tt);
-        nc_add(c.s, c.p, nc_drive_dev(c.s, c.p), wam, wnm, wga, wam2, wnm2, wga2);
+    /* the threshold stage after an input at tt (NetcolIntf6's threshold_stage); true on a
+       spike */
+    bool threshold_stage(ColCell& c, double tt) {
         double V = c.p.c_rmp + nc_sum(c.s);
         if (V < -90) { V = -90; }
         if (V > 0) { V = 0; }
@@ -309,15 +308,13 @@ struct ColEngine {
             std::fill_n(c.pendk, COL_NPEND, 0);
             c.npend = 0;
             c.nb = c.bi = c.cvalid = 0;
-            c.gen = 0;
             for (int k = 0; k < 4; ++k) {
                 if (!c.rs[k]) { c.rs[k] = nrnran123_newstream3(c.ids[k][0], c.ids[k][1], c.ids[k][2]); }
                 nrnran123_setseq(c.rs[k], 0, 0);
                 c.xt[k] = c.xr[k] > 0 ? 0.0 + nrnran123_negexp(c.rs[k]) * 1000.0 / c.xr[k] : 1e20;
             }
             replan(c, 1e20);
-            c.xnext = c.xplan;
-            if (c.xnext < 1e19) { push(c.xnext, COL_DRIVE, (int) i, -1, 0); }
+            send_drive(c, (int) i);
         }
     }
 
@@ -356,10 +353,9 @@ struct ColEngine {
                 if (c.bi < c.nb) {
                     const int k = c.bs[c.bi];
                     c.bi++;
-                    const double w = c.xw[k] * c.xgain;
-                    const int s = c.xs[k];
-                    spiked = integrate(c, te, s == 0 ? w : 0, s == 1 ? w : 0, s == 2 ? w : 0, s == 4 ? w : 0,
-                                       s == 5 ? w : 0, s == 6 ? w : 0);
+                    nc_decay(c.s, c.p, te);
+                    nc_add_slot(c.s, c.p, nc_drive_dev(c.s, c.p), c.xs[k], c.xw[k] * c.xgain);
+                    spiked = threshold_stage(c, te);
                 }
                 replan(c, 1e20);
                 send_drive(c, e.cell);
@@ -380,7 +376,10 @@ struct ColEngine {
                         g2 = c.inhib ? c.sfac : 1 / c.sfac;
                     }
                     if (w[0] > 0 || w[1] > 0 || w[2] > 0 || w[4] > 0 || w[5] > 0 || w[6] > 0) {
-                        spiked = integrate(c, te, w[0] * g1, w[1], w[2] * g2, w[4] * g1, w[5], w[6] * g2);
+                        nc_decay(c.s, c.p, te);
+                        nc_add(c.s, c.p, nc_drive_dev(c.s, c.p), w[0] * g1, w[1], w[2] * g2, w[4] * g1, w[5],
+                               w[6] * g2);
+                        spiked = threshold_stage(c, te);
                     }
                 }
                 replan(c, c.xnext);
@@ -506,14 +505,8 @@ ENDVERBATIM
 : beyond delmin, ascending), for the scaling steps of its delivery callbacks
 PROCEDURE set_outgoing_delays(delmin) {
 VERBATIM
-    ColCell& c = col_engine(pid)->cells.back();
     IvocVect* v = vector_arg(2);
-    std::vector<double> d(vector_vec(v), vector_vec(v) + vector_capacity(v));
-    std::sort(d.begin(), d.end());
-    c.odel.clear();
-    for (double x : d) {
-        if (c.odel.empty() || x - c.odel.back() > _ldelmin) { c.odel.push_back(x); }
-    }
+    col_engine(pid)->cells.back().odel = nc_distinct_delays(vector_vec(v), vector_capacity(v), _ldelmin);
 ENDVERBATIM
 }
 

@@ -947,15 +947,7 @@ PROCEDURE set_outgoing_delays() {
 VERBATIM
     {
         IvocVect* v = vector_arg(1);
-        int n = vector_capacity(v);
-        double* d = vector_vec(v);
-        std::vector<double> s(d, d + n);
-        std::sort(s.begin(), s.end());
-        std::vector<double>& o = netcol_get(gid)->odel;
-        o.clear();
-        for (double x : s) {
-            if (o.empty() || x - o.back() > delmin) { o.push_back(x); }
-        }
+        netcol_get(gid)->odel = nc_distinct_delays(vector_vec(v), vector_capacity(v), delmin);
     }
 ENDVERBATIM
 }

@@ -5,7 +5,7 @@ Poisson drive, synapses, spikes, activity sensors and synaptic scaling (no plast
 deletion, trials, played-back input, reference mode, checkpoints or GUI probes).
 """
 from ..runtime import filled, scratch_vectors
-from .intf6 import DRIVE_STREAM_ID, HOC_NAME as CELL_HOC_NAME
+from .intf6 import DRIVE_STREAM_ID, module_settings
 
 #: The mechanism's hoc name.
 HOC_NAME = "NetcolColumn"
@@ -36,11 +36,11 @@ class RankEngine:
     """
 
     def __init__(self, h, n_cells, epoch):
-        self.h = h
         self.pop = getattr(h, HOC_NAME)()
         self.pop.epoch = epoch
         self.pop.setup(n_cells)
-        self.pop.set_scaling_gains(h.beta_NetcolIntf6, h.gamma_NetcolIntf6)
+        self.module = module_settings(h)   # NetcolIntf6's module-wide values, set before the build
+        self.pop.set_scaling_gains(self.module["beta"], self.module["gamma"])
         self.index = {}
 
     def add_cell(self, gid, relay, params, inhib, drive_seed, streams, outgoing_delays):
@@ -64,17 +64,16 @@ class RankEngine:
             The delays of its synapses (ms), for the scaling steps of its delivery
             callbacks.
         """
-        h = self.h
-        module = lambda name: getattr(h, f"{name}_{CELL_HOC_NAME}")
-        values = [module(k[1:]) if k.startswith("*") else params[k] for k in _NCPAR]
+        module = self.module
+        values = [module[k[1:]] if k.startswith("*") else params[k] for k in _NCPAR]
         values += [params[k] for k in _AFTER]
-        values += [1.0, module("act_tau"), module("act_tau_decay"), float(inhib), module("iscaling")]
+        values += [1.0, module["act_tau"], module["act_tau_decay"], float(inhib), module["iscaling"]]
         self.index[gid] = len(self.index)
         self.pop.add_cell(gid, relay, filled(scratch_vectors(1)[0], values))
         for k in range(4):
             rate, weight, slot = streams[k] if k < len(streams) else (0.0, 0.0, 0)
             self.pop.set_stream(k, gid, DRIVE_STREAM_ID + k, drive_seed, rate, weight, slot)
-        self.pop.set_outgoing_delays(module("delmin"), filled(scratch_vectors(1)[0], outgoing_delays))
+        self.pop.set_outgoing_delays(module["delmin"], filled(scratch_vectors(1)[0], outgoing_delays))
 
     def add_synapse(self, pre, delay, weights):
         """A synapse from gid pre onto the last added cell, with delay (ms) and its

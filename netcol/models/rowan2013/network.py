@@ -371,15 +371,32 @@ def build(column, size=1.0, seed=2, rng="keyed", drive=True, trial_ms=0.0, chain
     return model
 
 
+def drive_streams(inputs):
+    """A cell class's Poisson drive streams, in stream order, from {receptor: {rate,
+    weight}}: a list of (rate Hz, weight, receptor slot)."""
+    return [(spec["rate"], spec["weight"], SLOT[rec]) for rec, spec in inputs.items()]
+
+
 def set_background(cell, inputs, gain=1.0):
     """Set a cell's four Poisson drive streams from {receptor: {rate, weight}}."""
     for k in range(4):
         setattr(cell, f"xr{k}", 0.0)
-    for k, (rec, spec) in enumerate(inputs.items()):
-        setattr(cell, f"xr{k}", spec["rate"])
-        setattr(cell, f"xw{k}", spec["weight"])
-        setattr(cell, f"xs{k}", SLOT[rec])
+    for k, (rate, weight, slot) in enumerate(drive_streams(inputs)):
+        setattr(cell, f"xr{k}", rate)
+        setattr(cell, f"xw{k}", weight)
+        setattr(cell, f"xs{k}", slot)
     cell.xgain = gain
+
+
+def receptor_weights(pre_class, w1, w2, n_slots):
+    """A synapse's weight slots (n_slots of them, the receptors' at their NetcolIntf6 slot
+    and the rest 0) from its presynaptic class and its two weights (:data:`SYNAPSE_SLOTS`)."""
+    w = [0.0] * n_slots
+    s1, s2 = SYNAPSE_SLOTS[pre_class]
+    w[s1] = float(w1)
+    if s2 is not None:
+        w[s2] = float(w2)
+    return w
 
 
 #: The original's input sources in creation order (network.md §6.2); in reference mode
@@ -457,11 +474,7 @@ def _connect(model, pc):
         pre_cls, post_cls = classes[pre], classes[post]
         nc = pc.gid_connect(pre, model.local[post])
         nc.delay = float(first_delay[pre] if model.chained else conn.delay[i])
-        w = [0.0] * N_SLOTS
-        s1, s2 = SYNAPSE_SLOTS[pre_cls]
-        w[s1] = float(conn.w1[i])
-        if s2 is not None:
-            w[s2] = float(conn.w2[i])
+        w = receptor_weights(pre_cls, conn.w1[i], conn.w2[i], N_SLOTS)
         excit_pre = cells["excitatory"][pre]
         w[SLOT["KIND"]] = KIND_FROM_E if excit_pre else KIND_FROM_I
         w[SLOT["WGAIN"]] = 1.0

@@ -5,12 +5,12 @@ per-cell mechanism alone does yet (see :func:`use_rank_engine`).
 """
 import numpy as np
 
-from ...cells.intf6 import DT, SLOT
+from ...cells.intf6 import DT
 from ...cells.intf6rank import ACT, GOAL, N_RECEPTORS, SFAC, TU, RankEngine
 from ...cells.population import RankWiring
 from ...runtime import neuron_h, parallel_context
 from ...schema import ParamError
-from .network import SYNAPSE_SLOTS, CellLayout, draw, plastic_rows
+from .network import CellLayout, draw, drive_streams, plastic_rows, receptor_weights
 
 #: What the rank engine does not do yet, as (parameter, value that needs the per-cell one).
 NEEDS_CELLS = (("rng", "original"), ("plasticity", True), ("training", True), ("deletion", True),
@@ -133,20 +133,16 @@ def build_rank(column, size=1.0, seed=2):
     local = np.arange(rank, cells["n"], nhost)
     order = np.argsort(conn.post, kind="stable")
     starts = np.searchsorted(conn.post[order], np.arange(cells["n"] + 1))
+    out_starts = np.searchsorted(conn.pre, np.arange(cells["n"] + 1))   # rows are sorted by pre
     for gid in local:
         pop = pops[cells["type_index"][gid]]
-        streams = [(spec["rate"], spec["weight"], SLOT[rec]) for rec, spec in column.external[pop.cls].items()]
         cls = column.cell_classes[pop.cls]
-        engine.add_cell(int(gid), wiring.relay(int(gid)), cls.params, cls.inhib, seed, streams,
-                        conn.delay[conn.pre == gid])
+        engine.add_cell(int(gid), wiring.relay(int(gid)), cls.params, cls.inhib, seed,
+                        drive_streams(column.external[pop.cls]), conn.delay[out_starts[gid]:out_starts[gid + 1]])
         for i in order[starts[gid]:starts[gid + 1]]:
             pre = int(conn.pre[i])
-            s1, s2 = SYNAPSE_SLOTS[classes[pre]]
-            weights = [0.0] * N_RECEPTORS
-            weights[s1] = float(conn.w1[i])
-            if s2 is not None:
-                weights[s2] = float(conn.w2[i])
-            engine.add_synapse(pre, float(conn.delay[i]), weights)
+            engine.add_synapse(pre, float(conn.delay[i]),
+                               receptor_weights(classes[pre], conn.w1[i], conn.w2[i], N_RECEPTORS))
     rows = np.sort(np.flatnonzero(np.isin(conn.post, local)))
     wiring.listen(conn.pre[rows], epoch)
     return RankNetwork(column, cells, xyz, conn, size, engine, wiring, rows)
