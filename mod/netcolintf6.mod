@@ -200,7 +200,6 @@ VERBATIM
 #include <cmath>
 #include <cstring>
 #include <cstdint>
-#include <dlfcn.h>
 /* Per-cell data too large or too variable for RANGE variables, keyed by gid
    (one table per process; every rank holds only its own cells). */
 struct NetcolExtra {
