@@ -1,11 +1,12 @@
-"""Speed of the column now against an earlier revision, measured side by side in one run.
+"""Speed of a model now against an earlier revision, measured side by side in one run.
 
-Usage:  .venv/bin/python bench/speed_vs_revision.py --base REV [--duration 60] [--repeats 3]
+Usage:  .venv/bin/python bench/speed_vs_revision.py --base REV [--experiment baseline]
+            [--set KEY=VALUE ...] [--duration 60] [--repeats 3]
 
-Checks REV out into a temporary git worktree and runs the same experiment (the baseline,
-one rank, no figure) with that checkout's code and with this one's, alternately, REPEATS
-times each, in this environment (same NEURON, same compiled mechanisms when the mod
-files agree).  Prints each run's wall seconds per simulated second, the medians, and
+Checks REV out into a temporary git worktree and runs the same experiment (one rank, no
+figure) with that checkout's code and with this one's, alternately, REPEATS times each,
+in this environment (same NEURON, same compiled mechanisms when the mod files agree).
+Prints each run's wall seconds per simulated second of the run loop, the medians, and
 their ratio (this checkout / REV; below 1 is faster).
 """
 import argparse
@@ -20,11 +21,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 
 
-def one_run(checkout, duration, out):
-    """Wall seconds per simulated second of one baseline run with a checkout's code."""
+def one_run(checkout, experiment, sets, duration, out):
+    """Wall seconds per simulated second of one run with a checkout's code."""
     env = dict(os.environ, PYTHONPATH=str(checkout))
-    cmd = [sys.executable, "-m", "netcol.cli", "run", "baseline", "--set", f"duration={duration:g}",
-           "--out", str(out), "--overwrite", "--quiet", "--no-figure"]
+    cmd = [sys.executable, "-m", "netcol.cli", "run", experiment, "--set", f"duration={duration:g}",
+           *[a for s in sets for a in ("--set", s)], "--out", str(out), "--overwrite", "--quiet", "--no-figure"]
     subprocess.run(cmd, cwd=checkout, env=env, check=True, capture_output=True)
     return json.loads((out / "run.json").read_text())["wall_seconds_per_simulated_second"]
 
@@ -32,6 +33,8 @@ def one_run(checkout, duration, out):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--base", required=True, help="git revision to compare with")
+    ap.add_argument("--experiment", default="baseline", help="experiment to run (default: the column's baseline)")
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="a parameter, as netcol run's")
     ap.add_argument("--duration", type=float, default=60.0, help="simulated seconds per run")
     ap.add_argument("--repeats", type=int, default=3)
     args = ap.parse_args()
@@ -43,12 +46,12 @@ def main():
             times = {"base": [], "now": []}
             for k in range(args.repeats):
                 for label, checkout in (("base", base), ("now", REPO)):
-                    times[label].append(one_run(checkout, args.duration, Path(tmp) / label))
+                    times[label].append(one_run(checkout, args.experiment, args.set, args.duration, Path(tmp) / label))
                     print(f"  {label} run {k + 1}: {times[label][-1]:.4f} wall s per simulated s", flush=True)
         finally:
             subprocess.run(["git", "worktree", "remove", "--force", str(base)], cwd=REPO, capture_output=True)
     med = {k: statistics.median(v) for k, v in times.items()}
-    print(f"baseline, {args.duration:g} s, one rank: {args.base} {med['base']:.4f}, now {med['now']:.4f} "
+    print(f"{args.experiment}, {args.duration:g} s, one rank: {args.base} {med['base']:.4f}, now {med['now']:.4f} "
           f"wall s per simulated s; ratio now / {args.base} = {med['now'] / med['base']:.3f}")
 
 
