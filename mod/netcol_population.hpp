@@ -92,36 +92,34 @@ static inline void netcol_permute(V& v, const std::vector<int>& slot) {
    one at a presynaptic spike, and the reverse), k the rule's four coefficients of that
    side.  Vogels et al. (2011) is k = (-alpha, 1, 0, 0) at a presynaptic spike and
    (0, 1, 0, 0) at a postsynaptic one, bounded to [0, w_max]; the rules of Akil et al.
-   (2021) are unbounded (see NetcolEif). */
+   (2021) are unbounded (see NetcolEif): netcol_rule_unbounded. */
+static inline double netcol_rule_unbounded(double w, double eta, const double* k, double x) {
+    return w + eta * (k[0] + k[1] * x + k[2] * w + k[3] * x * w);
+}
+
 static inline double netcol_rule(double w, double eta, const double* k, double x, double lo, double hi) {
-    const double v = w + eta * (k[0] + k[1] * x + k[2] * w + k[3] * x * w);
+    const double v = netcol_rule_unbounded(w, eta, k, x);
     return v < lo ? lo : (v > hi ? hi : v);
 }
 
 /* exp(x) within 2 ulp of the correctly rounded value for |x| < 708 (tested in
    tests/test_akil.py against numpy): x = k ln2 + r with |r| <= ln2 / 2 (ln2 in two parts,
-   Cody-Waite), exp(r) by its Taylor series to r^13 / 13! (Horner), times 2^k built in the
-   exponent bits.  Plain multiplies and adds, so that a loop of them vectorises (the
-   library's exp is a call per value). */
+   Cody-Waite), exp(r) by its Taylor series to r^13 / 13!, times 2^k built in the exponent
+   bits.  Plain multiplies and adds, so that a loop of them vectorises (the library's exp
+   is a call per value); the series is summed by Estrin's scheme (pairs of terms, then
+   pairs of pairs with r^2, r^4, r^8), whose chain of dependent operations is 8 long
+   against Horner's 26: a loop over cells is bound by that chain's latency. */
 static inline double netcol_exp(double x) {
     x = x < -708.0 ? -708.0 : (x > 708.0 ? 708.0 : x);
     const double shifter = 6755399441055744.0;   /* 1.5 * 2^52: adding it rounds to an integer */
     const double kd = (x * 1.4426950408889634 + shifter) - shifter;
     const double r = (x - kd * 0.6931471803691238) - kd * 1.9082149292705877e-10;
-    double p = 1.0 / 6227020800.0;
-    p = p * r + 1.0 / 479001600.0;
-    p = p * r + 1.0 / 39916800.0;
-    p = p * r + 1.0 / 3628800.0;
-    p = p * r + 1.0 / 362880.0;
-    p = p * r + 1.0 / 40320.0;
-    p = p * r + 1.0 / 5040.0;
-    p = p * r + 1.0 / 720.0;
-    p = p * r + 1.0 / 120.0;
-    p = p * r + 1.0 / 24.0;
-    p = p * r + 1.0 / 6.0;
-    p = p * r + 0.5;
-    p = p * r + 1.0;
-    p = p * r + 1.0;
+    const double r2 = r * r, r4 = r2 * r2, r8 = r4 * r4;
+    const double a0 = 1.0 + r, a1 = 0.5 + r * (1.0 / 6.0), a2 = 1.0 / 24.0 + r * (1.0 / 120.0),
+                 a3 = 1.0 / 720.0 + r * (1.0 / 5040.0), a4 = 1.0 / 40320.0 + r * (1.0 / 362880.0),
+                 a5 = 1.0 / 3628800.0 + r * (1.0 / 39916800.0), a6 = 1.0 / 479001600.0 + r * (1.0 / 6227020800.0);
+    const double b0 = a0 + r2 * a1, b1 = a2 + r2 * a3, b2 = a4 + r2 * a5;
+    const double p = (b0 + r4 * b1) + r8 * (b2 + r4 * a6);
     const std::int64_t bits = ((std::int64_t) kd + 1023) << 52;
     double scale;
     std::memcpy(&scale, &bits, sizeof scale);

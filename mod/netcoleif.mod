@@ -17,19 +17,20 @@ One step k, in the reference's order, for every local cell p (the reference does
 a step at once; here the part that needs the step's spikes from every rank is done at
 the start of the next step, once they have arrived):
   1. the rest of step k - 1, whose spikes have now arrived, sources in ascending gid:
-       - recurrent jumps: I_E += (sum of arriving E weights) / tau_E, likewise I_I;
+       - recurrent jumps: I_E += J / tau_E per arriving E weight J, likewise I_I;
        - the rules, presynaptic updates then postsynaptic ones, reading the traces from
          before step k - 1's spikes: at a presynaptic spike
          J <- J + eta (a0 + a1 x_post + a2 J + a3 x_post J), at a postsynaptic one
-         J <- J + eta (b0 + b1 x_pre + b2 J + b3 x_pre J) (netcol_rule, unbounded);
+         J <- J + eta (b0 + b1 x_pre + b2 J + b3 x_pre J) (netcol_rule_unbounded);
          a weight is delivered before its update;
        - traces: x += 1 for the cells that spiked;
        - Euler decay: I_a -= dt I_a / tau_a, x -= dt x / tau_stdp;
-  2. the external jumps of step k: I_X += (sum of weights of its X spikes) / tau_X;
+  2. the external jumps of step k: I_X += J / tau_X per X spike (after I_X's decay);
   3. Euler: V += dt / C (g_L (E_L - V) + g_L D_T exp((V - V_T) / D_T) + I_E + I_I + I_X);
   4. a spike where V >= V_th; V <- V_re (no refractory period).
-Traces decay lazily by whole steps: x as of step m is x stored at step s times
-(1 - dt / tau_stdp)^(m - s), the powers tabulated by repeated multiplication.
+1 / tau is a reciprocal multiplied in (J / tau as J * (1 / tau)).  A rank keeps the traces
+of its own cells and of the remote sources of its plastic synapses, each decayed at every
+step (the reference's Euler form); its own cells' in the pass over the cells.
 
 Pathways: 0 E->E, 1 E->I, 2 I->E, 3 I->I, 4 X->E, 5 X->I; static ones carry their
 pathway's weight, plastic ones their own.  The reference package's quirks (option
@@ -95,23 +96,30 @@ struct EifPop {
     double jw[NPATH] = {0};                /* static weight of each pathway */
     double eta[NPATH] = {0};               /* learning rate of each pathway (0: static) */
     double rpre[NPATH][4] = {{0}}, rpost[NPATH][4] = {{0}};
-    std::vector<double> decay;             /* (1 - dt / tau_stdp)^n */
-    double fx;                             /* 1 - dt / tau_stdp */
+    double fs;                             /* dt / tau_stdp */
     std::vector<int> gid;
     std::vector<Point_process*> relay;
-    std::vector<double> v, ie, ii, ix, acce, acci, accx;
+    std::vector<double> v, ie, ii, ix;     /* I_X holds the value for the next step: decayed, with its X jumps */
+    std::vector<std::uint8_t> above;       /* per block of 64 local cells: 1 if one is at V_th after the step */
     std::vector<long> nspk;
     std::vector<char> no_post_into_i;
-    std::vector<double> xs;                /* per recurrent source: trace as of step xlast */
-    std::vector<long> xlast;
+    /* traces before the spikes of the step to finish: the local cells' (by local index),
+       then those of the remote sources with plastic synapses here; xslot: a recurrent
+       source's position in xt, or -1 */
+    std::vector<double> xt;
+    std::vector<int> xslot;
     std::vector<char> route_e;             /* per recurrent source: its spikes go to I_E */
     /* set-up order (by target, sources ascending), until indexed */
-    std::vector<int> syn_src, syn_tgt, syn_path, syn_plastic;
+    std::vector<int> syn_src, syn_tgt, syn_plastic;
     std::vector<double> w, w0;             /* plastic weights now and as set up (delivery order once indexed) */
     std::vector<int> setup_slot;           /* set-up position -> position in w, once indexed */
-    std::vector<std::uint8_t> w_path;      /* pathway of each plastic weight */
-    std::vector<int> src_ptr, bs_tgt, bs_what;   /* by source: target; pathway (-1 - pw) or weight index */
-    std::vector<int> tgt_ptr{0}, tgt_w, tgt_src; /* per local cell: its plastic synapses */
+    /* by source i: its local targets bs_tgt[src_ptr[i] .. src_ptr[i + 1]), ascending, the E
+       cells' before src_mid[i] (one pathway on each side); its plastic weights from
+       w[src_w[i]] on, in that order */
+    std::vector<int> src_ptr, src_mid, src_w, bs_tgt;
+    std::vector<int> tgt_ptr{0}, tgt_w, tgt_src; /* per local cell: its plastic synapses (tgt_src: the
+                                                    sources, then their positions in xt) */
+    std::vector<std::uint8_t> tgt_path;    /* their pathways */
     bool indexed = false;
     std::vector<std::uint64_t> arrived;    /* bit i: recurrent source i spiked in the previous step */
     std::vector<int> fired;                /* local cells that spiked in the previous step */
@@ -128,15 +136,18 @@ struct EifPop {
 static std::vector<std::unique_ptr<EifPop>> eif_pops;
 static EifPop* eif_pop(double id) { return eif_pops.at((std::size_t) id).get(); }
 
-static inline double eif_decay(EifPop& P, long n) {
-    if (n < (long) P.decay.size()) { return P.decay[n]; }
-    return std::pow(P.fx, (double) n);   /* beyond the table: rare */
+/* the pathway of a synapse from source i (X sources from ntot) onto a cell of gid g */
+static inline int eif_pathway(const EifPop& P, int i, int g) {
+    const int onto_i = g >= P.ne;
+    return i < P.ne ? EE + onto_i : i < P.ntot ? IE + onto_i : XE + onto_i;
 }
 
-/* the trace of recurrent source i as it was before step m's spikes were added */
-static inline double eif_trace(EifPop& P, int i, long m) {
-    return P.xs[i] * eif_decay(P, m - 1 - P.xlast[i]);
-}
+static inline bool eif_plastic(const EifPop& P, int pw) { return pw < XE && P.eta[pw] != 0.0; }
+
+/* the synapses of source i onto E cells (side 0) or I cells (side 1): by-source positions
+   [eif_side_begin, eif_side_end) */
+static inline int eif_side_begin(const EifPop& P, int i, int side) { return side ? P.src_mid[i] : P.src_ptr[i]; }
+static inline int eif_side_end(const EifPop& P, int i, int side) { return side ? P.src_ptr[i + 1] : P.src_mid[i]; }
 
 static void eif_index(EifPop& P) {
     const int nsrc = P.ntot + P.nx;
@@ -144,23 +155,43 @@ static void eif_index(EifPop& P) {
     for (int s : P.syn_src) { P.src_ptr[s + 1]++; }
     for (int i = 0; i < nsrc; ++i) { P.src_ptr[i + 1] += P.src_ptr[i]; }
     P.bs_tgt.assign(P.syn_src.size(), 0);
-    P.bs_what.assign(P.syn_src.size(), 0);
+    std::vector<int> what(P.syn_src.size());   /* set-up position of each plastic weight, or -1 */
     std::vector<int> fill(P.src_ptr.begin(), P.src_ptr.end() - 1);
-    for (std::size_t s = 0; s < P.syn_src.size(); ++s) {
+    for (std::size_t s = 0; s < P.syn_src.size(); ++s) {   /* targets ascending: set-up is by target */
         const int j = fill[P.syn_src[s]]++;
         P.bs_tgt[j] = P.syn_tgt[s];
-        P.bs_what[j] = P.syn_plastic[s] >= 0 ? P.syn_plastic[s] : -1 - P.syn_path[s];
+        what[j] = P.syn_plastic[s];
     }
     std::vector<int>().swap(P.syn_src);
     std::vector<int>().swap(P.syn_tgt);
-    std::vector<int>().swap(P.syn_path);
     std::vector<int>().swap(P.syn_plastic);
+    P.src_mid.assign(nsrc, 0);
+    P.src_w.assign(nsrc, 0);
+    int nw = 0;
+    for (int i = 0; i < nsrc; ++i) {
+        int j = P.src_ptr[i];
+        while (j < P.src_ptr[i + 1] && P.gid[P.bs_tgt[j]] < P.ne) { ++j; }
+        P.src_mid[i] = j;
+        P.src_w[i] = nw;
+        for (int k = P.src_ptr[i]; k < P.src_ptr[i + 1]; ++k) { nw += what[k] >= 0; }
+    }
     /* plastic weights in delivery order (netcol_delivery_order) */
-    P.setup_slot = netcol_delivery_order(P.bs_what, P.w.size());
+    P.setup_slot = netcol_delivery_order(what, P.w.size());
     netcol_permute(P.w, P.setup_slot);
     netcol_permute(P.w0, P.setup_slot);
-    netcol_permute(P.w_path, P.setup_slot);
     for (int& k : P.tgt_w) { k = P.setup_slot[k]; }
+    /* the traces kept here: the local cells' and those of remote sources of plastic synapses */
+    const int n = (int) P.gid.size();
+    P.xslot.assign(P.ntot, -1);
+    for (int p = 0; p < n; ++p) { P.xslot[P.gid[p]] = p; }
+    std::vector<int> remote;
+    for (int i : P.tgt_src) {
+        if (P.xslot[i] < 0) { P.xslot[i] = -2; remote.push_back(i); }
+    }
+    std::sort(remote.begin(), remote.end());
+    for (std::size_t k = 0; k < remote.size(); ++k) { P.xslot[remote[k]] = n + (int) k; }
+    for (int& i : P.tgt_src) { i = P.xslot[i]; }
+    P.xt.assign(n + remote.size(), 0.0);
     P.indexed = true;
 }
 
@@ -168,8 +199,8 @@ static inline void eif_arrive(EifPop& P, int i) {
     P.arrived[i >> 6] |= std::uint64_t(1) << (i & 63);
 }
 
-/* the spikes of step tp (see the COMMENT, part 1): jumps into acce / acci, the rules,
-   the traces; the currents' decay follows in eif_step's pass over the cells */
+/* the spikes of step tp (see the COMMENT, part 1): jumps into I_E / I_I, the rules, the
+   traces; the currents' decay follows in eif_step's pass over the cells */
 static void eif_finish(EifPop& P, long tp) {
     P.order.clear();
     for (std::size_t word = 0; word < P.arrived.size(); ++word) {
@@ -180,89 +211,130 @@ static void eif_finish(EifPop& P, long tp) {
         }
         P.arrived[word] = 0;
     }
-    for (int i : P.order) {
-        double* acc = P.route_e[i] ? P.acce.data() : P.acci.data();
-        for (int j = P.src_ptr[i]; j < P.src_ptr[i + 1]; ++j) {
-            const int p = P.bs_tgt[j];
-            const int what = P.bs_what[j];
-            if (what < 0) {
-                acc[p] += P.jw[-1 - what];
-            } else {
-                double& w = P.w[what];
-                acc[p] += w;
-                const int pw = P.w_path[what];
-                w = netcol_rule(w, P.eta[pw] * eta_scale, P.rpre[pw], eif_trace(P, P.gid[p], tp), -HUGE_VAL,
-                                HUGE_VAL);
+    double eta[NPATH];
+    for (int k = 0; k < NPATH; ++k) { eta[k] = P.eta[k] * eta_scale; }
+    const double ite = 1.0 / P.taue, iti = 1.0 / P.taui;
+    /* (the tables through local pointers: stores through double pointers could otherwise
+       change a vector's own, and each would be read again) */
+    const int* const tgt = P.bs_tgt.data();
+    double* const W = P.w.data();
+    const double* const X = P.xt.data();
+    for (std::size_t q = 0; q < P.order.size(); ++q) {
+        if (q + 2 < P.order.size()) { __builtin_prefetch(&tgt[P.src_ptr[P.order[q + 2]]]); }
+        const int i = P.order[q];
+        const bool to_e = P.route_e[i];
+        double* const cur = to_e ? P.ie.data() : P.ii.data();
+        const double scale = to_e ? ite : iti;
+        const int pw0 = i < P.ne ? EE : IE;   /* onto E cells; pw0 + 1 onto I cells */
+        double* w = W + P.src_w[i];
+        for (int side = 0; side < 2; ++side) {
+            const int pw = pw0 + side;
+            const int j0 = eif_side_begin(P, i, side), j1 = eif_side_end(P, i, side);
+            if (!eif_plastic(P, pw)) {
+                const double c = P.jw[pw] * scale;
+                for (int j = j0; j < j1; ++j) { cur[tgt[j]] += c; }
+                continue;
+            }
+            const double e = eta[pw], *k = P.rpre[pw];
+            for (int j = j0; j < j1; ++j, ++w) {
+                const int p = tgt[j];
+                cur[p] += *w * scale;
+                *w = netcol_rule_unbounded(*w, e, k, X[p]);
             }
         }
     }
+    /* a cell's plastic weights lie scattered in delivery order: each is fetched ahead */
+    const int* const tw = P.tgt_w.data();
+    const int* const ts = P.tgt_src.data();
+    const std::uint8_t* const tpw = P.tgt_path.data();
     for (int p : P.fired) {
-        for (int j = P.tgt_ptr[p]; j < P.tgt_ptr[p + 1]; ++j) {
-            double& w = P.w[P.tgt_w[j]];
-            const int pw = P.w_path[P.tgt_w[j]];
-            if (P.no_post_into_i[p] && (pw == EI || pw == II)) { continue; }
-            w = netcol_rule(w, P.eta[pw] * eta_scale, P.rpost[pw], eif_trace(P, P.tgt_src[j], tp), -HUGE_VAL,
-                            HUGE_VAL);
+        const bool skip_i = P.no_post_into_i[p];
+        const int j1 = P.tgt_ptr[p + 1];
+        for (int j = P.tgt_ptr[p]; j < j1; ++j) {
+            if (j + 12 < j1) { __builtin_prefetch(&W[tw[j + 12]], 1); }
+            const int pw = tpw[j];
+            if (skip_i && (pw == EI || pw == II)) { continue; }
+            double& w = W[tw[j]];
+            w = netcol_rule_unbounded(w, eta[pw], P.rpost[pw], X[ts[j]]);
         }
     }
-    /* traces of this step's spikers: +1, then the step's decay */
+    /* traces of this step's spikers: +1; then the step's decay, here for the remote
+       sources, in eif_integrate for the local cells (the same arithmetic: a trace has the
+       same value on every rank that keeps it) */
     for (int i : P.order) {
-        P.xs[i] = (eif_trace(P, i, tp) + 1.0) * P.fx;
-        P.xlast[i] = tp;
+        const int s = P.xslot[i];
+        if (s >= 0) { P.xt[s] += 1.0; }
     }
+    for (std::size_t s = P.gid.size(); s < P.xt.size(); ++s) { P.xt[s] -= P.fs * P.xt[s]; }
     P.fired.clear();
 }
 
 /* one Euler step of every cell (see the COMMENT, parts 1-3), reciprocals instead of
    divisions, the exponential in the same pass (one pass over the cells' arrays, not two:
    the pass is bound by memory traffic); V holds the new value, the threshold is the
-   caller's.  One loop per case of (finishing, any_x), so that no test is left in it. */
-template <bool finishing, bool any_x>
+   caller's.  The jumps are already in the currents; I_X is decayed here for the next
+   step, after its use, because the next step's X jumps come after that decay.  One loop
+   per case of finishing, so that no test is left in it. */
+template <bool finishing>
 __attribute__((always_inline)) static inline void eif_integrate_cells(
     const EifPop& P, int n, double* __restrict__ IE, double* __restrict__ II, double* __restrict__ IX,
-    double* __restrict__ V, double* __restrict__ AE, double* __restrict__ AI, double* __restrict__ AX,
-    double* __restrict__ CE, double* __restrict__ CI, double* __restrict__ CX) {
+    double* __restrict__ V, double* __restrict__ X, double* __restrict__ CE, double* __restrict__ CI,
+    double* __restrict__ CX) {
     /* (the arrays come as restrict parameters: as restrict locals, GCC does not vectorise
        the loop once the exponential is in it) */
     const double h = P.sdt;
-    const double ite = 1.0 / P.taue, iti = 1.0 / P.taui, itx = 1.0 / P.taux;
-    const double fe = h * ite, fi = h * iti, fxd = h * itx;
+    const double fe = h / P.taue, fi = h / P.taui, fxd = h / P.taux, fs = P.fs;
     const double hc = h / P.cm, gl = P.gl, el = P.el, gld = P.gl * P.dt_, vt = P.vt, idt = 1.0 / P.dt_;
     for (int p = 0; p < n; ++p) {
-        double e = IE[p], i = II[p], x = IX[p];
+        double e = IE[p], i = II[p];
+        const double x = IX[p];
         if (finishing) {
-            e += AE[p] * ite;
-            i += AI[p] * iti;
-            AE[p] = 0.0;
-            AI[p] = 0.0;
             e -= fe * e;
             i -= fi * i;
-            x -= fxd * x;
+            IE[p] = e;
+            II[p] = i;
+            X[p] -= fs * X[p];
         }
-        if (any_x) {
-            x += AX[p] * itx;
-            AX[p] = 0.0;
-        }
-        IE[p] = e; II[p] = i; IX[p] = x;
+        IX[p] = x - fxd * x;
         CE[p] += e; CI[p] += i; CX[p] += x;
         const double v = V[p];
         V[p] = v + hc * (gl * (el - v) + gld * netcol_exp((v - vt) * idt) + e + i + x);
     }
 }
 
-template <bool finishing, bool any_x>
-__attribute__((always_inline)) static inline void eif_integrate_case(EifPop& P, int n) {
-    eif_integrate_cells<finishing, any_x>(P, n, P.ie.data(), P.ii.data(), P.ix.data(), P.v.data(), P.acce.data(),
-                                          P.acci.data(), P.accx.data(), P.cs_e.data(), P.cs_i.data(), P.cs_x.data());
+NETCOL_VECTOR_LOOP
+static void eif_integrate(EifPop& P, int n, bool finishing) {
+    double *IE = P.ie.data(), *II = P.ii.data(), *IX = P.ix.data(), *V = P.v.data(), *X = P.xt.data();
+    double *CE = P.cs_e.data(), *CI = P.cs_i.data(), *CX = P.cs_x.data();
+    if (finishing) {
+        eif_integrate_cells<true>(P, n, IE, II, IX, V, X, CE, CI, CX);
+    } else {
+        eif_integrate_cells<false>(P, n, IE, II, IX, V, X, CE, CI, CX);
+    }
 }
 
-/* (zeroing stores stay in the loop: split out as memsets they cost another pass) */
-NETCOL_VECTOR_LOOP __attribute__((optimize("no-tree-loop-distribute-patterns")))
-static void eif_integrate(EifPop& P, int n, bool finishing, bool any_x) {
-    if (finishing) {
-        if (any_x) { eif_integrate_case<true, true>(P, n); } else { eif_integrate_case<true, false>(P, n); }
-    } else {
-        if (any_x) { eif_integrate_case<false, true>(P, n); } else { eif_integrate_case<false, false>(P, n); }
+/* above[b] = 1 if a cell of block b (64 cells) is at threshold: a pass that vectorises
+   (in the pass over the cells, the test cost more than it does here) */
+NETCOL_VECTOR_LOOP
+static void eif_mark_above(EifPop& P, int n) {
+    const double* __restrict__ V = P.v.data();
+    const double vth = P.vth;
+    for (int b = 0; b < n; b += 64) {
+        const int b1 = b + 64 < n ? b + 64 : n;
+        int any = 0;
+        for (int p = b; p < b1; ++p) { any |= V[p] >= vth; }
+        P.above[b / 64] = (std::uint8_t) any;
+    }
+}
+
+/* the local cells at threshold into fired, reset (only in the blocks marked above) */
+static void eif_threshold(EifPop& P, int n) {
+    eif_mark_above(P, n);
+    for (int b = 0; b < n; b += 64) {
+        if (!P.above[b / 64]) { continue; }
+        for (int p = b; p < b + 64 && p < n; ++p) {
+            if (P.v[p] >= P.vth) { P.fired.push_back(p); P.nspk[p]++; P.v[p] = P.vre; }
+        }
     }
 }
 
@@ -273,28 +345,20 @@ static void eif_step(EifPop& P, long k) {
     netcol_collect_records(P.rec_t, P.rec_id, tk, [&P](int i) { eif_arrive(P, i); });
     const bool finishing = P.pending;
     if (finishing) { eif_finish(P, k - 1); }
-    /* external spikes of this step into accx */
+    /* external jumps of this step */
     while (P.xq_head < P.xq_step.size() && P.xq_step[P.xq_head] < k) { P.xq_head++; }
-    bool any_x = false;
+    const double itx = 1.0 / P.taux;
+    double* IX = P.ix.data();
     while (P.xq_head < P.xq_step.size() && P.xq_step[P.xq_head] == k) {
         const int s = P.ntot + P.xq_src[P.xq_head++];
-        for (int j = P.src_ptr[s]; j < P.src_ptr[s + 1]; ++j) {
-            P.accx[P.bs_tgt[j]] += P.jw[-1 - P.bs_what[j]];
-        }
-        any_x = true;
+        const double ce = P.jw[XE] * itx, ci = P.jw[XI] * itx;
+        for (int j = eif_side_begin(P, s, 0); j < eif_side_end(P, s, 0); ++j) { IX[P.bs_tgt[j]] += ce; }
+        for (int j = eif_side_begin(P, s, 1); j < eif_side_end(P, s, 1); ++j) { IX[P.bs_tgt[j]] += ci; }
     }
-    /* the rest of step k - 1 (jumps, decay), the external jumps of step k and Euler, in a
-       loop that vectorises; then the threshold */
+    /* the decay ending step k - 1, Euler, in a loop that vectorises; then the threshold */
     const int n = (int) P.gid.size();
-    double* V = P.v.data();
-    eif_integrate(P, n, finishing, any_x);
-    for (int p = 0; p < n; ++p) {
-        if (V[p] >= P.vth) {
-            P.fired.push_back(p);
-            P.nspk[p]++;
-            V[p] = P.vre;
-        }
-    }
+    eif_integrate(P, n, finishing);
+    eif_threshold(P, n);
     P.cur_steps++;
     /* this rank's own sources reach its targets without a NetCon */
     netcol_emit(P.relay.data(), P.fired.data(), (int) P.fired.size(), tk, [&P](int p) { eif_arrive(P, P.gid[p]); });
@@ -330,13 +394,7 @@ VERBATIM
     P->ntot = (int) _lntot; P->ne = (int) _lne; P->nx = (int) _lnx;
     P->sdt = stepdt; P->cm = c_m; P->gl = g_l; P->el = e_l; P->vt = v_t; P->dt_ = d_t; P->vth = v_th;
     P->vre = v_re; P->taue = tau_e; P->taui = tau_i; P->taux = tau_x;
-    P->fx = 1.0 - stepdt / tau_stdp;
-    const long ntab = std::lround(30.0 * tau_stdp / stepdt) + 1;   /* beyond 30 tau: std::pow */
-    P->decay.resize(ntab);
-    double f = 1.0;
-    for (long j = 0; j < ntab; ++j) { P->decay[j] = f; f *= P->fx; }
-    P->xs.assign(P->ntot, 0.0);
-    P->xlast.assign(P->ntot, -1);   /* traces as of before step 0 */
+    P->fs = stepdt / tau_stdp;
     P->route_e.assign(P->ntot, 0);
     for (int i = 0; i < P->ne; ++i) { P->route_e[i] = 1; }
     P->arrived.assign((P->ntot + 63) / 64, 0);
@@ -374,11 +432,12 @@ ENDVERBATIM
 PROCEDURE add_cell(gid) {
 VERBATIM
     EifPop& P = *eif_pop(pid);
+    if (!P.gid.empty() && _lgid <= P.gid.back()) { hoc_execerror("NetcolEif: cells are added in ascending gid", 0); }
     P.gid.push_back((int) _lgid);
     P.relay.push_back(ob2pntproc(*hoc_objgetarg(2)));
     P.v.push_back(*getarg(3));
     P.ie.push_back(0.0); P.ii.push_back(0.0); P.ix.push_back(0.0);
-    P.acce.push_back(0.0); P.acci.push_back(0.0); P.accx.push_back(0.0);
+    P.above.resize((P.gid.size() + 63) / 64, 0);
     P.cs_e.push_back(0.0); P.cs_i.push_back(0.0); P.cs_x.push_back(0.0);
     P.nspk.push_back(0);
     P.no_post_into_i.push_back(0);
@@ -401,14 +460,16 @@ VERBATIM
     for (int j = 0; j < m; ++j) {
         const int i = (int) src[j];
         const int k = (int) pw[j];
+        if (k != eif_pathway(P, i, P.gid[p])) {
+            hoc_execerror("NetcolEif: a synapse's pathway does not match its source and target", 0);
+        }
         P.syn_src.push_back(i);
         P.syn_tgt.push_back(p);
-        P.syn_path.push_back(k);
-        if (P.eta[k] != 0.0 && k < XE) {
+        if (eif_plastic(P, k)) {
             P.syn_plastic.push_back((int) P.w.size());
             P.tgt_w.push_back((int) P.w.size());
             P.tgt_src.push_back(i);
-            P.w_path.push_back((std::uint8_t) k);
+            P.tgt_path.push_back((std::uint8_t) k);
             P.w.push_back(w[j]);
             P.w0.push_back(w[j]);
         } else {
@@ -506,11 +567,13 @@ ENDVERBATIM
 
 : get_state(v) / set_state(v): per local cell V, I_E, I_I, I_X, spike count, fired in the
 : previous step, its three current sums (9 values each); then pending and the steps of
-: the current sums; then per recurrent source its trace and the step of that value
-: (2 ntot)
+: the current sums; then per recurrent source its trace before the spikes of the step to
+: finish and 1 if this rank keeps it, else (0, 0) (2 ntot); set_state reads the traces this
+: rank keeps
 PROCEDURE get_state() {
 VERBATIM
     EifPop& P = *eif_pop(pid);
+    if (!P.indexed) { eif_index(P); }
     IvocVect* vec = vector_arg(1);
     const std::size_t n = P.gid.size();
     vector_resize(vec, (int) (9 * n + 2 + 2 * P.ntot));
@@ -524,13 +587,18 @@ VERBATIM
     o[0] = P.pending;
     o[1] = (double) P.cur_steps;
     o += 2;
-    for (int i = 0; i < P.ntot; ++i) { o[2 * i] = P.xs[i]; o[2 * i + 1] = (double) P.xlast[i]; }
+    for (int i = 0; i < P.ntot; ++i) {
+        const int s = P.xslot[i];
+        o[2 * i] = s >= 0 ? P.xt[s] : 0.0;
+        o[2 * i + 1] = s >= 0 ? 1.0 : 0.0;
+    }
 ENDVERBATIM
 }
 
 PROCEDURE set_state() {
 VERBATIM
     EifPop& P = *eif_pop(pid);
+    if (!P.indexed) { eif_index(P); }
     const double* o = vector_vec(vector_arg(1));
     const std::size_t n = P.gid.size();
     P.fired.clear();
@@ -542,7 +610,9 @@ VERBATIM
     P.pending = (int) o[0];
     P.cur_steps = (long) o[1];
     o += 2;
-    for (int i = 0; i < P.ntot; ++i) { P.xs[i] = o[2 * i]; P.xlast[i] = (long) o[2 * i + 1]; }
+    for (int i = 0; i < P.ntot; ++i) {
+        if (P.xslot[i] >= 0) { P.xt[P.xslot[i]] = o[2 * i]; }
+    }
 ENDVERBATIM
 }
 
@@ -555,8 +625,7 @@ VERBATIM
     for (std::size_t p = 0; p < P.gid.size(); ++p) {
         P.v[p] = v0[p]; P.ie[p] = 0; P.ii[p] = 0; P.ix[p] = 0; P.nspk[p] = 0;
     }
-    std::fill(P.xs.begin(), P.xs.end(), 0.0);
-    std::fill(P.xlast.begin(), P.xlast.end(), -1);
+    std::fill(P.xt.begin(), P.xt.end(), 0.0);
     std::fill(P.arrived.begin(), P.arrived.end(), 0);
     P.fired.clear();
     P.w = P.w0;
@@ -610,13 +679,16 @@ VERBATIM
     const std::size_t n = P.gid.size();
     vector_resize(vec, (int) (2 * n));
     double* o = vector_vec(vec);
-    for (std::size_t p = 0; p < n; ++p) {
-        double se = 0, si = 0;
-        for (int j = P.tgt_ptr[p]; j < P.tgt_ptr[p + 1]; ++j) {
-            (P.tgt_src[j] < P.ne ? se : si) += P.w[P.tgt_w[j]];
+    std::fill(o, o + 2 * n, 0.0);
+    /* the weights in delivery order (sources ascending, so a cell's sums add its weights
+       in set-up order) */
+    for (int i = 0; i < P.ntot; ++i) {
+        const int col = i < P.ne ? 0 : 1;
+        const double* w = P.w.data() + P.src_w[i];
+        for (int side = 0; side < 2; ++side) {
+            if (!eif_plastic(P, (i < P.ne ? EE : IE) + side)) { continue; }
+            for (int j = eif_side_begin(P, i, side); j < eif_side_end(P, i, side); ++j) { o[2 * P.bs_tgt[j] + col] += *w++; }
         }
-        o[2 * p] = se;
-        o[2 * p + 1] = si;
     }
 ENDVERBATIM
 }
@@ -627,8 +699,9 @@ FUNCTION table_bytes() {
 VERBATIM
     EifPop& P = *eif_pop(pid);
     auto bytes = [](const auto& v) { return (double) (v.capacity() * sizeof(v[0])); };
-    _ltable_bytes = bytes(P.src_ptr) + bytes(P.bs_tgt) + bytes(P.bs_what) + bytes(P.w) + bytes(P.w0)
-                    + bytes(P.w_path) + bytes(P.tgt_ptr) + bytes(P.tgt_w) + bytes(P.tgt_src) + bytes(P.setup_slot);
+    _ltable_bytes = bytes(P.src_ptr) + bytes(P.src_mid) + bytes(P.src_w) + bytes(P.bs_tgt) + bytes(P.w)
+                    + bytes(P.w0) + bytes(P.tgt_ptr) + bytes(P.tgt_w) + bytes(P.tgt_src) + bytes(P.tgt_path)
+                    + bytes(P.setup_slot);
 ENDVERBATIM
 }
 

@@ -143,7 +143,8 @@ SHARED = 2
 
 def state(h, pop, n_local):
     """The population's dynamic state: (per-cell rows (n_local x PER_CELL), pending and the
-    current sums' steps (SHARED values), per-source traces and their steps (cells x 2))."""
+    current sums' steps (SHARED values), per source its trace and 1 if this rank keeps it,
+    else (0, 0) (cells x 2))."""
     a = vector_out(h, pop.get_state)
     n = n_local * PER_CELL
     return a[:n].reshape(n_local, PER_CELL), a[n:n + SHARED], a[n + SHARED:].reshape(-1, 2)

@@ -168,14 +168,15 @@ class AkilAssembly(PopulationAssemblyBase):
     def checkpoint_state(self, t):
         """The model's part of a checkpoint at t (collective; on rank 0, None elsewhere):
         every cell's state and plastic weights by gid, the population's shared values, the
-        per-source traces (each rank holds those of its cells and of the sources it listens
-        to), the record counters."""
+        per-source traces (each rank holds those of its cells and of the remote sources of
+        its plastic synapses), the record counters."""
         h, pc = neuron_h(), parallel_context()
         rows, shared, traces = eif.state(h, self.pop, len(self.gids))
         cells = gather_by_gid({g: rows[i] for i, g in enumerate(self.gids)})
         weights = gather_by_gid(self.local_weights())
-        # a rank keeps the traces of its own cells and of the sources it listens to
-        merged = self.merge_held_rows(traces, sorted(set(self.wiring.sources) | set(self.gids)), (0.0, -1.0))
+        # a rank keeps the traces of its own cells and of the remote sources of its plastic
+        # synapses (flagged 1 by the mechanism)
+        merged = self.merge_held_rows(traces, np.flatnonzero(traces[:, 1] > 0).tolist(), (0.0, 0.0))
         if pc.id() != 0:
             return None
         return dict(cells=cells, weights=weights, shared=shared, traces=merged,
