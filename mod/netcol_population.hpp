@@ -105,21 +105,23 @@ static inline double netcol_rule(double w, double eta, const double* k, double x
 /* exp(x) within 2 ulp of the correctly rounded value for |x| < 708 (tested in
    tests/test_akil.py against numpy): x = k ln2 + r with |r| <= ln2 / 2 (ln2 in two parts,
    Cody-Waite), exp(r) by its Taylor series to r^13 / 13!, times 2^k built in the exponent
-   bits.  Plain multiplies and adds, so that a loop of them vectorises (the library's exp
-   is a call per value); the series is summed by Estrin's scheme (pairs of terms, then
-   pairs of pairs with r^2, r^4, r^8), whose chain of dependent operations is 8 long
-   against Horner's 26: a loop over cells is bound by that chain's latency. */
+   bits.  Multiplies, adds and fused multiply-adds, so that a loop of them vectorises (the
+   library's exp is a call per value); the series is summed by Estrin's scheme (pairs of
+   terms, then pairs of pairs with r^2, r^4, r^8), whose chain of dependent operations is
+   4 long against Horner's 13: a loop over cells is bound by that chain's latency. */
 static inline double netcol_exp(double x) {
     x = x < -708.0 ? -708.0 : (x > 708.0 ? 708.0 : x);
     const double shifter = 6755399441055744.0;   /* 1.5 * 2^52: adding it rounds to an integer */
-    const double kd = (x * 1.4426950408889634 + shifter) - shifter;
-    const double r = (x - kd * 0.6931471803691238) - kd * 1.9082149292705877e-10;
+    const double kd = __builtin_fma(x, 1.4426950408889634, shifter) - shifter;
+    const double r = __builtin_fma(-kd, 1.9082149292705877e-10, __builtin_fma(-kd, 0.6931471803691238, x));
     const double r2 = r * r, r4 = r2 * r2, r8 = r4 * r4;
-    const double a0 = 1.0 + r, a1 = 0.5 + r * (1.0 / 6.0), a2 = 1.0 / 24.0 + r * (1.0 / 120.0),
-                 a3 = 1.0 / 720.0 + r * (1.0 / 5040.0), a4 = 1.0 / 40320.0 + r * (1.0 / 362880.0),
-                 a5 = 1.0 / 3628800.0 + r * (1.0 / 39916800.0), a6 = 1.0 / 479001600.0 + r * (1.0 / 6227020800.0);
-    const double b0 = a0 + r2 * a1, b1 = a2 + r2 * a3, b2 = a4 + r2 * a5;
-    const double p = (b0 + r4 * b1) + r8 * (b2 + r4 * a6);
+    const double a0 = 1.0 + r, a1 = __builtin_fma(r, 1.0 / 6.0, 0.5),
+                 a2 = __builtin_fma(r, 1.0 / 120.0, 1.0 / 24.0), a3 = __builtin_fma(r, 1.0 / 5040.0, 1.0 / 720.0),
+                 a4 = __builtin_fma(r, 1.0 / 362880.0, 1.0 / 40320.0),
+                 a5 = __builtin_fma(r, 1.0 / 39916800.0, 1.0 / 3628800.0),
+                 a6 = __builtin_fma(r, 1.0 / 6227020800.0, 1.0 / 479001600.0);
+    const double b0 = __builtin_fma(r2, a1, a0), b1 = __builtin_fma(r2, a3, a2), b2 = __builtin_fma(r2, a5, a4);
+    const double p = __builtin_fma(r8, __builtin_fma(r4, a6, b2), __builtin_fma(r4, b1, b0));
     const std::int64_t bits = ((std::int64_t) kd + 1023) << 52;
     double scale;
     std::memcpy(&scale, &bits, sizeof scale);
@@ -129,7 +131,10 @@ static inline double netcol_exp(double x) {
 /* NETCOL_VECTOR_LOOP before a function with a loop over cells: on x86-64 with GCC the
    function is compiled for three instruction sets and the processor's best is chosen at
    load time; contraction into fused multiply-adds is off, so every version gives the same
-   bits as the plain one (elementwise IEEE operations, no reassociation). */
+   bits as the plain one (elementwise IEEE operations, no reassociation).  Fused
+   multiply-adds written out (__builtin_fma) are exact in every version too: an
+   instruction in the x86-64-v3 and v4 ones, the C library's fma (correctly rounded, and
+   slow) in the default one, for processors without FMA (before 2013). */
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
 #define NETCOL_VECTOR_LOOP \
     __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default"), optimize("O3", "fp-contract=off")))

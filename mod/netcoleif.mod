@@ -199,6 +199,14 @@ static inline void eif_arrive(EifPop& P, int i) {
     P.arrived[i >> 6] |= std::uint64_t(1) << (i & 63);
 }
 
+/* the remote sources' traces decayed by a step, as eif_integrate decays the local cells' */
+NETCOL_VECTOR_LOOP
+static void eif_decay_remote_traces(EifPop& P) {
+    double* __restrict__ X = P.xt.data();
+    const double fs = P.fs;
+    for (std::size_t s = P.gid.size(); s < P.xt.size(); ++s) { X[s] = __builtin_fma(-fs, X[s], X[s]); }
+}
+
 /* the spikes of step tp (see the COMMENT, part 1): jumps into I_E / I_I, the rules, the
    traces; the currents' decay follows in eif_step's pass over the cells */
 static void eif_finish(EifPop& P, long tp) {
@@ -265,7 +273,7 @@ static void eif_finish(EifPop& P, long tp) {
         const int s = P.xslot[i];
         if (s >= 0) { P.xt[s] += 1.0; }
     }
-    for (std::size_t s = P.gid.size(); s < P.xt.size(); ++s) { P.xt[s] -= P.fs * P.xt[s]; }
+    eif_decay_remote_traces(P);
     P.fired.clear();
 }
 
@@ -289,16 +297,16 @@ __attribute__((always_inline)) static inline void eif_integrate_cells(
         double e = IE[p], i = II[p];
         const double x = IX[p];
         if (finishing) {
-            e -= fe * e;
-            i -= fi * i;
+            e = __builtin_fma(-fe, e, e);
+            i = __builtin_fma(-fi, i, i);
             IE[p] = e;
             II[p] = i;
-            X[p] -= fs * X[p];
+            X[p] = __builtin_fma(-fs, X[p], X[p]);
         }
-        IX[p] = x - fxd * x;
+        IX[p] = __builtin_fma(-fxd, x, x);
         CE[p] += e; CI[p] += i; CX[p] += x;
         const double v = V[p];
-        V[p] = v + hc * (gl * (el - v) + gld * netcol_exp((v - vt) * idt) + e + i + x);
+        V[p] = __builtin_fma(hc, __builtin_fma(gld, netcol_exp((v - vt) * idt), gl * (el - v)) + e + i + x, v);
     }
 }
 
