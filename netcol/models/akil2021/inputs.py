@@ -1,7 +1,7 @@
 """The external layer (akil2021.md §3): n_x Poisson sources at r_x, independent (c_x = 0)
-or correlated (c_x > 0: a mother Poisson train at r_x / c_x; each source keeps a binomial
-(c_x) count of distinct mother spikes and jitters each by a Gaussian of SD jitter,
-truncated at 8 SD).
+or correlated (c_x > 0: a mother Poisson train at r_x / c_x; each source keeps each mother
+spike with probability c_x, as the reference's binomial count of distinct mother spikes,
+and jitters it by a Gaussian of SD jitter, truncated at 8 SD).
 
 Spikes are generated in chunks of CHUNK_MS of (mother) time, each from streams keyed by
 (seed, purpose, chunk), so the spikes of any window are the same whatever the blocks,
@@ -45,16 +45,27 @@ def _chunk_of(seed, n_x, r_x, c_x, jitter, c, first):
     rng = keyed_generator(seed, "mother", c)
     mother = t0 + rng.uniform(0.0, CHUNK_MS, rng.poisson(r_x / c_x * CHUNK_MS))
     thin = keyed_generator(seed, "thinning", c)
-    n_mother = len(mother)
-    counts, picked, normal = [], [], []
-    for _ in range(first, n_x):   # a binomial count of distinct mother spikes per source
-        k = thin.binomial(n_mother, c_x)
-        picked.append(thin.choice(n_mother, size=k, replace=False))
-        normal.append(thin.standard_normal(k))
-        counts.append(k)
-    # the arithmetic on all sources at once, after the draws (in the same order as before)
-    shift = np.clip(np.concatenate(normal), -JITTER_SDS, JITTER_SDS) * jitter
-    return mother[np.concatenate(picked)] + shift, np.repeat(np.arange(first, n_x), counts)
+    which, source = _thinned(thin, len(mother), n_x - first, c_x)
+    shift = np.clip(thin.standard_normal(len(which)), -JITTER_SDS, JITTER_SDS) * jitter
+    return mother[which] + shift, source + first
+
+
+def _thinned(rng, n_mother, n_sources, c_x):
+    """Each source keeps each of n_mother mother spikes with probability c_x: the kept
+    mother spikes' indices and their sources (0 .. n_sources - 1), source by source.
+
+    The kept indices of a source are the partial sums of geometric gaps, drawn for all
+    sources at once; rows long enough to pass the last mother spike almost always (10
+    SD beyond the mean), drawn again twice as long where one does not."""
+    mean = n_mother * c_x
+    length = int(mean + 10.0 * math.sqrt(mean) + 10.0)
+    while True:
+        pos = np.cumsum(rng.geometric(c_x, size=(n_sources, length)), axis=1) - 1
+        if n_sources == 0 or pos[:, -1].min() >= n_mother:
+            break
+        length *= 2
+    source, col = np.nonzero(pos < n_mother)
+    return pos[source, col], source
 
 
 def external_spikes(params, k0, k1, dt):
