@@ -306,7 +306,9 @@ __attribute__((always_inline)) static inline void eif_integrate_cells(
         IX[p] = __builtin_fma(-fxd, x, x);
         CE[p] += e; CI[p] += i; CX[p] += x;
         const double v = V[p];
-        V[p] = __builtin_fma(hc, __builtin_fma(gld, netcol_exp((v - vt) * idt), gl * (el - v)) + e + i + x, v);
+        /* the exponential term added last: the sum of the others does not wait for it */
+        const double rest = gl * (el - v) + e + i + x;
+        V[p] = __builtin_fma(hc, __builtin_fma(gld, netcol_exp((v - vt) * idt), rest), v);
     }
 }
 
