@@ -192,6 +192,12 @@ class AppendFile:
             self.file = None
 
 
+def sorted_by_time_then_gid(times, gids):
+    """True if the spikes are in SONATA's by_time order already (ties by gid)."""
+    dt = np.diff(times)
+    return bool(np.all((dt > 0) | ((dt == 0) & (np.diff(gids.astype(np.int64)) > 0))))
+
+
 class SpikeWriter:
     """Append spikes to a SONATA spikes file, one block at a time."""
 
@@ -219,12 +225,15 @@ class SpikeWriter:
     def append(self, times, gids):
         """Append one block of spikes (any order; sorted here by time, then gid)."""
         if len(times):
-            order = np.lexsort((gids, times))
+            times, gids = np.asarray(times), np.asarray(gids)
+            if not sorted_by_time_then_gid(times, gids):   # (one rank's spikes usually are)
+                order = np.lexsort((gids, times))
+                times, gids = times[order], gids[order]
             n = len(times)
             for name, values in (("timestamps", times), ("node_ids", gids)):
                 ds = self.file[f"{self.group}/{name}"]
                 ds.resize((self.count + n,))
-                ds[self.count:] = np.asarray(values)[order]
+                ds[self.count:] = values
             self.count += n
         self.file.flush()
 

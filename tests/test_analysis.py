@@ -168,3 +168,20 @@ def test_read_spikes_while_a_writer_is_between_its_two_appends(fake_run):
     assert len(t) == len(gid) == 64
     assert len(analysis.read_spikes(fake_run, (0.0, 30.0))[0]) == 64
     assert analysis.binned_class_rate(fake_run, [0.0, 10.0], [3.0], "E")[0] == 14 / 30.0
+
+
+def test_spike_writer_keeps_the_by_time_order(tmp_path):
+    """A block in any order is written by time, then gid; one already in that order (ties
+    included) is written as it is."""
+    from netcol.analysis import read_spikes
+    from netcol.record import sorted_by_time_then_gid
+    t1, g1 = np.array([5.0, 1.0, 5.0, 3.0]), np.array([2, 7, 1, 0], np.uint64)
+    t2, g2 = np.array([6.0, 6.0, 8.5]), np.array([0, 3, 1], np.uint64)
+    assert not sorted_by_time_then_gid(t1, g1) and sorted_by_time_then_gid(t2, g2)
+    assert not sorted_by_time_then_gid(np.array([6.0, 6.0]), np.array([3, 0], np.uint64))
+    w = SpikeWriter(tmp_path / "spikes.h5")
+    w.append(t1, g1)
+    w.append(t2, g2)
+    w.close()
+    t, gid = read_spikes(tmp_path)
+    assert t.tolist() == [1.0, 3.0, 5.0, 5.0, 6.0, 6.0, 8.5] and gid.tolist() == [7, 0, 1, 2, 0, 3, 1]
