@@ -12,8 +12,44 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
+#include <new>
+#include <sys/mman.h>
 #include <vector>
+
+/* An allocator of memory in 2-MB pages where the system gives them on request (Linux's
+   transparent huge pages in "madvise" mode): the synapse tables of a rank are read at
+   random over megabytes, and with 4-KB pages most of those reads also miss the
+   translation cache. */
+template <class T>
+struct NetcolHugeAlloc {
+    using value_type = T;
+    NetcolHugeAlloc() = default;
+    template <class U>
+    NetcolHugeAlloc(const NetcolHugeAlloc<U>&) {}
+    T* allocate(std::size_t n) {
+        const std::size_t huge = std::size_t(1) << 21;
+        const std::size_t bytes = n * sizeof(T);
+        if (bytes < huge) { return static_cast<T*>(::operator new(bytes)); }
+        void* p = std::aligned_alloc(huge, (bytes + huge - 1) / huge * huge);
+        if (!p) { throw std::bad_alloc(); }
+#ifdef MADV_HUGEPAGE
+        madvise(p, (bytes + huge - 1) / huge * huge, MADV_HUGEPAGE);
+#endif
+        return static_cast<T*>(p);
+    }
+    void deallocate(T* p, std::size_t n) {
+        if (n * sizeof(T) < (std::size_t(1) << 21)) { ::operator delete(p); } else { std::free(p); }
+    }
+    template <class U>
+    bool operator==(const NetcolHugeAlloc<U>&) const { return true; }
+    template <class U>
+    bool operator!=(const NetcolHugeAlloc<U>&) const { return false; }
+};
+
+template <class T>
+using netcol_big_vector = std::vector<T, NetcolHugeAlloc<T>>;
 
 /* The recorded remote spikes of steps before the one stamped t_now join the arrivals
    (arrive(source gid)); any of step t_now itself (an exchange between two ranks' events

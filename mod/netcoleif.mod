@@ -111,15 +111,17 @@ struct EifPop {
     std::vector<char> route_e;             /* per recurrent source: its spikes go to I_E */
     /* set-up order (by target, sources ascending), until indexed */
     std::vector<int> syn_src, syn_tgt, syn_plastic;
-    std::vector<double> w, w0;             /* plastic weights now and as set up (delivery order once indexed) */
+    netcol_big_vector<double> w, w0;       /* plastic weights now and as set up (delivery order once indexed) */
     std::vector<int> setup_slot;           /* set-up position -> position in w, once indexed */
     /* by source i: its local targets bs_tgt[src_ptr[i] .. src_ptr[i + 1]), ascending, the E
        cells' before src_mid[i] (one pathway on each side); its plastic weights from
        w[src_w[i]] on, in that order */
-    std::vector<int> src_ptr, src_mid, src_w, bs_tgt;
-    std::vector<int> tgt_ptr{0}, tgt_w, tgt_src; /* per local cell: its plastic synapses (tgt_src: the
+    std::vector<int> src_ptr, src_mid, src_w;
+    netcol_big_vector<int> bs_tgt;
+    std::vector<int> tgt_ptr{0};
+    netcol_big_vector<int> tgt_w, tgt_src; /* per local cell: its plastic synapses (tgt_src: the
                                                     sources, then their positions in xt) */
-    std::vector<std::uint8_t> tgt_path;    /* their pathways */
+    netcol_big_vector<std::uint8_t> tgt_path;    /* their pathways */
     bool indexed = false;
     std::vector<std::uint64_t> arrived;    /* bit i: recurrent source i spiked in the previous step */
     std::vector<int> fired;                /* local cells that spiked in the previous step */
