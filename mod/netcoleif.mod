@@ -39,6 +39,8 @@ I_E with tau_E) and no_post_into_i for it (it takes no postsynaptic update on E-
 I->I), and leave X source 0 silent (in Python).
 
 eta_scale multiplies every learning rate (1 in batch runs; a control in the GUI).
+wide_targets = 1 keeps the by-source targets in 32 bits where 16 would do (a test of the
+32-bit path).
 
 Set-up, from Python (netcol.cells.eif): setup(), set_pathway() per pathway, add_cell()
 per local cell, add_synapses() per local cell (its sources ascending: recurrent gids,
@@ -49,7 +51,7 @@ NEURON {
     ARTIFICIAL_CELL NetcolEif
     RANGE pid, kstep, nsteps
     GLOBAL stepdt, c_m, g_l, e_l, v_t, d_t, v_th, v_re, tau_e, tau_i, tau_x, tau_stdp
-    GLOBAL init_events, step_early, eta_scale
+    GLOBAL init_events, step_early, eta_scale, wide_targets
 }
 
 PARAMETER {
@@ -68,6 +70,7 @@ PARAMETER {
     init_events = 1
     step_early = 5e-7 (ms)
     eta_scale = 1
+    wide_targets = 0
 }
 
 ASSIGNED {
@@ -118,6 +121,10 @@ struct EifPop {
        w[src_w[i]] on, in that order */
     std::vector<int> src_ptr, src_mid, src_w;
     netcol_big_vector<int> bs_tgt;
+    /* bs_tgt in 16 bits once indexed, where the rank has at most 65,536 cells (half the
+       memory traffic of the fan-out) */
+    netcol_big_vector<std::uint16_t> bs_tgt16;
+    bool narrow = false;
     std::vector<int> tgt_ptr{0};
     netcol_big_vector<int> tgt_w, tgt_src; /* per local cell: its plastic synapses (tgt_src: the
                                                     sources, then their positions in xt) */
@@ -142,6 +149,12 @@ static EifPop* eif_pop(double id) { return eif_pops.at((std::size_t) id).get(); 
 static inline int eif_pathway(const EifPop& P, int i, int g) {
     const int onto_i = g >= P.ne;
     return i < P.ne ? EE + onto_i : i < P.ntot ? IE + onto_i : XE + onto_i;
+}
+
+/* f(targets): f called with the by-source targets as they are stored (16 or 32 bits) */
+template <class F>
+static inline void eif_with_targets(EifPop& P, F f) {
+    if (P.narrow) { f(P.bs_tgt16.data()); } else { f(P.bs_tgt.data()); }
 }
 
 static inline bool eif_plastic(const EifPop& P, int pw) { return pw < XE && P.eta[pw] != 0.0; }
@@ -194,6 +207,11 @@ static void eif_index(EifPop& P) {
     for (std::size_t k = 0; k < remote.size(); ++k) { P.xslot[remote[k]] = n + (int) k; }
     for (int& i : P.tgt_src) { i = P.xslot[i]; }
     P.xt.assign(n + remote.size(), 0.0);
+    if (n <= 65536 && !wide_targets) {
+        P.bs_tgt16.assign(P.bs_tgt.begin(), P.bs_tgt.end());
+        netcol_big_vector<int>().swap(P.bs_tgt);
+        P.narrow = true;
+    }
     P.indexed = true;
 }
 
@@ -226,33 +244,34 @@ static void eif_finish(EifPop& P, long tp) {
     const double ite = 1.0 / P.taue, iti = 1.0 / P.taui;
     /* (the tables through local pointers: stores through double pointers could otherwise
        change a vector's own, and each would be read again) */
-    const int* const tgt = P.bs_tgt.data();
     double* const W = P.w.data();
     const double* const X = P.xt.data();
-    for (std::size_t q = 0; q < P.order.size(); ++q) {
-        if (q + 2 < P.order.size()) { __builtin_prefetch(&tgt[P.src_ptr[P.order[q + 2]]]); }
-        const int i = P.order[q];
-        const bool to_e = P.route_e[i];
-        double* const cur = to_e ? P.ie.data() : P.ii.data();
-        const double scale = to_e ? ite : iti;
-        const int pw0 = i < P.ne ? EE : IE;   /* onto E cells; pw0 + 1 onto I cells */
-        double* w = W + P.src_w[i];
-        for (int side = 0; side < 2; ++side) {
-            const int pw = pw0 + side;
-            const int j0 = eif_side_begin(P, i, side), j1 = eif_side_end(P, i, side);
-            if (!eif_plastic(P, pw)) {
-                const double c = P.jw[pw] * scale;
-                for (int j = j0; j < j1; ++j) { cur[tgt[j]] += c; }
-                continue;
-            }
-            const double e = eta[pw], *k = P.rpre[pw];
-            for (int j = j0; j < j1; ++j, ++w) {
-                const int p = tgt[j];
-                cur[p] += *w * scale;
-                *w = netcol_rule_unbounded(*w, e, k, X[p]);
+    eif_with_targets(P, [&](const auto* tgt) {
+        for (std::size_t q = 0; q < P.order.size(); ++q) {
+            if (q + 2 < P.order.size()) { __builtin_prefetch(&tgt[P.src_ptr[P.order[q + 2]]]); }
+            const int i = P.order[q];
+            const bool to_e = P.route_e[i];
+            double* const cur = to_e ? P.ie.data() : P.ii.data();
+            const double scale = to_e ? ite : iti;
+            const int pw0 = i < P.ne ? EE : IE;   /* onto E cells; pw0 + 1 onto I cells */
+            double* w = W + P.src_w[i];
+            for (int side = 0; side < 2; ++side) {
+                const int pw = pw0 + side;
+                const int j0 = eif_side_begin(P, i, side), j1 = eif_side_end(P, i, side);
+                if (!eif_plastic(P, pw)) {
+                    const double c = P.jw[pw] * scale;
+                    for (int j = j0; j < j1; ++j) { cur[tgt[j]] += c; }
+                    continue;
+                }
+                const double e = eta[pw], *k = P.rpre[pw];
+                for (int j = j0; j < j1; ++j, ++w) {
+                    const int p = tgt[j];
+                    cur[p] += *w * scale;
+                    *w = netcol_rule_unbounded(*w, e, k, X[p]);
+                }
             }
         }
-    }
+    });
     /* a cell's plastic weights lie scattered in delivery order: each is fetched ahead */
     const int* const tw = P.tgt_w.data();
     const int* const ts = P.tgt_src.data();
@@ -364,8 +383,10 @@ static void eif_step(EifPop& P, long k) {
     while (P.xq_head < P.xq_step.size() && P.xq_step[P.xq_head] == k) {
         const int s = P.ntot + P.xq_src[P.xq_head++];
         const double ce = P.jw[XE] * itx, ci = P.jw[XI] * itx;
-        for (int j = eif_side_begin(P, s, 0); j < eif_side_end(P, s, 0); ++j) { IX[P.bs_tgt[j]] += ce; }
-        for (int j = eif_side_begin(P, s, 1); j < eif_side_end(P, s, 1); ++j) { IX[P.bs_tgt[j]] += ci; }
+        eif_with_targets(P, [&](const auto* tgt) {
+            for (int j = eif_side_begin(P, s, 0); j < eif_side_end(P, s, 0); ++j) { IX[tgt[j]] += ce; }
+            for (int j = eif_side_begin(P, s, 1); j < eif_side_end(P, s, 1); ++j) { IX[tgt[j]] += ci; }
+        });
     }
     /* the decay ending step k - 1, Euler, in a loop that vectorises; then the threshold */
     const int n = (int) P.gid.size();
@@ -694,14 +715,16 @@ VERBATIM
     std::fill(o, o + 2 * n, 0.0);
     /* the weights in delivery order (sources ascending, so a cell's sums add its weights
        in set-up order) */
-    for (int i = 0; i < P.ntot; ++i) {
-        const int col = i < P.ne ? 0 : 1;
-        const double* w = P.w.data() + P.src_w[i];
-        for (int side = 0; side < 2; ++side) {
-            if (!eif_plastic(P, (i < P.ne ? EE : IE) + side)) { continue; }
-            for (int j = eif_side_begin(P, i, side); j < eif_side_end(P, i, side); ++j) { o[2 * P.bs_tgt[j] + col] += *w++; }
+    eif_with_targets(P, [&](const auto* tgt) {
+        for (int i = 0; i < P.ntot; ++i) {
+            const int col = i < P.ne ? 0 : 1;
+            const double* w = P.w.data() + P.src_w[i];
+            for (int side = 0; side < 2; ++side) {
+                if (!eif_plastic(P, (i < P.ne ? EE : IE) + side)) { continue; }
+                for (int j = eif_side_begin(P, i, side); j < eif_side_end(P, i, side); ++j) { o[2 * tgt[j] + col] += *w++; }
+            }
         }
-    }
+    });
 ENDVERBATIM
 }
 
@@ -711,9 +734,17 @@ FUNCTION table_bytes() {
 VERBATIM
     EifPop& P = *eif_pop(pid);
     auto bytes = [](const auto& v) { return (double) (v.capacity() * sizeof(v[0])); };
-    _ltable_bytes = bytes(P.src_ptr) + bytes(P.src_mid) + bytes(P.src_w) + bytes(P.bs_tgt) + bytes(P.w)
+    _ltable_bytes = bytes(P.src_ptr) + bytes(P.src_mid) + bytes(P.src_w) + bytes(P.bs_tgt) + bytes(P.bs_tgt16) + bytes(P.w)
                     + bytes(P.w0) + bytes(P.tgt_ptr) + bytes(P.tgt_w) + bytes(P.tgt_src) + bytes(P.tgt_path)
                     + bytes(P.setup_slot);
+ENDVERBATIM
+}
+
+: target_bits(): the width of the stored by-source targets (16 or 32; 0 before indexing)
+FUNCTION target_bits() {
+VERBATIM
+    EifPop& P = *eif_pop(pid);
+    _ltarget_bits = !P.indexed ? 0.0 : P.narrow ? 16.0 : 32.0;
 ENDVERBATIM
 }
 
@@ -721,7 +752,8 @@ ENDVERBATIM
 FUNCTION synapse_count() {
 VERBATIM
     EifPop& P = *eif_pop(pid);
-    _lsynapse_count = P.indexed ? (double) P.bs_tgt.size() : (double) P.syn_src.size();
+    _lsynapse_count = !P.indexed ? (double) P.syn_src.size() : P.narrow ? (double) P.bs_tgt16.size()
+                                                                       : (double) P.bs_tgt.size();
 ENDVERBATIM
 }
 

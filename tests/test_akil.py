@@ -47,14 +47,16 @@ def rule_constants(name):
                 beta=CONSTANTS["beta"])
 
 
-def run_mechanism(rules):
-    """The handcrafted network in NetcolEif with the given rules; its spikes and final
-    plastic weights (set-up order: target-major, sources ascending)."""
+def run_mechanism(rules, wide=False):
+    """The handcrafted network in NetcolEif with the given rules (by-source targets in 32
+    bits if wide, else 16); its spikes and final plastic weights (set-up order:
+    target-major, sources ascending)."""
     from netcol.cells import eif
     from netcol.cells.population import RankWiring, finitialize_at_step, weights
     from netcol.runtime import neuron_h, parallel_context
     h, pc = neuron_h(), parallel_context()
     eif.apply_mechanism_settings(h, SETTINGS)
+    h.wide_targets_NetcolEif = int(wide)
     pop = eif.new_population(h, N, N_E, N_X, STEPS)
     plastic = {}
     for name, eta in rules.items():
@@ -77,7 +79,7 @@ def run_mechanism(rules):
     pc.set_maxstep(10)
     finitialize_at_step(h, pop, 0)
     pc.psolve(STEPS * eif.STEP_DT)
-    return dict(t=list(tv), gid=list(iv), w=weights(h, pop).tolist())
+    return dict(t=list(tv), gid=list(iv), w=weights(h, pop).tolist(), bits=pop.target_bits())
 
 
 def reference(rules):
@@ -141,10 +143,11 @@ RULE_PATHWAY = {"ee_hebbian": 0, "ee_kohonen": 0, "ei_homeostatic": 1, "ei_hebbi
                 "ii_homeostatic": 3}
 
 
-@pytest.mark.parametrize("rule_set", sorted(RULE_SETS))
-def test_cell_and_rules_equal_the_python_reference(rule_set):
+@pytest.mark.parametrize("rule_set, wide", [(r, False) for r in sorted(RULE_SETS)] + [("hebbian", True)])
+def test_cell_and_rules_equal_the_python_reference(rule_set, wide):
     rules = RULE_SETS[rule_set]
-    got = in_fresh_process(run_mechanism, rules=rules)
+    got = in_fresh_process(run_mechanism, rules=rules, wide=wide)
+    assert got["bits"] == (32 if wide else 16)
     spikes, w, w0, order = reference(rules)
     assert len(spikes) > 100 and len({c for _, c in spikes}) == N
     assert sorted(zip(got["t"], map(int, got["gid"]))) == sorted(spikes)
