@@ -201,7 +201,7 @@ static void eif_index(EifPop& P) {
     for (int p = 0; p < n; ++p) { P.xslot[P.gid[p]] = p; }
     std::vector<int> remote;
     for (int i : P.tgt_src) {
-        if (P.xslot[i] < 0) { P.xslot[i] = -2; remote.push_back(i); }
+        if (P.xslot[i] == -1) { P.xslot[i] = -2; remote.push_back(i); }   /* -2: listed */
     }
     std::sort(remote.begin(), remote.end());
     for (std::size_t k = 0; k < remote.size(); ++k) { P.xslot[remote[k]] = n + (int) k; }
