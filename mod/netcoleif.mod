@@ -740,6 +740,14 @@ VERBATIM
 ENDVERBATIM
 }
 
+: trace_count(): the traces this rank keeps (its cells' and its remote plastic sources')
+FUNCTION trace_count() {
+VERBATIM
+    EifPop& P = *eif_pop(pid);
+    _ltrace_count = (double) P.xt.size();
+ENDVERBATIM
+}
+
 : target_bits(): the width of the stored by-source targets (16 or 32; 0 before indexing)
 FUNCTION target_bits() {
 VERBATIM

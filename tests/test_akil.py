@@ -157,6 +157,34 @@ def test_cell_and_rules_equal_the_python_reference(rule_set, wide):
     assert np.allclose(got["w"], w, rtol=1e-10, atol=1e-12)
 
 
+def index_part_of_the_network(local):
+    """The handcrafted network's synapses onto the cells `local` only, as a rank holding
+    those cells sets them up with I -> E and I -> I plastic; the traces it keeps."""
+    from netcol.cells import eif
+    from netcol.cells.population import RankWiring
+    from netcol.runtime import neuron_h, parallel_context
+    h, pc = neuron_h(), parallel_context()
+    eif.apply_mechanism_settings(h, SETTINGS)
+    pop = eif.new_population(h, N, N_E, N_X, STEPS)
+    for k, w in enumerate(PATHWAY_W):
+        eif.set_pathway(pop, k, w, 1e-3 if k in (2, 3) else 0.0, (0, 0, 1, 1), (0, 0, 0, 1))
+    wiring = RankWiring(h, pc, pop)
+    for gid in local:
+        pop.add_cell(gid, wiring.relay(gid), -60.0)
+        mine = sorted((s for s in SYNAPSES if s[1] == gid), key=lambda s: s[0])
+        eif.add_synapses(h, pop, [s[0] for s in mine], [pathway(s[0], s[1]) for s in mine], [s[2] for s in mine])
+    pop.index()
+    return pop.trace_count()
+
+
+def test_a_rank_keeps_the_traces_of_its_cells_and_of_its_remote_plastic_sources():
+    # cells 0, 1, 5 here: their I -> E and I -> I synapses come from 4 (onto 0, 1 and 5),
+    # so the one remote plastic source is 4
+    assert in_fresh_process(index_part_of_the_network, local=[0, 1, 5]) == 3 + 1
+    # cells 0 .. 3: remote plastic sources 4 (-> 0, 1), 5 (-> 2), 6 (-> 3), each kept once
+    assert in_fresh_process(index_part_of_the_network, local=[0, 1, 2, 3]) == 4 + 3
+
+
 def test_exp_is_within_two_ulp(tmp_path):
     """The mechanisms' netcol_exp against numpy's exp over the range the cells use and
     beyond (compiled with the system's C++ compiler, as nrnivmodl does)."""
