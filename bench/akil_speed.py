@@ -5,9 +5,10 @@ Usage:  .venv/bin/python bench/akil_speed.py [--duration S] [--big-duration S] [
 Runs the package's example (`netcol run akil2021`, N = 5,000) for --duration simulated
 seconds on one rank and on two, and two independent one-rank runs at once (how much the
 machine's two cores slow each other bounds what two ranks can gain); then
-`akil2021_n20k` (N = 20,000, 44 million synapses) for --big-duration seconds on one rank:
-peak memory, set-up and run time, and the bytes per synapse of the mechanism's tables
-(by source, plastic weights and their indices), read from the mechanism itself.
+`akil2021_n20k` (N = 20,000, 44 million synapses) for --big-duration seconds on one rank
+and on two: peak memory, set-up and run time, and the bytes per synapse of the
+mechanism's tables (by source, plastic weights and their indices), read from the
+mechanism itself.
 Speed against the reference package is bench/akil_compare.py's.
 """
 import argparse
@@ -58,7 +59,10 @@ def main():
         slowdown = run_two_at_once("akil2021", args.duration, tmp) / (one * args.duration)
         results["two_independent_runs_slowdown"] = round(slowdown, 2)
         results["speedup_ceiling_2_ranks"] = round(2 / slowdown, 2)
-        results["n20000_1_rank"] = run("akil2021_n20k", 1, args.big_duration, tmp / "big")
+        for ranks in (1, 2):
+            results[f"n20000_{ranks}_rank"] = run("akil2021_n20k", ranks, args.big_duration, tmp / f"big{ranks}")
+        results["n20000_speedup_2_ranks"] = round(results["n20000_1_rank"]["run_wall_per_sim_s"]
+                                                  / results["n20000_2_rank"]["run_wall_per_sim_s"], 2)
     tables = json.loads(subprocess.run([sys.executable, "-c", TABLES], cwd=REPO, check=True, capture_output=True,
                                        text=True).stdout.strip().splitlines()[-1])
     results["n20000_synapses"] = int(tables["synapses"])
