@@ -126,9 +126,10 @@ struct EifPop {
     netcol_big_vector<std::uint16_t> bs_tgt16;
     bool narrow = false;
     std::vector<int> tgt_ptr{0};
-    netcol_big_vector<int> tgt_w, tgt_src; /* per local cell: its plastic synapses (tgt_src: the
-                                                    sources, then their positions in xt) */
-    netcol_big_vector<std::uint8_t> tgt_path;    /* their pathways */
+    /* per local cell p, from tgt_ptr[p]: its plastic synapses' weights (positions in w),
+       sources (their gids, then once indexed their positions in xt) and pathways */
+    netcol_big_vector<int> tgt_w, tgt_src;
+    netcol_big_vector<std::uint8_t> tgt_path;
     bool indexed = false;
     std::vector<std::uint64_t> arrived;    /* bit i: recurrent source i spiked in the previous step */
     std::vector<int> fired;                /* local cells that spiked in the previous step */
