@@ -165,6 +165,22 @@ static inline bool eif_plastic(const EifPop& P, int pw) { return pw < XE && P.et
 static inline int eif_side_begin(const EifPop& P, int i, int side) { return side ? P.src_mid[i] : P.src_ptr[i]; }
 static inline int eif_side_end(const EifPop& P, int i, int side) { return side ? P.src_ptr[i + 1] : P.src_mid[i]; }
 
+/* the traces kept here: the local cells' (positions 0 .. n-1, by local index) and those of
+   the remote sources of plastic synapses (after them, by gid); tgt_src from gids to positions */
+static void eif_keep_traces(EifPop& P) {
+    const int n = (int) P.gid.size();
+    P.xslot.assign(P.ntot, -1);
+    for (int p = 0; p < n; ++p) { P.xslot[P.gid[p]] = p; }
+    std::vector<int> remote;
+    for (int i : P.tgt_src) {
+        if (P.xslot[i] == -1) { P.xslot[i] = -2; remote.push_back(i); }   /* -2: listed */
+    }
+    std::sort(remote.begin(), remote.end());
+    for (std::size_t k = 0; k < remote.size(); ++k) { P.xslot[remote[k]] = n + (int) k; }
+    for (int& i : P.tgt_src) { i = P.xslot[i]; }
+    P.xt.assign(n + remote.size(), 0.0);
+}
+
 static void eif_index(EifPop& P) {
     const int nsrc = P.ntot + P.nx;
     P.src_ptr.assign(nsrc + 1, 0);
@@ -196,18 +212,8 @@ static void eif_index(EifPop& P) {
     netcol_permute(P.w, P.setup_slot);
     netcol_permute(P.w0, P.setup_slot);
     for (int& k : P.tgt_w) { k = P.setup_slot[k]; }
-    /* the traces kept here: the local cells' and those of remote sources of plastic synapses */
+    eif_keep_traces(P);
     const int n = (int) P.gid.size();
-    P.xslot.assign(P.ntot, -1);
-    for (int p = 0; p < n; ++p) { P.xslot[P.gid[p]] = p; }
-    std::vector<int> remote;
-    for (int i : P.tgt_src) {
-        if (P.xslot[i] == -1) { P.xslot[i] = -2; remote.push_back(i); }   /* -2: listed */
-    }
-    std::sort(remote.begin(), remote.end());
-    for (std::size_t k = 0; k < remote.size(); ++k) { P.xslot[remote[k]] = n + (int) k; }
-    for (int& i : P.tgt_src) { i = P.xslot[i]; }
-    P.xt.assign(n + remote.size(), 0.0);
     if (n <= 65536 && !wide_targets) {
         P.bs_tgt16.assign(P.bs_tgt.begin(), P.bs_tgt.end());
         netcol_big_vector<int>().swap(P.bs_tgt);
