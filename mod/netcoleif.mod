@@ -125,11 +125,11 @@ struct EifPop {
        memory traffic of the fan-out) */
     netcol_big_vector<std::uint16_t> bs_tgt16;
     bool narrow = false;
-    std::vector<int> tgt_ptr{0};
-    /* per local cell p, from tgt_ptr[p]: its plastic synapses' weights (positions in w),
-       sources (their gids, then once indexed their positions in xt) and pathways */
+    /* per local cell p, from tgt_ptr[p]: its plastic synapses' weights (positions in w) and
+       sources (their gids, then once indexed their positions in xt), sources ascending:
+       those from E cells before tgt_mid[p] */
+    std::vector<int> tgt_ptr{0}, tgt_mid;
     netcol_big_vector<int> tgt_w, tgt_src;
-    netcol_big_vector<std::uint8_t> tgt_path;
     bool indexed = false;
     std::vector<std::uint64_t> arrived;    /* bit i: recurrent source i spiked in the previous step */
     std::vector<int> fired;                /* local cells that spiked in the previous step */
@@ -282,16 +282,17 @@ static void eif_finish(EifPop& P, long tp) {
     /* a cell's plastic weights lie scattered in delivery order: each is fetched ahead */
     const int* const tw = P.tgt_w.data();
     const int* const ts = P.tgt_src.data();
-    const std::uint8_t* const tpw = P.tgt_path.data();
     for (int p : P.fired) {
-        const bool skip_i = P.no_post_into_i[p];
-        const int j1 = P.tgt_ptr[p + 1];
-        for (int j = P.tgt_ptr[p]; j < j1; ++j) {
-            if (j + 12 < j1) { __builtin_prefetch(&W[tw[j + 12]], 1); }
-            const int pw = tpw[j];
-            if (skip_i && (pw == EI || pw == II)) { continue; }
-            double& w = W[tw[j]];
-            w = netcol_rule_unbounded(w, eta[pw], P.rpost[pw], X[ts[j]]);
+        if (P.no_post_into_i[p]) { continue; }   /* (an I cell: its plastic synapses are E->I, I->I) */
+        const int onto_i = P.gid[p] >= P.ne;
+        for (int side = 0; side < 2; ++side) {   /* from E cells, then from I cells */
+            const int pw = (side ? IE : EE) + onto_i;
+            const int j0 = side ? P.tgt_mid[p] : P.tgt_ptr[p], j1 = side ? P.tgt_ptr[p + 1] : P.tgt_mid[p];
+            const double e = eta[pw], *k = P.rpost[pw];
+            for (int j = j0; j < j1; ++j) {
+                if (j + 12 < j1) { __builtin_prefetch(&W[tw[j + 12]], 1); }
+                W[tw[j]] = netcol_rule_unbounded(W[tw[j]], e, k, X[ts[j]]);
+            }
         }
     }
     /* traces of this step's spikers: +1; then the step's decay, here for the remote
@@ -482,11 +483,12 @@ VERBATIM
     P.nspk.push_back(0);
     P.no_post_into_i.push_back(0);
     P.tgt_ptr.push_back(P.tgt_ptr.back());
+    P.tgt_mid.push_back(P.tgt_ptr.back());
 ENDVERBATIM
 }
 
-: add_synapses(src, pathway, w): the incoming synapses of the last added cell (sources
-: ascending; X sources numbered from ntot); w is read on plastic pathways
+: add_synapses(src, pathway, w): all the incoming synapses of the last added cell, in one
+: call (sources ascending; X sources numbered from ntot); w is read on plastic pathways
 PROCEDURE add_synapses() {
 VERBATIM
     EifPop& P = *eif_pop(pid);
@@ -500,6 +502,7 @@ VERBATIM
     for (int j = 0; j < m; ++j) {
         const int i = (int) src[j];
         const int k = (int) pw[j];
+        if (j > 0 && src[j] < src[j - 1]) { hoc_execerror("NetcolEif: a cell's sources are added ascending", 0); }
         if (k != eif_pathway(P, i, P.gid[p])) {
             hoc_execerror("NetcolEif: a synapse's pathway does not match its source and target", 0);
         }
@@ -509,7 +512,7 @@ VERBATIM
             P.syn_plastic.push_back((int) P.w.size());
             P.tgt_w.push_back((int) P.w.size());
             P.tgt_src.push_back(i);
-            P.tgt_path.push_back((std::uint8_t) k);
+            if (i < P.ne) { P.tgt_mid.back()++; }
             P.w.push_back(w[j]);
             P.w0.push_back(w[j]);
         } else {
@@ -742,7 +745,7 @@ VERBATIM
     EifPop& P = *eif_pop(pid);
     auto bytes = [](const auto& v) { return (double) (v.capacity() * sizeof(v[0])); };
     _ltable_bytes = bytes(P.src_ptr) + bytes(P.src_mid) + bytes(P.src_w) + bytes(P.bs_tgt) + bytes(P.bs_tgt16) + bytes(P.w)
-                    + bytes(P.w0) + bytes(P.tgt_ptr) + bytes(P.tgt_w) + bytes(P.tgt_src) + bytes(P.tgt_path)
+                    + bytes(P.w0) + bytes(P.tgt_ptr) + bytes(P.tgt_w) + bytes(P.tgt_src) + bytes(P.tgt_mid)
                     + bytes(P.setup_slot);
 ENDVERBATIM
 }
