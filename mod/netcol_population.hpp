@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <new>
+#include <utility>
 #include <sys/mman.h>
 #include <vector>
 
@@ -50,6 +51,31 @@ struct NetcolHugeAlloc {
 
 template <class T>
 using netcol_big_vector = std::vector<T, NetcolHugeAlloc<T>>;
+
+/* A by-source target table kept in 16 bits where a rank has at most 65,536 cells (half
+   the memory traffic of a fan-out over it), else in 32; wide forces 32 (a test of that
+   path).  with(f) calls f with the table as stored. */
+struct NetcolTargets {
+    netcol_big_vector<int> wide;
+    netcol_big_vector<std::uint16_t> narrow;
+    bool is_narrow = false;
+    void store(netcol_big_vector<int>&& table, int n_cells, bool force_wide) {
+        wide = std::move(table);
+        if (n_cells <= 65536 && !force_wide) {
+            narrow.assign(wide.begin(), wide.end());
+            netcol_big_vector<int>().swap(wide);
+            is_narrow = true;
+        }
+    }
+    template <class F>
+    void with(F f) const {
+        if (is_narrow) { f(narrow.data()); } else { f(wide.data()); }
+    }
+    std::size_t size() const { return is_narrow ? narrow.size() : wide.size(); }
+    double bytes() const {
+        return (double) (narrow.capacity() * sizeof(std::uint16_t) + wide.capacity() * sizeof(int));
+    }
+};
 
 /* The recorded remote spikes of steps before the one stamped t_now join the arrivals
    (arrive(source gid)); any of step t_now itself (an exchange between two ranks' events

@@ -120,11 +120,7 @@ struct EifPop {
        cells' before src_mid[i] (one pathway on each side); its plastic weights from
        w[src_w[i]] on, in that order */
     std::vector<int> src_ptr, src_mid, src_w;
-    netcol_big_vector<int> bs_tgt;
-    /* bs_tgt in 16 bits once indexed, where the rank has at most 65,536 cells (half the
-       memory traffic of the fan-out) */
-    netcol_big_vector<std::uint16_t> bs_tgt16;
-    bool narrow = false;
+    NetcolTargets bs_tgt;
     /* per local cell p, from tgt_ptr[p]: its plastic synapses' weights (positions in w) and
        sources (their gids, then once indexed their positions in xt), sources ascending:
        those from E cells before tgt_mid[p] */
@@ -150,12 +146,6 @@ static EifPop* eif_pop(double id) { return eif_pops.at((std::size_t) id).get(); 
 static inline int eif_pathway(const EifPop& P, int i, int g) {
     const int onto_i = g >= P.ne;
     return i < P.ne ? EE + onto_i : i < P.ntot ? IE + onto_i : XE + onto_i;
-}
-
-/* f(targets): f called with the by-source targets as they are stored (16 or 32 bits) */
-template <class F>
-static inline void eif_with_targets(EifPop& P, F f) {
-    if (P.narrow) { f(P.bs_tgt16.data()); } else { f(P.bs_tgt.data()); }
 }
 
 static inline bool eif_plastic(const EifPop& P, int pw) { return pw < XE && P.eta[pw] != 0.0; }
@@ -186,12 +176,12 @@ static void eif_index(EifPop& P) {
     P.src_ptr.assign(nsrc + 1, 0);
     for (int s : P.syn_src) { P.src_ptr[s + 1]++; }
     for (int i = 0; i < nsrc; ++i) { P.src_ptr[i + 1] += P.src_ptr[i]; }
-    P.bs_tgt.assign(P.syn_src.size(), 0);
+    netcol_big_vector<int> tgt(P.syn_src.size());
     std::vector<int> what(P.syn_src.size());   /* set-up position of each plastic weight, or -1 */
     std::vector<int> fill(P.src_ptr.begin(), P.src_ptr.end() - 1);
     for (std::size_t s = 0; s < P.syn_src.size(); ++s) {   /* targets ascending: set-up is by target */
         const int j = fill[P.syn_src[s]]++;
-        P.bs_tgt[j] = P.syn_tgt[s];
+        tgt[j] = P.syn_tgt[s];
         what[j] = P.syn_plastic[s];
     }
     std::vector<int>().swap(P.syn_src);
@@ -202,7 +192,7 @@ static void eif_index(EifPop& P) {
     int nw = 0;
     for (int i = 0; i < nsrc; ++i) {
         int j = P.src_ptr[i];
-        while (j < P.src_ptr[i + 1] && P.gid[P.bs_tgt[j]] < P.ne) { ++j; }
+        while (j < P.src_ptr[i + 1] && P.gid[tgt[j]] < P.ne) { ++j; }
         P.src_mid[i] = j;
         P.src_w[i] = nw;
         for (int k = P.src_ptr[i]; k < P.src_ptr[i + 1]; ++k) { nw += what[k] >= 0; }
@@ -213,12 +203,7 @@ static void eif_index(EifPop& P) {
     netcol_permute(P.w0, P.setup_slot);
     for (int& k : P.tgt_w) { k = P.setup_slot[k]; }
     eif_keep_traces(P);
-    const int n = (int) P.gid.size();
-    if (n <= 65536 && !wide_targets) {
-        P.bs_tgt16.assign(P.bs_tgt.begin(), P.bs_tgt.end());
-        netcol_big_vector<int>().swap(P.bs_tgt);
-        P.narrow = true;
-    }
+    P.bs_tgt.store(std::move(tgt), (int) P.gid.size(), wide_targets != 0);
     P.indexed = true;
 }
 
@@ -253,7 +238,7 @@ static void eif_finish(EifPop& P, long tp) {
        change a vector's own, and each would be read again) */
     double* const W = P.w.data();
     const double* const X = P.xt.data();
-    eif_with_targets(P, [&](const auto* tgt) {
+    P.bs_tgt.with([&](const auto* tgt) {
         for (std::size_t q = 0; q < P.order.size(); ++q) {
             if (q + 2 < P.order.size()) { __builtin_prefetch(&tgt[P.src_ptr[P.order[q + 2]]]); }
             const int i = P.order[q];
@@ -391,7 +376,7 @@ static void eif_step(EifPop& P, long k) {
     while (P.xq_head < P.xq_step.size() && P.xq_step[P.xq_head] == k) {
         const int s = P.ntot + P.xq_src[P.xq_head++];
         const double ce = P.jw[XE] * itx, ci = P.jw[XI] * itx;
-        eif_with_targets(P, [&](const auto* tgt) {
+        P.bs_tgt.with([&](const auto* tgt) {
             for (int j = eif_side_begin(P, s, 0); j < eif_side_end(P, s, 0); ++j) { IX[tgt[j]] += ce; }
             for (int j = eif_side_begin(P, s, 1); j < eif_side_end(P, s, 1); ++j) { IX[tgt[j]] += ci; }
         });
@@ -725,7 +710,7 @@ VERBATIM
     std::fill(o, o + 2 * n, 0.0);
     /* the weights in delivery order (sources ascending, so a cell's sums add its weights
        in set-up order) */
-    eif_with_targets(P, [&](const auto* tgt) {
+    P.bs_tgt.with([&](const auto* tgt) {
         for (int i = 0; i < P.ntot; ++i) {
             const int col = i < P.ne ? 0 : 1;
             const double* w = P.w.data() + P.src_w[i];
@@ -744,7 +729,7 @@ FUNCTION table_bytes() {
 VERBATIM
     EifPop& P = *eif_pop(pid);
     auto bytes = [](const auto& v) { return (double) (v.capacity() * sizeof(v[0])); };
-    _ltable_bytes = bytes(P.src_ptr) + bytes(P.src_mid) + bytes(P.src_w) + bytes(P.bs_tgt) + bytes(P.bs_tgt16) + bytes(P.w)
+    _ltable_bytes = bytes(P.src_ptr) + bytes(P.src_mid) + bytes(P.src_w) + P.bs_tgt.bytes() + bytes(P.w)
                     + bytes(P.w0) + bytes(P.tgt_ptr) + bytes(P.tgt_w) + bytes(P.tgt_src) + bytes(P.tgt_mid)
                     + bytes(P.setup_slot);
 ENDVERBATIM
@@ -762,7 +747,7 @@ ENDVERBATIM
 FUNCTION target_bits() {
 VERBATIM
     EifPop& P = *eif_pop(pid);
-    _ltarget_bits = !P.indexed ? 0.0 : P.narrow ? 16.0 : 32.0;
+    _ltarget_bits = !P.indexed ? 0.0 : P.bs_tgt.is_narrow ? 16.0 : 32.0;
 ENDVERBATIM
 }
 
@@ -770,8 +755,7 @@ ENDVERBATIM
 FUNCTION synapse_count() {
 VERBATIM
     EifPop& P = *eif_pop(pid);
-    _lsynapse_count = !P.indexed ? (double) P.syn_src.size() : P.narrow ? (double) P.bs_tgt16.size()
-                                                                       : (double) P.bs_tgt.size();
+    _lsynapse_count = P.indexed ? (double) P.bs_tgt.size() : (double) P.syn_src.size();
 ENDVERBATIM
 }
 
