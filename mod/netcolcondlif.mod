@@ -39,7 +39,10 @@ Arriving weights are summed in ascending source gid for every target, whatever t
 number of ranks.
 
 Synapse kinds: 0 excitatory (weight w_e), 1 static inhibitory (weight w_ii), 2 plastic
-inhibitory (own weight).
+inhibitory (own weight).  A source's targets are kept by kind (NetcolTargets: 16 bits a
+target where a rank has at most 65,536 cells; wide_targets = 1 keeps 32, a test of that
+path), so a delivery knows its kind from where it is, and a source's plastic weights are
+contiguous.
 
 Set-up, from Python (netcol.cells.condlif): setup(), add_cell() per local cell,
 add_synapses() per local cell (its sources in ascending gid), then finitialize; INITIAL
@@ -50,7 +53,7 @@ NEURON {
     ARTIFICIAL_CELL NetcolCondLif
     RANGE pid, kstep, nsteps
     GLOBAL stepdt, c_m, g_l, e_l, e_i, v_th, v_reset, refrac, i_bg, tau_e, tau_i, w_e, w_ii
-    GLOBAL tau_stdp, alpha, eta, w_max, v_init, init_events, step_early, local_direct
+    GLOBAL tau_stdp, alpha, eta, w_max, v_init, init_events, step_early, local_direct, wide_targets
 }
 
 PARAMETER {
@@ -73,6 +76,7 @@ PARAMETER {
     w_max = 100
     v_init = 0 (mV)
     init_events = 1
+    wide_targets = 0
     step_early = 1e-7 (ms)
     local_direct = 1
 }
@@ -112,11 +116,14 @@ struct ClPop {
                                              until indexed */
     std::vector<char> syn_kind;
     std::vector<int> syn_plastic;         /* per synapse: index into w, or -1 */
-    std::vector<double> w;                /* plastic weights */
-    std::vector<double> w0;               /* as set up */
+    netcol_big_vector<double> w;          /* plastic weights (delivery order once indexed) */
+    netcol_big_vector<double> w0;         /* as set up */
     std::vector<int> setup_slot;          /* set-up position -> position in w, once indexed */
-    std::vector<int> src_ptr;             /* per source: its range in bs_tgt / bs_what */
-    std::vector<int> bs_tgt, bs_what;     /* by source: target; WHAT_EXC, WHAT_INH or the plastic w index */
+    /* by source i: its local targets, ascending within each kind, excitatory ones in
+       bs_tgt[src_ptr[i] .. src_inh[i]), static inhibitory ones up to src_pl[i], plastic
+       ones up to src_ptr[i + 1], their weights from w[src_w[i]] on */
+    std::vector<int> src_ptr, src_inh, src_pl, src_w;
+    NetcolTargets bs_tgt;
     std::vector<int> tgt_ptr{0}, tgt_w;   /* per local cell: its plastic synapses' w indices and sources */
     std::vector<int> tgt_src;
     bool indexed = false;
@@ -129,7 +136,6 @@ struct ClPop {
     int pending = 0;
 };
 static std::vector<std::unique_ptr<ClPop>> cl_pops;
-static const int WHAT_EXC = -1, WHAT_INH = -2;
 static ClPop* cl_pop(double id) { return cl_pops.at((std::size_t) id).get(); }
 
 static inline double cl_decay(ClPop& P, long n) {
@@ -138,30 +144,43 @@ static inline double cl_decay(ClPop& P, long n) {
 }
 
 static void cl_index(ClPop& P) {
-    /* the synapses regrouped by source, each source's targets ascending, with what a
-       delivery needs side by side: target and, for plastic ones, the weight's index */
+    /* the synapses regrouped by source and, within a source, by kind (so that a delivery
+       knows its kind from where it is), each kind's targets ascending */
+    std::vector<int> count(3 * (std::size_t) P.ntot, 0);
+    for (std::size_t s = 0; s < P.syn_src.size(); ++s) { count[3 * P.syn_src[s] + P.syn_kind[s]]++; }
     P.src_ptr.assign(P.ntot + 1, 0);
-    for (int s : P.syn_src) { P.src_ptr[s + 1]++; }
-    for (int i = 0; i < P.ntot; ++i) { P.src_ptr[i + 1] += P.src_ptr[i]; }
-    P.bs_tgt.assign(P.syn_src.size(), 0);
-    P.bs_what.assign(P.syn_src.size(), 0);
-    std::vector<int> fill(P.src_ptr.begin(), P.src_ptr.end() - 1);
-    for (int s = 0; s < (int) P.syn_src.size(); ++s) {
-        const int j = fill[P.syn_src[s]]++;
-        P.bs_tgt[j] = P.syn_tgt[s];
-        P.bs_what[j] = P.syn_kind[s] == 0 ? WHAT_EXC : (P.syn_kind[s] == 1 ? WHAT_INH : P.syn_plastic[s]);
+    P.src_inh.assign(P.ntot, 0);
+    P.src_pl.assign(P.ntot, 0);
+    P.src_w.assign(P.ntot, 0);
+    int nw = 0;
+    for (int i = 0; i < P.ntot; ++i) {
+        P.src_inh[i] = P.src_ptr[i] + count[3 * i];
+        P.src_pl[i] = P.src_inh[i] + count[3 * i + 1];
+        P.src_ptr[i + 1] = P.src_pl[i] + count[3 * i + 2];
+        P.src_w[i] = nw;
+        nw += count[3 * i + 2];
     }
-    /* the set-up order is not needed any more: 8 bytes per synapse stay (and 28 more per
-       plastic one) */
+    netcol_big_vector<int> tgt(P.syn_src.size());
+    std::vector<int> what(P.syn_src.size(), -1);   /* set-up position of each plastic weight, or -1 */
+    for (int i = 0; i < P.ntot; ++i) {   /* (count becomes each kind's next position) */
+        count[3 * i] = P.src_ptr[i]; count[3 * i + 1] = P.src_inh[i]; count[3 * i + 2] = P.src_pl[i];
+    }
+    for (std::size_t s = 0; s < P.syn_src.size(); ++s) {   /* targets ascending: set-up is by target */
+        const int j = count[3 * P.syn_src[s] + P.syn_kind[s]]++;
+        tgt[j] = P.syn_tgt[s];
+        what[j] = P.syn_plastic[s];
+    }
+    /* the set-up order is not needed any more */
     std::vector<int>().swap(P.syn_src);
     std::vector<int>().swap(P.syn_tgt);
     std::vector<char>().swap(P.syn_kind);
     std::vector<int>().swap(P.syn_plastic);
     /* plastic weights in delivery order (netcol_delivery_order) */
-    P.setup_slot = netcol_delivery_order(P.bs_what, P.w.size());
+    P.setup_slot = netcol_delivery_order(what, P.w.size());
     netcol_permute(P.w, P.setup_slot);
     netcol_permute(P.w0, P.setup_slot);
     for (int& k : P.tgt_w) { k = P.setup_slot[k]; }
+    P.bs_tgt.store(std::move(tgt), (int) P.gid.size(), wide_targets != 0);
     P.indexed = true;
 }
 
@@ -186,26 +205,26 @@ static void cl_pathways(ClPop& P, long tp) {
         P.arrived[word] = 0;
     }
     P.n_arrived = 0;
-    for (int i : order) {
-        if (P.plastic_src[i]) {
-            P.apre[i] = P.apre[i] * cl_decay(P, tp - P.lastpre[i]) + 1.0;
-            P.lastpre[i] = tp;
-        }
-        for (int j = P.src_ptr[i]; j < P.src_ptr[i + 1]; ++j) {
-            const int p = P.bs_tgt[j];
-            const int what = P.bs_what[j];
-            if (what == WHAT_EXC) {
-                P.ge[p] += P.we;
-            } else if (what == WHAT_INH) {
-                P.gi[p] += P.wii;
-            } else {
-                double& w = P.w[what];
+    double* const GE = P.ge.data();
+    double* const GI = P.gi.data();
+    double* const W = P.w.data();
+    P.bs_tgt.with([&](const auto* tgt) {
+        for (int i : order) {
+            if (P.plastic_src[i]) {
+                P.apre[i] = P.apre[i] * cl_decay(P, tp - P.lastpre[i]) + 1.0;
+                P.lastpre[i] = tp;
+            }
+            for (int j = P.src_ptr[i]; j < P.src_inh[i]; ++j) { GE[tgt[j]] += P.we; }
+            for (int j = P.src_inh[i]; j < P.src_pl[i]; ++j) { GI[tgt[j]] += P.wii; }
+            double* w = W + P.src_w[i];
+            for (int j = P.src_pl[i]; j < P.src_ptr[i + 1]; ++j, ++w) {
+                const int p = tgt[j];
                 const double ap = P.apost[p] * cl_decay(P, tp - P.lastpost[p]);
-                w = netcol_rule(w, eta_p, P.rule_pre, ap, 0.0, P.wmax);
-                P.gi[p] += w;
+                *w = netcol_rule(*w, eta_p, P.rule_pre, ap, 0.0, P.wmax);
+                GI[p] += *w;
             }
         }
-    }
+    });
     for (int p : P.fired) {
         P.apost[p] = P.apost[p] * cl_decay(P, tp - P.lastpost[p]) + 1.0;
         P.lastpost[p] = tp;
@@ -351,6 +370,7 @@ VERBATIM
     const int p = (int) P.gid.size() - 1;
     for (int j = 0; j < m; ++j) {
         const int i = (int) src[j];
+        if (kd[j] != 0 && kd[j] != 1 && kd[j] != 2) { hoc_execerror("NetcolCondLif: a synapse kind is 0, 1 or 2", 0); }
         P.syn_src.push_back(i);
         P.syn_tgt.push_back(p);
         P.syn_kind.push_back((char) kd[j]);
@@ -478,6 +498,14 @@ VERBATIM
     const std::size_t q = (std::size_t) _lp;
     const int i = (int) _li;
     _lprobe = i == 0 ? P.v.at(q) : i == 1 ? P.ge.at(q) : i == 2 ? P.gi.at(q) : (double) P.nspk.at(q);
+ENDVERBATIM
+}
+
+: target_bits(): the width of the stored by-source targets (16 or 32; 0 before indexing)
+FUNCTION target_bits() {
+VERBATIM
+    ClPop& P = *cl_pop(pid);
+    _ltarget_bits = !P.indexed ? 0.0 : P.bs_tgt.is_narrow ? 16.0 : 32.0;
 ENDVERBATIM
 }
 

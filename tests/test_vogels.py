@@ -21,14 +21,16 @@ SETTINGS = dict(c_m=200.0, g_l=10.0, e_l=-60.0, e_i=-80.0, v_th=-50.0, v_reset=-
 ALPHA, ETA, STEPS, ETA_FROM = 0.12, 0.5, 6000, 1500
 
 
-def run_mechanism():
-    """Run the handcrafted network in NetcolCondLif (eta switched on at step ETA_FROM);
-    return its spikes and final plastic weights."""
+def run_mechanism(wide=False):
+    """Run the handcrafted network in NetcolCondLif (eta switched on at step ETA_FROM; the
+    by-source targets in 32 bits if wide, else 16); return its spikes and final plastic
+    weights."""
     from netcol.cells import condlif
     from netcol.cells.population import RankWiring, finitialize_at_step, weights
     from netcol.runtime import neuron_h, parallel_context
     h, pc = neuron_h(), parallel_context()
     condlif.apply_mechanism_settings(h, SETTINGS, ALPHA)
+    h.wide_targets_NetcolCondLif = int(wide)
     pop = condlif.new_population(h, N, STEPS)
     wiring = RankWiring(h, pc, pop)
     for gid in range(N):
@@ -45,7 +47,7 @@ def run_mechanism():
     pc.psolve(ETA_FROM * condlif.STEP_DT)
     condlif.set_eta(h, ETA)
     pc.psolve(STEPS * condlif.STEP_DT)
-    return dict(t=list(tv), gid=list(iv), w=weights(h, pop).tolist())
+    return dict(t=list(tv), gid=list(iv), w=weights(h, pop).tolist(), bits=pop.target_bits())
 
 
 def reference():
@@ -96,8 +98,10 @@ def reference():
                                                                  for st in order])
 
 
-def test_cell_and_rule_equal_the_python_reference():
-    got = in_fresh_process(run_mechanism)
+@pytest.mark.parametrize("wide", [False, True])
+def test_cell_and_rule_equal_the_python_reference(wide):
+    got = in_fresh_process(run_mechanism, wide=wide)
+    assert got["bits"] == (32 if wide else 16)
     spikes, w, w0 = reference()
     assert len(spikes) > 100 and len({c for _, c in spikes}) == N
     assert sorted(zip(got["t"], map(int, got["gid"]))) == sorted(spikes)
