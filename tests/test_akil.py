@@ -185,6 +185,33 @@ def test_a_rank_keeps_the_traces_of_its_cells_and_of_its_remote_plastic_sources(
     assert in_fresh_process(index_part_of_the_network, local=[0, 1, 2, 3]) == 4 + 3
 
 
+def add_bad_synapses(case):
+    """Set up one cell of the handcrafted network with a bad synapse list; NEURON's error."""
+    from netcol.cells import eif
+    from netcol.cells.population import RankWiring
+    from netcol.runtime import neuron_h, parallel_context
+    h, pc = neuron_h(), parallel_context()
+    eif.apply_mechanism_settings(h, SETTINGS)
+    pop = eif.new_population(h, N, N_E, N_X, STEPS)
+    for k, w in enumerate(PATHWAY_W):
+        eif.set_pathway(pop, k, w, 0.0, (0, 0, 0, 0), (0, 0, 0, 0))
+    wiring = RankWiring(h, pc, pop)
+    pop.add_cell(0, wiring.relay(0), -60.0)
+    src, pw = {"descending": ([4, 2], [2, 0]), "pathway": ([2, 4], [0, 0])}[case]
+    try:
+        eif.add_synapses(h, pop, src, pw, [0.0, 0.0])
+    except RuntimeError:
+        return "error"
+    return "accepted"
+
+
+@pytest.mark.parametrize("case", ["descending", "pathway"])
+def test_the_mechanism_refuses_synapses_it_would_misfile(case):
+    # sources must come ascending (E sources before I ones mark where a cell's plastic
+    # synapses change pathway), and a pathway must be its source's and target's
+    assert in_fresh_process(add_bad_synapses, case=case) == "error"
+
+
 def test_exp_is_within_two_ulp(tmp_path):
     """The mechanisms' netcol_exp against numpy's exp over the range the cells use and
     beyond (compiled with the system's C++ compiler, as nrnivmodl does)."""
