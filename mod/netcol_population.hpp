@@ -3,7 +3,7 @@
    vector_vec, Point_process, nrn_net_event):
    - remote spikes read from the records NEURON's spike exchange writes;
    - a step's spikes emitted through the cells' relays;
-   - plastic weights renumbered in delivery order;
+   - the synapses regrouped by source, plastic weights renumbered in delivery order;
    - the pre/post trace rule, w <- clip(w + eta (k0 + k1 x + k2 w + k3 x w), lo, hi);
    - exp in plain operations, so that loops over cells vectorise where the processor allows.
    netcol compiles mod/ with this folder on the include path (netcol.mechanisms).  Names
@@ -29,19 +29,20 @@ struct NetcolHugeAlloc {
     NetcolHugeAlloc() = default;
     template <class U>
     NetcolHugeAlloc(const NetcolHugeAlloc<U>&) {}
+    static constexpr std::size_t HUGE_PAGE = std::size_t(1) << 21;   /* smaller arrays: operator new */
     T* allocate(std::size_t n) {
-        const std::size_t huge = std::size_t(1) << 21;
         const std::size_t bytes = n * sizeof(T);
-        if (bytes < huge) { return static_cast<T*>(::operator new(bytes)); }
-        void* p = std::aligned_alloc(huge, (bytes + huge - 1) / huge * huge);
+        if (bytes < HUGE_PAGE) { return static_cast<T*>(::operator new(bytes)); }
+        const std::size_t pages = (bytes + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
+        void* p = std::aligned_alloc(HUGE_PAGE, pages);
         if (!p) { throw std::bad_alloc(); }
 #ifdef MADV_HUGEPAGE
-        madvise(p, (bytes + huge - 1) / huge * huge, MADV_HUGEPAGE);
+        madvise(p, pages, MADV_HUGEPAGE);
 #endif
         return static_cast<T*>(p);
     }
     void deallocate(T* p, std::size_t n) {
-        if (n * sizeof(T) < (std::size_t(1) << 21)) { ::operator delete(p); } else { std::free(p); }
+        if (n * sizeof(T) < HUGE_PAGE) { ::operator delete(p); } else { std::free(p); }
     }
     template <class U>
     bool operator==(const NetcolHugeAlloc<U>&) const { return true; }
@@ -148,6 +149,50 @@ static inline void netcol_permute(V& v, const std::vector<int>& slot) {
         out[slot[k]] = v[k];
     }
     v.swap(out);
+}
+
+/* A rank's synapses, given in set-up order (by target, sources ascending), regrouped by
+   source for the fan-out: within a source by group (0 .. ngroups - 1, group(s) of set-up
+   position s: the mechanism's choice, so that a delivery knows its group from where it
+   is), each group's targets ascending.  Group g of source i is tgt[seg[i ngroups + g] ..
+   seg[i ngroups + g + 1]).  The plastic weights (plastic[s] >= 0: the set-up position of
+   synapse s's weight) are renumbered in delivery order in w, w0 and the per-target
+   indices tgt_w into them; source i's come first at first_w[i]; setup_slot maps a
+   set-up position to its new one. */
+struct NetcolBySource {
+    std::vector<int> seg, first_w, setup_slot;
+    netcol_big_vector<int> tgt;
+};
+
+template <class Group, class Weights, class Indices>
+static inline NetcolBySource netcol_by_source(const std::vector<int>& src, const std::vector<int>& target,
+                                              const std::vector<int>& plastic, int nsrc, int ngroups, Group group,
+                                              Weights& w, Weights& w0, Indices& tgt_w) {
+    NetcolBySource B;
+    B.seg.assign((std::size_t) nsrc * ngroups + 1, 0);
+    for (std::size_t s = 0; s < src.size(); ++s) { B.seg[(std::size_t) src[s] * ngroups + group(s) + 1]++; }
+    for (std::size_t k = 1; k < B.seg.size(); ++k) { B.seg[k] += B.seg[k - 1]; }
+    std::vector<int> fill(B.seg.begin(), B.seg.end() - 1);
+    std::vector<int> what(src.size());   /* set-up position of each plastic weight, or -1 */
+    B.tgt.resize(src.size());
+    for (std::size_t s = 0; s < src.size(); ++s) {
+        const int j = fill[(std::size_t) src[s] * ngroups + group(s)]++;
+        B.tgt[j] = target[s];
+        what[j] = plastic[s];
+    }
+    B.first_w.assign(nsrc, 0);
+    int nw = 0;
+    for (int i = 0; i < nsrc; ++i) {
+        B.first_w[i] = nw;
+        for (int j = B.seg[(std::size_t) i * ngroups]; j < B.seg[(std::size_t) (i + 1) * ngroups]; ++j) {
+            nw += what[j] >= 0;
+        }
+    }
+    B.setup_slot = netcol_delivery_order(what, w.size());
+    netcol_permute(w, B.setup_slot);
+    netcol_permute(w0, B.setup_slot);
+    for (auto& k : tgt_w) { k = B.setup_slot[k]; }
+    return B;
 }
 
 /* One update of a trace rule at a spike: x is the other side's trace (the postsynaptic

@@ -119,10 +119,10 @@ struct ClPop {
     netcol_big_vector<double> w;          /* plastic weights (delivery order once indexed) */
     netcol_big_vector<double> w0;         /* as set up */
     std::vector<int> setup_slot;          /* set-up position -> position in w, once indexed */
-    /* by source i: its local targets, ascending within each kind, excitatory ones in
-       bs_tgt[src_ptr[i] .. src_inh[i]), static inhibitory ones up to src_pl[i], plastic
-       ones up to src_ptr[i + 1], their weights from w[src_w[i]] on */
-    std::vector<int> src_ptr, src_inh, src_pl, src_w;
+    /* by source i (netcol_by_source): its local targets of kind k (0 excitatory, 1 static
+       inhibitory, 2 plastic) in bs_tgt[src_seg[3 i + k] .. src_seg[3 i + k + 1]), each kind
+       ascending; its plastic weights from w[src_w[i]] on, in that order */
+    std::vector<int> src_seg, src_w;
     NetcolTargets bs_tgt;
     std::vector<int> tgt_ptr{0}, tgt_w;   /* per local cell: its plastic synapses' w indices and sources */
     std::vector<int> tgt_src;
@@ -144,43 +144,18 @@ static inline double cl_decay(ClPop& P, long n) {
 }
 
 static void cl_index(ClPop& P) {
-    /* the synapses regrouped by source and, within a source, by kind (so that a delivery
-       knows its kind from where it is), each kind's targets ascending */
-    std::vector<int> count(3 * (std::size_t) P.ntot, 0);
-    for (std::size_t s = 0; s < P.syn_src.size(); ++s) { count[3 * P.syn_src[s] + P.syn_kind[s]]++; }
-    P.src_ptr.assign(P.ntot + 1, 0);
-    P.src_inh.assign(P.ntot, 0);
-    P.src_pl.assign(P.ntot, 0);
-    P.src_w.assign(P.ntot, 0);
-    int nw = 0;
-    for (int i = 0; i < P.ntot; ++i) {
-        P.src_inh[i] = P.src_ptr[i] + count[3 * i];
-        P.src_pl[i] = P.src_inh[i] + count[3 * i + 1];
-        P.src_ptr[i + 1] = P.src_pl[i] + count[3 * i + 2];
-        P.src_w[i] = nw;
-        nw += count[3 * i + 2];
-    }
-    netcol_big_vector<int> tgt(P.syn_src.size());
-    std::vector<int> what(P.syn_src.size(), -1);   /* set-up position of each plastic weight, or -1 */
-    for (int i = 0; i < P.ntot; ++i) {   /* (count becomes each kind's next position) */
-        count[3 * i] = P.src_ptr[i]; count[3 * i + 1] = P.src_inh[i]; count[3 * i + 2] = P.src_pl[i];
-    }
-    for (std::size_t s = 0; s < P.syn_src.size(); ++s) {   /* targets ascending: set-up is by target */
-        const int j = count[3 * P.syn_src[s] + P.syn_kind[s]]++;
-        tgt[j] = P.syn_tgt[s];
-        what[j] = P.syn_plastic[s];
-    }
+    /* regrouped by kind within a source: a delivery knows its kind from where it is */
+    auto kind = [&P](std::size_t s) { return (int) P.syn_kind[s]; };
+    NetcolBySource B = netcol_by_source(P.syn_src, P.syn_tgt, P.syn_plastic, P.ntot, 3, kind, P.w, P.w0, P.tgt_w);
     /* the set-up order is not needed any more */
     std::vector<int>().swap(P.syn_src);
     std::vector<int>().swap(P.syn_tgt);
     std::vector<char>().swap(P.syn_kind);
     std::vector<int>().swap(P.syn_plastic);
-    /* plastic weights in delivery order (netcol_delivery_order) */
-    P.setup_slot = netcol_delivery_order(what, P.w.size());
-    netcol_permute(P.w, P.setup_slot);
-    netcol_permute(P.w0, P.setup_slot);
-    for (int& k : P.tgt_w) { k = P.setup_slot[k]; }
-    P.bs_tgt.store(std::move(tgt), (int) P.gid.size(), wide_targets != 0);
+    P.src_seg.swap(B.seg);
+    P.src_w.swap(B.first_w);
+    P.setup_slot.swap(B.setup_slot);
+    P.bs_tgt.store(std::move(B.tgt), (int) P.gid.size(), wide_targets != 0);
     P.indexed = true;
 }
 
@@ -214,10 +189,11 @@ static void cl_pathways(ClPop& P, long tp) {
                 P.apre[i] = P.apre[i] * cl_decay(P, tp - P.lastpre[i]) + 1.0;
                 P.lastpre[i] = tp;
             }
-            for (int j = P.src_ptr[i]; j < P.src_inh[i]; ++j) { GE[tgt[j]] += P.we; }
-            for (int j = P.src_inh[i]; j < P.src_pl[i]; ++j) { GI[tgt[j]] += P.wii; }
+            const int* seg = &P.src_seg[3 * i];
+            for (int j = seg[0]; j < seg[1]; ++j) { GE[tgt[j]] += P.we; }
+            for (int j = seg[1]; j < seg[2]; ++j) { GI[tgt[j]] += P.wii; }
             double* w = W + P.src_w[i];
-            for (int j = P.src_pl[i]; j < P.src_ptr[i + 1]; ++j, ++w) {
+            for (int j = seg[2]; j < seg[3]; ++j, ++w) {
                 const int p = tgt[j];
                 const double ap = P.apost[p] * cl_decay(P, tp - P.lastpost[p]);
                 *w = netcol_rule(*w, eta_p, P.rule_pre, ap, 0.0, P.wmax);

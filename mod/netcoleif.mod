@@ -116,10 +116,11 @@ struct EifPop {
     std::vector<int> syn_src, syn_tgt, syn_plastic;
     netcol_big_vector<double> w, w0;       /* plastic weights now and as set up (delivery order once indexed) */
     std::vector<int> setup_slot;           /* set-up position -> position in w, once indexed */
-    /* by source i: its local targets bs_tgt[src_ptr[i] .. src_ptr[i + 1]), ascending, the E
-       cells' before src_mid[i] (one pathway on each side); its plastic weights from
-       w[src_w[i]] on, in that order */
-    std::vector<int> src_ptr, src_mid, src_w;
+    /* by source i (netcol_by_source): its local targets onto E cells, then onto I cells (one
+       pathway each side), bs_tgt[src_seg[2 i] .. src_seg[2 i + 1]) and on to
+       src_seg[2 i + 2], each side ascending; its plastic weights from w[src_w[i]] on, in
+       that order */
+    std::vector<int> src_seg, src_w;
     NetcolTargets bs_tgt;
     /* per local cell p, from tgt_ptr[p]: its plastic synapses' weights (positions in w) and
        sources (their gids, then once indexed their positions in xt), sources ascending:
@@ -152,8 +153,8 @@ static inline bool eif_plastic(const EifPop& P, int pw) { return pw < XE && P.et
 
 /* the synapses of source i onto E cells (side 0) or I cells (side 1): by-source positions
    [eif_side_begin, eif_side_end) */
-static inline int eif_side_begin(const EifPop& P, int i, int side) { return side ? P.src_mid[i] : P.src_ptr[i]; }
-static inline int eif_side_end(const EifPop& P, int i, int side) { return side ? P.src_ptr[i + 1] : P.src_mid[i]; }
+static inline int eif_side_begin(const EifPop& P, int i, int side) { return P.src_seg[2 * i + side]; }
+static inline int eif_side_end(const EifPop& P, int i, int side) { return P.src_seg[2 * i + side + 1]; }
 
 /* the traces kept here: the local cells' (positions 0 .. n-1, by local index) and those of
    the remote sources of plastic synapses (after them, by gid); tgt_src from gids to positions */
@@ -172,38 +173,17 @@ static void eif_keep_traces(EifPop& P) {
 }
 
 static void eif_index(EifPop& P) {
-    const int nsrc = P.ntot + P.nx;
-    P.src_ptr.assign(nsrc + 1, 0);
-    for (int s : P.syn_src) { P.src_ptr[s + 1]++; }
-    for (int i = 0; i < nsrc; ++i) { P.src_ptr[i + 1] += P.src_ptr[i]; }
-    netcol_big_vector<int> tgt(P.syn_src.size());
-    std::vector<int> what(P.syn_src.size());   /* set-up position of each plastic weight, or -1 */
-    std::vector<int> fill(P.src_ptr.begin(), P.src_ptr.end() - 1);
-    for (std::size_t s = 0; s < P.syn_src.size(); ++s) {   /* targets ascending: set-up is by target */
-        const int j = fill[P.syn_src[s]]++;
-        tgt[j] = P.syn_tgt[s];
-        what[j] = P.syn_plastic[s];
-    }
+    auto onto_i = [&P](std::size_t s) { return P.gid[P.syn_tgt[s]] >= P.ne ? 1 : 0; };
+    NetcolBySource B = netcol_by_source(P.syn_src, P.syn_tgt, P.syn_plastic, P.ntot + P.nx, 2, onto_i, P.w, P.w0,
+                                        P.tgt_w);
     std::vector<int>().swap(P.syn_src);
     std::vector<int>().swap(P.syn_tgt);
     std::vector<int>().swap(P.syn_plastic);
-    P.src_mid.assign(nsrc, 0);
-    P.src_w.assign(nsrc, 0);
-    int nw = 0;
-    for (int i = 0; i < nsrc; ++i) {
-        int j = P.src_ptr[i];
-        while (j < P.src_ptr[i + 1] && P.gid[tgt[j]] < P.ne) { ++j; }
-        P.src_mid[i] = j;
-        P.src_w[i] = nw;
-        for (int k = P.src_ptr[i]; k < P.src_ptr[i + 1]; ++k) { nw += what[k] >= 0; }
-    }
-    /* plastic weights in delivery order (netcol_delivery_order) */
-    P.setup_slot = netcol_delivery_order(what, P.w.size());
-    netcol_permute(P.w, P.setup_slot);
-    netcol_permute(P.w0, P.setup_slot);
-    for (int& k : P.tgt_w) { k = P.setup_slot[k]; }
+    P.src_seg.swap(B.seg);
+    P.src_w.swap(B.first_w);
+    P.setup_slot.swap(B.setup_slot);
     eif_keep_traces(P);
-    P.bs_tgt.store(std::move(tgt), (int) P.gid.size(), wide_targets != 0);
+    P.bs_tgt.store(std::move(B.tgt), (int) P.gid.size(), wide_targets != 0);
     P.indexed = true;
 }
 
@@ -240,7 +220,7 @@ static void eif_finish(EifPop& P, long tp) {
     const double* const X = P.xt.data();
     P.bs_tgt.with([&](const auto* tgt) {
         for (std::size_t q = 0; q < P.order.size(); ++q) {
-            if (q + 2 < P.order.size()) { __builtin_prefetch(&tgt[P.src_ptr[P.order[q + 2]]]); }
+            if (q + 2 < P.order.size()) { __builtin_prefetch(&tgt[eif_side_begin(P, P.order[q + 2], 0)]); }
             const int i = P.order[q];
             const bool to_e = P.route_e[i];
             double* const cur = to_e ? P.ie.data() : P.ii.data();
@@ -292,9 +272,8 @@ static void eif_finish(EifPop& P, long tp) {
 }
 
 /* one Euler step of every cell (see the COMMENT, parts 1-3), reciprocals instead of
-   divisions, the exponential in the same pass (one pass over the cells' arrays, not two:
-   the pass is bound by memory traffic); V holds the new value, the threshold is the
-   caller's.  The jumps are already in the currents; I_X is decayed here for the next
+   divisions, the exponential in the same pass (one pass over the cells' arrays, not
+   two); V holds the new value, the threshold is the caller's.  The jumps are already in the currents; I_X is decayed here for the next
    step, after its use, because the next step's X jumps come after that decay.  One loop
    per case of finishing, so that no test is left in it. */
 template <bool finishing>
@@ -729,7 +708,7 @@ FUNCTION table_bytes() {
 VERBATIM
     EifPop& P = *eif_pop(pid);
     auto bytes = [](const auto& v) { return (double) (v.capacity() * sizeof(v[0])); };
-    _ltable_bytes = bytes(P.src_ptr) + bytes(P.src_mid) + bytes(P.src_w) + P.bs_tgt.bytes() + bytes(P.w)
+    _ltable_bytes = bytes(P.src_seg) + bytes(P.src_w) + P.bs_tgt.bytes() + bytes(P.w)
                     + bytes(P.w0) + bytes(P.tgt_ptr) + bytes(P.tgt_w) + bytes(P.tgt_src) + bytes(P.tgt_mid)
                     + bytes(P.setup_slot);
 ENDVERBATIM
