@@ -55,8 +55,9 @@ def _thinned(rng, n_mother, n_sources, c_x):
     mother spikes' indices and their sources (0 .. n_sources - 1), source by source.
 
     The kept indices of a source are the partial sums of geometric gaps, drawn for all
-    sources at once; rows long enough to pass the last mother spike almost always (10
-    SD beyond the mean), drawn again twice as long where one does not."""
+    sources at once in rows long enough to pass the last mother spike almost always (10
+    SD beyond the mean); if a row falls short, the whole draw is made again with rows
+    twice as long (the stream goes on, so the result is still the same every time)."""
     mean = n_mother * c_x
     length = int(mean + 10.0 * math.sqrt(mean) + 10.0)
     while True:
