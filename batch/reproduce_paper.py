@@ -34,7 +34,7 @@ TIMES = {
 
 def quick_sets(name, factor):
     """--set values dividing the experiment's times by factor (block and checkpoints too)."""
-    from netcol.experiment import load_experiment
+    from netcol.config.experiment import load_experiment
     p = load_experiment(name).params
     sets = {k: p[k] / factor for k in TIMES[name]}
     # keep at most ~400 records: a record costs ~10 ms of wall time

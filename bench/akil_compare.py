@@ -79,7 +79,7 @@ def netcol_external(duration, n, seed, path):
     """netcol's external spikes of the example (quirks as the reference's) as the
     reference's sx array: times at the middle of their step, source indices."""
     import numpy as np
-    from netcol.experiment import load_experiment
+    from netcol.config.experiment import load_experiment
     from netcol.models.akil2021.inputs import external_spikes
     p = load_experiment("akil2021", {"duration": duration, "n": n, "seed": seed, "quirks": "reference"}).params
     steps, sources = external_spikes(p, 0, int(round(duration * 1000 / 0.1)), 0.1)

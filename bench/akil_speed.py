@@ -27,8 +27,8 @@ from vogels_speed import run_two_at_once  # noqa: E402
 #: Reads the mechanism's table size after set-up, in a process of its own.
 TABLES = """
 import json, sys
-from netcol.assemble import assemble
-from netcol.experiment import load_experiment
+from netcol.build.assemble import assemble
+from netcol.config.experiment import load_experiment
 a = assemble(load_experiment("akil2021_n20k", {}))
 print(json.dumps(dict(table_bytes=a.pop.table_bytes(), synapses=a.pop.synapse_count())))
 """

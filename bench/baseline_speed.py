@@ -30,8 +30,8 @@ def run(size, ranks, duration, out):
 def delivered_events(meta, out):
     """External inputs (rate x cells x time) plus internal deliveries (spikes x out-degree)."""
     import numpy as np
-    from netcol.analysis import read_spikes
-    from netcol.experiment import load_experiment
+    from netcol.analysis.spikes import read_spikes
+    from netcol.config.experiment import load_experiment
     from netcol.models.rowan2013.network import draw
     exp = load_experiment("baseline", {"size": meta["params"]["size"]})
     cells, _, conn = draw(exp.column, meta["params"]["size"], meta["params"]["seed"], "keyed")
@@ -44,11 +44,11 @@ def delivered_events(meta, out):
 NETSTIM_SCRIPT = r"""
 import sys, time
 sys.path.insert(0, {repo!r})
-from netcol.runtime import neuron_h, parallel_context
-from netcol.experiment import load_experiment
+from netcol.engine.runtime import neuron_h, parallel_context
+from netcol.config.experiment import load_experiment
 from netcol.models.rowan2013.network import build, set_background
 from netcol.cells.intf6 import DT, SLOT, apply_mechanism_settings
-from netcol.simulate import configure_integrator
+from netcol.engine.simulate import configure_integrator
 h = neuron_h(); pc = parallel_context()
 exp = load_experiment("baseline")
 apply_mechanism_settings(h, exp.mechanism_settings())

@@ -23,7 +23,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 def child(argv):
     """Run netcol's CLI with the run loop timed; print one JSON line per rank."""
-    import netcol.simulate as simulate
+    import netcol.engine.simulate as simulate
     from netcol.cli import main
     advance = simulate.Run.advance
 

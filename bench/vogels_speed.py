@@ -116,7 +116,7 @@ def run_netcol(experiment, ranks, duration, out, extra=()):
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     meta = json.loads((out / "run.json").read_text())
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    from netcol.analysis import class_rates
+    from netcol.analysis.spikes import class_rates
     from netcol.models.vogels2011.activity import snapshot
     import numpy as np
     w = snapshot(out, "final")
@@ -144,13 +144,13 @@ def run_two_at_once(experiment, duration, work):
 def same_spikes(a, b):
     """Two runs wrote the same spikes (times and gids, bit for bit)."""
     import numpy as np
-    from netcol.analysis import read_spikes
+    from netcol.analysis.spikes import read_spikes
     (ta, ga), (tb, gb) = read_spikes(a), read_spikes(b)
     return bool(np.array_equal(ta, tb) and np.array_equal(ga, gb))
 
 
 def synapse_count(out):
-    from netcol.rundir import read_run_json
+    from netcol.io.rundir import read_run_json
     p = read_run_json(out)["params"]
     n = p["n_e"] + p["n_i"]
     return p["n_e"] * n * p["p_e"] + p["n_i"] * (p["n_i"] * p["p_ii"] + p["n_e"] * p["p_ie"])

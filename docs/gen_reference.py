@@ -5,9 +5,9 @@ mechanism settings, and every sweep resource, with its meaning, unit, default an
 allowed values, as the code checks them."""
 from pathlib import Path
 
-from netcol.experiment import fields
+from netcol.config.experiment import fields
 from netcol.models import MODELS, model
-from netcol.sweep import RESOURCE_FIELDS
+from netcol.engine.sweep import RESOURCE_FIELDS
 
 OUT = Path(__file__).resolve().parent / "reference" / "parameters.md"
 

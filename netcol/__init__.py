@@ -1,9 +1,9 @@
 """netcol: plastic spiking network models on NEURON, in parallel over MPI.
 
-Describe (:mod:`netcol.experiment`), build (:mod:`netcol.assemble`), run
-(:mod:`netcol.simulate`), record and analyse are separate steps in separate modules;
+Describe (:mod:`netcol.config.experiment`), build (:mod:`netcol.build.assemble`), run
+(:mod:`netcol.engine.simulate`), record and analyse are separate steps in separate modules;
 each model is a package under :mod:`netcol.models`, each mechanism has a binding under
-:mod:`netcol.cells`.  NEURON is started only through :func:`netcol.runtime.neuron_h`.
+:mod:`netcol.cells`.  NEURON is started only through :func:`netcol.engine.runtime.neuron_h`.
 """
 import os as _os
 

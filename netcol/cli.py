@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .schema import ParamError
+from .config.schema import ParamError
 
 class DisplayError(RuntimeError):
     """The GUI was asked for without a display."""
@@ -166,7 +166,7 @@ def _parser():
 
 
 def _views():
-    from .plots import all_views
+    from .views.plots import all_views
     return all_views()
 
 
@@ -187,7 +187,7 @@ def _relaunch_under_mpiexec(np_, argv):
 
 
 def _rank():
-    from .runtime import launched_under_mpi, neuron_h, parallel_context
+    from .engine.runtime import launched_under_mpi, neuron_h, parallel_context
     if not launched_under_mpi():
         return 0
     neuron_h()
@@ -202,7 +202,7 @@ def _check_np(np_):
 def _on_rank0(func):
     """Call func on rank 0 only; if it raises, every rank raises its error, so that a
     check made by rank 0 ends all ranks the same way."""
-    from .runtime import launched_under_mpi, parallel_context
+    from .engine.runtime import launched_under_mpi, parallel_context
     if not launched_under_mpi():
         func()
         return
@@ -221,7 +221,7 @@ def _on_rank0(func):
 
 def _lock_run_folder(out, overwrite=False, prepare=True):
     """Rank 0: check the folder is free, prepare it and hold its lock for the run."""
-    from .rundir import RunLock, check_unlocked, prepare_output_dir, remove_run_files
+    from .io.rundir import RunLock, check_unlocked, prepare_output_dir, remove_run_files
     check_unlocked(out)
     if prepare:
         prepare_output_dir(out, overwrite)
@@ -240,9 +240,9 @@ def _check_checkpoint_every(value):
 
 def cmd_run(args, argv):
     """netcol run: check everything, then build, run and record."""
-    from .experiment import load_experiment, parse_sets
-    from .rundir import check_unlocked, prepare_output_dir
-    from .runtime import launched_under_mpi
+    from .config.experiment import load_experiment, parse_sets
+    from .io.rundir import check_unlocked, prepare_output_dir
+    from .engine.runtime import launched_under_mpi
     _check_np(args.np)
     _check_checkpoint_every(args.checkpoint_every)
     experiment = load_experiment(args.experiment, parse_sets(args.set), checkpoint_every=args.checkpoint_every)
@@ -258,7 +258,7 @@ def cmd_run(args, argv):
     rank = _rank()
     _on_rank0(lambda: _lock_run_folder(out, args.overwrite))
     _ACTIVE["run_dir"] = out
-    from .simulate import run_experiment
+    from .engine.simulate import run_experiment
     meta = run_experiment(experiment, out, argv=["netcol", *argv], quiet=args.quiet,
                           checkpoint_every=args.checkpoint_every)
     return _report(meta, out, args, rank)
@@ -266,7 +266,7 @@ def cmd_run(args, argv):
 
 def _print_check(experiment, args):
     """What a run would do, after every check passed (netcol run --check)."""
-    from .budget import event_count, human_time
+    from .config.budget import event_count, human_time
     p, package = experiment.params, experiment.package
     cost = package.cost(p)
     events = event_count(package.event_series(p), p["duration"], args.checkpoint_every)
@@ -280,9 +280,9 @@ def _print_check(experiment, args):
 def _resumable(out):
     """The experiment and checkpoint of run folder out, checked (see `netcol resume --help`)."""
     from . import __version__
-    from .checkpoint import belongs_to_run, differences, read
-    from .experiment import experiment_from_saved, load_experiment, normalise_effective
-    from .rundir import RunFolderError, read_run_json
+    from .engine.checkpoint import belongs_to_run, differences, read
+    from .config.experiment import experiment_from_saved, load_experiment, normalise_effective
+    from .io.rundir import RunFolderError, read_run_json
     meta = read_run_json(out)
     ck = read(out)
     if ck is None:
@@ -305,8 +305,8 @@ def _resumable(out):
 
 def cmd_resume(args, argv):
     """netcol resume: continue a run from its last checkpoint."""
-    from .rundir import check_unlocked
-    from .runtime import launched_under_mpi
+    from .io.rundir import check_unlocked
+    from .engine.runtime import launched_under_mpi
     _check_np(args.np)
     out = Path(args.run_dir)
     check_unlocked(out)
@@ -316,7 +316,7 @@ def cmd_resume(args, argv):
     rank = _rank()
     _on_rank0(lambda: _lock_run_folder(out, prepare=False))
     _ACTIVE["run_dir"] = out
-    from .simulate import run_experiment
+    from .engine.simulate import run_experiment
     meta = run_experiment(experiment, out, argv=["netcol", *argv], quiet=args.quiet, checkpoint_every=every,
                           resume=ck)
     return _report(meta, out, args, rank)
@@ -324,7 +324,7 @@ def cmd_resume(args, argv):
 
 def _run_dir(path):
     """A run folder whose files are whole (ParamError naming the damaged file otherwise)."""
-    from .runfiles import check_run_files
+    from .io.runfiles import check_run_files
     out = Path(path)
     check_run_files(out)
     return out
@@ -332,8 +332,8 @@ def _run_dir(path):
 
 def cmd_info(args, argv):
     """netcol info: describe a run."""
-    from .plots import headline
-    from .rundir import read_run_json
+    from .views.plots import headline
+    from .io.rundir import read_run_json
     out = _run_dir(args.run_dir)
     meta = read_run_json(out)
     print("\n".join(headline(out)))
@@ -353,8 +353,8 @@ def cmd_plot(args, argv):
     """netcol plot: one view of a run, or a figure of the paper."""
     import importlib
     from .models import DEFAULT_MODEL, MODELS
-    from .plots import plot_what
-    from .rundir import read_run_json
+    from .views.plots import plot_what
+    from .io.rundir import read_run_json
     if args.dpi < 50 or args.dpi > 2400:
         raise ParamError(f"--dpi {args.dpi}: expected 50 to 2400")
     if args.figure is not None:
@@ -381,16 +381,16 @@ def cmd_plot(args, argv):
 
 def cmd_report(args, argv):
     """netcol report: one page with every figure and the headline numbers."""
-    from .plots import report
+    from .views.plots import report
     print("netcol: wrote " + ", ".join(str(p) for p in report(_run_dir(args.run_dir))))
     return 0
 
 
 def cmd_list(args, argv):
     """netcol list: models, experiments and (with --params) parameters."""
-    from .experiment import fields
+    from .config.experiment import fields
     from .models import MODELS, experiments, model
-    from .schema import read_toml
+    from .config.schema import read_toml
     known = experiments()
     for name in sorted(MODELS):
         print(f"{name}: {model(name).TITLE}")
@@ -399,7 +399,7 @@ def cmd_list(args, argv):
                 raw = read_toml(path)
                 duration = raw.get("duration", "?")
                 if duration == 0:   # left to the model's protocol
-                    from .experiment import load_experiment
+                    from .config.experiment import load_experiment
                     duration = load_experiment(str(path)).params["duration"]
                 print(f"  {exp:<22} {duration:>9} s  {raw.get('description', '')}")
         if args.params:
@@ -415,7 +415,7 @@ def cmd_export_reports(args, argv):
     """netcol export-reports: the per-cell records as SONATA reports."""
     import importlib
     from .models import DEFAULT_MODEL, MODELS
-    from .rundir import RunFolderError, read_run_json
+    from .io.rundir import RunFolderError, read_run_json
     out = _run_dir(args.run_dir)
     name = read_run_json(out).get("model", DEFAULT_MODEL)
     reports = importlib.import_module(f"{MODELS[name]}.reports")
@@ -435,15 +435,15 @@ def cmd_export_nwb(args, argv):
         import pynwb  # noqa: F401
     except ImportError:
         raise ParamError("netcol export-nwb needs pynwb: pip install pynwb") from None
-    from .nwb import export_nwb
+    from .io.nwb import export_nwb
     print(f"netcol: wrote {export_nwb(_run_dir(args.run_dir), args.out)}")
     return 0
 
 
 def cmd_repair(args, argv):
     """netcol repair: make files left by a killed run readable by any HDF5 reader."""
-    from .rundir import RunLock, read_run_json
-    from .runfiles import repair
+    from .io.rundir import RunLock, read_run_json
+    from .io.runfiles import repair
     out = Path(args.run_dir)
     read_run_json(out)
     lock = RunLock(out)   # never while a run writes the folder
@@ -458,7 +458,7 @@ def cmd_repair(args, argv):
 def cmd_sweep(args, argv):
     """netcol sweep: run a sweep locally, one task, or write job-array scripts."""
     import shlex
-    from .sweep import load_sweep, run_local, run_task, status, task_command, write_job_script
+    from .engine.sweep import load_sweep, run_local, run_task, status, task_command, write_job_script
     sweep = load_sweep(args.spec)
     out = sweep.out_dir(args.out)
     if args.dry_run:
@@ -492,7 +492,7 @@ def cmd_sweep(args, argv):
 
 def cmd_sweep_summary(args, argv):
     """netcol sweep-summary: one table and figure of a sweep's headline numbers."""
-    from .sweep import load_sweep, status, write_summary
+    from .engine.sweep import load_sweep, status, write_summary
     sweep = load_sweep(args.spec)
     out = sweep.out_dir(args.out)
     if not any(status(out / run.name) in ("complete", "interrupted") for run in sweep.runs):
@@ -509,9 +509,9 @@ def cmd_gui(args, argv):
     if not os.environ.get("DISPLAY"):
         raise DisplayError("netcol gui needs a display (DISPLAY is not set)")
     os.environ["NETCOL_GUI"] = "1"
-    from .assemble import assemble
-    from .experiment import load_experiment, parse_sets
-    from .runtime import neuron_h, window_names
+    from .build.assemble import assemble
+    from .config.experiment import load_experiment, parse_sets
+    from .engine.runtime import neuron_h, window_names
     experiment = load_experiment(args.experiment, parse_sets(args.set))
     h = neuron_h()
     window = experiment.package.open_gui(assemble(experiment, needs=("gui",)))
@@ -538,7 +538,7 @@ def _report(meta, out, args, rank):
                                                        "timeline.csv", "run.json") if (out / n).exists())
              + " (a SONATA circuit: circuit_config.json)"]
     if not args.no_figure and meta["spikes"]:
-        from .plots import plot_what
+        from .views.plots import plot_what
         lines.append(f"  figure: {plot_what(out, 'raster')[0]}")
     print("\n".join(lines))
     return {"complete": 0, "interrupted": 130}.get(meta["status"], 2)
@@ -557,8 +557,8 @@ def _fail(err, debug):
     error during a run may be on one rank only: that rank marks run.json `failed` and,
     on several ranks, aborts the whole job, so no rank waits forever for it."""
     import traceback
-    from .rundir import DiskFullError, mark_status
-    from .runtime import launcher_rank_and_size
+    from .io.rundir import DiskFullError, mark_status
+    from .engine.runtime import launcher_rank_and_size
     rank, size = launcher_rank_and_size()
     run_dir = _ACTIVE.get("run_dir")
     during_run = run_dir is not None and not getattr(err, "collective", False)

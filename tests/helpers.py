@@ -24,7 +24,7 @@ def run_cli(*args, env=None, cwd=REPO, timeout=900):
 def assert_param_error_names(load, path, words):
     """load(path) raises ParamError whose message names the file and every word."""
     import pytest
-    from netcol.schema import ParamError
+    from netcol.config.schema import ParamError
     with pytest.raises(ParamError) as err:
         load(path)
     msg = str(err.value)

@@ -4,7 +4,7 @@ inputs at chosen times through NetCons, and sampling of its state.
 Imported only inside a fresh process (see helpers.in_fresh_process)."""
 from netcol.cells.intf6 import SLOT, KIND_FROM_E, apply_mechanism_settings, cell_class, read_state
 from netcol.models.rowan2013.column import load_cell_classes
-from netcol.runtime import neuron_h, parallel_context
+from netcol.engine.runtime import neuron_h, parallel_context
 
 
 class Lab:

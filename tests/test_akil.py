@@ -53,7 +53,7 @@ def run_mechanism(rules, wide=False):
     target-major, sources ascending)."""
     from netcol.cells import eif
     from netcol.cells.population import RankWiring, finitialize_at_step, weights
-    from netcol.runtime import neuron_h, parallel_context
+    from netcol.engine.runtime import neuron_h, parallel_context
     h, pc = neuron_h(), parallel_context()
     eif.apply_mechanism_settings(h, SETTINGS)
     h.wide_targets_NetcolEif = int(wide)
@@ -162,7 +162,7 @@ def index_part_of_the_network(local):
     those cells sets them up with I -> E and I -> I plastic; the traces it keeps."""
     from netcol.cells import eif
     from netcol.cells.population import RankWiring
-    from netcol.runtime import neuron_h, parallel_context
+    from netcol.engine.runtime import neuron_h, parallel_context
     h, pc = neuron_h(), parallel_context()
     eif.apply_mechanism_settings(h, SETTINGS)
     pop = eif.new_population(h, N, N_E, N_X, STEPS)
@@ -189,7 +189,7 @@ def add_bad_synapses(case):
     """Set up one cell of the handcrafted network with a bad synapse list; NEURON's error."""
     from netcol.cells import eif
     from netcol.cells.population import RankWiring
-    from netcol.runtime import neuron_h, parallel_context
+    from netcol.engine.runtime import neuron_h, parallel_context
     h, pc = neuron_h(), parallel_context()
     eif.apply_mechanism_settings(h, SETTINGS)
     pop = eif.new_population(h, N, N_E, N_X, STEPS)
@@ -284,7 +284,7 @@ def test_static_network_rates_are_near_the_balanced_state(cli, tmp_path):
     """N = 5,000, static weights, independent external sources: the rates over 1-3 s lie
     within 15 % of the large-N balanced state (5.8 and 15.9 Hz; finite N shifts them)."""
     from netcol.models.akil2021 import activity
-    from netcol.rundir import read_run_json
+    from netcol.io.rundir import read_run_json
     out = tmp_path / "static"
     r = cli("run", "akil2021_static", "--set", "duration=3", "--out", str(out), "--quiet", "--no-figure")
     assert r.returncode == 0, r.stderr

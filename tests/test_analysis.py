@@ -1,12 +1,13 @@
-"""netcol.analysis against hand-computed values on synthetic run directories and series."""
+"""netcol.analysis.spikes against hand-computed values on synthetic run directories and series."""
 import json
 
 import h5py
 import numpy as np
 import pytest
 
-from netcol import analysis
-from netcol.record import SpikeWriter
+from netcol.analysis import spikes as analysis
+from netcol.models.rowan2013 import measures
+from netcol.io.record import SpikeWriter
 from netcol.models.rowan2013.staterec import StateWriter
 
 
@@ -17,7 +18,7 @@ def fake_run(tmp_path):
         g = f.create_group("nodes/column")
         g["type"] = np.array([b"EA", b"EA", b"EB", b"IA"])
         g["excitatory"] = np.array([1, 1, 1, 0], dtype=np.int8)
-    w = SpikeWriter(tmp_path / "spikes.h5")
+    w = SpikeWriter(tmp_path / "spikes.h5", "column")
     # gid 0: 10 spikes, gid 1: 4, gid 2: 0, gid 3: 50 (all in 0-10 s)
     t = np.concatenate([np.arange(10) * 1000.0 + 1, np.arange(4) * 2000.0 + 3, np.arange(50) * 200.0 + 7])
     gid = np.concatenate([np.zeros(10), np.ones(4), np.full(50, 3)]).astype(np.uint64)
@@ -42,14 +43,14 @@ def test_rates_by_type(fake_run):
 
 
 def test_population_timecourse_over_alive_cells(fake_run):
-    a = analysis.population_timecourse(fake_run, "activity", "E")
+    a = measures.population_timecourse(fake_run, "activity", "E")
     assert list(a["t"]) == [1.0, 2.0]
     assert a["mean"] == pytest.approx([3.0, 3.0])               # record 2: gid 2 is dead
     assert a["sd"] == pytest.approx([np.std([1, 3, 5]), 1.0])
     assert list(a["alive"]) == [3, 2]
-    s = analysis.population_timecourse(fake_run, "scale", "E")
+    s = measures.population_timecourse(fake_run, "scale", "E")
     assert s["mean"] == pytest.approx([1.0, 1.3])
-    g = analysis.population_timecourse(fake_run, "goal", "E")
+    g = measures.population_timecourse(fake_run, "goal", "E")
     assert np.isnan(g["mean"][0]) and g["mean"][1] == pytest.approx(1.5)
 
 
@@ -102,8 +103,8 @@ def test_fourier_information_on_gaussian_channels(snr):
 
 
 def test_gain_changes_and_records(fake_run):
-    assert analysis.gain_changes(fake_run) == {"EA->EB": (pytest.approx(0.0), 2)}
-    rec = analysis.read_records(fake_run)
+    assert measures.gain_changes(fake_run) == {"EA->EB": (pytest.approx(0.0), 2)}
+    rec = measures.read_records(fake_run)
     assert rec["activity"].shape == (2, 4) and rec["alive"][1, 2] == 0
     assert analysis.run_end(fake_run) == 10.0
 
@@ -135,7 +136,7 @@ def trial_run(path, noisy):
             trial = np.append(trial, rng.uniform(0, 1000))
         times.append(k * 1000.0 + np.sort(trial))
     t = np.concatenate(times)
-    w = SpikeWriter(path / "spikes.h5")
+    w = SpikeWriter(path / "spikes.h5", "column")
     w.append(t, np.zeros(len(t), dtype=np.uint64))
     w.close()
     s = StateWriter(path / "state.h5", 1, ["EA->EA"], [0], [0], [], "uniform")
@@ -147,14 +148,14 @@ def trial_run(path, noisy):
 
 
 def test_segment_information_per_segment_and_without_noise(tmp_path):
-    noisy = analysis.segment_information(trial_run(tmp_path / "noisy", True), 4.0)
+    noisy = measures.segment_information(trial_run(tmp_path / "noisy", True), 4.0)
     assert noisy["t0"].tolist() == [0.0, 4.0]
     assert noisy["n_unique"].tolist() == [2, 2] and noisy["n_repeat"].tolist() == [2, 2]
     assert np.isfinite(noisy["corrected"]).all()
     # identical repeat trials leave no noise to estimate: no rate rather than a huge one
-    exact = analysis.segment_information(trial_run(tmp_path / "exact", False), 4.0)
+    exact = measures.segment_information(trial_run(tmp_path / "exact", False), 4.0)
     assert np.isnan(exact["corrected"]).all()
-    assert analysis.trial_information(tmp_path / "exact", window_s=(0.0, 4.0))["identical_repeats"]
+    assert measures.trial_information(tmp_path / "exact", window_s=(0.0, 4.0))["identical_repeats"]
 
 
 def test_read_spikes_while_a_writer_is_between_its_two_appends(fake_run):
@@ -167,19 +168,19 @@ def test_read_spikes_while_a_writer_is_between_its_two_appends(fake_run):
     t, gid = analysis.read_spikes(fake_run)
     assert len(t) == len(gid) == 64
     assert len(analysis.read_spikes(fake_run, (0.0, 30.0))[0]) == 64
-    assert analysis.binned_class_rate(fake_run, [0.0, 10.0], [3.0], "E")[0] == 14 / 30.0
+    assert measures.binned_class_rate(fake_run, [0.0, 10.0], [3.0], "E")[0] == 14 / 30.0
 
 
 def test_spike_writer_keeps_the_by_time_order(tmp_path):
     """A block in any order is written by time, then gid; one already in that order (ties
     included) is written as it is."""
-    from netcol.analysis import read_spikes
-    from netcol.record import sorted_by_time_then_gid
+    from netcol.analysis.spikes import read_spikes
+    from netcol.io.record import sorted_by_time_then_gid
     t1, g1 = np.array([5.0, 1.0, 5.0, 3.0]), np.array([2, 7, 1, 0], np.uint64)
     t2, g2 = np.array([6.0, 6.0, 8.5]), np.array([0, 3, 1], np.uint64)
     assert not sorted_by_time_then_gid(t1, g1) and sorted_by_time_then_gid(t2, g2)
     assert not sorted_by_time_then_gid(np.array([6.0, 6.0]), np.array([3, 0], np.uint64))
-    w = SpikeWriter(tmp_path / "spikes.h5")
+    w = SpikeWriter(tmp_path / "spikes.h5", "column")
     w.append(t1, g1)
     w.append(t2, g2)
     w.close()

@@ -7,7 +7,7 @@ import pytest
 
 from netcol.cells.intf6 import CELL_FIELDS, cell_class, load_cell_classes
 from netcol.models.rowan2013.column import load_cell_classes as column_cell_classes
-from netcol.schema import ParamError, validate
+from netcol.config.schema import ParamError, validate
 
 from helpers import REPO, assert_param_error_names
 

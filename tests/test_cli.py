@@ -28,8 +28,8 @@ def test_information_per_deletion_segment(runs):
     """The trials of each segment between deletion rounds (10 s of 2-s trials, unique
     from 0 s: three unique and two repeat trials in the first, two and three in the
     second) give one information rate each (Figure 2, panel D)."""
-    from netcol import analysis
-    info = analysis.segment_information(runs / "onlydeletion", 10.0)
+    from netcol.models.rowan2013 import measures
+    info = measures.segment_information(runs / "onlydeletion", 10.0)
     assert info["t0"].tolist() == [0.0, 10.0]
     assert info["n_unique"].tolist() == [3, 2] and info["n_repeat"].tolist() == [2, 3]
     assert np.isfinite(info["corrected"]).all() and (info["low"] <= info["high"]).all()
@@ -85,7 +85,7 @@ def test_plot_window_dpi_and_out(runs, tmp_path):
 
 
 def test_figures_mark_previews_and_the_protocol(runs):
-    from netcol.figstyle import preview_note, pyplot
+    from netcol.views.figstyle import preview_note, pyplot
     from netcol.models.rowan2013.figures import draw_timecourse, sensor_label
     # both runs were shortened with --set duration: their figures say so
     assert preview_note(runs / "onlytraining") == "onlytraining run for 20 of 9600 s"
@@ -101,7 +101,7 @@ def test_figures_mark_previews_and_the_protocol(runs):
 
 
 def test_spectrum_bands_contain_the_estimate():
-    from netcol.plots import spectrum_band
+    from netcol.views.plots import spectrum_band
     lo, hi = spectrum_band(np.array([1.0, 2.0]), tapers=7)
     assert np.all(lo < [1.0, 2.0]) and np.all(hi > [1.0, 2.0])
     assert np.allclose(hi / lo, hi[0] / lo[0]) and 2.5 < hi[0] / lo[0] < 5   # chi-square, 14 degrees of freedom

@@ -154,7 +154,7 @@ def test_baseline_outputs(baseline_60s):
 
 
 def _type_rates(run_dir):
-    from netcol.analysis import rates_by_type
+    from netcol.analysis.spikes import rates_by_type
     return {k: v[0] for k, v in rates_by_type(run_dir, 5.0, 60.0).items()}
 
 
@@ -295,11 +295,11 @@ def test_cli_launched_under_mpiexec_directly(tmp_path):
 def baseline_spikes(duration_ms, eager=False, scaling=False):
     """Spikes of the baseline column; eager=True forces a real event for every drive input
     (plan_horizon 0), which is what the lazy drive must reproduce exactly."""
-    from netcol.assemble import assemble
+    from netcol.build.assemble import assemble
     from netcol.cells.intf6 import DT
-    from netcol.experiment import load_experiment
-    from netcol.runtime import neuron_h, parallel_context
-    from netcol.simulate import configure_integrator
+    from netcol.config.experiment import load_experiment
+    from netcol.engine.runtime import neuron_h, parallel_context
+    from netcol.engine.simulate import configure_integrator
     h, pc = neuron_h(), parallel_context()
     net = assemble(load_experiment("baseline", {"column.mechanism.beta": 4e-5, "engine": "cells"})).net
     h.scaling_NetcolIntf6 = 1 if scaling else 0
@@ -331,7 +331,7 @@ def original_stream_times(number=0):
     by hoc's Random (MCellRan4, negexp(1)) one repick per event, as the NetStim does, and
     by the cell's own reference-mode stream (capped at number), read from its drive buffer
     every 5 ms of a run; returns both lists of times."""
-    from netcol.runtime import neuron_h
+    from netcol.engine.runtime import neuron_h
     from netcol.cells.intf6 import CellClass, CELL_FIELDS
     h = neuron_h()
     j, interval, trial_ms, t_end = 7, 7.0, 500.0, 2000.0
@@ -400,7 +400,7 @@ def chained_arrival_times():
     """A cell spiking at t_s onto three cells with delays 1.1, 1.7 and 2.9 ms, with chained
     arrivals on; returns the targets' arrival times (the time of their last event) and
     the original's chain ((t_s + 1.1) + 0.6) + 1.2 and t_s + delay for each."""
-    from netcol.runtime import neuron_h
+    from netcol.engine.runtime import neuron_h
     from netcol.cells.intf6 import CellClass, CELL_FIELDS, SLOT, N_SLOTS, KIND_FROM_E
     h = neuron_h()
     h.chained_NetcolIntf6 = 1
@@ -444,7 +444,7 @@ def test_reference_mode_deletion_run_matches_the_original(tmp_path):
     segment, the same spikes in each (the rates the original wrote times the cells alive,
     to their rounding), 58,846 in all.  Its E/I split differs by a few spikes: the
     original's spike writer shifts ids after every spike of cell 0."""
-    from netcol.analysis import read_nodes, read_spikes
+    from netcol.analysis.spikes import read_nodes, read_spikes
     out = tmp_path / "refdel"
     r = netcol("run", "onlydeletion", "--set", "rng=original", "--set", "duration=100", "--set", "deletion_step=47",
                "--set", "segment_length=20", "--set", "trial_length=80", "--set", "recording_interval=20",
@@ -485,7 +485,7 @@ def test_long_reference_run_is_the_same_across_block_sizes_and_ranks(tmp_path):
 
 def test_reference_mode_reseeding_survives_kill_and_resume(tmp_path):
     """Re-seeded streams (trials every 15 s) continue exactly across a kill and resume."""
-    from netcol.analysis import read_spikes
+    from netcol.analysis.spikes import read_spikes
     args = ["onlydeletion", "--set", "rng=original", "--set", "duration=40", "--set", "deletion_step=47",
             "--set", "segment_length=20", "--set", "trial_length=15", "--set", "recording_interval=20",
             "--checkpoint-every", "10", "--quiet", "--no-figure"]

@@ -66,9 +66,9 @@ def test_gui_windows_live_raster_and_screenshot(display, tmp_path):
 def delete_from_the_controls():
     """Open the GUI on the baseline column, run 500 ms, delete 40 random cells with the
     control, run to 1000 ms; report the deleted cells and the spikes after deletion."""
-    from netcol.assemble import assemble
-    from netcol.experiment import load_experiment
-    from netcol.runtime import neuron_h, window_names
+    from netcol.build.assemble import assemble
+    from netcol.config.experiment import load_experiment
+    from netcol.engine.runtime import neuron_h, window_names
     h = neuron_h()
     exp = load_experiment("baseline", {"duration": 1})
     window = exp.package.open_gui(assemble(exp, needs=("gui",)))
@@ -102,9 +102,9 @@ SHORT_PROTOCOL = {"duration": 2, "scaling_start": 0.5, "segment_length": 0.5, "d
 def scheduled_protocol_from_the_gui():
     """Run to 1.9 s four times from init: without the experiment's protocol, twice with it,
     and without it again; report what each run did."""
-    from netcol.assemble import assemble
-    from netcol.experiment import load_experiment
-    from netcol.runtime import neuron_h
+    from netcol.build.assemble import assemble
+    from netcol.config.experiment import load_experiment
+    from netcol.engine.runtime import neuron_h
     h = neuron_h()
     exp = load_experiment("scalingwithdeletion", SHORT_PROTOCOL)
     window = exp.package.open_gui(assemble(exp, needs=("gui",)))
@@ -144,9 +144,9 @@ def test_the_experiments_protocol_runs_from_the_gui(display, tmp_path):
 def reference_streams_end_by_the_run_controls_tstop():
     """Reference mode in the GUI: after a run well past the ends of the streams (10 s), each
     stream's count of events for Tstop = 1 s and then for Tstop = 2 s."""
-    from netcol.assemble import assemble
-    from netcol.experiment import load_experiment
-    from netcol.runtime import neuron_h
+    from netcol.build.assemble import assemble
+    from netcol.config.experiment import load_experiment
+    from netcol.engine.runtime import neuron_h
     h = neuron_h()
     exp = load_experiment("baseline", {"duration": 1, "rng": "original"})
     window = exp.package.open_gui(assemble(exp, needs=("gui",)))
@@ -196,10 +196,10 @@ def population_twice(experiment, sets, browse):
     """Open the GUI on a population model, run 300 ms twice (init in between); report both
     runs' spikes; with a learning-rate control, run once with it off and once on and report
     whether the weights moved."""
-    from netcol.assemble import assemble
+    from netcol.build.assemble import assemble
     from netcol.cells.population import weights
-    from netcol.experiment import load_experiment
-    from netcol.runtime import neuron_h, window_names
+    from netcol.config.experiment import load_experiment
+    from netcol.engine.runtime import neuron_h, window_names
     h = neuron_h()
     exp = load_experiment(experiment, sets)
     assembly = assemble(exp, needs=("gui",))

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from netcol.models.rowan2013.acg import ACG
-from netcol.experiment import load_experiment
+from netcol.config.experiment import load_experiment
 from netcol.models.rowan2013.actions import original_picks
 
 from helpers import REPO, NETCOL, run_cli as netcol, same_outputs
@@ -154,7 +154,7 @@ def test_killed_run_is_readable_and_resumes(tmp_path, deletion_run):
 
 def test_resume_refuses_changed_parameters(tmp_path):
     exp = tmp_path / "mine.toml"
-    exp.write_text((REPO / "netcol/models/rowan2013/params/experiments/baseline.toml").read_text().replace("duration = 60.0", "duration = 4.0"))
+    exp.write_text((REPO / "params/rowan2013/experiments/baseline.toml").read_text().replace("duration = 60.0", "duration = 4.0"))
     out = tmp_path / "run"
     ok("run", str(exp), "--checkpoint-every", "2", "--out", str(out))
     exp.write_text(exp.read_text().replace("seed = 2", "seed = 3"))

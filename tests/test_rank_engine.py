@@ -104,10 +104,10 @@ GUARD_SCENARIO = r"""
 import sys
 sys.path.insert(0, {repo!r})
 from netcol.cells import intf6
-from netcol.experiment import load_experiment
+from netcol.config.experiment import load_experiment
 from netcol.models.rowan2013.ranknet import build_rank
-from netcol.runtime import neuron_h, parallel_context
-from netcol.simulate import configure_integrator
+from netcol.engine.runtime import neuron_h, parallel_context
+from netcol.engine.simulate import configure_integrator
 h, pc = neuron_h(), parallel_context()
 exp = load_experiment("baseline", {{}})
 intf6.apply_mechanism_settings(h, exp.mechanism_settings())

@@ -1,6 +1,6 @@
 """Reliability: repeated interrupt/resume cycles, errors on any rank, off-grid times and
 oversized runs, one writer per folder, damaged files, killed files, a full disk, and
-kill -9 at random times.  Faults are injected with NETCOL_FAULT (netcol.faults) or with
+kill -9 at random times.  Faults are injected with NETCOL_FAULT (netcol.engine.faults) or with
 real signals from outside."""
 import json
 import os
@@ -256,7 +256,7 @@ def test_a_signal_during_set_up_marks_the_run_interrupted(tmp_path):
 
 def test_resume_from_anywhere_without_the_experiment_file(tmp_path):
     exp = tmp_path / "mine.toml"
-    exp.write_text((REPO / "netcol/models/rowan2013/params/experiments/onlydeletion.toml").read_text())
+    exp.write_text((REPO / "params/rowan2013/experiments/onlydeletion.toml").read_text())
     args = ["--set", "duration=12", "--set", "segment_length=3", "--set", "trial_length=2", "--checkpoint-every", "4"]
     full = tmp_path / "full"
     assert netcol("run", "mine.toml", *args, "--out", "full", *QUIET, cwd=tmp_path).returncode == 0
@@ -287,7 +287,7 @@ def test_weights_of_a_run_without_plasticity(finished):
 
 
 def test_a_damaged_mechanism_cache_is_rebuilt(tmp_path):
-    from netcol.mechanisms import cache_root
+    from netcol.build.mechanisms import cache_root
     cache = tmp_path / "cache"
     shutil.copytree(cache_root(), cache, ignore=shutil.ignore_patterns("*.lock"))
     libs = list(cache.glob("*/*/libnrnmech.so"))

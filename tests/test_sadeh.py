@@ -31,7 +31,7 @@ def run_mechanism():
     the counts it drew (for the reference)."""
     from netcol.cells import lifmap
     from netcol.cells.population import RankWiring, finitialize_at_step, weights
-    from netcol.runtime import neuron_h, parallel_context
+    from netcol.engine.runtime import neuron_h, parallel_context
     h, pc = neuron_h(), parallel_context()
     lifmap.apply_mechanism_settings(h, SETTINGS)
     pop = lifmap.new_population(h, N, 7)

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from netcol.mechanisms import MechanismBuildError, build_key, build_mechanisms, mod_files
+from netcol.build.mechanisms import MechanismBuildError, build_key, build_mechanisms, mod_files
 
 from helpers import REPO
 
-LOAD = ("from netcol.runtime import neuron_h, rank_and_size; h = neuron_h(); "
+LOAD = ("from netcol.engine.runtime import neuron_h, rank_and_size; h = neuron_h(); "
         "print('loaded', hasattr(h, 'NetcolIntf6'), *rank_and_size())")
 
 
@@ -74,7 +74,7 @@ def test_runs_under_project_mpiexec_on_two_ranks():
     assert mpiexec.exists(), "the mpich wheel provides mpiexec in the environment"
     env = {k: v for k, v in os.environ.items() if k != "MPI_LIB_NRN_PATH"}
     # ranks report to rank 0, which prints once (two ranks printing could interleave)
-    code = ("from netcol.runtime import neuron_h, parallel_context, rank_and_size; h = neuron_h(); "
+    code = ("from netcol.engine.runtime import neuron_h, parallel_context, rank_and_size; h = neuron_h(); "
             "pc = parallel_context(); got = pc.py_gather((hasattr(h, 'NetcolIntf6'), *rank_and_size()), 0); "
             "print('gathered', sorted(got)) if pc.id() == 0 else None")
     out = subprocess.run([str(mpiexec), "-n", "2", sys.executable, "-c", code], cwd=REPO,
@@ -105,11 +105,29 @@ def test_a_built_wheel_runs_outside_the_checkout(tmp_path):
     elsewhere.mkdir()
     env = dict(os.environ, PATH=f"{venv / 'bin'}{os.pathsep}{Path(sys.executable).parent}{os.pathsep}"
                f"{os.environ['PATH']}", NETCOL_CACHE=str(tmp_path / "cache"))
-    where = subprocess.run([py, "-c", "import netcol, netcol.paths as p; print(netcol.__file__, p.mod_dir())"],
+    where = subprocess.run([py, "-c", "import netcol, netcol.config.paths as p; print(netcol.__file__, p.mod_dir(), "
+                            "p.params_dir('rowan2013'), p.batch_dir('rowan2013'))"],
                            cwd=elsewhere, capture_output=True, text=True, env=env)
-    assert where.returncode == 0 and str(REPO) not in where.stdout and target in where.stdout, where.stderr
+    assert where.returncode == 0 and str(REPO) not in where.stdout, where.stderr
+    assert all(target in place for place in where.stdout.split()), where.stdout
     r = subprocess.run([py, "-m", "netcol.cli", "run", "baseline", "--set", "duration=2", "--quiet", "--no-figure"],
                        cwd=elsewhere, capture_output=True, text=True, env=env, timeout=600)
     assert r.returncode == 0, r.stderr
     assert (elsewhere / "runs" / "baseline" / "spikes.h5").exists()
     assert (tmp_path / "cache").exists()   # the mechanisms were compiled from the wheel's mod/
+
+
+def test_the_top_level_is_the_design_cards():
+    """setup.py (a shim), mod/, netcol/, batch/<model>/, params/<model>/, tests/, Makefile and
+    README.md at the top; each model's experiments in params/<model>/experiments and the
+    generic modules grouped by layer inside netcol/."""
+    for name in ("setup.py", "mod", "netcol", "batch", "params", "tests", "Makefile", "README.md", "pyproject.toml"):
+        assert (REPO / name).exists(), name
+    from netcol.models import MODELS, model
+    for name in MODELS:
+        assert model(name).PARAMS_DIR == REPO / "params" / name
+        assert list((REPO / "params" / name / "experiments").glob("*.toml")), name
+    assert not list((REPO / "netcol" / "models").glob("*/params")) and not list((REPO / "netcol" / "models").glob("*/sweeps"))
+    for layer in ("config", "build", "engine", "io", "analysis", "views"):
+        assert (REPO / "netcol" / layer / "__init__.py").exists(), layer
+    assert sorted(p.name for p in (REPO / "netcol").glob("*.py")) == ["__init__.py", "cli.py"]

@@ -3,7 +3,7 @@ own arrays."""
 import numpy as np
 import pytest
 
-from netcol.analysis import read_nodes, read_spikes
+from netcol.analysis.spikes import read_nodes, read_spikes
 
 libsonata = pytest.importorskip("libsonata")
 

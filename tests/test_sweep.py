@@ -6,8 +6,8 @@ import subprocess
 import h5py
 import pytest
 
-from netcol.schema import ParamError
-from netcol.sweep import load_sweep
+from netcol.config.schema import ParamError
+from netcol.engine.sweep import load_sweep
 
 from helpers import REPO, run_cli as netcol
 
@@ -127,7 +127,7 @@ def test_bad_sweeps_are_rejected_before_anything_runs(tmp_path, edit, words):
 
 
 def test_every_shipped_sweep_expands_and_checks():
-    counts = {p.stem: len(load_sweep(p).runs) for p in sorted((REPO / "netcol/models/rowan2013/sweeps").glob("*.toml"))}
+    counts = {p.stem: len(load_sweep(p).runs) for p in sorted((REPO / "batch/rowan2013").glob("*.toml"))}
     assert counts["onlyscaling-activitybeta"] == 8 and counts["onlyscaling-activitygamma"] == 9
     assert counts["onlytraining-plastinc"] == 6 and counts["trainingandscaling-trainrate"] == 8
     assert counts["alz-activitygamma"] == 12 and counts["onlydeletion-deletionstep"] == 5

@@ -27,7 +27,7 @@ def run_mechanism(wide=False):
     weights."""
     from netcol.cells import condlif
     from netcol.cells.population import RankWiring, finitialize_at_step, weights
-    from netcol.runtime import neuron_h, parallel_context
+    from netcol.engine.runtime import neuron_h, parallel_context
     h, pc = neuron_h(), parallel_context()
     condlif.apply_mechanism_settings(h, SETTINGS, ALPHA)
     h.wide_targets_NetcolCondLif = int(wide)
@@ -141,14 +141,14 @@ def small_long(tmp_path_factory):
 
 
 def test_first_second_matches_the_reference(small_long):
-    from netcol.analysis import class_rates
+    from netcol.analysis.spikes import class_rates
     e, i = class_rates(small_long, 0.0, 1.0)
     # vogels2011.md §5, Brian2 at full size (the small network has the same in-degree)
     assert abs(e / 164 - 1) < 0.1 and abs(i / 68 - 1) < 0.1, (e, i)
 
 
 def test_plasticity_approaches_the_target_in_the_asynchronous_irregular_state(small_long):
-    from netcol.analysis import class_rates
+    from netcol.analysis.spikes import class_rates
     from netcol.models.vogels2011 import activity
     # at a tenth of the size the approach is slower than at full size (README): over the
     # last 10 s within 1.5 Hz of the target and still closing in

@@ -5,7 +5,7 @@ NetcolRelays (:mod:`netcol.cells.population`).
 """
 import numpy as np
 
-from ..schema import Field
+from ..config.schema import Field
 from .population import vector_in, vector_out
 
 HOC_NAME = "NetcolCondLif"

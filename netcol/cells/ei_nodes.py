@@ -4,7 +4,7 @@
 beside it, and the circuit entry for circuit_config.json."""
 import numpy as np
 
-from ..record import LIBVER, mark_sonata
+from ..io.record import LIBVER, mark_sonata
 
 
 def write_ei_nodes(path, population, excitatory, template, attributes=None):

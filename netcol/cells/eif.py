@@ -7,8 +7,8 @@ import math
 
 import numpy as np
 
-from ..schema import Field
-from ..runtime import filled, scratch_vectors
+from ..config.schema import Field
+from ..engine.runtime import filled, scratch_vectors
 from .population import vector_in, vector_out
 
 HOC_NAME = "NetcolEif"

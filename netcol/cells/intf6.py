@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 import math
 
-from ..schema import Field, ParamError, read_toml, validate
+from ..config.schema import Field, ParamError, read_toml, validate
 
 #: The mechanism's hoc name.
 HOC_NAME = "NetcolIntf6"
@@ -109,7 +109,7 @@ class CellClass:
         -------
         hoc.HocObject
         """
-        from ..runtime import neuron_h
+        from ..engine.runtime import neuron_h
         h = neuron_h()
         cell = h.NetcolIntf6()
         cell.gid = gid
@@ -212,7 +212,7 @@ def read_state(cell):
         ``refractory``; scaling state ``activity`` (spikes/ms), ``goal``,
         ``integral``, ``scale``; ``dead``; ``spikes`` (count since initialisation).
     """
-    from ..runtime import neuron_h
+    from ..engine.runtime import neuron_h
     cell.catch_up(neuron_h().t)   # apply buffered drive inputs first (outside a run only)
     state = {name: cell.component(i) for i, name in enumerate(STATE_NAMES)}
     state.update(V=cell.vm(), refractory=cell.refractory, activity=cell.activity(),

@@ -4,7 +4,7 @@ as one NetcolIntf6 per cell, bit for bit, for what it supports so far: the defau
 Poisson drive, synapses, spikes, activity sensors and synaptic scaling (no plasticity,
 deletion, trials, played-back input, reference mode, checkpoints or GUI probes).
 """
-from ..runtime import filled, scratch_vectors
+from ..engine.runtime import filled, scratch_vectors
 from .intf6 import DRIVE_STREAM_ID, module_settings
 
 #: The mechanism's hoc name.

@@ -7,7 +7,7 @@ header for why); each cell has a NetcolRelay as its spike source with its gid.
 """
 import numpy as np
 
-from ..schema import Field
+from ..config.schema import Field
 from .population import vector_in, vector_out
 
 #: The population mechanism's hoc name (its cells' spike sources are NetcolRelays, see

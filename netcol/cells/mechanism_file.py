@@ -3,7 +3,7 @@ constants (``[mechanism]``): reading it, applying ``--set network.mechanism.<key
 overrides, and checking it against the mechanism's schema (vogels2011, akil2021)."""
 from dataclasses import dataclass
 
-from ..schema import ParamError, apply_overrides, read_toml, validate
+from ..config.schema import ParamError, apply_overrides, read_toml, validate
 
 
 @dataclass
@@ -22,7 +22,7 @@ def check_mechanism_network(raw, source, fields):
     raw : dict
     source : str
         Where it came from, for error messages.
-    fields : dict of str to netcol.schema.Field
+    fields : dict of str to netcol.config.schema.Field
 
     Returns
     -------

@@ -8,7 +8,7 @@ all these models share (PopulationAssemblyBase).
 """
 import numpy as np
 
-from ..runtime import filled, scratch_vectors
+from ..engine.runtime import filled, scratch_vectors
 
 RELAY_NAME = "NetcolRelay"
 
@@ -146,7 +146,7 @@ class PopulationAssemblyBase:
         sources_by_gid : dict
             This rank's gids -> their synapses' sources.
         """
-        from ..gather import gather_by_gid
+        from ..engine.gather import gather_by_gid
         merged = gather_by_gid(sources_by_gid)
         if merged is None:
             return None
@@ -167,7 +167,7 @@ class PopulationAssemblyBase:
         fill : sequence
             The row of a source no rank holds.
         """
-        from ..runtime import parallel_context
+        from ..engine.runtime import parallel_context
         parts = parallel_context().py_gather((rows, held), 0)
         if parts is None:
             return None
@@ -210,13 +210,13 @@ class PopulationAssemblyBase:
 
     def spike_counts(self):
         """Spikes so far of all E and all I cells (collective; every rank)."""
-        from ..runtime import parallel_context
+        from ..engine.runtime import parallel_context
         pc, n_e = parallel_context(), int(np.count_nonzero(self.excitatory))
         return pc.allreduce(self.pop.count_spikes(0, n_e), 1), pc.allreduce(self.pop.count_spikes(n_e, self.n), 1)
 
     def local_weights(self):
         """This rank's weights by gid (checkpoints: any rank count may resume them)."""
-        from ..runtime import neuron_h
+        from ..engine.runtime import neuron_h
         w = weights(neuron_h(), self.pop)
         ends = np.cumsum([self.weight_counts[g] for g in self.gids])
         return {g: part for g, part in zip(self.gids, np.split(w, ends[:-1]))}
@@ -225,8 +225,8 @@ class PopulationAssemblyBase:
         """Collective, once: on rank 0, where each gathered weight (ranks in turn, each in its
         own set-up order) goes in gid order (cells ascending, each cell's weights in its
         set-up order)."""
-        from ..gather import gather_by_gid
-        from ..runtime import parallel_context
+        from ..engine.gather import gather_by_gid
+        from ..engine.runtime import parallel_context
         counts = gather_by_gid(self.weight_counts)
         if counts is None:
             return
@@ -238,7 +238,7 @@ class PopulationAssemblyBase:
     def gathered_weights(self):
         """Every weight in gid order on rank 0 (None elsewhere; collective): one array per
         rank, since records gather them often."""
-        from ..runtime import neuron_h, parallel_context
+        from ..engine.runtime import neuron_h, parallel_context
         parts = parallel_context().py_gather(weights(neuron_h(), self.pop), 0)
         if parts is None or self.gather_order is None:
             return None

@@ -3,24 +3,25 @@ plasticity*, as in its reference package ``plastic_balanced_network``: N exponen
 integrate-and-fire cells (80 % E), an external layer of correlated Poisson sources, and
 six plasticity rules, each switchable per pathway (at most one per pathway).
 
-Its parts: ``params/`` (network.toml: the cell's constants; experiments/),
+Its parts: ``params/akil2021/`` (at the top of the checkout) (network.toml: the cell's constants; experiments/),
 :mod:`.network` (sizes, weights, wiring), :mod:`.inputs` (the external layer),
 :mod:`.protocol` (rules, parameters and timeline), :mod:`.assembly` (building it on
 ranks), :mod:`.staterec` (state.h5), :mod:`.activity` (rates, currents, weights,
 correlations, theory), :mod:`.figures`.  The cell is :mod:`netcol.cells.eif`.
 """
-from pathlib import Path
+from ...config.paths import batch_dir, params_dir
 
 NAME = "akil2021"
 TITLE = "Akil et al. (2021): balanced networks under spike-timing dependent plasticity"
-PARAMS_DIR = Path(__file__).resolve().parent / "params"
+#: The model's parameter files (network, cells, experiments/) and sweep specifications.
+PARAMS_DIR, SWEEPS_DIR = params_dir(NAME), batch_dir(NAME)
 NETWORK_FILE = PARAMS_DIR / "network.toml"
 
 from ...cells import eif as BINDING  # noqa: E402  (the cell this model is made of)
 from .network import NETWORK_FIELDS  # noqa: E402
 from .protocol import PROTOCOL_FIELDS, check_protocol  # noqa: E402
 
-#: The model's experiment parameters (beside netcol.experiment.RUN_FIELDS).
+#: The model's experiment parameters (beside netcol.config.experiment.RUN_FIELDS).
 EXPERIMENT_FIELDS = {**NETWORK_FIELDS, **PROTOCOL_FIELDS}
 #: Parameters that are times in seconds (each must lie on the step grid).
 TIME_FIELDS = ("duration", "block", "recording_interval")
@@ -79,7 +80,7 @@ def mechanism_settings(params, network):
 
 def assemble(experiment, needs=frozenset()):
     """Build the network of an experiment on this rank (see :mod:`.assembly`); it is the
-    same whatever the caller needs (netcol.assemble.NEEDS)."""
+    same whatever the caller needs (netcol.build.assemble.NEEDS)."""
     from .assembly import AkilAssembly
     return AkilAssembly(experiment)
 

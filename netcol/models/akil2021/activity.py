@@ -10,8 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ...analysis import open_run_h5, read_spikes
-from ...rundir import read_run_json
+from ...analysis.spikes import open_run_h5, read_spikes
+from ...io.rundir import read_run_json
 from .network import n_excitatory
 
 PATHWAY_NAMES = ("E→E", "E→I", "I→E", "I→I")

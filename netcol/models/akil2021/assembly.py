@@ -1,7 +1,7 @@
 """The akil2021 network assembled for a run on this rank: one NetcolEif population holding
 the rank's cells (gid % ranks == rank), a relay per cell, one listening NetCon per
 remote source with targets here, the external spikes queued a block ahead, and what the
-generic run loop (:mod:`netcol.simulate`) asks of a model (see
+generic run loop (:mod:`netcol.engine.simulate`) asks of a model (see
 :mod:`netcol.models.rowan2013.assembly` for the interface).
 
 Records are sums computed per cell and added on rank 0 in gid order, so they are the
@@ -11,8 +11,8 @@ import numpy as np
 
 from ...cells import eif
 from ...cells.population import PopulationAssemblyBase, RankWiring, finitialize_at_step, set_weights
-from ...gather import gather_by_gid
-from ...runtime import filled, neuron_h, parallel_context, scratch_vectors
+from ...engine.gather import gather_by_gid
+from ...engine.runtime import filled, neuron_h, parallel_context, scratch_vectors
 from .inputs import external_spikes
 from .network import incoming, initial_v, n_excitatory, pathway_weight
 from .protocol import pathway_rules, steps, timeline
@@ -28,7 +28,7 @@ class AkilAssembly(PopulationAssemblyBase):
 
     Parameters
     ----------
-    experiment : netcol.experiment.Experiment
+    experiment : netcol.config.experiment.Experiment
     """
 
     binding = eif

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ...figstyle import letter_panels, pyplot, save
-from ...plots import NothingToPlot, find_any_run
-from ...rundir import read_run_json
+from ...views.figstyle import letter_panels, pyplot, save
+from ...views.plots import NothingToPlot, find_any_run
+from ...io.rundir import read_run_json
 from . import activity
 from .network import n_excitatory
 

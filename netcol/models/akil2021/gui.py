@@ -1,9 +1,9 @@
 """The akil2021 network in NEURON's own GUI: ``netcol gui akil2021_small`` opens the run
 control, a live raster, live E and I rates, and a browser of one cell's V (mV) and
-currents (see :mod:`netcol.popgui`), and a factor on every rule's learning rate as a
+currents (see :mod:`netcol.views.popgui`), and a factor on every rule's learning rate as a
 control.  Every init starts again from t = 0 with the weights as set up and the external
 spikes to tstop queued."""
-from ...popgui import PopulationGUI
+from ...views.popgui import PopulationGUI
 
 
 def open_assembled(assembly):

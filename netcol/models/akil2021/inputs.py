@@ -17,7 +17,7 @@ import math
 
 import numpy as np
 
-from ...streams import keyed_generator
+from ...build.streams import keyed_generator
 
 #: Length of a generation chunk (ms).
 CHUNK_MS = 1000.0

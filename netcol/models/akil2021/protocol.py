@@ -4,8 +4,8 @@ option, and the records; the run's timeline (records every recording_interval)."
 import math
 
 from ...cells.eif import PATHWAYS, RULES, STEP_DT, rule_coefficients
-from ...scheduler import checkpoint_events
-from ...schema import Field, ParamError
+from ...engine.scheduler import checkpoint_events
+from ...config.schema import Field, ParamError
 
 _RATE = dict(kind=float, low=0.0)
 PROTOCOL_FIELDS = {

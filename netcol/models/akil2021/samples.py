@@ -3,7 +3,7 @@ synapses with the smallest score, a hash of (seed, pre, post), so the choice dep
 the network alone, not on the number of ranks."""
 import numpy as np
 
-from ...runtime import parallel_context
+from ...engine.runtime import parallel_context
 
 _M1, _M2, _M3 = np.uint64(0x9E3779B97F4A7C15), np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
 

@@ -17,7 +17,7 @@ Layout (times in ms; growing datasets chunked, SWMR):
 """
 import numpy as np
 
-from ...record import LIBVER, RUN_ID_ATTR, AppendFile, StateFileWriter, reopen_truncated
+from ...io.record import LIBVER, RUN_ID_ATTR, AppendFile, StateFileWriter, reopen_truncated
 
 SNAPSHOTS = ("initial", "final")
 

@@ -2,27 +2,29 @@
 neocortex*: the 470-cell column of INTF6-style cells with STDP, a training signal,
 homeostatic synaptic scaling and deletion (atrophy) protocols.
 
-Its parts: ``params/`` (cells.toml, column.toml, experiments/), ``sweeps/`` (the
+Its parts: ``params/rowan2013/`` (at the top of the checkout) (cells.toml, column.toml, experiments/), ``batch/rowan2013/`` (the
 paper's sweeps), :mod:`.column` (the column description and layout), :mod:`.wiring` and
 :mod:`.acg` (drawing positions and connections, keyed or the original's),
 :mod:`.network` (building it on ranks), :mod:`.playback` (training signal, the
 original's background), :mod:`.protocol` (protocol parameters and timeline),
 :mod:`.staterec` (state.h5).  The cell is :mod:`netcol.cells.intf6`.
 """
-from pathlib import Path
+from ...config.paths import batch_dir, params_dir
 
 NAME = "rowan2013"
 TITLE = "Rowan & Neymotin (2013): synaptic scaling balances learning in a neocortical column"
-PARAMS_DIR = Path(__file__).resolve().parent / "params"
+#: The model's parameter files (network, cells, experiments/) and sweep specifications.
+PARAMS_DIR, SWEEPS_DIR = params_dir(NAME), batch_dir(NAME)
 NETWORK_FILE = PARAMS_DIR / "column.toml"
 #: `--set column.<path>` means `--set network.<path>` for this model.
 NETWORK_ALIASES = ("column",)
 
 from ...cells import intf6 as BINDING  # noqa: E402  (the cell this model is made of)
-from ...schema import Field, ParamError  # noqa: E402
+from ...config.schema import Field, ParamError  # noqa: E402
 from .protocol import PROTOCOL_FIELDS, check_protocol  # noqa: E402
+from .measures import sweep_measures as SWEEP_MEASURES  # noqa: E402,F401  (a sweep's headline numbers)
 
-#: The model's experiment parameters (beside netcol.experiment.RUN_FIELDS).
+#: The model's experiment parameters (beside netcol.config.experiment.RUN_FIELDS).
 EXPERIMENT_FIELDS = {
     "size": Field(float, 1.0, "population size multiplier (cells per type x size)", low=0.0,
                            low_open=True),
@@ -105,7 +107,7 @@ def mechanism_settings(params, network):
 
 def assemble(experiment, needs=frozenset()):
     """Build the column of an experiment on this rank (see :mod:`.assembly`); needs
-    (netcol.assemble.NEEDS) decide the engine when the experiment leaves it to netcol."""
+    (netcol.build.assemble.NEEDS) decide the engine when the experiment leaves it to netcol."""
     from .assembly import assemble as assemble_column
     return assemble_column(experiment, needs)
 

@@ -6,7 +6,7 @@ Every rank takes the same decisions: which cells to delete comes from a stream k
 """
 import numpy as np
 
-from ...streams import keyed_generator
+from ...build.streams import keyed_generator
 from .acg import ACG
 from .protocol import deletion_step
 

@@ -1,6 +1,6 @@
 """The column assembled for a run: cells and connections on this rank, their inputs,
 probes and protocol actions, and everything the generic run loop
-(:mod:`netcol.simulate`) asks of a model.
+(:mod:`netcol.engine.simulate`) asks of a model.
 
 The generic loop calls, in order: :meth:`ColumnAssembly.timeline`,
 :meth:`~ColumnAssembly.actions` (for the scheduler), :meth:`~ColumnAssembly.open_outputs`
@@ -12,9 +12,9 @@ The generic loop calls, in order: :meth:`ColumnAssembly.timeline`,
 import numpy as np
 
 from ...cells import intf6
-from ...gather import gather_by_gid
-from ...record import POPULATION
-from ...runtime import neuron_h, parallel_context
+from ...engine.gather import gather_by_gid
+from .nodes import POPULATION
+from ...engine.runtime import neuron_h, parallel_context
 from .actions import ColumnProtocol
 from .edges import EDGE_POPULATION, write_edges, write_final_gains
 from .network import build
@@ -47,9 +47,9 @@ class ColumnAssembly:
 
     Parameters
     ----------
-    experiment : netcol.experiment.Experiment
+    experiment : netcol.config.experiment.Experiment
     needs : frozenset
-        What the caller will use beyond the run (netcol.assemble.NEEDS): with engine =
+        What the caller will use beyond the run (netcol.build.assemble.NEEDS): with engine =
         'auto' the column runs on one NetcolColumn per rank unless the experiment or
         these need the per-cell NetcolIntf6 (:mod:`.ranknet`).
     """

@@ -11,7 +11,7 @@ import numpy as np
 from ...cells.intf6 import DT, MECHANISM_FIELDS, RECEPTORS
 from ...cells.intf6 import load_cell_classes as load_classes_file
 from . import PARAMS_DIR
-from ...schema import Field, ParamError, apply_overrides, read_toml, validate
+from ...config.schema import Field, ParamError, apply_overrides, read_toml, validate
 
 _POS = dict(kind=float, low=0.0, low_open=True)
 #: Highest plausible rate of one external Poisson input (Hz): the column's are 50-300 Hz.

@@ -13,8 +13,8 @@ plastic gains live on the postsynaptic ranks, which write their own rows in turn
 """
 import numpy as np
 
-from ...record import LIBVER, mark_sonata
-from ...runtime import parallel_context
+from ...io.record import LIBVER, mark_sonata
+from ...engine.runtime import parallel_context
 
 EDGE_POPULATION = "column__column"
 #: Receptor slots of weight_1 and weight_2 by presynaptic class (as the builder sets them).

@@ -3,9 +3,10 @@ information from trials, STDP gains), its report panels and headline numbers, an
 Figures 2-7 of Rowan & Neymotin (2013) from a folder of runs (experiments.md §8)."""
 from pathlib import Path
 
-from ... import analysis
-from ...figstyle import DPI, letter_panels, mark_protocol, pyplot, save
-from ...plots import NothingToPlot, draw_raster, draw_spectra, find_run, time_unit
+from ...analysis import spikes as analysis
+from . import measures
+from ...views.figstyle import DPI, letter_panels, mark_protocol, pyplot, save
+from ...views.plots import NothingToPlot, draw_raster, draw_spectra, find_run, time_unit
 
 #: Runs each paper figure needs, by experiment name (sub-directories of the figure folder).
 FIGURE_RUNS = {2: ("onlydeletion", "scalingwithdeletion"), 3: ("onlyscaling",), 4: ("onlytraining",),
@@ -26,7 +27,7 @@ SCALE_LABEL = "E scale factor, median and 25–75 %"
 
 def condition(run_dir):
     """A run's condition for legends: its experiment's, else the folder's name."""
-    from ...rundir import read_run_json
+    from ...io.rundir import read_run_json
     try:
         return CONDITIONS.get(read_run_json(run_dir)["experiment"], Path(run_dir).name)
     except Exception:   # a folder without run.json: its name is all there is
@@ -35,7 +36,7 @@ def condition(run_dir):
 
 def sensor_label(run_dir):
     """The activity sensor's axis label with its filter time constant."""
-    from ...rundir import read_run_json
+    from ...io.rundir import read_run_json
     tau = read_run_json(run_dir).get("network", {}).get("mechanism", {}).get("act_tau")
     return f"E activity sensor ({tau / 1000:g}-s filter, Hz)" if tau else "E activity sensor (Hz)"
 
@@ -46,7 +47,7 @@ def draw_timecourse(ax, run_dirs, quantity, label, measured=False, robust=False)
     rate between records (dashed) beside the sensor."""
     unit = 1.0
     for d in run_dirs:
-        tc = analysis.population_timecourse(d, quantity, "E")
+        tc = measures.population_timecourse(d, quantity, "E")
         unit, xl = time_unit(tc["t"])
         x = tc["t"] / unit
         centre, lo, hi = ((tc["median"], tc["q25"], tc["q75"]) if robust
@@ -54,7 +55,7 @@ def draw_timecourse(ax, run_dirs, quantity, label, measured=False, robust=False)
         line, = ax.plot(x, centre, lw=1.2, label=condition(d))
         ax.fill_between(x, lo, hi, color=line.get_color(), alpha=0.25, lw=0)
         if measured and len(tc["t"]) > 1:
-            rate = analysis.binned_class_rate(d, tc["t"], tc["alive"][1:])
+            rate = measures.binned_class_rate(d, tc["t"], tc["alive"][1:])
             ax.plot(x[1:], rate, ls="--", lw=0.8, color=line.get_color(), label=f"{condition(d)}: measured rate")
         ax.set_xlabel(xl)
     if run_dirs:
@@ -69,7 +70,7 @@ def draw_alive(ax, run_dirs):
     """Alive cells over time, one line per run."""
     unit = 1.0
     for d in run_dirs:
-        tc = analysis.population_timecourse(d, "activity", "all")
+        tc = measures.population_timecourse(d, "activity", "all")
         unit, xl = time_unit(tc["t"])
         ax.plot(tc["t"] / unit, tc["alive"], label=condition(d))
         ax.set_xlabel(xl)
@@ -82,14 +83,14 @@ def draw_alive(ax, run_dirs):
 def draw_segment_information(ax, run_dirs):
     """E information rate from the repeat and unique trials of each segment between
     deletion rounds (bias-corrected), one line per run with trials."""
-    from ...rundir import read_run_json
+    from ...io.rundir import read_run_json
     unit, drawn = 1.0, False
     for d in run_dirs:
         p = read_run_json(d)["params"]
         if not p.get("trials"):
             continue
         seg = p["segment_length"]
-        info = analysis.segment_information(d, seg)
+        info = measures.segment_information(d, seg)
         unit, xl = time_unit(info["t0"] + seg)
         ax.plot((info["t0"] + seg / 2) / unit, info["corrected"], marker=".", ms=3, lw=1, label=condition(d))
         ax.set_xlabel(xl)
@@ -103,7 +104,7 @@ def draw_segment_information(ax, run_dirs):
 
 def draw_weights(ax, run_dir):
     """STDP gain summaries over time, per type pair (pairs from E4 highlighted)."""
-    from ...rundir import read_run_json
+    from ...io.rundir import read_run_json
     if not read_run_json(run_dir)["params"]["plasticity"]:
         raise NothingToPlot(f"{run_dir}: STDP was off in this run (plasticity = false): no weights to plot")
     with analysis.open_run_h5(Path(run_dir) / "state.h5") as f:
@@ -126,7 +127,7 @@ def draw_weights(ax, run_dir):
 def draw_info(ax, run_dir):
     """Fourier information per frequency from the run's repeat and unique trials, with the
     bias a relabelling of the trials gives, and the corrected rate with its 95% interval."""
-    res = analysis.trial_information(run_dir)
+    res = measures.trial_information(run_dir)
     ax.plot(res["freq"], res["bits"], lw=1, label="estimate")
     ax.plot(res["freq"], res["bias_bits"], lw=1, color="0.5", label="bias (trials relabelled)")
     ax.set_xlabel("frequency (Hz)")
@@ -146,7 +147,7 @@ VIEWS = {"activity": lambda ax, d: draw_timecourse(ax, [d], "activity", sensor_l
 
 def report_panels(run_dir):
     """Panels for the one-page report: E activity and scale factor when there are records."""
-    if not (Path(run_dir) / "state.h5").exists() or not len(analysis.read_records(run_dir)["time"]):
+    if not (Path(run_dir) / "state.h5").exists() or not len(measures.read_records(run_dir)["time"]):
         return []
     return [lambda ax: draw_timecourse(ax, [run_dir], "activity", sensor_label(run_dir)),
             lambda ax: draw_timecourse(ax, [run_dir], "scale", SCALE_LABEL, robust=True)]
@@ -160,7 +161,7 @@ def headline(run_dir, meta):
     if "alive_at_end" in meta and meta["params"]["deletion"]:
         lines.append(f"deletion rounds: {meta['deletion_rounds']}, alive at the end: {meta['alive_at_end']}")
     if (Path(run_dir) / "state.h5").exists():
-        tc = analysis.population_timecourse(run_dir, "scale", "E")
+        tc = measures.population_timecourse(run_dir, "scale", "E")
         if len(tc["t"]):
             lines.append(f"E scale factor at {tc['t'][-1]:g} s: median {tc['median'][-1]:.4f} "
                          f"(25-75 %: {tc['q25'][-1]:.4f}-{tc['q75'][-1]:.4f}), mean {tc['mean'][-1]:.4g}")

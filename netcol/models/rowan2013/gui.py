@@ -19,7 +19,7 @@ this module.
 """
 import numpy as np
 
-from ...runtime import neuron_h, parallel_context
+from ...engine.runtime import neuron_h, parallel_context
 
 #: NEURON Graph colours by cell class, as in netcol plot: RS (E) red, FS blue, LTS green.
 CLASS_COLOUR = {"RS": 2, "FS": 3, "LTS": 4}
@@ -301,7 +301,7 @@ def open(model, duration_ms=1000.0):
 
 
 def open_assembled(assembly):
-    """The windows for an assembled experiment (netcol.assemble), its played-back inputs
+    """The windows for an assembled experiment (netcol.build.assemble), its played-back inputs
     (the training signal) given again from t = 0 at every init."""
     from .playback import Playback, playback_sources
     from .guischedule import GuiSchedule

@@ -5,8 +5,8 @@ deletion rounds at the timeline's times, taken by the same actions as a batch ru
 Every init starts the protocol afresh (round 0, every cell alive, scaling off until its
 time) when the panel's "run the protocol" is 1; with 0 the GUI is driven by hand only.
 """
-from ...runtime import neuron_h
-from ...scheduler import Scheduler
+from ...engine.runtime import neuron_h
+from ...engine.scheduler import Scheduler
 from .actions import ColumnProtocol
 from .protocol import deletion_step, timeline
 

@@ -11,7 +11,7 @@ import numpy as np
 from ...cells.intf6 import (CONTROL_REREAD_PLAYBACK, CONTROL_RESEND_PENDING, KIND_CONTROL, KIND_FROM_E,
                             KIND_FROM_I, N_SLOTS, SLOT, cut, key_drive_streams, mark_dead, uncut)
 from .column import cell_table, class_pair
-from ...runtime import filled, neuron_h, parallel_context, scratch_vectors
+from ...engine.runtime import filled, neuron_h, parallel_context, scratch_vectors
 from .wiring import (keyed_connectivity, keyed_positions, original_connectivity, original_positions)
 
 #: Receptor slots of internal synapses by presynaptic class: (weight 1 slot, weight 2 slot).

@@ -7,7 +7,10 @@ x, y, z in um.  ``node_types.csv`` lists each node type with its name, class, la
 model (SONATA's space-separated CSV)."""
 import numpy as np
 
-from ...record import LIBVER, POPULATION, mark_sonata
+from ...io.record import LIBVER, mark_sonata
+
+#: The SONATA population name of the column's cells.
+POPULATION = "column"
 
 
 def write_nodes(path, model, population=POPULATION):

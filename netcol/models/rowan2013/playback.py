@@ -9,8 +9,8 @@ import numpy as np
 
 from ...cells.intf6 import CONTROL_REREAD_PLAYBACK, SLOT
 from .protocol import train_types
-from ...runtime import filled, scratch_vectors
-from ...streams import keyed_generator
+from ...engine.runtime import filled, scratch_vectors
+from ...build.streams import keyed_generator
 
 
 class TrainingPulses:

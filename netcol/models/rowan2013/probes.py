@@ -6,8 +6,8 @@ import math
 
 import numpy as np
 
-from ...gather import gather_by_gid
-from ...runtime import neuron_h, parallel_context
+from ...engine.gather import gather_by_gid
+from ...engine.runtime import neuron_h, parallel_context
 
 
 class StateRecorder:

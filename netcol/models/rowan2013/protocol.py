@@ -3,10 +3,10 @@ scaling, deletion rounds, repeat/unique trials, recording and checkpoint ticks.
 
 :func:`check_protocol` checks a protocol for consistency before anything is built;
 :func:`timeline` lists its events (time, name) — the same on every rank — and is written
-into run.json.  :mod:`netcol.scheduler` executes the timeline as NEURON events.
+into run.json.  :mod:`netcol.engine.scheduler` executes the timeline as NEURON events.
 """
-from ...scheduler import checkpoint_events
-from ...schema import Field, ParamError
+from ...engine.scheduler import checkpoint_events
+from ...config.schema import Field, ParamError
 
 S = "(s)"
 PROTOCOL_FIELDS = {

@@ -8,8 +8,8 @@ import numpy as np
 from ...cells.intf6 import DT
 from ...cells.intf6rank import ACT, GOAL, N_RECEPTORS, SFAC, TU, RankEngine
 from ...cells.population import RankWiring
-from ...runtime import neuron_h, parallel_context
-from ...schema import ParamError
+from ...engine.runtime import neuron_h, parallel_context
+from ...config.schema import ParamError
 from .network import CellLayout, draw, drive_streams, plastic_rows, receptor_weights
 
 #: What the rank engine does not do yet, as (parameter, value that needs the per-cell one).
@@ -43,7 +43,7 @@ def use_rank_engine(params, needs):
     params : dict
         Checked experiment parameters.
     needs : frozenset
-        What the caller will use beyond the run (netcol.assemble.NEEDS).
+        What the caller will use beyond the run (netcol.build.assemble.NEEDS).
 
     Returns
     -------

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ... import analysis
-from ...record import LIBVER, mark_sonata
+from ...analysis import spikes as analysis
+from . import measures
+from ...io.record import LIBVER, mark_sonata
 
 #: Quantity -> unit.
 QUANTITIES = {"activity": "Hz", "goal": "Hz", "scale": "1", "alive": "1"}
@@ -32,7 +33,7 @@ def export_reports(run_dir, population="column"):
     """
     import h5py
     run_dir = Path(run_dir)
-    rec = analysis.read_records(run_dir)
+    rec = measures.read_records(run_dir)
     t = rec["time"]
     if len(t) == 0:
         raise ValueError(f"{run_dir}: no state records yet; nothing to export")
@@ -65,6 +66,6 @@ DESCRIPTIONS = {"activity": "activity sensor of every cell (a 100-s filter of it
 
 def nwb_series(run_dir):
     """The per-cell records for an NWB export: {name: (data, times in s, unit, description)}."""
-    rec = analysis.read_records(run_dir)
+    rec = measures.read_records(run_dir)
     times = rec["time"] / 1000.0
     return {name: (rec[name].astype(float), times, unit, DESCRIPTIONS[name]) for name, unit in QUANTITIES.items()}

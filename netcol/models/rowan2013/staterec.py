@@ -15,7 +15,7 @@ SWMR forbids creating objects once writing has started, so everything is created
 """
 import numpy as np
 
-from ...record import LIBVER, RUN_ID_ATTR, AppendFile, reopen_truncated
+from ...io.record import LIBVER, RUN_ID_ATTR, AppendFile, reopen_truncated
 
 
 class StateWriter:

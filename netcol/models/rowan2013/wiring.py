@@ -10,7 +10,7 @@ import numpy as np
 
 from .acg import ACG
 from .column import class_pair, final_weight
-from ...streams import keyed_generator
+from ...build.streams import keyed_generator
 
 
 @dataclass

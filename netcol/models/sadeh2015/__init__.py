@@ -3,23 +3,24 @@ networks with synaptic plasticity*: 400 E and 100 I leaky integrate-and-fire cel
 exact 1-ms map, orientation-tuned Poisson input and voltage-based plasticity, from which
 feature-specific connectivity and sharper tuning emerge.
 
-Its parts: ``params/`` (network.toml, experiments/), :mod:`.network` (description and
+Its parts: ``params/sadeh2015/`` (at the top of the checkout) (network.toml, experiments/), :mod:`.network` (description and
 wiring), :mod:`.protocol` (segments and timeline), :mod:`.assembly` (building it on
 ranks), :mod:`.staterec` (state.h5), :mod:`.tuning` (tuning curves, OSI, weights against
 preferred orientations), :mod:`.figures`.  The cell is :mod:`netcol.cells.lifmap`.
 """
-from pathlib import Path
+from ...config.paths import batch_dir, params_dir
 
 NAME = "sadeh2015"
 TITLE = "Sadeh, Clopath & Rotter (2015): emergence of functional specificity with synaptic plasticity"
-PARAMS_DIR = Path(__file__).resolve().parent / "params"
+#: The model's parameter files (network, cells, experiments/) and sweep specifications.
+PARAMS_DIR, SWEEPS_DIR = params_dir(NAME), batch_dir(NAME)
 NETWORK_FILE = PARAMS_DIR / "network.toml"
 
 from ...cells import lifmap as BINDING  # noqa: E402  (the cell this model is made of)
-from ...schema import Field  # noqa: E402
+from ...config.schema import Field  # noqa: E402
 from .protocol import PROTOCOL_FIELDS, check_protocol, protocol_length  # noqa: E402
 
-#: The model's experiment parameters (beside netcol.experiment.RUN_FIELDS; its duration
+#: The model's experiment parameters (beside netcol.config.experiment.RUN_FIELDS; its duration
 #: may be left to the protocol).
 EXPERIMENT_FIELDS = {
     "duration": Field(float, 0.0, "simulated time (s); 0 = the whole protocol", low=0.0),
@@ -72,7 +73,7 @@ def mechanism_settings(params, network):
 
 def assemble(experiment, needs=frozenset()):
     """Build the network of an experiment on this rank (see :mod:`.assembly`); it is the
-    same whatever the caller needs (netcol.assemble.NEEDS)."""
+    same whatever the caller needs (netcol.build.assemble.NEEDS)."""
     from .assembly import SadehAssembly
     return SadehAssembly(experiment)
 

@@ -1,7 +1,7 @@
 """The sadeh2015 network assembled for a run on this rank: one NetcolLifMap population
 holding the rank's cells (gid % ranks == rank), a relay per cell as its spike source,
 one incoming NetCon per source with targets here, the protocol's segments loaded into
-the mechanism, and what the generic run loop (:mod:`netcol.simulate`) asks of a model
+the mechanism, and what the generic run loop (:mod:`netcol.engine.simulate`) asks of a model
 (see :mod:`netcol.models.rowan2013.assembly` for the interface).
 """
 import math
@@ -11,8 +11,8 @@ import numpy as np
 from ...cells import lifmap
 from ...cells.ei_nodes import write_ei_nodes
 from ...cells.population import PopulationAssemblyBase, RankWiring, finitialize_at_step, set_weights
-from ...gather import gather_by_gid
-from ...runtime import neuron_h, parallel_context
+from ...engine.gather import gather_by_gid
+from ...engine.runtime import neuron_h, parallel_context
 from .network import incoming
 from .protocol import SNAPSHOT_LAG, segments, steps, timeline
 from .staterec import StateWriter
@@ -26,7 +26,7 @@ class SadehAssembly(PopulationAssemblyBase):
 
     Parameters
     ----------
-    experiment : netcol.experiment.Experiment
+    experiment : netcol.config.experiment.Experiment
     """
 
     binding = lifmap

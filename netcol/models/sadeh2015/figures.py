@@ -7,8 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ...figstyle import letter_panels, pyplot, save
-from ...plots import NothingToPlot, find_run
+from ...views.figstyle import letter_panels, pyplot, save
+from ...views.plots import NothingToPlot, find_run
 from . import tuning
 
 #: Runs each figure needs, by experiment name (the folder itself or a sub-folder).
@@ -44,7 +44,7 @@ def draw_block_rates(ax, run_dir):
 def draw_weights_dpo(ax, run_dir, pathway="EE", row=-1):
     """Every weight of a pathway (E->E, E->I or I->E) against dPO, with bin means."""
     s = _weights_or_nothing(run_dir, row)
-    from ...analysis import read_nodes
+    from ...analysis.spikes import read_nodes
     ex = read_nodes(run_dir)["excitatory"].astype(bool)
     sel = (ex[s["pre"]] == (pathway[0] == "E")) & (ex[s["post"]] == (pathway[1] == "E"))
     ax.plot(s["dpo"][sel], s["w"][sel], ".", ms=1, alpha=0.25, color="0.3", rasterized=True)
@@ -93,13 +93,13 @@ def draw_osi(ax, run_dir):
 
 
 def _n_e(run_dir):
-    from ...analysis import read_nodes
+    from ...analysis.spikes import read_nodes
     return int(read_nodes(run_dir)["excitatory"].sum())
 
 
 def draw_tuning(ax, run_dir):
     """Mean E tuning curve, aligned to each cell's input preference, before and after."""
-    from ...analysis import read_nodes
+    from ...analysis.spikes import read_nodes
     po = read_nodes(run_dir)["preferred_orientation"][: _n_e(run_dir)]
     for phase, colour, label in (("tuning_before", BEFORE, "before"), ("tuning_after", AFTER, "after")):
         angles, rates = _tuning_or_nothing(run_dir, phase)
@@ -117,7 +117,7 @@ def draw_tuning(ax, run_dir):
 
 def draw_matrix(ax, run_dir, row=-1):
     """The E->E weight matrix at a snapshot, cells sorted by preferred orientation."""
-    from ...analysis import read_nodes
+    from ...analysis.spikes import read_nodes
     nodes = read_nodes(run_dir)
     ex = nodes["excitatory"].astype(bool)
     s = _weights_or_nothing(run_dir, row)
@@ -168,7 +168,7 @@ def headline(run_dir, meta):
 
 
 def _raster(ax, run_dir, phase, title):
-    from ...analysis import read_spikes
+    from ...analysis.spikes import read_spikes
     seg = tuning.read_protocol(run_dir)
     k = np.flatnonzero(seg["phase"] == phase)
     if not len(k):

@@ -1,9 +1,9 @@
 """The sadeh2015 network in NEURON's own GUI: ``netcol gui sadeh2015`` opens the run
 control, a live raster (cells by preferred orientation), live E and I rates, and a
 browser of one cell's membrane variable y and its two filters (see
-:mod:`netcol.popgui`).  Every init starts the protocol again from its first step with
+:mod:`netcol.views.popgui`).  Every init starts the protocol again from its first step with
 the weights as set up."""
-from ...popgui import PopulationGUI
+from ...views.popgui import PopulationGUI
 
 
 def open_assembled(assembly):

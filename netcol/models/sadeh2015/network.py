@@ -10,8 +10,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ...cells.lifmap import MECHANISM_FIELDS, PLASTIC_E, PLASTIC_I, STATIC
-from ...schema import Field, ParamError, apply_overrides, read_toml, validate
-from ...streams import keyed_generator
+from ...config.schema import Field, ParamError, apply_overrides, read_toml, validate
+from ...build.streams import keyed_generator
 from . import NETWORK_FILE
 
 _PROB = dict(kind=float, low=0.0, high=1.0)

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from ...cells.lifmap import MAP_DT
-from ...scheduler import checkpoint_events
-from ...schema import Field, ParamError
-from ...streams import keyed_generator
+from ...engine.scheduler import checkpoint_events
+from ...config.schema import Field, ParamError
+from ...build.streams import keyed_generator
 
 _POS_S = dict(kind=float, low=0.0, low_open=True)
 PROTOCOL_FIELDS = {

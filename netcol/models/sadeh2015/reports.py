@@ -3,7 +3,7 @@ mean weights per pathway and E->E weight per |dPO| bin at every snapshot).  The 
 records no per-cell time series, so it has no SONATA element reports."""
 import numpy as np
 
-from ...analysis import open_run_h5, read_nodes
+from ...analysis.spikes import open_run_h5, read_nodes
 from . import tuning
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ...analysis import open_run_h5, read_nodes, read_spikes
+from ...analysis.spikes import open_run_h5, read_nodes, read_spikes
 from .protocol import PHASES
 
 #: |dPO| bins of the paper's summary (degrees).

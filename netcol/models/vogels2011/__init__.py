@@ -4,24 +4,25 @@ Brian2 example: 8,000 E and 2,000 I conductance-based LIF cells whose I -> E syn
 learn by inhibitory STDP until the E cells fire at the target rate in an asynchronous
 irregular state.
 
-Its parts: ``params/`` (network.toml: the cell's constants; experiments/),
+Its parts: ``params/vogels2011/`` (at the top of the checkout) (network.toml: the cell's constants; experiments/),
 :mod:`.network` (sizes, wiring), :mod:`.protocol` (parameters and timeline),
 :mod:`.assembly` (building it on ranks), :mod:`.staterec` (state.h5), :mod:`.activity`
 (rates, ISI CV, synchrony, weights), :mod:`.figures`.  The cell is
 :mod:`netcol.cells.condlif`.
 """
-from pathlib import Path
+from ...config.paths import batch_dir, params_dir
 
 NAME = "vogels2011"
 TITLE = "Vogels et al. (2011): inhibitory plasticity balances excitation and inhibition"
-PARAMS_DIR = Path(__file__).resolve().parent / "params"
+#: The model's parameter files (network, cells, experiments/) and sweep specifications.
+PARAMS_DIR, SWEEPS_DIR = params_dir(NAME), batch_dir(NAME)
 NETWORK_FILE = PARAMS_DIR / "network.toml"
 
 from ...cells import condlif as BINDING  # noqa: E402  (the cell this model is made of)
 from .network import NETWORK_FIELDS  # noqa: E402
 from .protocol import PROTOCOL_FIELDS, check_protocol  # noqa: E402
 
-#: The model's experiment parameters (beside netcol.experiment.RUN_FIELDS).
+#: The model's experiment parameters (beside netcol.config.experiment.RUN_FIELDS).
 EXPERIMENT_FIELDS = {**NETWORK_FIELDS, **PROTOCOL_FIELDS}
 #: Parameters that are times in seconds (each must lie on the step grid).
 TIME_FIELDS = ("duration", "block", "plasticity_start", "recording_interval")
@@ -72,7 +73,7 @@ def mechanism_settings(params, network):
 
 def assemble(experiment, needs=frozenset()):
     """Build the network of an experiment on this rank (see :mod:`.assembly`); it is the
-    same whatever the caller needs (netcol.assemble.NEEDS)."""
+    same whatever the caller needs (netcol.build.assemble.NEEDS)."""
     from .assembly import VogelsAssembly
     return VogelsAssembly(experiment)
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ...analysis import open_run_h5, read_nodes, read_spikes
+from ...analysis.spikes import open_run_h5, read_nodes, read_spikes
 
 
 def records(run_dir):

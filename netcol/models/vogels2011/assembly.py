@@ -1,14 +1,14 @@
 """The vogels2011 network assembled for a run on this rank: one NetcolCondLif population
 holding the rank's cells (gid % ranks == rank), a relay per cell, one incoming NetCon per
-source with targets here, and what the generic run loop (:mod:`netcol.simulate`) asks
+source with targets here, and what the generic run loop (:mod:`netcol.engine.simulate`) asks
 of a model (see :mod:`netcol.models.rowan2013.assembly` for the interface).
 """
 import numpy as np
 
 from ...cells import condlif
 from ...cells.population import PopulationAssemblyBase, RankWiring, finitialize_at_step, set_weights, weights
-from ...gather import gather_by_gid
-from ...runtime import neuron_h, parallel_context
+from ...engine.gather import gather_by_gid
+from ...engine.runtime import neuron_h, parallel_context
 from .network import incoming
 from .protocol import alpha, steps, timeline
 from .staterec import StateWriter
@@ -23,7 +23,7 @@ class VogelsAssembly(PopulationAssemblyBase):
 
     Parameters
     ----------
-    experiment : netcol.experiment.Experiment
+    experiment : netcol.config.experiment.Experiment
     """
 
     binding = condlif

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ...figstyle import letter_panels, pyplot, save
-from ...plots import NothingToPlot, find_any_run
-from ...rundir import read_run_json
+from ...views.figstyle import letter_panels, pyplot, save
+from ...views.plots import NothingToPlot, find_any_run
+from ...io.rundir import read_run_json
 from . import activity
 
 #: Runs each figure needs: a run of one of these experiments (the folder or a sub-folder).
@@ -120,7 +120,7 @@ def headline(run_dir, meta):
 
 
 def _raster(ax, run_dir, t0, t1, title, cells=1000):
-    from ...analysis import read_spikes
+    from ...analysis.spikes import read_spikes
     t, gid = read_spikes(run_dir, (t0, t1))
     keep = gid < cells
     ax.plot(t[keep] - t0 * 1000.0, gid[keep], ".", ms=1, color="k", rasterized=True)

@@ -12,8 +12,8 @@ import numpy as np
 
 from ...cells.condlif import EXC, INH, MECHANISM_FIELDS, PLASTIC
 from ...cells.mechanism_file import check_mechanism_network, load_mechanism_network
-from ...schema import Field
-from ...streams import bernoulli_sources, keyed_generator
+from ...config.schema import Field
+from ...build.streams import bernoulli_sources, keyed_generator
 from . import NETWORK_FILE
 
 _PROB = dict(kind=float, low=0.0, high=1.0)

@@ -3,8 +3,8 @@
 weight distribution every recording_interval; full weight snapshots at the phase ends.
 """
 from ...cells.condlif import STEP_DT
-from ...scheduler import checkpoint_events
-from ...schema import Field, ParamError
+from ...engine.scheduler import checkpoint_events
+from ...config.schema import Field, ParamError
 
 PROTOCOL_FIELDS = {
     "plasticity_start": Field(float, 1.0, "time the learning rate is switched on (s); >= duration: never", low=0.0),

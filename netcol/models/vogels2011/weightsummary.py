@@ -10,7 +10,7 @@ above 1e4 as 1e4).
 """
 import numpy as np
 
-from ...runtime import parallel_context
+from ...engine.runtime import parallel_context
 
 #: Quantile levels recorded.
 LEVELS = (0.05, 0.25, 0.5, 0.75, 0.95)

@@ -47,8 +47,8 @@ def save(fig, base, runs=(), dpi=DPI):
 def preview_note(run_dir):
     """'NAME: D of F s' when the run's duration was set shorter than its experiment file's
     (None otherwise, or when the file is gone)."""
-    from .rundir import read_run_json
-    from .schema import read_toml
+    from ..io.rundir import read_run_json
+    from ..config.schema import read_toml
     try:
         meta = read_run_json(run_dir)
         full = read_toml(meta["source"]).get("duration")

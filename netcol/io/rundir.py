@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .schema import ParamError
+from ..config.schema import ParamError
 
 LOCK_FILE = ".netcol.lock"
 RESERVE_FILE = ".netcol-reserve"

@@ -19,7 +19,7 @@ def assemble(experiment, needs=()):
 
     Parameters
     ----------
-    experiment : netcol.experiment.Experiment
+    experiment : netcol.config.experiment.Experiment
     needs : iterable of str
         Which of :data:`NEEDS` the caller will use.
 
@@ -28,7 +28,7 @@ def assemble(experiment, needs=()):
     object
         The model's assembly (for the column, a ColumnAssembly).
     """
-    from .runtime import neuron_h
+    from ..engine.runtime import neuron_h
     needs = frozenset(needs)
     if not needs <= NEEDS:
         raise ValueError(f"assemble: unknown needs {sorted(needs - NEEDS)}; known: {sorted(NEEDS)}")

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import analysis
+from ..analysis import spikes as analysis
 from .rundir import read_run_json
 
 
@@ -50,7 +50,7 @@ def export_nwb(run_dir, out=None):
     """
     import importlib
     from pynwb import NWBHDF5IO, NWBFile, TimeSeries
-    from .models import DEFAULT_MODEL, MODELS
+    from ..models import DEFAULT_MODEL, MODELS
     run_dir = Path(run_dir)
     out = Path(out) if out else run_dir / "run.nwb"
     meta = read_run_json(run_dir)

@@ -7,7 +7,7 @@ A model's ``open_gui`` makes a :class:`PopulationGUI` with its probe names and r
 """
 import numpy as np
 
-from .runtime import neuron_h, parallel_context
+from ..engine.runtime import neuron_h, parallel_context
 
 PLOT_EVERY_MS = 50.0
 

@@ -31,8 +31,8 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from .models import sweeps
-from .schema import Field, ParamError, read_toml, validate
+from ..models import sweeps
+from ..config.schema import Field, ParamError, read_toml, validate
 
 SPEC_FIELDS = {
     "experiment": Field(str, None, "base experiment"),
@@ -77,6 +77,7 @@ class Sweep:
     spec: dict
     resources: dict
     runs: list
+    model: str
 
     def out_dir(self, root=None):
         """Folder of the sweep's runs (default runs/sweeps/<name>)."""
@@ -97,7 +98,7 @@ def load_sweep(path):
         Unknown parameters, empty value lists, zipped lists of unequal length, or runs
         that would share an output folder.
     """
-    from .experiment import load_experiment
+    from ..config.experiment import load_experiment
     path = Path(path)
     if not path.exists() and str(path) in sweeps():
         path = sweeps()[str(path)]
@@ -135,9 +136,9 @@ def load_sweep(path):
                                  f"folder {name}; make the swept values or parameter names distinct")
             names[name] = dict(varied, seed=seed)
             sets = dict(spec["fixed"], **varied, seed=seed)
-            load_experiment(spec["experiment"], sets)   # every run checked before any runs
+            model = load_experiment(spec["experiment"], sets).model   # every run checked before any runs
             runs.append(SweepRun(name, sets, varied))
-    return Sweep(path.stem, str(path), spec, resources, runs)
+    return Sweep(path.stem, str(path), spec, resources, runs, model)
 
 
 def status(run_dir):
@@ -308,9 +309,18 @@ def write_job_script(sweep, kind, out_root=None, overrides=None):
     return script, f"{'sbatch' if kind == 'slurm' else 'qsub'} {script}"
 
 
+#: The headline numbers every model's runs have (a model adds its own: ``SWEEP_MEASURES``).
+RATE_HEADLINES = ("E_rate_Hz", "I_rate_Hz")
+
+
 def summary(sweep, out_root=None):
-    """Headline numbers of every run: one row per run (dict), in sweep order."""
-    from . import analysis
+    """Headline numbers of every run: one row per run (dict), in sweep order.
+
+    Every run gives its E and I rates over its last 100 s (at most its second half); the
+    model's ``SWEEP_MEASURES(run_dir)``, where it has one, adds its own columns."""
+    from ..analysis import spikes as analysis
+    from ..models import model
+    measures = getattr(model(sweep.model), "SWEEP_MEASURES", None)
     rows = []
     for run in sweep.runs:
         d = sweep.out_dir(out_root) / run.name
@@ -319,23 +329,10 @@ def summary(sweep, out_root=None):
             end = analysis.run_end(d)
             t0 = max(0.0, end - min(100.0, end / 2))
             row["E_rate_Hz"], row["I_rate_Hz"] = analysis.class_rates(d, t0, end)
-            act = analysis.population_timecourse(d, "activity", "E")
-            scale = analysis.population_timecourse(d, "scale", "E")
-            row["E_activity_end_Hz"] = float(act["mean"][-1]) if len(act["t"]) else float("nan")
-            row["E_scale_end"] = float(scale["mean"][-1]) if len(scale["t"]) else float("nan")
-            row["alive_end"] = int(act["alive"][-1] + analysis.population_timecourse(d, "activity", "I")["alive"][-1]) \
-                if len(act["t"]) else float("nan")
-            gains = analysis.gain_changes(d) if _has_gains(d) else {}
-            e4 = [v for k, v in gains.items() if k.startswith("E4->")]
-            row["E4_gain_change"] = (sum(m * n for m, n in e4) / sum(n for _, n in e4)) if e4 else float("nan")
+            if measures:
+                row.update(measures(d))
         rows.append(row)
     return rows
-
-
-def _has_gains(d):
-    from .analysis import open_run_h5
-    with open_run_h5(d / "state.h5") as f:
-        return "final" in f["gains/snapshots"] and not all(map(lambda x: x != x, f["gains/snapshots/time"][:]))
 
 
 def write_summary(sweep, out_root=None):
@@ -359,8 +356,8 @@ def write_summary(sweep, out_root=None):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     key = list(sweep.spec["vary"])[0]
-    heads = [c for c in ("E_rate_Hz", "I_rate_Hz", "E_activity_end_Hz", "E_scale_end", "alive_end",
-                         "E4_gain_change") if c in cols]
+    heads = [c for c in cols if c not in ("run", "status", "seed", *sweep.spec["vary"])
+             and all(isinstance(r.get(c, 0.0), (int, float)) for r in rows)]
     fig, axes = plt.subplots(len(heads), 1, figsize=(7, 2.4 * max(len(heads), 1)), squeeze=False)
     x = np.array([r[key] for r in rows], dtype=float)
     for ax, h in zip(axes[:, 0], heads):

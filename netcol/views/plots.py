@@ -9,7 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
-from . import analysis
+from ..analysis import spikes as analysis
+from ..models import DEFAULT_MODEL
 from .figstyle import DPI, letter_panels, pyplot, save
 
 #: Views every run has; a model adds its own (its package's figures.VIEWS).
@@ -142,8 +143,8 @@ def draw_spectra(axes, run_dir, segment_s=None, label="", window=None):
 def model_figures(run_dir):
     """The figures module of a run's model (its package's ``figures``)."""
     import importlib
-    from .models import DEFAULT_MODEL, MODELS
-    from .rundir import read_run_json
+    from ..models import DEFAULT_MODEL, MODELS
+    from ..io.rundir import read_run_json
     name = read_run_json(run_dir).get("model", DEFAULT_MODEL)
     return importlib.import_module(f"{MODELS[name]}.figures")
 
@@ -151,7 +152,7 @@ def model_figures(run_dir):
 def all_views():
     """Every view name: the generic ones and every model's."""
     import importlib
-    from .models import MODELS
+    from ..models import MODELS
     return GENERIC_VIEWS + tuple(v for m in MODELS.values() for v in importlib.import_module(f"{m}.figures").VIEWS)
 
 
@@ -229,11 +230,11 @@ def report(run_dir):
 
 def headline(run_dir):
     """The run's key facts and numbers as text lines."""
-    from .rundir import read_run_json, run_status
+    from ..io.rundir import read_run_json, run_status
     meta = read_run_json(run_dir)
     p = meta["params"]
     t_end = analysis.run_end(run_dir)
-    lines = [f"run: {Path(run_dir).name}  experiment: {meta['experiment']}  model: {meta.get('model', 'rowan2013')}",
+    lines = [f"run: {Path(run_dir).name}  experiment: {meta['experiment']}  model: {meta.get('model', DEFAULT_MODEL)}",
              f"status: {run_status(run_dir, meta)}  reached {t_end:g} of {p['duration']:g} s",
              f"ranks: {meta['ranks']}  seed: {p['seed']}",
              f"netcol {meta['netcol_version']}, NEURON {meta['neuron_version']}, commit {meta['git_commit'][:12]}"]

@@ -6,7 +6,7 @@
 - ``nodes.h5``: the node table ``/nodes/<population>/``, written by the model (for the
   column: :mod:`netcol.models.rowan2013.nodes`);
 - ``run.json``: effective parameters, seeds, versions, commit, status and progress
-  (written through :mod:`netcol.rundir`).
+  (written through :mod:`netcol.io.rundir`).
 
 HDF5 files are opened in SWMR mode, so a reader sees a consistent file at any time.
 ``spikes.h5`` is flushed after every block, so an interrupted run keeps every completed
@@ -21,11 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import __version__
-
-#: SONATA population name of a model's cells unless it names its own.
-POPULATION = "column"
-
+from .. import __version__
 
 def population_of(f, kind):
     """The population name in an open SONATA file: the one group under /spikes or /nodes."""
@@ -201,7 +197,7 @@ def sorted_by_time_then_gid(times, gids):
 class SpikeWriter:
     """Append spikes to a SONATA spikes file, one block at a time."""
 
-    def __init__(self, path, population=POPULATION, keep=None, run_id=""):
+    def __init__(self, path, population, keep=None, run_id=""):
         """Create the file (tagged with the run's id), or with keep = n reopen it and keep
         its first n spikes (resume)."""
         import h5py

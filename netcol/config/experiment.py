@@ -1,6 +1,6 @@
 """Experiment descriptions and command-line overrides, for every model.
 
-An experiment file (``netcol/models/<model>/params/experiments/*.toml``, or any
+An experiment file (``params/<model>/experiments/*.toml``, or any
 ``.toml`` path) names its model (``model = "rowan2013"``; files without the key belong
 to :data:`netcol.models.DEFAULT_MODEL`) and holds run-level parameters.  Any of them can
 be overridden with ``--set key=value``; entries of the model's network description are
@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .budget import check_budget, check_grid
-from .models import DEFAULT_MODEL, experiments, model
+from ..models import DEFAULT_MODEL, experiments, model
 from .schema import Field, ParamError, parse_scalar, read_toml, validate
-from .streams import MAX_SEED
+from ..build.streams import MAX_SEED
 
 #: Run-level parameters every model has.
 RUN_FIELDS = {

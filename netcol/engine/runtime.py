@@ -98,7 +98,7 @@ def neuron_h():
     if use_mpi:
         h.nrnmpi_init()
     h.load_file("stdrun.hoc")
-    from .mechanisms import load_mechanisms
+    from ..build.mechanisms import load_mechanisms
     load_mechanisms(h)
     _state["h"] = h
     return h

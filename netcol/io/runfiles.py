@@ -81,7 +81,7 @@ def check_run_files(run_dir, meta=None):
     meta : dict, optional
         The run's run.json (read here if not given).
     """
-    from .checkpoint import read as read_checkpoint
+    from ..engine.checkpoint import read as read_checkpoint
     from .record import population_of
     from .rundir import read_run_json
     run_dir = Path(run_dir)

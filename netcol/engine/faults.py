@@ -13,7 +13,7 @@ Nothing happens when the variable is unset; a malformed value is an error at sta
 import os
 import signal
 
-from .schema import ParamError
+from ..config.schema import ParamError
 
 ACTIONS = ("sigterm", "sigkill", "raise")
 

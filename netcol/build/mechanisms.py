@@ -16,7 +16,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .paths import mod_dir
+from ..config.paths import mod_dir
 
 MOD_DIR = mod_dir()
 #: File in a build folder naming its library and the library's SHA-256.
@@ -166,7 +166,7 @@ def load_mechanisms(h):
     ----------
     h : hoc.HocObject
     """
-    from .cells import BINDINGS
+    from ..cells import BINDINGS
     if all(hasattr(h, name) for name in BINDINGS):
         return
     import neuron

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .rundir import RunFolderError
+from ..io.rundir import RunFolderError
 
 FILE = "checkpoint.pkl"
 
@@ -67,7 +67,7 @@ def belongs_to_run(run_dir, ck, meta):
     The run id written into run.json, spikes.h5, state.h5 and the checkpoint must agree,
     and the files must hold at least what the checkpoint counted."""
     import h5py
-    from .record import RUN_ID_ATTR, population_of
+    from ..io.record import RUN_ID_ATTR, population_of
     run_id = ck.get("run_id")
     if run_id is None:   # written before run ids existed
         return

@@ -4,7 +4,7 @@ checkpoint, finalise.
 The simulation itself runs inside NEURON (``pc.psolve``); Python only acts between
 blocks: it gathers the block's spikes to rank 0, writes them, and reports progress.
 The model contributes everything else through its assembly (see
-:mod:`netcol.assemble`): its timeline actions, probes, inputs and checkpoint state.
+:mod:`netcol.build.assemble`): its timeline actions, probes, inputs and checkpoint state.
 SIGINT and SIGTERM stop the run at the end of the current block with every file
 closed and readable, and the run marked ``interrupted`` in run.json.
 """
@@ -16,13 +16,13 @@ import time
 
 import numpy as np
 
-from . import __version__
-from .assemble import assemble
+from .. import __version__
+from ..build.assemble import assemble
 from .checkpoint import write as write_checkpoint
 from .faults import inject, planned_fault
 from .progress import Progress
-from .record import SpikeWriter, run_metadata, write_sonata_configs
-from .rundir import DiskFullError, low_disk, new_run_id, release_space, reserve_space, write_json_atomic
+from ..io.record import SpikeWriter, run_metadata, write_sonata_configs
+from ..io.rundir import DiskFullError, low_disk, new_run_id, release_space, reserve_space, write_json_atomic
 from .runtime import neuron_h, parallel_context
 from .scheduler import Scheduler
 
@@ -89,10 +89,10 @@ class Run:
 
     Parameters
     ----------
-    experiment : netcol.experiment.Experiment
+    experiment : netcol.config.experiment.Experiment
         Already checked.
     out_dir : pathlib.Path
-        Already prepared (see :func:`netcol.rundir.prepare_output_dir`).
+        Already prepared (see :func:`netcol.io.rundir.prepare_output_dir`).
     argv : sequence of str
         Command line, recorded in run.json.
     quiet : bool
@@ -100,7 +100,7 @@ class Run:
     checkpoint_every : float, optional
         Seconds of simulated time between checkpoints.
     resume : dict, optional
-        A checkpoint (netcol.checkpoint.read) to continue from.
+        A checkpoint (netcol.engine.checkpoint.read) to continue from.
     stop : _StopFlag, optional
         Set by a signal; the run stops at the end of the current block.
     """
@@ -206,7 +206,7 @@ class Run:
 
     def _stop_requested(self):
         """'interrupted' after a signal on any rank, 'failed' when rank 0's disk is nearly
-        full (see netcol.rundir.low_disk), else None; the same answer on every rank."""
+        full (see netcol.io.rundir.low_disk), else None; the same answer on every rank."""
         self.disk_message = low_disk(self.out_dir) if self.rank == 0 else None
         code = 2.0 if self.disk_message else (1.0 if self.stop and self.stop.signum else 0.0)
         code = self.pc.allreduce(code, 2)
