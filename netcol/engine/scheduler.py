@@ -3,10 +3,27 @@
 Each timeline time is a ``CVode.event`` whose callback runs in time order with the
 cells' own events; one is pending at a time (each callback schedules the next).  At a
 time, every event named there runs its action, looked up by name in the table the model
-gives (plus ``checkpoint``, which the run loop gives); then the model's ``after_event``
-hook runs.  Every rank runs the same callbacks at the same simulated times.
+gives (plus ``checkpoint``, which the run loop gives), in the order the events are
+listed in the timeline; then the model's ``after_event`` hook runs.  Every rank runs the
+same callbacks at the same simulated times.
+
+The events are indexed by time once (a dict of time -> names and the sorted times), so a
+callback costs what its own time holds, and finding the next time is a bisection: a run
+of n events costs O(n log n), not a scan of the whole timeline per event.
 """
+from bisect import bisect_left
+
 from .runtime import neuron_h
+
+#: Times closer than this (ms) to a given time count as at it (see :func:`first_at_or_after`).
+TIME_TOLERANCE = 1e-9
+
+
+def first_at_or_after(times, from_time):
+    """The first of the sorted times at or after from_time (ms), within
+    :data:`TIME_TOLERANCE`, or 1e20 when there is none (a bisection)."""
+    i = bisect_left(times, from_time - TIME_TOLERANCE)
+    return times[i] if i < len(times) else 1e20
 
 
 class Scheduler:
@@ -15,7 +32,8 @@ class Scheduler:
     Parameters
     ----------
     events : list of (float, str)
-        (time in ms, action name), sorted by time; the same on every rank.
+        (time in ms, action name), sorted by time; the same on every rank.  Events at one
+        time run in the order listed.
     actions : dict of str to callable
         Action name -> action(t); names without an action are only logged.
     after_event : callable, optional
@@ -27,18 +45,20 @@ class Scheduler:
         # event scheduled a rounding after the current one would never be delivered
         self.events = [(round(t, 9), name) for t, name in events]
         self.actions, self.after_event = actions, after_event
-        self.times = sorted({t for t, _ in self.events})
+        self.names_at = {}
+        for t, name in self.events:
+            self.names_at.setdefault(t, []).append(name)
+        self.times = sorted(self.names_at)
         self.next_index = 0
         self._cv = neuron_h().CVode()
 
     def next_time(self, from_time):
         """The first timeline time at or after from_time (ms), or 1e20."""
-        return next((t for t in self.times if t >= from_time - 1e-9), 1e20)
+        return first_at_or_after(self.times, from_time)
 
     def start(self, from_time=0.0):
         """Schedule the first event at or after from_time (ms); call after finitialize."""
-        while self.next_index < len(self.times) and self.times[self.next_index] < from_time - 1e-9:
-            self.next_index += 1
+        self.next_index = max(self.next_index, bisect_left(self.times, from_time - TIME_TOLERANCE))
         self._schedule_next()
 
     def _schedule_next(self):
@@ -48,8 +68,8 @@ class Scheduler:
 
     def _fire(self, t):
         self.next_index += 1
-        for tt, name in self.events:
-            if tt == t and name in self.actions:
+        for name in self.names_at[t]:
+            if name in self.actions:
                 self.actions[name](t)
         if self.after_event:
             self.after_event(t)

@@ -15,6 +15,7 @@ from ...cells import intf6
 from ...engine.gather import gather_by_gid
 from .nodes import POPULATION
 from ...engine.runtime import neuron_h, parallel_context
+from ...engine.scheduler import first_at_or_after
 from .actions import ColumnProtocol
 from .edges import EDGE_POPULATION, write_edges, write_final_gains
 from .network import build
@@ -114,7 +115,7 @@ class ColumnAssembly:
     def set_horizon(self, from_time):
         """Let the cells plan their drive up to the first timeline time at or after
         from_time (ms), where the protocol may change their inputs (see the mod file)."""
-        neuron_h().plan_horizon_NetcolIntf6 = next((x for x in self.times if x >= from_time - 1e-9), 1e20)
+        neuron_h().plan_horizon_NetcolIntf6 = first_at_or_after(self.times, from_time)
 
     # ------------------------------------------------------------------ outputs
     def write_nodes(self, path):
