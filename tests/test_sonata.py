@@ -135,3 +135,24 @@ def test_spikes_open_in_bmtk(run):
     order = np.lexsort((gid, t))
     assert np.array_equal(frame["timestamps"].to_numpy(), t[order])
     assert np.array_equal(frame["node_ids"].to_numpy(), gid[order])
+
+
+def test_resumed_and_repaired_spikes_stay_sonata(tmp_path):
+    """A resume (SpikeWriter keeping the first spikes) and a repair rewrite spikes.h5 with
+    every attribute's own datatype: ``sorting`` stays an enum, and libsonata reads it."""
+    import h5py
+    from netcol.io.record import SpikeWriter, copy_truncated
+    path = tmp_path / "spikes.h5"
+    writer = SpikeWriter(path, "column", run_id="r1")
+    writer.append(np.array([1.0, 2.0, 3.0]), np.array([0, 1, 2], np.uint64))
+    writer.close()
+    writer = SpikeWriter(path, "column", keep=2, run_id="r1")   # resume
+    writer.append(np.array([4.0]), np.array([5], np.uint64))
+    writer.close()
+    copy_truncated(path, {})   # as netcol repair does
+    with h5py.File(path, "r") as f:
+        assert h5py.check_enum_dtype(f["spikes/column"].attrs.get_id("sorting").dtype) == {
+            "none": 0, "by_id": 1, "by_time": 2}
+        assert f.attrs["netcol_run_id"] == "r1"
+    pop = libsonata.SpikeReader(str(path))["column"]
+    assert pop.sorting == "by_time" and pop.get() == [(0, 1.0), (1, 2.0), (5, 4.0)]

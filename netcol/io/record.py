@@ -104,12 +104,17 @@ def copy_truncated(path, keep):
                 # a slab at a time: the spikes of a long run do not fit in memory at once
                 for lo in range(0, rows or 0, COPY_ROWS):
                     g[lo:lo + COPY_ROWS] = obj[lo:min(lo + COPY_ROWS, rows)]
-            for k, v in obj.attrs.items():
-                g.attrs[k] = v
-        for k, v in src.attrs.items():
-            dst.attrs[k] = v
+            copy_attrs(obj, g)
+        copy_attrs(src, dst)
         src.visititems(copy)
     os.replace(tmp, path)
+
+
+def copy_attrs(src, dst):
+    """Copy every attribute of an HDF5 object with its exact datatype: assigned plainly, an
+    enum (SONATA's ``sorting``) would become a plain integer, which SONATA readers refuse."""
+    for name in src.attrs:
+        dst.attrs.create(name, src.attrs[name], dtype=src.attrs.get_id(name).dtype)
 
 
 def reopen_truncated(path, keep, snapshots=None, t_keep=None):
