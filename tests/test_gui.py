@@ -170,15 +170,31 @@ def test_reference_streams_end_after_the_number_the_run_controls_tstop_gives(dis
         assert np.array_equal(counts, np.floor(0.5 + rates * (tstop_s + 5.0)))
 
 
+#: Reports, after a headless run in the same process, netcol's GUI modules (every module of
+#: the package named *gui*, found on disk), which of them and of NEURON's GUI modules were
+#: imported, the model packages used, and NEURON's module options.
+HEADLESS_RUN = """
+import json, os, pkgutil, sys
+import netcol
+from netcol.cli import main
+main(['run', 'baseline', '--set', 'duration=0.5', '--out', sys.argv[1], '--quiet', '--no-figure'])
+gui = sorted(m.name for m in pkgutil.walk_packages(netcol.__path__, 'netcol.') if 'gui' in m.name.rsplit('.', 1)[-1])
+print(json.dumps(dict(gui_modules=gui, loaded=sorted(m for m in sys.modules if m in gui or m.startswith('neuron.gui')),
+                      models=sorted(m for m in sys.modules if m.startswith('netcol.models.') and m.count('.') == 2),
+                      options=os.environ.get('NEURON_MODULE_OPTIONS'))))
+"""
+
+
 def test_headless_runs_never_touch_the_gui(tmp_path):
-    code = ("import os, sys; from netcol.cli import main; "
-            f"main(['run', 'baseline', '--set', 'duration=0.5', '--out', {str(tmp_path / 'r')!r}, '--quiet', "
-            "'--no-figure']); print('gui module loaded:', 'netcol.gui' in sys.modules); "
-            "print('options:', os.environ.get('NEURON_MODULE_OPTIONS'))")
-    r = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True,
-                       env=dict(os.environ, DISPLAY=":12345"))
+    r = subprocess.run([sys.executable, "-c", HEADLESS_RUN, str(tmp_path / "r")], cwd=REPO, capture_output=True,
+                       text=True, env=dict(os.environ, DISPLAY=":12345"))
     assert r.returncode == 0, r.stderr
-    assert "gui module loaded: False" in r.stdout and "-nogui" in r.stdout
+    seen = json.loads(r.stdout.strip().splitlines()[-1])
+    # the run went through the column, whose GUI modules exist: the check below is not empty
+    assert "netcol.models.rowan2013" in seen["models"]
+    assert {"netcol.models.rowan2013.gui", "netcol.views.popgui"} <= set(seen["gui_modules"])
+    assert seen["loaded"] == []                       # none of them, nor neuron.gui, was imported
+    assert "-nogui" in seen["options"].split()
 
 
 def test_gui_without_a_display_is_a_clear_error():
