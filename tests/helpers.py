@@ -53,21 +53,43 @@ def in_fresh_process(func, timeout=900, env=None, **kwargs):
     raise AssertionError(f"{name} printed no result:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
 
 
-def same_outputs(a, b):
-    """Two run folders hold identical spikes and state: every dataset of spikes.h5 and
-    state.h5 equal, bit for bit (NaN = NaN)."""
+#: Output files every run folder compared by same_outputs must hold.
+ALWAYS_WRITTEN = ("spikes.h5", "state.h5", "nodes.h5", "timeline.csv")
+
+
+def _datasets(path):
+    """{name: array} of every dataset in an HDF5 file."""
     import h5py
+    out = {}
+    with h5py.File(path, "r") as f:
+        f.visititems(lambda n, obj: out.__setitem__(n, obj[()]) if isinstance(obj, h5py.Dataset) else None)
+    return out
+
+
+def same_outputs(a, b):
+    """Two run folders hold the same results, dataset for dataset: every HDF5 output either
+    has (spikes.h5, state.h5, nodes.h5, edges.h5, exported report_*.h5) with the same
+    datasets, each of the same type and shape and equal bit for bit (NaN = NaN), and the
+    same CSV tables (timeline.csv, node and edge types).  Attributes are not compared (the
+    run id differs between runs); neither are run.json, the checkpoint and the figures."""
     import numpy as np
-    for name in ("spikes.h5", "state.h5"):
-        with h5py.File(Path(a) / name, "r") as fa, h5py.File(Path(b) / name, "r") as fb:
-            names_a, names_b = [], []
-            fa.visit(lambda n: names_a.append(n) if isinstance(fa[n], h5py.Dataset) else None)
-            fb.visit(lambda n: names_b.append(n) if isinstance(fb[n], h5py.Dataset) else None)
-            assert names_a == names_b, (name, names_a, names_b)
-            for n in names_a:
-                x, y = fa[n][()], fb[n][()]
-                assert x.shape == y.shape, (name, n)
-                if x.dtype.kind == "f":
+    a, b = Path(a), Path(b)
+    for d in (a, b):
+        missing = [n for n in ALWAYS_WRITTEN if not (d / n).exists()]
+        assert not missing, (str(d), missing)
+    for pattern in ("*.h5", "*.csv"):
+        names = sorted(p.name for p in a.glob(pattern))
+        assert names == sorted(p.name for p in b.glob(pattern)), (pattern, str(a), str(b))
+        for name in names:
+            if pattern == "*.csv":
+                assert (a / name).read_bytes() == (b / name).read_bytes(), name
+                continue
+            da, db = _datasets(a / name), _datasets(b / name)
+            assert sorted(da) == sorted(db), (name, sorted(set(da) ^ set(db)))
+            for n, x in da.items():
+                y = db[n]
+                assert x.dtype == y.dtype and x.shape == y.shape, (name, n, x.dtype, y.dtype, x.shape, y.shape)
+                if x.dtype.kind in "fc":
                     assert np.array_equal(x, y, equal_nan=True), (name, n)
                 else:
                     assert np.array_equal(x, y), (name, n)
