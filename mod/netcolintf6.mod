@@ -99,6 +99,15 @@ delivery callbacks its own spikes produce (one per distinct outgoing delay), run
 proportional-integral scale-factor update.  Here the callbacks are replayed lazily:
 the cell keeps its distinct outgoing delays (set_outgoing_delays) and, before each
 real event, performs the pending steps at spike time + delay in time order.
+
+Reference mode's prologue (GLOBALs, each a named quirk).  callbacks_always = 1: every
+live cell's spikes have their callback steps from t = 0, so a spike fired just before
+scaling switches on still gives its callbacks after it (the original's callbacks are
+events whether scaling is on or not), and its first callback can be a cell's first
+scaling step.  sensor_every_event = 1: the activity sensor decays at every event (each
+drive input and callback too), not in one step over the gap to the next spike or record.
+summed_corrections = 1: the scale factor's proportional and integral terms are summed
+before they are added.  Each changes only the last bits, which long runs amplify.
 ENDCOMMENT
 
 NEURON {
@@ -118,6 +127,7 @@ NEURON {
     GLOBAL scaling, iscaling, scaling_ton, act_tau, act_tau_decay, beta, gamma
     GLOBAL stdp_on, plast_start, plast_end, maxplastt, soft_stdp, potw, depw, reset_plast
     GLOBAL exp_table, delmin, init_events, plan_horizon, chained, capped
+    GLOBAL callbacks_always, sensor_every_event, summed_corrections
 }
 
 DEFINE NRING 32
@@ -159,6 +169,9 @@ PARAMETER {
     scaling = 0
     iscaling = 0
     scaling_ton = 0 (ms)
+    callbacks_always = 0
+    sensor_every_event = 0
+    summed_corrections = 0
     act_tau = 100000 (ms)
     act_tau_decay = 100000 (ms)
     beta = 4e-8
@@ -530,7 +543,15 @@ VERBATIM
             int j = (int) bi;
             const int last = (int) cvalid;
             double blocked = 0;
-            while (j < last && bt[j] < _ltt) { blocked += cb[j] != 0; ++j; }
+            while (j < last && bt[j] < _ltt) {
+                blocked += cb[j] != 0;
+                if (sensor_every_event) {
+                    /* each input is an event of the original's, with its own sensor decay */
+                    act = act * exp(-(bt[j] - tu) / act_tau_decay);
+                    tu = bt[j];
+                }
+                ++j;
+            }
             if (j > (int) bi) {
                 NcMemb st;
                 std::memcpy(&st, &cs[0] + (j - 1) * NC_NMEMB, sizeof(NcMemb));
@@ -595,8 +616,18 @@ PROCEDURE scale_step(tt) {
         if (goal < 0) {
             if (tt > 0) { goal = spkcnt / tt } else { goal = 0 }
         }
-        sfac = sfac + beta * sfac * (goal - act) + gamma * sfac * interr
+        if (summed_corrections) {
+            : the original adds the two terms' sum (another rounding than one at a time)
+            sfac = sfac + (beta * sfac * (goal - act) + gamma * sfac * interr)
+        } else {
+            sfac = sfac + beta * sfac * (goal - act) + gamma * sfac * interr
+        }
         interr = interr + (goal - act) * (tt - tev)
+        tu = tt
+    } else if (sensor_every_event) {
+        : the original decays the sensor at every event, scaling or not: the decays'
+        : product rounds differently from one decay over the whole gap
+        act = act * exp(-(tt - tu) / act_tau_decay)
         tu = tt
     }
     tev = tt
@@ -697,7 +728,7 @@ FUNCTION threshold_stage() {
             ring[k] = t
             nspk = nspk + 1
             spkcnt = spkcnt + 1
-            if (scaling && (inhib == 0 || iscaling) && odel_count() > 0) { add_pending(t) }
+            if ((callbacks_always || (scaling && (inhib == 0 || iscaling))) && odel_count() > 0) { add_pending(t) }
             VTHC = VTH + RRWght * (Vblock - VTH)
             VTHR = VTHC
             refractory = 1

@@ -454,6 +454,80 @@ def test_delivery_delays_and_callback_scaling_steps_16_8():
     assert abs(s_without - r["s"]) > 1e-8  # the callback steps are visible at this gain
 
 
+#: Zero-weight inputs around a spike at 10 ms (callbacks at 13.2 and 14.7 ms, refractory end
+#: at 15 ms) and scaling switched on at 12 ms: many before the spike, so that the sensor's
+#: decays at every event round differently from one decay over the gap, and none between 12
+#: and 15 ms, so that without the callbacks the first scaling step is the refractory end.
+PROLOGUE_INPUTS = tuple(round(0.0731 * k, 4) for k in range(1, 135)) + (11.1, 16.3, 17.9, 19.4, 21.05, 23.7)
+PROLOGUE_ON, PROLOGUE_END = 12.0, 25.0
+
+
+def prologue_quirks(early, every_event, summed):
+    """Reference mode's prologue quirks on one cell (intf6.md §6.2, §10): a spike at 10 ms
+    just before scaling switches on at 12 ms, zero-weight inputs before and after."""
+    lab = Lab(classes=("RS", "RS", "RS"), beta=4e-3, gamma=1e-4)
+    h = lab.h
+    h.scaling_NetcolIntf6 = 0
+    h.scaling_ton_NetcolIntf6 = PROLOGUE_ON
+    h.callbacks_always_NetcolIntf6 = early
+    h.sensor_every_event_NetcolIntf6 = every_event
+    h.summed_corrections_NetcolIntf6 = summed
+    pre, b, c = lab.cells
+    pre.set_outgoing_delays(h.Vector([4.7, 3.2]))
+    lab.netcon(b, {}, source=pre, delay=3.2)
+    lab.netcon(c, {}, source=pre, delay=4.7)
+    probe = lab.netcon(pre, {})
+    for t in PROLOGUE_INPUTS:
+        lab.at(t, probe)
+    lab.at(10.0, lab.netcon(pre, {"AM2": 30.0}))
+    lab.init()
+    pre.act = 0.005
+    lab.run_to(PROLOGUE_ON)
+    h.scaling_NetcolIntf6 = 1   # the protocol's switch-on, as the run's timeline does it
+    lab.run_to(PROLOGUE_END)
+    return dict(s=pre.sfac, I=pre.interr, goal=pre.goal, a=pre.activity(), spikes=pre.spkcnt)
+
+
+def original_prologue(early, every_event, summed, beta=4e-3, gamma=1e-4, tau=1e5):
+    """The scaling state of :func:`prologue_quirks`'s cell by the rules written out: the
+    original's (every quirk on) or netcol's corrected ones."""
+    events = sorted([(t, "input") for t in PROLOGUE_INPUTS] + [(10.0, "spike"), (15.0, "refractory end")]
+                    + ([(10.0 + 3.2, "callback"), (10.0 + 4.7, "callback")] if early else []))
+    a, tu, s, integral, goal, tev, spikes = 0.005, 0.0, 1.0, 0.0, -1.0, 0.0, 0
+    for t, kind in events:
+        if t >= PROLOGUE_ON:
+            a *= math.exp(-(t - tu) / tau)
+            if goal < 0:
+                goal = spikes / t
+            correction = beta * s * (goal - a), gamma * s * integral
+            s = s + (correction[0] + correction[1]) if summed else s + correction[0] + correction[1]
+            integral += (goal - a) * (t - tev)
+            tu = t
+        elif every_event:
+            a *= math.exp(-(t - tu) / tau)
+            tu = t
+        tev = t
+        if kind == "spike":
+            a *= math.exp(-(t - tu) / tau)
+            a += (1 - a) / tau
+            tu, spikes = t, spikes + 1
+    return dict(s=s, I=integral, goal=goal, a=a * math.exp(-(PROLOGUE_END - tu) / tau), spikes=spikes)
+
+
+@pytest.mark.parametrize("early, every_event, summed", [(1, 1, 1), (0, 0, 0), (1, 0, 0), (0, 1, 0), (0, 0, 1)])
+def test_reference_prologue_quirks_to_the_last_bit(early, every_event, summed):
+    """Each quirk of reference mode's prologue gives, bit for bit, the state the rule written
+    out gives: a spike fired before scaling switches on has its callback steps after it
+    (its cell's goal is fixed at its first callback), the sensor decays at every event, the
+    two corrections are summed first; and each changes the result."""
+    got = run("prologue_quirks", early=early, every_event=every_event, summed=summed)
+    assert got == original_prologue(early, every_event, summed)
+    assert got["goal"] == (1 / 13.2 if early else 1 / 15.0)
+    others = {key: original_prologue(*[int(not v) if i == k else v for i, v in enumerate((early, every_event, summed))])
+              for k, key in enumerate(("early", "every_event", "summed"))}
+    assert all(other != got for other in others.values())
+
+
 def deletion():
     """§16.8: a cell deleted at 12 ms, after spiking at 10 ms with delays 3.2 and 4.7 ms."""
     from netcol.cells.intf6 import cut, mark_dead

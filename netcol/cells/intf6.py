@@ -301,7 +301,8 @@ CELL_ARRAYS = ("ring", "pend", "pendk", "bt", "bs")
 #: Module-wide settings of NetcolIntf6 saved in a checkpoint.
 GLOBALS = ("EAM", "ENM", "EGA", "mg", "eps", "scaling", "iscaling", "scaling_ton", "act_tau", "act_tau_decay",
            "beta", "gamma", "stdp_on", "plast_start", "plast_end", "maxplastt", "soft_stdp", "potw", "depw",
-           "reset_plast", "exp_table", "delmin", "plan_horizon", "chained", "capped")
+           "reset_plast", "exp_table", "delmin", "plan_horizon", "chained", "capped", "callbacks_always",
+           "sensor_every_event", "summed_corrections")
 
 
 def cell_state(cell):

@@ -35,12 +35,15 @@ REFILL_MS = 2000.0
 
 
 def set_protocol_globals(h, p):
-    """Plasticity window and scaling switch at the start of a run."""
+    """Plasticity window, scaling switch and the scaling quirks at the start of a run."""
     h.stdp_on_NetcolIntf6 = 1 if p["plasticity"] else 0
     h.plast_start_NetcolIntf6 = p["learn_start"] * 1000.0
     h.plast_end_NetcolIntf6 = p["learn_end"] * 1000.0
     h.scaling_NetcolIntf6 = 0
     h.scaling_ton_NetcolIntf6 = p["scaling_start"] * 1000.0
+    for quirk, name in (("early_callbacks", "callbacks_always"), ("sensor_every_event", "sensor_every_event"),
+                        ("summed_corrections", "summed_corrections")):
+        setattr(h, f"{name}_NetcolIntf6", 1 if quirk_on(p, quirk) else 0)
 
 
 class ColumnAssembly:

@@ -45,6 +45,15 @@ PROTOCOL_FIELDS = {
     "quirk_input_count": Field(str, "auto", "each external input source ends after int(0.5 + rate x (duration + "
                                "5 s)) events, as the original's NetStims end after their number; auto: in reference "
                                "mode only", choices=("auto", "on", "off")),
+    "quirk_early_callbacks": Field(str, "auto", "each spike's delivery callbacks are events of its cell from t = 0, "
+                                   "so a spike fired just before scaling switches on gives scaling steps after it; "
+                                   "auto: in reference mode only", choices=("auto", "on", "off")),
+    "quirk_sensor_every_event": Field(str, "auto", "the activity sensor decays at every event of a cell (each input "
+                                      "and callback), not once over the gap to its next use; auto: in reference "
+                                      "mode only", choices=("auto", "on", "off")),
+    "quirk_summed_corrections": Field(str, "auto", "the scale factor's proportional and integral corrections are "
+                                      "summed before they are added; auto: in reference mode only",
+                                      choices=("auto", "on", "off")),
 }
 
 

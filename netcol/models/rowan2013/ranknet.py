@@ -14,7 +14,8 @@ from .network import CellLayout, draw, drive_streams, plastic_rows, receptor_wei
 
 #: What the rank engine does not do yet, as (parameter, value that needs the per-cell one).
 NEEDS_CELLS = (("rng", "original"), ("plasticity", True), ("training", True), ("deletion", True),
-               ("trials", True))
+               ("trials", True), ("quirk_early_callbacks", "on"), ("quirk_sensor_every_event", "on"),
+               ("quirk_summed_corrections", "on"))
 
 
 def rank_engine_misses(params):
