@@ -152,7 +152,7 @@ def test_run_folders_from_before_models_were_packages(tmp_path):
     """A folder written before the column became a model package (no model named, the
     network called column, the population multiplier called scale) stays readable and
     resumable."""
-    import pickle
+    from netcol.engine import checkpoint
     out = tmp_path / "old"
     r = netcol("run", "onlyscaling", "--set", "duration=6", "--set", "scaling_start=2", "--checkpoint-every", "2",
                "--out", str(out), "--quiet", "--no-figure")
@@ -166,9 +166,9 @@ def test_run_folders_from_before_models_were_packages(tmp_path):
         return eff
     meta = json.loads((out / "run.json").read_text())
     (out / "run.json").write_text(json.dumps(old_form(meta)))
-    ck = pickle.loads((out / "checkpoint.pkl").read_bytes())
+    ck = checkpoint.read(out)
     ck["effective"] = old_form(ck["effective"])
-    (out / "checkpoint.pkl").write_bytes(pickle.dumps(ck))
+    checkpoint.write(out, ck)
     r = netcol("info", str(out), "--params")
     assert r.returncode == 0 and "model: rowan2013" in r.stdout and "size: 1" in r.stdout, r.stderr
     for cmd in (["plot", str(out), "--what", "scale"], ["report", str(out)]):

@@ -138,13 +138,13 @@ def test_overwrite_removes_the_old_run_and_resume_refuses_a_foreign_checkpoint(t
     for d in (a, b):
         assert netcol("run", "baseline", "--set", "duration=4", "--checkpoint-every", "2", "--out", str(d),
                       "--quiet").returncode == 0
-    assert (a / "raster.png").exists() and (a / "checkpoint.pkl").exists()
+    assert (a / "raster.png").exists() and (a / "checkpoint.npz").exists()
     (a / "notes.txt").write_text("mine")
     r = netcol("run", "baseline", "--set", "duration=2", "--out", str(a), "--overwrite", *QUIET)
     assert r.returncode == 0
-    assert not (a / "raster.png").exists() and not (a / "checkpoint.pkl").exists() and (a / "notes.txt").exists()
+    assert not (a / "raster.png").exists() and not (a / "checkpoint.npz").exists() and (a / "notes.txt").exists()
     one_line_error(netcol("resume", str(a)), "no checkpoint to resume from")
-    shutil.copy(b / "checkpoint.pkl", a / "checkpoint.pkl")
+    shutil.copy(b / "checkpoint.npz", a / "checkpoint.npz")
     one_line_error(netcol("resume", str(a)), "checkpoint belongs to another run")
     c = tmp_path / "c"
     shutil.copytree(b, c)
@@ -165,8 +165,8 @@ def finished(tmp_path_factory):
     ("truncate spikes.h5", "info", ["spikes.h5: truncated"]),
     ("truncate state.h5", "report", ["state.h5: truncated"]),
     ("garble run.json", "info", ["run.json: damaged, not valid JSON"]),
-    ("garble checkpoint.pkl", "resume", ["checkpoint.pkl: damaged checkpoint"]),
-    ("truncate checkpoint.pkl", "resume", ["checkpoint.pkl: damaged checkpoint"]),
+    ("garble checkpoint.npz", "resume", ["checkpoint.npz: damaged checkpoint"]),
+    ("truncate checkpoint.npz", "resume", ["checkpoint.npz: damaged checkpoint"]),
     ("garble spikes.h5", "plot", ["spikes.h5: damaged, not a readable HDF5 file"]),
     ("delete nodes.h5", "info", ["nodes.h5: missing"]),
 ])
@@ -224,7 +224,7 @@ def test_a_full_disk_stops_the_run_cleanly(small_disk, np_):
                              "--out", str(out), "--np", str(np_), *QUIET], cwd=REPO,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 120
-    while time.time() < deadline and not (out / "checkpoint.pkl").exists():
+    while time.time() < deadline and not (out / "checkpoint.npz").exists():
         time.sleep(0.05)
     free = shutil.disk_usage(small_disk).free
     with open(small_disk / "filler", "wb") as f:   # another user fills the disk

@@ -33,6 +33,7 @@ from pathlib import Path
 
 from ..models import sweeps
 from ..config.schema import Field, ParamError, read_toml, validate
+from ..io.rundir import CHECKPOINT_FILE
 
 SPEC_FIELDS = {
     "experiment": Field(str, None, "base experiment"),
@@ -177,7 +178,7 @@ def task_command(sweep, index, out_root=None, launcher="none"):
     out = sweep.out_dir(out_root) / run.name
     prefix, np_args = _launch(launcher, sweep.resources["np"])
     every = sweep.resources["checkpoint_every"]
-    if status(out) in ("interrupted", "running") and (out / "checkpoint.pkl").exists():
+    if status(out) in ("interrupted", "running") and (out / CHECKPOINT_FILE).exists():
         return [*prefix, "resume", str(out), "--quiet", "--no-figure", *np_args]
     cmd = [*prefix, "run", sweep.spec["experiment"], "--out", str(out), "--overwrite", "--quiet", "--no-figure",
            *np_args, *(["--checkpoint-every", _fmt(every)] if every > 0 else [])]

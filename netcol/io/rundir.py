@@ -24,9 +24,12 @@ from ..config.schema import ParamError
 LOCK_FILE = ".netcol.lock"
 RESERVE_FILE = ".netcol-reserve"
 RESERVE_BYTES = 256 * 1024
+#: A run's last checkpoint (see netcol.engine.checkpoint).
+CHECKPOINT_FILE = "checkpoint.npz"
 #: Files and suffixes a run writes; --overwrite removes exactly these.
 RUN_FILES = ("run.json", "spikes.h5", "state.h5", "nodes.h5", "node_types.csv", "edges.h5", "edge_types.csv",
-             "circuit_config.json", "simulation_config.json", "timeline.csv", "checkpoint.pkl", "checkpoint.tmp", RESERVE_FILE)
+             "circuit_config.json", "simulation_config.json", "timeline.csv", CHECKPOINT_FILE, "checkpoint.pkl",
+             RESERVE_FILE)
 RUN_SUFFIXES = (".png", ".pdf", ".tmp")
 #: Name prefix of exported SONATA reports (report_<quantity>.h5); --overwrite removes them.
 REPORT_PREFIX = "report_"
@@ -226,7 +229,7 @@ MIN_FREE_BYTES = 8 * 2**20
 def low_disk(out):
     """A message if the run folder's file system is too full to write another block
     (and checkpoint) safely, else None."""
-    ck = Path(out) / "checkpoint.pkl"
+    ck = Path(out) / CHECKPOINT_FILE
     need = MIN_FREE_BYTES + (2 * ck.stat().st_size if ck.exists() else 0)
     st = os.statvfs(out)
     free = st.f_bavail * st.f_frsize

@@ -70,6 +70,19 @@ class ACG:
         self.lcg = u
         self._dist = ("uniform", 0.0, 1.0)
 
+    def position(self):
+        """The generator's position as plain values (for checkpoints)."""
+        return dict(n=self.n, naux=self.naux, k=self.k, j=self.j, lcg=self.lcg, state=list(self.state),
+                    aux=list(self.aux), dist=self._dist)
+
+    @classmethod
+    def from_position(cls, s):
+        """A generator at the position :meth:`position` saved."""
+        g = cls.__new__(cls)
+        g.n, g.naux, g.k, g.j, g.lcg = s["n"], s["naux"], s["k"], s["j"], s["lcg"]
+        g.state, g.aux, g._dist = list(s["state"]), list(s["aux"]), tuple(s["dist"])
+        return g
+
     def as_long(self):
         """Next 32 random bits."""
         st, k, j = self.state, self.k, self.j

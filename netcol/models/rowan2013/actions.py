@@ -43,13 +43,14 @@ class ColumnProtocol:
     def checkpoint_state(self):
         """What a checkpoint needs to continue the protocol."""
         return dict(round=self.round, deletions_over=self.deletions_over, alive=sorted(self.alive),
-                    dead=sorted(self.net.dead), picker=self.original_picker)
+                    dead=sorted(self.net.dead),
+                    picker=self.original_picker.position() if self.original_picker is not None else None)
 
     def restore(self, s):
         """Continue from a checkpoint's protocol state."""
         self.round, self.deletions_over = s["round"], s["deletions_over"]
         self.alive = set(s["alive"])
-        self.original_picker = s["picker"]
+        self.original_picker = ACG.from_position(s["picker"]) if s["picker"] is not None else None
 
     def scaling_on(self, t):
         """Switch synaptic scaling on at t (ms)."""
