@@ -93,7 +93,7 @@ def run_folder(tmp_path_factory):
 
 
 def test_a_crafted_pickle_is_never_run(run_folder, tmp_path):
-    """A checkpoint.pkl (netcol 0.2.3's format) is refused by every command, unread."""
+    """A checkpoint.pkl (earlier versions' format) is refused by every command, unread."""
     import pickle
     import shutil
     run = tmp_path / "run"

@@ -17,7 +17,7 @@ finite floats: Python writes and reads floats exactly); everything else is an ob
 with one key: ``{"tuple": [...]}``, ``{"dict": [[key, value], ...]}`` (keys of any of
 these types, e.g. int gids), ``{"float": hex bits}`` (NaN, inf), ``{"array": [member,
 offset, shape]}``, ``{"scalar": [member, offset]}``.  The pickled checkpoints of
-netcol 0.2.3 and earlier (``checkpoint.pkl``) are refused, never read.
+earlier netcol versions (``checkpoint.pkl``) are refused, never read.
 """
 import json
 import os
@@ -29,7 +29,7 @@ import numpy as np
 from ..io.rundir import CHECKPOINT_FILE, RunFolderError
 
 FILE = CHECKPOINT_FILE
-#: The pickled checkpoint of netcol 0.2.3 and earlier: refused, since unpickling runs code.
+#: The pickled checkpoint of earlier netcol versions: refused, since unpickling runs code.
 LEGACY_FILE = "checkpoint.pkl"
 #: What the tree's header says: this format and its version.
 FORMAT, FORMAT_VERSION = "netcol-checkpoint", 1
@@ -172,7 +172,7 @@ def refuse_legacy(run_dir):
     """Raise RunFolderError if run_dir holds a pickled checkpoint of an older netcol."""
     path = Path(run_dir) / LEGACY_FILE
     if path.exists():
-        raise RunFolderError(f"{path}: a pickled checkpoint of netcol 0.2.3 or earlier, never read since "
+        raise RunFolderError(f"{path}: a pickled checkpoint of an earlier netcol, never read since "
                              f"unpickling a file can run any code; delete it (the run's outputs stay readable)")
 
 
