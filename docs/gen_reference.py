@@ -6,7 +6,7 @@ allowed values, as the code checks them."""
 from pathlib import Path
 
 from netcol.config.experiment import fields
-from netcol.models import MODELS, model
+from netcol.models import model, names
 from netcol.engine.sweep import RESOURCE_FIELDS
 
 OUT = Path(__file__).resolve().parent / "reference" / "parameters.md"
@@ -26,7 +26,7 @@ def main():
              "Generated from the schemas netcol checks every parameter against (`docs/gen_reference.py`).",
              "Set any of them with `--set KEY=VALUE`; network entries as `network.<path>` (the column's also",
              "as `column.<path>`).", ""]
-    for name in sorted(MODELS):
+    for name in names():
         parts += [f"## {name}: experiment parameters", "", model(name).TITLE + ".", "", table(fields(name)), ""]
     parts += ["## rowan2013: the network file (`column.toml`)", ""]
     parts += ["### `[populations.<type>]`", "", table(POPULATION_FIELDS), ""]

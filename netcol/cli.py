@@ -351,8 +351,7 @@ def cmd_info(args, argv):
 
 def cmd_plot(args, argv):
     """netcol plot: one view of a run, or a figure of the paper."""
-    import importlib
-    from .models import DEFAULT_MODEL, MODELS
+    from .models import DEFAULT_MODEL, figures as figures_of, names
     from .views.plots import plot_what
     from .io.rundir import read_run_json
     if args.dpi < 50 or args.dpi > 2400:
@@ -361,9 +360,9 @@ def cmd_plot(args, argv):
         folder_model = (read_run_json(args.run_dir).get("model")
                         if (Path(args.run_dir) / "run.json").exists() else None)
         name = args.model or folder_model or DEFAULT_MODEL
-        if name not in MODELS:
-            raise ParamError(f"--model {name}: unknown model; known: {', '.join(sorted(MODELS))}")
-        figures = importlib.import_module(f"{MODELS[name]}.figures")
+        if name not in names():
+            raise ParamError(f"--model {name}: unknown model; known: {', '.join(names())}")
+        figures = figures_of(name)
         if args.figure not in figures.FIGURE_RUNS:
             raise ParamError(f"--figure {args.figure}: {name} draws figures "
                              f"{', '.join(str(k) for k in sorted(figures.FIGURE_RUNS))}")
@@ -389,10 +388,10 @@ def cmd_report(args, argv):
 def cmd_list(args, argv):
     """netcol list: models, experiments and (with --params) parameters."""
     from .config.experiment import fields
-    from .models import MODELS, experiments, model
+    from .models import experiments, model, names
     from .config.schema import read_toml
     known = experiments()
-    for name in sorted(MODELS):
+    for name in names():
         print(f"{name}: {model(name).TITLE}")
         for exp, (owner, path) in sorted(known.items()):
             if owner == name:
@@ -413,12 +412,11 @@ def cmd_list(args, argv):
 
 def cmd_export_reports(args, argv):
     """netcol export-reports: the per-cell records as SONATA reports."""
-    import importlib
-    from .models import DEFAULT_MODEL, MODELS
+    from .models import DEFAULT_MODEL, reports as reports_of
     from .io.rundir import RunFolderError, read_run_json
     out = _run_dir(args.run_dir)
     name = read_run_json(out).get("model", DEFAULT_MODEL)
-    reports = importlib.import_module(f"{MODELS[name]}.reports")
+    reports = reports_of(name)
     if hasattr(reports, "NO_ELEMENT_REPORTS"):
         raise RunFolderError(f"{out}: {name} {reports.NO_ELEMENT_REPORTS}")
     try:
@@ -585,7 +583,11 @@ def _fail(err, debug):
 def main(argv=None):
     """Entry point of the ``netcol`` command."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    args = _parser().parse_args(argv)
+    try:
+        parser = _parser()   # it lists every model's views: a broken model package fails here
+    except Exception as err:
+        return _fail(err, "--debug" in argv)
+    args = parser.parse_args(argv)
     try:
         return COMMANDS[args.command](args, argv)
     except BrokenPipeError:

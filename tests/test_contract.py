@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from netcol.models import MODELS, model
+from netcol.models import model, names
 
 from helpers import same_outputs
 
@@ -23,7 +23,7 @@ def contract_args(name):
 
 
 @pytest.mark.mpi
-@pytest.mark.parametrize("name", sorted(MODELS))
+@pytest.mark.parametrize("name", names())
 def test_one_rank_equals_two(cli, tmp_path, name):
     for np_ in (1, 2):
         r = cli("run", *contract_args(name), "--out", str(tmp_path / str(np_)), "--np", str(np_), *QUIET)
@@ -32,7 +32,7 @@ def test_one_rank_equals_two(cli, tmp_path, name):
 
 
 @pytest.mark.mpi
-@pytest.mark.parametrize("name", sorted(MODELS))
+@pytest.mark.parametrize("name", names())
 def test_kill_and_resume_equals_uninterrupted(cli, tmp_path, name):
     full, cut = tmp_path / "full", tmp_path / "cut"
     assert cli("run", *contract_args(name), "--out", str(full), *QUIET).returncode == 0

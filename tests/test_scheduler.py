@@ -113,7 +113,10 @@ def drive(cls, events, from_time, probes, h):
         log.append(("after", t, holder["s"].next_time(t + 1e-6)))
 
     actions = {n: action(n) for n in NAMES if n != "only logged"}
-    s = (cls(events, actions, after, queue=h.queue) if cls is OldScheduler else cls(events, actions, after))
+    if cls is OldScheduler:
+        s = cls(events, actions, after, queue=h.queue)
+    else:   # a marker is named, with no action
+        s = cls(events, {**actions, "only logged": None}, after)
     holder["s"] = s
     log.append(("probes", [s.next_time(p) for p in probes]))
     s.start(from_time)
@@ -251,3 +254,15 @@ def test_checkpoint_events_every_interval_before_the_end():
     assert sched.checkpoint_events(2, 10000.0) == [(2000.0, "checkpoint"), (4000.0, "checkpoint"),
                                                     (6000.0, "checkpoint"), (8000.0, "checkpoint")]
     assert [t for t, _ in sched.checkpoint_events(0.3, 1200.0)] == pytest.approx([300.0, 600.0, 900.0])   # not at the end
+
+
+def test_an_event_without_an_action_is_an_error(fake_h):
+    """A timeline name that the actions do not list (a misspelt action) is refused, naming it;
+    a name listed as None is a marker that runs nothing."""
+    with pytest.raises(ValueError, match="'recrod'"):
+        sched.Scheduler([(0.0, "record"), (5.0, "recrod")], {"record": lambda t: None})
+    log = []
+    s = sched.Scheduler([(0.0, "marker"), (5.0, "x")], {"marker": None, "x": log.append})
+    s.start(0.0)
+    fake_h.queue.run()
+    assert log == [5.0]

@@ -123,8 +123,8 @@ def test_the_top_level_is_the_design_cards():
     generic modules grouped by layer inside netcol/."""
     for name in ("setup.py", "mod", "netcol", "batch", "params", "tests", "Makefile", "README.md", "pyproject.toml"):
         assert (REPO / name).exists(), name
-    from netcol.models import MODELS, model
-    for name in MODELS:
+    from netcol.models import model, names
+    for name in names():
         assert model(name).PARAMS_DIR == REPO / "params" / name
         assert list((REPO / "params" / name / "experiments").glob("*.toml")), name
     assert not list((REPO / "netcol" / "models").glob("*/params")) and not list((REPO / "netcol" / "models").glob("*/sweeps"))

@@ -3,8 +3,8 @@ mechanism settings, the cells and connections, the module-wide state, the inputs
 probes and the protocol actions.  ``netcol run``, ``resume``, ``gui``, the benchmarks and
 the tests all call :func:`assemble`.
 
-What an assembly offers the generic run loop is documented in the column's
-:mod:`netcol.models.rowan2013.assembly`, the reference for every model.
+What an assembly offers the generic run loop is the interface
+:class:`netcol.models.contract.Assembly`; each assembly is checked against it.
 """
 
 
@@ -32,5 +32,8 @@ def assemble(experiment, needs=()):
     needs = frozenset(needs)
     if not needs <= NEEDS:
         raise ValueError(f"assemble: unknown needs {sorted(needs - NEEDS)}; known: {sorted(NEEDS)}")
+    from ..models.contract import Assembly, check
     neuron_h()
-    return experiment.package.assemble(experiment, needs)
+    assembly = experiment.package.assemble(experiment, needs)
+    check(assembly, Assembly, f"model {experiment.model!r}'s assembly ({type(assembly).__name__})")
+    return assembly

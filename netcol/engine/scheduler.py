@@ -34,16 +34,27 @@ class Scheduler:
     events : list of (float, str)
         (time in ms, action name), sorted by time; the same on every rank.  Events at one
         time run in the order listed.
-    actions : dict of str to callable
-        Action name -> action(t); names without an action are only logged.
+    actions : dict of str to callable or None
+        Action name -> action(t), or None for an event that only marks a time in the
+        timeline (timeline.csv), such as the column's "training starts".
     after_event : callable, optional
         Called as after_event(t) once the actions at time t have run.
+
+    Raises
+    ------
+    ValueError
+        An event whose name the actions do not list (a misspelt or unknown action would
+        otherwise silently do nothing).
     """
 
     def __init__(self, events, actions, after_event=None):
         # times a rounding apart (k * interval computed in floating point) are one time: an
         # event scheduled a rounding after the current one would never be delivered
         self.events = [(round(t, 9), name) for t, name in events]
+        unknown = sorted({name for _, name in self.events} - set(actions))
+        if unknown:
+            raise ValueError(f"timeline events without an action: {', '.join(map(repr, unknown))}; the model's "
+                             f"actions() must list each (None for a mere marker); it lists {', '.join(map(repr, actions))}")
         self.actions, self.after_event = actions, after_event
         self.names_at = {}
         for t, name in self.events:
@@ -69,7 +80,7 @@ class Scheduler:
     def _fire(self, t):
         self.next_index += 1
         for name in self.names_at[t]:
-            if name in self.actions:
+            if self.actions[name] is not None:
                 self.actions[name](t)
         if self.after_event:
             self.after_event(t)

@@ -48,9 +48,8 @@ def export_nwb(run_dir, out=None):
     -------
     pathlib.Path
     """
-    import importlib
     from pynwb import NWBHDF5IO, NWBFile, TimeSeries
-    from ..models import DEFAULT_MODEL, MODELS
+    from ..models import DEFAULT_MODEL, reports
     run_dir = Path(run_dir)
     out = Path(out) if out else run_dir / "run.nwb"
     meta = read_run_json(run_dir)
@@ -81,8 +80,7 @@ def export_nwb(run_dir, out=None):
         nwb.add_unit(spike_times=times, id=k, **{c: nodes[c][k].item() if hasattr(nodes[c][k], "item")
                                                  else nodes[c][k] for c in columns})
     state = nwb.create_processing_module("state", "the model's per-cell records over the run")
-    series = importlib.import_module(f"{MODELS[model]}.reports")
-    for name, (data, times, unit, doc) in series.nwb_series(run_dir).items():
+    for name, (data, times, unit, doc) in reports(model).nwb_series(run_dir).items():
         state.add(TimeSeries(name=name, data=data, unit=unit, timestamps=times, description=doc))
     events = _timeline(run_dir)
     if events:

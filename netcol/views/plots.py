@@ -142,18 +142,15 @@ def draw_spectra(axes, run_dir, segment_s=None, label="", window=None):
 
 def model_figures(run_dir):
     """The figures module of a run's model (its package's ``figures``)."""
-    import importlib
-    from ..models import DEFAULT_MODEL, MODELS
+    from ..models import figures
     from ..io.rundir import read_run_json
-    name = read_run_json(run_dir).get("model", DEFAULT_MODEL)
-    return importlib.import_module(f"{MODELS[name]}.figures")
+    return figures(read_run_json(run_dir).get("model", DEFAULT_MODEL))
 
 
 def all_views():
     """Every view name: the generic ones and every model's."""
-    import importlib
-    from ..models import MODELS
-    return GENERIC_VIEWS + tuple(v for m in MODELS.values() for v in importlib.import_module(f"{m}.figures").VIEWS)
+    from ..models import figures, names
+    return GENERIC_VIEWS + tuple(v for m in names() for v in figures(m).VIEWS)
 
 
 #: x-axis label prefixes of time courses and their unit in seconds (for --window).

@@ -38,7 +38,9 @@ class ColumnProtocol:
         return {"scaling on": self.scaling_on, "deletion round": self.deletion_round,
                 "unique trial": lambda t: self.trial(t, "unique"), "repeat trial": lambda t: self.trial(t, "repeat"),
                 "record": self.probes.record, "stdp window opens": lambda t: self.probes.snapshot("learn_start", t),
-                "stdp window closes": lambda t: self.probes.snapshot("learn_end", t)}
+                "stdp window closes": lambda t: self.probes.snapshot("learn_end", t),
+                # the training signal is played back from its own schedule: markers only
+                "training starts": None, "training stops": None}
 
     def checkpoint_state(self):
         """What a checkpoint needs to continue the protocol."""

@@ -77,7 +77,9 @@ class SadehAssembly(PopulationAssemblyBase):
 
     def actions(self):
         """Action name -> action(t) for the scheduler."""
-        return {"weights": self.snapshot, "rates": self.record_rates}
+        # the phase and block starts are markers: the inputs follow the protocol's own steps
+        markers = {name: None for _, name in timeline(self.p) if name not in ("weights", "rates")}
+        return {**markers, "weights": self.snapshot, "rates": self.record_rates}
 
     # ------------------------------------------------------------------ weights
     def all_synapses(self):
