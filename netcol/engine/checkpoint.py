@@ -215,7 +215,7 @@ def belongs_to_run(run_dir, ck, meta):
     The run id written into run.json, spikes.h5, state.h5 and the checkpoint must agree,
     and the files must hold at least what the checkpoint counted."""
     import h5py
-    from ..io.record import RUN_ID_ATTR, population_of
+    from ..io.record import file_run_id, population_of
     run_id = ck.get("run_id")
     if run_id is None:   # written before run ids existed
         return
@@ -226,8 +226,7 @@ def belongs_to_run(run_dir, ck, meta):
         path = Path(run_dir) / name
         try:
             with h5py.File(path, "r", swmr=True) as f:
-                file_id = f.attrs.get(RUN_ID_ATTR)
-                file_id = file_id.decode() if isinstance(file_id, bytes) else file_id
+                file_id = file_run_id(f)
                 if name == "spikes.h5":
                     counts = {"spikes": f[f"spikes/{population_of(f, 'spikes')}/timestamps"].shape[0]}
                     needed = {"spikes": ck["spikes_written"]}

@@ -21,7 +21,7 @@ from ..build.assemble import assemble
 from .checkpoint import write as write_checkpoint
 from .faults import inject, planned_fault
 from .progress import Progress
-from ..io.record import SpikeWriter, run_metadata, write_sonata_configs
+from ..io.record import SpikeWriter, circuit_files, run_metadata, stamp_run_id, write_sonata_configs
 from ..io.rundir import DiskFullError, low_disk, new_run_id, release_space, reserve_space, write_json_atomic
 from .runtime import neuron_h, parallel_context
 from .scheduler import Scheduler
@@ -154,6 +154,9 @@ class Run:
                              self.model.binding.DT, self.p["seed"])
         write_timeline(self.out_dir / "timeline.csv", events)
         self.model.open_outputs(self.out_dir, self.run_id, self.resume)
+        for name in circuit_files(self.model.sonata_network()):
+            if name.endswith(".h5"):
+                stamp_run_id(self.out_dir / name, self.run_id)
 
     # ------------------------------------------------------------------ initialise
     def initialize(self):

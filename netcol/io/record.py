@@ -5,6 +5,9 @@
   by block;
 - ``nodes.h5``: the node table ``/nodes/<population>/``, written by the model (for the
   column: :mod:`netcol.models.rowan2013.nodes`);
+- the run id (:data:`RUN_ID_ATTR`) in ``spikes.h5`` and the model's ``state.h5`` from
+  their start, in ``nodes.h5`` and ``edges.h5`` once written (:func:`stamp_run_id`), so
+  that a reader tells another run's file;
 - ``run.json``: effective parameters, seeds, versions, commit, status and progress
   (written through :mod:`netcol.io.rundir`).
 
@@ -38,6 +41,19 @@ LIBVER = ("v110", "v114")
 SONATA_MAGIC, SONATA_VERSION = 0x0A7A, (0, 1)
 #: SONATA's spike sorting values (an HDF5 enum attribute).
 SORTING = {"none": 0, "by_id": 1, "by_time": 2}
+
+
+def file_run_id(f):
+    """The run id an open HDF5 file of a run carries (:data:`RUN_ID_ATTR`), or None."""
+    value = f.attrs.get(RUN_ID_ATTR)
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def stamp_run_id(path, run_id):
+    """Tag a closed HDF5 file of a run (its nodes and edges) with the run's id."""
+    import h5py
+    with h5py.File(path, "a", libver=LIBVER) as f:
+        f.attrs[RUN_ID_ATTR] = run_id
 
 
 def mark_sonata(file):
@@ -241,6 +257,12 @@ class SpikeWriter:
     def close(self):
         """Flush and close."""
         self.file.close()
+
+
+def circuit_files(network):
+    """The file names a model's circuit entry (its sonata_network()) names, in order."""
+    entries = [*network.get("nodes", []), *network.get("edges", [])]
+    return [v.removeprefix("$BASE_DIR/") for e in entries for k, v in e.items() if k.endswith("_file")]
 
 
 def write_sonata_configs(out_dir, network, tstop_ms, dt_ms, seed):

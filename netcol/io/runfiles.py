@@ -71,9 +71,22 @@ def _timed_groups(f):
     return groups
 
 
+def _check_run_id(f, path, run_id, required):
+    """The file carries the run's id (or, where not required, none: written before nodes
+    and edges were tagged)."""
+    from .record import file_run_id
+    file_id = file_run_id(f)
+    if run_id is not None and file_id != run_id and (required or file_id is not None):
+        raise RunFolderError(f"{path}: belongs to another run (run id {file_id}, run.json's {run_id}); "
+                             f"refusing to read it as this run's")
+
+
 def check_run_files(run_dir, meta=None):
-    """Check that a run folder's files are whole; raise RunFolderError naming the first
-    damaged file and what is wrong with it.
+    """Check that a run folder's files are whole and the run's own; raise RunFolderError
+    naming the first damaged or foreign file and what is wrong with it.
+
+    spikes.h5 and state.h5 must carry run.json's run id, nodes.h5 and edges.h5 that id or
+    none, and nodes.h5 must hold the population of spikes.h5 (another model's has another).
 
     Parameters
     ----------
@@ -86,20 +99,31 @@ def check_run_files(run_dir, meta=None):
     from .rundir import read_run_json
     run_dir = Path(run_dir)
     meta = meta if meta is not None else read_run_json(run_dir)
-    for name, kind, sets in (("nodes.h5", "nodes", ("node_id",)), ("spikes.h5", "spikes", ("timestamps", "node_ids"))):
+    run_id = meta.get("run_id")
+    populations, rows = {}, {}
+    for name, kind, sets in (("spikes.h5", "spikes", ("timestamps", "node_ids")), ("nodes.h5", "nodes", ("node_id",))):
         with open_h5(run_dir / name) as f:
+            _check_run_id(f, run_dir / name, run_id, required=(name == "spikes.h5"))
             try:
-                pop = population_of(f, kind)
+                populations[name] = population_of(f, kind)
             except KeyError as err:
                 raise RunFolderError(f"{run_dir / name}: damaged, {err.args[0]}") from None
-            n = _check_sets(f, run_dir / name, [f"{kind}/{pop}/{s}" for s in sets])
-    if meta.get("status") in ("complete", "interrupted") and meta.get("spikes") is not None and n < meta["spikes"]:
-        raise RunFolderError(f"{run_dir / 'spikes.h5'}: truncated, holds {n} spikes where run.json counted "
+            rows[name] = _check_sets(f, run_dir / name, [f"{kind}/{populations[name]}/{s}" for s in sets])
+    spikes = rows["spikes.h5"]
+    if populations["nodes.h5"] != populations["spikes.h5"]:
+        raise RunFolderError(f"{run_dir / 'nodes.h5'}: the nodes of population {populations['nodes.h5']!r}, where "
+                             f"spikes.h5's are of {populations['spikes.h5']!r}; it belongs to another model's run")
+    if meta.get("status") in ("complete", "interrupted") and meta.get("spikes") is not None and spikes < meta["spikes"]:
+        raise RunFolderError(f"{run_dir / 'spikes.h5'}: truncated, holds {spikes} spikes where run.json counted "
                              f"{meta['spikes']}")
     if (run_dir / "state.h5").exists():
         with open_h5(run_dir / "state.h5") as f:
+            _check_run_id(f, run_dir / "state.h5", run_id, required=True)
             for names in _timed_groups(f):
                 _check_sets(f, run_dir / "state.h5", sorted(names, key=lambda x: not x.endswith("/time")))
+    if (run_dir / "edges.h5").exists():
+        with open_h5(run_dir / "edges.h5") as f:
+            _check_run_id(f, run_dir / "edges.h5", run_id, required=False)
     read_checkpoint(run_dir)
 
 

@@ -1,0 +1,64 @@
+"""A run folder holds one run: its files are read only as that run's, and netcol never
+removes or reads as its own a file it did not write there."""
+import json
+import shutil
+
+import h5py
+import pytest
+
+from helpers import run_cli as netcol
+
+QUIET = ["--quiet", "--no-figure"]
+
+
+def one_line_error(r, *words):
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert "Traceback" not in r.stderr and r.stderr.startswith("netcol: error"), r.stderr
+    for w in words:
+        assert w in r.stderr, r.stderr
+
+
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory):
+    out = tmp_path_factory.mktemp("fin") / "run"
+    r = netcol("run", "onlyscaling", "--set", "duration=4", "--set", "scaling_start=2", "--checkpoint-every", "2",
+               "--out", str(out), *QUIET)
+    assert r.returncode == 0, r.stderr
+    return out
+
+
+@pytest.fixture(scope="module")
+def other_runs(tmp_path_factory):
+    """Another run of the same model and a run of another model."""
+    root = tmp_path_factory.mktemp("other")
+    for name, args in (("same_model", ["onlyscaling", "--set", "duration=2", "--set", "scaling_start=1"]),
+                       ("other_model", ["akil2021_small", "--set", "duration=0.3"])):
+        r = netcol("run", *args, "--out", str(root / name), *QUIET)
+        assert r.returncode == 0, r.stderr
+    return root
+
+
+@pytest.mark.parametrize("source,name,strip_id,words", [
+    ("same_model", "spikes.h5", False, ["spikes.h5: belongs to another run"]),
+    ("same_model", "state.h5", False, ["state.h5: belongs to another run"]),
+    ("other_model", "nodes.h5", False, ["nodes.h5: belongs to another run"]),
+    # a nodes.h5 written before nodes carried the run id: its population tells
+    ("other_model", "nodes.h5", True, ["nodes.h5: the nodes of population 'akil2021'", "another model's run"]),
+])
+def test_another_runs_files_are_refused_by_name(finished, other_runs, tmp_path, source, name, strip_id, words):
+    run = tmp_path / "run"
+    shutil.copytree(finished, run)
+    shutil.copy(other_runs / source / name, run / name)
+    if strip_id:
+        with h5py.File(run / name, "a") as f:
+            del f.attrs["netcol_run_id"]
+    for cmd in (["info"], ["report"], ["export-nwb"], ["plot", "--what", "raster"]):
+        one_line_error(netcol(cmd[0], str(run), *cmd[1:]), *words)
+    assert not (run / "report.png").exists() and not (run / "run.nwb").exists()
+
+
+def test_nodes_and_edges_carry_the_run_id(finished):
+    run_id = json.loads((finished / "run.json").read_text())["run_id"]
+    for name in ("spikes.h5", "state.h5", "nodes.h5", "edges.h5"):
+        with h5py.File(finished / name, "r") as f:
+            assert f.attrs["netcol_run_id"] == run_id, name
