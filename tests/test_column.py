@@ -520,3 +520,37 @@ def test_the_nearest_dead_callback_quirk_adds_the_originals_scaling_steps(tmp_pa
     off = scale["off"][1]
     assert np.array_equal(on[t <= 10000.0], off[t <= 10000.0])     # the same until the first round
     assert not np.array_equal(on[t > 11000.0], off[t > 11000.0])    # then the extra steps tell
+
+
+#: Scaling from 1 s with a fast sensor and a large beta, records every second: scale factors
+#: move within a 4-s run.
+FAST_SCALING = ["onlyscaling", "--set", "duration=4", "--set", "scaling_start=1", "--set", "recording_start=1",
+                "--set", "recording_interval=1", "--set", "column.mechanism.beta=4e-4",
+                "--set", "column.mechanism.act_tau=1000"]
+
+
+def final_scale_and_goal(run_dir):
+    """The last record's scale factors and goals, and which cells are excitatory."""
+    with h5py.File(run_dir / "state.h5", "r") as f, h5py.File(run_dir / "nodes.h5", "r") as n:
+        ex = n["nodes/column/0/excitatory"][:].astype(bool)
+        return f["records/scale"][-1], f["records/goal"][-1], ex
+
+
+@pytest.mark.parametrize("engine", ["cells", "rank"])
+def test_iscaling_scales_inhibitory_cells_and_only_with_it(tmp_path, engine):
+    import json
+    runs = {}
+    for iscaling in ("true", "false"):
+        out = tmp_path / iscaling
+        r = netcol("run", *FAST_SCALING, "--set", f"engine={engine}", "--set", f"column.mechanism.iscaling={iscaling}",
+                   "--out", str(out), "--quiet", "--no-figure")
+        assert r.returncode == 0, r.stderr
+        assert json.loads((out / "run.json").read_text())["engine"] == engine
+        runs[iscaling] = final_scale_and_goal(out)
+    for iscaling, (scale, goal, ex) in runs.items():
+        assert np.abs(scale[ex] - 1.0).max() > 1e-4                      # E cells are scaled either way
+        assert not np.isnan(goal[ex]).any()
+    scale, goal, ex = runs["true"]
+    assert np.abs(scale[~ex] - 1.0).max() > 1e-4 and not np.isnan(goal[~ex]).any()   # with it: I cells too
+    scale, goal, ex = runs["false"]
+    assert np.all(scale[~ex] == 1.0) and np.isnan(goal[~ex]).all()                  # without: I cells stay 1
