@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .budget import check_budget, check_grid
 from ..models import DEFAULT_MODEL, experiments, model
-from .schema import Field, ParamError, parse_scalar, read_toml, validate
+from .schema import Field, ParamError, flatten_tables, parse_scalar, read_toml, validate
 from ..build.streams import MAX_SEED
 
 #: Run-level parameters every model has.
@@ -75,6 +75,59 @@ def experiment_path(name):
     return known[name][1]
 
 
+def network_sources(raw, path):
+    """Take an experiment file's own network out of its raw table: ``network_file`` (a
+    network file relative to the experiment file, which replaces the model's, or extends
+    it when it says ``extends = "model"``) and ``[network]`` tables (the same dotted keys
+    as ``--set network.<key>``, applied on top).
+
+    Parameters
+    ----------
+    raw : dict
+        The experiment file as read; ``network_file`` and ``network`` are removed from it.
+    path : pathlib.Path
+        The experiment file.
+
+    Returns
+    -------
+    (pathlib.Path or None, dict)
+        The network file to read instead of the model's, and the dotted overrides, with
+        every ``file`` entry made absolute (relative to the file that gave it).
+
+    Raises
+    ------
+    ParamError
+        A network file that does not exist, or a ``network`` entry that is not a table.
+    """
+    here = Path(path).resolve().parent
+    network_file, overrides = raw.pop("network_file", None), {}
+    if network_file is not None:
+        if not isinstance(network_file, str):
+            raise ParamError(f"{path}: network_file = {network_file!r} must be a path (relative to {path})")
+        network_file = here / network_file
+        if not network_file.is_file():
+            raise ParamError(f"{path}: network_file: {network_file} not found")
+        own = read_toml(network_file)
+        extends = own.pop("extends", None)
+        if extends not in (None, "model"):
+            raise ParamError(f"{network_file}: extends = {extends!r}: expected \"model\" (on top of the model's "
+                             "network file) or no extends (instead of it)")
+        if extends == "model":
+            overrides.update(_with_absolute_files(flatten_tables(own), network_file.parent))
+            network_file = None
+    tables = raw.pop("network", {})
+    if not isinstance(tables, dict):
+        raise ParamError(f"{path}: network must be a table ([network] or [network.<entry>])")
+    overrides.update(_with_absolute_files(flatten_tables(tables), here))
+    return network_file, overrides
+
+
+def _with_absolute_files(overrides, folder):
+    """Dotted overrides whose ``file`` entries are made absolute from folder."""
+    return {k: str(folder / v) if k.split(".")[-1] == "file" and isinstance(v, str) else v
+            for k, v in overrides.items()}
+
+
 def parse_sets(items):
     """Turn ['key=value', ...] into a dict, parsing the values; reject malformed items."""
     out = {}
@@ -117,6 +170,7 @@ def load_experiment(name, sets=None, checkpoint_every=None):
     """
     path = experiment_path(name)
     raw = read_toml(path)
+    network_file, file_overrides = network_sources(raw, path)
     model_name = raw.pop("model", DEFAULT_MODEL)
     if not isinstance(model_name, str):
         raise ParamError(f"{path}: model = {model_name!r} must be a model name")
@@ -130,7 +184,8 @@ def load_experiment(name, sets=None, checkpoint_every=None):
                          f"{', '.join(sorted(all_fields))}, or network.<entry of {package.NETWORK_FILE.name}>")
     params = validate(raw, all_fields, str(path))
     params.update(validate(plain, all_fields, "--set", fill_defaults=False))
-    network = package.load_network(overrides)
+    overrides = {**file_overrides, **overrides}
+    network = package.load_network(overrides, network_file)
     where = f"{path} with --set" if sets else str(path)
     # the model's checks come first: they may complete derived parameters (a duration
     # left to the protocol) that the grid and budget checks read

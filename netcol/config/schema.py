@@ -167,20 +167,55 @@ def parse_scalar(text):
     return text
 
 
-def apply_overrides(raw, overrides, source, prefix=""):
+def apply_overrides(raw, overrides, source, prefix="", open_tables=()):
     """Return a copy of a nested dict with dotted-key overrides applied.
 
-    A key must name an existing entry (no new keys can be created by mistake).
+    A key must name an existing entry (no new keys can be created by mistake), except
+    directly inside an open table: a model's collections, such as its populations, to
+    which a new entry may be added.
+
+    Parameters
+    ----------
+    raw : dict
+    overrides : dict of str to object
+        Dotted keys (``"wiring.radius_EE"``) and their values.
+    source : str
+        The file the keys refer to (for error messages).
+    prefix : str
+        How the user wrote the keys' common prefix (``"network."``).
+    open_tables : iterable of str
+        Dotted paths of the open tables; ``*`` stands for any one key
+        (``"connections.*"``: a new target inside any presynaptic population's table).
+
+    Returns
+    -------
+    dict
+
+    Raises
+    ------
+    ParamError
+        A key that names no entry outside an open table, or a table set to a value.
     """
     out = copy.deepcopy(raw)
+    open_patterns = [tuple(p.split(".")) for p in open_tables]
+
+    def is_open(path):
+        return any(len(p) == len(path) and all(a in ("*", b) for a, b in zip(p, path)) for p in open_patterns)
+
+    created = set()   # entries the overrides added: inside them any key goes (the model's schema checks it)
     for key, value in overrides.items():
         node, parts, dotted = out, key.split("."), prefix + key
         for i, part in enumerate(parts):
+            parent = tuple(parts[:i])
+            free = is_open(parent) or any(parent[:k] in created for k in range(1, len(parent) + 1))
+            if isinstance(node, dict) and part not in node and free:
+                node[part] = {} if i < len(parts) - 1 else value
+                created.add(tuple(parts[:i + 1]))
             if not isinstance(node, dict) or part not in node:
                 raise ParamError(f"--set {dotted}: {source} has no entry '{'.'.join(parts[:i + 1])}'; "
                                  f"see that file for the entries")
             if i == len(parts) - 1:
-                if isinstance(node[part], dict):
+                if isinstance(node[part], dict) and not isinstance(value, dict):
                     raise ParamError(f"--set {dotted}: '{dotted}' is a table, not a value")
                 if isinstance(node[part], list) and not isinstance(value, list):
                     raise ParamError(f"--set {dotted}: '{dotted}' is a list [p_base, w_base]; "
@@ -188,4 +223,27 @@ def apply_overrides(raw, overrides, source, prefix=""):
                 node[part] = value
             else:
                 node = node[part]
+    return out
+
+
+def flatten_tables(tables, prefix=""):
+    """Dotted keys of a nested dict's leaves (a TOML table as --set keys).
+
+    Parameters
+    ----------
+    tables : dict
+    prefix : str
+
+    Returns
+    -------
+    dict of str to object
+        An empty table stays an entry of its own (its key maps to ``{}``).
+    """
+    out = {}
+    for k, v in tables.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, dict) and v:
+            out.update(flatten_tables(v, key + "."))
+        else:
+            out[key] = v
     return out

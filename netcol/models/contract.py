@@ -31,8 +31,9 @@ class ModelPackage(Protocol):
     BINDING: ModuleType       #: the cell binding (netcol.cells.*) it is made of
     CONTRACT: dict            #: the small run the contract test runs (experiment, sets, kill_at, ...)
 
-    def load_network(self, overrides: dict) -> Any:
-        """The model's network description with dotted ``network.`` overrides applied."""
+    def load_network(self, overrides: dict, path: Path = None) -> Any:
+        """The model's network description (or the file at path instead) with dotted
+        ``network.`` overrides applied (from an experiment's tables and ``--set``)."""
 
     def network_from_raw(self, raw: dict, source: str) -> Any:
         """A network description from a run's saved copy (resume, info)."""

@@ -34,10 +34,11 @@ CONTRACT = dict(experiment="akil2021_small", checkpoint_every=0.4, kill_at=0.9,
 BASE_MB, MB_PER_MSYN, WALL_PER_SIM_S_PER_KCELL = 90.0, 12.0, 0.08
 
 
-def load_network(overrides):
-    """The cell's constants (params/network.toml) with --set overrides applied."""
+def load_network(overrides, path=None):
+    """The cell's constants (params/network.toml) (or the file at path instead) with dotted
+    overrides applied."""
     from .network import load_network as load
-    return load(overrides)
+    return load(overrides, path)
 
 
 def network_from_raw(raw, source):

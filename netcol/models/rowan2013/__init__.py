@@ -53,10 +53,11 @@ CONTRACT = dict(experiment="scalingwithdeletion", checkpoint_every=4, kill_at=7,
 BASE_MB, MB_PER_SIZE, WALL_PER_SIM_S_PER_SIZE = 65.0, 10.0, 0.09
 
 
-def load_network(overrides):
-    """The column description (params/column.toml) with --set overrides applied."""
+def load_network(overrides, path=None):
+    """The column description (params/column.toml) (or the file at path instead) with dotted
+    overrides applied."""
     from .column import load_column
-    return load_column(overrides=overrides)
+    return load_column(path, overrides=overrides)
 
 
 def network_from_raw(raw, source):
@@ -89,6 +90,12 @@ def check_experiment(params, network, source):
         raise ParamError(f"{source}: size = {params['size']:g} leaves no cells (counts are truncated "
                                  "to integers)")
     check_protocol(params, sum(counts.values()), counts, source)
+    if params["rng"] == "original":
+        chosen = [f"connections.{pre}.{post}" for (pre, post), pair in network.connections.items()
+                  if pair.rule != "distance"]
+        if chosen:
+            raise ParamError(f"{source}: rng = 'original' replays the original's distance rule; {chosen[0]} has "
+                             f"rule {network.connections[tuple(chosen[0].split('.')[1:])].rule!r} (use rng = 'keyed')")
     if params["engine"] == "rank":
         from .ranknet import rank_engine_misses
         missing = rank_engine_misses(params)

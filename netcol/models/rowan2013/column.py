@@ -21,7 +21,7 @@ POPULATION_FIELDS = {
     "count": Field(int, None, "number of cells at size 1", low=0),
     "class": Field(str, None, "cell class in params/cells.toml"),
     "layer": Field(str, None, "layer label"),
-    "code": Field(int, None, "type code of the original (orders populations and gids)", low=0),
+    "code": Field(int, None, "type code of the original (orders populations and gids)", low=0, high=65535),
 }
 SECTION_FIELDS = {
     "geometry": {
@@ -57,6 +57,27 @@ DELAY_FIELDS = {
     "mean": Field(float, None, "mean delay (ms)", low=0.0),
     "halfwidth": Field(float, None, "half-width of the uniform delay distribution (ms)", low=0.0),
 }
+#: How the cells of a connection pair are chosen.
+RULES = ("distance", "fixed_probability", "fixed_indegree", "list")
+PAIR_FIELDS = {
+    "p": Field(float, None, "base connection probability (rules distance and fixed_probability; divided by "
+               "size)", low=0.0, high=1.0),
+    "w": Field(float, None, "base weight before the class gains", low=0.0),
+    "rule": Field(str, "distance", "distance: the original's rule (within a radius, falling off with "
+                  "distance); fixed_probability: p for every pair; fixed_indegree: indegree presynaptic cells per "
+                  "target; list: the pairs of a file", choices=RULES),
+    "indegree": Field(int, None, "presynaptic cells per target cell (rule fixed_indegree)", low=0),
+    "file": Field(str, None, "the pairs (rule list): a CSV file with columns pre, post (indices within each "
+                  "population) and optional weight (final) and delay (ms), or a SONATA edges file (node ids)"),
+    "delay_mean": Field(float, None, "mean delay of this pair (ms); default: its presynaptic class's", low=0.0),
+    "delay_halfwidth": Field(float, None, "half-width of this pair's uniform delay distribution (ms)", low=0.0),
+    "plastic": Field(bool, None, "STDP on this pair (E sources only); default: when its class pair's increment "
+                     "(stdp.EE_inc, stdp.EI_inc) is positive"),
+}
+#: Tables of the column description to which a file or --set may add entries: new
+#: populations, new presynaptic populations, new pairs and a pair's optional entries
+#: (their schemas still refuse an unknown key).
+OPEN_TABLES = ("populations", "connections", "connections.*", "connections.*.*")
 INPUT_FIELDS = {
     "rate": Field(float, None, "Poisson rate (Hz)", low=0.0, high=MAX_DRIVE_RATE),
     "weight": Field(float, None, "weight (mV jump at rest)", low=0.0),
@@ -68,6 +89,20 @@ CELLS_FILE = PARAMS_DIR / "cells.toml"
 def load_cell_classes(path=None):
     """The column's cell classes (RS, FS, LTS) from ``params/cells.toml`` (or path)."""
     return load_classes_file(path or CELLS_FILE)
+
+
+@dataclass(frozen=True)
+class Pair:
+    """One connection pair (pre type -> post type): how its cells are chosen and its
+    synapses' base weight, delay and plasticity."""
+
+    p: float
+    w: float
+    rule: str = "distance"
+    indegree: int = None
+    file: str = None
+    delay: tuple = None     # (mean, half-width) in ms, or None: the presynaptic class's
+    plastic: bool = None    # None: the class pair's increment decides
 
 
 @dataclass(frozen=True)
@@ -172,20 +207,21 @@ def check_column(raw, source, cell_classes):
     codes = [p["code"] for p in pops.values()]
     if len(set(codes)) != len(codes):
         raise ParamError(f"{source}: populations: type codes must be distinct")
-    sections = {k: validate(_table(raw, k, source), f, f"{source} [{k}]") for k, f in SECTION_FIELDS.items()}
     conns = {}
     for pre, posts in _table(raw, "connections", source).items():
         if pre not in pops:
-            raise ParamError(f"{source}: connections.{pre}: type {pre!r} is not defined in [populations]")
-        for post, pw in posts.items():
-            where = f"{source}: connections.{pre}.{post}"
+            raise ParamError(f"{source}: connections.{pre}: type {pre!r} is not defined in [populations]; "
+                             f"defined: {', '.join(pops)}")
+        if not isinstance(posts, dict):
+            raise ParamError(f"{source}: connections.{pre} must be a table of target types")
+        for post, entry in posts.items():
             if post not in pops:
-                raise ParamError(f"{where}: type {post!r} is not defined in [populations]")
-            if not (isinstance(pw, list) and len(pw) == 2):
-                raise ParamError(f"{where} = {pw!r}: expected [p_base, w_base]")
-            p = _PROB.check(f"connections.{pre}.{post}[0]", pw[0], source)
-            w = Field(float, None, "base weight", low=0.0).check(f"connections.{pre}.{post}[1]", pw[1], source)
-            conns[(pre, post)] = (p, w)
+                raise ParamError(f"{source}: connections.{pre}.{post}: type {post!r} is not defined in "
+                                 f"[populations]; defined: {', '.join(pops)}")
+            conns[(pre, post)] = _pair(entry, f"{source} connections.{pre}.{post}")
+    sections = {k: validate(_table(raw, k, source), f, f"{source} [{k}]") for k, f in SECTION_FIELDS.items()}
+    for (pre, post), pair in conns.items():
+        _check_plastic(pair, pops[pre], pops[post], cell_classes, sections["stdp"], f"{source}: connections.{pre}.{post}")
     used = {p["class"] for p in pops.values()}
     delays = {}
     for cls in used:
@@ -210,6 +246,57 @@ def check_column(raw, source, cell_classes):
     return Column(source, raw, pops, conns, delays, external, cell_classes, **sections)
 
 
+def as_pair_table(entry):
+    """A pair's entry as a table: the list form [p_base, w_base] as {p, w}; a table as it is."""
+    if isinstance(entry, list) and len(entry) == 2:
+        return {"p": entry[0], "w": entry[1]}
+    return entry
+
+
+def with_pair_tables(raw):
+    """A copy of a raw column description whose pairs are all tables (so that a pair's
+    p or w can be set by a dotted key)."""
+    out = dict(raw)
+    if isinstance(raw.get("connections"), dict):
+        out["connections"] = {pre: {post: as_pair_table(e) for post, e in posts.items()} if isinstance(posts, dict)
+                              else posts for pre, posts in raw["connections"].items()}
+    return out
+
+
+def _pair(entry, where):
+    """A checked :class:`Pair` from its entry ([p_base, w_base] or a table)."""
+    entry = as_pair_table(entry)
+    if not isinstance(entry, dict):
+        raise ParamError(f"{where} = {entry!r}: expected [p_base, w_base] or a table with p, w, rule, ...")
+    v = validate(entry, PAIR_FIELDS, where, fill_defaults=False)
+    rule = v.get("rule", "distance")
+    needs = {"distance": ("p", "w"), "fixed_probability": ("p", "w"), "fixed_indegree": ("indegree", "w"),
+             "list": ("file", "w")}[rule]
+    missing = [k for k in needs if k not in v]
+    if missing:
+        raise ParamError(f"{where}: rule {rule!r} needs {' and '.join(missing)} ({PAIR_FIELDS[missing[0]].doc})")
+    if ("delay_mean" in v) != ("delay_halfwidth" in v):
+        raise ParamError(f"{where}: give delay_mean and delay_halfwidth together")
+    delay = (v["delay_mean"], v["delay_halfwidth"]) if "delay_mean" in v else None
+    if delay and delay[0] - delay[1] < DT:
+        raise ParamError(f"{where}: delay_mean - delay_halfwidth = {delay[0] - delay[1]:g} ms is shorter than the "
+                         f"integration step ({DT:g} ms)")
+    if rule == "list" and not Path(v["file"]).is_file():
+        raise ParamError(f"{where}: file {v['file']!r} not found")
+    return Pair(v.get("p", 0.0), v["w"], rule, v.get("indegree"), v.get("file"), delay, v.get("plastic"))
+
+
+def _check_plastic(pair, pre, post, cell_classes, stdp, where):
+    if not pair.plastic:
+        return
+    if cell_classes[pre["class"]].inhib:
+        raise ParamError(f"{where}: plastic = true needs an excitatory source (STDP of inhibitory synapses is not "
+                         "implemented)")
+    inc = "EI_inc" if cell_classes[post["class"]].inhib else "EE_inc"
+    if stdp[inc] <= 0:
+        raise ParamError(f"{where}: plastic = true needs stdp.{inc} > 0 (it is {stdp[inc]:g})")
+
+
 def load_column(path=None, overrides=None, prefix="column."):
     """Read, override and check the column description.
 
@@ -227,8 +314,12 @@ def load_column(path=None, overrides=None, prefix="column."):
     Column
     """
     path = Path(path) if path else COLUMN_FILE
-    raw = read_toml(path)
-    raw = apply_overrides(raw, overrides or {}, str(path), prefix)
+    raw = with_pair_tables(read_toml(path))
+    for posts in raw.get("connections", {}).values():   # a pair's list file is relative to its file
+        for entry in posts.values() if isinstance(posts, dict) else ():
+            if isinstance(entry, dict) and isinstance(entry.get("file"), str):
+                entry["file"] = str(path.resolve().parent / entry["file"])
+    raw = apply_overrides(raw, overrides or {}, str(path), prefix, OPEN_TABLES)
     return check_column(raw, str(path), load_cell_classes())
 
 

@@ -448,16 +448,10 @@ def cap_streams(cell, tstop_ms):
     cell.set_caps(*[int(0.5 + max(getattr(cell, f"xr{k}"), 0.0) * (tstop_ms + 5000.0) / 1000.0) for k in range(4)])
 
 
-def plastic_rows(column, cells, conn):
-    """Rows of the connectivity that carry STDP: E -> E and E -> I synapses whose pair
-    class has a positive increment (decided here once; the builder and the recorder use it)."""
-    stdp, ex = column.stdp, cells["excitatory"]
-    rows = []
-    if stdp["EE_inc"] > 0:
-        rows.append(np.flatnonzero(ex[conn.pre] & ex[conn.post]))
-    if stdp["EI_inc"] > 0:
-        rows.append(np.flatnonzero(ex[conn.pre] & ~ex[conn.post]))
-    return np.sort(np.concatenate(rows)) if rows else np.empty(0, dtype=int)
+def plastic_rows(conn):
+    """Rows of the connectivity that carry STDP (the wiring decides per pair: E -> E and
+    E -> I pairs whose class increment is positive, unless a pair says otherwise)."""
+    return np.flatnonzero(conn.plastic)
 
 
 def _connect(model, pc):
@@ -483,7 +477,7 @@ def _connect(model, pc):
         w[SLOT["PRE"]] = pre
         pair = class_pair(column, pre_cls, post_cls)
         if pair in ("EE", "EI"):
-            w[SLOT["PLINC"]] = stdp[f"{pair}_inc"]
+            w[SLOT["PLINC"]] = stdp[f"{pair}_inc"] if conn.plastic[i] else 0.0
             w[SLOT["PLMAX"]] = stdp[f"{pair}_max"]
         else:
             w[SLOT["PLMAX"]] = 1.0
@@ -491,5 +485,5 @@ def _connect(model, pc):
             nc.weight[k] = v
         model.netcons.append(nc)
     model.netcon_rows = rows
-    model.plastic_rows = plastic_rows(column, cells, conn)
+    model.plastic_rows = plastic_rows(conn)
     model.plastic_local = np.flatnonzero(np.isin(rows, model.plastic_rows))

@@ -92,7 +92,7 @@ class RankNetwork(CellLayout):
         self.engine, self.wiring = engine, wiring
         self.local = {gid: RankCell(engine, gid) for gid in wiring.relays}
         self.netcon_rows = rows
-        self.plastic_rows = plastic_rows(column, cells, conn)
+        self.plastic_rows = plastic_rows(conn)
         self.plastic_local = np.flatnonzero(np.isin(rows, self.plastic_rows))
         self.dead = set()
 

@@ -37,10 +37,11 @@ CONTRACT = dict(experiment="sadeh2015", checkpoint_every=0.5, kill_at=1.6,
 BASE_MB, WALL_PER_SIM_S = 90.0, 0.1
 
 
-def load_network(overrides):
-    """The network description (params/network.toml) with --set overrides applied."""
+def load_network(overrides, path=None):
+    """The network description (params/network.toml) (or the file at path instead) with dotted
+    overrides applied."""
     from .network import load_network as load
-    return load(overrides)
+    return load(overrides, path)
 
 
 def network_from_raw(raw, source):
