@@ -121,3 +121,25 @@ def fixed_point_weights(params):
     j_ii = -(params["p_ei"] * params["j_ei"] * q_e * r_e + params["p_xi"] * params["j_xi"] * q_x * r_x) \
         / (params["p_ii"] * q_i * r_i)
     return {2: j_ie / np.sqrt(params["n"]), 3: j_ii / np.sqrt(params["n"])}
+
+
+#: The recurrent pathways in the order of the records' w_mean columns.
+PATHWAYS = ("EE", "EI", "IE", "II")
+
+
+def sweep_measures(run_dir):
+    """The headline numbers of one run of a sweep (beside its E and I rates).
+
+    Returns
+    -------
+    dict
+        '<pathway>_weight_end' (mean weight of each plastic pathway at the last record;
+        NaN where static) and 'E_current_balance' (mean total current onto E cells,
+        I_E + I_I + I_X, at the last record).
+    """
+    rec = records(run_dir)
+    last = len(rec["time"]) - 1
+    out = {f"{p}_weight_end": float(rec["w_mean"][last, k]) if last >= 0 else float("nan")
+           for k, p in enumerate(PATHWAYS)}
+    out["E_current_balance"] = float(rec["current_e"][last].sum()) if last >= 0 else float("nan")
+    return out

@@ -19,6 +19,7 @@ NETWORK_FILE = PARAMS_DIR / "network.toml"
 from ...cells import lifmap as BINDING  # noqa: E402  (the cell this model is made of)
 from ...config.schema import Field  # noqa: E402
 from .protocol import PROTOCOL_FIELDS, check_protocol, protocol_length  # noqa: E402
+from .tuning import sweep_measures as SWEEP_MEASURES  # noqa: E402,F401  (a sweep's headline numbers)
 
 #: The model's experiment parameters (beside netcol.config.experiment.RUN_FIELDS; its duration
 #: may be left to the protocol).

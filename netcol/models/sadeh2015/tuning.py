@@ -143,3 +143,21 @@ def mean_weight_by_dpo(run_dir, row=-1, pathway="EE"):
         pairs = ((all_dpo >= lo) & ((all_dpo < hi) if hi < 90 else (all_dpo <= hi))).sum()
         out.append(float(s["w"][sel][inside].sum() / max(pairs, 1)))
     return np.array(out)
+
+
+def sweep_measures(run_dir):
+    """The headline numbers of one run of a sweep (beside its E and I rates).
+
+    Returns
+    -------
+    dict
+        'EE_weight_similar_mV' and 'EE_weight_dissimilar_mV': the mean E -> E weight of
+        the last snapshot between cells of similar (|dPO| < 30 deg) and of dissimilar
+        (|dPO| >= 60 deg) preferences (the paper's feature-specific connectivity); NaN
+        before any snapshot.
+    """
+    try:
+        by_dpo = mean_weight_by_dpo(run_dir)
+    except ValueError:
+        by_dpo = np.full(len(DPO_BINS), np.nan)
+    return dict(EE_weight_similar_mV=float(by_dpo[0]), EE_weight_dissimilar_mV=float(by_dpo[-1]))

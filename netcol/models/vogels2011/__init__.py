@@ -21,6 +21,7 @@ NETWORK_FILE = PARAMS_DIR / "network.toml"
 from ...cells import condlif as BINDING  # noqa: E402  (the cell this model is made of)
 from .network import NETWORK_FIELDS  # noqa: E402
 from .protocol import PROTOCOL_FIELDS, check_protocol  # noqa: E402
+from .activity import sweep_measures as SWEEP_MEASURES  # noqa: E402,F401  (a sweep's headline numbers)
 
 #: The model's experiment parameters (beside netcol.config.experiment.RUN_FIELDS).
 EXPERIMENT_FIELDS = {**NETWORK_FIELDS, **PROTOCOL_FIELDS}

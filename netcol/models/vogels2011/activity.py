@@ -65,3 +65,19 @@ def synchrony(run_dir, t0, t1, bin_ms=5.0, sample=1000, seed=0):
     np.add.at(counts, (rows, cols), 1)
     single = counts.std(axis=1)
     return float(counts.mean(axis=0).std() / np.sqrt(np.mean(single ** 2))) if single.any() else float("nan")
+
+
+def sweep_measures(run_dir):
+    """The headline numbers of one run of a sweep (beside its E and I rates).
+
+    Returns
+    -------
+    dict
+        'IE_weight_end_nS' (mean plastic I -> E weight at the last record) and
+        'E_isi_cv' (median ISI CV of the E cells over the run's second half).
+    """
+    rec = records(run_dir)
+    end = float(rec["time"][-1]) if len(rec["time"]) else 0.0
+    cv = isi_cv(run_dir, end / 2, end) if end > 0 else np.array([])
+    return dict(IE_weight_end_nS=float(rec["w_mean"][-1]) if len(rec["time"]) else float("nan"),
+                E_isi_cv=float(np.median(cv)) if len(cv) else float("nan"))
