@@ -14,9 +14,20 @@ MARKERS = {
 }
 
 
+#: Seconds a slow test may take before pytest-timeout fails it (the default, pyproject.toml's
+#: ``timeout``, is 10 minutes); a test's own @pytest.mark.timeout wins.
+SLOW_TIMEOUT = 1800
+
+
 def pytest_configure(config):
     for name, doc in MARKERS.items():
         config.addinivalue_line("markers", f"{name}: {doc}")
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.get_closest_marker("slow") and not item.get_closest_marker("timeout"):
+            item.add_marker(pytest.mark.timeout(SLOW_TIMEOUT))
 
 
 @pytest.fixture(scope="session")

@@ -39,6 +39,7 @@ def test_failed_compile_reports_compiler_errors(tmp_path, monkeypatch):
     assert not [p for p in (tmp_path / "cache").iterdir() if p.is_dir()]
 
 
+@pytest.mark.timeout(1200)   # compiles the mechanisms
 def test_concurrent_first_use_builds_once(tmp_path):
     env = dict(os.environ, NETCOL_CACHE=str(tmp_path))
     procs = [subprocess.Popen([sys.executable, "-c", LOAD], cwd=REPO, env=env, stdout=subprocess.PIPE,
@@ -83,6 +84,7 @@ def test_runs_under_project_mpiexec_on_two_ranks():
     assert "gathered [(True, 0, 2), (True, 1, 2)]" in out.stdout
 
 
+@pytest.mark.timeout(1200)   # compiles the mechanisms
 def test_a_built_wheel_runs_outside_the_checkout(tmp_path):
     """Build the wheel, install it into a fresh virtual environment (its dependencies taken
     from this one's site-packages, without this checkout), and run from another folder."""
