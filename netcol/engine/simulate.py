@@ -273,14 +273,43 @@ class Run:
                     pass
 
 
+#: True once this process has started a run: NEURON keeps a run's cells until the process ends.
+_started = False
+
+
 def run_experiment(experiment, out_dir, argv=(), quiet=False, checkpoint_every=None, resume=None):
-    """Build, initialise, run and finalise an experiment (see :class:`Run`).
+    """Build, initialise, run and finalise an experiment (see :class:`Run`), once per
+    process (:func:`netcol.run` runs each experiment in its own process).
+
+    Parameters
+    ----------
+    experiment : netcol.config.experiment.Experiment
+    out_dir : str or pathlib.Path
+        The run folder; created (parents too) if missing.
 
     Returns
     -------
     dict
         Summary on rank 0 (status, spikes, wall times); None on other ranks.
+
+    Raises
+    ------
+    RuntimeError
+        This process has already run an experiment.
     """
+    from pathlib import Path
+    from ..io.rundir import OutputError
+    global _started
+    if _started:
+        raise RuntimeError("this process has already run an experiment, and NEURON keeps its cells until the "
+                           "process ends: run each experiment in a process of its own (netcol.run does)")
+    out_dir = Path(out_dir)
+    if not out_dir.is_dir():
+        try:
+            out_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise OutputError(f"output directory {out_dir} cannot be created: {err.strerror}") from None
+    _started = True
     with _StopFlag() as stop:
         run = None
         try:
