@@ -112,6 +112,8 @@ def _parser():
     how.add_argument("--local", action="store_true", help="run the runs on this machine")
     how.add_argument("--slurm", action="store_true", help="write a SLURM job-array script and print how to submit it")
     how.add_argument("--sge", action="store_true", help="write an SGE job-array script and print how to submit it")
+    how.add_argument("--pbs", action="store_true",
+                     help="write a PBS/Torque job-array script and print how to submit it")
     how.add_argument("--task", type=int, metavar="I", help="run task I only (what each array task does)")
     sw.add_argument("-j", "--jobs", type=int, default=1, help="with --local: runs at once")
     sw.add_argument("--out", default=None, help="folder of the sweep's runs (default: runs/sweeps/<spec name>)")
@@ -119,13 +121,15 @@ def _parser():
                     help="with --task: how to start the ranks")
     sw.add_argument("--retry-failed", action="store_true", help="run previously failed runs again")
     sw.add_argument("--dry-run", action="store_true",
-                    help="print each run's status and the exact command it would run now, run nothing")
+                    help="print each run's status and the exact command it would run now (with --slurm, --sge or "
+                         "--pbs: the job script and the core-hours it asks for), run nothing")
     for opt, helptext in (("partition", "SLURM partition"), ("account", "SLURM account or SGE project"),
                           ("modules", "environment modules to load in each task (space separated)"),
                           ("pe", "SGE parallel environment")):
-        sw.add_argument(f"--{opt}", default=None, help=f"with --slurm/--sge: {helptext} (default: the spec's)")
+        sw.add_argument(f"--{opt}", default=None,
+                        help=f"with --slurm/--sge/--pbs: {helptext} (default: the spec's)")
     sw.add_argument("--throttle", type=int, default=None, metavar="N",
-                    help="with --slurm/--sge: at most N array tasks at once (default: the spec's)")
+                    help="with --slurm/--sge/--pbs: at most N array tasks at once (default: the spec's)")
     ss = _command(sub, "sweep-summary", "collect a sweep's headline numbers into a table and figure",
                    "Write <out>/summary.csv, summary.h5 and summary.png/pdf: per run its status, "
                         "parameters, E and I rates, final E activity and scale factor, alive cells and mean E4 "
@@ -456,15 +460,24 @@ def cmd_repair(args, argv):
 def cmd_sweep(args, argv):
     """netcol sweep: run a sweep locally, one task, or write job-array scripts."""
     import shlex
-    from .engine.sweep import load_sweep, run_local, run_task, status, task_command, write_job_script
+    from .engine.sweep import (core_hours, job_script, load_sweep, run_local, run_task, status, task_command,
+                               write_job_script)
     sweep = load_sweep(args.spec)
     out = sweep.out_dir(args.out)
+    kind = "slurm" if args.slurm else "sge" if args.sge else "pbs" if args.pbs else None
+    overrides = dict(partition=args.partition, account=args.account, modules=args.modules, pe=args.pe,
+                     throttle=args.throttle)
     if args.dry_run:
-        launcher = "srun" if args.slurm else "mpirun" if args.sge else args.launcher
+        launcher = "srun" if args.slurm else "mpirun" if kind in ("sge", "pbs") else args.launcher
         for i, run in enumerate(sweep.runs):
             command = shlex.join(task_command(sweep, i, args.out, launcher))
             print(f"{i:4d} {run.name} [{status(out / run.name)}]: {command}")
         print(f"{len(sweep.runs)} runs in {out}")
+        if kind:
+            script, text, submit = job_script(sweep, kind, args.out, overrides)
+            print(f"--- {script} (not written; submit with {submit}) ---\n{text}--- at most "
+                  f"{core_hours(sweep):,.1f} core-hours ({len(sweep.runs)} runs x {sweep.resources['np']} ranks x "
+                  f"{sweep.resources['time']})")
         return 0
     if args.task is not None:
         if not 0 <= args.task < len(sweep.runs):
@@ -472,10 +485,8 @@ def cmd_sweep(args, argv):
         st = run_task(sweep, args.task, args.out, args.launcher, args.retry_failed)
         print(f"netcol: sweep {sweep.name} task {args.task} ({sweep.runs[args.task].name}): {st}")
         return 0 if st == "complete" else 1
-    if args.slurm or args.sge:
-        overrides = dict(partition=args.partition, account=args.account, modules=args.modules, pe=args.pe,
-                         throttle=args.throttle)
-        script, submit = write_job_script(sweep, "slurm" if args.slurm else "sge", args.out, overrides)
+    if kind:
+        script, submit = write_job_script(sweep, kind, args.out, overrides)
         print(f"netcol: wrote {script} ({len(sweep.runs)} array tasks); submit with:\n  {submit}")
         return 0
     if args.jobs < 1:

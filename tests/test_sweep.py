@@ -76,6 +76,8 @@ def test_a_failing_run_is_recorded_and_the_others_complete(spec, tmp_path):
                "srun"], ("SLURM_ARRAY_TASK_ID", "3", "rate300_seed2")),
     ("sge", ["#$ -S /bin/bash", "#$ -t 1-6", "#$ -pe mpi 2", "#$ -l h_rt=00:10:00", "#$ -l h_vmem=1024M", "mpirun"],
      ("SGE_TASK_ID", "1", "rate250_seed1")),
+    ("pbs", ["#PBS -t 0-5", "#PBS -l nodes=1:ppn=2", "#PBS -l walltime=00:10:00", "#PBS -l mem=2g", "mpirun"],
+     ("PBS_ARRAYID", "3", "rate300_seed2")),
 ])
 def test_cluster_scripts(tmp_path, kind, directives, env_index):
     spec = tmp_path / "mysweep.toml"
@@ -193,6 +195,23 @@ def test_dry_run_prints_the_exact_commands(spec, tmp_path):
     assert r.returncode == 0
     first = r.stdout.splitlines()[0]
     assert "srun --mpi=pmi2 -n 1" in first and " run baseline --out " in first and "--set seed=1" in first
+    # the script it would write, and what it asks for: 6 runs x 1 rank x 10 minutes
+    assert "#SBATCH --array=0-5" in r.stdout and "trap requeue TERM" in r.stdout
+    assert "at most 1.0 core-hours (6 runs x 1 ranks x 00:10:00)" in r.stdout
+    assert not (tmp_path / "out").exists()
+
+
+def test_slurm_script_loads_modules_before_strict_mode(tmp_path):
+    """Module scripts read unset variables: `module load` comes before `set -u`, after the
+    last #SBATCH line (sbatch stops reading directives at the first command)."""
+    spec = tmp_path / "m.toml"
+    spec.write_text(SPEC.format(np=2).replace('memory = "2G"', 'memory = "2G"\nmodules = "gcc openmpi"'))
+    r = netcol("sweep", str(spec), "--slurm", "--out", str(tmp_path / "out"))
+    assert r.returncode == 0, r.stderr
+    lines = (tmp_path / "out" / "sweep.slurm").read_text().splitlines()
+    load, strict = lines.index("module load gcc openmpi"), lines.index("set -euo pipefail")
+    assert load < strict and max(i for i, line in enumerate(lines) if line.startswith("#SBATCH")) < load
+    assert "#SBATCH --nodes=1" in lines and "#SBATCH --signal=B:TERM@300" in lines
 
 
 @pytest.mark.parametrize("experiment, vary, fixed, columns", [
@@ -220,3 +239,70 @@ def test_sweep_summary_names_each_models_measures(tmp_path, experiment, vary, fi
         assert float(row["E_rate_Hz"]) > 0 and float(row["I_rate_Hz"]) > 0
         assert all(c in row for c in columns)
         assert any(row[c] not in ("", "nan") for c in columns)
+
+
+REQUEUE_STAND_INS = {
+    # scontrol requeue: note the request (the stand-in sbatch runs the task again)
+    "scontrol": """#!/bin/bash
+echo "$@" >> {log}
+""",
+    # sbatch: run array task 0; once its run has a checkpoint, send the batch shell TERM as
+    # --signal=B:TERM does before the time limit; run it again if it asked for a requeue
+    "sbatch": """#!{python}
+import json, os, signal, subprocess, sys, time
+env = dict(os.environ, SLURM_ARRAY_TASK_ID="0", SLURM_ARRAY_JOB_ID="77", NETCOL_LAUNCHER="none")
+task = subprocess.Popen(["bash", sys.argv[1]], env=env)
+run = {run!r}
+deadline = time.time() + 300
+while time.time() < deadline and task.poll() is None:
+    try:
+        meta = json.load(open(os.path.join(run, "run.json")))
+    except (OSError, ValueError):
+        meta = {{}}
+    if os.path.exists(os.path.join(run, "checkpoint.npz")) and meta.get("t_reached_ms", 0) >= 2000:
+        break
+    time.sleep(0.05)
+assert task.poll() is None, "the task ended before its first checkpoint"
+task.send_signal(signal.SIGTERM)
+assert task.wait(timeout=300) == 0
+if "requeue 77_0" in open({log!r}).read():
+    subprocess.run(["bash", sys.argv[1]], env=env, check=True)
+print("submitted")
+""",
+}
+
+
+@pytest.mark.slow
+def test_a_slurm_task_stopped_before_its_time_limit_is_requeued_and_resumes_exactly(tmp_path):
+    """The SLURM script's trap: TERM (sent by --signal=B:TERM before the time limit) stops the
+    run at the end of its block and requeues the task, which resumes from the checkpoint;
+    the result equals an uninterrupted run's."""
+    import json
+    import sys
+    from helpers import same_outputs
+    spec = tmp_path / "long.toml"
+    spec.write_text('experiment = "baseline"\nseeds = [1]\n[fixed]\nduration = 8.0\nrecording_interval = 1.0\n'
+                    '[vary]\n"column.external.RS.AM2.rate" = [300.0]\n'
+                    '[resources]\nnp = 1\ntime = "00:10:00"\nmemory = "2G"\ncheckpoint_every = 1.0\n')
+    out = tmp_path / "out"
+    run = out / "rate300_seed1"
+    bin_dir, log = tmp_path / "bin", tmp_path / "scontrol.log"
+    bin_dir.mkdir()
+    log.write_text("")
+    for name, text in REQUEUE_STAND_INS.items():
+        (bin_dir / name).write_text(text.format(python=sys.executable, log=str(log), run=str(run)))
+        (bin_dir / name).chmod(0o755)
+    r = netcol("sweep", str(spec), "--slurm", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    env = dict(os.environ, PATH=f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    res = subprocess.run(["sbatch", str(out / "sweep.slurm")], capture_output=True, text=True, env=env, timeout=900)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert log.read_text().split() == ["requeue", "77_0"]
+    meta = json.loads((run / "run.json").read_text())
+    assert meta["status"] == "complete" and 2000 <= meta["resumed_from_ms"] < 8000
+    whole = tmp_path / "whole"
+    r = netcol("run", "baseline", "--set", "duration=8", "--set", "recording_interval=1", "--set", "seed=1",
+               "--set", "column.external.RS.AM2.rate=300", "--checkpoint-every", "1", "--out", str(whole),
+               "--quiet", "--no-figure", timeout=600)
+    assert r.returncode == 0, r.stderr
+    same_outputs(run, whole)

@@ -118,7 +118,8 @@ def test_cell_and_rule_equal_the_python_reference(wide):
     ("network.mechanism.w_e=-0.3", ["w_e", "-0.3", ">= 0.0"]),
     ("p_e=1.5", ["p_e", "1.5", "<= 1.0"]),
     ("eta=-0.1", ["eta", "-0.1", ">= 0.0"]),
-    ("recording_interval=0.00005", ["recording_interval", "5e-05", "multiple of the step"]),
+    ("recording_interval=0.00005", ["recording_interval", "5e-05", "integration step (0.1 ms)",
+                                    "nearest allowed: 0.0001 s"]),
 ])
 def test_bad_input_is_one_line_before_neuron_starts(cli, tmp_path, setting, words):
     r = cli("run", "vogels2011_small", "--set", setting, "--out", str(tmp_path / "run"))

@@ -20,9 +20,15 @@ STEP_EARLY = 5e-7
 #: the next step and ranks exchange spikes about once per step.
 DELAY = STEP_DT - 2 * STEP_EARLY
 #: NEURON's fixed step (ms): below the minimum delay (NEURON's multi-rank exchange refuses
-#: a step equal to it), and exact in binary, so that h.t lands exactly on every block end
-#: (with 0.025 ms it drifts, and psolve then stops a step short of a block's end).
+#: a step equal to it), and exact in binary, so that h.t lands exactly where psolve is
+#: asked to stop (with 0.025 ms it drifts, and psolve then stops a step short).
 DT = 1.0 / 32
+#: Protocol times (durations, blocks, records, checkpoints) are whole Euler steps: a
+#: step's events come within 2 STEP_EARLY before (k + 1/2) STEP_DT, so k STEP_DT lies in
+#: a quiet stretch between two steps, and NEURON stopping at the multiple of DT nearest
+#: it leaves the same state (netcol.engine.simulate.neuron_time).  A time between
+#: multiples of STEP_DT would cut a step in two.
+PROTOCOL_STEP = STEP_DT
 #: Synapse kinds: excitatory, static inhibitory, plastic inhibitory.
 EXC, INH, PLASTIC = 0, 1, 2
 

@@ -22,6 +22,8 @@ STEP_EARLY = 5e-7
 DELAY = STEP_DT - 2 * STEP_EARLY
 #: NEURON's fixed step (ms), exact in binary and below the minimum delay.
 DT = 1.0 / 32
+#: Protocol times are whole steps (see netcol.cells.condlif.PROTOCOL_STEP).
+PROTOCOL_STEP = STEP_DT
 #: Pathways (pre -> post), in the mechanism's numbering.
 PATHWAYS = ("ee", "ei", "ie", "ii", "xe", "xi")
 EE, EI, IE, II, XE, XI = range(6)

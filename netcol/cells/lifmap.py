@@ -24,6 +24,8 @@ DELAY = MAP_DT / 2
 #: are artificial); NEURON's multi-rank spike exchange refuses a step equal to the
 #: minimum delay ("mindelay is 0 (or less than dt)"), so the step is half of it.
 DT = DELAY / 2
+#: Protocol times are whole map steps (a part of a step would cut it in two).
+PROTOCOL_STEP = MAP_DT
 #: Synapse kinds: static, plastic excitatory, plastic inhibitory (sign-inverted rule).
 STATIC, PLASTIC_E, PLASTIC_I = 0, 1, 2
 

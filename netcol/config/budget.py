@@ -1,7 +1,7 @@
 """What a run would ask of the machine, checked before anything is built.
 
-- every protocol time lies on the integration step's grid (an off-grid end time would
-  never be reached);
+- every protocol time is a whole number of the model's steps (a time inside a step
+  would cut it in two, and a run stopped there and resumed would differ);
 - the timeline holds a bounded number of events (each is a Python object and a NEURON
   event);
 - the network fits in this machine's memory, with an estimate of memory and time in
@@ -19,22 +19,22 @@ from .schema import ParamError
 MAX_EVENTS = 1_000_000
 
 
-def off_grid(seconds, dt_ms):
-    """True if a time in seconds is not a whole number of steps of dt_ms."""
-    steps = seconds * 1000.0 / dt_ms
+def off_grid(seconds, step_ms):
+    """True if a time in seconds is not a whole number of steps of step_ms."""
+    steps = seconds * 1000.0 / step_ms
     return abs(steps - round(steps)) > 1e-9 * max(1.0, abs(steps))
 
 
-def check_grid(params, time_keys, dt_ms, checkpoint_every, source):
-    """Reject protocol times (seconds) that are not multiples of the integration step.
+def check_grid(params, time_keys, step_ms, checkpoint_every, source):
+    """Reject protocol times (seconds) that are not whole steps of the model.
 
     Parameters
     ----------
     params : dict
     time_keys : iterable of str
         The parameters that are times in seconds.
-    dt_ms : float
-        The integration step.
+    step_ms : float
+        The grid of the model's protocol times (netcol.cells.protocol_step).
     checkpoint_every : float or None
     source : str
     """
@@ -42,11 +42,13 @@ def check_grid(params, time_keys, dt_ms, checkpoint_every, source):
     if checkpoint_every is not None:
         times["--checkpoint-every"] = checkpoint_every
     for key, value in times.items():
-        if off_grid(value, dt_ms):
-            steps = value * 1000.0 / dt_ms
+        if off_grid(value, step_ms):
+            steps = value * 1000.0 / step_ms
             near = sorted({max(1, math.floor(steps)), math.ceil(steps)})
+            # 12 digits: the nearest allowed values must be written exactly, not to 6 digits
+            allowed = " or ".join(f"{round(n * step_ms / 1000.0, 12):.12g}" for n in near)
             raise ParamError(f"{source}: {key} = {value!r} s is not a multiple of the integration step "
-                             f"({dt_ms:g} ms); nearest allowed: {' or '.join(f'{n * dt_ms / 1000.0:g}' for n in near)} s")
+                             f"({step_ms:g} ms); nearest allowed: {allowed} s")
 
 
 def _count(start, step, end):

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .budget import check_budget, check_grid
+from ..cells import protocol_step
 from ..models import DEFAULT_MODEL, experiments, model
 from .schema import Field, ParamError, flatten_tables, parse_scalar, read_toml, validate
 from ..build.streams import MAX_SEED
@@ -190,7 +191,7 @@ def load_experiment(name, sets=None, checkpoint_every=None):
     # the model's checks come first: they may complete derived parameters (a duration
     # left to the protocol) that the grid and budget checks read
     package.check_experiment(params, network, where)
-    check_grid(params, package.TIME_FIELDS, package.BINDING.DT, checkpoint_every, where)
+    check_grid(params, package.TIME_FIELDS, protocol_step(package.BINDING), checkpoint_every, where)
     check_budget(params, package.event_series(params), checkpoint_every, package.cost(params), where)
     return Experiment(path.stem, str(path.resolve()), model_name, params, network, overrides, sets)
 

@@ -55,13 +55,35 @@ def configure_integrator(h, pc, dt):
     """Fixed step dt (ms); spike exchange every minimum NetCon delay (at most 10 ms).
 
     The step must be exact in binary (a multiple of a power of two such as 1/32 ms): with
-    a step like 0.025 ms, h.t drifts by rounding and psolve stops a step short of a
-    block's end."""
+    a step like 0.025 ms, h.t drifts by rounding and psolve stops a step short of where
+    it was asked to (see :func:`neuron_time`)."""
     if float(dt).as_integer_ratio()[1] > 2 ** 20:
         raise ValueError(f"the binding's step DT = {dt!r} ms is not exact in binary; use e.g. 1/32 ms")
     h.CVode().active(0)
     h.dt = dt
     pc.set_maxstep(10)
+
+
+def neuron_time(t_ms, dt):
+    """Where NEURON stops for a protocol time: the nearest whole number of its steps.
+
+    Parameters
+    ----------
+    t_ms : float
+        A protocol time (ms), a whole number of the model's steps
+        (netcol.cells.protocol_step).
+    dt : float
+        NEURON's step (ms), exact in binary.
+
+    Returns
+    -------
+    float
+        A multiple of dt, which h.t reaches exactly.  It may differ from t_ms where the
+        model's step is not a multiple of dt (0.1 against 1/32 ms), but never by more
+        than dt / 2, and no event of such a model lies that close to a whole step (see
+        netcol.cells.condlif.PROTOCOL_STEP): stopping there leaves the state at t_ms.
+    """
+    return round(t_ms / dt) * dt
 
 
 def gather_spikes(pc, tvec, idvec):
@@ -135,14 +157,16 @@ class Run:
         self.scheduler = Scheduler(events, actions, self.model.after_event)
         self.n_spikes = resume["spikes_written"] if resume else 0
         self.recent = (np.empty(0), np.empty(0, dtype=np.uint64))   # rank 0: the last spikes, for checkpoints
-        self.t_last_gather = resume["t"] if resume else 0.0
+        # the protocol time reached (ms); h.t is its image on NEURON's grid (neuron_time)
+        self.t = self.t_last_gather = resume["t"] if resume else 0.0
         self.rates = (0.0, 0.0)
         if self.rank == 0:
             self._open_files(events)
         self.setup_s = time.time() - t_wall0
         self.tvec, self.idvec = self.h.Vector(), self.h.Vector()
         self.pc.spike_record(-1, self.tvec, self.idvec)
-        configure_integrator(self.h, self.pc, self.model.binding.DT)
+        self.dt = self.model.binding.DT
+        configure_integrator(self.h, self.pc, self.dt)
         self.tstop = p["duration"] * 1000.0
         self.block = p["block"] * 1000.0
 
@@ -162,15 +186,17 @@ class Run:
     def initialize(self):
         """Initialise the model, from t = 0 or from the checkpoint, and start the timeline."""
         self.model.initialize(self.resume)
-        self.scheduler.start(from_time=self.resume["t"] + 1e-6 if self.resume else 0.0)
+        if self.resume:   # the model restored the state at t; NEURON's clock stays on its own grid
+            self.h.t = neuron_time(self.t, self.dt)
+        self.scheduler.start(from_time=self.t + 1e-6 if self.resume else 0.0)
 
     # ------------------------------------------------------------------ advance
-    def _gather(self):
-        """Write the spikes since the last gather; return the E and I rates (Hz) over
-        the last span (rank 0)."""
+    def _gather(self, t):
+        """Write the spikes up to protocol time t (ms) since the last gather; keep the E
+        and I rates (Hz) over that span (rank 0)."""
         spikes = gather_spikes(self.pc, self.tvec, self.idvec)
-        span = (self.h.t - self.t_last_gather) / 1000.0
-        self.t_last_gather = self.h.t
+        span = (t - self.t_last_gather) / 1000.0
+        self.t_last_gather = t
         if self.rank == 0:
             ex = self.model.excitatory
             n_e = np.count_nonzero(ex[spikes[1].astype(np.int64)])
@@ -178,7 +204,7 @@ class Run:
             self.writer.append(*spikes)
             self.n_spikes += len(spikes[0])
             if time.time() - self.meta_written > META_EVERY:   # how far a running or killed run got
-                self._write_meta(t_reached_ms=self.h.t)
+                self._write_meta(t_reached_ms=t)
             t_all = np.concatenate([self.recent[0], spikes[0]])
             g_all = np.concatenate([self.recent[1], spikes[1]])
             keep = t_all > t_all.max() - 20.0 if len(t_all) else slice(0)
@@ -186,22 +212,23 @@ class Run:
 
     def advance(self):
         """Run to the end (or until SIGINT/SIGTERM); return 'complete' or 'interrupted'."""
-        h, pc = self.h, self.pc
-        progress = Progress(self.tstop, t_start=h.t, enabled=(self.rank == 0 and not self.quiet))
+        pc = self.pc
+        progress = Progress(self.tstop, t_start=self.t, enabled=(self.rank == 0 and not self.quiet))
         status = "complete"
         self.t_run0 = time.time()
         if self._stop_requested():   # a signal during set-up
             status = "interrupted"
-        while status == "complete" and h.t < self.tstop - 1e-9:
+        while status == "complete" and self.t < self.tstop - 1e-9:
             # blocks on a fixed grid from 0, also after a resume
-            t_next = min((np.floor(h.t / self.block + 1e-9) + 1) * self.block, self.tstop)
+            t_next = min((np.floor(self.t / self.block + 1e-9) + 1) * self.block, self.tstop)
             self.model.before_block(t_next)
-            pc.psolve(t_next)
-            self.model.after_block(h.t)
-            self._gather()
+            pc.psolve(neuron_time(t_next, self.dt))
+            self.t = t_next
+            self.model.after_block(self.t)
+            self._gather(self.t)
             if self.rank == 0:
-                progress.update(h.t, *self.rates)
-            self.fault = inject(self.fault, h.t)
+                progress.update(self.t, *self.rates)
+            self.fault = inject(self.fault, self.t)
             status = self._stop_requested() or status
         progress.close()
         self.run_s = time.time() - self.t_run0
@@ -218,7 +245,7 @@ class Run:
     # ------------------------------------------------------------------ checkpoint
     def checkpoint(self, t):
         """Save the complete state at time t (called by the scheduler at t, on every rank)."""
-        self._gather()
+        self._gather(t)
         model_state = self.model.checkpoint_state(t)
         if self.rank != 0:
             return
@@ -237,25 +264,25 @@ class Run:
     # ------------------------------------------------------------------ finalise
     def finalize(self, status):
         """Final snapshot, close files, complete run.json; return the summary on rank 0."""
-        h, pc = self.h, self.pc
-        self.model.finalize(status, h.t, self.out_dir)
+        pc = self.pc
+        self.model.finalize(status, self.t, self.out_dir)
         peak_mb = pc.allreduce(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 2)
         if self.rank != 0:
             return None
         self.writer.close()
         self.model.close_outputs()
         release_space(self.out_dir)
-        self._write_meta(status=status, t_reached_ms=h.t, spikes=self.n_spikes, setup_seconds=round(self.setup_s, 3),
+        self._write_meta(status=status, t_reached_ms=self.t, spikes=self.n_spikes, setup_seconds=round(self.setup_s, 3),
                          run_seconds=round(self.run_s, 3), run_seconds_total=round(self.wall_before + self.run_s, 3),
-                         wall_seconds_per_simulated_second=round(self.run_s / max((h.t - self._t0()) / 1000, 1e-9), 5),
+                         wall_seconds_per_simulated_second=round(self.run_s / max((self.t - self._t0()) / 1000, 1e-9), 5),
                          peak_rss_mb_per_rank=round(peak_mb, 1), **self.model.summary())
         if status == "failed":
             self._write_meta(error=f"DiskFullError: {self.disk_message}")
-            print(f"netcol: error: {self.disk_message}; stopped at t = {h.t / 1000:.3f} s with every file closed\n"
+            print(f"netcol: error: {self.disk_message}; stopped at t = {self.t / 1000:.3f} s with every file closed\n"
                   f"  hint: free space on that file system, then netcol resume from the last checkpoint",
                   file=sys.stderr)
         if status == "interrupted":
-            print(f"netcol: interrupted at t = {h.t / 1000:.3f} s of {self.tstop / 1000:g} s; "
+            print(f"netcol: interrupted at t = {self.t / 1000:.3f} s of {self.tstop / 1000:g} s; "
                   f"{self.n_spikes} spikes written to {self.out_dir / 'spikes.h5'} (readable)", file=sys.stderr)
         return self.meta
 

@@ -54,6 +54,8 @@ RESOURCE_FIELDS = {
     "modules": Field(str, "", "environment modules to load before a task, space separated"),
     "throttle": Field(int, 0, "most array tasks running at once (0: no limit)", low=0),
     "pe": Field(str, "mpi", "SGE parallel environment"),
+    "grace": Field(int, 300, "seconds before the time limit at which SLURM asks a task to stop and requeue it "
+                   "(it resumes from its last checkpoint)", low=10),
 }
 #: srun's PMI for the MPICH that netcol's environment brings.
 SRUN_MPI = "pmi2"
@@ -209,11 +211,30 @@ def run_task(sweep, index, out_root=None, launcher="none", retry_failed=False):
         (out / ERROR_FILE).unlink()
     cmd = task_command(sweep, index, out_root, launcher)
     out.mkdir(parents=True, exist_ok=True)
-    proc = subprocess.run(cmd, capture_output=True, text=True)
-    if proc.returncode != 0:
-        (out / ERROR_FILE).write_text(f"command: {' '.join(cmd)}\nexit code: {proc.returncode}\n{proc.stderr[-5000:]}")
+    returncode, stderr = _run_forwarding_term(cmd)
+    if returncode != 0 and status(out) != "interrupted":
+        (out / ERROR_FILE).write_text(f"command: {' '.join(cmd)}\nexit code: {returncode}\n{stderr[-5000:]}")
         return "failed"
     return status(out)
+
+
+def _run_forwarding_term(cmd):
+    """Run cmd; a SIGTERM to this process (a scheduler's warning before its time limit) is
+    passed on to it, so that the run stops at the end of its block and can resume.
+
+    Returns
+    -------
+    (int, str)
+        Its exit code and standard error.
+    """
+    import signal
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    old = signal.signal(signal.SIGTERM, lambda *_: proc.send_signal(signal.SIGTERM))
+    try:
+        _, stderr = proc.communicate()
+    finally:
+        signal.signal(signal.SIGTERM, old)
+    return proc.returncode, stderr
 
 
 def run_local(sweep, jobs=1, out_root=None, retry_failed=False, report=print):
@@ -230,15 +251,29 @@ SLURM = """#!/bin/bash
 # netcol sweep {name}: {n} runs as a SLURM job array (submit: sbatch {script})
 #SBATCH --job-name=netcol-{name}
 #SBATCH --array=0-{last}{throttle}
+#SBATCH --nodes=1
 #SBATCH --ntasks={np}
 #SBATCH --time={time}
 #SBATCH --mem={memory}
 #SBATCH --output={logs}/%A_%a.out
-{extra}set -euo pipefail
-{modules}cd {workdir}
-# each array task runs (or skips, or resumes) one run, its ranks started by srun --mpi={pmi};
-# NETCOL_LAUNCHER=none runs it without srun
-{python} -m netcol.cli sweep {spec} --out {out} --task "$SLURM_ARRAY_TASK_ID" --launcher "${{NETCOL_LAUNCHER:-srun}}"
+#SBATCH --signal=B:TERM@{grace}
+#SBATCH --requeue
+{extra}{modules}set -euo pipefail
+cd {workdir}
+# Each array task runs (or skips, or resumes) one run, its ranks started by srun --mpi={pmi}
+# (NETCOL_LAUNCHER=none runs it without srun).  {grace} s before the time limit SLURM sends
+# TERM: the run stops at the end of its block and the task is requeued, to resume exactly
+# from its last checkpoint.
+requeue() {{
+    kill -TERM "$child" 2>/dev/null || true
+    wait "$child" || true
+    scontrol requeue "${{SLURM_ARRAY_JOB_ID}}_${{SLURM_ARRAY_TASK_ID}}"
+    exit 0
+}}
+trap requeue TERM
+{python} -m netcol.cli sweep {spec} --out {out} --task "$SLURM_ARRAY_TASK_ID" --launcher "${{NETCOL_LAUNCHER:-srun}}" &
+child=$!
+wait "$child"
 """
 SGE = """#!/bin/bash
 # netcol sweep {name}: {n} runs as an SGE job array (submit: qsub {script})
@@ -250,12 +285,37 @@ SGE = """#!/bin/bash
 #$ -l h_vmem={memory}
 #$ -o {logs}/
 #$ -j y
-{extra}set -euo pipefail
-{modules}cd {workdir}
+{extra}{modules}set -euo pipefail
+cd {workdir}
 # SGE tasks count from 1; the ranks are started by the project's mpiexec;
 # NETCOL_LAUNCHER=none runs it without mpiexec
 {python} -m netcol.cli sweep {spec} --out {out} --task "$((SGE_TASK_ID - 1))" --launcher "${{NETCOL_LAUNCHER:-mpirun}}"
 """
+PBS = """#!/bin/bash
+# netcol sweep {name}: {n} runs as a PBS/Torque job array (submit: qsub {script};
+# on PBS Pro write -J for -t)
+#PBS -N netcol-{name}
+#PBS -t 0-{last}{throttle}
+#PBS -l nodes=1:ppn={np}
+#PBS -l walltime={time}
+#PBS -l mem={memory}
+#PBS -j oe
+#PBS -o {logs}/
+{extra}{modules}set -euo pipefail
+cd {workdir}
+# the array index is PBS_ARRAYID (Torque) or PBS_ARRAY_INDEX (PBS Pro); the ranks are
+# started by the project's mpiexec (NETCOL_LAUNCHER=none runs it without mpiexec)
+{python} -m netcol.cli sweep {spec} --out {out} --task "${{PBS_ARRAYID:-$PBS_ARRAY_INDEX}}" --launcher "${{NETCOL_LAUNCHER:-mpirun}}"
+"""
+#: Job-array script per scheduler, and the command that submits it.
+SCHEDULERS = {"slurm": (SLURM, "sbatch"), "sge": (SGE, "qsub"), "pbs": (PBS, "qsub")}
+
+
+def core_hours(sweep):
+    """Core-hours the sweep asks for at most: runs x ranks x wall-time limit."""
+    h, m, s = (int(x) for x in sweep.resources["time"].split(":")) if sweep.resources["time"].count(":") == 2 \
+        else (0, 0, 0)
+    return len(sweep.runs) * sweep.resources["np"] * (h + m / 60 + s / 3600)
 
 
 def memory_per_slot(memory, np_):
@@ -278,36 +338,57 @@ def memory_per_slot(memory, np_):
     return f"{max(1, int(mb // np_))}M"
 
 
-def write_job_script(sweep, kind, out_root=None, overrides=None):
-    """Write the SLURM or SGE job-array script of a sweep; return (path, submit command).
+def job_script(sweep, kind, out_root=None, overrides=None):
+    """The SLURM, SGE or PBS job-array script of a sweep, without writing it.
 
     Parameters
     ----------
+    sweep : Sweep
+    kind : {'slurm', 'sge', 'pbs'}
+    out_root : path, optional
     overrides : dict, optional
         Resource values given on the command line (partition, account, modules, throttle,
         pe), which win over the specification's.
+
+    Returns
+    -------
+    (pathlib.Path, str, str)
+        Where the script goes, its text, and the command that submits it.
     """
     res = dict(sweep.resources, **{k: v for k, v in (overrides or {}).items() if v not in (None, "")})
     out = sweep.out_dir(out_root).resolve()
     logs = out / "logs"
-    logs.mkdir(parents=True, exist_ok=True)
     script = out / f"sweep.{kind}"
     if kind == "slurm":
         extra = "".join(f"#SBATCH --{k}={res[k]}\n" for k in ("partition", "account") if res[k])
         throttle = f"%{res['throttle']}" if res["throttle"] else ""
         memory = res["memory"]
+    elif kind == "pbs":
+        extra = "".join(f"#PBS -{flag} {res[k]}\n" for k, flag in (("partition", "q"), ("account", "A")) if res[k])
+        throttle = f"%{res['throttle']}" if res["throttle"] else ""
+        memory = res["memory"].strip().lower().rstrip("b") + "b"
     else:
         extra = f"#$ -P {res['account']}\n" if res["account"] else ""
         throttle = f"#$ -tc {res['throttle']}\n" if res["throttle"] else ""
         memory = memory_per_slot(res["memory"], res["np"])
     modules = f"module load {res['modules']}\n" if res["modules"] else ""
-    text = (SLURM if kind == "slurm" else SGE).format(
+    template, submit = SCHEDULERS[kind]
+    text = template.format(
         name=sweep.name, n=len(sweep.runs), last=len(sweep.runs) - 1, np=res["np"], time=res["time"],
         memory=memory, logs=logs, workdir=Path.cwd(), python=sys.executable, spec=Path(sweep.source).resolve(),
-        out=out, script=script, extra=extra, modules=modules, throttle=throttle, pe=res["pe"], pmi=SRUN_MPI)
+        out=out, script=script, extra=extra, modules=modules, throttle=throttle, pe=res["pe"], pmi=SRUN_MPI,
+        grace=res["grace"])
+    return script, text, f"{submit} {script}"
+
+
+def write_job_script(sweep, kind, out_root=None, overrides=None):
+    """Write the job-array script of a sweep (see :func:`job_script`); return (path,
+    submit command)."""
+    script, text, submit = job_script(sweep, kind, out_root, overrides)
+    (script.parent / "logs").mkdir(parents=True, exist_ok=True)
     script.write_text(text)
     os.chmod(script, 0o755)
-    return script, f"{'sbatch' if kind == 'slurm' else 'qsub'} {script}"
+    return script, submit
 
 
 #: The headline numbers every model's runs have (a model adds its own: ``SWEEP_MEASURES``).

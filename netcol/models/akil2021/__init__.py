@@ -71,7 +71,7 @@ def cost(params):
 
 
 def check_experiment(params, network, source):
-    """The protocol's checks (rules, learning rates, times on the grid)."""
+    """The protocol's checks (rules, learning rates)."""
     check_protocol(params, source)
 
 

@@ -74,17 +74,12 @@ def steps(params):
 
 
 def check_protocol(params, source):
-    """Rules known and one per pathway, each with a positive learning rate; times on the
-    Euler grid."""
+    """Rules known and one per pathway, each with a positive learning rate (the times'
+    grid is checked with TIME_FIELDS by netcol.config.experiment)."""
     for pathway, name in active_rules(params, source).items():
         if params[f"eta_{name}"] <= 0:
             raise ParamError(f"{source}: rule {name} is on (parameter 'rules') but eta_{name} = "
                              f"{params[f'eta_{name}']!r}; give it a learning rate > 0")
-    for key in ("duration", "recording_interval"):
-        ms = params[key] * 1000.0
-        if abs(ms / STEP_DT - round(ms / STEP_DT)) > 1e-6:
-            raise ParamError(f"{source}: parameter '{key}' = {params[key]!r} is invalid: expected a multiple of "
-                             f"the step {STEP_DT:g} ms")
 
 
 def timeline(params, checkpoint_every=None):

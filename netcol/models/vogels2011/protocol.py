@@ -4,7 +4,7 @@ weight distribution every recording_interval; full weight snapshots at the phase
 """
 from ...cells.condlif import STEP_DT
 from ...engine.scheduler import checkpoint_events
-from ...config.schema import Field, ParamError
+from ...config.schema import Field
 
 PROTOCOL_FIELDS = {
     "plasticity_start": Field(float, 1.0, "time the learning rate is switched on (s); >= duration: never", low=0.0),
@@ -25,15 +25,6 @@ def alpha(params, network):
 def steps(params):
     """Euler steps of the run."""
     return int(round(params["duration"] * 1000.0 / STEP_DT))
-
-
-def check_protocol(params, source):
-    """Times on the Euler grid."""
-    for key in ("duration", "plasticity_start", "recording_interval"):
-        ms = params[key] * 1000.0
-        if abs(ms / STEP_DT - round(ms / STEP_DT)) > 1e-6:
-            raise ParamError(f"{source}: parameter '{key}' = {params[key]!r} is invalid: expected a multiple of "
-                             f"the step {STEP_DT:g} ms")
 
 
 def timeline(params, checkpoint_every=None):

@@ -1,0 +1,66 @@
+"""Checks made before a run starts or resumes (issue #28): protocol times on the grid
+where they are exact in the run, a resumed run equal to the uninterrupted one at any
+accepted checkpoint time."""
+import json
+
+import pytest
+
+from helpers import run_cli as netcol, same_outputs
+
+QUIET = ["--quiet", "--no-figure"]
+
+
+def sets(*items):
+    return [a for s in items for a in ("--set", s)]
+
+
+def one_line_error(r, *words):
+    """The run was refused with one error line (and a hint) holding every word."""
+    assert r.returncode == 2, r.stdout + r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert lines[0].startswith("netcol: error") and "Traceback" not in r.stderr, r.stderr
+    for w in words:
+        assert w in lines[0], lines[0]
+
+
+# ---------------------------------------------------------------- times on the model's step
+
+@pytest.mark.parametrize("experiment, args, words", [
+    # inside a 0.1-ms Euler step, though whole multiples of NEURON's 1/32 ms
+    ("vogels2011_small", ["--checkpoint-every", "0.15625"],
+     ["--checkpoint-every = 0.15625 s", "integration step (0.1 ms)", "0.1562 or 0.1563 s"]),
+    ("akil2021_small", ["--checkpoint-every", "0.15625"], ["--checkpoint-every", "(0.1 ms)"]),
+    ("akil2021_small", sets("block=0.00025"), ["block = 0.00025 s", "(0.1 ms)", "0.0002 or 0.0003 s"]),
+    # inside a 1-ms map step, though a whole multiple of NEURON's 0.25 ms
+    ("sadeh2015", sets("duration=1.00025"), ["duration = 1.00025 s", "(1 ms)", "1 or 1.001 s"]),
+])
+def test_times_inside_a_model_step_are_refused(tmp_path, experiment, args, words):
+    r = netcol("run", experiment, *args, "--out", str(tmp_path / "run"), *QUIET)
+    one_line_error(r, *words)
+    assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize("experiment, setting", [
+    ("vogels2011_small", "recording_interval=0.0001"),
+    ("akil2021_small", "duration=1.0001"),
+    ("vogels2011_small", "block=0.0001"),
+])
+def test_whole_model_steps_are_accepted(experiment, setting):
+    r = netcol("run", experiment, "--set", setting, "--check")
+    assert r.returncode == 0, r.stderr
+
+
+@pytest.mark.parametrize("experiment", ["vogels2011_small", "akil2021_small"])
+def test_resume_at_a_whole_step_off_neurons_grid_equals_the_uninterrupted_run(tmp_path, experiment):
+    """A checkpoint at 150.1 ms, blocks of 50.3 ms and an end at 400.3 ms (whole 0.1-ms
+    steps, none a multiple of NEURON's 1/32 ms): killed after the checkpoint and resumed
+    on two ranks, the run writes what the uninterrupted one does."""
+    args = [experiment, *sets("duration=0.4003", "block=0.0503"), "--checkpoint-every", "0.1501", *QUIET]
+    full, cut = tmp_path / "full", tmp_path / "cut"
+    assert netcol("run", *args, "--out", str(full)).returncode == 0
+    r = netcol("run", *args, "--out", str(cut), env={"NETCOL_FAULT": "sigkill@0.2"})
+    assert r.returncode == -9
+    assert json.loads((cut / "run.json").read_text())["last_checkpoint_ms"] == pytest.approx(150.1)
+    r = netcol("resume", str(cut), "--np", "2", *QUIET)
+    assert r.returncode == 0, r.stderr
+    assert same_outputs(full, cut)
