@@ -1,8 +1,23 @@
 """Progress of a run on rank 0: a tqdm bar on a terminal, periodic log lines otherwise.
 
 tqdm is used because it already handles terminal width, rate smoothing and ETA."""
+import math
+import os
 import sys
 import time
+
+#: Environment variable: seconds of wall time between log lines when not on a terminal
+#: (default 30); :func:`netcol.run` sets it to relay a run's progress.
+EVERY_VARIABLE = "NETCOL_PROGRESS_EVERY"
+
+
+def _log_every(default=30.0):
+    """Seconds between log lines: NETCOL_PROGRESS_EVERY if it is a number >= 0, else default."""
+    try:
+        value = float(os.environ.get(EVERY_VARIABLE, ""))
+    except ValueError:
+        return default
+    return value if math.isfinite(value) and value >= 0 else default
 
 
 class Progress:
@@ -16,18 +31,19 @@ class Progress:
         Where the run starts (ms; later than 0 after a resume).
     enabled : bool
         False: report nothing (other ranks, --quiet).
-    log_every : float
-        Seconds of wall time between log lines when not on a terminal.
+    log_every : float, optional
+        Seconds of wall time between log lines when not on a terminal (default
+        NETCOL_PROGRESS_EVERY, else 30).
     """
 
-    def __init__(self, tstop, t_start=0.0, enabled=True, log_every=30.0, stream=None):
+    def __init__(self, tstop, t_start=0.0, enabled=True, log_every=None, stream=None):
         self.tstop = tstop
         self.t_start = t_start
         self.enabled = enabled
         self.stream = stream or sys.stderr
         self.t0 = time.time()
         self.last_log = self.t0
-        self.log_every = log_every
+        self.log_every = _log_every() if log_every is None else log_every
         self.bar = None
         if enabled and self.stream.isatty():
             import shutil
