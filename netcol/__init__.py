@@ -13,3 +13,7 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     _os.environ.setdefault(_var, "1")
 
 __version__ = "0.2.3"
+
+# The Python API (netcol.run, netcol.load): light to import, NEURON starts only in a run's
+# own process.
+from .api import Result, RunError, load, run  # noqa: E402
