@@ -284,7 +284,8 @@ def _print_check(experiment, args):
 def _resumable(out):
     """The experiment and checkpoint of run folder out, checked (see `netcol resume --help`)."""
     from . import __version__
-    from .engine.checkpoint import belongs_to_run, differences, read
+    from .engine.checkpoint import FILE as CHECKPOINT_FILE, belongs_to_run, differences, read
+    from .engine.resumepoint import check_resume_time
     from .config.experiment import experiment_from_saved, load_experiment, normalise_effective
     from .io.rundir import RunFolderError, read_run_json
     meta = read_run_json(out)
@@ -304,6 +305,7 @@ def _resumable(out):
     if diff:
         raise ParamError(f"{out}: the checkpoint does not match the current parameters or version; "
                          f"refusing to resume. Differences (checkpoint -> now): " + "; ".join(diff))
+    check_resume_time(ck, experiment, out, out / CHECKPOINT_FILE)
     return experiment, ck, meta.get("checkpoint_every")
 
 

@@ -59,7 +59,7 @@ def representative():
 def test_a_checkpoint_round_trips_exactly_and_is_no_pickle(tmp_path):
     data = representative()
     checkpoint.write(tmp_path, data)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["checkpoint.npz"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".netcol-manifest.json", "checkpoint.npz"]
     with np.load(tmp_path / "checkpoint.npz", allow_pickle=False) as archive:   # no member needs pickling
         assert all(archive[name].dtype != object for name in archive.files)
     same(data, checkpoint.read(tmp_path))

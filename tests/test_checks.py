@@ -64,3 +64,47 @@ def test_resume_at_a_whole_step_off_neurons_grid_equals_the_uninterrupted_run(tm
     r = netcol("resume", str(cut), "--np", "2", *QUIET)
     assert r.returncode == 0, r.stderr
     assert same_outputs(full, cut)
+
+
+# ---------------------------------------------------------------- the checkpoint's time
+
+@pytest.fixture(scope="module")
+def killed(tmp_path_factory):
+    """A vogels2011 run killed at 0.3 s after a checkpoint at 0.2 s."""
+    out = tmp_path_factory.mktemp("killed") / "run"
+    r = netcol("run", "vogels2011_small", *sets("duration=0.5", "block=0.1"), "--checkpoint-every", "0.2",
+               "--out", str(out), *QUIET, env={"NETCOL_FAULT": "sigkill@0.3"})
+    assert r.returncode == -9
+    return out
+
+
+@pytest.mark.parametrize("t, words", [
+    (-100.0, ["-100.0 ms", "outside the run, 0 to 500 ms"]),
+    (1e7, ["10000000.0 ms", "outside the run"]),
+    (float("nan"), ["nan ms", "not a finite number"]),
+    (150.05, ["150.05 ms", "0.1-ms steps"]),
+    (100.0, ["100.0 ms", "earlier than the", "spikes it counted"]),
+    (250.0, ["250.0 ms", "later than spikes.h5's spikes written after it"]),
+])
+def test_resume_refuses_a_checkpoint_time_it_cannot_continue_from(killed, t, words):
+    """The altered time is refused in one line naming the checkpoint file; run.json is left
+    as the killed run left it.  The untouched checkpoint still resumes."""
+    from netcol.engine import checkpoint
+    original = checkpoint.read(killed)
+    assert original["t"] == 200.0
+    status = json.loads((killed / "run.json").read_text())["status"]
+    checkpoint.write(killed, dict(original, t=t))
+    try:
+        r = netcol("resume", str(killed), *QUIET)
+        one_line_error(r, str(killed / checkpoint.FILE), *words)
+        assert json.loads((killed / "run.json").read_text())["status"] == status
+    finally:
+        checkpoint.write(killed, original)
+
+
+def test_resume_from_the_untouched_checkpoint(tmp_path, killed):
+    import shutil
+    cut = tmp_path / "cut"
+    shutil.copytree(killed, cut)
+    r = netcol("resume", str(cut), *QUIET)
+    assert r.returncode == 0, r.stderr

@@ -234,7 +234,10 @@ def test_output_directory_checks(tmp_path):
     r = netcol("run", "baseline", "--set", "duration=0.2", "--out", str(full), "--quiet")
     assert r.returncode == 2 and "not empty" in r.stderr and "--overwrite" in r.stderr
     r = netcol("run", "baseline", "--set", "duration=0.2", "--out", str(full), "--quiet", "--overwrite", "--no-figure")
-    assert r.returncode == 0, r.stderr
+    assert r.returncode == 2 and "cannot tell a run's files from others among its 1: something" in r.stderr
+    r = netcol("run", "baseline", "--set", "duration=0.2", "--out", str(full), "--quiet", "--overwrite-all",
+               "--no-figure")
+    assert r.returncode == 0 and not (full / "something").exists(), r.stderr
     blocker = tmp_path / "file"
     blocker.write_text("x")
     r = netcol("run", "baseline", "--set", "duration=0.2", "--out", str(blocker / "sub"), "--quiet")

@@ -62,3 +62,61 @@ def test_nodes_and_edges_carry_the_run_id(finished):
     for name in ("spikes.h5", "state.h5", "nodes.h5", "edges.h5"):
         with h5py.File(finished / name, "r") as f:
             assert f.attrs["netcol_run_id"] == run_id, name
+
+
+#: Files a user keeps in a run folder, named like netcol's own.
+USER_FILES = ("holiday.png", "thesis.pdf", "download.tmp", "report_budget.h5")
+SCALING = ["onlyscaling", "--set", "duration=4", "--set", "scaling_start=2", "--set", "recording_start=1",
+           "--set", "recording_interval=1"]
+
+
+def manifest(run):
+    return set(json.loads((run / ".netcol-manifest.json").read_text())["files"])
+
+
+def test_overwrite_removes_only_what_runs_recorded(tmp_path):
+    run = tmp_path / "run"
+    assert netcol("run", *SCALING, "--checkpoint-every", "2", "--out", str(run), "--quiet").returncode == 0
+    for cmd in (["plot", str(run), "--what", "rates"], ["report", str(run)], ["export-reports", str(run)],
+                ["export-nwb", str(run)]):
+        r = netcol(*cmd)
+        assert r.returncode == 0, r.stderr
+    own = {".netcol-manifest.json"}
+    assert {p.name for p in run.iterdir()} - own <= manifest(run)   # every file written is recorded
+    assert {"raster.png", "report.pdf", "report_scale.h5", "run.nwb", "checkpoint.npz"} <= manifest(run)
+    for name in USER_FILES:
+        (run / name).write_text("mine")
+    spikes = (run / "spikes.h5").read_bytes()
+    one_line_error(netcol("run", *SCALING, "--out", str(run), "--overwrite", *QUIET),
+                   "holds files no netcol run wrote there: download.tmp, holiday.png, report_budget.h5, thesis.pdf",
+                   "--overwrite-all")
+    assert all((run / name).read_text() == "mine" for name in USER_FILES)
+    assert (run / "spikes.h5").read_bytes() == spikes
+    for name in USER_FILES:
+        (run / name).unlink()
+    assert netcol("run", *SCALING, "--out", str(run), "--overwrite", *QUIET).returncode == 0
+    left = {p.name for p in run.iterdir()}
+    assert not left & {"raster.png", "report.pdf", "report_scale.h5", "run.nwb", "checkpoint.npz"}
+    assert left - own <= manifest(run)
+    (run / "holiday.png").write_text("mine")
+    (run / "notes").mkdir()
+    assert netcol("run", *SCALING, "--out", str(run), "--overwrite-all", *QUIET).returncode == 0
+    assert not (run / "holiday.png").exists() and (run / "notes").is_dir()
+
+
+@pytest.mark.parametrize("manifest_text,words", [
+    (None, ["has no .netcol-manifest.json", "an earlier netcol", "among its 11: checkpoint.npz, "]),
+    ('{"files": ["../outside.txt"]}', [".netcol-manifest.json: damaged, names '../outside.txt'"]),
+    ("{not json", [".netcol-manifest.json: damaged"]),
+])
+def test_overwrite_refuses_a_folder_it_cannot_tell(finished, tmp_path, manifest_text, words):
+    run = tmp_path / "run"
+    shutil.copytree(finished, run)
+    (tmp_path / "outside.txt").write_text("mine")
+    if manifest_text is None:
+        (run / ".netcol-manifest.json").unlink()
+    else:
+        (run / ".netcol-manifest.json").write_text(manifest_text)
+    before = sorted(p.name for p in run.iterdir())
+    one_line_error(netcol("run", *SCALING, "--out", str(run), "--overwrite", *QUIET), *words, "--overwrite-all")
+    assert sorted(p.name for p in run.iterdir()) == before and (tmp_path / "outside.txt").exists()

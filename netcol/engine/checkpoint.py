@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..io.rundir import CHECKPOINT_FILE, RunFolderError
+from ..io.rundir import CHECKPOINT_FILE, RunFolderError, claim
 
 FILE = CHECKPOINT_FILE
 #: The pickled checkpoint of earlier netcol versions: refused, since unpickling runs code.
@@ -152,6 +152,7 @@ def write(run_dir, data):
     """
     path = Path(run_dir) / FILE
     members = encode(data)
+    claim(run_dir, FILE)
     tmp = Path(f"{path}.tmp")
     try:
         with open(tmp, "wb") as f:

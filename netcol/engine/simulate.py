@@ -22,7 +22,8 @@ from .checkpoint import write as write_checkpoint
 from .faults import inject, planned_fault
 from .progress import Progress
 from ..io.record import SpikeWriter, circuit_files, run_metadata, stamp_run_id, write_sonata_configs
-from ..io.rundir import DiskFullError, low_disk, new_run_id, release_space, reserve_space, write_json_atomic
+from ..io.rundir import (DiskFullError, claim, low_disk, new_run_id, release_space, reserve_space,
+                         write_json_atomic)
 from .runtime import neuron_h, parallel_context
 from .scheduler import Scheduler
 
@@ -148,6 +149,7 @@ class Run:
             self.meta.update(checkpoint_every=checkpoint_every, run_id=self.run_id)
             if resume:
                 self.meta.update(resumed_from_ms=resume["t"], t_reached_ms=resume["t"])
+            claim(out_dir, "run.json")
             reserve_space(out_dir)
             write_json_atomic(out_dir / "run.json", self.meta)
             self.meta_written = time.time()
@@ -171,15 +173,18 @@ class Run:
         self.block = p["block"] * 1000.0
 
     def _open_files(self, events):
+        network = self.model.sonata_network()
+        # state.h5: every model's state file (see netcol.engine.checkpoint.belongs_to_run)
+        claim(self.out_dir, "spikes.h5", "state.h5", "timeline.csv", "circuit_config.json", "simulation_config.json",
+              *circuit_files(network))
         self.writer = SpikeWriter(self.out_dir / "spikes.h5", population=self.model.population,
                                   keep=self.n_spikes if self.resume else None, run_id=self.run_id)
         self.model.write_nodes(self.out_dir / "nodes.h5")
-        write_sonata_configs(self.out_dir, self.model.sonata_network(), self.p["duration"] * 1000.0,
-                             self.model.binding.DT, self.p["seed"])
+        write_sonata_configs(self.out_dir, network, self.p["duration"] * 1000.0, self.model.binding.DT, self.p["seed"])
         write_timeline(self.out_dir / "timeline.csv", events)
         self.model.open_outputs(self.out_dir, self.run_id, self.resume)
-        for name in circuit_files(self.model.sonata_network()):
-            if name.endswith(".h5"):
+        for name in circuit_files(network):
+            if name.endswith(".h5") and (self.out_dir / name).exists():
                 stamp_run_id(self.out_dir / name, self.run_id)
 
     # ------------------------------------------------------------------ initialise

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from ..analysis import spikes as analysis
-from .rundir import read_run_json
+from .rundir import claim_paths, read_run_json
 
 
 def _start_time(meta):
@@ -85,6 +85,7 @@ def export_nwb(run_dir, out=None):
     events = _timeline(run_dir)
     if events:
         nwb.add_time_intervals(_protocol_intervals(events, params))
+    claim_paths([out])
     with NWBHDF5IO(str(out), "w") as io:
         io.write(nwb)
     return out

@@ -1,7 +1,14 @@
-"""The run folder: preparing it, one writer at a time, and its status in ``run.json``.
+"""The run folder: preparing it, one writer at a time, the files a run wrote there, and
+its status in ``run.json``.
 
-- :func:`prepare_output_dir` checks a folder before anything is built (``--overwrite``
-  removes every file of an earlier run, so a resume can never splice two runs);
+- every file a run writes into its folder is named in the folder's manifest
+  (``.netcol-manifest.json``) before it is written, by the run itself (outputs,
+  checkpoint) and by the commands that add to a run folder later (figures, reports,
+  exports): :func:`claim`, :func:`claim_paths`;
+- :func:`prepare_output_dir` checks a folder before anything is built: ``--overwrite``
+  removes the files the manifest names, so a resume can never splice two runs, and
+  refuses a folder that holds anything else (naming it) unless ``--overwrite-all``
+  says to remove every file in it;
 - :class:`RunLock` is an advisory lock (``.netcol.lock``, holding the owner's pid, host
   and start time) held by rank 0 for the whole run; a lock left by a dead process is
   taken over with a message;
@@ -13,6 +20,7 @@ import errno
 import fcntl
 import json
 import os
+import re
 import socket
 import uuid
 from pathlib import Path
@@ -24,19 +32,26 @@ from ..config.schema import ParamError
 LOCK_FILE = ".netcol.lock"
 RESERVE_FILE = ".netcol-reserve"
 RESERVE_BYTES = 256 * 1024
+#: The files a run (and later commands) wrote into the run folder: {"files": [names]}.
+MANIFEST = ".netcol-manifest.json"
+#: Written and removed at once by prepare_output_dir, to see that the folder is writable.
+PROBE_FILE = ".netcol-write-test"
+#: netcol's own files in a run folder, with or without a manifest.
+OWN_FILES = (LOCK_FILE, RESERVE_FILE, MANIFEST, PROBE_FILE)
 #: A run's last checkpoint (see netcol.engine.checkpoint).
 CHECKPOINT_FILE = "checkpoint.npz"
-#: Files and suffixes a run writes; --overwrite removes exactly these.
-RUN_FILES = ("run.json", "spikes.h5", "state.h5", "nodes.h5", "node_types.csv", "edges.h5", "edge_types.csv",
-             "circuit_config.json", "simulation_config.json", "timeline.csv", CHECKPOINT_FILE, "checkpoint.pkl",
-             RESERVE_FILE)
-RUN_SUFFIXES = (".png", ".pdf", ".tmp")
-#: Name prefix of exported SONATA reports (report_<quantity>.h5); --overwrite removes them.
+#: Name prefix of exported SONATA reports (report_<quantity>.h5).
 REPORT_PREFIX = "report_"
+#: Files named in error messages before '... and N more'.
+NAMED_AT_MOST = 8
 
 
 class OutputError(RuntimeError):
     """The output directory cannot be used."""
+
+
+class ForeignFilesError(OutputError):
+    """--overwrite was asked of a folder holding files no netcol run recorded there."""
 
 
 class RunFolderError(ParamError):
@@ -52,23 +67,115 @@ def new_run_id():
     return uuid.uuid4().hex
 
 
-def remove_run_files(out):
-    """Remove every file an earlier run left in folder out (nothing else)."""
-    for p in Path(out).iterdir():
-        if p.is_file() and (p.name in RUN_FILES or p.suffix in RUN_SUFFIXES
-                            or (p.name.startswith(REPORT_PREFIX) and p.suffix == ".h5")):
-            p.unlink()
+def _plain_name(name):
+    """True for a file name inside a folder (no path, no '.' or '..')."""
+    return isinstance(name, str) and name not in ("", ".", "..") and "/" not in name and "\0" not in name
 
 
-def prepare_output_dir(path, overwrite=False):
+def read_manifest(folder):
+    """The names folder's manifest lists, or None if it has none.
+
+    Raises
+    ------
+    RunFolderError
+        The manifest is damaged or names something other than a file in the folder
+        (it is read by ``--overwrite``, which must never remove anything else).
+    """
+    path = Path(folder) / MANIFEST
+    if not path.exists():
+        return None
+    try:
+        files = json.loads(path.read_text())["files"]
+    except (OSError, ValueError, UnicodeDecodeError, KeyError, TypeError) as err:
+        raise RunFolderError(f"{path}: damaged ({type(err).__name__}: {err})") from None
+    bad = [f for f in files if not _plain_name(f)] if isinstance(files, list) else [files]
+    if bad:
+        raise RunFolderError(f"{path}: damaged, names {bad[0]!r}, not a file of {folder}")
+    return files
+
+
+def claim(folder, *names):
+    """Name files in folder's manifest (creating it) before they are written there, so
+    that --overwrite may remove them later."""
+    listed = read_manifest(folder) or []
+    new = [n for n in names if n not in listed]
+    if new:
+        write_json_atomic(Path(folder) / MANIFEST, {"files": sorted({*listed, *new})})
+
+
+def claim_paths(paths):
+    """Name each path in the manifest of its folder, if that folder has one (a run
+    folder; figures and exports written elsewhere are not a run's files)."""
+    for p in map(Path, paths):
+        if (p.parent / MANIFEST).exists():
+            claim(p.parent, p.name)
+
+
+def _temporary_of(name, bases):
+    """True if name is NAME.tmp or NAME.<pid>.tmp of one of bases (a write in progress)."""
+    m = re.fullmatch(r"(.+?)(\.\d+)?\.tmp", name)
+    return bool(m) and m.group(1) in bases
+
+
+def foreign_entries(out):
+    """The entries of folder out that are not netcol's: neither its own files nor named in
+    its manifest (nor their temporaries); sub-folders are always foreign."""
+    bases = {*OWN_FILES, *(read_manifest(out) or [])}
+    return sorted(p.name for p in Path(out).iterdir()
+                  if p.is_dir() or not (p.name in bases or _temporary_of(p.name, bases)))
+
+
+def _named(names):
+    shown = ", ".join(names[:NAMED_AT_MOST])
+    return shown + (f" and {len(names) - NAMED_AT_MOST} more" if len(names) > NAMED_AT_MOST else "")
+
+
+def check_overwrite(out):
+    """Refuse --overwrite of folder out if it holds anything no netcol run recorded there.
+
+    Raises
+    ------
+    ForeignFilesError
+        Naming the foreign files (and, without a manifest, saying why all are).
+    """
+    try:
+        foreign = foreign_entries(out)
+    except RunFolderError as err:
+        raise ForeignFilesError(f"{err}; --overwrite cannot tell the run's files from others") from None
+    if foreign and read_manifest(out) is None:
+        raise ForeignFilesError(f"output directory {out} has no {MANIFEST} (a run folder of an earlier netcol, or "
+                                f"not netcol's), so --overwrite cannot tell a run's files from others among its "
+                                f"{len(foreign)}: {_named(foreign)}")
+    if foreign:
+        raise ForeignFilesError(f"output directory {out} holds files no netcol run wrote there: {_named(foreign)}")
+
+
+def remove_run_files(out, everything=False):
+    """Remove the files folder out's manifest names (with their temporaries), then the
+    manifest; with everything, every file in out.  Sub-folders and the lock stay."""
+    out = Path(out)
+    if everything:
+        doomed = [p for p in out.iterdir() if p.name != LOCK_FILE and (p.is_symlink() or not p.is_dir())]
+    else:
+        bases = {*(read_manifest(out) or []), RESERVE_FILE, PROBE_FILE}
+        doomed = [p for p in out.iterdir() if (p.name in bases or _temporary_of(p.name, bases | {MANIFEST}))
+                  and (p.is_symlink() or not p.is_dir())]
+    for p in doomed:   # (a symlink itself, never what it points to)
+        p.unlink(missing_ok=True)
+    (out / MANIFEST).unlink(missing_ok=True)   # last: a kill midway leaves it naming the rest
+
+
+def prepare_output_dir(path, overwrite=False, overwrite_all=False):
     """Check (and create) the output directory before anything is built.
 
     Parameters
     ----------
     path : str or pathlib.Path
     overwrite : bool
-        Allow an existing, non-empty directory; the files of an earlier run in it
-        (outputs, checkpoint, figures) are removed.
+        Allow a non-empty directory of an earlier run if it holds only files runs
+        recorded in its manifest (they are removed by :func:`remove_run_files`).
+    overwrite_all : bool
+        Allow any non-empty directory (every file in it is removed).
 
     Returns
     -------
@@ -77,15 +184,19 @@ def prepare_output_dir(path, overwrite=False):
     Raises
     ------
     OutputError
+        ForeignFilesError for --overwrite of a folder holding other files.
     """
     out = Path(path)
     if out.exists() and not out.is_dir():
         raise OutputError(f"output path {out} exists and is not a directory")
-    if out.exists() and any(p.name != LOCK_FILE for p in out.iterdir()) and not overwrite:
-        raise OutputError(f"output directory {out} is not empty; choose another --out or pass --overwrite")
+    if out.exists() and any(p.name != LOCK_FILE for p in out.iterdir()):
+        if not (overwrite or overwrite_all):
+            raise OutputError(f"output directory {out} is not empty; choose another --out or pass --overwrite")
+        if not overwrite_all:
+            check_overwrite(out)
     try:
         out.mkdir(parents=True, exist_ok=True)
-        probe = out / ".netcol-write-test"
+        probe = out / PROBE_FILE
         probe.write_text("")
         probe.unlink()
     except OSError as err:

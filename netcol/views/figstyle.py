@@ -5,6 +5,8 @@ of a preview run (one whose duration was cut short of its experiment's).
 """
 from pathlib import Path
 
+from ..io.rundir import claim_paths
+
 #: matplotlib settings of every netcol figure.
 STYLE = {"font.size": 9, "axes.titlesize": 10, "axes.labelsize": 9, "legend.fontsize": 8, "xtick.labelsize": 8,
          "ytick.labelsize": 8, "axes.formatter.useoffset": False, "axes.spines.top": False,
@@ -37,6 +39,7 @@ def save(fig, base, runs=(), dpi=DPI):
                  fontweight="bold")
     base = Path(base)
     paths = [base.with_suffix(".png"), base.with_suffix(".pdf")]
+    claim_paths(paths)
     fig.tight_layout()
     for p in paths:
         fig.savefig(p, dpi=dpi)

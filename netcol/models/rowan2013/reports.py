@@ -14,6 +14,7 @@ import numpy as np
 from ...analysis import spikes as analysis
 from . import measures
 from ...io.record import LIBVER, mark_sonata
+from ...io.rundir import claim_paths
 
 #: Quantity -> unit.
 QUANTITIES = {"activity": "Hz", "goal": "Hz", "scale": "1", "alive": "1"}
@@ -42,6 +43,7 @@ def export_reports(run_dir, population="column"):
     paths = []
     for name, unit in QUANTITIES.items():
         path = run_dir / f"report_{name}.h5"
+        claim_paths([path])
         with h5py.File(path, "w", libver=LIBVER) as f:
             mark_sonata(f)
             g = f.create_group(f"report/{population}")
