@@ -27,6 +27,7 @@ _ACTIVE = {}
 HINTS = {
     "ParamError": "netcol list --params shows every parameter, its unit and range",
     "OutputError": "pick a new --out directory or add --overwrite",
+    "ForeignFilesError": "move those files elsewhere (or pass --overwrite-all to delete every file in the folder)",
     "DiskFullError": "free space on that file system (or pick another --out), then netcol resume from the "
                      "last checkpoint",
     "InjectedFault": "NETCOL_FAULT is set in the environment (fault injection for tests)",
@@ -71,7 +72,12 @@ def _parser():
     run.add_argument("--out", default=None, help="output directory (default: runs/<experiment>)")
     run.add_argument("--np", type=int, default=None, metavar="N",
                      help="run on N MPI ranks with the project's mpiexec (default: 1, or as launched)")
-    run.add_argument("--overwrite", action="store_true", help="allow a non-empty output directory")
+    run.add_argument("--overwrite", action="store_true",
+                     help="reuse the output directory of an earlier run: remove the files runs recorded in its "
+                     ".netcol-manifest.json; refused, naming them, if it holds other files")
+    run.add_argument("--overwrite-all", action="store_true",
+                     help="reuse any non-empty output directory: remove every file in it, also those no netcol run "
+                     "wrote (sub-folders are kept)")
     run.add_argument("--quiet", action="store_true", help="no progress output")
     run.add_argument("--checkpoint-every", type=float, default=None, metavar="T",
                      help="save a checkpoint every T simulated seconds (netcol resume continues from it)")
@@ -223,17 +229,17 @@ def _on_rank0(func):
         raise error
 
 
-def _lock_run_folder(out, overwrite=False, prepare=True):
+def _lock_run_folder(out, overwrite=False, prepare=True, overwrite_all=False):
     """Rank 0: check the folder is free, prepare it and hold its lock for the run."""
     from .io.rundir import RunLock, check_unlocked, prepare_output_dir, remove_run_files
     check_unlocked(out)
     if prepare:
-        prepare_output_dir(out, overwrite)
+        prepare_output_dir(out, overwrite, overwrite_all)
     lock = RunLock(out)
     if lock.previous:
         print(f"netcol: taking over the lock of {out} left by {lock.previous}, no longer running", file=sys.stderr)
-    if overwrite:
-        remove_run_files(out)
+    if overwrite or overwrite_all:
+        remove_run_files(out, everything=overwrite_all)
     _ACTIVE["lock"] = lock
 
 
@@ -257,10 +263,10 @@ def cmd_run(args, argv):
         return _print_check(experiment, args)
     if args.np and args.np > 1 and not launched_under_mpi():
         check_unlocked(out)
-        prepare_output_dir(out, args.overwrite)
+        prepare_output_dir(out, args.overwrite, args.overwrite_all)
         _relaunch_under_mpiexec(args.np, argv)
     rank = _rank()
-    _on_rank0(lambda: _lock_run_folder(out, args.overwrite))
+    _on_rank0(lambda: _lock_run_folder(out, args.overwrite, overwrite_all=args.overwrite_all))
     _ACTIVE["run_dir"] = out
     from .engine.simulate import run_experiment
     meta = run_experiment(experiment, out, argv=["netcol", *argv], quiet=args.quiet,
