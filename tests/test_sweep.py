@@ -306,3 +306,21 @@ def test_a_slurm_task_stopped_before_its_time_limit_is_requeued_and_resumes_exac
                "--quiet", "--no-figure", timeout=600)
     assert r.returncode == 0, r.stderr
     same_outputs(run, whole)
+
+
+def test_swept_values_reach_the_run_exactly(tmp_path):
+    """A value with more than 6 significant digits runs as given (it ran rounded to
+    3.14159), and values alike to 6 digits get folders of their own; values 6 digits
+    give exactly keep their short names."""
+    import json
+    spec = tmp_path / "pi.toml"
+    spec.write_text('experiment = "vogels2011_small"\nseeds = [1]\n[fixed]\nduration = 0.1\n'
+                    'recording_interval = 0.1\n[vary]\ntarget_rate = [3.14159265, 3.1415926, 2.5]\n')
+    sweep = load_sweep(spec)
+    assert [run.name for run in sweep.runs] == ["target_rate3.14159265_seed1", "target_rate3.1415926_seed1",
+                                                "target_rate2.5_seed1"]
+    out = tmp_path / "out"
+    r = netcol("sweep", str(spec), "--task", "0", "--out", str(out))
+    assert r.returncode == 0, r.stdout + r.stderr
+    meta = json.loads((out / "target_rate3.14159265_seed1" / "run.json").read_text())
+    assert meta["params"]["target_rate"] == 3.14159265

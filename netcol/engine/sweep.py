@@ -87,8 +87,20 @@ class Sweep:
         return Path(root) if root else Path("runs") / "sweeps" / self.name
 
 
-def _fmt(v):
-    return f"{v:g}" if isinstance(v, float) else str(v)
+def _name_part(v):
+    """A swept value as it appears in a run folder's name: to 6 digits where they give the
+    value back exactly, else with every digit it needs, so distinct values never share a
+    folder."""
+    if isinstance(v, float):
+        short = f"{v:g}"
+        return short if float(short) == v else repr(v)
+    return str(v)
+
+
+def _arg(v):
+    """A value on netcol's command line, read back exactly (repr gives every digit a float
+    needs; 6 significant digits ran 3.14159265 as 3.14159)."""
+    return repr(v) if isinstance(v, float) else str(v)
 
 
 def load_sweep(path):
@@ -130,7 +142,7 @@ def load_sweep(path):
     for combo in combos:
         for seed in spec["seeds"]:
             varied = dict(zip(keys, combo))
-            name = "_".join(f"{k.split('.')[-1]}{_fmt(v)}" for k, v in varied.items()) + f"_seed{seed}"
+            name = "_".join(f"{k.split('.')[-1]}{_name_part(v)}" for k, v in varied.items()) + f"_seed{seed}"
             if "/" in name or "\\" in name or "\0" in name or name in (".", ".."):
                 raise ParamError(f"{path}: the values {varied} would name the run folder {name!r}, outside the "
                                  "sweep's folder; swept values must not contain path separators")
@@ -183,9 +195,9 @@ def task_command(sweep, index, out_root=None, launcher="none"):
     if status(out) in ("interrupted", "running") and (out / CHECKPOINT_FILE).exists():
         return [*prefix, "resume", str(out), "--quiet", "--no-figure", *np_args]
     cmd = [*prefix, "run", sweep.spec["experiment"], "--out", str(out), "--overwrite", "--quiet", "--no-figure",
-           *np_args, *(["--checkpoint-every", _fmt(every)] if every > 0 else [])]
+           *np_args, *(["--checkpoint-every", _arg(every)] if every > 0 else [])]
     for k, v in run.sets.items():
-        cmd += ["--set", f"{k}={_fmt(v)}"]
+        cmd += ["--set", f"{k}={_arg(v)}"]
     return cmd
 
 
