@@ -317,11 +317,15 @@ def _resumable(out):
 
 def cmd_resume(args, argv):
     """netcol resume: continue a run from its last checkpoint."""
-    from .io.rundir import check_unlocked
+    from .io.rundir import check_unlocked, read_run_json
     from .engine.runtime import launched_under_mpi
     _check_np(args.np)
     out = Path(args.run_dir)
     check_unlocked(out)
+    meta = read_run_json(out)
+    if meta.get("status") == "complete":   # its checkpoint lies before the end: resuming would redo the tail
+        print(f"netcol: {out}: the run is complete ({meta['t_reached_ms'] / 1000:g} s simulated); nothing to resume")
+        return 0
     experiment, ck, every = _resumable(out)
     if args.np and args.np > 1 and not launched_under_mpi():
         _relaunch_under_mpiexec(args.np, argv)
@@ -344,11 +348,18 @@ def _run_dir(path):
 
 def cmd_info(args, argv):
     """netcol info: describe a run."""
+    from .models import DEFAULT_MODEL
     from .views.plots import headline
     from .io.rundir import read_run_json
-    out = _run_dir(args.run_dir)
+    from .io.runfiles import setup_unfinished
+    out = Path(args.run_dir)
     meta = read_run_json(out)
-    print("\n".join(headline(out)))
+    unfinished = setup_unfinished(out, meta)
+    if unfinished:   # nothing to read but run.json
+        print(f"run: {out.name}  experiment: {meta['experiment']}  model: {meta.get('model', DEFAULT_MODEL)}\n"
+              f"status: {unfinished}")
+    else:
+        print("\n".join(headline(_run_dir(out))))
     print(f"command: {' '.join(meta['command'])}")
     print(f"started: {meta['started']}  " + (f"last checkpoint at {meta['last_checkpoint_ms'] / 1000:g} s"
                                              if meta.get("last_checkpoint_ms") is not None else "no checkpoint"))

@@ -120,3 +120,33 @@ def test_overwrite_refuses_a_folder_it_cannot_tell(finished, tmp_path, manifest_
     before = sorted(p.name for p in run.iterdir())
     one_line_error(netcol("run", *SCALING, "--out", str(run), "--overwrite", *QUIET), *words, "--overwrite-all")
     assert sorted(p.name for p in run.iterdir()) == before and (tmp_path / "outside.txt").exists()
+
+
+def test_a_run_killed_during_set_up_says_so(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import time
+    from helpers import NETCOL, REPO
+    out = tmp_path / "run"
+    proc = subprocess.Popen([*NETCOL, "run", "baseline", "--set", "size=8", "--set", "duration=10", "--out", str(out),
+                             *QUIET], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    deadline = time.time() + 120
+    while not (out / "run.json").exists() and proc.poll() is None and time.time() < deadline:
+        time.sleep(0.01)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert not (out / "nodes.h5").exists()
+    r = netcol("info", str(out))
+    assert r.returncode == 0 and "status: killed during set-up" in r.stdout, r.stdout + r.stderr
+    one_line_error(netcol("report", str(out)), "killed during set-up")
+    assert netcol("run", "baseline", "--set", "duration=1", "--out", str(out), "--overwrite", *QUIET).returncode == 0
+
+
+def test_resuming_a_complete_run_does_nothing(finished, tmp_path):
+    run = tmp_path / "run"
+    shutil.copytree(finished, run)
+    before = {p.name: p.read_bytes() for p in run.iterdir()}
+    r = netcol("resume", str(run), *QUIET)
+    assert r.returncode == 0 and "the run is complete (4 s simulated); nothing to resume" in r.stdout, r.stderr
+    assert {p.name: p.read_bytes() for p in run.iterdir()} == before

@@ -81,6 +81,21 @@ def _check_run_id(f, path, run_id, required):
                              f"refusing to read it as this run's")
 
 
+def setup_unfinished(run_dir, meta):
+    """How a run that never finished its set-up ended (its output files are missing), or
+    None for a run that wrote them."""
+    from .rundir import lock_holder
+    run_dir = Path(run_dir)
+    written = all((run_dir / name).exists() for name in ("spikes.h5", "nodes.h5"))
+    if written or meta.get("status") == "complete" or meta.get("t_reached_ms"):
+        return None
+    if lock_holder(run_dir):
+        return "setting up (no output files yet)"
+    if meta.get("status") == "failed":
+        return f"failed during set-up ({meta.get('error', 'no error recorded')}), before writing its output files"
+    return "killed during set-up, before writing its output files; run it again (netcol run ... --overwrite)"
+
+
 def check_run_files(run_dir, meta=None):
     """Check that a run folder's files are whole and the run's own; raise RunFolderError
     naming the first damaged or foreign file and what is wrong with it.
@@ -99,6 +114,9 @@ def check_run_files(run_dir, meta=None):
     from .rundir import read_run_json
     run_dir = Path(run_dir)
     meta = meta if meta is not None else read_run_json(run_dir)
+    unfinished = setup_unfinished(run_dir, meta)
+    if unfinished:
+        raise RunFolderError(f"{run_dir}: {unfinished}")
     run_id = meta.get("run_id")
     populations, rows = {}, {}
     for name, kind, sets in (("spikes.h5", "spikes", ("timestamps", "node_ids")), ("nodes.h5", "nodes", ("node_id",))):
