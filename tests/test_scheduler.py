@@ -266,3 +266,48 @@ def test_an_event_without_an_action_is_an_error(fake_h):
     s.start(0.0)
     fake_h.queue.run()
     assert log == [5.0]
+
+
+class LateQueue(FakeQueue):
+    """NEURON's fixed-step queue as a timeline sees it: a callback runs with h.t up to a step
+    past its time, and an event put in the queue for a time h.t has reached is never
+    delivered."""
+
+    def __init__(self, dt):
+        super().__init__()
+        self.dt, self.now, self.lost = dt, float("-inf"), []
+
+    def event(self, t, callback):
+        if t <= self.now:
+            self.lost.append(t)
+            return
+        super().event(t, callback)
+
+    def run(self):
+        while self.heap:
+            t, _, callback = heapq.heappop(self.heap)
+            self.now = t + self.dt
+            callback()
+
+
+@pytest.mark.parametrize("lookahead, complete", [(sched.LOOKAHEAD_STEPS, True), (0, False)])
+def test_times_one_step_apart_all_run(monkeypatch, lookahead, complete):
+    """Times one step apart (a recording every step), a gap, then a cluster: every time runs,
+    in order, and the queue never holds more than the times a few steps ahead.  Queueing only
+    the next time (lookahead 0, as before) loses the rest of the timeline."""
+    dt = 0.5
+    h = FakeH()
+    h.dt, h.queue = dt, LateQueue(dt)
+    monkeypatch.setattr(sched, "neuron_h", lambda: h)
+    monkeypatch.setattr(sched, "LOOKAHEAD_STEPS", lookahead)
+    times = [k * dt for k in range(20)] + [100.0, 100.5, 101.0, 104.0]
+    fired, pending = [], []
+    s = sched.Scheduler([(t, "record") for t in times], {"record": fired.append},
+                        lambda t: pending.append(len(h.queue.heap)))
+    s.start(0.0)
+    h.queue.run()
+    if complete:
+        assert fired == times and not h.queue.lost
+        assert max(pending) <= lookahead + 1
+    else:
+        assert fired != times and h.queue.lost

@@ -1,7 +1,12 @@
 """Execute a run's timeline as NEURON events.
 
 Each timeline time is a ``CVode.event`` whose callback runs in time order with the
-cells' own events; one is pending at a time (each callback schedules the next).  At a
+cells' own events.  NEURON's queue holds every time up to :data:`LOOKAHEAD_STEPS` steps
+after the next one to run (each callback adds those): inside a callback h.t may already
+be a step past its time, and an event put in the queue for a time NEURON has reached is
+never delivered (times one step apart, such as a recording's, lost the rest of the
+timeline when each callback queued only the next time); a time is queued while NEURON is
+at least that many steps before it.  At a
 time, every event named there runs its action, looked up by name in the table the model
 gives (plus ``checkpoint``, which the run loop gives), in the order the events are
 listed in the timeline; then the model's ``after_event`` hook runs.  Every rank runs the
@@ -17,6 +22,8 @@ from .runtime import neuron_h
 
 #: Times closer than this (ms) to a given time count as at it (see :func:`first_at_or_after`).
 TIME_TOLERANCE = 1e-9
+#: How far after the next time to run NEURON's queue holds the timeline's times (in steps, h.dt).
+LOOKAHEAD_STEPS = 4
 
 
 def first_at_or_after(times, from_time):
@@ -61,7 +68,9 @@ class Scheduler:
             self.names_at.setdefault(t, []).append(name)
         self.times = sorted(self.names_at)
         self.next_index = 0
-        self._cv = neuron_h().CVode()
+        self.queued = 0      # the times before it are in NEURON's queue (or done)
+        self._h = neuron_h()
+        self._cv = self._h.CVode()
 
     def next_time(self, from_time):
         """The first timeline time at or after from_time (ms), or 1e20."""
@@ -70,12 +79,18 @@ class Scheduler:
     def start(self, from_time=0.0):
         """Schedule the first event at or after from_time (ms); call after finitialize."""
         self.next_index = max(self.next_index, bisect_left(self.times, from_time - TIME_TOLERANCE))
+        self.queued = self.next_index   # finitialize emptied the queue
         self._schedule_next()
 
     def _schedule_next(self):
-        if self.next_index < len(self.times):
-            t = self.times[self.next_index]
-            self._cv.event(t, lambda: self._fire(t))
+        """Queue the next time to run and every time up to LOOKAHEAD_STEPS steps after it."""
+        if self.next_index >= len(self.times):
+            return
+        horizon = self.times[self.next_index] + LOOKAHEAD_STEPS * float(getattr(self._h, "dt", 0.0))
+        while self.queued < len(self.times) and (self.queued <= self.next_index or self.times[self.queued] <= horizon):
+            t = self.times[self.queued]
+            self._cv.event(t, lambda t=t: self._fire(t))
+            self.queued += 1
 
     def _fire(self, t):
         self.next_index += 1
