@@ -3,6 +3,7 @@
    vector_vec, Point_process, nrn_net_event):
    - remote spikes read from the records NEURON's spike exchange writes;
    - a step's spikes emitted through the cells' relays;
+   - a recording's values of chosen cells in one call;
    - the synapses regrouped by source, plastic weights renumbered in delivery order;
    - the pre/post trace rule, w <- clip(w + eta (k0 + k1 x + k2 w + k3 x w), lo, hi);
    - exp in plain operations, so that loops over cells vectorise where the processor allows.
@@ -101,6 +102,23 @@ static inline void netcol_collect_records(IvocVect* rec_t, IvocVect* rec_id, dou
     }
     vector_resize(rec_t, keep);
     vector_resize(rec_id, keep);
+}
+
+/* A recording's values in one call (a mechanism's record_values(out, cells, what)):
+   out[i * nw + j] = value(cells[i], what[j]) for the local cells cells[0 .. nc) (indices
+   in set-up order) and the variable codes what[0 .. nw); out is resized to nc * nw. */
+template <class Value>
+static inline void netcol_record_values(IvocVect* out, IvocVect* cells, IvocVect* what, Value value) {
+    const int nc = vector_capacity(cells), nw = vector_capacity(what);
+    const double* c = vector_vec(cells);
+    const double* w = vector_vec(what);
+    vector_resize(out, nc * nw);
+    double* o = vector_vec(out);
+    for (int i = 0; i < nc; ++i) {
+        for (int j = 0; j < nw; ++j) {
+            o[i * nw + j] = value((std::size_t) c[i], (int) w[j]);
+        }
+    }
 }
 
 /* The spikes of local cells fired[0 .. nf) leave at time tspike through their relays; relays

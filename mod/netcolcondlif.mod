@@ -477,6 +477,17 @@ VERBATIM
 ENDVERBATIM
 }
 
+: record_values(out, cells, what): variables what (0 v, 1 ge, 2 gi) of the local cells cells
+: (set-up indices) into out, cell by cell, in one call (netcol.cells.condlif.sampler)
+PROCEDURE record_values() {
+VERBATIM
+    ClPop& P = *cl_pop(pid);
+    netcol_record_values(vector_arg(1), vector_arg(2), vector_arg(3), [&P](std::size_t q, int k) {
+        return k == 0 ? P.v.at(q) : k == 1 ? P.ge.at(q) : P.gi.at(q);
+    });
+ENDVERBATIM
+}
+
 : target_bits(): the width of the stored by-source targets (16 or 32; 0 before indexing)
 FUNCTION target_bits() {
 VERBATIM

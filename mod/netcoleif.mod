@@ -657,6 +657,17 @@ VERBATIM
 ENDVERBATIM
 }
 
+: record_values(out, cells, what): variables what (0 V, 1 I_E, 2 I_I, 3 I_X) of the local cells
+: cells (set-up indices) into out, cell by cell, in one call (netcol.cells.eif.sampler)
+PROCEDURE record_values() {
+VERBATIM
+    EifPop& P = *eif_pop(pid);
+    netcol_record_values(vector_arg(1), vector_arg(2), vector_arg(3), [&P](std::size_t q, int k) {
+        return k == 0 ? P.v.at(q) : k == 1 ? P.ie.at(q) : k == 2 ? P.ii.at(q) : P.ix.at(q);
+    });
+ENDVERBATIM
+}
+
 : currents(v): per local cell the sums over the steps since the last call of I_E, I_I,
 : I_X (3 values each), then the number of steps; restarts the sums
 PROCEDURE currents() {

@@ -963,6 +963,41 @@ FUNCTION vm() {
     FROM i = 0 TO 6 { vm = vm + component(i) }
 }
 
+: value_at(k, tt): what a recording reads of the cell at tt (ms; after catch_up(tt)),
+: without changing it: 0-5 VAM, VNM, VGA, VAM2, VNM2, VGA2 and 6 AHP decayed to tt (mV
+: deviations), 7 the threshold (mV), 8 the unclipped membrane potential (mV), 9 the
+: activity sensor (1/ms), 10 the goal (1/ms; -1 until scaling sets it), 11 the scale
+: factor; NaN once the cell is deleted
+FUNCTION value_at(k, tt) {
+VERBATIM
+    {
+        const int k = (int) _lk;
+        const double tt = _ltt, d = tt - t0;
+        const double c[7] = {VAM * exp(-d / tauAM), VNM * exp(-d / tauNM), VGA * exp(-d / tauGA),
+                             VAM2 * exp(-d / tauAM2), VNM2 * exp(-d / tauNM2), VGA2 * exp(-d / tauGA2),
+                             AHP * exp(-d / tauahp)};
+        double v;
+        if (dead != 0) {
+            v = std::nan("");
+        } else if (k >= 0 && k < 7) {
+            v = c[k];
+        } else if (k == 7) {
+            v = (refractory == 0 && VTHC != VTH) ? VTH + (VTHR - VTH) * exp(-(tt - trrs) / tauRR) : VTHC;
+        } else if (k == 8) {
+            v = RMP;
+            for (int i = 0; i < 7; ++i) { v += c[i]; }
+        } else if (k == 9) {
+            v = act * exp(-(tt - tu) / act_tau_decay);
+        } else if (k == 10) {
+            v = goal;
+        } else {
+            v = sfac;
+        }
+        _lvalue_at = v;
+    }
+ENDVERBATIM
+}
+
 : i-th most recent spike time (i = 0 newest); -1e9 if not held in the ring.
 FUNCTION spike_time(i) {
     LOCAL k

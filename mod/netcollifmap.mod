@@ -498,6 +498,17 @@ VERBATIM
 ENDVERBATIM
 }
 
+: record_values(out, cells, what): variables what (0 y, the membrane from rest) of the local
+: cells cells (set-up indices) into out, cell by cell, in one call (netcol.cells.lifmap.sampler)
+PROCEDURE record_values() {
+VERBATIM
+    LmPop& P = *lm_pop(pid);
+    netcol_record_values(vector_arg(1), vector_arg(2), vector_arg(3), [&P](std::size_t q, int) {
+        return P.y.at(q);
+    });
+ENDVERBATIM
+}
+
 : count(p, k): the feedforward count of local cell p at step k (for tests; it leaves the
 : population as it was)
 FUNCTION count(p, k) {

@@ -3,7 +3,8 @@
 A binding names the mechanism's hoc name (``HOC_NAME``), its NetCon weight slots, the
 schemas of its parameters and settings, the state a checkpoint saves (``cell_state``,
 ``restore_cell``, ``module_settings``, ``restore_module_settings``), the state a probe
-may read, and the integration it needs (``INTEGRATION``, ``DT`` in ms, and
+may read, the variables a recording may read (``RECORDABLE``: name -> (unit, meaning),
+and ``sampler``, see :mod:`netcol.cells.sampling`), and the integration it needs (``INTEGRATION``, ``DT`` in ms, and
 ``PROTOCOL_STEP`` in ms where the cells have a step of their own).  The generic layers
 know cells only through a binding.
 """

@@ -100,3 +100,16 @@ def restore_state(h, pop, rows, pending, traces):
     """Set the state from :func:`state`'s three parts."""
     vector_in(h, pop.set_state, np.concatenate([np.asarray(rows).reshape(-1), pending, np.asarray(traces).reshape(-1)]))
 
+
+
+#: What a recording ([[record]], docs/recording.md) reads of a cell at a record time (the
+#: state between two steps): name -> (unit, meaning), in the order of record_values' codes.
+RECORDABLE = {"v": ("mV", "membrane potential"), "g_e": ("nS", "excitatory conductance"),
+              "g_i": ("nS", "inhibitory conductance")}
+
+
+def sampler(assembly, gids, variables):
+    """Reads variables of this rank's cells gids in one mechanism call per record time
+    (netcol.cells.sampling)."""
+    from .sampling import PopulationSampler, variable_codes
+    return PopulationSampler(assembly, gids, variable_codes(RECORDABLE, variables))

@@ -160,3 +160,18 @@ def restore_state(h, pop, rows, pending, traces):
 def scaled(j, n):
     """A weight j / sqrt(N) (akil2021.md §2)."""
     return j / math.sqrt(n)
+
+
+#: What a recording ([[record]], docs/recording.md) reads of a cell at a record time (the
+#: state between two steps: I_E and I_I before the previous step's jumps and decay, which
+#: the next step applies, I_X ready for the next step): name -> (unit, meaning), in the
+#: order of record_values' codes.
+RECORDABLE = {"V": ("mV", "membrane potential"), "I_E": ("mV/ms", "excitatory current"),
+              "I_I": ("mV/ms", "inhibitory current"), "I_X": ("mV/ms", "external current")}
+
+
+def sampler(assembly, gids, variables):
+    """Reads variables of this rank's cells gids in one mechanism call per record time
+    (netcol.cells.sampling)."""
+    from .sampling import PopulationSampler, variable_codes
+    return PopulationSampler(assembly, gids, variable_codes(RECORDABLE, variables))

@@ -221,6 +221,69 @@ def read_state(cell):
     return state
 
 
+#: What a recording ([[record]], docs/recording.md) reads of a cell at a record time, exact
+#: at any time (the cell caught up to it first): name -> (unit, meaning).  A deleted cell
+#: reads NaN.
+RECORDABLE = {
+    "V": ("mV", "membrane potential (unclipped: RMP plus every component below but the threshold)"),
+    "VAM": ("mV", "proximal AMPA state (its deviation of V)"),
+    "VNM": ("mV", "proximal NMDA state"),
+    "VGA": ("mV", "proximal GABA-A state"),
+    "VAM2": ("mV", "distal AMPA state"),
+    "VNM2": ("mV", "distal NMDA state"),
+    "VGA2": ("mV", "distal GABA-A state"),
+    "AHP": ("mV", "after-hyperpolarisation"),
+    "threshold": ("mV", "spike threshold (with its relative refractoriness)"),
+    "activity": ("Hz", "activity sensor of synaptic scaling"),
+    "goal": ("Hz", "activity goal of synaptic scaling (NaN until scaling sets it)"),
+    "scale": ("1", "synaptic scale factor"),
+}
+#: The mechanism's value_at codes of :data:`RECORDABLE`.
+VALUE_CODES = {"VAM": 0, "VNM": 1, "VGA": 2, "VAM2": 3, "VNM2": 4, "VGA2": 5, "AHP": 6, "threshold": 7, "V": 8,
+               "activity": 9, "goal": 10, "scale": 11}
+
+
+def to_recorded_units(values, variables):
+    """Sensor and goal from 1/ms to Hz (a goal not set yet, -1, as NaN), in place; values
+    is (cells x variables)."""
+    for j, name in enumerate(variables):
+        if name == "goal":
+            values[:, j] = [v * 1000.0 if v >= 0 else float("nan") for v in values[:, j]]
+        elif name == "activity":
+            values[:, j] *= 1000.0
+    return values
+
+
+class CellSampler:
+    """Reads variables of some NetcolIntf6 cells at a time t (ms): each is caught up to t
+    (its buffered drive inputs before t applied, as a probe or checkpoint does, which
+    leaves its course unchanged) and read at t without changing it (value_at)."""
+
+    def __init__(self, cells, variables):
+        self.cells, self.variables = list(cells), list(variables)
+        self.codes = [VALUE_CODES[v] for v in variables]
+
+    def __call__(self, t):
+        import numpy as np
+        out = np.empty((len(self.cells), len(self.codes)))
+        for i, cell in enumerate(self.cells):
+            cell.catch_up(t)
+            out[i] = [cell.value_at(k, t) for k in self.codes]
+        return to_recorded_units(out, self.variables)
+
+
+def sampler(assembly, gids, variables):
+    """Reads variables of this rank's cells gids at a record time: per cell on NetcolIntf6,
+    or from the rank's NetcolColumn (:func:`netcol.cells.intf6rank.sampler`) when the
+    assembly's cells are its (they carry their ``engine``)."""
+    local = assembly.local
+    engine = getattr(next(iter(local.values()), None), "engine", None)
+    if engine is not None:
+        from .intf6rank import sampler as rank_sampler
+        return rank_sampler(engine, gids, variables)
+    return CellSampler([local[int(g)] for g in gids], variables)
+
+
 def settled_gain(netcon, cell, h):
     """STDP gain of a plastic NetCon including pairings not yet applied.
 

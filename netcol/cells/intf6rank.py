@@ -97,3 +97,40 @@ class RankEngine:
         goal (:data:`GOAL`, 1/ms, -1 until scaling sets it) or scale factor (:data:`SFAC`)."""
         return self.pop.cell_value(self.index[gid], what)
 
+
+#: What a recording may read of a cell on the rank engine (the others need NetcolIntf6:
+#: the column then runs on it, netcol.models.rowan2013.ranknet.rank_engine_misses).
+RECORDABLE = ("activity", "goal", "scale")
+
+
+class EngineSampler:
+    """Reads the sensor, goal or scale factor of some of a rank engine's cells at t (ms),
+    every event before t handled first, as the column's state records do."""
+
+    def __init__(self, engine, gids, variables):
+        self.engine, self.gids, self.variables = engine, [int(g) for g in gids], list(variables)
+        self.decay = engine.module["act_tau_decay"]
+
+    def __call__(self, t):
+        import math
+        import numpy as np
+        from .intf6 import to_recorded_units
+        out = np.empty((len(self.gids), len(self.variables)))
+        if self.gids:
+            self.engine.catch_up(t)
+        for i, gid in enumerate(self.gids):
+            for j, name in enumerate(self.variables):
+                if name == "activity":
+                    tu = self.engine.value(gid, TU)
+                    out[i, j] = self.engine.value(gid, ACT) * math.exp(-(t - tu) / self.decay)
+                else:
+                    out[i, j] = self.engine.value(gid, GOAL if name == "goal" else SFAC)
+        return to_recorded_units(out, self.variables)
+
+
+def sampler(engine, gids, variables):
+    """An :class:`EngineSampler` (variables among :data:`RECORDABLE`)."""
+    unknown = [v for v in variables if v not in RECORDABLE]
+    if unknown:
+        raise ValueError(f"the rank engine cannot record {', '.join(unknown)} (only {', '.join(RECORDABLE)})")
+    return EngineSampler(engine, gids, variables)

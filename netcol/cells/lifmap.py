@@ -100,3 +100,16 @@ def per_cell(values, n_local, avg_steps):
     per = 7 + avg_steps
     return values[: n_local * per].reshape(n_local, per), values[n_local * per:]
 
+
+
+#: What a recording ([[record]], docs/recording.md) reads of a cell at a record time (the
+#: state after the last map step): name -> (unit, meaning), in the order of record_values'
+#: codes.
+RECORDABLE = {"V": ("mV", "membrane potential above rest (the map's y; the threshold is vth, the reset 0)")}
+
+
+def sampler(assembly, gids, variables):
+    """Reads variables of this rank's cells gids in one mechanism call per record time
+    (netcol.cells.sampling)."""
+    from .sampling import PopulationSampler, variable_codes
+    return PopulationSampler(assembly, gids, variable_codes(RECORDABLE, variables))
