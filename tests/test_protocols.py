@@ -101,14 +101,47 @@ def test_deletion_protocol_outputs(deletion_run):
     assert "0,unique trial" in (deletion_run / "timeline.csv").read_text()
 
 
+def meta(run_dir):
+    return json.loads((run_dir / "run.json").read_text())
+
+
+def interrupt(exp, args, out, at_s, checkpoint_ms):
+    """Run exp with args into out, stopped by SIGTERM at the end of the block reaching at_s
+    (s): check that it stopped there, after its last checkpoint at checkpoint_ms, with less
+    than the whole run written."""
+    r = netcol("run", exp, *args, "--out", str(out), "--quiet", "--no-figure", env={"NETCOL_FAULT": f"sigterm@{at_s}"})
+    assert r.returncode == 130, r.stderr
+    m = meta(out)
+    assert m["status"] == "interrupted" and m["t_reached_ms"] == at_s * 1000.0, m
+    assert m["last_checkpoint_ms"] == checkpoint_ms, m
+    return out
+
+
+def resumed_from(run_dir):
+    """Where a completed resume started (run.json), checking it ran to the end."""
+    m = meta(run_dir)
+    assert m["status"] == "complete" and m["t_reached_ms"] == m["params"]["duration"] * 1000.0, m
+    return m["resumed_from_ms"]
+
+
+@pytest.fixture(scope="module")
+def interrupted_deletion_run(tmp_path_factory):
+    """deletion_run's experiment stopped at 30 s, 10 s after its checkpoint (blocks of 5 s)."""
+    out = tmp_path_factory.mktemp("del") / "cut"
+    return interrupt("scalingwithdeletion", [*SHORT_DELETION, "--set", "block=5", "--checkpoint-every", "20"], out,
+                     30, 20000)
+
+
 @pytest.mark.mpi
 @pytest.mark.parametrize("np_", [1, 2])
-def test_resume_gives_the_uninterrupted_result(deletion_run, tmp_path, np_):
-    # the full run's last checkpoint is at 20 s: resuming from it must reproduce 20-40 s
+def test_resume_gives_the_uninterrupted_result(deletion_run, interrupted_deletion_run, tmp_path, np_):
+    # stopped at 30 s, checkpoint at 20 s: resuming discards 20-30 s and must reproduce 20-40 s
     resumed = tmp_path / "resumed"
-    shutil.copytree(deletion_run, resumed)
-    assert json.loads((resumed / "run.json").read_text())["last_checkpoint_ms"] == 20000
+    shutil.copytree(interrupted_deletion_run, resumed)
+    with h5py.File(resumed / "spikes.h5", "r") as f, h5py.File(deletion_run / "spikes.h5", "r") as g:
+        assert 0 < f["spikes/column/timestamps"].shape[0] < g["spikes/column/timestamps"].shape[0]
     ok("resume", str(resumed), "--np", str(np_))
+    assert resumed_from(resumed) == 20000
     assert same_outputs(deletion_run, resumed)
 
 
@@ -119,11 +152,15 @@ def test_resume_gives_the_uninterrupted_result(deletion_run, tmp_path, np_):
 ])
 @pytest.mark.mpi
 def test_resume_with_training_and_in_reference_mode(tmp_path, exp, sets, every):
+    args = [*[a for s in sets for a in ("--set", s)], "--checkpoint-every", every]
     full = tmp_path / "full"
-    ok("run", exp, *[a for s in sets for a in ("--set", s)], "--checkpoint-every", every, "--out", str(full))
-    resumed = tmp_path / "resumed"
-    shutil.copytree(full, resumed)
+    ok("run", exp, *args, "--out", str(full))
+    # stopped a third of the way after the first checkpoint, at the end of a block
+    every_s = float(every)
+    stop_s = every_s + {"trainingandscaling": 5, "baseline": 1}[exp]
+    resumed = interrupt(exp, args, tmp_path / "resumed", stop_s, every_s * 1000.0)
     ok("resume", str(resumed), "--np", "2")
+    assert resumed_from(resumed) == every_s * 1000.0
     assert same_outputs(full, resumed)
 
 
@@ -133,22 +170,23 @@ def test_killed_run_is_readable_and_resumes(tmp_path, deletion_run):
                              "--checkpoint-every", "20", "--out", str(out), "--quiet", "--no-figure"], cwd=REPO,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.time() + 300
-    while time.time() < deadline:
-        meta = json.loads((out / "run.json").read_text()) if (out / "run.json").exists() else {}
-        if meta.get("last_checkpoint_ms") == 20000:
-            break
+    while not (out / "run.json").exists() or meta(out).get("last_checkpoint_ms") != 20000:
+        assert proc.poll() is None and time.time() < deadline, "no checkpoint at 20 s while the run went"
         time.sleep(0.05)
-    # read while the run writes (SWMR), then kill it without warning
+    # read while the run writes (SWMR), then kill it without warning, before its end
     with h5py.File(out / "state.h5", "r", swmr=True) as f:
         assert f["records/activity"].shape[0] >= 4
+    assert proc.poll() is None
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=60)
+    assert proc.returncode == -signal.SIGKILL and meta(out)["status"] == "running"
     with h5py.File(out / "spikes.h5", "r", swmr=True) as f:   # readable after SIGKILL
         n_killed = f["spikes/column/timestamps"].shape[0]
     with h5py.File(out / "state.h5", "r", swmr=True) as f:
         assert f["records/time"][:].max() >= 20000
     assert n_killed > 0
     ok("resume", str(out))
+    assert resumed_from(out) == 20000
     assert same_outputs(deletion_run, out)
 
 
