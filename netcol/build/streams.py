@@ -8,7 +8,7 @@ import numpy as np
 #: Purpose codes of netcol's keyed streams (never reuse or renumber one).
 PURPOSES = {"positions": 1, "wiring": 2, "delays": 3, "weights": 4, "training": 5,
             "deletion": 6, "trials": 7, "orientations": 8, "initial_v": 9, "external": 10, "mother": 11,
-            "thinning": 12, "indegree": 13}
+            "thinning": 12, "indegree": 13, "record": 14}
 MAX_SEED = 2**32 - 1
 
 

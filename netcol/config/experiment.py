@@ -15,6 +15,7 @@ from .budget import check_budget, check_grid
 from ..cells import protocol_step
 from ..models import DEFAULT_MODEL, experiments, model
 from .schema import Field, ParamError, flatten_tables, parse_scalar, read_toml, validate
+from .records import RECORD_FIELD, check_records
 from ..build.streams import MAX_SEED
 
 #: Run-level parameters every model has.
@@ -23,6 +24,7 @@ RUN_FIELDS = {
     "duration": Field(float, None, "simulated time (s)", low=0.0, low_open=True),
     "seed": Field(int, 2, "seed of the keyed random streams", low=0, high=MAX_SEED),
     "block": Field(float, 1.0, "simulated seconds between spike writes", low=0.0, low_open=True),
+    "record": RECORD_FIELD,
 }
 
 
@@ -192,6 +194,7 @@ def load_experiment(name, sets=None, checkpoint_every=None):
     # left to the protocol) that the grid and budget checks read
     package.check_experiment(params, network, where)
     check_grid(params, package.TIME_FIELDS, protocol_step(package.BINDING), checkpoint_every, where)
+    check_records(params, package, network, where)
     check_budget(params, package.event_series(params), checkpoint_every, package.cost(params), where)
     return Experiment(path.stem, str(path.resolve()), model_name, params, network, overrides, sets)
 

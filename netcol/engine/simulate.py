@@ -26,6 +26,7 @@ from ..io.rundir import (DiskFullError, claim, low_disk, new_run_id, release_spa
                          write_json_atomic)
 from .runtime import neuron_h, parallel_context
 from .scheduler import Scheduler
+from .traces import Traces
 
 
 #: Seconds of wall time between progress updates of run.json.
@@ -134,7 +135,7 @@ class Run:
         self.experiment, self.out_dir, self.quiet, self.resume = experiment, out_dir, quiet, resume
         self.stop = stop
         self.writer = None
-        self.model = None
+        self.model = self.traces = None
         self.run_s = 0.0
         # wall seconds of simulation of the earlier parts of a resumed run
         self.wall_before = resume.get("wall_seconds", 0.0) if resume else 0.0
@@ -155,8 +156,9 @@ class Run:
             self.meta_written = time.time()
         self.model = assemble(experiment, needs=("checkpoints",) if checkpoint_every or resume else ())
         events = self.model.timeline(checkpoint_every)
-        actions = dict(self.model.actions(), checkpoint=self.checkpoint)
-        self.scheduler = Scheduler(events, actions, self.model.after_event)
+        self.traces = Traces(experiment, self.model, resume)   # [[record]] tables
+        actions = dict(self.model.actions(), checkpoint=self.checkpoint, **self.traces.actions())
+        self.scheduler = Scheduler(self.traces.timeline(events), actions, self.model.after_event)
         self.n_spikes = resume["spikes_written"] if resume else 0
         self.recent = (np.empty(0), np.empty(0, dtype=np.uint64))   # rank 0: the last spikes, for checkpoints
         # the protocol time reached (ms); h.t is its image on NEURON's grid (neuron_time)
@@ -183,6 +185,7 @@ class Run:
         write_sonata_configs(self.out_dir, network, self.p["duration"] * 1000.0, self.model.binding.DT, self.p["seed"])
         write_timeline(self.out_dir / "timeline.csv", events)
         self.model.open_outputs(self.out_dir, self.run_id, self.resume)
+        self.traces.open(self.out_dir, self.run_id)
         for name in circuit_files(network):
             if name.endswith(".h5") and (self.out_dir / name).exists():
                 stamp_run_id(self.out_dir / name, self.run_id)
@@ -199,6 +202,7 @@ class Run:
     def _gather(self, t):
         """Write the spikes up to protocol time t (ms) since the last gather; keep the E
         and I rates (Hz) over that span (rank 0)."""
+        self.traces.flush()
         spikes = gather_spikes(self.pc, self.tvec, self.idvec)
         span = (t - self.t_last_gather) / 1000.0
         self.t_last_gather = t
@@ -256,6 +260,7 @@ class Run:
             return
         data = dict(t=t, netcol_version=__version__, effective=self.experiment.effective(), run_id=self.run_id,
                     recent_spikes=self.recent, spikes_written=self.n_spikes, file_counts=self.model.output_counts(),
+                    trace_rows=self.traces.rows(),
                     wall_seconds=self.wall_before + time.time() - self.t_run0, **model_state)
         write_checkpoint(self.out_dir, data)
         self._write_meta(last_checkpoint_ms=t, t_reached_ms=t)
@@ -275,6 +280,7 @@ class Run:
         if self.rank != 0:
             return None
         self.writer.close()
+        self.traces.close()
         self.model.close_outputs()
         release_space(self.out_dir)
         self._write_meta(status=status, t_reached_ms=self.t, spikes=self.n_spikes, setup_seconds=round(self.setup_s, 3),
@@ -296,7 +302,8 @@ class Run:
 
     def abandon(self):
         """Close the output files after an error, keeping every completed block readable."""
-        closers = [self.writer.close if self.writer else None, self.model.close_outputs if self.model else None]
+        closers = [self.writer.close if self.writer else None, self.model.close_outputs if self.model else None,
+                   self.traces.close if self.traces else None]
         for close in closers:
             if close is not None:
                 try:

@@ -161,7 +161,7 @@ def repair(run_dir):
     flushed row, so that any HDF5 reader opens them; return the repaired paths."""
     from .record import copy_truncated
     done = []
-    for name in ("spikes.h5", "state.h5"):
+    for name in ("spikes.h5", "state.h5", *sorted(p.name for p in Path(run_dir).glob("report_*.h5"))):
         path = Path(run_dir) / name
         if path.exists() and needs_repair(path):
             copy_truncated(path, {})

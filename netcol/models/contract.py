@@ -20,7 +20,9 @@ class ModelPackage(Protocol):
     before anything is built (every rank runs them; they must give every rank the same
     answer).  Optional: ``SWEEPS_DIR`` (its sweep specifications), ``SWEEP_MEASURES``
     (run folder -> dict of a sweep's headline numbers), ``NETWORK_ALIASES`` (prefixes that
-    mean ``network.`` in ``--set``)."""
+    mean ``network.`` in ``--set``), ``node_types(params, network)`` (its cell types as
+    [(name, count)] in gid order, each type's gids contiguous: what ``[[record]]`` tables
+    select by name; a model without it records no traces)."""
 
     NAME: str                 #: the model's name, as experiment files give it
     TITLE: str                #: one line for ``netcol list``

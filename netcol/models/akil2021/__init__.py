@@ -48,6 +48,12 @@ def network_from_raw(raw, source):
     return check_network(raw, source)
 
 
+def node_types(params, network):
+    """The cell types by name with their cell counts, in gid order ([[record]] tables name them)."""
+    from .network import n_excitatory
+    return [("E", n_excitatory(params)), ("I", params["n"] - n_excitatory(params))]
+
+
 def event_series(params):
     """The timeline's periodic series as (what, first time, period) in seconds."""
     return [("records", params["recording_interval"], params["recording_interval"])]

@@ -66,6 +66,11 @@ def network_from_raw(raw, source):
     return check_column(raw, source, load_cell_classes())
 
 
+def node_types(params, network):
+    """The cell types by name with their cell counts, in gid order ([[record]] tables name them)."""
+    return [(p.name, p.count) for p in sorted(network.layout(params["size"]), key=lambda p: p.first_gid)]
+
+
 def event_series(params):
     """The timeline's periodic series as (what, first time, period) in seconds."""
     out = [("records", params["recording_start"], params["recording_interval"])]

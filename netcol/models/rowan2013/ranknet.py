@@ -7,6 +7,7 @@ import numpy as np
 
 from ...cells.intf6 import DT
 from ...cells.intf6rank import ACT, GOAL, N_RECEPTORS, SFAC, TU, RankEngine
+from ...cells.intf6rank import RECORDABLE as RANK_RECORDABLE
 from ...cells.population import RankWiring
 from ...engine.runtime import neuron_h, parallel_context
 from ...config.schema import ParamError
@@ -29,9 +30,14 @@ def rank_engine_misses(params):
     Returns
     -------
     list of str
-        'name = value' for each parameter that needs the per-cell engine (empty: none).
+        'name = value' for each parameter that needs the per-cell engine, and the
+        [[record]] variables it cannot read (empty: none).
     """
-    return [f"{k} = {v!r}" for k, v in NEEDS_CELLS if params[k] == v]
+    misses = [f"{k} = {v!r}" for k, v in NEEDS_CELLS if params[k] == v]
+    traced = {v for table in params.get("record", ()) for v in table["variables"]}
+    if traced - set(RANK_RECORDABLE):
+        misses.append(f"[[record]] of {', '.join(sorted(traced - set(RANK_RECORDABLE)))}")
+    return misses
 
 
 def use_rank_engine(params, needs):

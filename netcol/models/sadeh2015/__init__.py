@@ -51,6 +51,11 @@ def network_from_raw(raw, source):
     return check_network(raw, source)
 
 
+def node_types(params, network):
+    """The cell types by name with their cell counts, in gid order ([[record]] tables name them)."""
+    return [("E", network.cells["n_e"]), ("I", network.cells["n_i"])]
+
+
 def event_series(params):
     """The timeline's periodic series as (what, first time, period) in seconds."""
     return [("learning blocks", 0.0, params["stimuli_per_block"] * params["stimulus_length"])]
