@@ -101,7 +101,7 @@ def _parser():
                           "trainingandscaling) into DIR/figureN.png and .pdf.")
     group = plot.add_mutually_exclusive_group(required=True)
     group.add_argument("--what", choices=_views(), help="view of one run (the model's own views beside "
-                       "raster, rates and spectra)")
+                       "raster, rates, spectra and traces, the [[record]] tables' reports)")
     group.add_argument("--figure", type=int, help="figure of the model's paper (rowan2013: 2-7)")
     plot.add_argument("--window", nargs=2, type=float, metavar=("T0", "T1"),
                       help="with --what: only this time window, in seconds")

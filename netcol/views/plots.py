@@ -13,8 +13,9 @@ from ..analysis import spikes as analysis
 from ..models import DEFAULT_MODEL
 from .figstyle import DPI, letter_panels, pyplot, save
 
-#: Views every run has; a model adds its own (its package's figures.VIEWS).
-GENERIC_VIEWS = ("raster", "rates", "spectra")
+#: Views every run has; a model adds its own (its package's figures.VIEWS).  traces needs
+#: [[record]] tables (docs/recording.md).
+GENERIC_VIEWS = ("raster", "rates", "spectra", "traces")
 
 
 class NothingToPlot(ValueError):
@@ -140,6 +141,37 @@ def draw_spectra(axes, run_dir, segment_s=None, label="", window=None):
         ax.legend()
 
 
+#: Cells a trace panel draws at most (evenly spread over the recorded ones).
+TRACE_CELLS = 8
+
+
+def trace_reports(run_dir):
+    """[(table name, variable, path)] of the run's recorded traces (its [[record]] tables'
+    reports that exist), in the tables' order."""
+    from ..config.records import report_files
+    from ..io.rundir import read_run_json
+    tables = read_run_json(run_dir).get("params", {}).get("record") or []
+    return [(t["name"], v, Path(run_dir) / name) for t in tables for v, name in report_files(t)
+            if (Path(run_dir) / name).exists()]
+
+
+def draw_traces(axes, reports, window=None):
+    """One panel per report: up to TRACE_CELLS of its cells against time (s), labelled by
+    gid; window (s) limits the samples drawn."""
+    from ..io.traces import read_report
+    for ax, (table, variable, path) in zip(axes, reports):
+        r = read_report(path)
+        t = r["times"] / 1000.0
+        keep = (t >= window[0]) & (t <= window[1]) if window else slice(None)
+        n = len(r["node_ids"])
+        for j in sorted(set(np.linspace(0, n - 1, min(n, TRACE_CELLS)).round().astype(int).tolist())):
+            ax.plot(t[keep], r["data"][keep, j], lw=0.8, label=f"gid {r['node_ids'][j]}")
+        ax.set_ylabel(f"{variable} ({r['units']})")
+        ax.set_title(f"{table}: {variable}, {min(n, TRACE_CELLS)} of {n} recorded cells", fontsize=9)
+        ax.legend(fontsize=6, loc="upper right", ncol=2)
+    axes[-1].set_xlabel("time (s)")
+
+
 def model_figures(run_dir):
     """The figures module of a run's model (its package's ``figures``)."""
     from ..models import figures
@@ -174,10 +206,10 @@ def plot_what(run_dir, what, window=None, dpi=DPI, out=None):
     ----------
     run_dir : path
     what : str
-        A generic view (raster, rates, spectra) or one of the run's model.
+        A generic view (raster, rates, spectra, traces) or one of the run's model.
     window : (float, float), optional
-        Time window in seconds (raster, rates and spectra use only its spikes; a model's
-        time course shows only it).
+        Time window in seconds (raster, rates and spectra use only its spikes, traces its
+        samples; a model's time course shows only it).
     dpi : int
         Resolution of the PNG.
     out : path, optional
@@ -195,6 +227,14 @@ def plot_what(run_dir, what, window=None, dpi=DPI, out=None):
     elif what == "rates":
         fig, ax = plt.subplots(figsize=(10, 4))
         draw_rates(ax, run_dir, window)
+    elif what == "traces":
+        reports = trace_reports(run_dir)
+        if not reports:
+            raise NothingToPlot(f"--what traces: {run_dir} recorded no traces (an experiment's [[record]] tables "
+                                "record them; see docs/recording.md)")
+        fig, axes = plt.subplots(len(reports), 1, figsize=(10, 1.5 + 2.2 * len(reports)), sharex=True,
+                                 squeeze=False)
+        draw_traces(axes[:, 0], reports, window)
     elif what in views:
         fig, ax = plt.subplots(figsize=(10, 4))
         views[what](ax, run_dir)
