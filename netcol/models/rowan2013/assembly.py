@@ -17,6 +17,7 @@ from .nodes import POPULATION
 from ...engine.runtime import neuron_h, parallel_context
 from ...engine.scheduler import first_at_or_after
 from .actions import ColumnProtocol
+from ...io.edges import edges_entry
 from .edges import EDGE_POPULATION, write_edges, write_final_gains
 from .network import build
 from .ranknet import build_rank, use_rank_engine
@@ -129,17 +130,16 @@ class ColumnAssembly:
         """The column's nodes and edges for circuit_config.json."""
         return {"nodes": [{"nodes_file": "$BASE_DIR/nodes.h5", "node_types_file": "$BASE_DIR/node_types.csv",
                            "populations": {self.population: {"type": "point_neuron"}}}],
-                "edges": [{"edges_file": "$BASE_DIR/edges.h5", "edge_types_file": "$BASE_DIR/edge_types.csv",
-                           "populations": {EDGE_POPULATION: {"type": "chemical"}}}]}
+                "edges": [edges_entry([EDGE_POPULATION])]}
 
     def open_outputs(self, out_dir, run_id, resume=None):
         """Write edges.h5's static part and open state.h5 (rank 0), fresh or truncated to
-        a checkpoint's counts."""
+        a checkpoint's counts.  A resumed run writes edges.h5 again (the same bits; the
+        killed part may have left it half rewritten) and its gains at its end."""
         labels = ["learn_start", "learn_end", "final"] if self.p["plasticity"] else []
         rule = self.p["deletion_rule"] if self.p["rng"] != "original" else "original"
         rows = self.net.plastic_rows
-        if resume is None or not (out_dir / "edges.h5").exists():
-            write_edges(out_dir / "edges.h5", self.net)
+        write_edges(out_dir / "edges.h5", self.net)
         self.probes.writer = StateWriter(out_dir / "state.h5", self.net.n, self.probes.pair_names,
                                          self.net.conn.pre[rows], self.net.conn.post[rows], labels, rule,
                                          run_id=run_id, keep=resume["file_counts"] if resume else None,
