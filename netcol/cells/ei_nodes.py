@@ -1,7 +1,7 @@
 """SONATA nodes of a two-population (E and I) model made of one population mechanism:
 ``nodes.h5`` with node types 1 (E) and 2 (I), the attributes every reader of netcol uses
 (type, cell_class, excitatory) and a model's own per-cell attributes, ``node_types.csv``
-beside it, and the circuit entry for circuit_config.json."""
+beside it, and the nodes entry of circuit_config.json."""
 import numpy as np
 
 from ..io.record import LIBVER, mark_sonata
@@ -48,6 +48,7 @@ def write_ei_nodes(path, population, excitatory, template, attributes=None):
 
 
 def nodes_circuit(population):
-    """The nodes entry of circuit_config.json (the model writes no edges file)."""
+    """The networks entry of circuit_config.json with the nodes (edges: none; the caller
+    adds its own)."""
     return {"nodes": [{"nodes_file": "$BASE_DIR/nodes.h5", "node_types_file": "$BASE_DIR/node_types.csv",
                        "populations": {population: {"type": "point_neuron"}}}], "edges": []}

@@ -107,17 +107,34 @@ class RankWiring:
                 self.pop.arrive(int(g))
 
 
+def ei_edge_types(pre, post, n_e):
+    """Edge type ids of synapses between the E (gids below n_e) and I cells of a network:
+    pre node type x 100 + post node type (E 1, I 2: 101 E->E, 102 E->I, 201 I->E, 202 I->I)."""
+    return np.where(np.asarray(pre) < n_e, 100, 200) + np.where(np.asarray(post) < n_e, 1, 2)
+
+
+#: The edge types of an E/I network: (id, pre type, post type).
+EI_EDGE_TYPES = ((101, "E", "E"), (102, "E", "I"), (201, "I", "E"), (202, "I", "I"))
+
+
 class PopulationAssemblyBase:
     """What every assembly of a population-mechanism model offers the run loop the same way
     (see netcol.models.rowan2013.assembly for the interface): its cells by gid through its
     wiring, a state.h5 writer (rank 0), no work between timeline events or blocks, the
-    nodes-only SONATA circuit, spike counts, and its weights by gid or gathered in gid
-    order.  A model's assembly sets ``pop``, ``gids``, ``wiring``, ``writer``,
-    ``population`` and ``weight_counts`` (per local gid: how many of the weights
-    get_weights returns are that cell's), then calls :meth:`prepare_weight_gather`."""
+    SONATA circuit (nodes, and the recurrent synapses as edges), spike counts, and its
+    weights by gid or gathered in gid order.  A model's assembly sets ``pop``, ``gids``,
+    ``wiring``, ``writer``, ``population`` and ``weight_counts`` (per local gid: how many
+    of the weights get_weights returns are that cell's), then calls
+    :meth:`prepare_weight_gather`; for its edges it gives :meth:`edge_rows`,
+    :meth:`edge_types`, ``weight_unit`` and ``final_weights``."""
 
     pop = gids = wiring = writer = population = weight_counts = None
     gather_order = None
+    #: The unit of the edges' weights (None: none stated).
+    weight_unit = None
+    #: What gathered_weights holds: "plastic" (the plastic synapses' weights, target-major,
+    #: each cell's in set-up order) or "all" (every synapse's).
+    final_weights = "plastic"
 
     @property
     def local(self):
@@ -183,21 +200,75 @@ class PopulationAssemblyBase:
         write_ei_nodes(path, self.population, self.excitatory, self.binding.HOC_NAME)
 
     def finalize(self, status, t, out_dir):
-        """At the end of a complete run: every weight into the writer's "final" snapshot
-        (collective)."""
-        if status == "complete":
-            values = self.gathered_weights()
-            if values is not None:
-                self.writer.snapshot("final", t, values)
+        """At the end of a run (collective): the weights as they are now into edges.h5's
+        syn_weight_final, and, at the end of a complete run, into the writer's "final"
+        snapshot where it has one."""
+        from ..io.edges import fill_final
+        values = self.gathered_weights()
+        if values is None:
+            return
+        if status == "complete" and "final" in getattr(self.writer, "SNAPSHOTS", ()):
+            self.writer.snapshot("final", t, values)
+        fill_final(out_dir / "edges.h5", self.edge_population, values,
+                   None if self.final_weights == "all" else self.plastic_edge_types())
 
     def summary(self):
         """Headline facts for run.json."""
         return {}
 
+    # ------------------------------------------------------------------ edges
+    @property
+    def edge_population(self):
+        """The SONATA edge population of the recurrent synapses."""
+        return f"{self.population}__{self.population}"
+
+    def edge_rows(self, gid):
+        """The synapses onto one cell in its set-up order (the order of its weights):
+        (sources, edge type ids, weights at the start)."""
+        raise NotImplementedError
+
+    def edge_types(self):
+        """edge_types.csv: (header, rows), each row (edge_type_id, ..., plastic 0 or 1)."""
+        raise NotImplementedError
+
+    def plastic_edge_types(self):
+        """The ids of the plastic edge types."""
+        _, rows = self.edge_types()
+        return {int(row[0]) for row in rows if int(row[-1])}
+
+    def write_edges(self, out_dir):
+        """edges.h5 (SONATA, see netcol.io.edges) and edge_types.csv with the weights as
+        set up (rank 0): rows target-major, each cell's synapses in set-up order;
+        syn_weight (at the start), syn_weight_final (the static synapses' weight, NaN for
+        the plastic ones until :meth:`finalize`), delay (ms: the delivery delay of the
+        mechanism).  Drawn again cell by cell (the wiring is keyed by target gid, so the
+        same on any number of ranks) and written a block of rows at a time."""
+        from ..io.edges import BLOCK_ROWS, EdgeWriter, write_edge_types
+        header, rows = self.edge_types()
+        write_edge_types(out_dir / "edge_types.csv", header, rows)
+        plastic = np.array(sorted(self.plastic_edge_types()), np.int64)
+        unit, delay = self.weight_unit, float(self.binding.DELAY)
+        columns = {"syn_weight": unit, "syn_weight_final": unit, "delay": "ms"}
+        with EdgeWriter(out_dir / "edges.h5", self.edge_population, self.population, self.population, columns) as w:
+            held, count = [], 0
+            for gid in range(self.n):
+                held.append((gid, *self.edge_rows(gid)))
+                count += len(held[-1][1])
+                if count >= BLOCK_ROWS or gid == self.n - 1:
+                    src, types, weight = (np.concatenate([h[i] for h in held]) for i in (1, 2, 3))
+                    post = np.repeat([h[0] for h in held], [len(h[1]) for h in held])
+                    w.append(src, post, types, syn_weight=weight, delay=np.full(len(src), delay),
+                             syn_weight_final=np.where(np.isin(types, plastic), np.nan, weight))
+                    held, count = [], 0
+            w.close(self.n, self.n)
+
     def sonata_network(self):
-        """The nodes for circuit_config.json (these models write no edges file)."""
+        """The nodes and edges for circuit_config.json."""
+        from ..io.edges import edges_entry
         from .ei_nodes import nodes_circuit
-        return nodes_circuit(self.population)
+        network = nodes_circuit(self.population)
+        network["edges"] = [edges_entry([self.edge_population])]
+        return network
 
     def output_counts(self):
         """Rows written so far in each growing dataset of state.h5 (rank 0)."""

@@ -10,17 +10,20 @@ same bit for bit on any number of ranks.
 import numpy as np
 
 from ...cells import eif
-from ...cells.population import PopulationAssemblyBase, RankWiring, finitialize_at_step, set_weights
+from ...cells.population import (EI_EDGE_TYPES, PopulationAssemblyBase, RankWiring, ei_edge_types, finitialize_at_step,
+                                 set_weights)
 from ...engine.gather import gather_by_gid
 from ...engine.runtime import filled, neuron_h, parallel_context, scratch_vectors
 from .inputs import external_spikes
 from .network import incoming, initial_v, n_excitatory, pathway_weight
-from .protocol import pathway_rules, steps, timeline
+from .protocol import active_rules, pathway_rules, steps, timeline
 from .samples import choose_samples
 from .staterec import StateWriter
 
 #: The SONATA population of the cells.
 POPULATION = "akil2021"
+#: The edge type (netcol.cells.population.ei_edge_types) of each recurrent pathway.
+TYPE_OF_PATHWAY = {eif.EE: 101, eif.EI: 102, eif.IE: 201, eif.II: 202}
 
 
 class AkilAssembly(PopulationAssemblyBase):
@@ -44,7 +47,7 @@ class AkilAssembly(PopulationAssemblyBase):
         self.gids = list(range(rank, p["n"], nhost))
         self.pop = eif.new_population(h, p["n"], self.n_e, p["n_x"], steps(p))
         self.rules = pathway_rules(p, self.network)
-        pathway_w = np.array([pathway_weight(p, k) for k in range(len(eif.PATHWAYS))])
+        pathway_w = self.pathway_w = np.array([pathway_weight(p, k) for k in range(len(eif.PATHWAYS))])
         for k in range(len(eif.PATHWAYS)):
             eta, pre, post = self.rules.get(k, (0.0, (0, 0, 0, 0), (0, 0, 0, 0)))
             eif.set_pathway(self.pop, k, pathway_w[k], eta, pre, post)
@@ -125,8 +128,26 @@ class AkilAssembly(PopulationAssemblyBase):
         self.writer.record(t, *rates, current_e, current_i, w_mean, w_samples)
 
     # ------------------------------------------------------------------ outputs
+    def edge_rows(self, gid):
+        """The recurrent synapses onto one cell, sources ascending: (sources, edge types,
+        weights J / sqrt(N) of their pathways).  The external sources are not nodes of the
+        circuit: their synapses are left out."""
+        src, pathway = incoming(self.p, gid)
+        keep = src < self.n
+        src, pathway = src[keep], pathway[keep]
+        return src, ei_edge_types(src, gid, self.n_e), self.pathway_w[pathway]
+
+    def edge_types(self):
+        """edge_types.csv: the four recurrent pathways and the rule acting on each."""
+        rules = {TYPE_OF_PATHWAY[pw]: name for pw, name in active_rules(self.p, "experiment").items()
+                 if pw in TYPE_OF_PATHWAY}
+        return (["edge_type_id", "pre_type", "post_type", "rule", "plastic"],
+                [(tid, pre, post, rules.get(tid, "none"), int(tid in rules)) for tid, pre, post in EI_EDGE_TYPES])
+
     def open_outputs(self, out_dir, run_id, resume=None):
-        """Open state.h5 (rank 0), fresh or truncated to a checkpoint's counts."""
+        """Write edges.h5 (the weights as set up) and open state.h5 (rank 0), fresh or
+        truncated to a checkpoint's counts."""
+        self.write_edges(out_dir)
         pre, post = self.synapse_table
         self.writer = StateWriter(out_dir / "state.h5", pre, post, self.samples, run_id=run_id,
                                   keep=resume["file_counts"] if resume else None,

@@ -10,7 +10,8 @@ import numpy as np
 
 from ...cells import lifmap
 from ...cells.ei_nodes import write_ei_nodes
-from ...cells.population import PopulationAssemblyBase, RankWiring, finitialize_at_step, set_weights
+from ...cells.population import (EI_EDGE_TYPES, PopulationAssemblyBase, RankWiring, ei_edge_types, finitialize_at_step,
+                                 set_weights)
 from ...engine.gather import gather_by_gid
 from ...engine.runtime import neuron_h, parallel_context
 from .network import incoming
@@ -31,6 +32,8 @@ class SadehAssembly(PopulationAssemblyBase):
 
     binding = lifmap
     population = POPULATION
+    weight_unit = "mV"
+    final_weights = "all"   # the mechanism returns every synapse's weight, static ones too
 
     def __init__(self, experiment):
         h, pc = neuron_h(), parallel_context()
@@ -114,8 +117,25 @@ class SadehAssembly(PopulationAssemblyBase):
                        {"preferred_orientation": (np.degrees(net.preferred_orientations()), "degree"),
                         "input_modulation": (net.modulations(), None)})
 
+    def edge_rows(self, gid):
+        """The synapses onto one cell, sources ascending: (sources, edge types, weights in mV)."""
+        pre, w, _ = incoming(self.net, self.p["seed"], gid)
+        return pre, ei_edge_types(pre, gid, self.net.cells["n_e"]), w
+
+    def edge_types(self):
+        """edge_types.csv: the four E/I pathways, the rule of each (the voltage-based rule
+        on E synapses, its sign-inverted form on I -> E) where the network makes it
+        plastic."""
+        pl = self.net.plasticity
+        rules = {101: "voltage" if pl["ee"] else "none", 102: "voltage" if pl["ei"] else "none",
+                 201: "voltage_inverted" if pl["ie"] else "none", 202: "none"}
+        return (["edge_type_id", "pre_type", "post_type", "rule", "plastic"],
+                [(tid, pre, post, rules[tid], int(rules[tid] != "none")) for tid, pre, post in EI_EDGE_TYPES])
+
     def open_outputs(self, out_dir, run_id, resume=None):
-        """Open state.h5 (rank 0), fresh or truncated to a checkpoint's counts."""
+        """Write edges.h5 (the weights as set up) and open state.h5 (rank 0), fresh or
+        truncated to a checkpoint's counts."""
+        self.write_edges(out_dir)
         pre, post, kind = self.all_synapses()
         self.synapses = len(pre)
         self.writer = StateWriter(out_dir / "state.h5", self.segments, pre, post, kind, run_id=run_id,
@@ -152,9 +172,6 @@ class SadehAssembly(PopulationAssemblyBase):
         shared = np.array(tails[0])
         shared[3:] = np.max([tl[3:] for tl in tails], axis=0)   # traces are >= 0, 0 where not listened to
         return dict(cells=cells, weights=weights, shared=shared, last_rates=list(self.last_rates))
-
-    def finalize(self, status, t, out_dir):
-        """Nothing beyond the snapshots the timeline took."""
 
     def summary(self):
         """Headline facts for run.json."""

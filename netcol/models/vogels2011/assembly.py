@@ -6,7 +6,8 @@ of a model (see :mod:`netcol.models.rowan2013.assembly` for the interface).
 import numpy as np
 
 from ...cells import condlif
-from ...cells.population import PopulationAssemblyBase, RankWiring, finitialize_at_step, set_weights, weights
+from ...cells.population import (EI_EDGE_TYPES, PopulationAssemblyBase, RankWiring, ei_edge_types, finitialize_at_step,
+                                 set_weights, weights)
 from ...engine.gather import gather_by_gid
 from ...engine.runtime import neuron_h, parallel_context
 from .network import incoming
@@ -28,12 +29,14 @@ class VogelsAssembly(PopulationAssemblyBase):
 
     binding = condlif
     population = POPULATION
+    weight_unit = "nS"
 
     def __init__(self, experiment):
         h, pc = neuron_h(), parallel_context()
         p = self.p = experiment.params
         self.n_e, self.n_i = p["n_e"], p["n_i"]
-        condlif.apply_mechanism_settings(h, experiment.mechanism_settings(), alpha(p, experiment.network))
+        self.mechanism = experiment.mechanism_settings()
+        condlif.apply_mechanism_settings(h, self.mechanism, alpha(p, experiment.network))
         rank, nhost = int(pc.id()), int(pc.nhost())
         self.gids = list(range(rank, self.n, nhost))
         self.pop = condlif.new_population(h, self.n, steps(p))
@@ -97,8 +100,22 @@ class VogelsAssembly(PopulationAssemblyBase):
             self.writer.record(t, *rates, summary)
 
     # ------------------------------------------------------------------ outputs
+    def edge_rows(self, gid):
+        """The synapses onto one cell, sources ascending: (sources, edge types, conductance
+        jumps in nS: w_e, w_ii, or the plastic I -> E synapse's own)."""
+        src, kind, w = incoming(self.p, gid)
+        w = np.where(kind == condlif.EXC, self.mechanism["w_e"], np.where(kind == condlif.INH, self.mechanism["w_ii"], w))
+        return src, ei_edge_types(src, gid, self.n_e), w
+
+    def edge_types(self):
+        """edge_types.csv: the four E/I pathways; I -> E carries the inhibitory STDP rule."""
+        return (["edge_type_id", "pre_type", "post_type", "rule", "plastic"],
+                [(tid, pre, post, "istdp" if tid == 201 else "none", int(tid == 201)) for tid, pre, post in EI_EDGE_TYPES])
+
     def open_outputs(self, out_dir, run_id, resume=None):
-        """Open state.h5 (rank 0), fresh or truncated to a checkpoint's counts."""
+        """Write edges.h5 (the weights as set up) and open state.h5 (rank 0), fresh or
+        truncated to a checkpoint's counts."""
+        self.write_edges(out_dir)
         pre, post = self.synapse_table
         self.writer = StateWriter(out_dir / "state.h5", pre, post, run_id=run_id,
                                   keep=resume["file_counts"] if resume else None,
