@@ -45,9 +45,61 @@ def test_nodes_open_in_libsonata(run):
     assert set(pop.get_attribute("type", everything)) == {line.split()[1] for line in types[1:]}
 
 
+def check_edge_indices(pop, n_nodes):
+    """libsonata's afferent_edges and efferent_edges of every node (through the file's
+    index groups) are the rows whose target, resp. source, is that node."""
+    everything = pop.select_all()
+    src, dst = pop.source_nodes(everything), pop.target_nodes(everything)
+    assert src.max() < n_nodes and dst.max() < n_nodes
+    for ids, find in ((dst, pop.afferent_edges), (src, pop.efferent_edges)):
+        order = np.argsort(ids, kind="stable")
+        rows = np.split(order, np.searchsorted(ids[order], np.arange(1, n_nodes)))
+        for node in range(n_nodes):
+            assert np.array_equal(find([node]).flatten(), rows[node]), (find.__name__, node)
+        some = [0, n_nodes // 2, n_nodes - 1]
+        assert np.array_equal(find(some).flatten(), np.sort(np.concatenate([rows[k] for k in set(some)])))
+    return src, dst
+
+
+def test_edge_indices_as_libsonata_writes_them(tmp_path):
+    """netcol's index groups, written a block at a time, equal those libsonata's own
+    EdgePopulation.write_indices writes (datasets, dtypes and values), whether the node
+    ids are sorted or not, with runs of a node and nodes without edges."""
+    import h5py
+    from netcol.io.edges import EdgeWriter, INDEX_GROUPS, write_indices
+    rng = np.random.default_rng(5)
+    for trial in range(12):
+        n_nodes, n = int(rng.integers(1, 25)), int(rng.integers(0, 150))
+        src = np.repeat(rng.integers(0, n_nodes, n), 2)[:n] if trial % 3 == 0 else rng.integers(0, n_nodes, n)
+        dst = np.sort(rng.integers(0, n_nodes, n)) if trial % 2 else rng.integers(0, n_nodes, n)
+        ours, theirs = tmp_path / f"ours{trial}.h5", tmp_path / f"theirs{trial}.h5"
+        with EdgeWriter(ours, "p", "a", "a", {"syn_weight": None}) as w:
+            for a in range(0, n, 40):
+                w.append(src[a:a + 40], dst[a:a + 40], np.zeros(len(src[a:a + 40])), syn_weight=src[a:a + 40] * 0.5)
+            w.close(n_nodes, n_nodes)
+        with h5py.File(ours, "r+") as f:   # again, a few rows and ranges at a time
+            del f["edges/p/indices"]
+            write_indices(f["edges/p"], n_nodes, n_nodes, block=7, ranges_at_once=5)
+        with h5py.File(theirs, "w") as f:
+            g = f.create_group("edges/p")
+            g["source_node_id"], g["target_node_id"] = src.astype(np.uint64), dst.astype(np.uint64)
+            g["edge_type_id"] = np.zeros(n, np.int64)
+            g.create_group("0")["syn_weight"] = np.zeros(n)
+        libsonata.EdgePopulation.write_indices(str(theirs), "p", n_nodes, n_nodes, False)
+        with h5py.File(ours, "r") as a, h5py.File(theirs, "r") as b:
+            for group, _ in INDEX_GROUPS:
+                for name in ("node_id_to_ranges", "range_to_edge_id"):
+                    x, y = a[f"edges/p/indices/{group}/{name}"], b[f"edges/p/indices/{group}/{name}"]
+                    assert x.dtype == y.dtype and np.array_equal(x[()], y[()]), (trial, group, name)
+        if n:
+            check_edge_indices(libsonata.EdgeStorage(str(ours)).open_population("p"), n_nodes)
+
+
 def test_edges_open_in_libsonata(tmp_path):
     """Connections, delays, weights and the STDP gains at the end, read by libsonata;
-    the gains equal the run's final snapshot, on 2 ranks (each writes its own rows)."""
+    the gains equal the run's final snapshot, on 2 ranks (each writes its own rows);
+    syn_weight is the first receptor's weight, syn_weight_final that times the gain;
+    afferent and efferent edges are found through the file's indices."""
     import h5py
     from helpers import run_cli
     out = tmp_path / "run"
@@ -61,9 +113,13 @@ def test_edges_open_in_libsonata(tmp_path):
     everything = libsonata.Selection([(0, pop.size)])
     src, dst = pop.source_nodes(everything), pop.target_nodes(everything)
     assert 10000 < pop.size < 14000 and src.max() < 470 and dst.max() < 470
-    assert {"delay", "weight_1", "weight_2", "stdp_gain"} <= set(pop.attribute_names)
+    assert {"delay", "weight_1", "weight_2", "stdp_gain", "syn_weight", "syn_weight_final"} <= set(pop.attribute_names)
     delay, gain = pop.get_attribute("delay", everything), pop.get_attribute("stdp_gain", everything)
     assert delay.min() >= 0.5
+    w1 = pop.get_attribute("weight_1", everything)
+    assert np.array_equal(pop.get_attribute("syn_weight", everything), w1)
+    assert np.array_equal(pop.get_attribute("syn_weight_final", everything), w1 * gain)
+    check_edge_indices(pop, 470)
     with h5py.File(out / "state.h5", "r") as f:
         pre, post, final = (f[f"gains/snapshots/{k}"][:] for k in ("pre", "post", "final"))
     with h5py.File(out / "edges.h5", "r") as f:   # this libsonata has no edge-type reader
@@ -123,6 +179,41 @@ def test_population_models_files_open_in_libsonata(tmp_path, experiment, sets, p
     assert np.array_equal(pop.get_attribute("excitatory", everything), read_nodes(out)["excitatory"])
     circuit = libsonata.CircuitConfig.from_file(str(out / "circuit_config.json"))
     assert population in circuit.node_populations
+    check_population_edges(out, population, pop.size)
+
+
+def check_population_edges(out, population, n_nodes):
+    """A population model's edges.h5: libsonata opens it, finds every node's afferent and
+    efferent edges through its indices, reads syn_weight (at the start), syn_weight_final
+    (at the end: the state file's final weights) and delay; the circuit lists it."""
+    import h5py
+    name = f"{population}__{population}"
+    circuit = libsonata.CircuitConfig.from_file(str(out / "circuit_config.json"))
+    assert circuit.edge_populations == {name}
+    pop = libsonata.EdgeStorage(str(out / "edges.h5")).open_population(name)
+    assert pop.source == pop.target == population and circuit.edge_population(name).size == pop.size > 10000
+    assert {"syn_weight", "syn_weight_final", "delay"} <= set(pop.attribute_names)
+    src, dst = check_edge_indices(pop, n_nodes)
+    everything = pop.select_all()
+    w0, w1 = pop.get_attribute("syn_weight", everything), pop.get_attribute("syn_weight_final", everything)
+    assert not np.isnan(w0).any() and not np.isnan(w1).any() and pop.get_attribute("delay", everything).min() > 0
+    types = [line.split() for line in (out / "edge_types.csv").read_text().splitlines()]
+    assert types[0][0] == "edge_type_id" and types[0][-1] == "plastic"
+    plastic_types = [int(t[0]) for t in types[1:] if t[-1] == "1"]
+    with h5py.File(out / "edges.h5", "r") as f:
+        g = f[f"edges/{name}"]
+        plastic = np.isin(g["edge_type_id"][:], plastic_types)
+        assert g["source_node_id"].attrs["node_population"] == population
+        assert g["target_node_id"].attrs["node_population"] == population
+    assert np.array_equal(w0[~plastic], w1[~plastic])
+    with h5py.File(out / "state.h5", "r") as f:
+        if "weights" in f:   # sadeh2015: every synapse's weight after each block
+            assert np.array_equal(src, f["weights/pre"][:]) and np.array_equal(dst, f["weights/post"][:])
+            assert np.array_equal(w1.astype(np.float32), f["weights/values"][-1])
+        else:   # the plastic synapses' weights at the end
+            assert np.array_equal(src[plastic], f["snapshots/pre"][:]) and np.array_equal(dst[plastic],
+                                                                                          f["snapshots/post"][:])
+            assert np.array_equal(w1[plastic], f["snapshots/final"][:])
 
 
 def test_spikes_open_in_bmtk(run):
