@@ -624,6 +624,10 @@ def main(argv=None):
         # the reader of our output went away (`netcol list | head`): nothing to report
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except KeyboardInterrupt:   # outside a run (a run stops at its block's end on Ctrl-C itself)
+        print("netcol: interrupted (nothing half-made is kept: a mechanism build starts again next time)",
+              file=sys.stderr)
+        return 130
     except Exception as err:  # one clear line (the traceback too with --debug)
         return _fail(err, args.debug)
     finally:

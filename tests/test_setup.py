@@ -50,6 +50,28 @@ def test_concurrent_first_use_builds_once(tmp_path):
         assert "loaded True 0 1" in out
     builds = [p for p in tmp_path.iterdir() if p.is_dir()]
     assert len(builds) == 1 and builds[0].name.startswith("nrn")
+    # the one process that compiled said so (a minute of silence looks like a hang)
+    assert sum(err.count("netcol: compiling the NMODL mechanisms") for _, err in outs) == 1
+
+
+@pytest.mark.timeout(600)
+def test_ctrl_c_during_the_first_compile_says_interrupted(tmp_path):
+    """Ctrl-C while the mechanisms compile: one line saying so, no traceback, and nothing
+    half-built left in the cache."""
+    import signal
+    import time
+    env = dict(os.environ, NETCOL_CACHE=str(tmp_path))
+    proc = subprocess.Popen([sys.executable, "-m", "netcol.cli", "run", "baseline", "--set", "duration=1",
+                             "--out", str(tmp_path / "run"), "--quiet"], cwd=REPO, env=env, stderr=subprocess.PIPE,
+                            text=True, start_new_session=True)
+    first = proc.stderr.readline()   # blocks until the compile announces itself
+    assert "netcol: compiling the NMODL mechanisms" in first, first
+    time.sleep(1.0)
+    os.killpg(proc.pid, signal.SIGINT)   # as a terminal's Ctrl-C reaches the whole group
+    rest = proc.stderr.read()
+    assert proc.wait(timeout=120) == 130, rest
+    assert "netcol: interrupted" in rest and "Traceback" not in rest and "failed" not in rest
+    assert not [p for p in tmp_path.iterdir() if p.is_dir() and p.name.startswith(("nrn", "build-"))]
 
 
 def test_stray_x86_64_in_cwd_is_not_loaded(tmp_path):

@@ -95,12 +95,17 @@ def _compile(files, dest):
     if nrnivmodl is None:
         raise MechanismBuildError("netcol: nrnivmodl not found; is NEURON installed in this environment?")
     tmp = Path(tempfile.mkdtemp(prefix="build-", dir=dest.parent))
+    # a minute of silence looks like a hang: say what is happening and that it happens once
+    print(f"netcol: compiling the NMODL mechanisms of {files[0].parent} (once per NEURON version and change of "
+          f"mod/; about a minute) into {dest}", file=sys.stderr, flush=True)
     try:
         for f in files:
             shutil.copy2(f, tmp / f.name)
         # the headers are found from the build folder, where nrnivmodl compiles the C++
         proc = subprocess.run([nrnivmodl, "-incflags", f"-I{tmp} {COMPILE_FLAGS}", "."], cwd=tmp,
                               capture_output=True, text=True)
+        if proc.returncode < 0:   # the compiler was stopped by a signal (Ctrl-C reaches it too)
+            raise KeyboardInterrupt
         lib = _library_in(tmp)
         if proc.returncode != 0 or lib is None:
             out = (proc.stdout + proc.stderr).splitlines()
