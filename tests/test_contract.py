@@ -1,7 +1,8 @@
 """The contract every registered model keeps (each joins by registering in
 netcol.models and stating a small CONTRACT run):
 
-- 1 rank = 2 ranks: identical spikes and state files;
+- 1 rank = 2 ranks: identical spikes, state and report files (each CONTRACT run records
+  traces, [[record]]);
 - kill + resume = uninterrupted: a run killed with SIGKILL and resumed (on the other
   number of ranks) writes identical spikes and state files.
 """

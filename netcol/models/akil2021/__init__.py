@@ -27,9 +27,11 @@ EXPERIMENT_FIELDS = {**NETWORK_FIELDS, **PROTOCOL_FIELDS}
 #: Parameters that are times in seconds (each must lie on the step grid).
 TIME_FIELDS = ("duration", "block", "recording_interval")
 #: A small run with every rule family: the contract test runs it on 1 and 2 ranks and
-#: kills it at kill_at seconds.
+#: kills it at kill_at seconds. It records traces ([[record]]) too.
 CONTRACT = dict(experiment="akil2021_small", checkpoint_every=0.4, kill_at=0.9,
-                sets={"duration": 1.2, "recording_interval": 0.1, "block": 0.1})
+                sets={"duration": 1.2, "recording_interval": 0.1, "block": 0.1,
+                      "record": '{name = "v", variables = ["V", "I_E", "I_I", "I_X"], gids = [0, 1, 999], '
+                                'interval = 0.0001}'})
 #: Memory per rank (MB) = BASE_MB + MB_PER_MSYN x millions of synapses; wall seconds per
 #: simulated second on one core per thousand cells (bench/akil_speed.py).
 BASE_MB, MB_PER_MSYN, WALL_PER_SIM_S_PER_KCELL = 90.0, 12.0, 0.08

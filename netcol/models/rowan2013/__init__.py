@@ -44,10 +44,12 @@ EXPERIMENT_FIELDS = {
 TIME_FIELDS = ("duration", "block", "learn_start", "learn_end", "scaling_start", "segment_length", "trial_length",
                "recording_interval", "recording_start")
 #: A small run that exercises the whole model (deletion with trials and scaling): the
-#: contract test runs it on 1 and 2 ranks and kills it at kill_at seconds.
+#: contract test runs it on 1 and 2 ranks and kills it at kill_at seconds. It records traces ([[record]]) too.
 CONTRACT = dict(experiment="scalingwithdeletion", checkpoint_every=4, kill_at=7,
                 sets={"duration": 12, "segment_length": 3, "trial_length": 2, "recording_interval": 2,
-                      "scaling_start": 2, "column.mechanism.beta": 4e-5})
+                      "scaling_start": 2, "column.mechanism.beta": 4e-5,
+                      "record": '{name = "cells", variables = ["V", "VGA", "activity", "scale"], '
+                                'populations = ["E2", "I2"], fraction = 0.05, interval = 0.0005, start = 2, stop = 10}'})
 #: Peak memory per rank (MB) = BASE_MB + MB_PER_SIZE * size, and wall seconds per
 #: simulated second on one core per unit of size (bench/baseline_speed.py, size 1 to 8).
 BASE_MB, MB_PER_SIZE, WALL_PER_SIM_S_PER_SIZE = 65.0, 10.0, 0.09

@@ -30,10 +30,11 @@ EXPERIMENT_FIELDS = {
 #: Parameters that are times in seconds (each must lie on the step grid).
 TIME_FIELDS = ("duration", "block", "test_length", "stimulus_length", "tuning_length")
 #: A small run through every phase: the contract test runs it on 1 and 2 ranks and kills
-#: it at kill_at seconds (in the learning blocks).
+#: it at kill_at seconds (in the learning blocks). It records traces ([[record]]) too.
 CONTRACT = dict(experiment="sadeh2015", checkpoint_every=0.5, kill_at=1.6,
                 sets={"blocks": 3, "stimuli_per_block": 5, "tuning_orientations": 2, "tuning_length": 0.2,
-                      "test_length": 0.5, "block": 0.1})
+                      "test_length": 0.5, "block": 0.1,
+                      "record": '{name = "v", variables = "V", fraction = 0.02, interval = 0.001}'})
 #: Peak memory per rank (MB) and wall seconds per simulated second on one core.
 BASE_MB, WALL_PER_SIM_S = 90.0, 0.1
 

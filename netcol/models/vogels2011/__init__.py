@@ -28,9 +28,12 @@ EXPERIMENT_FIELDS = {**NETWORK_FIELDS, **PROTOCOL_FIELDS}
 #: Parameters that are times in seconds (each must lie on the step grid).
 TIME_FIELDS = ("duration", "block", "plasticity_start", "recording_interval")
 #: A small run with plasticity: the contract test runs it on 1 and 2 ranks and kills it
-#: at kill_at seconds.
+#: at kill_at seconds. It records traces ([[record]]) too.
 CONTRACT = dict(experiment="vogels2011_small", checkpoint_every=0.4, kill_at=0.9,
-                sets={"duration": 1.2, "plasticity_start": 0.3, "recording_interval": 0.1, "block": 0.1})
+                sets={"duration": 1.2, "plasticity_start": 0.3, "recording_interval": 0.1, "block": 0.1,
+                      "record": '[{name = "v", variables = ["v", "g_e", "g_i"], populations = "E", fraction = 0.01, '
+                                'interval = 0.0001}, {name = "i", variables = "v", gids = [800, 999], interval = 0.001, '
+                                'start = 0.2, stop = 1.1}]'})
 #: Memory per rank (MB) = BASE_MB + MB_PER_MSYN x millions of synapses; wall seconds per
 #: simulated second on one core per thousand cells (bench/vogels_speed.py).
 BASE_MB, MB_PER_MSYN, WALL_PER_SIM_S_PER_KCELL = 90.0, 40.0, 0.15
