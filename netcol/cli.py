@@ -94,15 +94,17 @@ def _parser():
     info = _dir_command(sub, "info", "what ran, its parameters, progress and headline rates",
                    "Describe the run in DIR (also a running or interrupted one).")
     info.add_argument("--params", action="store_true", help="also list every effective parameter")
+    views, figures = _views()
     plot = _dir_command(sub, "plot", "draw a view of a run, or one of the paper's figures",
-                   "Draw --what of the run in DIR into DIR/<what>.png and .pdf, or --figure N "
-                          "(2-7) of the paper from the matching runs in DIR (sub-directories named after "
-                          "their experiments: onlydeletion, scalingwithdeletion, onlyscaling, onlytraining, "
-                          "trainingandscaling) into DIR/figureN.png and .pdf.")
+                   "Draw --what of the run in DIR into DIR/<what>.png and .pdf, or --figure N of the "
+                          "paper of DIR's model from the matching runs in DIR (sub-folders named after their "
+                          "experiments) into DIR/figureN.png and .pdf.  Views: "
+                          + "; ".join(f"{group}: {', '.join(names)}" for group, names in views.items()) + ".")
     group = plot.add_mutually_exclusive_group(required=True)
-    group.add_argument("--what", choices=_views(), help="view of one run (the model's own views beside "
-                       "raster, rates, spectra and traces, the [[record]] tables' reports)")
-    group.add_argument("--figure", type=int, help="figure of the model's paper (rowan2013: 2-7)")
+    group.add_argument("--what", metavar="VIEW", help="view of one run: a generic one (traces: the [[record]] "
+                       "tables' reports) or one of the run's model (listed above)")
+    group.add_argument("--figure", type=int, metavar="N", help="figure of the model's paper ("
+                       + "; ".join(f"{m}: {', '.join(map(str, sorted(f)))}" for m, f in figures.items() if f) + ")")
     plot.add_argument("--window", nargs=2, type=float, metavar=("T0", "T1"),
                       help="with --what: only this time window, in seconds")
     plot.add_argument("--dpi", type=int, default=300, help="resolution of the PNG (the PDF is vector)")
@@ -176,8 +178,10 @@ def _parser():
 
 
 def _views():
-    from .views.plots import all_views
-    return all_views()
+    """The views by model, and each model's paper figures (for the help)."""
+    from .models import figures, names
+    from .views.plots import views_by_model
+    return views_by_model(), {m: tuple(figures(m).FIGURE_RUNS) for m in names()}
 
 
 def _relaunch_under_mpiexec(np_, argv):
@@ -414,6 +418,7 @@ def cmd_list(args, argv):
     from .models import experiments, model, names
     from .config.schema import read_toml
     known = experiments()
+    sweeps_of = _sweeps_by_model()
     for name in names():
         print(f"{name}: {model(name).TITLE}")
         for exp, (owner, path) in sorted(known.items()):
@@ -424,6 +429,8 @@ def cmd_list(args, argv):
                     from .config.experiment import load_experiment
                     duration = load_experiment(str(path)).params["duration"]
                 print(f"  {exp:<22} {duration:>9} s  {raw.get('description', '')}")
+        for spec, description in sweeps_of.get(name, []):
+            print(f"  sweep {spec:<40} {description}")
         if args.params:
             print(f"  parameters (--set KEY=VALUE; network entries as network.<path> of "
                   f"{model(name).NETWORK_FILE.name}):")
@@ -431,6 +438,19 @@ def cmd_list(args, argv):
                 default = "required" if f.default is None else f"default {f.default!r}"
                 print(f"    {key:<22} {f.doc}; {default}; {f.allowed()}")
     return 0
+
+
+def _sweeps_by_model():
+    """{model: [(sweep name, description)]} of the sweeps every model ships."""
+    from .config.experiment import experiment_path
+    from .config.schema import read_toml
+    from .models import DEFAULT_MODEL, sweeps
+    out = {}
+    for spec, path in sorted(sweeps().items()):
+        raw = read_toml(path)
+        owner = read_toml(experiment_path(raw.get("experiment", ""))).get("model", DEFAULT_MODEL)
+        out.setdefault(owner, []).append((spec, raw.get("description", "")))
+    return out
 
 
 def cmd_export_reports(args, argv):
@@ -565,6 +585,10 @@ def _report(meta, out, args, rank):
              f"  output: {out}/" + ", ".join(n for n in ("spikes.h5", "state.h5", "nodes.h5", "edges.h5",
                                                        "timeline.csv", "run.json") if (out / n).exists())
              + " (a SONATA circuit: circuit_config.json)"]
+    from .config.records import report_files
+    traces = [n for t in meta["params"].get("record") or () for _, n in report_files(t) if (out / n).exists()]
+    if traces:
+        lines.append(f"  traces: {', '.join(traces)} (SONATA reports of the [[record]] tables)")
     if not args.no_figure and meta["spikes"]:
         from .views.plots import plot_what
         lines.append(f"  figure: {plot_what(out, 'raster')[0]}")
@@ -595,8 +619,11 @@ def _fail(err, debug):
         if debug:
             traceback.print_exception(err)
         print(f"netcol: error{where}: {err}", file=sys.stderr)
-        print(f"  hint: {HINTS.get(type(err).__name__, 'run again with --debug for the full traceback')}",
-              file=sys.stderr, flush=True)
+        hint = HINTS.get(type(err).__name__, "run again with --debug for the full traceback")
+        if type(err).__name__ == "ParamError" and "parameter" not in str(err):
+            hint = None   # the parameter list helps with a parameter, not with a file, model or network entry
+        if hint:
+            print(f"  hint: {hint}", file=sys.stderr, flush=True)
     if during_run:
         try:
             mark_status(run_dir, "failed", error=f"{type(err).__name__}: {err}", failed_on_rank=rank)

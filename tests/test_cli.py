@@ -211,3 +211,33 @@ def test_resume_without_a_checkpoint_points_at_the_folder(tmp_path):
     assert netcol("run", "baseline", "--set", "duration=1", "--out", str(out), "--quiet", "--no-figure").returncode == 0
     r = netcol("resume", str(out))
     assert r.returncode == 2 and "no checkpoint to resume from" in r.stderr and "hint: netcol info DIR" in r.stderr
+
+
+def test_plot_help_groups_the_views_by_model_and_names_each_models_figures():
+    r = netcol("plot", "--help")
+    assert r.returncode == 0
+    text = " ".join(r.stdout.split())
+    assert "generic: raster, rates, spectra, traces;" in text
+    assert "rowan2013: activity, scale, info, weights;" in text and "vogels2011: rate_course, weights," in text
+    assert "rowan2013: 2, 3, 4, 5, 6, 7" in text and "vogels2011: 1" in text
+    assert "{raster,rates" not in text   # no flat list in which 'weights' stands twice
+
+
+def test_misspelt_names_get_did_you_mean(runs):
+    r = netcol("run", "baselin", "--check")
+    assert r.returncode == 2 and "did you mean 'baseline'?" in r.stderr
+    r = netcol("run", "baseline", "--check", "--set", "durration=3")
+    assert r.returncode == 2 and "did you mean 'duration'?" in r.stderr and "hint: netcol list --params" in r.stderr
+    r = netcol("plot", str(runs / "onlytraining"), "--what", "rasterr")
+    assert r.returncode != 0 and "did you mean 'raster'?" in r.stderr
+    r = netcol("run", "missing.toml", "--check")
+    assert r.returncode == 2 and "missing.toml: file not found" in r.stderr
+    assert "hint" not in r.stderr   # the parameter list would not help with a missing file
+
+
+def test_list_shows_each_models_sweeps():
+    r = netcol("list")
+    assert r.returncode == 0
+    block = r.stdout.split("vogels2011:")[1]
+    assert "sweep vogels2011_small-target_rate" in block
+    assert "sweep onlyscaling-activitybeta" in r.stdout.split("rowan2013:")[1].split("sadeh2015:")[0]

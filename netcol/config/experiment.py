@@ -14,7 +14,7 @@ from pathlib import Path
 from .budget import check_budget, check_grid
 from ..cells import protocol_step
 from ..models import DEFAULT_MODEL, experiments, model
-from .schema import Field, ParamError, flatten_tables, parse_scalar, read_toml, validate
+from .schema import Field, ParamError, did_you_mean, flatten_tables, parse_scalar, read_toml, validate
 from .records import RECORD_FIELD, check_records
 from ..build.streams import MAX_SEED
 
@@ -72,9 +72,12 @@ def experiment_path(name):
     p = Path(name)
     if p.suffix == ".toml" and p.exists():
         return p
+    if p.suffix == ".toml":
+        raise ParamError(f"{name}: file not found")
     known = experiments()
     if name not in known:
-        raise ParamError(f"unknown experiment {name!r}; known: {', '.join(sorted(known))} (or give a .toml path)")
+        raise ParamError(f"unknown experiment {name!r}{did_you_mean(name, known)}; known: {', '.join(sorted(known))} "
+                         "(or give a .toml path)")
     return known[name][1]
 
 
@@ -183,7 +186,7 @@ def load_experiment(name, sets=None, checkpoint_every=None):
     plain, overrides = split_sets(sets, package)
     unknown = sorted(set(plain) - set(all_fields))
     if unknown:
-        raise ParamError(f"--set: unknown parameter(s) {', '.join(unknown)}; known: "
+        raise ParamError(f"--set: unknown parameter(s) {', '.join(unknown)}{did_you_mean(unknown[0], all_fields)}; known: "
                          f"{', '.join(sorted(all_fields))}, or network.<entry of {package.NETWORK_FILE.name}>")
     params = validate(raw, all_fields, str(path))
     params.update(validate(plain, all_fields, "--set", fill_defaults=False))

@@ -167,6 +167,23 @@ def parse_scalar(text):
     return text
 
 
+def did_you_mean(name, known):
+    """' (did you mean X?)' for the closest of known names to a misspelt one, or ''.
+
+    Parameters
+    ----------
+    name : str
+    known : iterable of str
+
+    Returns
+    -------
+    str
+    """
+    import difflib
+    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
 def apply_overrides(raw, overrides, source, prefix="", open_tables=()):
     """Return a copy of a nested dict with dotted-key overrides applied.
 

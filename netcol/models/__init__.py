@@ -17,7 +17,7 @@ import importlib
 import importlib.metadata
 import os
 
-from ..config.schema import ParamError
+from ..config.schema import ParamError, did_you_mean
 from .contract import FiguresModule, ModelPackage, ReportsModule, check
 
 #: The entry point group through which model packages register.
@@ -80,7 +80,7 @@ def model(name):
     """
     modules = registry()
     if name not in modules:
-        raise ParamError(f"unknown model {name!r}; known: {', '.join(sorted(modules))}")
+        raise ParamError(f"unknown model {name!r}{did_you_mean(name, modules)}; known: {', '.join(sorted(modules))}")
     package = _import(modules[name], f"model {name!r} ({modules[name]})")
     check(package, ModelPackage, f"model {name!r} ({modules[name]})")
     return package

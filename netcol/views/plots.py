@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from ..analysis import spikes as analysis
+from ..config.schema import did_you_mean
 from ..models import DEFAULT_MODEL
 from .figstyle import DPI, letter_panels, pyplot, save
 
@@ -179,10 +180,10 @@ def model_figures(run_dir):
     return figures(read_run_json(run_dir).get("model", DEFAULT_MODEL))
 
 
-def all_views():
-    """Every view name: the generic ones and every model's."""
+def views_by_model():
+    """The views of every run ('generic') and each model's own: {group: view names}."""
     from ..models import figures, names
-    return GENERIC_VIEWS + tuple(v for m in names() for v in figures(m).VIEWS)
+    return {"generic": GENERIC_VIEWS, **{m: tuple(figures(m).VIEWS) for m in names()}}
 
 
 #: x-axis label prefixes of time courses and their unit in seconds (for --window).
@@ -241,8 +242,9 @@ def plot_what(run_dir, what, window=None, dpi=DPI, out=None):
         if window:
             _limit_to_window(ax, window)
     else:
-        raise NothingToPlot(f"--what {what}: this run's model has the views "
-                            f"{', '.join(GENERIC_VIEWS + tuple(views))}")
+        known = GENERIC_VIEWS + tuple(views)
+        raise NothingToPlot(f"--what {what}: not a view of this run's model{did_you_mean(what, known)}; its views: "
+                            f"{', '.join(known)}")
     return save(fig, Path(out) if out else run_dir / what, runs=[run_dir], dpi=dpi)
 
 
