@@ -9,13 +9,13 @@ netcol.engine.traces), one SONATA element report per variable, read here by libs
 1 rank = 2 ranks and kill + resume = uninterrupted for the reports: tests/test_contract.py
 (every model's CONTRACT run records traces).
 """
-from pathlib import Path
+import json
 
 import numpy as np
 import pytest
 
-from netcol.config.experiment import experiment_path, load_experiment
-from netcol.config.records import parse_tables, select_gids
+from netcol.config.experiment import experiment_from_saved, experiment_path, load_experiment
+from netcol.config.records import inline_toml, parse_tables, select_gids
 from netcol.config.schema import ParamError
 
 from helpers import _datasets, assert_param_error_names
@@ -196,6 +196,9 @@ def test_the_file_the_set_and_the_dict_forms_agree(tmp_path):
     (table,) = from_file
     assert table["seed"] == 2 and table["stop"] == 3.0 and table["interval"] == 0.001   # the run's seed and end
     assert parse_tables(list(from_file), "saved") == from_file                            # saved form reads back
+    saved = json.loads(json.dumps(from_set.effective()))                                  # as run.json keeps it
+    assert experiment_from_saved(saved).params["record"] == from_file
+    assert parse_tables(inline_toml(list(from_file)), "--set") == from_file               # as a command line
 
 
 def test_a_fraction_is_keyed_by_gid():

@@ -147,6 +147,36 @@ def parse_tables(value, source):
     return tuple(tables)
 
 
+def inline_toml(tables):
+    """TOML text of [[record]] tables as one inline array, what ``--set record=...`` reads
+    back as the same tables (for a caller that passes them on a command line).
+
+    Parameters
+    ----------
+    tables : dict or list of dict
+        With str, bool, int, float values or lists of them.
+
+    Returns
+    -------
+    str
+    """
+    import json
+
+    def value(v):
+        if isinstance(v, (list, tuple)):
+            return "[" + ", ".join(value(x) for x in v) + "]"
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if isinstance(v, (int, float)):
+            return repr(v)
+        if isinstance(v, str):
+            return json.dumps(v)   # a TOML basic string
+        raise ParamError(f"record: {v!r} cannot be written as TOML (expected str, bool, int, float or lists)")
+    tables = [tables] if isinstance(tables, dict) else list(tables)
+    return "[" + ", ".join("{" + ", ".join(f"{k} = {value(v)}" for k, v in t.items() if v is not None) + "}"
+                           for t in tables) + "]"
+
+
 class RecordsField(Field):
     """The ``record`` parameter: a tuple of [[record]] tables (see :func:`parse_tables`)."""
 
