@@ -183,7 +183,8 @@ def test_a_bad_table_is_one_line_naming_file_key_and_allowed(tmp_path, table, wo
 
 
 def test_the_grid_is_the_models(tmp_path):
-    path = experiment_with(tmp_path, "vogels2011_small", '[[record]]\nname = "v"\nvariables = "v"\ninterval = 0.00005\n')
+    table = '[[record]]\nname = "v"\nvariables = "v"\ninterval = 0.00005\n'
+    path = experiment_with(tmp_path, "vogels2011_small", table)
     assert_param_error_names(load_experiment, path, ["interval", "0.1 ms", "0.0001"])
 
 
@@ -191,7 +192,8 @@ def test_the_file_the_set_and_the_dict_forms_agree(tmp_path):
     path = experiment_with(tmp_path, "baseline", '[[record]]\nname = "v"\nvariables = ["V"]\ngids = [1, 2]\n')
     from_file = load_experiment(str(path), {"duration": 3}).params["record"]
     from_set = load_experiment("baseline", {"duration": 3, "record": '{name = "v", variables = ["V"], gids = [1, 2]}'})
-    from_dict = load_experiment("baseline", {"duration": 3, "record": [{"name": "v", "variables": ["V"], "gids": [1, 2]}]})
+    from_dict = load_experiment("baseline", {"duration": 3,
+                                             "record": [{"name": "v", "variables": ["V"], "gids": [1, 2]}]})
     assert from_file == from_set.params["record"] == from_dict.params["record"]
     (table,) = from_file
     assert table["seed"] == 2 and table["stop"] == 3.0 and table["interval"] == 0.001   # the run's seed and end

@@ -75,7 +75,8 @@ def _number(where, key, value, low=None, low_open=False, high=None, kind=float):
         fmt = str if kind is int else (lambda x: f"{x:g}")
         bounds = [f"{'>' if low_open else '>='} {fmt(low)}" if low is not None else "",
                   f"<= {fmt(high)}" if high is not None else ""]
-        raise _bad(where, key, value, f"a{'n integer' if kind is int else ' number'} " + " and ".join(b for b in bounds if b))
+        what = "an integer" if kind is int else "a number"
+        raise _bad(where, key, value, f"{what} " + " and ".join(b for b in bounds if b))
     return kind(value)
 
 
@@ -326,7 +327,8 @@ def check_records(params, package, network, source):
                              f"{', '.join(t['populations']) or 'the cells given'}); raise the fraction or name more")
         for variable, name in report_files(t):
             if name in files or name in reserved:
-                other = f"table {files[name]!r} writes" if name in files else "netcol export-reports writes for this model"
+                other = (f"table {files[name]!r} writes" if name in files
+                         else "netcol export-reports writes for this model")
                 raise ParamError(f"{where}: name = {t['name']!r} gives the file {name}, which {other} too; "
                                  "choose another name")
             files[name] = t["name"]
