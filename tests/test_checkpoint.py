@@ -1,4 +1,5 @@
 """Checkpoint files: nested data round-trips exactly, and reading one never runs code."""
+import json
 import os
 import struct
 
@@ -100,6 +101,9 @@ def test_a_crafted_pickle_is_never_run(run_folder, tmp_path):
     shutil.copytree(run_folder, run)
     marker = tmp_path / "pwned"
     (run / "checkpoint.pkl").write_bytes(pickle.dumps(_Payload(marker)))
+    # an interrupted run, so that resume has to read a checkpoint (a complete one needs none)
+    meta = json.loads((run / "run.json").read_text())
+    (run / "run.json").write_text(json.dumps(dict(meta, status="interrupted")))
     for cmd in (["info", str(run)], ["resume", str(run), "--quiet", "--no-figure"]):
         r = run_cli(*cmd)
         assert r.returncode == 2 and not marker.exists(), r.stderr
