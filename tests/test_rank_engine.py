@@ -141,3 +141,14 @@ def test_rank_engine_fails_loudly_on_an_arrival_behind_it(tmp_path):
                        timeout=300)
     out = r.stdout + r.stderr
     assert "a remote spike's arrival" in out and "engine = 'cells'" in out, out[-2000:]
+
+
+@pytest.mark.parametrize("quirk", ["nearest_dead_callback", "chained_arrivals", "input_count", "early_callbacks",
+                                   "sensor_every_event", "summed_corrections"])
+def test_a_quirk_forced_on_takes_the_per_cell_engine(quirk):
+    """The rank engine reproduces none of the original's quirks: forcing one on in the default
+    mode must choose the per-cell engine (never a run that silently leaves it out)."""
+    from netcol.config.experiment import load_experiment
+    from netcol.models.rowan2013.ranknet import use_rank_engine
+    assert use_rank_engine(load_experiment("baseline").params, frozenset())
+    assert not use_rank_engine(load_experiment("baseline", {f"quirk_{quirk}": "on"}).params, frozenset())

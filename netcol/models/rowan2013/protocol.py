@@ -9,6 +9,22 @@ from ...engine.scheduler import checkpoint_events
 from ...config.schema import Field, ParamError
 
 S = "(s)"
+#: The original's quirks that reference mode reproduces (each a field quirk_<name>: on, off,
+#: or auto = on in reference mode only), and what each does.
+QUIRKS = {
+    "nearest_dead_callback": "the original's first delivery callback of a spike goes to the nearest target even "
+                             "when it is dead, and runs a scaling step",
+    "chained_arrivals": "spike arrival times summed along the original's delivery callback chain (t + d0, then + "
+                        "each delay difference) rather than spike time + delay",
+    "input_count": "each external input source ends after int(0.5 + rate x (duration + 5 s)) events, as the "
+                   "original's NetStims end after their number",
+    "early_callbacks": "each spike's delivery callbacks are events of its cell from t = 0, so a spike fired just "
+                       "before scaling switches on gives scaling steps after it",
+    "sensor_every_event": "the activity sensor decays at every event of a cell (each input and callback), not once "
+                          "over the gap to its next use",
+    "summed_corrections": "the scale factor's proportional and integral corrections are summed before they are "
+                          "added",
+}
 PROTOCOL_FIELDS = {
     "plasticity": Field(bool, False, "E->E STDP during the learning window"),
     "learn_start": Field(float, 0.0, "start of the learning phase: STDP window and training " + S, low=0.0),
@@ -36,24 +52,8 @@ PROTOCOL_FIELDS = {
     "trial_length": Field(float, 80.0, "length of each trial " + S, low=0.0, low_open=True),
     "recording_interval": Field(float, 10.0, "period of the state records " + S, low=0.0, low_open=True),
     "recording_start": Field(float, 5.0, "time of the first state record " + S, low=0.0),
-    "quirk_nearest_dead_callback": Field(str, "auto", "the original's first delivery callback of a spike goes to "
-                                         "the nearest target even when it is dead, and runs a scaling step; auto: "
-                                         "in reference mode only", choices=("auto", "on", "off")),
-    "quirk_chained_arrivals": Field(str, "auto", "spike arrival times summed along the original's delivery "
-                                    "callback chain (t + d0, then + each delay difference) rather than spike time + "
-                                    "delay; auto: in reference mode only", choices=("auto", "on", "off")),
-    "quirk_input_count": Field(str, "auto", "each external input source ends after int(0.5 + rate x (duration + "
-                               "5 s)) events, as the original's NetStims end after their number; auto: in reference "
-                               "mode only", choices=("auto", "on", "off")),
-    "quirk_early_callbacks": Field(str, "auto", "each spike's delivery callbacks are events of its cell from t = 0, "
-                                   "so a spike fired just before scaling switches on gives scaling steps after it; "
-                                   "auto: in reference mode only", choices=("auto", "on", "off")),
-    "quirk_sensor_every_event": Field(str, "auto", "the activity sensor decays at every event of a cell (each input "
-                                      "and callback), not once over the gap to its next use; auto: in reference "
-                                      "mode only", choices=("auto", "on", "off")),
-    "quirk_summed_corrections": Field(str, "auto", "the scale factor's proportional and integral corrections are "
-                                      "summed before they are added; auto: in reference mode only",
-                                      choices=("auto", "on", "off")),
+    **{f"quirk_{name}": Field(str, "auto", f"{what}; auto: in reference mode only", choices=("auto", "on", "off"))
+       for name, what in QUIRKS.items()},
 }
 
 

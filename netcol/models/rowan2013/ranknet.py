@@ -12,11 +12,11 @@ from ...cells.population import RankWiring
 from ...engine.runtime import neuron_h, parallel_context
 from ...config.schema import ParamError
 from .network import CellLayout, draw, drive_streams, plastic_rows, receptor_weights
+from .protocol import QUIRKS
 
 #: What the rank engine does not do yet, as (parameter, value that needs the per-cell one).
 NEEDS_CELLS = (("rng", "original"), ("plasticity", True), ("training", True), ("deletion", True),
-               ("trials", True), ("quirk_early_callbacks", "on"), ("quirk_sensor_every_event", "on"),
-               ("quirk_summed_corrections", "on"))
+               ("trials", True), *((f"quirk_{name}", "on") for name in QUIRKS))
 
 
 def rank_engine_misses(params):
