@@ -326,11 +326,11 @@ def cmd_resume(args, argv):
     _check_np(args.np)
     out = Path(args.run_dir)
     check_unlocked(out)
+    experiment, ck, every = _resumable(out)
     meta = read_run_json(out)
     if meta.get("status") == "complete":   # its checkpoint lies before the end: resuming would redo the tail
         print(f"netcol: {out}: the run is complete ({meta['t_reached_ms'] / 1000:g} s simulated); nothing to resume")
         return 0
-    experiment, ck, every = _resumable(out)
     if args.np and args.np > 1 and not launched_under_mpi():
         _relaunch_under_mpiexec(args.np, argv)
     rank = _rank()
