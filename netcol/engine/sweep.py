@@ -240,12 +240,17 @@ def _run_forwarding_term(cmd):
         Its exit code and standard error.
     """
     import signal
+    import threading
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    old = signal.signal(signal.SIGTERM, lambda *_: proc.send_signal(signal.SIGTERM))
+    # only the main thread may set a handler: run_local's runs come from worker threads
+    # (no scheduler's TERM to pass on there; a terminal's Ctrl-C reaches the runs anyway)
+    main = threading.current_thread() is threading.main_thread()
+    old = signal.signal(signal.SIGTERM, lambda *_: proc.send_signal(signal.SIGTERM)) if main else None
     try:
         _, stderr = proc.communicate()
     finally:
-        signal.signal(signal.SIGTERM, old)
+        if main:
+            signal.signal(signal.SIGTERM, old)
     return proc.returncode, stderr
 
 
