@@ -150,3 +150,17 @@ def test_resuming_a_complete_run_does_nothing(finished, tmp_path):
     r = netcol("resume", str(run), *QUIET)
     assert r.returncode == 0 and "the run is complete (4 s simulated); nothing to resume" in r.stdout, r.stderr
     assert {p.name: p.read_bytes() for p in run.iterdir()} == before
+
+
+def test_a_failed_sweep_runs_error_file_is_the_runs(tmp_path):
+    """sweep_error.txt is recorded in the run folder's manifest: run --overwrite reuses the folder."""
+    spec = tmp_path / "s.toml"
+    spec.write_text('experiment = "baseline"\nseeds = [1]\n[fixed]\nduration = 1.0\n[vary]\n'
+                    '"column.external.RS.AM2.rate" = [250.0]\n')
+    out = tmp_path / "out"
+    r = netcol("sweep", str(spec), "--task", "0", "--out", str(out), env={"NETCOL_FAULT": "raise@0.5"})
+    run = out / "rate250_seed1"
+    assert r.returncode == 1 and (run / "sweep_error.txt").exists(), r.stdout + r.stderr
+    assert "sweep_error.txt" in manifest(run)
+    r = netcol("run", "baseline", "--set", "duration=1", "--out", str(run), "--overwrite", *QUIET)
+    assert r.returncode == 0 and not (run / "sweep_error.txt").exists(), r.stderr

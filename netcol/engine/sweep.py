@@ -33,7 +33,7 @@ from pathlib import Path
 
 from ..models import sweeps
 from ..config.schema import Field, ParamError, read_toml, validate
-from ..io.rundir import CHECKPOINT_FILE
+from ..io.rundir import CHECKPOINT_FILE, claim
 
 SPEC_FIELDS = {
     "experiment": Field(str, None, "base experiment"),
@@ -225,6 +225,7 @@ def run_task(sweep, index, out_root=None, launcher="none", retry_failed=False):
     out.mkdir(parents=True, exist_ok=True)
     returncode, stderr = _run_forwarding_term(cmd)
     if returncode != 0 and status(out) != "interrupted":
+        claim(out, ERROR_FILE)   # a run folder's file: a later run --overwrite removes it
         (out / ERROR_FILE).write_text(f"command: {' '.join(cmd)}\nexit code: {returncode}\n{stderr[-5000:]}")
         return "failed"
     return status(out)
