@@ -39,10 +39,16 @@ HINTS = {
 }
 
 
+class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Defaults shown in --help, except where a help text states its own."""
+
+    def _get_help_string(self, action):
+        return action.help if "(default" in (action.help or "") else super()._get_help_string(action)
+
+
 def _command(sub, name, help, description):
     """A sub-command with defaults shown in --help and a hidden --debug."""
-    cmd = sub.add_parser(name, help=help, description=description,
-                         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    cmd = sub.add_parser(name, help=help, description=description, formatter_class=_HelpFormatter)
     # SUPPRESS as default: a sub-command's absent --debug must not hide `netcol --debug CMD`
     cmd.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     return cmd
@@ -58,7 +64,7 @@ def _dir_command(sub, name, help, description):
 def _parser():
     p = argparse.ArgumentParser(prog="netcol", description="Build and run plastic spiking network models on "
                                 "NEURON, in parallel over MPI (`netcol list` shows the models and experiments).",
-                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+                                formatter_class=_HelpFormatter)
     p.add_argument("--debug", action="store_true", help="show Python tracebacks on errors")
     p.add_argument("--version", action="version", version=f"netcol {__version__}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -112,10 +118,11 @@ def _parser():
     plot.add_argument("--model", default=None,
                       help="with --figure: whose paper (default: the model of the run in DIR, else rowan2013)")
     sw = _command(sub, "sweep", "run a parameter sweep locally or write cluster job-array scripts",
-                   "Expand SPEC (batch/NAME.toml, or a path) into runs, each in <out>/<parameters>. "
+                   "Expand SPEC (a sweep's name: batch/<model>/SPEC.toml, or a .toml path) into runs, each in <out>/<parameters>. "
                         "Complete runs are skipped, interrupted ones resumed, failed ones recorded and retried "
                         "only with --retry-failed; a failing run never stops the others.")
-    sw.add_argument("spec", help="sweep specification: a name in batch/ or a .toml path")
+    sw.add_argument("spec", help="sweep specification: the name of a file in batch/<model>/ (netcol list shows "
+                    "them, e.g. onlytraining-plastinc) or a .toml path")
     how = sw.add_mutually_exclusive_group(required=True)
     how.add_argument("--local", action="store_true", help="run the runs on this machine")
     how.add_argument("--slurm", action="store_true", help="write a SLURM job-array script and print how to submit it")
@@ -131,7 +138,8 @@ def _parser():
     sw.add_argument("--dry-run", action="store_true",
                     help="print each run's status and the exact command it would run now (with --slurm, --sge or "
                          "--pbs: the job script and the core-hours it asks for), run nothing")
-    for opt, helptext in (("partition", "SLURM partition"), ("account", "SLURM account or SGE project"),
+    for opt, helptext in (("partition", "SLURM partition or PBS queue (unused by SGE)"),
+                          ("account", "SLURM account, SGE project or PBS account"),
                           ("modules", "environment modules to load in each task (space separated)"),
                           ("pe", "SGE parallel environment")):
         sw.add_argument(f"--{opt}", default=None,
@@ -140,9 +148,9 @@ def _parser():
                     help="with --slurm/--sge/--pbs: at most N array tasks at once (default: the spec's)")
     ss = _command(sub, "sweep-summary", "collect a sweep's headline numbers into a table and figure",
                    "Write <out>/summary.csv, summary.h5 and summary.png/pdf: per run its status, "
-                        "parameters, E and I rates, final E activity and scale factor, alive cells and mean E4 "
-                        "gain change.")
-    ss.add_argument("spec")
+                        "parameters, E and I rates and the model's own headline numbers (its SWEEP_MEASURES; "
+                        "for the column: final E activity and scale factor, alive cells, mean E4 gain change).")
+    ss.add_argument("spec", help="sweep specification: the name of a file in batch/<model>/ or a .toml path")
     ss.add_argument("--out", default=None, help="folder of the sweep's runs (default: runs/sweeps/<spec name>)")
     gui = _command(sub, "gui", "inspect a running model in the NEURON GUI",
                    "Build EXPERIMENT and open NEURON's run control, a live raster and rate "
