@@ -56,7 +56,7 @@ BASE_MB, MB_PER_SIZE, WALL_PER_SIM_S_PER_SIZE = 65.0, 10.0, 0.09
 
 
 def load_network(overrides, path=None):
-    """The column description (params/column.toml) (or the file at path instead) with dotted
+    """The column description (params/rowan2013/column.toml) (or the file at path instead) with dotted
     overrides applied."""
     from .column import load_column
     return load_column(path, overrides=overrides)

@@ -1,4 +1,4 @@
-"""The column description: reading and checking ``params/column.toml``, and the
+"""The column description: reading and checking ``params/rowan2013/column.toml``, and the
 population layout (types, counts, gids) at a given size.
 
 Nothing here touches NEURON: a :class:`Column` is plain data.
@@ -19,7 +19,7 @@ MAX_DRIVE_RATE = 10000.0
 _PROB = Field(float, None, "probability", low=0.0, high=1.0)
 POPULATION_FIELDS = {
     "count": Field(int, None, "number of cells at size 1", low=0),
-    "class": Field(str, None, "cell class in params/cells.toml"),
+    "class": Field(str, None, "cell class in params/rowan2013/cells.toml"),
     "layer": Field(str, None, "layer label"),
     "code": Field(int, None, "type code of the original (orders populations and gids)", low=0, high=65535),
 }
@@ -87,7 +87,7 @@ CELLS_FILE = PARAMS_DIR / "cells.toml"
 
 
 def load_cell_classes(path=None):
-    """The column's cell classes (RS, FS, LTS) from ``params/cells.toml`` (or path)."""
+    """The column's cell classes (RS, FS, LTS) from ``params/rowan2013/cells.toml`` (or path)."""
     return load_classes_file(path or CELLS_FILE)
 
 
@@ -128,7 +128,7 @@ class Population:
 
 @dataclass
 class Column:
-    """The checked column description (see params/column.toml for every entry)."""
+    """The checked column description (see params/rowan2013/column.toml for every entry)."""
 
     source: str
     raw: dict
@@ -303,7 +303,7 @@ def load_column(path=None, overrides=None, prefix="column."):
     Parameters
     ----------
     path : str or pathlib.Path, optional
-        Defaults to ``params/column.toml``.
+        Defaults to ``params/rowan2013/column.toml``.
     overrides : dict of str to object, optional
         Dotted keys into the file (``"external.RS.AM2.rate": 250.0``).
     prefix : str
