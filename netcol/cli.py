@@ -36,6 +36,7 @@ HINTS = {
     "DisplayError": "start a virtual display first: Xvfb :99 & export DISPLAY=:99",
     "NothingYet": "run the sweep first: netcol sweep SPEC --local, or submit its job-array script",
     "RunFolderError": "netcol info DIR shows what a run folder holds; netcol repair DIR fixes files of a killed run",
+    "NewModelError": "pick another NAME or --dir (netcol list shows the models and experiments netcol knows)",
 }
 
 
@@ -182,6 +183,16 @@ def _parser():
     rep = _dir_command(sub, "report", "one page with all figures and headline numbers",
                    "Draw DIR/report.png and report.pdf: headline numbers, rates, raster, "
                          "activity and scale, spectra.")
+    new = _command(sub, "new-model", "write a new model package to start from",
+                   "Write DIR/NAME, a Python project holding a small working model NAME: a sparse network of "
+                   "excitatory and inhibitory conductance-based LIF cells after Brunel (2000) (fixed in-degree, "
+                   "relative inhibition g, a background drive), with one experiment (NAME), a sweep over g "
+                   "(NAME_g), views (--what ei_rates, isi_cv) and its contract run. Install it with `pip install "
+                   "-e DIR/NAME` (or put DIR/NAME on PYTHONPATH and set NETCOL_MODELS=NAME); then `netcol list` "
+                   "shows it and `netcol run NAME` runs it. docs/models/adding.md walks through changing it.")
+    new.add_argument("name", metavar="NAME", help="the model's name, also its Python package's (an identifier "
+                     "that no registered model, experiment or module has)")
+    new.add_argument("--dir", default=".", help="the folder in which DIR/NAME is written (it must not exist)")
     return p
 
 
@@ -461,6 +472,18 @@ def _sweeps_by_model():
     return out
 
 
+def cmd_new_model(args, argv):
+    """netcol new-model: write a new model package from netcol's template."""
+    from .models.newmodel import new_model
+    written = new_model(args.name, args.dir)
+    root = Path(args.dir) / args.name
+    print(f"netcol: wrote {root} ({len(written)} files); next:\n"
+          f"  pip install -e {root}    (or: PYTHONPATH={root} NETCOL_MODELS={args.name})\n"
+          f"  netcol list\n  netcol run {args.name} --out runs/{args.name}\n"
+          f"  netcol plot runs/{args.name} --what ei_rates")
+    return 0
+
+
 def cmd_export_reports(args, argv):
     """netcol export-reports: the per-cell records as SONATA reports."""
     from .models import DEFAULT_MODEL, reports as reports_of
@@ -607,7 +630,7 @@ def _report(meta, out, args, rank):
 COMMANDS = {"run": cmd_run, "resume": cmd_resume, "info": cmd_info, "list": cmd_list, "plot": cmd_plot,
             "report": cmd_report, "repair": cmd_repair, "export-reports": cmd_export_reports,
             "export-nwb": cmd_export_nwb, "sweep": cmd_sweep,
-            "sweep-summary": cmd_sweep_summary, "gui": cmd_gui}
+            "sweep-summary": cmd_sweep_summary, "gui": cmd_gui, "new-model": cmd_new_model}
 
 
 def _fail(err, debug):
