@@ -27,6 +27,8 @@ _ACTIVE = {}
 HINTS = {
     "ParamError": "netcol list --params shows every parameter, its unit and range",
     "OutputError": "pick a new --out directory or add --overwrite",
+    "MemoryError": "the run needed more memory than it could get: netcol run --check shows the estimate per rank; "
+                   "make the network smaller or spread it over more ranks on more machines",
     "ForeignFilesError": "move those files elsewhere (or pass --overwrite-all to delete every file in the folder)",
     "DiskFullError": "free space on that file system (or pick another --out), then netcol resume from the "
                      "last checkpoint",
@@ -299,14 +301,12 @@ def cmd_run(args, argv):
 
 def _print_check(experiment, args):
     """What a run would do, after every check passed (netcol run --check)."""
-    from .config.budget import event_count, human_time
+    from .config.budget import describe_cost, event_count
     p, package = experiment.params, experiment.package
-    cost = package.cost(p)
     events = event_count(package.event_series(p), p["duration"], args.checkpoint_every)
-    ranks = args.np or 1
     print(f"netcol: {experiment.name} ({experiment.model}) checks out: {p['duration']:g} s simulated, "
-          f"about {events} timeline events, about {human_time(cost['wall_per_sim_s'] * p['duration'] / ranks)} of wall "
-          f"time on {ranks} rank(s) and {cost['memory_mb']:.0f} MB per rank ({cost['memory_note']}); nothing run")
+          f"about {events} timeline events, {describe_cost(package.cost(p), p['duration'], args.np or 1)}; "
+          "nothing run")
     return 0
 
 
@@ -633,24 +633,39 @@ COMMANDS = {"run": cmd_run, "resume": cmd_resume, "info": cmd_info, "list": cmd_
             "sweep-summary": cmd_sweep_summary, "gui": cmd_gui, "new-model": cmd_new_model}
 
 
+def _message(err):
+    """An error's message; one without (a MemoryError, among others) is named by its type,
+    so that no error line is empty."""
+    text = str(err).strip()
+    kind = getattr(err, "kind", type(err).__name__)
+    if text:
+        return text
+    return f"{kind}: out of memory" if kind == "MemoryError" else f"{kind} (without a message)"
+
+
 def _fail(err, debug):
     """Report an error and end this process; return the exit status.
 
-    An error before the run starts is the same on every rank (rank 0 reports it).  An
-    error during a run may be on one rank only: that rank marks run.json `failed` and,
-    on several ranks, aborts the whole job, so no rank waits forever for it."""
+    An error before the run starts is the same on every rank (rank 0 reports it), and
+    so is an error during the blocks (RunFailed: rank 0 has marked run.json `failed`,
+    naming the rank it happened on).  An error elsewhere in a run (set-up, finalising)
+    may be on one rank only: that rank marks run.json `failed` and, on several ranks,
+    aborts the whole job, so no rank waits forever for it."""
     import traceback
     from .io.rundir import DiskFullError, mark_status
     from .engine.runtime import launcher_rank_and_size
     rank, size = launcher_rank_and_size()
     run_dir = _ACTIVE.get("run_dir")
     during_run = run_dir is not None and not getattr(err, "collective", False)
+    kind = getattr(err, "kind", type(err).__name__)   # RunFailed: the failing rank's error
+    on_rank = rank if during_run else getattr(err, "rank", None)
     if rank == 0 or during_run:
-        where = f" on rank {rank}" if size > 1 and during_run else ""
+        where = f" on rank {on_rank}" if size > 1 and on_rank is not None else ""
         if debug:
             traceback.print_exception(err)
-        print(f"netcol: error{where}: {err}", file=sys.stderr)
-        hint = HINTS.get(type(err).__name__, "run again with --debug for the full traceback")
+            print(getattr(err, "details", ""), end="", file=sys.stderr)
+        print(f"netcol: error{where}: {_message(err)}", file=sys.stderr)
+        hint = HINTS.get(kind, "run again with --debug for the full traceback")
         if type(err).__name__ == "ParamError" and "parameter" not in str(err):
             hint = None   # the parameter list helps with a parameter, not with a file, model or network entry
         if hint:
@@ -676,8 +691,10 @@ def main(argv=None):
     except Exception as err:
         return _fail(err, "--debug" in argv)
     args = parser.parse_args(argv)
+    code = None
     try:
-        return COMMANDS[args.command](args, argv)
+        code = COMMANDS[args.command](args, argv)
+        return code
     except BrokenPipeError:
         # the reader of our output went away (`netcol list | head`): nothing to report
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -687,11 +704,15 @@ def main(argv=None):
               file=sys.stderr)
         return 130
     except Exception as err:  # one clear line (the traceback too with --debug)
-        return _fail(err, args.debug)
+        code = _fail(err, args.debug)
+        return code
     finally:
         lock = _ACTIVE.pop("lock", None)
         if lock is not None:
             lock.release()
+        if code is not None:   # after a write failed on a full disk, HDF5 may crash at exit
+            from .io.space import end_process
+            end_process(code)
 
 
 if __name__ == "__main__":

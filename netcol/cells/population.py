@@ -204,13 +204,14 @@ class PopulationAssemblyBase:
         syn_weight_final, and, at the end of a complete run, into the writer's "final"
         snapshot where it has one."""
         from ..io.edges import fill_final
+        from ..io.space import guarded
         values = self.gathered_weights()
         if values is None:
             return
         if status == "complete" and "final" in getattr(self.writer, "SNAPSHOTS", ()):
             self.writer.snapshot("final", t, values)
-        fill_final(out_dir / "edges.h5", self.edge_population, values,
-                   None if self.final_weights == "all" else self.plastic_edge_types())
+        guarded(fill_final)(out_dir / "edges.h5", self.edge_population, values,
+                            None if self.final_weights == "all" else self.plastic_edge_types())
 
     def summary(self):
         """Headline facts for run.json."""

@@ -12,6 +12,13 @@ gives (plus ``checkpoint``, which the run loop gives), in the order the events a
 listed in the timeline; then the model's ``after_event`` hook runs.  Every rank runs the
 same callbacks at the same simulated times.
 
+With keep_errors (the run loop's), an action that raises does not end NEURON (an
+exception escaping a callback is "Python Callback failed", which aborts every rank at
+once and leaves the run's record and files as they were): the first error is kept in
+:attr:`Scheduler.error`, the other actions go on (so that every rank still meets the
+same collective calls), and the run loop ends the run at the end of the block, on every
+rank together.
+
 The events are indexed by time once (a dict of time -> names and the sorted times), so a
 callback costs what its own time holds, and finding the next time is a bisection: a run
 of n events costs O(n log n), not a scan of the whole timeline per event.
@@ -46,6 +53,9 @@ class Scheduler:
         timeline (timeline.csv), such as the column's "training starts".
     after_event : callable, optional
         Called as after_event(t) once the actions at time t have run.
+    keep_errors : bool
+        Keep an action's exception in :attr:`error` and go on (see the module's
+        description) instead of raising it through NEURON.
 
     Raises
     ------
@@ -54,7 +64,7 @@ class Scheduler:
         otherwise silently do nothing).
     """
 
-    def __init__(self, events, actions, after_event=None):
+    def __init__(self, events, actions, after_event=None, keep_errors=False):
         # times a rounding apart (k * interval computed in floating point) are one time: an
         # event scheduled a rounding after the current one would never be delivered
         self.events = [(round(t, 9), name) for t, name in events]
@@ -68,6 +78,8 @@ class Scheduler:
             self.names_at.setdefault(t, []).append(name)
         self.times = sorted(self.names_at)
         self.next_index = 0
+        self.keep_errors = keep_errors
+        self.error = None    # the first exception an action raised on this rank
         self.queued = 0      # the times before it are in NEURON's queue (or done)
         self._h = neuron_h()
         self._cv = self._h.CVode()
@@ -96,10 +108,19 @@ class Scheduler:
         self.next_index += 1
         for name in self.names_at[t]:
             if self.actions[name] is not None:
-                self.actions[name](t)
+                self._call(self.actions[name], t)
         if self.after_event:
-            self.after_event(t)
+            self._call(self.after_event, t)
         self._schedule_next()
+
+    def _call(self, action, t):
+        try:
+            action(t)
+        except Exception as err:   # kept for the run loop (see the module's description)
+            if not self.keep_errors:
+                raise
+            if self.error is None:
+                self.error = err
 
 
 def checkpoint_events(checkpoint_every, end_ms):

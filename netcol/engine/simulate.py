@@ -7,12 +7,23 @@ The model contributes everything else through its assembly (see
 :mod:`netcol.build.assemble`): its timeline actions, probes, inputs and checkpoint state.
 SIGINT and SIGTERM stop the run at the end of the current block with every file
 closed and readable, and the run marked ``interrupted`` in run.json.
+
+Errors during the blocks are settled between blocks, on every rank together: an
+exception on any rank (in a timeline event, before or after a block, an injected
+fault) is kept while that rank still takes part in every collective call of the block;
+the stop-flag reduction at the block's end tells every rank, the ranks' errors are
+gathered, and rank 0, the only writer of run.json, closes its files and marks the run
+``failed`` naming the first failing rank and its error (:class:`RunFailed`), before any
+rank ends.  A (nearly) full disk stops the writes (netcol.io.space) and ends the run
+``failed`` the same way, its files closed and readable, resumable from its last
+checkpoint.
 """
 import errno
 import resource
 import signal
 import sys
 import time
+import traceback
 
 import numpy as np
 
@@ -22,8 +33,8 @@ from .checkpoint import write as write_checkpoint
 from .faults import inject, planned_fault
 from .progress import Progress
 from ..io.record import SpikeWriter, circuit_files, run_metadata, stamp_run_id, write_sonata_configs
-from ..io.rundir import (DiskFullError, claim, low_disk, new_run_id, release_space, reserve_space,
-                         write_json_atomic)
+from ..io import space
+from ..io.rundir import DiskFullError, claim, new_run_id, release_space, reserve_space, write_json_atomic
 from .runtime import neuron_h, parallel_context
 from .scheduler import Scheduler
 from .traces import Traces
@@ -31,6 +42,27 @@ from .traces import Traces
 
 #: Seconds of wall time between progress updates of run.json.
 META_EVERY = 2.0
+
+
+class RunFailed(RuntimeError):
+    """An error on one rank during the blocks, raised on every rank once rank 0 has
+    recorded it in run.json (see the module's description).
+
+    Attributes
+    ----------
+    rank : int
+        The first rank that failed.
+    kind : str
+        The type name of its exception (e.g. InjectedFault, MemoryError).
+    details : str
+        Its traceback, as that rank printed it.
+    """
+
+    collective = True   # the same on every rank: rank 0 reports it, nobody aborts
+
+    def __init__(self, rank, kind, message, details=""):
+        super().__init__(message)
+        self.rank, self.kind, self.details = rank, kind, details
 
 
 class _StopFlag:
@@ -134,6 +166,9 @@ class Run:
         self.rank = int(self.pc.id())
         self.experiment, self.out_dir, self.quiet, self.resume = experiment, out_dir, quiet, resume
         self.stop = stop
+        self.error = None   # the first exception on this rank during the blocks
+        self.failure = None   # (rank, type name, message, traceback) of the run's first failing rank
+        self.guard = space.activate(out_dir)
         self.writer = None
         self.model = self.traces = None
         self.run_s = 0.0
@@ -154,15 +189,17 @@ class Run:
             reserve_space(out_dir)
             write_json_atomic(out_dir / "run.json", self.meta)
             self.meta_written = time.time()
+        # from here on only rank 0 writes run.json: no rank may fail before it is there
+        self.pc.barrier()
         self.model = assemble(experiment, needs=("checkpoints",) if checkpoint_every or resume else ())
         events = self.model.timeline(checkpoint_every)
         self.traces = Traces(experiment, self.model, resume)   # [[record]] tables
         actions = dict(self.model.actions(), checkpoint=self.checkpoint, **self.traces.actions())
-        self.scheduler = Scheduler(self.traces.timeline(events), actions, self.model.after_event)
+        self.scheduler = Scheduler(self.traces.timeline(events), actions, self.model.after_event, keep_errors=True)
         self.n_spikes = resume["spikes_written"] if resume else 0
         self.recent = (np.empty(0), np.empty(0, dtype=np.uint64))   # rank 0: the last spikes, for checkpoints
         # the protocol time reached (ms); h.t is its image on NEURON's grid (neuron_time)
-        self.t = self.t_last_gather = resume["t"] if resume else 0.0
+        self.t = self.t_last_gather = self.t_written = resume["t"] if resume else 0.0
         self.rates = (0.0, 0.0)
         if self.rank == 0:
             self._open_files(events)
@@ -199,28 +236,50 @@ class Run:
         self.scheduler.start(from_time=self.t + 1e-6 if self.resume else 0.0)
 
     # ------------------------------------------------------------------ advance
+    def _local(self, work, *args):
+        """Do this rank's own work (no collective call in it), unless this rank has
+        already failed; keep its exception instead of raising it."""
+        if self.error is None:
+            self._catching(work, *args)
+
+    def _catching(self, work, *args):
+        """Do work whose collective calls come before its own part (every rank must call
+        it, also after failing); keep its exception instead of raising it."""
+        try:
+            work(*args)
+        except Exception as err:
+            if self.error is None:
+                self.error = err
+
     def _gather(self, t):
         """Write the spikes up to protocol time t (ms) since the last gather; keep the E
         and I rates (Hz) over that span (rank 0)."""
-        self.traces.flush()
+        self._catching(self.traces.flush)
         spikes = gather_spikes(self.pc, self.tvec, self.idvec)
         span = (t - self.t_last_gather) / 1000.0
         self.t_last_gather = t
         if self.rank == 0:
-            ex = self.model.excitatory
-            n_e = np.count_nonzero(ex[spikes[1].astype(np.int64)])
-            self.rates = (n_e / ex.sum() / max(span, 1e-9), (len(spikes[1]) - n_e) / (~ex).sum() / max(span, 1e-9))
-            self.writer.append(*spikes)
-            self.n_spikes += len(spikes[0])
-            if time.time() - self.meta_written > META_EVERY:   # how far a running or killed run got
-                self._write_meta(t_reached_ms=t)
-            t_all = np.concatenate([self.recent[0], spikes[0]])
-            g_all = np.concatenate([self.recent[1], spikes[1]])
-            keep = t_all > t_all.max() - 20.0 if len(t_all) else slice(0)
-            self.recent = (t_all[keep], g_all[keep])
+            self._local(self._write_spikes, t, spikes, span)
+
+    def _write_spikes(self, t, spikes, span):
+        ex = self.model.excitatory
+        n_e = np.count_nonzero(ex[spikes[1].astype(np.int64)])
+        self.rates = (n_e / ex.sum() / max(span, 1e-9), (len(spikes[1]) - n_e) / (~ex).sum() / max(span, 1e-9))
+        self.writer.append(*spikes)
+        if space.stopped():   # not written: the count stays that of spikes.h5
+            return
+        self.n_spikes += len(spikes[0])
+        self.t_written = t
+        if time.time() - self.meta_written > META_EVERY:   # how far a running or killed run got
+            self.guard.attempt(self._write_meta, t_reached_ms=t)
+        t_all = np.concatenate([self.recent[0], spikes[0]])
+        g_all = np.concatenate([self.recent[1], spikes[1]])
+        keep = t_all > t_all.max() - 20.0 if len(t_all) else slice(0)
+        self.recent = (t_all[keep], g_all[keep])
 
     def advance(self):
-        """Run to the end (or until SIGINT/SIGTERM); return 'complete' or 'interrupted'."""
+        """Run to the end, or until a stop (see :meth:`_stop_requested`); return 'complete',
+        'interrupted', 'failed' (a full disk) or 'error' (an error on any rank)."""
         pc = self.pc
         progress = Progress(self.tstop, t_start=self.t, enabled=(self.rank == 0 and not self.quiet))
         status = "complete"
@@ -230,40 +289,61 @@ class Run:
         while status == "complete" and self.t < self.tstop - 1e-9:
             # blocks on a fixed grid from 0, also after a resume
             t_next = min((np.floor(self.t / self.block + 1e-9) + 1) * self.block, self.tstop)
-            self.model.before_block(t_next)
+            self._local(self.model.before_block, t_next)
             pc.psolve(neuron_time(t_next, self.dt))
             self.t = t_next
-            self.model.after_block(self.t)
+            self._local(self.model.after_block, self.t)
             self._gather(self.t)
             if self.rank == 0:
                 progress.update(self.t, *self.rates)
-            self.fault = inject(self.fault, self.t)
+            self._local(self._inject)
             status = self._stop_requested() or status
+            if status == "complete" and self.fault and self.fault[0] == "fill":
+                self._local(self._inject, True)
         progress.close()
         self.run_s = time.time() - self.t_run0
         return status
 
+    def _inject(self, after_check=False):
+        self.fault = inject(self.fault, self.t, self.out_dir, after_check)
+
+    def _failed_here(self):
+        """This rank's first error of the run so far, or None."""
+        return self.error or self.scheduler.error
+
     def _stop_requested(self):
-        """'interrupted' after a signal on any rank, 'failed' when rank 0's disk is nearly
-        full (see netcol.io.rundir.low_disk), else None; the same answer on every rank."""
-        self.disk_message = low_disk(self.out_dir) if self.rank == 0 else None
-        code = 2.0 if self.disk_message else (1.0 if self.stop and self.stop.signum else 0.0)
+        """'error' after an error on any rank (self.failure then names the first failing
+        rank and its error, on every rank), 'failed' when the disk is nearly full (see
+        netcol.io.space) or a write found it full, 'interrupted' after a signal on any
+        rank, else None; the same answer on every rank."""
+        full = not self.guard.ok() if self.rank == 0 else self.guard.message is not None
+        code = 3.0 if self._failed_here() else 2.0 if full else 1.0 if self.stop and self.stop.signum else 0.0
         code = self.pc.allreduce(code, 2)
-        return {0.0: None, 1.0: "interrupted", 2.0: "failed"}[code]
+        if code == 3.0:
+            err = self._failed_here()
+            mine = None if err is None else (type(err).__name__, str(err) or repr(err),
+                                             "".join(traceback.format_exception(err)))
+            everyone = self.pc.py_allgather(mine)
+            rank = next(r for r, e in enumerate(everyone) if e is not None)
+            self.failure = (rank, *everyone[rank])
+        return {0.0: None, 1.0: "interrupted", 2.0: "failed", 3.0: "error"}[code]
 
     # ------------------------------------------------------------------ checkpoint
     def checkpoint(self, t):
-        """Save the complete state at time t (called by the scheduler at t, on every rank)."""
+        """Save the complete state at time t (called by the scheduler at t, on every rank);
+        nothing is saved once a rank has failed or the writes have stopped for a full disk."""
         self._gather(t)
         model_state = self.model.checkpoint_state(t)
-        if self.rank != 0:
+        # the same answer on every rank (they all take part in a checkpoint)
+        bad = self.pc.allreduce(1.0 if self._failed_here() or self.guard.message else 0.0, 2)
+        if self.rank != 0 or bad:
             return
         data = dict(t=t, netcol_version=__version__, effective=self.experiment.effective(), run_id=self.run_id,
                     recent_spikes=self.recent, spikes_written=self.n_spikes, file_counts=self.model.output_counts(),
                     trace_rows=self.traces.rows(),
                     wall_seconds=self.wall_before + time.time() - self.t_run0, **model_state)
-        write_checkpoint(self.out_dir, data)
-        self._write_meta(last_checkpoint_ms=t, t_reached_ms=t)
+        if self.guard.attempt(write_checkpoint, self.out_dir, data):
+            self.guard.attempt(self._write_meta, last_checkpoint_ms=t, t_reached_ms=t)
 
     def _write_meta(self, **fields):
         """Update run.json (rank 0)."""
@@ -277,19 +357,25 @@ class Run:
         pc = self.pc
         self.model.finalize(status, self.t, self.out_dir)
         peak_mb = pc.allreduce(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 2)
+        # a write of the final state on any rank may have met a full disk
+        if pc.allreduce(1.0 if self.guard.message else 0.0, 2):
+            status = "failed"
         if self.rank != 0:
             return None
+        if status == "failed":   # as far as the files go
+            self.t = self.t_written
+        release_space(self.out_dir)   # room for HDF5's last metadata on a full disk
         self.writer.close()
         self.traces.close()
         self.model.close_outputs()
-        release_space(self.out_dir)
         self._write_meta(status=status, t_reached_ms=self.t, spikes=self.n_spikes, setup_seconds=round(self.setup_s, 3),
                          run_seconds=round(self.run_s, 3), run_seconds_total=round(self.wall_before + self.run_s, 3),
                          wall_seconds_per_simulated_second=round(self.run_s / max((self.t - self._t0()) / 1000, 1e-9), 5),
                          peak_rss_mb_per_rank=round(peak_mb, 1), **self.model.summary())
         if status == "failed":
-            self._write_meta(error=f"DiskFullError: {self.disk_message}")
-            print(f"netcol: error: {self.disk_message}; stopped at t = {self.t / 1000:.3f} s with every file closed\n"
+            message = self.guard.message or f"a write on another rank found the device of {self.out_dir} full"
+            self._write_meta(error=f"DiskFullError: {message}")
+            print(f"netcol: error: {message}; stopped at t = {self.t / 1000:.3f} s with every file closed\n"
                   f"  hint: free space on that file system, then netcol resume from the last checkpoint",
                   file=sys.stderr)
         if status == "interrupted":
@@ -299,6 +385,17 @@ class Run:
 
     def _t0(self):
         return self.resume["t"] if self.resume else 0.0
+
+    def record_failure(self):
+        """After an error on any rank (advance returned 'error'): rank 0 closes its files
+        and marks the run failed in run.json; then every rank raises the same RunFailed."""
+        rank, kind, message, details = self.failure
+        if self.rank == 0:
+            release_space(self.out_dir)
+            self.abandon()
+            self._write_meta(status="failed", t_reached_ms=self.t, spikes=self.n_spikes, error=f"{kind}: {message}",
+                             failed_on_rank=rank)
+        return RunFailed(rank, kind, message, details)
 
     def abandon(self):
         """Close the output files after an error, keeping every completed block readable."""
@@ -354,7 +451,10 @@ def run_experiment(experiment, out_dir, argv=(), quiet=False, checkpoint_every=N
         try:
             run = Run(experiment, out_dir, argv, quiet, checkpoint_every, resume, stop)
             run.initialize()
-            return run.finalize(run.advance())
+            status = run.advance()
+            if status == "error":
+                raise run.record_failure()
+            return run.finalize(status)
         except OSError as err:
             if err.errno == errno.ENOSPC or "No space left" in str(err):
                 # HDF5 cannot close a file whose write failed midway (it crashes at exit):
@@ -362,6 +462,8 @@ def run_experiment(experiment, out_dir, argv=(), quiet=False, checkpoint_every=N
                 raise DiskFullError(errno.ENOSPC, f"no space left on the device of {out_dir}") from None
             if run is not None:
                 run.abandon()
+            raise
+        except RunFailed:
             raise
         except BaseException:
             if run is not None:

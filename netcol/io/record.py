@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import __version__
+from .space import guarded
 
 def population_of(f, kind):
     """The population name in an open SONATA file: the one group under /spikes or /nodes."""
@@ -184,6 +185,15 @@ class AppendFile:
     def __init__(self, file):
         self.file, self.path, self.flushes = file, file.filename, 0
         self.file.swmr_mode = True
+        # the growing datasets and their lengths at the last successful flush: a write
+        # that failed on a full disk is cut back to them when the file is closed
+        self.growing = []
+        file.visititems(lambda name, obj: self.growing.append(name) if getattr(obj, "maxshape", None)
+                        and obj.maxshape[0] is None else None)
+        self.flushed = self._lengths()
+
+    def _lengths(self):
+        return {name: self.file[name].shape[0] for name in self.growing}
 
     def __getitem__(self, name):
         return self.file[name]
@@ -195,6 +205,7 @@ class AppendFile:
         """Flush; every REOPEN_EVERY flushes, close and reopen the file."""
         import h5py
         self.file.flush()
+        self.flushed = self._lengths()
         self.flushes += 1
         if self.flushes % REOPEN_EVERY == 0:
             self.file.close()
@@ -202,11 +213,25 @@ class AppendFile:
             self.file.swmr_mode = True
 
     def close(self):
-        """Flush and close."""
-        if self.file:
+        """Flush and close.  After writes stopped on a full disk (see netcol.io.space),
+        first cut every growing dataset back to its length at the last successful flush:
+        rows past it may hold zeros where a failed write left them; a file that still
+        cannot be closed is named in the guard's ``unclosed``."""
+        from .space import active, is_disk_full, stopped
+        if not self.file:
+            return
+        try:
+            if stopped():
+                for name, n in self.flushed.items():
+                    if self.file[name].shape[0] != n:
+                        self.file[name].resize(n, axis=0)
             self.file.flush()
             self.file.close()
-            self.file = None
+        except Exception as err:
+            if not (stopped() and is_disk_full(err)):
+                raise
+            active().unclosed.append(str(self.path))
+        self.file = None
 
 
 def sorted_by_time_then_gid(times, gids):
@@ -239,6 +264,7 @@ class SpikeWriter:
             self.count = 0
         self.file = AppendFile(file)
 
+    @guarded
     def append(self, times, gids):
         """Append one block of spikes (any order; sorted here by time, then gid)."""
         if len(times):
@@ -313,6 +339,7 @@ class StateFileWriter:
         if time.monotonic() - self._held_since >= WRITE_ROWS_EVERY_S:
             self.write_rows()
 
+    @guarded
     def write_rows(self):
         """Write the rows held, then flush."""
         if not self._held:
@@ -326,6 +353,7 @@ class StateFileWriter:
         self._held = None
         self.f.flush()
 
+    @guarded
     def snapshot(self, label, t_ms, values):
         """Every value of a labelled snapshot, taken at t_ms."""
         self.write_rows()

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from .record import LIBVER, RUN_ID_ATTR, AppendFile, copy_truncated, mark_sonata
+from .space import guarded
 
 #: Values per chunk of ``data`` (about 256 KB of float32).
 CHUNK_VALUES = 65536
@@ -84,6 +85,7 @@ class ReportWriter:
             self.rows = 0
         self.file = AppendFile(file)
 
+    @guarded
     def append(self, rows):
         """Append samples (samples x cells), then flush."""
         rows = np.asarray(rows, dtype=np.float32)

@@ -60,15 +60,20 @@ def write_final_gains(path, net):
     into edges.h5, in turn (collective: every rank calls it)."""
     import h5py
     from ...io.record import LIBVER
+    from ...io.space import guarded
     pc = parallel_context()
     rows = net.netcon_rows[net.plastic_local]
     gains = net.local_plastic_gains()
     order = np.argsort(rows)
+
+    @guarded   # a full disk skips it, never raises between two barriers
+    def write():
+        with h5py.File(path, "a", libver=LIBVER) as f:
+            group = f[f"edges/{EDGE_POPULATION}/0"]
+            group["stdp_gain"][rows[order]] = gains[order]
+            group["syn_weight_final"][rows[order]] = net.conn.w1[rows[order]] * gains[order]
     for r in range(int(pc.nhost())):
         pc.barrier()
         if r == pc.id() and len(rows):
-            with h5py.File(path, "a", libver=LIBVER) as f:
-                group = f[f"edges/{EDGE_POPULATION}/0"]
-                group["stdp_gain"][rows[order]] = gains[order]
-                group["syn_weight_final"][rows[order]] = net.conn.w1[rows[order]] * gains[order]
+            write()
     pc.barrier()

@@ -16,6 +16,7 @@ SWMR forbids creating objects once writing has started, so everything is created
 import numpy as np
 
 from ...io.record import LIBVER, RUN_ID_ATTR, AppendFile, reopen_truncated
+from ...io.space import guarded
 
 
 class StateWriter:
@@ -77,6 +78,7 @@ class StateWriter:
         ds.resize((n + len(rows),) + ds.shape[1:])
         ds[n:] = rows
 
+    @guarded
     def record(self, t, activity_hz, goal_hz, scale, alive):
         """Append one state record (arrays indexed by gid)."""
         self._append("records/time", [t])
@@ -86,6 +88,7 @@ class StateWriter:
         self._append("records/alive", [alive])
         self.f.flush()
 
+    @guarded
     def gain_summary(self, t, mean, sd):
         """Append one row of per-pair gain means and SDs."""
         self._append("gains/time", [t])
@@ -93,18 +96,21 @@ class StateWriter:
         self._append("gains/sd", [sd])
         self.f.flush()
 
+    @guarded
     def gain_snapshot(self, label, t, gain):
         """Store every plastic synapse's gain (aligned with snapshots/pre, post) under label."""
         self.f[f"gains/snapshots/{label}"][:] = gain
         self.f["gains/snapshots/time"][self.snapshot_labels.index(label)] = t
         self.f.flush()
 
+    @guarded
     def deletion(self, t, gids):
         """Log one deletion round."""
         self._append("deletions/time", [t] * len(gids))
         self._append("deletions/gid", list(gids))
         self.f.flush()
 
+    @guarded
     def trial(self, t, kind, key):
         """Log the start of a stimulus trial."""
         self._append("trials/time", [t])
