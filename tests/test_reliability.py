@@ -8,7 +8,9 @@ import random
 import shutil
 import signal
 import subprocess
+import sys
 import time
+from pathlib import Path
 
 import h5py
 import pytest
@@ -35,6 +37,31 @@ def sets(items):
 
 def meta(run_dir):
     return json.loads((run_dir / "run.json").read_text())
+
+
+def wait_for(condition, what, proc, seconds=120):
+    """Poll condition() until true while proc runs; fail naming what was awaited if proc
+    ends first or after `seconds` (killing proc's process group, started in its own session)."""
+    deadline = time.time() + seconds
+    while not condition():
+        ended = proc.poll() is not None
+        if ended or time.time() > deadline:
+            if not ended:
+                os.killpg(proc.pid, signal.SIGKILL)
+            out, err = proc.communicate()
+            pytest.fail(f"{what}: {'the run ended first' if ended else f'not after {seconds} s'}\n"
+                        f"{(out or '')[-2000:]!r}\n{(err or '')[-2000:]!r}")
+        time.sleep(0.02)
+
+
+def checkpointed(run_dir, after=None):
+    """A condition: run.json names a checkpoint (later than `after`, in ms)."""
+    def met():
+        if not (run_dir / "run.json").exists():
+            return False
+        t = meta(run_dir).get("last_checkpoint_ms")
+        return t is not None and (after is None or t > after)
+    return met
 
 
 def one_line_error(r, *words):
@@ -108,10 +135,7 @@ def _running(exp_args, out, env=None):
     proc = subprocess.Popen([*NETCOL, "run", "baseline", *exp_args, "--out", str(out), *QUIET], cwd=REPO,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
                             env=dict(os.environ, **(env or {})))
-    deadline = time.time() + 120
-    while time.time() < deadline and (not (out / "run.json").exists()
-                                      or meta(out).get("last_checkpoint_ms") is None):
-        time.sleep(0.05)
+    wait_for(checkpointed(out), "a first checkpoint", proc)
     return proc
 
 
@@ -221,10 +245,8 @@ def test_a_full_disk_stops_the_run_cleanly(small_disk, np_):
     out = small_disk / "r"
     proc = subprocess.Popen([*NETCOL, "run", "baseline", "--set", "duration=3000", "--checkpoint-every", "2",
                              "--out", str(out), "--np", str(np_), *QUIET], cwd=REPO,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.time() + 120
-    while time.time() < deadline and not (out / "checkpoint.npz").exists():
-        time.sleep(0.05)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    wait_for(checkpointed(out), "a first checkpoint", proc)
     free = shutil.disk_usage(small_disk).free
     with open(small_disk / "filler", "wb") as f:   # another user fills the disk
         f.write(b"\0" * (free - 2 * 2**20))
@@ -244,9 +266,9 @@ def test_a_full_disk_stops_the_run_cleanly(small_disk, np_):
 def test_a_signal_during_set_up_marks_the_run_interrupted(tmp_path):
     out = tmp_path / "r"
     proc = subprocess.Popen([*NETCOL, "run", "baseline", "--set", "size=8", "--set", "duration=10",
-                             "--out", str(out), *QUIET], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    while not (out / "run.json").exists():
-        time.sleep(0.01)
+                             "--out", str(out), *QUIET], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            start_new_session=True)
+    wait_for((out / "run.json").exists, "run.json", proc)
     proc.send_signal(signal.SIGTERM)
     proc.wait(timeout=120)
     m = meta(out)
@@ -285,17 +307,31 @@ def test_weights_of_a_run_without_plasticity(finished):
     one_line_error(netcol("plot", str(finished), "--what", "weights"), "STDP was off", "no weights to plot")
 
 
+#: Prints the cache folder and the build in it that this checkout's runs load (building it
+#: first if it is not there, as any first run does).
+CURRENT_BUILD = ("from netcol.engine.runtime import neuron_h; neuron_h(); import neuron; "
+                 "from netcol.build.mechanisms import build_mechanisms, cache_root; "
+                 "lib = build_mechanisms(neuron.__version__); "
+                 "print(cache_root(), lib.relative_to(cache_root()).parts[0], sep=chr(10))")
+
+
+@pytest.mark.timeout(1200)   # compiles the mechanisms (twice on a clean machine)
 def test_a_damaged_mechanism_cache_is_rebuilt(tmp_path):
-    from netcol.build.mechanisms import cache_root
+    from netcol.build.mechanisms import _intact_library
+    r = subprocess.run([sys.executable, "-c", CURRENT_BUILD], cwd=REPO, capture_output=True, text=True, timeout=900)
+    assert r.returncode == 0, r.stderr
+    root, key = r.stdout.splitlines()[-2:]
     cache = tmp_path / "cache"
-    shutil.copytree(cache_root(), cache, ignore=shutil.ignore_patterns("*.lock"))
-    libs = list(cache.glob("*/*/libnrnmech.so"))
-    assert libs
+    shutil.copytree(Path(root) / key, cache / key)   # a cache of this test's own, with that build only
+    libs = list((cache / key).glob("**/libnrnmech.so"))
+    assert libs and _intact_library(cache / key) is not None
     for lib in libs:
         os.truncate(lib, 1000)   # loading this would crash NEURON (a bus error in dlopen)
+    assert _intact_library(cache / key) is None
     r = netcol("run", "baseline", "--set", "duration=1", "--out", str(tmp_path / "r"), *QUIET,
                env={"NETCOL_CACHE": str(cache)})
     assert r.returncode == 0 and "damaged or incomplete; rebuilding" in r.stderr, r.stderr
+    assert _intact_library(cache / key) is not None   # rebuilt in place, under the same key
 
 
 def test_a_sweep_value_cannot_leave_the_sweep_folder(tmp_path):
@@ -310,25 +346,36 @@ def test_a_sweep_value_cannot_leave_the_sweep_folder(tmp_path):
 @pytest.mark.parametrize("np_", [1, 2])
 def test_kill_9_at_random_times_three_times(tmp_path, np_):
     """Deletion with trials and scaling, killed with SIGKILL at random wall times after a
-    checkpoint, three times, then resumed to the end: identical to an uninterrupted run."""
+    checkpoint, three times, each kill while the run is going (a checkpoint later than
+    where it started, before the end), then resumed to the end: identical to an
+    uninterrupted run."""
     args = sets(SHORT["scalingwithdeletion"] + ["duration=40", "block=0.5"]) + ["--checkpoint-every", "2"]
+    end = 40000.0
     full, cut = tmp_path / "full", tmp_path / "cut"
     assert netcol("run", "scalingwithdeletion", *args, "--out", str(full), "--np", str(np_), *QUIET).returncode == 0
-    rng = random.Random(np_)
+    seed = random.randrange(2**32)   # in every message: a failure can be replayed
+    rng = random.Random(seed)
     cmd = [*NETCOL, "run", "scalingwithdeletion", *args, "--out", str(cut), "--np", str(np_), *QUIET]
-    last = None
+    start = 0.0
     for cycle in range(3):
         proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 start_new_session=True)
-        deadline = time.time() + 120
-        while time.time() < deadline and ((cut / "run.json").exists() is False
-                                          or meta(cut).get("last_checkpoint_ms") in (None, last)):
-            time.sleep(0.02)
+        wait_for(checkpointed(cut, after=start if cycle else None), f"seed {seed}, cycle {cycle}: a new checkpoint",
+                 proc)
         time.sleep(rng.uniform(0.0, 0.4))
+        assert proc.poll() is None, f"seed {seed}, cycle {cycle}: the run ended before the kill"
         os.killpg(proc.pid, signal.SIGKILL)   # every rank and the launcher, without warning
         proc.wait()
-        last = meta(cut).get("last_checkpoint_ms")
+        m = meta(cut)
+        # killed while going: never finalised, and its last checkpoint strictly inside the run
+        assert proc.returncode == -signal.SIGKILL and m["status"] == "running", (seed, cycle, m["status"])
+        assert start < m["last_checkpoint_ms"] < end and m["t_reached_ms"] < end, (seed, cycle, m)
+        if cycle:
+            assert m["resumed_from_ms"] == start, (seed, cycle, m)   # it resumed where the last kill left it
+        start = m["last_checkpoint_ms"]
         cmd = [*NETCOL, "resume", str(cut), "--np", str(np_), *QUIET]
     r = netcol(*cmd[len(NETCOL):])
-    assert r.returncode == 0, r.stderr
+    assert r.returncode == 0, (seed, r.stderr)
+    m = meta(cut)
+    assert m["status"] == "complete" and m["resumed_from_ms"] == start and m["t_reached_ms"] == end, (seed, m)
     assert same_outputs(full, cut)
