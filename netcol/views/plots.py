@@ -12,7 +12,7 @@ import numpy as np
 from ..analysis import spikes as analysis
 from ..config.schema import did_you_mean
 from ..models import DEFAULT_MODEL
-from .figstyle import DPI, letter_panels, pyplot, save
+from .figstyle import DPI, E_COLOUR, I_COLOURS, letter_panels, pyplot, run_caption, save, spread
 
 #: Views every run has; a model adds its own (its package's figures.VIEWS).  traces needs
 #: [[record]] tables (docs/recording.md).
@@ -36,17 +36,22 @@ def time_unit(t_s):
 
 #: Longest stretch a raster shows by default (s): the last RASTER_SPAN of a run.
 RASTER_SPAN = 20.0
+#: Most cells a raster draws: a larger network is drawn from an evenly spaced sample of its
+#: gids (the same every time, each type in proportion), and the figure says so.
+RASTER_CELLS = 1000
 
 
-#: Colours of excitatory cells, and of inhibitory cell classes in order of appearance (the
-#: GUI uses the same: E red, then blue, green).
-E_COLOUR, I_COLOURS = "tab:red", ("tab:blue", "tab:green", "tab:cyan", "tab:purple", "tab:olive")
+def steady_window(run_dir):
+    """The window (s) of a run's headline rates and rate bars: from 5 s (past the start's
+    transient; half the run if shorter) to where the run got."""
+    end = analysis.run_end(run_dir)
+    return min(5.0, end / 2), end
 
 
 def class_colours(nodes):
     """A colour per cell class, in order of appearance: excitatory cells (one class, "E")
-    red, inhibitory classes blue, green, ... (for the column: FS blue, LTS green, as in the
-    GUI)."""
+    vermillion, inhibitory classes blue, bluish green, ... (Okabe & Ito's colour-blind-safe
+    set; for the column: FS blue, LTS bluish green)."""
     out = {}
     for cls, exc in zip(nodes["cell_class"], nodes["excitatory"]):
         if not exc and cls not in out:
@@ -61,48 +66,83 @@ def type_colours(nodes):
             zip(nodes["type"], nodes["cell_class"], nodes["excitatory"])}
 
 
-def colour_legend(nodes):
-    """'E red, FS blue, ...': the colours of :func:`class_colours` in words."""
-    return ", ".join(f"{cls} {colour.removeprefix('tab:')}" for cls, colour in class_colours(nodes).items())
+def class_legend(ax, nodes, marker="s", **kw):
+    """A legend of the class colours (E, FS, LTS, ...), above the axes at its right."""
+    from matplotlib.lines import Line2D
+    classes = class_colours(nodes)
+    handles = [Line2D([], [], ls="", marker=marker, ms=6, color=c, label=cls) for cls, c in classes.items()]
+    return ax.legend(handles=handles, loc="lower right", bbox_to_anchor=(1.0, 1.01), ncol=len(handles),
+                     borderaxespad=0.0, handletextpad=0.2, columnspacing=1.0, **kw)
 
 
-def draw_raster(ax, run_dir, t_range=None, title=None):
-    """Spikes by cell type (gid against time), E types red, inhibitory classes in other
-    colours; by default the last RASTER_SPAN seconds of the run (a long run has far too
-    many spikes to draw)."""
+def raster_sample(n, max_cells=RASTER_CELLS):
+    """The gids a raster of n cells draws: all of them, or max_cells evenly spaced ones."""
+    if n <= max_cells:
+        return np.arange(n)
+    return np.unique(np.linspace(0, n - 1, max_cells).round().astype(np.int64))
+
+
+def draw_raster(ax, run_dir, t_range=None, title=None, max_cells=RASTER_CELLS):
+    """Spikes by cell type (gid against time) in the class colours (legend above), the
+    type names beside; by default the last RASTER_SPAN seconds of the run (a long run has
+    far too many spikes to draw).  A network of more than max_cells cells is drawn from
+    :func:`raster_sample`, as the title says; the marks are rasterised in a PDF.
+    Returns the number of spikes drawn."""
     nodes = analysis.read_nodes(run_dir)
-    legend = colour_legend(nodes)
+    types = nodes["type"]
+    n = len(types)
     if t_range is None:
         end = analysis.run_end(run_dir)
         t_range = (max(0.0, end - RASTER_SPAN), end)
-        if title is None and end > RASTER_SPAN:
-            title = f"{Path(run_dir).name}: last {RASTER_SPAN:g} s ({legend})"
     t, gid = analysis.read_spikes(run_dir, t_range)
-    types, colours = nodes["type"], type_colours(nodes)
-    t = t / 1000.0
-    for name in dict.fromkeys(types):
-        members = np.flatnonzero(types == name)
-        sel = np.isin(gid, members)
-        ax.plot(t[sel], gid[sel], "|", ms=2, color=colours[name])
-        ax.text(1.005, (members.min() + members.max()) / 2 / len(types), name, transform=ax.transAxes,
-                fontsize=7, va="center")
+    shown = raster_sample(n, max_cells)
+    drawn = np.zeros(n, bool)
+    drawn[shown] = True
+    keep = drawn[gid]
+    t, gid = t[keep] / 1000.0, gid[keep]
+    colours = type_colours(nodes)
+    height_pt = max(ax.get_window_extent().height * 72.0 / ax.figure.dpi, 1.0)
+    ms = float(np.clip(2.0 * height_pt / len(shown), 0.8, 2.0))   # about two rows of the drawn cells
+    names = list(dict.fromkeys(types))
+    centres = []
+    for name in names:
+        of_type = types == name
+        sel = of_type[gid]
+        ax.plot(t[sel], gid[sel], "|", ms=ms, mew=0.6 if ms < 1 else 1.0, color=colours[name], rasterized=True)
+        members = np.flatnonzero(of_type)
+        centres.append((members.min() + members.max()) / 2)
+    if len(names) > 1:
+        fraction = (np.array(centres) + 1) / (n + 1)
+        for name, y in zip(names, spread(fraction, 8.0 / height_pt, 0.0, 1.0)):
+            ax.text(1.005, y, name, transform=ax.transAxes, fontsize=7, va="center", color=colours[name])
+    ax.set_xlim(*t_range)
     ax.set_xlabel("time (s)")
     ax.set_ylabel("cell (gid)")
-    ax.set_ylim(-1, len(types))
-    ax.set_title(title or f"{Path(run_dir).name}: {len(t)} spikes ({legend})")
+    ax.set_ylim(-1, n)
+    class_legend(ax, nodes)
+    sample = f"; {len(shown):,} of {n:,} cells drawn (every {n / len(shown):.3g}th gid)" if len(shown) < n else ""
+    head = title or f"{run_caption(run_dir)}, showing {t_range[0]:g}–{t_range[1]:g} s"
+    ax.set_title(f"{head}\n{len(t):,} spikes{sample}", loc="left", fontsize=9)
+    return len(t)
 
 
 def draw_rates(ax, run_dir, window=None):
-    """Per-type mean rates (Hz) with SD across cells over a window (s; default the whole run)."""
-    t0, end = window if window else (0.0, analysis.run_end(run_dir))
+    """Per-type mean rates (Hz) with SD across cells over a window (s; default
+    :func:`steady_window`, as the headline's), in the class colours."""
+    t0, end = window if window else steady_window(run_dir)
     r = analysis.rates_by_type(run_dir, t0, end)
     names = list(r)
-    colours = type_colours(analysis.read_nodes(run_dir))
+    nodes = analysis.read_nodes(run_dir)
+    colours = type_colours(nodes)
     ax.bar(range(len(names)), [r[n][0] for n in names], yerr=[r[n][1] for n in names],
            color=[colours[n] for n in names])
     ax.set_xticks(range(len(names)), names, rotation=60 if len(names) > 4 else 0)
     ax.set_ylabel("rate (Hz)")
-    ax.set_title(f"rates {t0:g}-{end:g} s (mean ± SD across cells)")
+    if len(names) > len(class_colours(nodes)):   # several types per class: say which colour is which
+        class_legend(ax, nodes)
+        ax.set_title(f"rates {t0:g}–{end:g} s (mean ± SD across cells)", loc="left")
+    else:
+        ax.set_title(f"rates {t0:g}–{end:g} s (mean ± SD across cells)")
 
 
 #: Confidence level of the spectra's bands.
@@ -219,12 +259,16 @@ def plot_what(run_dir, what, window=None, dpi=DPI, out=None):
     plt = pyplot()
     run_dir = Path(run_dir)
     views = model_figures(run_dir).VIEWS
+    stamp = True
     if what == "spectra":
         fig, axes = plt.subplots(1, 2, figsize=(11, 4))
         draw_spectra(axes, run_dir, window=window)
+        letter_panels(axes)
     elif what == "raster":
+        # what was run is in the title (a shortened run's raster is no less true)
         fig, ax = plt.subplots(figsize=(10, 5))
         draw_raster(ax, run_dir, t_range=window)
+        stamp = False
     elif what == "rates":
         fig, ax = plt.subplots(figsize=(10, 4))
         draw_rates(ax, run_dir, window)
@@ -245,19 +289,34 @@ def plot_what(run_dir, what, window=None, dpi=DPI, out=None):
         known = GENERIC_VIEWS + tuple(views)
         raise NothingToPlot(f"--what {what}: not a view of this run's model{did_you_mean(what, known)}; its views: "
                             f"{', '.join(known)}")
-    return save(fig, Path(out) if out else run_dir / what, runs=[run_dir], dpi=dpi)
+    return save(fig, Path(out) if out else run_dir / what, runs=[run_dir], dpi=dpi, stamp=stamp)
+
+
+#: Characters per line of the report's headline (monospace, beside panel A).
+HEADLINE_WIDTH = 68
+
+
+def wrap_headline(lines, width=HEADLINE_WIDTH):
+    """The headline's lines wrapped to width, continuation lines indented, a number kept
+    with its unit."""
+    import re
+    import textwrap
+    glued = [re.sub(r"(?<=\d) (?=%|(Hz|s|ms|mV|nS)\b)", "\u00a0", line) for line in lines]
+    return [w for line in glued for w in (textwrap.wrap(line, width, subsequent_indent="    ",
+                                                          break_on_hyphens=False) or [""])]
 
 
 def report(run_dir):
     """One page with the headline numbers and every view the run has data for."""
     plt = pyplot()
     run_dir = Path(run_dir)
-    lines = headline(run_dir)
+    lines = wrap_headline(headline(run_dir))
     fig = plt.figure(figsize=(11, 15))
     gs = fig.add_gridspec(4, 2)
     ax = fig.add_subplot(gs[0, 0])
     ax.axis("off")
-    ax.text(0, 1, "\n".join(lines), va="top", family="monospace", fontsize=8)
+    ax.text(0, 1, "\n".join(lines), va="top", family="monospace", fontsize=8, transform=ax.transAxes,
+            gid="netcol-headline")
     draw_rates(fig.add_subplot(gs[0, 1]), run_dir)
     draw_raster(fig.add_subplot(gs[1, :]), run_dir)
     for k, draw in enumerate(model_figures(run_dir).report_panels(run_dir)[:2]):
@@ -281,7 +340,7 @@ def headline(run_dir):
         lines.append(f"spikes: {meta['spikes']}  wall {meta.get('run_seconds', 0):.1f} s "
                      f"({meta.get('wall_seconds_per_simulated_second', 0):.3f} s per simulated s)")
     if t_end > 0:
-        t0 = min(5.0, t_end / 2)
+        t0, _ = steady_window(run_dir)
         e, i = analysis.class_rates(run_dir, t0, t_end)
         lines.append(f"rates {t0:g}-{t_end:g} s: E {e:.3f} Hz, I {i:.3f} Hz")
     return lines + model_figures(run_dir).headline(run_dir, meta)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ...views.figstyle import letter_panels, pyplot, save
+from ...views.figstyle import E_COLOUR, I_COLOUR, OKABE_ITO, legend_above, letter_panels, pyplot, save
 from ...views.plots import NothingToPlot, find_any_run
 from ...io.rundir import read_run_json
 from . import activity
@@ -14,8 +14,11 @@ from .network import n_excitatory
 
 #: Runs each figure needs: a run of one of these experiments (the folder or a sub-folder).
 FIGURE_RUNS = {1: ("akil2021", "akil2021_istdp", "akil2021_small")}
-E_COLOUR, I_COLOUR, X_COLOUR = "tab:red", "tab:blue", "tab:green"
-PATHWAY_COLOURS = ("tab:red", "tab:orange", "tab:purple", "tab:blue")
+X_COLOUR = OKABE_ITO["bluish green"]
+#: E->E, E->I, I->E, I->I (colour-blind-safe, as every netcol figure).
+PATHWAY_COLOURS = (E_COLOUR, OKABE_ITO["orange"], OKABE_ITO["reddish purple"], I_COLOUR)
+#: Share of the weights the distribution's x range covers (the rest is counted on the panel).
+WEIGHT_RANGE_PERCENTILES = (0.1, 99.9)
 
 
 def _smooth(x, k):
@@ -41,7 +44,7 @@ def draw_rates(ax, run_dir):
                    label=f"target of the rule on {pop} ({rate:g} Hz)")
     ax.set_xlabel("time (s)")
     ax.set_ylabel("rate (Hz; 1-s running mean)")
-    ax.legend(frameon=False, fontsize=7)
+    legend_above(ax, ncol=2)
 
 
 def draw_currents(ax, run_dir):
@@ -56,7 +59,7 @@ def draw_currents(ax, run_dir):
     ax.axhline(0, color="0.6", lw=0.8)
     ax.set_xlabel("time (s)")
     ax.set_ylabel("mean input current to E cells (mV/ms)")
-    ax.legend(frameon=False, fontsize=7, ncol=2)
+    legend_above(ax, ncol=4)
 
 
 def draw_weights(ax, run_dir):
@@ -81,29 +84,45 @@ def draw_weights(ax, run_dir):
     ax.axhline(1, color="0.6", lw=0.8)
     ax.set_xlabel("time (s)")
     ax.set_ylabel("weight / initial mean weight")
-    ax.legend(frameon=False, fontsize=7)
+    legend_above(ax, ncol=2)
 
 
 def draw_weight_hist(ax, run_dir):
-    """Distribution of each plastic pathway's weights at the end (filled) and the start."""
+    """Distribution of each plastic pathway's weights at the end (filled) and the start,
+    as magnitudes relative to the pathway's initial mean (every pathway starts near 1),
+    over the range that holds WEIGHT_RANGE_PERCENTILES of them."""
     start, end = activity.snapshot(run_dir, "initial"), activity.snapshot(run_dir, "final")
     if start is None or end is None:
         raise NothingToPlot(f"{run_dir}: the weight snapshots are taken at the start and the end of a complete run")
     n_e = n_excitatory(read_run_json(run_dir)["params"])
     pw = activity.pathway_of(end[0], end[1], n_e)
-    for k in np.unique(pw):
-        w0, w1 = start[2][pw == k], end[2][pw == k]
-        scale = abs(w0.mean())
-        bins = np.linspace(min(w0.min(), w1.min()) / scale, max(w0.max(), w1.max()) / scale, 60)
-        ax.hist(w1 / scale, bins, color=PATHWAY_COLOURS[k], alpha=0.6, density=True,
+    kinds = np.unique(pw)
+    rel = {k: (np.abs(start[2][pw == k]) / abs(start[2][pw == k].mean()),
+               np.abs(end[2][pw == k]) / abs(start[2][pw == k].mean())) for k in kinds}
+    every = np.concatenate([x for pair in rel.values() for x in pair])
+    lo, hi = np.percentile(every, WEIGHT_RANGE_PERCENTILES)
+    pad = 0.05 * max(hi - lo, 1e-3)
+    lo, hi = lo - pad, hi + pad
+    bins = np.linspace(lo, hi, 80)
+    one_start = False
+    for k in kinds:
+        w0, w1 = rel[k]
+        ax.hist(w1, bins, color=PATHWAY_COLOURS[k], alpha=0.6, density=True,
                 label=f"{activity.PATHWAY_NAMES[k]} at the end")
         if np.ptp(w0) > 0:
-            ax.hist(w0 / scale, bins, histtype="step", color="k", lw=1, density=True)
+            ax.hist(w0, bins, histtype="step", color="k", lw=1, density=True)
         else:   # the pathway starts at one value
-            ax.axvline(np.sign(w0[0]), color="k", ls="--", lw=1)
-    ax.set_xlabel("weight / |initial mean| (black: at the start)")
+            one_start = True
+    if one_start:
+        ax.axvline(1.0, color="k", ls="--", lw=1, label="at the start (one value)")
+    outside = int(((every < lo) | (every > hi)).sum())
+    label = "|weight| / |initial mean| of its pathway" + ("" if one_start else " (black: at the start)")
+    if outside:
+        label += f"\n{outside} weights ({100 * outside / len(every):.2g} %) lie beyond the range shown"
+    ax.set_xlim(lo, hi)
+    ax.set_xlabel(label)
     ax.set_ylabel("density")
-    ax.legend(frameon=False, fontsize=7)
+    legend_above(ax, ncol=3)
 
 
 def _second_half(run_dir):
@@ -116,7 +135,7 @@ def draw_correlations(ax, run_dir):
     """Mean spike-count correlations (250-ms windows) over the second half of the run."""
     t0, t1 = _second_half(run_dir)
     c = activity.correlations(run_dir, t0, t1)
-    ax.bar(range(3), [c["EE"], c["EI"], c["II"]], color=(E_COLOUR, "tab:purple", I_COLOUR))
+    ax.bar(range(3), [c["EE"], c["EI"], c["II"]], color=(E_COLOUR, OKABE_ITO["reddish purple"], I_COLOUR))
     ax.set_xticks(range(3), ["E–E", "E–I", "I–I"])
     ax.axhline(0, color="0.6", lw=0.8)
     ax.set_ylabel(f"mean spike-count correlation ({t0:g}–{t1:g} s)")

@@ -3,6 +3,8 @@ information from trials, STDP gains), its report panels and headline numbers, an
 Figures 2-7 of Rowan & Neymotin (2013) from a folder of runs (experiments.md §8)."""
 from pathlib import Path
 
+import numpy as np
+
 from ...analysis import spikes as analysis
 from . import measures
 from ...views.figstyle import DPI, letter_panels, mark_protocol, pyplot, save
@@ -41,11 +43,19 @@ def sensor_label(run_dir):
     return f"E activity sensor ({tau / 1000:g}-s filter, Hz)" if tau else "E activity sensor (Hz)"
 
 
+#: Smallest span of a scale-factor axis: a factor that moved by 1e-5 is drawn flat on a
+#: readable axis (and the panel says how far it moved), not on ticks with six decimals.
+MIN_SCALE_SPAN = 0.02
+
+
 def draw_timecourse(ax, run_dirs, quantity, label, measured=False, robust=False):
     """Mean ± SD over alive E cells at every record (with robust: median and 25-75 %),
     one line per run, with the protocol's events; with measured, the E cells' measured
-    rate between records (dashed) beside the sensor."""
+    rate between records (dashed) beside the sensor.  The activity sensor is drawn with
+    the scaling's goal (the mean goal of the E cells, dotted, once scaling has set it);
+    a scale factor's axis spans at least MIN_SCALE_SPAN."""
     unit = 1.0
+    moved = []
     for d in run_dirs:
         tc = measures.population_timecourse(d, quantity, "E")
         unit, xl = time_unit(tc["t"])
@@ -57,13 +67,39 @@ def draw_timecourse(ax, run_dirs, quantity, label, measured=False, robust=False)
         if measured and len(tc["t"]) > 1:
             rate = measures.binned_class_rate(d, tc["t"], tc["alive"][1:])
             ax.plot(x[1:], rate, ls="--", lw=0.8, color=line.get_color(), label=f"{condition(d)}: measured rate")
+        if quantity == "activity":
+            goal = measures.population_timecourse(d, "goal", "E")["mean"]
+            if np.isfinite(goal).any():
+                ax.plot(x, goal, ls=":", lw=1.5, color=line.get_color(), label=f"{condition(d)}: goal (mean)")
+        if quantity == "scale" and np.isfinite(centre).any():
+            moved.append(np.nanmax(np.abs(np.concatenate([lo, hi]) - 1.0)))
         ax.set_xlabel(xl)
     if run_dirs:
         mark_protocol(ax, run_dirs[0], scale=unit)
     ax.set_ylabel(label)
     if quantity == "activity":
         ax.set_ylim(bottom=0)
+    if quantity == "scale":
+        _readable_scale_axis(ax, max(moved, default=0.0))
     ax.legend()
+
+
+def _readable_scale_axis(ax, moved):
+    """At least MIN_SCALE_SPAN of the axis, around 1 when the factors stayed close to it,
+    with three decimals at most; a note says how far they moved when that is too little to
+    see."""
+    from matplotlib.ticker import FormatStrFormatter, MultipleLocator
+    lo, hi = ax.get_ylim()
+    if hi - lo >= MIN_SCALE_SPAN:
+        return
+    near_one = moved < MIN_SCALE_SPAN / 2
+    mid = 1.0 if near_one else (lo + hi) / 2
+    ax.set_ylim(mid - MIN_SCALE_SPAN / 2, mid + MIN_SCALE_SPAN / 2)
+    ax.yaxis.set_major_locator(MultipleLocator(MIN_SCALE_SPAN / 4))
+    ax.yaxis.set_major_formatter(FormatStrFormatter("%.3f"))
+    if near_one:
+        ax.text(0.02, 0.03, f"drawn factors within {moved:.2g} of 1" if moved else "factors stay at 1",
+                transform=ax.transAxes, fontsize=7, color="0.3")
 
 
 def draw_alive(ax, run_dirs):

@@ -5,14 +5,14 @@ from pathlib import Path
 
 import numpy as np
 
-from ...views.figstyle import letter_panels, pyplot, save
+from ...views.figstyle import AFTER, E_COLOUR, I_COLOUR, legend_above, letter_panels, pyplot, save
 from ...views.plots import NothingToPlot, find_any_run
 from ...io.rundir import read_run_json
 from . import activity
 
 #: Runs each figure needs: a run of one of these experiments (the folder or a sub-folder).
 FIGURE_RUNS = {1: ("vogels2011_long", "vogels2011", "vogels2011_small")}
-BEFORE, AFTER = "0.45", "tab:red"
+BEFORE = "0.45"
 
 
 def _plasticity_start(run_dir):
@@ -27,8 +27,8 @@ def draw_rate_course(ax, run_dir):
     """E and I rates per record interval, the target, and the start of plasticity."""
     r = activity.records(run_dir)
     p = read_run_json(run_dir)["params"]
-    ax.plot(r["time"][1:], r["rate_e"][1:], color="tab:red", label="E")
-    ax.plot(r["time"][1:], r["rate_i"][1:], color="tab:blue", label="I")
+    ax.plot(r["time"][1:], r["rate_e"][1:], color=E_COLOUR, label="E")
+    ax.plot(r["time"][1:], r["rate_i"][1:], color=I_COLOUR, label="I")
     ax.axhline(p["target_rate"], color="k", ls="--", lw=1, label=f"target {p['target_rate']:g} Hz")
     _mark_plasticity(ax, run_dir)
     ax.set_yscale("log")
@@ -48,7 +48,7 @@ def draw_weight_course(ax, run_dir):
     _mark_plasticity(ax, run_dir)
     ax.set_xlabel("time (s)")
     ax.set_ylabel("I→E weight (nS)")
-    ax.legend(frameon=False, fontsize=8)
+    legend_above(ax, ncol=4)
 
 
 def draw_weight_hist(ax, run_dir):
@@ -120,13 +120,16 @@ def headline(run_dir, meta):
 
 
 def _raster(ax, run_dir, t0, t1, title, cells=1000):
-    from ...analysis.spikes import read_spikes
+    """The first `cells` E cells' spikes between t0 and t1 (s)."""
+    from ...analysis.spikes import read_nodes, read_spikes
+    n_e = int(read_nodes(run_dir)["excitatory"].sum())
+    shown = min(cells, n_e)
     t, gid = read_spikes(run_dir, (t0, t1))
-    keep = gid < cells
+    keep = gid < shown
     ax.plot(t[keep] - t0 * 1000.0, gid[keep], ".", ms=1, color="k", rasterized=True)
     ax.set_xlim(0, (t1 - t0) * 1000.0)
     ax.set_xlabel(f"time from {t0:g} s (ms)")
-    ax.set_ylabel(f"E cell (first {cells})")
+    ax.set_ylabel(f"E cell (first {shown} of {n_e})" if shown < n_e else f"E cell (all {n_e})")
     ax.set_title(title)
 
 

@@ -1,0 +1,157 @@
+"""Figures without defects (issue 29, part 3): the PREVIEW stamp, panel letters and the
+report's headline clear of every axis's labels; large rasters drawn from a sample of
+cells; a shortened run's raster says what was run instead of a PREVIEW stamp."""
+
+import numpy as np
+import pytest
+
+from helpers import run_cli as netcol
+
+#: A column run with everything the report draws (records, scaling from 2 s, a learning
+#: window and training), cut short of its experiment's 9600 s: a preview.
+COLUMN_SETS = {"duration": 8, "learn_start": 2, "learn_end": 6, "scaling_start": 2, "recording_interval": 1,
+               "recording_start": 1, "block": 1}
+
+
+def _run(base, experiment, sets):
+    out = base / experiment
+    args = [a for k, v in sets.items() for a in ("--set", f"{k}={v}")]
+    r = netcol("run", experiment, *args, "--out", str(out), "--quiet", "--no-figure")
+    assert r.returncode == 0, r.stderr
+    return out
+
+
+@pytest.fixture(scope="module")
+def column_run(tmp_path_factory):
+    return _run(tmp_path_factory.mktemp("fig"), "trainingandscaling", COLUMN_SETS)
+
+
+@pytest.fixture
+def drawn(monkeypatch):
+    """The figures that report() and plot_what() would save, laid out and stamped as
+    save() does, instead of written."""
+    from netcol.views import figstyle, plots
+    figs = []
+
+    def keep(fig, base, runs=(), dpi=100, stamp=True):
+        figstyle.finish(fig, runs if stamp else ())
+        fig.canvas.draw()
+        figs.append(fig)
+        return []
+    monkeypatch.setattr(plots, "save", keep)
+    yield figs
+    for fig in figs:
+        figstyle.pyplot().close(fig)
+
+
+def _labels(fig):
+    """(what, window extent) of every tick label, axis label, title and legend."""
+    r = fig.canvas.get_renderer()
+    out = []
+    for ax in fig.axes:
+        (x0, x1), (y0, y1) = sorted(ax.get_xlim()), sorted(ax.get_ylim())
+        ticks = [t for t in ax.get_xticklabels() if x0 <= t.get_position()[0] <= x1] + \
+                [t for t in ax.get_yticklabels() if y0 <= t.get_position()[1] <= y1]   # those drawn
+        texts = [*ticks, ax.xaxis.label, ax.yaxis.label, ax.title, ax._left_title, ax._right_title]
+        out += [(f"{t.get_text()!r} of {ax.get_label() or ax}", t.get_window_extent(r)) for t in texts
+                if t.get_visible() and t.get_text()]
+        if ax.get_legend() is not None:
+            out.append((f"legend of {ax}", ax.get_legend().get_window_extent(r)))
+    return out
+
+
+def _texts(fig, gid):
+    return [t for t in [*fig.texts, *(t for ax in fig.axes for t in ax.texts)] if t.get_gid() == gid]
+
+
+def _clear_of_labels(fig, text):
+    r = fig.canvas.get_renderer()
+    box = text.get_window_extent(r)
+    hits = [what for what, b in _labels(fig) if b.overlaps(box)]
+    assert hits == [], f"{text.get_text()!r} overlaps {hits}"
+
+
+def test_the_reports_stamp_letters_and_headline_cover_no_label(column_run, drawn):
+    from netcol.views import figstyle, plots
+    plots.report(column_run)
+    fig = drawn[0]
+    stamp, = _texts(fig, "netcol-preview")
+    assert stamp.get_text() == "PREVIEW: trainingandscaling run for 8 of 9600 s"
+    _clear_of_labels(fig, stamp)
+    r = fig.canvas.get_renderer()
+    for ax in fig.axes:   # above everything else
+        assert stamp.get_window_extent(r).y0 >= ax.get_tightbbox(r).y1 - 1
+    letters = _texts(fig, figstyle.LETTER_GID)
+    assert [t.get_text() for t in letters] == list("ABCDEF")
+    for letter in letters:
+        _clear_of_labels(fig, letter)
+    headline, = _texts(fig, "netcol-headline")
+    _clear_of_labels(fig, headline)
+    text_ax = headline.axes
+    for ax in fig.axes:
+        if ax is not text_ax:
+            assert not headline.get_window_extent(r).overlaps(ax.get_tightbbox(r)), ax
+
+
+def test_the_columns_report_panels(column_run, drawn):
+    from matplotlib.colors import to_hex
+    from netcol.views import figstyle, plots
+    plots.report(column_run)
+    fig = drawn[0]
+    rates, raster, activity, scale = fig.axes[1:5]
+    lines = plots.headline(column_run)
+    assert "rates 4-8 s:" in "\n".join(lines) and rates.get_title(loc="left").startswith("rates 4–8 s")
+    legend = [t.get_text() for t in rates.get_legend().get_texts()]   # the class colours, named
+    assert legend == ["E", "FS", "LTS"]
+    bars = {to_hex(p.get_facecolor()) for p in rates.patches}
+    assert bars == {figstyle.E_COLOUR.lower(), figstyle.I_COLOURS[0].lower(), figstyle.I_COLOURS[1].lower()}
+    handles = activity.get_legend().legend_handles
+    labels = [h.get_label() for h in handles]
+    assert any(label.endswith("goal (mean)") for label in labels)         # the scaling's goal is drawn
+    spans = {h.get_label(): to_hex(h.get_facecolor()) for h in handles if h.get_label() in ("learning", "training")}
+    assert len(spans) == 2 and spans["learning"] != spans["training"]    # two swatches that differ
+    ticks = [t.get_text() for t in scale.get_yticklabels() if t.get_text()]
+    assert ticks and all(len(t.split(".")[-1]) <= 3 for t in ticks), ticks
+
+
+def test_a_shortened_runs_raster_says_what_ran_instead_of_preview(column_run, drawn):
+    from netcol.views import plots
+    plots.plot_what(column_run, "raster")
+    fig = drawn[0]
+    assert _texts(fig, "netcol-preview") == []
+    assert fig.axes[0].get_title(loc="left").startswith(
+        "8 s of trainingandscaling (cut from its 9600 s with --set duration)")
+
+
+def test_spectra_have_panel_letters(column_run, drawn):
+    from netcol.views import figstyle, plots
+    plots.plot_what(column_run, "spectra")
+    assert [t.get_text() for t in _texts(drawn[0], figstyle.LETTER_GID)] == ["A", "B"]
+
+
+def test_a_large_raster_is_drawn_from_a_sample_of_cells(monkeypatch):
+    """10,000 cells firing 2 M spikes: RASTER_CELLS evenly spaced cells are drawn, every
+    spike of theirs and none of the others', rasterised, and the title says so."""
+    from netcol.analysis import spikes as analysis
+    from netcol.views import figstyle, plots
+    n, rng = 10_000, np.random.default_rng(1)
+    gid = rng.integers(0, n, 2_000_000)
+    t = np.sort(rng.uniform(0, 20_000.0, len(gid)))
+    nodes = {"type": np.where(np.arange(n) < 8000, "E", "I"), "cell_class": np.where(np.arange(n) < 8000, "E", "I"),
+             "excitatory": np.arange(n) < 8000}
+    monkeypatch.setattr(analysis, "read_nodes", lambda d: nodes)
+    monkeypatch.setattr(analysis, "read_spikes", lambda d, w=None: (t, gid))
+    monkeypatch.setattr(analysis, "run_end", lambda d: 20.0)
+    fig, ax = figstyle.pyplot().subplots(figsize=(10, 5))
+    drawn = plots.draw_raster(ax, "/nonexistent/big")
+    sample = plots.raster_sample(n)
+    assert len(sample) == plots.RASTER_CELLS == 1000 and len(np.unique(sample)) == 1000
+    assert np.array_equal(sample, plots.raster_sample(n))               # the same cells every time
+    lines = [line for line in ax.lines if len(line.get_xdata())]
+    points = np.concatenate([line.get_ydata() for line in lines])
+    assert drawn == len(points) == np.isin(gid, sample).sum()            # their spikes, only theirs
+    assert set(np.unique(points).astype(int)) <= set(sample.tolist())
+    assert 150_000 < len(points) < 250_000                               # a tenth of the spikes
+    assert all(line.get_rasterized() for line in lines)
+    assert "1,000 of 10,000 cells drawn" in ax.get_title(loc="left")
+    figstyle.pyplot().close(fig)
