@@ -1,6 +1,8 @@
 """Figures without defects (issue 29, part 3): the PREVIEW stamp, panel letters and the
 report's headline clear of every axis's labels; large rasters drawn from a sample of
-cells; a shortened run's raster says what was run instead of a PREVIEW stamp."""
+cells; a shortened run's figures show only what ran; a shortened run's raster says what
+was run instead of a PREVIEW stamp."""
+import warnings
 
 import numpy as np
 import pytest
@@ -11,6 +13,8 @@ from helpers import run_cli as netcol
 #: window and training), cut short of its experiment's 9600 s: a preview.
 COLUMN_SETS = {"duration": 8, "learn_start": 2, "learn_end": 6, "scaling_start": 2, "recording_interval": 1,
                "recording_start": 1, "block": 1}
+#: A sadeh2015 run of 4 learning blocks (28 s in all) stopped after 14 s: 2 blocks ran.
+SADEH_SETS = {"blocks": 4, "duration": 14}
 
 
 def _run(base, experiment, sets):
@@ -24,6 +28,11 @@ def _run(base, experiment, sets):
 @pytest.fixture(scope="module")
 def column_run(tmp_path_factory):
     return _run(tmp_path_factory.mktemp("fig"), "trainingandscaling", COLUMN_SETS)
+
+
+@pytest.fixture(scope="module")
+def sadeh_run(tmp_path_factory):
+    return _run(tmp_path_factory.mktemp("fig"), "sadeh2015", SADEH_SETS)
 
 
 @pytest.fixture
@@ -155,3 +164,24 @@ def test_a_large_raster_is_drawn_from_a_sample_of_cells(monkeypatch):
     assert all(line.get_rasterized() for line in lines)
     assert "1,000 of 10,000 cells drawn" in ax.get_title(loc="left")
     figstyle.pyplot().close(fig)
+
+
+def test_a_shortened_sadeh_run_shows_only_what_ran(sadeh_run, drawn):
+    from netcol.models.sadeh2015 import figures, tuning
+    from netcol.views import plots
+    blocks, e, i = tuning.block_rates(sadeh_run)
+    assert blocks.tolist() == [0, 1] and (e > 1).all()                    # 2 of 4 blocks ran, none as 0 Hz
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        lines = "\n".join(plots.headline(sadeh_run))
+        plots.report(sadeh_run)
+    assert "nan" not in lines and "after learning" not in lines and "2 of 4 blocks ran" in lines
+    fig = drawn[0]
+    blocks_ax, bins_ax = fig.axes[3:5]
+    drawn_blocks = [line.get_xdata() for line in blocks_ax.lines if line.get_marker() == "o"]
+    assert [list(x) for x in drawn_blocks] == [[1, 2], [1, 2]]            # E and I, blocks 1 and 2 only
+    labels = [t.get_text() for t in bins_ax.get_legend().get_texts()]
+    assert labels == ["before learning", "at 12 s, after 1 of 4 learning blocks"]
+    assert _texts(fig, "netcol-preview")[0].get_text() == "PREVIEW: sadeh2015 run for 14 of 28 s"
+    with pytest.raises(plots.NothingToPlot):                              # no tuning after learning
+        figures._raster(fig.axes[0], sadeh_run, "test_after", "")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ...analysis.spikes import open_run_h5, read_nodes, read_spikes
+from ...analysis.spikes import open_run_h5, read_nodes, read_spikes, run_end
 from .protocol import PHASES
 
 #: |dPO| bins of the paper's summary (degrees).
@@ -37,7 +37,7 @@ def phase_rates(run_dir):
     seg, nodes = read_protocol(run_dir), read_nodes(run_dir)
     ex = nodes["excitatory"].astype(bool)
     t, gid = read_spikes(run_dir)
-    end = t.max() + 1.0 if len(t) else 0.0
+    end = reached_ms(run_dir)
     spans = {}
     for name in ("test_before", "test_after"):
         k = np.flatnonzero(seg["phase"] == name)
@@ -57,21 +57,53 @@ def phase_rates(run_dir):
     return out
 
 
+def reached_ms(run_dir):
+    """How far the run got (ms)."""
+    return run_end(run_dir) * 1000.0
+
+
+def _block_spans(seg):
+    """{block number: (t0, t1) in ms} of the protocol's learning blocks."""
+    learn = seg["phase"] == "learning"
+    spans = {}
+    for b in np.unique(seg["index"][learn]):
+        k = np.flatnonzero(learn & (seg["index"] == b))
+        spans[int(b)] = (seg["t0"][k[0]], seg["t0"][k[-1]] + seg["length"][k[-1]])
+    return spans
+
+
+def learning_progress(run_dir, by_ms=None):
+    """(learning blocks the run completed, by by_ms if given, blocks in the protocol, end
+    of the last completed block in ms or None)."""
+    spans = _block_spans(read_protocol(run_dir))
+    end = reached_ms(run_dir) if by_ms is None else min(by_ms, reached_ms(run_dir))
+    done = [t1 for t0, t1 in spans.values() if t1 <= end + 1e-6]
+    return len(done), len(spans), (max(done) if done else None)
+
+
+def learning_finished(run_dir, time_ms):
+    """Whether every learning block of the protocol had ended by time_ms in the run."""
+    spans = _block_spans(read_protocol(run_dir))
+    limit = min(time_ms, reached_ms(run_dir))
+    return bool(spans) and all(t1 <= limit + 1e-6 for _, t1 in spans.values())
+
+
 def block_rates(run_dir):
-    """Per learning block: (block numbers, E rates, I rates) in Hz."""
+    """Per learning block the run completed: (block numbers, E rates, I rates) in Hz (a
+    block the run did not reach is left out, not counted as silent)."""
     seg, nodes = read_protocol(run_dir), read_nodes(run_dir)
     ex = nodes["excitatory"].astype(bool)
     t, gid = read_spikes(run_dir)
-    learn = seg["phase"] == "learning"
-    blocks = np.unique(seg["index"][learn])
-    e, i = [], []
-    for b in blocks:
-        k = np.flatnonzero(learn & (seg["index"] == b))
-        t0, t1 = seg["t0"][k[0]], seg["t0"][k[-1]] + seg["length"][k[-1]]
+    end = reached_ms(run_dir)
+    blocks, e, i = [], [], []
+    for b, (t0, t1) in _block_spans(seg).items():
+        if t1 > end + 1e-6:
+            continue
         c = _counts(t, gid, len(ex), t0, t1) / ((t1 - t0) / 1000.0)
+        blocks.append(b)
         e.append(c[ex].mean())
         i.append(c[~ex].mean())
-    return blocks, np.array(e), np.array(i)
+    return np.array(blocks, dtype=int), np.array(e), np.array(i)
 
 
 def tuning_curves(run_dir, phase):
@@ -88,6 +120,8 @@ def tuning_curves(run_dir, phase):
     k = np.flatnonzero(seg["phase"] == phase)
     if not len(k):
         raise ValueError(f"{run_dir}: the run has no {phase} tuning runs")
+    if seg["t0"][k[-1]] + seg["length"][k[-1]] > reached_ms(run_dir) + 1e-6:
+        raise ValueError(f"{run_dir}: the run stopped before its {phase} tuning runs were complete")
     n = len(read_nodes(run_dir)["excitatory"])
     t, gid = read_spikes(run_dir)
     rates = np.stack([_counts(t, gid, n, seg["t0"][j], seg["t0"][j] + seg["length"][j]) / (seg["length"][j] / 1000.0)
