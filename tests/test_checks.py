@@ -108,3 +108,53 @@ def test_resume_from_the_untouched_checkpoint(tmp_path, killed):
     shutil.copytree(killed, cut)
     r = netcol("resume", str(cut), *QUIET)
     assert r.returncode == 0, r.stderr
+
+
+# ---------------------------------------------------------------- memory and time estimates
+
+@pytest.mark.parametrize("experiment, args, words", [
+    # cells without synapses still cost memory (the estimate counted synapses only)
+    ("vogels2011_small", sets("n_e=200000000", "p_e=0", "p_ii=0", "p_ie=0"),
+     ["200000200 cells, 0.00 M synapses", "GB of memory per rank", "this machine has"]),
+    ("akil2021_small", sets("n=100000000", "p_ee=0", "p_ei=0", "p_ie=0", "p_ii=0", "p_xe=0", "p_xi=0", "rules="),
+     ["100000000 cells", "GB of memory per rank"]),
+    # the protocol's segments are counted before they are made
+    ("sadeh2015", sets("tuning_orientations=100000000"),
+     ["tuning_orientations = 200,000,000 tuning runs", "more than 100,000"]),
+])
+def test_networks_beyond_the_machine_are_refused_at_once(experiment, args, words):
+    r = netcol("run", experiment, *args, "--check", timeout=30)
+    one_line_error(r, *words)
+
+
+def test_the_estimate_includes_the_set_up():
+    """The column's keyed wiring draws a number per pair of cells: at size 2000 the set-up
+    takes days, not the 1.5 minutes estimated from the simulation alone."""
+    r = netcol("run", "baseline", "--set", "size=2000", "--check")
+    assert r.returncode == 0, r.stderr
+    assert "days of wall time on 1 rank(s) (set-up" in r.stdout and "days) and" in r.stdout, r.stdout
+
+
+@pytest.mark.parametrize("error, words", [
+    (MemoryError(), ["netcol: error: MemoryError: out of memory", "hint: the run needed more memory"]),
+    (RuntimeError(), ["netcol: error: RuntimeError (without a message)", "hint: run again with --debug"]),
+])
+def test_an_error_without_a_message_is_named(monkeypatch, capsys, error, words):
+    from netcol import cli
+
+    def fail(args, argv):
+        raise error
+    monkeypatch.setitem(cli.COMMANDS, "list", fail)
+    assert cli.main(["list"]) == 2
+    err = capsys.readouterr().err
+    assert "netcol: error: \n" not in err
+    for w in words:
+        assert w in err, err
+
+
+def test_a_cost_without_the_set_up_is_named():
+    """A model written before set-up times were estimated is told what its cost() lacks."""
+    from netcol.config.budget import check_budget
+    from netcol.config.schema import ParamError
+    with pytest.raises(ParamError, match="here: the model's cost\\(\\) gives no setup_s"):
+        check_budget(dict(duration=1.0), [], None, dict(memory_mb=1.0, wall_per_sim_s=1.0, memory_note="x"), "here")

@@ -68,7 +68,7 @@ def test_event_count_of_periodic_series():
     assert event_count([("every step", 0.1, 0.1)], 0.3) == 3 + 10              # 3 * 0.1 counted despite rounding
 
 
-COST = dict(memory_mb=100.0, wall_per_sim_s=2.0, memory_note="a test network")
+COST = dict(memory_mb=100.0, setup_s=0.0, wall_per_sim_s=2.0, memory_note="a test network")
 
 
 def test_check_budget_caps_the_events_at_max_events():

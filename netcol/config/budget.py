@@ -8,7 +8,8 @@
   the message when it does not.
 
 Each model states which of its parameters are times, its timeline's periodic series and
-its cost (memory per rank and wall time per simulated second, measured by its bench).
+its cost (peak memory per rank, set-up time, and wall time per simulated second, measured
+on its own runs and bench).
 """
 import math
 import os
@@ -17,6 +18,8 @@ from .schema import ParamError
 
 #: Most timeline events a run may schedule.
 MAX_EVENTS = 1_000_000
+#: What a model's cost() gives (see :func:`check_budget`).
+COST_KEYS = ("memory_mb", "setup_s", "wall_per_sim_s", "memory_note")
 
 
 def off_grid(seconds, step_ms):
@@ -76,6 +79,31 @@ def machine_memory_mb():
     return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**20
 
 
+def wall_seconds(cost, duration, ranks=1):
+    """Estimated wall time of a run: its set-up and its simulation on ranks ranks.
+
+    Parameters
+    ----------
+    cost : dict
+        The model's estimate (see :func:`check_budget`).
+    duration : float
+        Simulated seconds.
+    ranks : int
+
+    Returns
+    -------
+    float
+        Seconds.
+    """
+    return cost["setup_s"] + cost["wall_per_sim_s"] * duration / ranks
+
+
+def describe_cost(cost, duration, ranks=1):
+    """The estimate in words: wall time (of which set-up) and memory per rank."""
+    return (f"about {human_time(wall_seconds(cost, duration, ranks))} of wall time on {ranks} rank(s) (set-up "
+            f"{human_time(cost['setup_s'])}) and {cost['memory_mb']:.0f} MB per rank ({cost['memory_note']})")
+
+
 def human_time(seconds):
     """A duration in words: seconds, minutes, hours, days or years."""
     for unit, size in (("years", 365 * 86400), ("days", 86400), ("hours", 3600), ("minutes", 60)):
@@ -96,15 +124,20 @@ def check_budget(params, series, checkpoint_every, cost, source, memory_mb=None)
     checkpoint_every : float or None
         Seconds between checkpoints.
     cost : dict
-        The model's estimate: ``memory_mb`` per rank, ``wall_per_sim_s`` on one core, and
-        ``memory_note`` saying how memory was estimated.
+        The model's estimate: peak ``memory_mb`` per rank, ``setup_s`` (seconds to build
+        the network), ``wall_per_sim_s`` on one core, and ``memory_note`` saying what
+        memory was estimated for.
     source : str
         Where the parameters came from (for the message).
     memory_mb : float, optional
         The machine's memory (default: this machine's).
     """
+    missing = sorted(set(COST_KEYS) - set(cost))
+    if missing:   # a model written for an older netcol
+        raise ParamError(f"{source}: the model's cost() gives no {', '.join(missing)}; it must give "
+                         f"{', '.join(COST_KEYS)} (see netcol.config.budget.check_budget)")
     d = params["duration"]
-    wall = human_time(cost["wall_per_sim_s"] * d)
+    wall = human_time(wall_seconds(cost, d))
     n = event_count(series, d, checkpoint_every)
     if n > MAX_EVENTS:
         what = ", ".join(f"{name} every {step:g} s" for name, _, step in series)
@@ -115,4 +148,4 @@ def check_budget(params, series, checkpoint_every, cost, source, memory_mb=None)
     if cost["memory_mb"] > have:
         raise ParamError(f"{source}: {cost['memory_note']} needs about {cost['memory_mb'] / 1024:.3g} GB of memory "
                          f"per rank and this machine has {have / 1024:.3g} GB; {d:g} s would take about {wall} "
-                         "on one core")
+                         "on one core, set-up included")

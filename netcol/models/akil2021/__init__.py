@@ -32,9 +32,15 @@ CONTRACT = dict(experiment="akil2021_small", checkpoint_every=0.4, kill_at=0.9,
                 sets={"duration": 1.2, "recording_interval": 0.1, "block": 0.1,
                       "record": '{name = "v", variables = ["V", "I_E", "I_I", "I_X"], gids = [0, 1, 999], '
                                 'interval = 0.0001}'})
-#: Memory per rank (MB) = BASE_MB + MB_PER_MSYN x millions of synapses; wall seconds per
-#: simulated second on one core per thousand cells (bench/akil_speed.py).
-BASE_MB, MB_PER_MSYN, WALL_PER_SIM_S_PER_KCELL = 90.0, 12.0, 0.08
+#: Peak memory per rank (MB) = BASE_MB + MB_PER_KCELL x thousands of cells + MB_PER_MSYN x
+#: millions of synapses, and set-up seconds = SETUP_S_PER_KCELL x thousands of cells +
+#: SETUP_S_PER_MSYN x millions of synapses, on one rank: fitted to runs of 1,000 to 50,000
+#: cells with 0 to 48 M synapses (N = 5,000: 307 MB, 14 s; N = 20,000: 1.6 GB, 126 s on a
+#: busy machine; the cells alone: 2.3 MB and 2 s per thousand), within a factor of 1.5.
+#: Wall seconds per simulated second on one core per thousand cells (bench/akil_speed.py).
+BASE_MB, MB_PER_KCELL, MB_PER_MSYN = 70.0, 2.4, 40.0
+SETUP_S_PER_KCELL, SETUP_S_PER_MSYN = 2.0, 1.5
+WALL_PER_SIM_S_PER_KCELL = 0.08
 
 
 def load_network(overrides, path=None):
@@ -71,11 +77,13 @@ def synapse_count(params):
 
 
 def cost(params):
-    """Estimated memory per rank and wall time per simulated second of a run."""
-    synapses = synapse_count(params)
-    return dict(memory_mb=BASE_MB + MB_PER_MSYN * synapses / 1e6,
-                wall_per_sim_s=WALL_PER_SIM_S_PER_KCELL * params["n"] / 1000,
-                memory_note=f"{params['n']} cells, {synapses / 1e6:.2f} M synapses")
+    """Estimated peak memory per rank, set-up time and wall time per simulated second of a
+    run (see netcol.config.budget.check_budget)."""
+    kcells, msyn = params["n"] / 1000, synapse_count(params) / 1e6
+    return dict(memory_mb=BASE_MB + MB_PER_KCELL * kcells + MB_PER_MSYN * msyn,
+                setup_s=SETUP_S_PER_KCELL * kcells + SETUP_S_PER_MSYN * msyn,
+                wall_per_sim_s=WALL_PER_SIM_S_PER_KCELL * kcells,
+                memory_note=f"{params['n']} cells, {msyn:.2f} M synapses")
 
 
 def check_experiment(params, network, source):

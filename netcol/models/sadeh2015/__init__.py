@@ -18,7 +18,7 @@ NETWORK_FILE = PARAMS_DIR / "network.toml"
 
 from ...cells import lifmap as BINDING  # noqa: E402  (the cell this model is made of)
 from ...config.schema import Field  # noqa: E402
-from .protocol import PROTOCOL_FIELDS, check_protocol, protocol_length  # noqa: E402
+from .protocol import PROTOCOL_FIELDS, check_protocol, check_segment_count, protocol_length  # noqa: E402
 from .tuning import sweep_measures as SWEEP_MEASURES  # noqa: E402,F401  (a sweep's headline numbers)
 
 #: The model's experiment parameters (beside netcol.config.experiment.RUN_FIELDS; its duration
@@ -35,8 +35,9 @@ CONTRACT = dict(experiment="sadeh2015", checkpoint_every=0.5, kill_at=1.6,
                 sets={"blocks": 3, "stimuli_per_block": 5, "tuning_orientations": 2, "tuning_length": 0.2,
                       "test_length": 0.5, "block": 0.1,
                       "record": '{name = "v", variables = "V", fraction = 0.02, interval = 0.001}'})
-#: Peak memory per rank (MB) and wall seconds per simulated second on one core.
-BASE_MB, WALL_PER_SIM_S = 90.0, 0.1
+#: Peak memory per rank (MB), set-up seconds and wall seconds per simulated second on one
+#: core.
+BASE_MB, SETUP_S, WALL_PER_SIM_S = 90.0, 1.5, 0.1
 
 
 def load_network(overrides, path=None):
@@ -63,12 +64,15 @@ def event_series(params):
 
 
 def cost(params):
-    """Estimated memory per rank and wall time per simulated second of a run."""
-    return dict(memory_mb=BASE_MB, wall_per_sim_s=WALL_PER_SIM_S, memory_note="500 cells, 110,000 synapses")
+    """Estimated peak memory per rank, set-up time and wall time per simulated second of a
+    run (see netcol.config.budget.check_budget)."""
+    return dict(memory_mb=BASE_MB, setup_s=SETUP_S, wall_per_sim_s=WALL_PER_SIM_S,
+                memory_note="500 cells, 110,000 synapses")
 
 
 def check_experiment(params, network, source):
     """The protocol's checks; a duration of 0 becomes the whole protocol's length."""
+    check_segment_count(params, source)   # before the protocol's segments are made
     if params["duration"] == 0:
         params["duration"] = protocol_length(params)
     check_protocol(params, source)

@@ -38,6 +38,8 @@ STREAM_SPAN = 2 ** 26
 #: How long after a block boundary the weight snapshot is read (ms): the last step's
 #: update is applied at the next step, (k + 1/2) map steps (see the mod file).
 SNAPSHOT_LAG = 0.75 * MAP_DT
+#: Most segments a protocol may have (the paper's has 2 + 2 x 8 + 40 x 20 = 818).
+MAX_SEGMENTS = 100_000
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,22 @@ def protocol_length(params):
     """The whole protocol's length (s)."""
     segs = segments(params)
     return (segs[-1].t0 + segs[-1].length) / 1000.0
+
+
+def segment_count(params):
+    """Segments of the protocol: two tests, the tuning runs twice, the learning stimuli."""
+    return 2 + 2 * params["tuning_orientations"] + params["blocks"] * params["stimuli_per_block"]
+
+
+def check_segment_count(params, source):
+    """Refuse a protocol of more than MAX_SEGMENTS segments before any is made (each is a
+    Python object, a table row in the mechanism and timeline events)."""
+    n = segment_count(params)
+    if n > MAX_SEGMENTS:
+        raise ParamError(f"{source}: the protocol would have {n:,} segments (2 tests, 2 x tuning_orientations = "
+                         f"{2 * params['tuning_orientations']:,} tuning runs, blocks x stimuli_per_block = "
+                         f"{params['blocks'] * params['stimuli_per_block']:,} stimuli), more than {MAX_SEGMENTS:,}; "
+                         "lower tuning_orientations, blocks or stimuli_per_block")
 
 
 def check_protocol(params, source):

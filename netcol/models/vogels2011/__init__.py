@@ -34,9 +34,15 @@ CONTRACT = dict(experiment="vogels2011_small", checkpoint_every=0.4, kill_at=0.9
                       "record": '[{name = "v", variables = ["v", "g_e", "g_i"], populations = "E", fraction = 0.01, '
                                 'interval = 0.0001}, {name = "i", variables = "v", gids = [800, 999], interval = 0.001, '
                                 'start = 0.2, stop = 1.1}]'})
-#: Memory per rank (MB) = BASE_MB + MB_PER_MSYN x millions of synapses; wall seconds per
+#: Peak memory per rank (MB) = BASE_MB + MB_PER_KCELL x thousands of cells + MB_PER_MSYN x
+#: millions of synapses, and set-up seconds = SETUP_S_PER_KCELL x thousands of cells +
+#: SETUP_S_PER_MSYN x millions of synapses, on one rank: fitted to runs of 1,000 to
+#: 100,000 cells with 0 to 2.5 M synapses (10,000 cells and 2 M synapses: 342 MB, 10-18 s
+#: on a busy machine; the cells alone: 2.3 MB and 1 s per thousand).  Wall seconds per
 #: simulated second on one core per thousand cells (bench/vogels_speed.py).
-BASE_MB, MB_PER_MSYN, WALL_PER_SIM_S_PER_KCELL = 90.0, 40.0, 0.15
+BASE_MB, MB_PER_KCELL, MB_PER_MSYN = 70.0, 2.4, 130.0
+SETUP_S_PER_KCELL, SETUP_S_PER_MSYN = 1.0, 3.0
+WALL_PER_SIM_S_PER_KCELL = 0.15
 
 
 def load_network(overrides, path=None):
@@ -63,12 +69,15 @@ def event_series(params):
 
 
 def cost(params):
-    """Estimated memory per rank and wall time per simulated second of a run."""
+    """Estimated peak memory per rank, set-up time and wall time per simulated second of a
+    run (see netcol.config.budget.check_budget)."""
     n = params["n_e"] + params["n_i"]
     synapses = params["n_e"] * n * params["p_e"] + params["n_i"] * (params["n_i"] * params["p_ii"]
                                                                        + params["n_e"] * params["p_ie"])
-    return dict(memory_mb=BASE_MB + MB_PER_MSYN * synapses / 1e6, wall_per_sim_s=WALL_PER_SIM_S_PER_KCELL * n / 1000,
-                memory_note=f"{n} cells, {synapses / 1e6:.2f} M synapses")
+    kcells, msyn = n / 1000, synapses / 1e6
+    return dict(memory_mb=BASE_MB + MB_PER_KCELL * kcells + MB_PER_MSYN * msyn,
+                setup_s=SETUP_S_PER_KCELL * kcells + SETUP_S_PER_MSYN * msyn,
+                wall_per_sim_s=WALL_PER_SIM_S_PER_KCELL * kcells, memory_note=f"{n} cells, {msyn:.2f} M synapses")
 
 
 def check_experiment(params, network, source):
