@@ -325,7 +325,7 @@ def _resumable(out):
     saved = normalise_effective(ck["effective"])
     if Path(saved["source"]).exists():
         # the experiment file and the model's files as they are now, with the run's own --set values
-        experiment = load_experiment(saved["source"], saved["sets"])
+        experiment = load_experiment(saved["source"], saved["sets"], default_model=saved["model"])
         diff = differences(saved, experiment.effective())
     else:   # the checkpoint holds every parameter
         experiment, diff = experiment_from_saved(saved), []

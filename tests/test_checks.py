@@ -158,3 +158,29 @@ def test_a_cost_without_the_set_up_is_named():
     from netcol.config.schema import ParamError
     with pytest.raises(ParamError, match="here: the model's cost\\(\\) gives no setup_s"):
         check_budget(dict(duration=1.0), [], None, dict(memory_mb=1.0, wall_per_sim_s=1.0, memory_note="x"), "here")
+
+
+# ---------------------------------------------------------------- experiment files
+
+def test_an_experiment_file_must_name_its_model(tmp_path):
+    (tmp_path / "mine.toml").write_text("duration = 1.0\n")
+    r = netcol("run", str(tmp_path / "mine.toml"), "--check")
+    one_line_error(r, "mine.toml: names no model", 'model = "<name>"', "akil2021, rowan2013, sadeh2015, vogels2011")
+
+
+def test_a_run_from_before_models_were_packages_still_resumes(tmp_path):
+    """Its experiment file, run.json and checkpoint name no model: it is the column's."""
+    from netcol.engine import checkpoint
+    exp, out = tmp_path / "old.toml", tmp_path / "run"
+    exp.write_text('model = "rowan2013"\nduration = 4.0\nrecording_interval = 1.0\n')
+    r = netcol("run", str(exp), "--checkpoint-every", "2", "--out", str(out), *QUIET, env={"NETCOL_FAULT": "sigterm@3"})
+    assert r.returncode == 130, r.stderr
+    exp.write_text('duration = 4.0\nrecording_interval = 1.0\n')
+    ck = checkpoint.read(out)
+    checkpoint.write(out, dict(ck, effective={k: v for k, v in ck["effective"].items() if k != "model"}))
+    meta = json.loads((out / "run.json").read_text())
+    (out / "run.json").write_text(json.dumps({k: v for k, v in meta.items() if k != "model"}))
+    r = netcol("resume", str(out), *QUIET)
+    assert r.returncode == 0, r.stderr
+    r = netcol("info", str(out))
+    assert r.returncode == 0 and "complete" in r.stdout, r.stdout + r.stderr

@@ -1,8 +1,9 @@
 """Experiment descriptions and command-line overrides, for every model.
 
 An experiment file (``params/<model>/experiments/*.toml``, or any
-``.toml`` path) names its model (``model = "rowan2013"``; files without the key belong
-to :data:`netcol.models.DEFAULT_MODEL`) and holds run-level parameters.  Any of them can
+``.toml`` path) names its model (``model = "rowan2013"``; a file without the key is
+refused, unless it belongs to a run from before models were packages, resumed as one of
+:data:`netcol.models.DEFAULT_MODEL`) and holds run-level parameters.  Any of them can
 be overridden with ``--set key=value``; entries of the model's network description are
 addressed as ``network.<dotted path>`` (the column also as ``column.<dotted path>``).
 Everything is checked before NEURON starts: by the generic fields here, the model's
@@ -13,7 +14,7 @@ from pathlib import Path
 
 from .budget import check_budget, check_grid
 from ..cells import protocol_step
-from ..models import DEFAULT_MODEL, experiments, model
+from ..models import DEFAULT_MODEL, experiments, model, names
 from .schema import Field, ParamError, did_you_mean, flatten_tables, parse_scalar, read_toml, validate
 from .records import RECORD_FIELD, check_records
 from ..build.streams import MAX_SEED
@@ -158,7 +159,7 @@ def split_sets(sets, package):
     return plain, overrides
 
 
-def load_experiment(name, sets=None, checkpoint_every=None):
+def load_experiment(name, sets=None, checkpoint_every=None, default_model=None):
     """Read an experiment file, apply overrides and check everything.
 
     Parameters
@@ -169,6 +170,9 @@ def load_experiment(name, sets=None, checkpoint_every=None):
         Overrides, e.g. ``{"duration": 20, "column.wiring.radius_EE": 12}``.
     checkpoint_every : float, optional
         Seconds between checkpoints (checked against the step grid with the rest).
+    default_model : str, optional
+        The model of a file that names none (a run resumed from before models were
+        packages); without it such a file is refused.
 
     Returns
     -------
@@ -177,7 +181,9 @@ def load_experiment(name, sets=None, checkpoint_every=None):
     path = experiment_path(name)
     raw = read_toml(path)
     network_file, file_overrides = network_sources(raw, path)
-    model_name = raw.pop("model", DEFAULT_MODEL)
+    model_name = raw.pop("model", default_model)
+    if model_name is None:
+        raise ParamError(f"{path}: names no model; add model = \"<name>\" with one of {', '.join(sorted(names()))}")
     if not isinstance(model_name, str):
         raise ParamError(f"{path}: model = {model_name!r} must be a model name")
     package = model(model_name)
