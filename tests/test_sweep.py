@@ -324,3 +324,14 @@ def test_swept_values_reach_the_run_exactly(tmp_path):
     assert r.returncode == 0, r.stdout + r.stderr
     meta = json.loads((out / "target_rate3.14159265_seed1" / "run.json").read_text())
     assert meta["params"]["target_rate"] == 3.14159265
+
+
+@pytest.mark.parametrize("where", ["command line", "spec"])
+def test_a_line_break_in_a_resource_is_refused(spec, tmp_path, where):
+    """A newline in --partition (or in the spec's resources) added a line to the job script."""
+    args = ["--partition", "gpu\n#SBATCH --wrap=x"] if where == "command line" else []
+    if where == "spec":
+        spec.write_text(SPEC.format(np=1) + 'partition = "gpu\\n#SBATCH --wrap=x"\n')
+    r = netcol("sweep", str(spec), "--slurm", *args, "--out", str(tmp_path / "out"))
+    assert r.returncode == 2 and "partition = 'gpu\\n#SBATCH --wrap=x': a line break" in r.stderr, r.stderr
+    assert not (tmp_path / "out" / "sweep.slurm").exists()

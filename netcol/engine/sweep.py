@@ -121,6 +121,7 @@ def load_sweep(path):
         raise ParamError(f"sweep specification {path} not found")
     spec = validate(read_toml(path), SPEC_FIELDS, str(path))
     resources = validate(spec["resources"], RESOURCE_FIELDS, f"{path} [resources]")
+    check_one_line(resources, lambda key: f"{path} [resources] {key}")
     vary = spec["vary"]
     if not vary:
         raise ParamError(f"{path}: [vary] names no parameter")
@@ -356,6 +357,23 @@ def memory_per_slot(memory, np_):
     return f"{max(1, int(mb // np_))}M"
 
 
+def check_one_line(values, label):
+    """Refuse text values holding a line break or another control character: each goes into
+    one line of a job script (a newline in --partition added a line of its own).
+
+    Parameters
+    ----------
+    values : dict
+        Resource name -> value.
+    label : callable
+        Resource name -> how the message names it.
+    """
+    for key, value in values.items():
+        if isinstance(value, str) and any(ord(c) < 32 or ord(c) == 127 for c in value):
+            raise ParamError(f"{label(key)} = {value!r}: a line break or control character; a job script takes "
+                             "the value on one line")
+
+
 def job_script(sweep, kind, out_root=None, overrides=None):
     """The SLURM, SGE or PBS job-array script of a sweep, without writing it.
 
@@ -373,7 +391,9 @@ def job_script(sweep, kind, out_root=None, overrides=None):
     (pathlib.Path, str, str)
         Where the script goes, its text, and the command that submits it.
     """
-    res = dict(sweep.resources, **{k: v for k, v in (overrides or {}).items() if v not in (None, "")})
+    given = {k: v for k, v in (overrides or {}).items() if v not in (None, "")}
+    check_one_line(given, lambda key: f"--{key}")
+    res = dict(sweep.resources, **given)
     out = sweep.out_dir(out_root).resolve()
     logs = out / "logs"
     script = out / f"sweep.{kind}"
