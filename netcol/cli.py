@@ -230,8 +230,11 @@ def _rank():
 
 
 def _check_np(np_):
+    from .config.budget import check_ranks
     if np_ is not None and np_ < 1:
         raise ParamError(f"--np {np_}: the number of ranks must be >= 1")
+    if np_ is not None:
+        check_ranks(np_)
 
 
 def _on_rank0(func):
@@ -286,6 +289,8 @@ def cmd_run(args, argv):
     out = Path(args.out if args.out is not None else Path("runs") / experiment.name)
     if args.check:
         return _print_check(experiment, args)
+    if not args.quiet and not launched_under_mpi():   # once, before a relaunch under mpiexec
+        _announce_long_run(experiment, args)
     if args.np and args.np > 1 and not launched_under_mpi():
         check_unlocked(out)
         prepare_output_dir(out, args.overwrite, args.overwrite_all)
@@ -297,6 +302,21 @@ def cmd_run(args, argv):
     meta = run_experiment(experiment, out, argv=["netcol", *argv], quiet=args.quiet,
                           checkpoint_every=args.checkpoint_every)
     return _report(meta, out, args, rank)
+
+
+#: Runs estimated to take longer than this (wall seconds) say so as they start.
+LONG_RUN_S = 300.0
+
+
+def _announce_long_run(experiment, args):
+    """Say what a long run will take before it starts (a run of years started without a
+    word)."""
+    from .config.budget import describe_cost, wall_seconds
+    p = experiment.params
+    cost, ranks = experiment.package.cost(p), args.np or 1
+    if wall_seconds(cost, p["duration"], ranks) > LONG_RUN_S:
+        print(f"netcol: {experiment.name}: {p['duration']:g} s simulated, {describe_cost(cost, p['duration'], ranks)}",
+              file=sys.stderr, flush=True)
 
 
 def _print_check(experiment, args):

@@ -184,3 +184,20 @@ def test_a_run_from_before_models_were_packages_still_resumes(tmp_path):
     assert r.returncode == 0, r.stderr
     r = netcol("info", str(out))
     assert r.returncode == 0 and "complete" in r.stdout, r.stdout + r.stderr
+
+
+# ---------------------------------------------------------------- ranks and long runs
+
+@pytest.mark.parametrize("command", [["run", "vogels2011_small", "--check"], ["resume", "no-such-run"]])
+def test_more_ranks_than_this_machine_can_run_are_refused(command):
+    r = netcol(*command, "--np", "1000")
+    one_line_error(r, "--np 1000: this machine has", "core(s)", "at most", "mpiexec or srun")
+
+
+def test_a_long_run_says_its_estimate_as_it_starts(tmp_path):
+    r = netcol("run", "baseline", "--set", "duration=10000", "--out", str(tmp_path / "long"), "--no-figure",
+               env={"NETCOL_FAULT": "sigterm@1"})
+    assert r.returncode == 130, r.stderr
+    assert "netcol: baseline: 10000 s simulated, about 15 minutes of wall time on 1 rank(s) (set-up" in r.stderr
+    r = netcol("run", "baseline", "--set", "duration=1", "--out", str(tmp_path / "short"), "--no-figure")
+    assert r.returncode == 0 and "of wall time" not in r.stderr, r.stderr

@@ -18,6 +18,8 @@ from .schema import ParamError
 
 #: Most timeline events a run may schedule.
 MAX_EVENTS = 1_000_000
+#: Most ranks per core that --np starts on this machine (see :func:`check_ranks`).
+RANKS_PER_CORE = 2
 #: What a model's cost() gives (see :func:`check_budget`).
 COST_KEYS = ("memory_mb", "setup_s", "wall_per_sim_s", "memory_note")
 
@@ -102,6 +104,29 @@ def describe_cost(cost, duration, ranks=1):
     """The estimate in words: wall time (of which set-up) and memory per rank."""
     return (f"about {human_time(wall_seconds(cost, duration, ranks))} of wall time on {ranks} rank(s) (set-up "
             f"{human_time(cost['setup_s'])}) and {cost['memory_mb']:.0f} MB per rank ({cost['memory_note']})")
+
+
+def usable_cores():
+    """Cores this process may run on."""
+    return len(os.sched_getaffinity(0))
+
+
+def check_ranks(ranks, cores=None):
+    """Refuse more ranks than --np can use: it starts them all on this machine, where more
+    than two per core only slow each other down (and a thousand would exhaust it).
+
+    Parameters
+    ----------
+    ranks : int
+        The --np value.
+    cores : int, optional
+        This machine's usable cores (default: :func:`usable_cores`).
+    """
+    cores = cores or usable_cores()
+    if ranks > RANKS_PER_CORE * cores:
+        raise ParamError(f"--np {ranks}: this machine has {cores} core(s); --np starts every rank here, at most "
+                         f"{RANKS_PER_CORE * cores} ({RANKS_PER_CORE} per core); for more, start netcol under "
+                         "mpiexec or srun across machines")
 
 
 def human_time(seconds):
