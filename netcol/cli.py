@@ -5,6 +5,7 @@ traceback.  ``netcol run --np N`` relaunches itself under the project's mpiexec;
 same command also works when a user or a cluster script starts it under mpiexec/srun.
 """
 import argparse
+import errno
 import math
 import os
 import shutil
@@ -33,6 +34,7 @@ HINTS = {
     "DiskFullError": "free space on that file system (or pick another --out), then netcol resume from the "
                      "last checkpoint",
     "InjectedFault": "NETCOL_FAULT is set in the environment (fault injection for tests)",
+    "RunFolderGone": "nothing of the run is left to resume: run it again",
     "MechanismBuildError": "fix the NMODL error above; netcol rebuilds mod/ on the next run",
     "NothingToPlot": "choose another --what",
     "DisplayError": "start a virtual display first: Xvfb :99 & export DISPLAY=:99",
@@ -266,9 +268,67 @@ def _lock_run_folder(out, overwrite=False, prepare=True, overwrite_all=False):
     lock = RunLock(out)
     if lock.previous:
         print(f"netcol: taking over the lock of {out} left by {lock.previous}, no longer running", file=sys.stderr)
+    _ACTIVE["lock"] = lock
     if overwrite or overwrite_all:
         remove_run_files(out, everything=overwrite_all)
-    _ACTIVE["lock"] = lock
+    from .io.rundir import DiskFullError, low_disk
+    low = low_disk(out)
+    if low:   # refused before anything is written
+        raise DiskFullError(errno.ENOSPC, low.replace("a run stops below", "a run needs at least"))
+
+
+def _check_out_path(path, option="--out", file=False):
+    """Refuse in one line an output path with a name longer than its file system allows
+    and (for a file: plot --out, export-nwb --out) one in a folder that does not exist."""
+    path = Path(path)
+    for part in path.parts:
+        limit = 255
+        try:
+            limit = os.pathconf(next((str(p) for p in path.parents if p.exists()), "."), "PC_NAME_MAX")
+        except (OSError, ValueError):
+            pass
+        if len(os.fsencode(part)) > limit:
+            raise ParamError(f"{option} {str(path)[:60]}...: the name {part[:24]}... is {len(os.fsencode(part))} "
+                             f"bytes long; the file system allows {limit}")
+    if file and not path.parent.is_dir():
+        raise ParamError(f"{option} {path}: the folder {path.parent} does not exist")
+
+
+def _reading(run_dir, read):
+    """read() with a file lacking what the model's views read named in one line (a folder
+    whose run.json names another model than its files hold)."""
+    try:
+        return read()
+    except KeyError as err:
+        from .io.rundir import RunFolderError, read_run_json
+        from .models import DEFAULT_MODEL
+        name = read_run_json(run_dir).get("model", DEFAULT_MODEL)
+        what = err.args[0] if err.args else err
+        raise RunFolderError(f"{run_dir}: its files lack what {name}'s views read ({what}); is run.json's model "
+                             f"({name}) the one that wrote them?") from None
+
+
+def _check_fault():
+    """A malformed NETCOL_FAULT is refused before anything is written."""
+    from .engine.faults import planned_fault
+    planned_fault(0)
+
+
+def _refused_at_set_up(run_dir, err):
+    """A fresh run whose set-up refused its parameters (a check only the model's set-up
+    makes, such as engine = 'rank' with checkpoints) before it wrote any output: remove
+    the run.json it had started (and its other files), as if refused before it began."""
+    from .config.schema import ParamError
+    from .io.rundir import read_run_json, remove_run_files
+    if type(err) is not ParamError or not _ACTIVE.get("fresh") or (Path(run_dir) / "spikes.h5").exists():
+        return False
+    try:
+        if read_run_json(run_dir).get("t_reached_ms"):
+            return False
+        remove_run_files(run_dir)
+        return True
+    except (OSError, ParamError):
+        return False
 
 
 def _check_checkpoint_every(value):
@@ -283,9 +343,12 @@ def cmd_run(args, argv):
     from .engine.runtime import launched_under_mpi
     _check_np(args.np)
     _check_checkpoint_every(args.checkpoint_every)
+    _check_fault()
     experiment = load_experiment(args.experiment, parse_sets(args.set), checkpoint_every=args.checkpoint_every)
     if args.out is not None and not args.out.strip():
         raise ParamError("--out '': the output directory must be a path")
+    if args.out is not None:
+        _check_out_path(args.out)
     out = Path(args.out if args.out is not None else Path("runs") / experiment.name)
     if args.check:
         return _print_check(experiment, args)
@@ -297,7 +360,7 @@ def cmd_run(args, argv):
         _relaunch_under_mpiexec(args.np, argv)
     rank = _rank()
     _on_rank0(lambda: _lock_run_folder(out, args.overwrite, overwrite_all=args.overwrite_all))
-    _ACTIVE["run_dir"] = out
+    _ACTIVE["run_dir"], _ACTIVE["fresh"] = out, True
     from .engine.simulate import run_experiment
     meta = run_experiment(experiment, out, argv=["netcol", *argv], quiet=args.quiet,
                           checkpoint_every=args.checkpoint_every)
@@ -330,6 +393,37 @@ def _print_check(experiment, args):
     return 0
 
 
+#: The parts of run.json that define a run (also in its checkpoint and, for the duration,
+#: in simulation_config.json): an edit of them would be taken for the run's own.
+DEFINING = ("experiment", "model", "params", "sets", "network_overrides")
+
+
+def _edited_record(out, meta, ck=None):
+    """Where run.json's parameters differ from what the run itself wrote: its checkpoint's
+    (ck, else read here) and simulation_config.json's tstop; [] if they agree."""
+    import json
+    from .config.experiment import normalise_effective
+    from .engine.checkpoint import differences, read
+    from .io.rundir import _jsonable
+    diff = []
+    try:
+        ck = ck if ck is not None else read(out)
+    except ParamError:
+        ck = None
+    recorded = normalise_effective(meta)
+    if ck is not None and isinstance(ck.get("effective"), dict):
+        saved = json.loads(json.dumps(normalise_effective(ck["effective"]), default=_jsonable))
+        diff = differences({k: saved.get(k) for k in DEFINING}, {k: recorded.get(k) for k in DEFINING})
+    try:
+        tstop = json.loads((Path(out) / "simulation_config.json").read_text())["run"]["tstop"]
+        duration = recorded["params"]["duration"] * 1000.0
+        if not diff and abs(tstop - duration) > 1e-6 * max(1.0, tstop):
+            diff.append(f"params.duration: {tstop / 1000:g} -> {duration / 1000:g}")
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    return diff
+
+
 def _resumable(out):
     """The experiment and checkpoint of run folder out, checked (see `netcol resume --help`)."""
     from . import __version__
@@ -342,6 +436,11 @@ def _resumable(out):
     if ck is None:
         raise RunFolderError(f"{out}: no checkpoint to resume from (run with --checkpoint-every T)")
     belongs_to_run(out, ck, meta)
+    edited = _edited_record(out, meta, ck)
+    if edited:
+        raise RunFolderError(f"{out / 'run.json'}: its parameters differ from those the run wrote into its checkpoint "
+                             f"(run's -> run.json's: {'; '.join(edited[:4])}): run.json was edited; put it back (a "
+                             f"longer run is a new run: netcol run ... --set duration=...)")
     saved = normalise_effective(ck["effective"])
     if Path(saved["source"]).exists():
         # the experiment file and the model's files as they are now, with the run's own --set values
@@ -363,6 +462,7 @@ def cmd_resume(args, argv):
     from .io.rundir import check_unlocked, read_run_json
     from .engine.runtime import launched_under_mpi
     _check_np(args.np)
+    _check_fault()
     out = Path(args.run_dir)
     check_unlocked(out)
     experiment, ck, every = _resumable(out)
@@ -402,7 +502,11 @@ def cmd_info(args, argv):
         print(f"run: {out.name}  experiment: {meta['experiment']}  model: {meta.get('model', DEFAULT_MODEL)}\n"
               f"status: {unfinished}")
     else:
-        print("\n".join(headline(_run_dir(out))))
+        print("\n".join(_reading(out, lambda: headline(_run_dir(out)))))
+    edited = _edited_record(out, meta)
+    if edited:
+        print(f"warning: run.json's parameters differ from those the run wrote (run's -> run.json's: "
+              f"{'; '.join(edited[:4])}): run.json was edited; what the files hold is the run's")
     print(f"command: {' '.join(meta['command'])}")
     print(f"started: {meta['started']}  " + (f"last checkpoint at {meta['last_checkpoint_ms'] / 1000:g} s"
                                              if meta.get("last_checkpoint_ms") is not None else "no checkpoint"))
@@ -439,7 +543,16 @@ def cmd_plot(args, argv):
     else:
         if args.window and not args.window[0] < args.window[1]:
             raise ParamError(f"--window {args.window[0]:g} {args.window[1]:g}: T0 must be before T1 (seconds)")
-        paths = plot_what(_run_dir(args.run_dir), args.what, window=args.window, dpi=args.dpi, out=args.out)
+        if args.out is not None:
+            _check_out_path(args.out + ".png", file=True)
+        run_dir = _run_dir(args.run_dir)
+        if args.window:
+            reached = read_run_json(run_dir).get("t_reached_ms", 0.0) / 1000.0
+            if args.window[0] >= reached or args.window[1] <= 0:
+                raise ParamError(f"--window {args.window[0]:g} {args.window[1]:g}: outside the run, which covers "
+                                 f"0 to {reached:g} s; nothing drawn")
+        paths = _reading(run_dir, lambda: plot_what(run_dir, args.what, window=args.window, dpi=args.dpi,
+                                                    out=args.out))
     print("netcol: wrote " + ", ".join(str(p) for p in paths))
     return 0
 
@@ -447,7 +560,8 @@ def cmd_plot(args, argv):
 def cmd_report(args, argv):
     """netcol report: one page with every figure and the headline numbers."""
     from .views.plots import report
-    print("netcol: wrote " + ", ".join(str(p) for p in report(_run_dir(args.run_dir))))
+    run_dir = _run_dir(args.run_dir)
+    print("netcol: wrote " + ", ".join(str(p) for p in _reading(run_dir, lambda: report(run_dir))))
     return 0
 
 
@@ -528,6 +642,8 @@ def cmd_export_nwb(args, argv):
     except ImportError:
         raise ParamError("netcol export-nwb needs pynwb: pip install pynwb") from None
     from .io.nwb import export_nwb
+    if args.out is not None:
+        _check_out_path(args.out, file=True)
     print(f"netcol: wrote {export_nwb(_run_dir(args.run_dir), args.out)}")
     return 0
 
@@ -583,10 +699,14 @@ def cmd_sweep(args, argv):
         raise ParamError(f"-j {args.jobs}: must be >= 1")
     print(f"netcol: sweep {sweep.name}: {len(sweep.runs)} runs in {out}, {args.jobs} at a time")
     result = run_local(sweep, args.jobs, args.out, args.retry_failed)
-    failed = [n for n, st in result.items() if st != "complete"]
-    print(f"netcol: {len(result) - len(failed)} complete, {len(failed)} not"
-          + (f" (see sweep_error.txt in: {', '.join(failed)})" if failed else ""))
-    return 0 if not failed else 1
+    from .engine.sweep import DAMAGED
+    failed = [n for n, st in result.items() if st not in ("complete", DAMAGED)]
+    damaged = [n for n, st in result.items() if st == DAMAGED]
+    print(f"netcol: {len(result) - len(failed) - len(damaged)} complete, {len(failed) + len(damaged)} not"
+          + (f" (see sweep_error.txt in: {', '.join(failed)})" if failed else "")
+          + (f" (run.json unreadable, left as they are; --retry-failed runs them again: {', '.join(damaged)})"
+             if damaged else ""))
+    return 0 if not (failed or damaged) else 1
 
 
 def cmd_sweep_summary(args, argv):
@@ -663,6 +783,21 @@ def _message(err):
     return f"{kind}: out of memory" if kind == "MemoryError" else f"{kind} (without a message)"
 
 
+def _setup_interrupted(err):
+    """SIGINT or SIGTERM during set-up: one line (rank 0), exit 130; on several ranks the
+    job is aborted (a rank may be waiting for another in a collective call of set-up)."""
+    from .engine.runtime import launcher_rank_and_size
+    rank, size = launcher_rank_and_size()
+    run_dir = _ACTIVE.get("run_dir")
+    if rank == 0:
+        marked = run_dir is not None and (Path(run_dir) / "run.json").exists()
+        print(f"netcol: {err}" + (f"; {Path(run_dir) / 'run.json'} marked interrupted (nothing ran: run it again)"
+                                  if marked else ""), file=sys.stderr, flush=True)
+    if size > 1:
+        _ACTIVE["abort"] = True
+    return 130
+
+
 def _fail(err, debug):
     """Report an error and end this process; return the exit status.
 
@@ -692,7 +827,8 @@ def _fail(err, debug):
             print(f"  hint: {hint}", file=sys.stderr, flush=True)
     if during_run:
         try:
-            mark_status(run_dir, "failed", error=f"{type(err).__name__}: {err}", failed_on_rank=rank)
+            if not _refused_at_set_up(run_dir, err):
+                mark_status(run_dir, "failed", error=f"{type(err).__name__}: {err}", failed_on_rank=rank)
         except OSError as mark_err:
             print(f"netcol: could not mark {run_dir}/run.json failed: {mark_err}", file=sys.stderr, flush=True)
         if size > 1:
@@ -724,7 +860,7 @@ def main(argv=None):
               file=sys.stderr)
         return 130
     except Exception as err:  # one clear line (the traceback too with --debug)
-        code = _fail(err, args.debug)
+        code = _setup_interrupted(err) if type(err).__name__ == "SetupInterrupted" else _fail(err, args.debug)
         return code
     finally:
         lock = _ACTIVE.pop("lock", None)
@@ -733,6 +869,13 @@ def main(argv=None):
         if code is not None:   # after a write failed on a full disk, HDF5 may crash at exit
             from .io.space import end_process
             end_process(code)
+        if _ACTIVE.pop("abort", None):
+            from .engine.runtime import launcher_rank_and_size
+            import time
+            if launcher_rank_and_size()[0] != 0:
+                time.sleep(2)   # rank 0 marks run.json first
+            from mpi4py import MPI
+            MPI.COMM_WORLD.Abort(code)
 
 
 if __name__ == "__main__":

@@ -65,11 +65,23 @@ class RunFailed(RuntimeError):
         self.rank, self.kind, self.details = rank, kind, details
 
 
+class SetupInterrupted(Exception):
+    """SIGINT or SIGTERM during a run's set-up (building the network can take minutes):
+    raised at once, between two set-up steps, instead of waiting for the first block."""
+
+    def __init__(self, signum):
+        super().__init__(f"interrupted by {signal.Signals(signum).name} during set-up, before the run began")
+        self.signum = signum
+
+
 class _StopFlag:
-    """Set by SIGINT/SIGTERM (from the start of set-up on); checked between blocks."""
+    """Set by SIGINT/SIGTERM (from the start of set-up on); checked between blocks.
+    During set-up (until the Run is built) a signal raises SetupInterrupted at once."""
 
     def __init__(self):
         self.signum = None
+        self.during_setup = True
+        self.run = None   # the Run being set up (for closing its files)
         self._old = {}
 
     def __enter__(self):
@@ -79,6 +91,9 @@ class _StopFlag:
 
     def _handle(self, signum, frame):
         self.signum = signum
+        if self.during_setup:
+            self.during_setup = False   # once: its handling is not interrupted again
+            raise SetupInterrupted(signum)
 
     def __exit__(self, *exc):
         for s, old in self._old.items():
@@ -171,6 +186,8 @@ class Run:
         self.guard = space.activate(out_dir)
         self.writer = None
         self.model = self.traces = None
+        if stop is not None:
+            stop.run = self
         self.run_s = 0.0
         # wall seconds of simulation of the earlier parts of a resumed run
         self.wall_before = resume.get("wall_seconds", 0.0) if resume else 0.0
@@ -210,6 +227,8 @@ class Run:
         configure_integrator(self.h, self.pc, self.dt)
         self.tstop = p["duration"] * 1000.0
         self.block = p["block"] * 1000.0
+        if stop is not None:   # from here on a signal stops the run at a block's end
+            stop.during_setup = False
 
     def _open_files(self, events):
         network = self.model.sonata_network()
@@ -364,6 +383,9 @@ class Run:
             return None
         if status == "failed":   # as far as the files go
             self.t = self.t_written
+        if self.guard.gone:   # nothing left to write to
+            self.abandon()
+            raise RunFailed(0, "RunFolderGone", f"{self.guard.message}; stopped at t = {self.t / 1000:.3f} s")
         release_space(self.out_dir)   # room for HDF5's last metadata on a full disk
         self.writer.close()
         self.traces.close()
@@ -407,6 +429,21 @@ class Run:
                     close()
                 except Exception:   # the error being handled is the one to report
                     pass
+
+
+def _setup_interrupted(out_dir, run):
+    """After SetupInterrupted: close what the set-up opened and (rank 0) mark run.json
+    interrupted at t = 0, if the run had written it."""
+    from pathlib import Path
+    from ..engine.runtime import launcher_rank_and_size
+    from ..io.rundir import mark_status
+    if run is not None:
+        run.abandon()
+    if launcher_rank_and_size()[0] == 0 and (Path(out_dir) / "run.json").exists():
+        try:
+            mark_status(out_dir, "interrupted", t_reached_ms=0.0)
+        except OSError:
+            pass
 
 
 #: True once this process has started a run: NEURON keeps a run's cells until the process ends.
@@ -464,6 +501,9 @@ def run_experiment(experiment, out_dir, argv=(), quiet=False, checkpoint_every=N
                 run.abandon()
             raise
         except RunFailed:
+            raise
+        except SetupInterrupted:
+            _setup_interrupted(out_dir, stop.run)
             raise
         except BaseException:
             if run is not None:

@@ -128,6 +128,10 @@ def load_sweep(path):
     for key, values in vary.items():
         if not isinstance(values, list) or not values:
             raise ParamError(f"{path}: vary.{key} must be a non-empty list of values")
+    for table in ("vary", "fixed"):
+        if "seed" in spec[table]:   # each run's seed comes from seeds (and names its folder)
+            raise ParamError(f"{path}: {table}.seed: a sweep's seeds are its top-level list seeds = [...] "
+                             f"(each combination runs once per seed), not a {table} parameter")
     if not spec["seeds"] or not all(isinstance(s, int) and not isinstance(s, bool) for s in spec["seeds"]):
         raise ParamError(f"{path}: seeds must be a non-empty list of integers")
     keys = list(vary)
@@ -157,15 +161,24 @@ def load_sweep(path):
     return Sweep(path.stem, str(path), spec, resources, runs, model)
 
 
+#: The status of a run whose run.json cannot be read: neither run again nor resumed
+#: (its results may be whole) unless --retry-failed says so.
+DAMAGED = "damaged (run.json unreadable)"
+
+
 def status(run_dir):
-    """'complete', 'failed', 'interrupted', 'running' or 'pending'."""
+    """'complete', 'failed', 'interrupted', 'running', 'pending' or DAMAGED."""
     run_dir = Path(run_dir)
     if (run_dir / ERROR_FILE).exists():
         return "failed"
     meta = run_dir / "run.json"
     if not meta.exists():
         return "pending"
-    return json.loads(meta.read_text()).get("status", "running")
+    try:
+        data = json.loads(meta.read_text())
+    except (OSError, ValueError, UnicodeDecodeError):
+        return DAMAGED
+    return data.get("status", "running") if isinstance(data, dict) else DAMAGED
 
 
 def _mpiexec():
@@ -218,7 +231,7 @@ def run_task(sweep, index, out_root=None, launcher="none", retry_failed=False):
     """
     out = sweep.out_dir(out_root) / sweep.runs[index].name
     state = status(out)
-    if state == "complete" or (state == "failed" and not retry_failed):
+    if state == "complete" or (state in ("failed", DAMAGED) and not retry_failed):
         return state
     if state == "failed":
         (out / ERROR_FILE).unlink()

@@ -61,6 +61,9 @@ class RunFolderError(ParamError):
 class DiskFullError(OSError):
     """The output file system is full."""
 
+    def __str__(self):   # the message alone, without '[Errno 28]'
+        return self.strerror or super().__str__()
+
 
 def new_run_id():
     """A fresh identifier, written into every file of a run and its checkpoints."""
@@ -200,6 +203,8 @@ def prepare_output_dir(path, overwrite=False, overwrite_all=False):
         probe.write_text("")
         probe.unlink()
     except OSError as err:
+        if err.errno == errno.ENOSPC:
+            raise DiskFullError(errno.ENOSPC, f"no space left on the device of {out}") from None
         raise OutputError(f"output directory {out} is not writable: {err.strerror}") from None
     return out
 
@@ -231,9 +236,16 @@ class RunLock:
             os.close(fd)
             raise in_use(folder, owner)
         self.previous = _read_owner(fd) or None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, json.dumps(dict(pid=os.getpid(), host=socket.gethostname(),
-                                      since=datetime.datetime.now().isoformat(timespec="seconds"))).encode(), 0)
+        try:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, json.dumps(dict(pid=os.getpid(), host=socket.gethostname(),
+                                          since=datetime.datetime.now().isoformat(timespec="seconds"))).encode(), 0)
+        except OSError as err:   # a full disk: leave no lock file behind
+            self.path.unlink(missing_ok=True)
+            os.close(fd)
+            if err.errno == errno.ENOSPC:
+                raise DiskFullError(errno.ENOSPC, f"no space left on the device of {folder}") from None
+            raise
         self.fd = fd
 
     def release(self):
@@ -309,15 +321,35 @@ def write_json_atomic(path, data):
         raise
 
 
+#: What every run.json holds (written when a run starts), with its type.
+RUN_JSON_KEYS = {"command": list, "experiment": str, "params": dict, "status": str}
+
+
 def read_run_json(run_dir):
-    """The run.json of a run folder, or ParamError naming the file and the problem."""
+    """The run.json of a run folder, or RunFolderError naming the file and the problem:
+    missing, not JSON, not a run's record (an object with RUN_JSON_KEYS), or naming a
+    model that is not registered."""
     path = Path(run_dir) / "run.json"
     if not path.exists():
         raise RunFolderError(f"{run_dir}: not a netcol run directory (no run.json)")
+    if not path.is_file():
+        raise RunFolderError(f"{path}: not a file")
     try:
-        return json.loads(path.read_text())
+        meta = json.loads(path.read_text())
     except (ValueError, UnicodeDecodeError) as err:
         raise RunFolderError(f"{path}: damaged, not valid JSON ({err})") from None
+    if not isinstance(meta, dict):
+        raise RunFolderError(f"{path}: damaged, a JSON {type(meta).__name__ if meta is not None else 'null'} "
+                             f"where a run's record (an object) belongs")
+    bad = [k for k, kind in RUN_JSON_KEYS.items() if not isinstance(meta.get(k), kind)]
+    if bad:
+        raise RunFolderError(f"{path}: damaged, not a complete run record (missing or wrong: {', '.join(bad)})")
+    if "model" in meta:
+        from ..models import names
+        if meta["model"] not in names():
+            raise RunFolderError(f"{path}: names model {meta['model']!r}, which is not registered here "
+                                 f"(known: {', '.join(names())})")
+    return meta
 
 
 def run_status(run_dir, meta):

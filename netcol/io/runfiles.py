@@ -27,6 +27,8 @@ def open_h5(path):
     path = Path(path)
     if not path.exists():
         raise RunFolderError(f"{path}: missing")
+    if not path.is_file():
+        raise RunFolderError(f"{path}: a folder (or other non-file) where the run's HDF5 file belongs")
     try:
         return h5py.File(path, "r")
     except OSError as err:
@@ -35,7 +37,29 @@ def open_h5(path):
     try:   # a file being written, or left by a killed writer
         return h5py.File(path, "r", swmr=True)
     except OSError as err:
-        raise RunFolderError(f"{path}: damaged, not a readable HDF5 file ({err})") from None
+        raise RunFolderError(f"{path}: damaged, not a readable HDF5 file ({one_line(err)})") from None
+
+
+def one_line(err):
+    """HDF5's message of an error on one line: its 'error message' part where it has one."""
+    import re
+    found = re.search(r"error message = '([^']*)'", str(err))
+    return found.group(1) if found else " ".join(str(err).split())
+
+
+#: Node ids of spikes.h5 checked at a time against the nodes (values).
+CHECK_ROWS = 4_000_000
+
+
+def _check_node_ids(f, path, dataset, n_nodes):
+    """Every spike's node id names a node of nodes.h5 (read a slab at a time)."""
+    d = f[dataset]
+    for lo in range(0, d.shape[0], CHECK_ROWS):
+        ids = d[lo:lo + CHECK_ROWS]
+        if len(ids) and ids.max() >= n_nodes:
+            row = lo + int(ids.argmax())
+            raise RunFolderError(f"{path}: damaged, {dataset}[{row}] = {int(ids.max())} names no node (nodes.h5 "
+                                 f"has {n_nodes})")
 
 
 def _check_sets(f, path, names):
@@ -93,6 +117,8 @@ def setup_unfinished(run_dir, meta):
         return "setting up (no output files yet)"
     if meta.get("status") == "failed":
         return f"failed during set-up ({meta.get('error', 'no error recorded')}), before writing its output files"
+    if meta.get("status") == "interrupted":
+        return "interrupted during set-up, before writing its output files; run it again (netcol run ... --overwrite)"
     return "killed during set-up, before writing its output files; run it again (netcol run ... --overwrite)"
 
 
@@ -128,6 +154,8 @@ def check_run_files(run_dir, meta=None):
                 raise RunFolderError(f"{run_dir / name}: damaged, {err.args[0]}") from None
             rows[name] = _check_sets(f, run_dir / name, [f"{kind}/{populations[name]}/{s}" for s in sets])
     spikes = rows["spikes.h5"]
+    with open_h5(run_dir / "spikes.h5") as f:
+        _check_node_ids(f, run_dir / "spikes.h5", f"spikes/{populations['spikes.h5']}/node_ids", rows["nodes.h5"])
     if populations["nodes.h5"] != populations["spikes.h5"]:
         raise RunFolderError(f"{run_dir / 'nodes.h5'}: the nodes of population {populations['nodes.h5']!r}, where "
                              f"spikes.h5's are of {populations['spikes.h5']!r}; it belongs to another model's run")

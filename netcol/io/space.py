@@ -53,12 +53,18 @@ class SpaceGuard:
         self.message = None
         self.unclosed = []
         self.broken = False   # a write failed (rather than being skipped)
+        self.gone = False     # the run folder was deleted during the run
 
     def ok(self):
-        """True if a write may go ahead: writes have not stopped and the disk has room."""
+        """True if a write may go ahead: writes have not stopped, the run folder is still
+        there and its disk has room."""
         if self.message is None:
             from .rundir import low_disk
-            self.message = low_disk(self.out)
+            if not self.out.is_dir():
+                self.gone = True
+                self.message = f"the run folder {self.out} is gone (deleted or moved while the run went on)"
+            else:
+                self.message = low_disk(self.out)
         return self.message is None
 
     def failed(self, err):
