@@ -23,6 +23,8 @@ class NothingYet(RuntimeError):
     """A summary was asked for before any run has results."""
 
 
+#: Words of a ParamError about a file or a model package, which the parameter hint would not help.
+NO_PARAMETER_HINT = ("file not found", "cannot be imported", " lacks ", "registered twice", "exists twice")
 #: The run folder and its lock while a run or resume is under way (for the error path).
 _ACTIVE = {}
 HINTS = {
@@ -821,8 +823,8 @@ def _fail(err, debug):
             print(getattr(err, "details", ""), end="", file=sys.stderr)
         print(f"netcol: error{where}: {_message(err)}", file=sys.stderr)
         hint = HINTS.get(kind, "run again with --debug for the full traceback")
-        if type(err).__name__ == "ParamError" and "parameter" not in str(err):
-            hint = None   # the parameter list helps with a parameter, not with a file, model or network entry
+        if type(err).__name__ == "ParamError" and any(w in str(err) for w in NO_PARAMETER_HINT):
+            hint = None   # the parameter list does not help with a missing file or a broken model package
         if hint:
             print(f"  hint: {hint}", file=sys.stderr, flush=True)
     if during_run:

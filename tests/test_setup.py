@@ -129,6 +129,7 @@ def test_a_built_wheel_runs_outside_the_checkout(tmp_path):
     elsewhere.mkdir()
     env = dict(os.environ, PATH=f"{venv / 'bin'}{os.pathsep}{Path(sys.executable).parent}{os.pathsep}"
                f"{os.environ['PATH']}", NETCOL_CACHE=str(tmp_path / "cache"))
+    env.pop("PYTHONPATH", None)   # a checkout on the path would hide the wheel's files
     where = subprocess.run([py, "-c", "import netcol, netcol.config.paths as p; print(netcol.__file__, p.mod_dir(), "
                             "p.params_dir('rowan2013'), p.batch_dir('rowan2013'))"],
                            cwd=elsewhere, capture_output=True, text=True, env=env)
