@@ -13,6 +13,7 @@ on its own runs and bench).
 """
 import math
 import os
+import sys
 
 from .schema import ParamError
 
@@ -25,9 +26,11 @@ COST_KEYS = ("memory_mb", "setup_s", "wall_per_sim_s", "memory_note")
 
 
 def off_grid(seconds, step_ms):
-    """True if a time in seconds is not a whole number of steps of step_ms."""
+    """True if a time in seconds is not a whole number of steps of step_ms (within the few
+    units in the last place that converting a decimal time to steps can cost, never a
+    sizeable part of a step, however long the run)."""
     steps = seconds * 1000.0 / step_ms
-    return abs(steps - round(steps)) > 1e-9 * max(1.0, abs(steps))
+    return abs(steps - round(steps)) > max(1e-9, 8 * sys.float_info.epsilon * abs(steps))
 
 
 def check_grid(params, time_keys, step_ms, checkpoint_every, source):
