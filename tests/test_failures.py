@@ -133,4 +133,5 @@ def test_an_error_on_one_rank_is_recorded_by_rank_0_with_its_files_closed(tmp_pa
         assert f["spikes/column/timestamps"].shape[0] == m["spikes"] > 0
     info = netcol("info", str(out))
     assert info.returncode == 0 and "failed (InjectedFault" in info.stdout
-    assert netcol("resume", str(out), *QUIET, env={"NETCOL_FAULT": "sigterm@5"}, timeout=300).returncode == 130
+    r = netcol("resume", str(out), *QUIET, env={"NETCOL_FAULT": "sigterm@5"}, timeout=300)
+    assert r.returncode == 130, (r.returncode, r.stdout, r.stderr)
