@@ -216,3 +216,14 @@ def test_an_edited_duration_is_flagged(copy):
                    "params.duration: 2.0 -> 5.0")
     r = netcol("info", str(copy))
     assert r.returncode == 0 and "warning: run.json's parameters differ" in r.stdout and "2.0 -> 5.0" in r.stdout
+
+
+def test_report_of_a_run_without_spikes(tmp_path):
+    """A silent column: the report is drawn, without a warning (its spectra had no
+    positive value to put on a log scale)."""
+    out = tmp_path / "r"
+    silent = [a for k in ("RS", "FS", "LTS") for a in ("--set", f"column.external.{k}.AM2.rate=0")]
+    r = netcol("run", "baseline", "--set", "duration=1", *silent, "--out", str(out), *QUIET)
+    assert r.returncode == 0 and json.loads((out / "run.json").read_text())["spikes"] == 0, r.stderr
+    r = netcol("report", str(out))
+    assert r.returncode == 0 and r.stderr == "" and (out / "report.png").exists(), r.stderr

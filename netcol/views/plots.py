@@ -167,14 +167,19 @@ def draw_spectra(axes, run_dir, segment_s=None, label="", window=None):
     segs = [s for s in analysis.segment_spectra(run_dir, seg, start=t0) if s["t1"] <= end + 1e-9]
     tapers = int(2 * 4.0 - 1)
     for ax, cls in zip(axes, ("E", "I")):
+        positive = False
         for s, colour in zip((segs[0], segs[-1]) if len(segs) > 1 else segs[:1], ("tab:blue", "tab:orange")):
             keep = (s["freq"] >= 1.0) & (s["freq"] <= 100.0)
             f, p = s["freq"][keep], s[cls][keep]
+            positive |= bool(np.any(p > 0))
             lo, hi = spectrum_band(p, tapers)
             ax.fill_between(f, lo, hi, color=colour, alpha=0.25, lw=0)
             ax.plot(f, p, lw=1, color=colour, label=f"{s['t0']:g}-{s['t1']:g} s")
         ax.set_xscale("log")
-        ax.set_yscale("log")
+        if positive:
+            ax.set_yscale("log")
+        else:   # no spikes (a silent population): nothing to put on a log scale
+            ax.text(0.5, 0.5, f"no {cls} spikes: no spectrum", transform=ax.transAxes, ha="center", va="center")
         ax.set_xlim(1, 100)
         ax.set_xlabel("frequency (Hz)")
         ax.set_ylabel("power ((spikes/bin)² / Hz)")
