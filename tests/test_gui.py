@@ -23,23 +23,42 @@ def _have_xvfb():
     return shutil.which("Xvfb") is not None
 
 
-@pytest.fixture(scope="module")
-def display():
+def _xvfb(size):
     if not _have_xvfb():
         pytest.skip("Xvfb is not installed and could not be installed (needs root and apt-get)")
     for n in range(90, 120):
         if not os.path.exists(f"/tmp/.X{n}-lock"):
             break
-    proc = subprocess.Popen(["Xvfb", f":{n}", "-screen", "0", "1600x1000x24"], stdout=subprocess.DEVNULL,
+    proc = subprocess.Popen(["Xvfb", f":{n}", "-screen", "0", f"{size}x24"], stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     time.sleep(1.0)
-    yield f":{n}"
+    return proc, f":{n}"
+
+
+@pytest.fixture(scope="module")
+def display():
+    proc, name = _xvfb("1600x1000")
+    yield name
     proc.terminate()
     proc.wait(timeout=10)
 
 
-def test_gui_windows_live_raster_and_screenshot(display, tmp_path):
+@pytest.fixture(scope="module", params=["1366x768", "1920x1080"])
+def screen(request):
+    """A virtual display of an ordinary screen's size."""
+    proc, name = _xvfb(request.param)
+    yield name, tuple(int(v) for v in request.param.split("x"))
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+#: Okabe & Ito's vermillion and blue (E and FS marks), as netcol's figures.
+VERMILLION, BLUE = (213, 94, 0), (0, 114, 178)
+
+
+def test_gui_windows_live_raster_and_screenshot(screen, tmp_path):
     from PIL import ImageGrab
+    display, size = screen
     proc = subprocess.Popen([*NETCOL, "gui", "baseline", "--set", "duration=1", "--run", "1", "--browse", "282",
                              "--hold", "60"], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env=dict(os.environ, DISPLAY=display))
@@ -52,15 +71,37 @@ def test_gui_windows_live_raster_and_screenshot(display, tmp_path):
         proc.terminate()
         proc.wait(timeout=30)
     names = summary["windows"]
-    assert "RunControl" in names and "netcol controls" in names
-    assert sum(n.startswith("Graph") for n in names) == 4          # raster, rates, browser (2)
+    assert "netcol controls" in names                               # with the run control
+    assert sum(n.startswith("Graph") for n in names) == 5          # raster, rates, browser (3)
     assert summary["t"] == 1000.0 and summary["spikes"] > 500
     assert summary["raster_marks"] == summary["spikes"]             # every spike drawn
+    assert shot.size == size
     px = shot.convert("RGB").load()
     w, hgt = shot.size
     colours = {px[x, y] for x in range(0, w, 2) for y in range(0, hgt, 2)}
-    assert (255, 0, 0) in colours and (0, 0, 255) in colours       # E and FS marks on screen
+    for colour in (VERMILLION, BLUE):                               # E and FS marks on screen
+        assert any(max(abs(a - b) for a, b in zip(c, colour)) <= 2 for c in colours), colour   # X rounds
     assert (tmp_path / "gui.png").stat().st_size > 10000
+
+
+@pytest.mark.parametrize("size", [(1366, 768), (1920, 1080)])
+def test_the_windows_are_tiled_on_the_screen(size):
+    """Every window of the column's GUI (and the population models', whose browser takes
+    the right column) lies on the screen with room for a title bar, none over another."""
+    from netcol.views import guilayout as lay
+    for places in (lay.tiles(size), lay.tiles(size, below=())):
+        boxes = []
+        for name, place in places.items():
+            x, y, w, h = place if len(place) == 4 else (*place, 0)
+            right, bottom = x + w + (lay.FRAME if len(place) == 4 else 0), y + lay.BAR + h
+            assert x >= 0 and y >= lay.TITLE_BAR and right <= size[0] and bottom <= size[1], (name, place)
+            if len(place) == 4:
+                assert w >= 200 and h >= 180, (name, place)                # room for the axis numbers
+                boxes.append((name, x, y - lay.TITLE_BAR, right, bottom))
+        for i, (a, ax0, ay0, ax1, ay1) in enumerate(boxes):
+            for b, bx0, by0, bx1, by1 in boxes[i + 1:]:
+                assert ax1 <= bx0 or bx1 <= ax0 or ay1 <= by0 or by1 <= ay0, (a, b)
+        assert places["controls"][0] + places["controls"][2] <= places["raster"][0]
 
 
 def delete_from_the_controls():
@@ -210,8 +251,10 @@ LEARNING_CONTROL = {"vogels2011_small": ("eta_NetcolCondLif", 0.0, 0.01),
 
 def population_twice(experiment, sets, browse):
     """Open the GUI on a population model, run 300 ms twice (init in between); report both
-    runs' spikes; with a learning-rate control, run once with it off and once on and report
-    whether the weights moved."""
+    runs' spikes; with a learning-rate control, run once with it off and once on (the
+    experiment's protocol off: the control is the user's) and report whether the weights
+    moved; with the protocol on, whether the weights moved by 150 ms and by 300 ms and
+    the learning rate and status then."""
     from netcol.build.assemble import assemble
     from netcol.cells.population import weights
     from netcol.config.experiment import load_experiment
@@ -226,27 +269,40 @@ def population_twice(experiment, sets, browse):
         h.stdinit()
         h.continuerun(300.0)
         runs.append(sorted(zip(window.tvec.as_numpy().tolist(), window.idvec.as_numpy().tolist())))
-    moved = {}
+    moved, protocol = {}, []
     if experiment in LEARNING_CONTROL:
         name, off, on = LEARNING_CONTROL[experiment]
+        h.netcol_gui_protocol = 0
         for label, value in (("off", off), ("on", on)):
             setattr(h, name, value)
             h.stdinit()
             w0 = weights(h, assembly.pop)
             h.continuerun(300.0)
             moved[label] = bool(np.any(weights(h, assembly.pop) != w0))
-    return dict(runs=runs, marks=window.marks, windows=window_names(), moved=moved)
+        h.netcol_gui_protocol = 1
+        setattr(h, name, off)
+        h.stdinit()
+        w0 = weights(h, assembly.pop)
+        for t in (150.0, 300.0):
+            h.continuerun(t)
+            protocol.append((bool(np.any(weights(h, assembly.pop) != w0)), getattr(h, name), h.netcol_gui_status))
+    return dict(runs=runs, marks=window.marks, windows=window_names(), moved=moved, protocol=protocol)
 
 
 @pytest.mark.parametrize("experiment, sets, browse", [("sadeh2015", {"blocks": 2}, 100),
-                                                      ("vogels2011_small", {"duration": 1}, 10),
+                                                      ("vogels2011_small", {"duration": 1, "plasticity_start": 0.2},
+                                                       10),
                                                       ("akil2021_small", {"duration": 1}, 10)])
 def test_population_gui_draws_and_restarts_from_the_first_step(display, experiment, sets, browse):
     r = in_fresh_process(population_twice, env=dict(DISPLAY=display, NETCOL_GUI="1"), experiment=experiment,
                          sets=sets, browse=browse)
-    assert "RunControl" in r["windows"] and "netcol controls" in r["windows"]
+    assert "netcol controls" in r["windows"]                        # with the run control
     assert sum(n.startswith("Graph") for n in r["windows"]) == 3    # raster, rates, browser
     assert len(r["runs"][0]) > 500 and r["runs"][0] == r["runs"][1]
     if experiment in LEARNING_CONTROL:   # the model's own control switches its rule
         assert r["moved"] == {"off": False, "on": True}
+    if experiment == "vogels2011_small":   # the protocol switches the rule on at plasticity_start
+        (before, eta_before, status_before), (after, eta_after, status_after) = r["protocol"]
+        assert not before and eta_before == 0.0 and "plasticity on (eta 0.01) at 0.2 s" in status_before
+        assert after and eta_after == 0.01 and "plasticity on (eta 0.01) since 0.2 s" in status_after
     assert r["marks"] >= len(r["runs"][0])

@@ -1,15 +1,18 @@
 """Interactive inspection of a column in NEURON's own GUI (InterViews).
 
-``netcol gui EXPERIMENT`` builds the column and opens:
+``netcol gui EXPERIMENT`` builds the column and opens, tiled for the screen (1366 x 768
+and up; :mod:`netcol.views.guilayout`):
 - NEURON's run control (init, run, stop, continue);
-- a live raster (cell by type against time) and live per-type rate traces;
+- a live raster (cell by type against time, paging forward as the run goes) and live
+  per-class rates, their axes following the data;
 - a cell browser: choose a gid (or a type and an index) and plot its components over
-  time (membrane potential, AMPA, NMDA, GABA-A, AHP, threshold; activity sensor and
-  scale factor);
+  time (membrane potential, AMPA, NMDA, GABA-A, AHP, threshold), its activity sensor with
+  the scaling's goal, and its scale factor;
 - controls that switch STDP and scaling on or off and delete chosen or random cells now;
 - the experiment's scheduled protocol (scaling switch-on, deletion rounds), run afresh at
   every init while "run the protocol" is 1 (see :mod:`.guischedule`).
 
+Colours as in netcol's figures (Okabe & Ito): RS (E) vermillion, FS blue, LTS bluish green.
 Every init starts from the built column (deleted cells back, drive rewound): two runs
 with the same settings give the same spikes.
 
@@ -20,16 +23,23 @@ this module.
 import numpy as np
 
 from ...engine.runtime import neuron_h, parallel_context
+from ...views import guilayout as lay
+from ...views.figstyle import spread
 
-#: NEURON Graph colours by cell class, as in netcol plot: RS (E) red, FS blue, LTS green.
-CLASS_COLOUR = {"RS": 2, "FS": 3, "LTS": 4}
+#: NEURON Graph colours by cell class, as in netcol's figures: RS (E) vermillion, FS blue,
+#: LTS bluish green.
+CLASS_COLOUR = {"RS": lay.VERMILLION, "FS": lay.BLUE, "LTS": lay.BLUISH_GREEN}
 TICK_MS = 5.0          # cell browser sampling
 PLOT_EVERY_MS = 50.0   # raster and rates refresh
-#: Window places (left, top, width, height in pixels), tiled for a 1700 x 1000 screen.
-PLACES = dict(controls=(10, 20), runcontrol=(10, 500), raster=(560, 20, 640, 400), rates=(560, 520, 640, 300),
-              browser=(1230, 20, 440, 350), sensor=(1230, 470, 440, 250))
-COMPONENTS = (("V", "vm"), ("AMPA2", 3), ("NMDA2", 4), ("GABA-A", 2), ("GABA-A2", 5), ("AHP", 6),
-              ("threshold", 7))
+#: Widest stretch the raster and the browser's components show at once (ms); they page
+#: forward as the run passes it.
+RASTER_SPAN_MS, BROWSER_SPAN_MS = 2000.0, 1000.0
+#: The browser's components: (name, what, colour).
+COMPONENTS = (("V", "vm", lay.BLACK), ("AMPA2", 3, lay.VERMILLION), ("NMDA2", 4, lay.ORANGE),
+              ("GABA-A", 2, lay.BLUE), ("GABA-A2", 5, lay.SKY_BLUE), ("AHP", 6, lay.PURPLE),
+              ("threshold", 7, lay.GREY))
+#: Height of a line of text on the graphs (px).
+LINE_PX = 14
 
 
 class ColumnGUI:
@@ -65,71 +75,95 @@ class ColumnGUI:
         self.last_plot = 0.0
         for name, value in (("gid", 0), ("type", 0), ("index", 0), ("random", 5), ("protocol", 1)):
             h(f"netcol_gui_{name} = {value}")   # hoc variables behind the panel's fields
-        h("strdef netcol_gui_status")
+        h("strdef netcol_gui_status, netcol_gui_cell, netcol_gui_cell2")
         h.netcol_gui_status = "protocol: starts at init"
+        # the labels keep the width of their first text
+        h.netcol_gui_cell, h.netcol_gui_cell2 = "no cell browsed yet" + " " * 16, " " * 34
         self.browsed = None
         self.trace = None
+        self.event_marks = []   # (t, colour) of the protocol's events this run
         self._build_windows()
         self._init_handler = h.FInitializeHandler(0, self._on_init)
 
     # ------------------------------------------------------------------ windows
     def _build_windows(self):
         h = self.h
-        self._run_control()
-        x, y, w, ht = PLACES["raster"]
+        self.places = lay.tiles()
+        span = min(h.tstop, RASTER_SPAN_MS)
+        x, y, w, ht = self.places["raster"]
         self.raster = h.Graph(0)
-        self.raster.size(0, self.h.tstop, 0, self.model.n)
-        self.raster.view(0, 0, self.h.tstop, self.model.n, x, y, w, ht)
-        x, y, w, ht = PLACES["rates"]
+        lay.install_palette(self.raster)
+        self.raster.view(0, 0, span, self.model.n, x, y, w, ht)
+        self.raster_axes = lay.Follow(self.raster, span, (0, self.model.n), sliding=True, on_page=self._new_page,
+                                      end=lambda: h.tstop)
+        x, y, w, ht = self.places["rates"]
         self.rates = h.Graph(0)
-        self.rates.size(0, self.h.tstop, 0, 40)
-        self.rates.view(0, 0, self.h.tstop, 40, x, y, w, ht)
+        self.rates.view(0, 0, span, 10, x, y, w, ht)
+        self.rates_axes = lay.Follow(self.rates, span, (0, 10), sliding=False, floor=0.0, end=lambda: h.tstop)
         self._labels()
         self.rate_last = {}
-        h.xpanel("netcol controls")
-        h.xlabel("plasticity and scaling")
-        h.xvalue("STDP on (0/1)", "stdp_on_NetcolIntf6", 1)
-        h.xbutton("switch scaling on now", self.scaling_on)
-        h.xbutton("switch scaling off", self.scaling_off)
-        h.xvalue("scaling (0/1)", "scaling_NetcolIntf6")
-        h.xlabel("deletion (random picks keyed by the run's seed)")
-        h.xvalue("gid", "netcol_gui_gid", 1)
-        h.xbutton("delete this cell now", lambda: self.delete([int(h.netcol_gui_gid)]))
-        h.xvalue("how many", "netcol_gui_random", 1)
-        h.xbutton("delete random cells now", self.delete_random)
-        h.xlabel("cell browser")
-        h.xvalue("gid", "netcol_gui_gid", 1)
-        h.xbutton("plot this gid", lambda: self.browse(int(h.netcol_gui_gid)))
-        h.xvalue(f"type (0-{len(self.types) - 1})", "netcol_gui_type", 1)
-        h.xvalue("index within type", "netcol_gui_index", 1)
-        h.xbutton("plot this type's cell", self.browse_type_index)
+        x, y, w = self.places["controls"]
+        sections = [
+            lay.run_control_items(),
+            [lambda: h.xlabel("plasticity and scaling"),
+             lambda: h.xvalue("STDP on (0/1)", "stdp_on_NetcolIntf6", 1),
+             lambda: h.xvalue("scaling (0/1)", "scaling_NetcolIntf6"),
+             lambda: h.xbutton("switch scaling on now", self.scaling_on),
+             lambda: h.xbutton("switch scaling off", self.scaling_off)],
+            [lambda: h.xlabel("deletion (random picks keyed by the seed)"),
+             lambda: h.xvalue("gid", "netcol_gui_gid", 1),
+             lambda: h.xbutton("delete this cell now", lambda: self.delete([int(h.netcol_gui_gid)])),
+             lambda: h.xvalue("how many", "netcol_gui_random", 1),
+             lambda: h.xbutton("delete random cells now", self.delete_random)],
+            [lambda: h.xlabel("cell browser"),
+             lambda: h.xvalue("gid", "netcol_gui_gid", 1),
+             lambda: h.xbutton("plot this gid", lambda: self.browse(int(h.netcol_gui_gid))),
+             lambda: h.xvalue(f"type (0-{len(self.types) - 1})", "netcol_gui_type", 1),
+             lambda: h.xvalue("index within type", "netcol_gui_index", 1),
+             lambda: h.xbutton("plot this type's cell", self.browse_type_index),
+             lambda: h.xvarlabel(h._ref_netcol_gui_cell),
+             lambda: h.xvarlabel(h._ref_netcol_gui_cell2)]]
         if self.schedule is not None:
-            h.xlabel("the experiment's protocol: " + self.schedule.describe())
-            h.xvalue("run the protocol from init (0/1)", "netcol_gui_protocol", 1)
-            h.xvarlabel(h._ref_netcol_gui_status)
-        h.xpanel(*PLACES["controls"])
+            sections.append([lambda: h.xlabel("the experiment's protocol:")]
+                            + [lambda part=part: h.xlabel(part) for part in self.schedule.describe().split("; ")]
+                            + [lambda: h.xvalue("run it from init (0/1)", "netcol_gui_protocol", 1),
+                               lambda: h.xvarlabel(h._ref_netcol_gui_status)])
+        self.controls = lay.stacked_panels("netcol controls", sections, x, y)
 
-    def _run_control(self):
-        """NEURON's run control, placed where it fits (nrncontrolmenu takes no place)."""
-        h = self.h
-        h.xpanel("RunControl")
-        h.xbutton("Init & Run", "run()")
-        h.xbutton("Stop", "stoprun = 1")
-        h.xvalue("Continue til", "runStopAt", 1, "continuerun(runStopAt) stoprun = 1", 1, 1)
-        h.xvalue("t", "t", 2)
-        h.xvalue("Tstop", "tstop", 1, "tstop_changed()", 0, 1)
-        h.xpanel(*PLACES["runcontrol"])
+    def _new_page(self, start, last):
+        """A clean raster from start (ms) on, with the marks already drawn after it (on
+        the last page, which overlaps the one before)."""
+        self.raster.erase_all()
+        self._raster_labels()
+        ti, pops = self.cells["type_index"], self.cells["pops"]
+        for i in range(self.plotted):
+            if self.tvec.x[i] >= start:
+                gid = int(self.idvec.x[i])
+                self.raster.mark(self.tvec.x[i], gid, "|", 3, CLASS_COLOUR[pops[ti[gid]].cls], 1)
+        for t, colour in self.event_marks:
+            if t >= start:
+                self._event_line(t, colour)
 
     def _labels(self):
-        """Titles, type names beside the raster and the class colours of the rates."""
-        self.raster.label(0.3, 0.95, "raster: cell (gid) vs time (ms); RS red, FS blue, LTS green")
-        n = self.model.n
-        for pop in self.cells["pops"]:
-            self.raster.label(0.96, (pop.first_gid + pop.count / 2) / n * 0.8 + 0.1, pop.name, 2, 0.7, 0, 0.5,
-                              CLASS_COLOUR[pop.cls])
-        self.rates.label(0.25, 0.95, f"rate per class (Hz, {PLOT_EVERY_MS:g}-ms windows)")
+        self._raster_labels()
+        self.rates.label(0.1, 0.995, f"rate per class (Hz, {PLOT_EVERY_MS:g}-ms windows) vs time (ms)", 2, 1, 0, 1,
+                         lay.BLACK)
         for k, cls in enumerate(self.classes):
-            self.rates.label(0.85, 0.85 - 0.07 * k, cls, 2, 1, 0, 0, CLASS_COLOUR[cls])
+            self.rates.label(0.72 + 0.09 * k, 0.995, cls, 2, 1, 0, 1, CLASS_COLOUR[cls])
+
+    def _raster_labels(self):
+        """Title, the class colours in words, type names beside the raster (spread so
+        that none overlaps another)."""
+        r = self.raster
+        r.label(0.1, 0.995, "raster: cell (gid) vs time (ms)", 2, 1, 0, 1, lay.BLACK)
+        for k, cls in enumerate(self.classes):
+            r.label(0.72 + 0.09 * k, 0.995, cls, 2, 1, 0, 1, CLASS_COLOUR[cls])
+        n = self.model.n
+        pops = self.cells["pops"]
+        centres = [(pop.first_gid + pop.count / 2) / n for pop in pops]
+        height = self.places["raster"][3]
+        for pop, y in zip(pops, spread(centres, LINE_PX / (height * 10 / 12), 0.0, 1.0)):
+            r.label(0.925, 1 / 12 + y * 10 / 12, pop.name, 2, 0.8, 0, 0.5, CLASS_COLOUR[pop.cls])
 
     # ------------------------------------------------------------------ controls
     def scaling_on(self):
@@ -154,10 +188,14 @@ class ColumnGUI:
 
     def mark_event(self, t, colour):
         """A vertical line across the raster at a protocol event (t in ms)."""
+        self.event_marks.append((t, colour))
+        self._event_line(t, colour)
+        self.raster.flush()
+
+    def _event_line(self, t, colour):
         self.raster.beginline(colour, 2)
         self.raster.line(t, 0)
         self.raster.line(t, self.model.n)
-        self.raster.flush()
 
     def delete_random(self):
         """Delete 'how many' random alive cells now; the picks are keyed by the run's seed,
@@ -174,30 +212,39 @@ class ColumnGUI:
             self.browse(pop.first_gid + idx)
 
     def browse(self, gid):
-        """Open a graph of the cell's components over time, filled in as the run goes."""
+        """Open the cell's graphs, filled in as the run goes: its components (mV), its
+        activity sensor with the scaling's goal (Hz), its scale factor."""
         h = self.h
         if gid not in self.model.local:
             return None
         self.browsed = gid
-        x, y, w, ht = PLACES["browser"]
-        g = h.Graph(0)
-        g.size(0, h.tstop, -90, 0)
-        g.view(0, -100, h.tstop, 110, x, y, w, ht)   # room above 0 mV for the legend
-        x, y, w, ht = PLACES["sensor"]
-        s = h.Graph(0)
-        s.size(0, h.tstop, 0, 5)
-        s.view(0, 0, h.tstop, 5, x, y, w, ht)
-        self.trace = (g, s, [None] * (len(COMPONENTS) + 2))
+        graphs, follows = [], []
+        for name, y_range, sliding, kw in (("browser", (-90.0, 0.0), True, dict(headroom=0.4)),
+                                           ("sensor", (0.0, 1.0), False, dict(floor=0.0)),
+                                           ("scale", (0.0, 2.0), False, dict(floor=0.0, headroom=0.1))):
+            x, y, w, ht = self.places[name]
+            g = h.Graph(0)
+            span = min(h.tstop, BROWSER_SPAN_MS if sliding else RASTER_SPAN_MS)
+            g.view(0, y_range[0], span, y_range[1] - y_range[0], x, y, w, ht)
+            if sliding:
+                lay.box_axes(g)
+            graphs.append(g)
+            follows.append(lay.Follow(g, span, y_range, sliding,
+                                      on_page=(lambda start, last, g=g: None if last else g.erase()) if sliding
+                                      else None, end=lambda: h.tstop, **kw))
+        self.trace = (graphs, follows, [None] * (len(COMPONENTS) + 3))
         self._browser_labels(gid)
-        return g
+        return graphs[0]
 
     def _browser_labels(self, gid):
-        """The browser's titles, its legend in one row above the traces."""
-        g, s, _ = self.trace
-        g.label(0.1, 0.97, f"gid {gid} ({self.model.type_name(gid)}): mV vs ms", 2, 1, 0, 0, 1)
-        for k, (name, _) in enumerate(COMPONENTS):
-            g.label(0.1 + 0.12 * k, 0.9, name, 2, 0.8, 0, 0, k + 1)
-        s.label(0.1, 0.95, f"gid {gid}: activity sensor (Hz, black), scale factor (red)", 2, 1, 0, 0, 1)
+        """The browser's titles, its legends in one row at the top of each graph."""
+        (g, s, f), _, _ = self.trace
+        g.label(0.1, 0.86, f"gid {gid} ({self.model.type_name(gid)}): components (mV) vs time (ms)", 2, 1, 0, 1,
+                lay.BLACK)
+        for k, (name, _, colour) in enumerate(COMPONENTS):
+            g.label(0.1 + 0.115 * k, 0.775, name, 2, 0.8, 0, 1, colour)
+        s.label(0.1, 0.995, "sensor (black), goal (vermillion), Hz", 2, 1, 0, 1, lay.BLACK)
+        f.label(0.1, 0.995, f"gid {gid}: scale factor (its value in the controls)", 2, 1, 0, 1, lay.BLACK)
 
     # ------------------------------------------------------------------ live updates
     def _on_init(self):
@@ -210,15 +257,19 @@ class ColumnGUI:
             else:
                 self.schedule.stop()
                 self.set_status("protocol: off (set 1 and init to run it)")
+        self.event_marks = []
         self.raster.erase_all()
         self.rates.erase_all()
+        self.raster_axes.reset()
+        self.rates_axes.reset()
         self._labels()
         self.rate_last = {}
         if self.trace is not None:   # a new run draws on a clean browser
-            g, s, last = self.trace
-            g.erase_all()
-            s.erase_all()
-            self.trace = (g, s, [None] * len(last))
+            graphs, follows, last = self.trace
+            for g, f in zip(graphs, follows):
+                g.erase_all()
+                f.reset()
+            self.trace = (graphs, follows, [None] * len(last))
             self._browser_labels(self.browsed)
         self.tvec.resize(0)
         self.idvec.resize(0)
@@ -232,17 +283,30 @@ class ColumnGUI:
         t = self.next_tick
         self.next_tick = t + TICK_MS
         if self.trace is not None:
-            g, s, last = self.trace
+            (g, s, f), (fg, fs, ff), last = self.trace
             cell = self.model.local[self.browsed]
             cell.catch_up(t)
-            vals = [cell.vm() if which == "vm" else cell.component(which) for _, which in COMPONENTS]
+            vals = [cell.vm() if which == "vm" else cell.component(which) for _, which, _ in COMPONENTS]
             vals[1:6] = [v + cell.RMP for v in vals[1:6]]   # contributions drawn around rest
-            for k, v in enumerate(vals):
-                self._segment(g, k, last, t, v, k + 1)
-            self._segment(s, len(vals), last, t, cell.activity() * 1000.0, 1)
-            self._segment(s, len(vals) + 1, last, t, cell.sfac, 2)
-            g.flush()
-            s.flush()
+            n = len(vals)
+            sensor = cell.activity() * 1000.0
+            goal = cell.goal * 1000.0 if cell.goal >= 0 else None
+            # axes first (a new page is cleared before it is drawn on); the sensor's axis
+            # follows the sensor alone: a goal far above it (the sensor's 100-s filter
+            # lags) is off the graph, its value in the controls
+            fg.see(t, vals)
+            fs.see(t, [sensor])
+            ff.see(t, [cell.sfac])
+            for k, (v, (_, _, colour)) in enumerate(zip(vals, COMPONENTS)):
+                self._segment(g, k, last, t, v, colour)
+            self._segment(s, n, last, t, sensor, lay.BLACK)
+            if goal is not None:
+                self._segment(s, n + 1, last, t, goal, lay.VERMILLION)
+            self._segment(f, n + 2, last, t, cell.sfac, lay.BLACK)
+            h.netcol_gui_cell = f"gid {self.browsed}: sensor {sensor:.3g} Hz"
+            h.netcol_gui_cell2 = f"goal {'not set' if goal is None else f'{goal:.3g} Hz'}, scale {cell.sfac:.6g}"
+            for graph in (g, s, f):
+                graph.flush()
         if t - self.last_plot >= PLOT_EVERY_MS:
             self._plot_spikes(t)
         h.CVode().event(self.next_tick, self._tick)
@@ -260,6 +324,7 @@ class ColumnGUI:
         ti = self.cells["type_index"]
         pops = self.cells["pops"]
         counts = dict.fromkeys(self.classes, 0)
+        self.raster_axes.see(t)   # a new page first, then its marks
         for i in range(self.plotted, n):
             gid = int(self.idvec.x[i])
             pop = pops[ti[gid]]
@@ -268,15 +333,18 @@ class ColumnGUI:
             self.marks += 1
         self.plotted = n
         span = (t - self.last_plot) / 1000.0
+        rates = []
         for cls in self.classes:
             cells = sum(p.count for p in pops if p.cls == cls) - sum(1 for g in self.model.dead
                                                                       if pops[ti[g]].cls == cls)
             rate = counts[cls] / max(cells, 1) / max(span, 1e-9)
+            rates.append(rate)
             if cls in self.rate_last:
                 self.rates.beginline(CLASS_COLOUR[cls], 1)
                 self.rates.line(*self.rate_last[cls])
                 self.rates.line(t, rate)
             self.rate_last[cls] = (t, rate)
+        self.rates_axes.see(t, rates)
         self.raster.flush()
         self.rates.flush()
         self.last_plot = t
