@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ...views.figstyle import AFTER, BEFORE, E_COLOUR, I_COLOUR, letter_panels, pyplot, save
+from ...views.figstyle import AFTER, BEFORE, E_COLOUR, I_COLOUR, legend_above, letter_panels, pyplot, save
 from ...views.plots import NothingToPlot, find_run
 from . import tuning
 
@@ -67,12 +67,11 @@ def draw_weights_dpo(ax, run_dir, pathway="EE", row=-1):
     ax.plot(mid, means, "-", color=AFTER, lw=2, label="mean per 10°")
     if auto.any():
         ax.plot(s["dpo"][auto], s["w"][auto], "x", ms=3, mew=0.7, color=AUTAPSE_COLOUR, rasterized=True,
-                label=f"autapses (cell onto itself, dPO 0): {int(auto.sum())}")
+                label=f"{int(auto.sum())} autapses (a cell onto itself)")
     ax.set_xlabel("dPO (degrees)")
-    ax.set_ylabel(f"{pathway[0]}→{pathway[1]} weight (mV)")
+    ax.set_ylabel(f"{pathway[0]}→{pathway[1]} weight at {s['time'] / 1000:g} s (mV)")
     ax.set_xticks([-90, -45, 0, 45, 90])
-    ax.set_title(f"{pathway[0]}→{pathway[1]} at {s['time'] / 1000:g} s")
-    ax.legend(frameon=False, fontsize=7)
+    legend_above(ax, ncol=1)
 
 
 def snapshot_label(run_dir, row):
