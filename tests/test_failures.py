@@ -77,36 +77,50 @@ def shutil_free(path):
     return st.f_bavail * st.f_frsize
 
 
-def test_a_write_that_fails_on_a_full_disk_is_cut_back_to_the_last_flush(small_disk, monkeypatch):
+def full_disk_write(disk):
+    """A SpikeWriter on a disk filled to 1 MB, written until a write fails inside HDF5; the
+    file closed after the reserve is released.  Runs in a process of its own: HDF5 is not
+    trusted after a failed write (a test process that ran it crashed later in h5py)."""
+    from pathlib import Path
+    import shutil
+    from netcol.io import rundir, space
+    from netcol.io.record import SpikeWriter
+    rundir.MIN_FREE_BYTES = 0   # no margin: the write itself meets the full disk
+    disk = Path(disk)
+    out = disk / "r"
+    out.mkdir()
+    rundir.reserve_space(out)
+    guard = space.activate(out)
+    writer = SpikeWriter(out / "spikes.h5", "p", run_id="x")
+    with open(disk / "filler", "wb", buffering=0) as f:   # all but 1 MB
+        f.write(b"\0" * (shutil.disk_usage(disk).free - 2**20))
+    n, block = 0, 50_000
+    while not space.stopped():
+        times = np.arange(n, n + block, dtype=float)
+        writer.append(times, np.arange(n, n + block, dtype=np.uint64) % 7)
+        n += block if not space.stopped() else 0
+    message = guard.message
+    writer.append(np.array([1e9]), np.array([1], np.uint64))   # skipped now
+    rundir.release_space(out)
+    writer.close()
+    from helpers import MARK
+    print(MARK + json.dumps(dict(n=n, message=message, unclosed=list(guard.unclosed), path=str(out / "spikes.h5"))),
+          flush=True)
+    os._exit(0)   # HDF5's own clean-up at exit crashes after a failed write: netcol's runs skip it too
+
+
+def test_a_write_that_fails_on_a_full_disk_is_cut_back_to_the_last_flush(small_disk):
     """The race the free-space check cannot close: the disk fills between the check and
     a write, which fails inside HDF5.  The write stops the run's writes instead of
     raising, and closing the file (after the reserve is released) cuts its datasets back
     to the last successful flush: plain h5py opens it and every row holds what was
     written (a failed chunk write had left zeros in the rows it claimed)."""
-    from netcol.io import rundir, space
-    from netcol.io.record import SpikeWriter
-    monkeypatch.setattr(rundir, "MIN_FREE_BYTES", 0)   # no margin: the write itself meets the full disk
-    out = small_disk / "r"
-    out.mkdir()
-    rundir.reserve_space(out)
-    guard = space.activate(out)
-    try:
-        writer = SpikeWriter(out / "spikes.h5", "p", run_id="x")
-        with open(small_disk / "filler", "wb", buffering=0) as f:   # all but 1 MB
-            f.write(b"\0" * (shutil_free(small_disk) - 2**20))
-        n, block = 0, 50_000
-        while not space.stopped():
-            times = np.arange(n, n + block, dtype=float)
-            writer.append(times, np.arange(n, n + block, dtype=np.uint64) % 7)
-            n += block if not space.stopped() else 0
-        assert "(a write failed: No space left on device)" in guard.message and n > 0
-        writer.append(np.array([1e9]), np.array([1], np.uint64))   # skipped now
-        rundir.release_space(out)
-        writer.close()
-        assert guard.unclosed == []
-    finally:
-        space._active = None
-    with h5py.File(out / "spikes.h5", "r") as f:
+    from helpers import in_fresh_process
+    got = in_fresh_process(full_disk_write, disk=str(small_disk))
+    n = got["n"]
+    assert "(a write failed: No space left on device)" in got["message"] and n > 0
+    assert got["unclosed"] == []
+    with h5py.File(got["path"], "r") as f:
         t = f["spikes/p/timestamps"][:]
         assert len(t) == n and np.array_equal(t, np.arange(n, dtype=float))
 
