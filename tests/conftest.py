@@ -2,6 +2,8 @@
 
 Select with ``-m``: ``pytest -m "not slow"`` for a quick pass, ``-m mpi`` for the
 multi-rank tests, and so on."""
+import subprocess
+
 import pytest
 
 from helpers import run_cli
@@ -34,3 +36,16 @@ def pytest_collection_modifyitems(config, items):
 def cli():
     """Run `netcol ARGS` in a new process: cli(*args, env=None, cwd=REPO, timeout=900)."""
     return run_cli
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 24 MB tmpfs (root only), unmounted afterwards."""
+    mnt = tmp_path / "disk"
+    mnt.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=24m", "tmpfs", str(mnt)], capture_output=True).returncode:
+        pytest.skip("cannot mount a tmpfs here (needs root)")
+    try:
+        yield mnt
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)])

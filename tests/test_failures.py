@@ -4,7 +4,6 @@ reserve or temporary file left, every HDF5 file closed (plain h5py opens it, no 
 and, where a checkpoint was written, a run that resumes to the end."""
 import json
 import os
-import subprocess
 
 import h5py
 import numpy as np
@@ -28,19 +27,6 @@ def closed_cleanly(run_dir):
 
 def leftovers(run_dir):
     return [p.name for p in run_dir.iterdir() if p.suffix == ".tmp" or p.name == ".netcol-reserve"]
-
-
-@pytest.fixture
-def small_disk(tmp_path):
-    """A 24 MB tmpfs (root only), unmounted afterwards."""
-    mnt = tmp_path / "disk"
-    mnt.mkdir()
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=24m", "tmpfs", str(mnt)], capture_output=True).returncode:
-        pytest.skip("cannot mount a tmpfs here (needs root)")
-    try:
-        yield mnt
-    finally:
-        subprocess.run(["umount", "-l", str(mnt)])
 
 
 @pytest.mark.mpi

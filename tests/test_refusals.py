@@ -124,18 +124,6 @@ def test_a_garbled_run_record_in_a_sweep(finished, tmp_path):
     assert "block0.5_seed2,damaged" in (sw / "summary.csv").read_text()
 
 
-@pytest.fixture
-def small_disk(tmp_path):
-    mnt = tmp_path / "disk"
-    mnt.mkdir()
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=24m", "tmpfs", str(mnt)], capture_output=True).returncode:
-        pytest.skip("cannot mount a tmpfs here (needs root)")
-    try:
-        yield mnt
-    finally:
-        subprocess.run(["umount", "-l", str(mnt)])
-
-
 @pytest.mark.parametrize("left", [0, 4 * 2**20])
 def test_a_full_disk_before_the_start(small_disk, left):
     with open(small_disk / "filler", "wb", buffering=0) as f:
