@@ -115,6 +115,9 @@ net = build_rank(exp.network, size=exp.params["size"], seed=exp.params["seed"])
 configure_integrator(h, pc, intf6.DT)
 h.finitialize()
 net.engine.advance(200.0)   # far beyond what the exchanged spikes allow
+# the error as a Python exception on each rank: NEURON's default MPI_Abort on a hoc error
+# could end the job before either rank has printed its line
+pc.mpiabort_on_error(0)
 try:
     pc.psolve(100.0)
     print("rank", int(pc.id()), "no error")
