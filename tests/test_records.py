@@ -118,6 +118,9 @@ start = 0.1
     assert np.mean(v >= -60.0) > 0.9                             # mostly between reset and threshold
     _, _, ge, unit = read(runs[0] / "report_e_g_e.h5", "vogels2011")
     assert unit == "nS" and ge.min() >= 0 and ge.max() > 0
+    reports = [libsonata.SimulationConfig.from_file(str(out / "simulation_config.json")).list_report_names
+               for out in runs]
+    assert reports == [{"e_v", "e_g_e", "e_g_i"}, set()] and not (runs[1] / "node_sets.json").exists()
 
 
 def test_sadeh_below_threshold(cli, tmp_path):
@@ -215,3 +218,53 @@ def test_a_fraction_is_keyed_by_gid():
     assert not np.array_equal(select_gids(dict(table, seed=8), types), picked)
     assert len(select_gids(dict(table, fraction=1.0), types)) == 802
     assert len(select_gids(dict(table, populations=(), gids=(), fraction=1.0), types)) == 1000
+
+
+# ---------------------------------------------------------------- the simulation config
+
+
+def test_the_simulation_config_lists_every_report(cli, tmp_path):
+    """simulation_config.json has a SONATA reports section that libsonata reads: one
+    report per file, its variable, unit and times (ms), the cells as a node set of
+    node_sets.json, and the file it names is the report."""
+    path = experiment_with(tmp_path, "baseline", """
+[[record]]
+name = "vm"
+variables = ["V", "threshold"]
+populations = ["I2"]
+gids = [3]
+fraction = 0.5
+interval = 0.0005
+start = 0.25
+stop = 0.75
+
+[[record]]
+name = "sensor"
+variables = "scale"
+gids = [7, 9]
+interval = 0.25
+""")
+    run = tmp_path / "run"
+    r = cli("run", str(path), "--set", "duration=1", "--out", str(run), *QUIET)
+    assert r.returncode == 0, r.stderr
+    exp = load_experiment(str(path), {"duration": 1})
+    sim = libsonata.SimulationConfig.from_file(str(run / "simulation_config.json"))
+    assert sim.list_report_names == {"vm_V", "vm_threshold", "sensor"}
+    assert sim.node_sets_file == str(run / "node_sets.json")
+    node_sets = libsonata.NodeSets.from_file(sim.node_sets_file)
+    nodes = libsonata.CircuitConfig.from_file(sim.network).node_population("column")
+    expected = {"vm_V": ("vm", "V", 250.0, 750.0, 0.5), "vm_threshold": ("vm", "threshold", 250.0, 750.0, 0.5),
+                "sensor": ("sensor", "scale", 0.0, 1000.0, 250.0)}
+    Report = libsonata.SimulationConfig.Report
+    for name, (table, variable, start, end, dt) in expected.items():
+        report = sim.report(name)
+        assert (report.variable_name, report.start_time, report.end_time, report.dt) == (variable, start, end, dt)
+        assert report.unit == exp.package.BINDING.RECORDABLE[variable][0]
+        assert report.type == Report.Type.compartment and report.sections == Report.Sections.soma and report.enabled
+        assert report.file_name == str(run / f"report_{name}.h5")
+        gids = expected_gids(path, table)
+        assert np.array_equal(node_sets.materialize(report.cells, nodes).flatten(), gids)
+        ids, t, v, unit = read(report.file_name, "column")              # the file it names is that report
+        assert np.array_equal(ids, gids) and unit == report.unit and v.shape == (len(t), len(gids))
+        assert np.allclose(t, np.arange(start, end, dt))
+    assert "node_sets.json" in json.loads((run / ".netcol-manifest.json").read_text())["files"]

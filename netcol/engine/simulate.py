@@ -32,7 +32,8 @@ from ..build.assemble import assemble
 from .checkpoint import write as write_checkpoint
 from .faults import inject, planned_fault
 from .progress import Progress
-from ..io.record import SpikeWriter, circuit_files, run_metadata, stamp_run_id, write_sonata_configs
+from ..io.record import (NODE_SETS_FILE, SpikeWriter, circuit_files, run_metadata, stamp_run_id,
+                         write_sonata_configs)
 from ..io import space
 from ..io.rundir import DiskFullError, claim, new_run_id, release_space, reserve_space, write_json_atomic
 from .runtime import neuron_h, parallel_context
@@ -232,13 +233,15 @@ class Run:
 
     def _open_files(self, events):
         network = self.model.sonata_network()
+        reports, node_sets = self.traces.sonata_reports()   # the [[record]] tables' reports, listed
         # state.h5: every model's state file (see netcol.engine.checkpoint.belongs_to_run)
         claim(self.out_dir, "spikes.h5", "state.h5", "timeline.csv", "circuit_config.json", "simulation_config.json",
-              *circuit_files(network))
+              *circuit_files(network), *([NODE_SETS_FILE] if node_sets else []))
         self.writer = SpikeWriter(self.out_dir / "spikes.h5", population=self.model.population,
                                   keep=self.n_spikes if self.resume else None, run_id=self.run_id)
         self.model.write_nodes(self.out_dir / "nodes.h5")
-        write_sonata_configs(self.out_dir, network, self.p["duration"] * 1000.0, self.model.binding.DT, self.p["seed"])
+        write_sonata_configs(self.out_dir, network, self.p["duration"] * 1000.0, self.model.binding.DT, self.p["seed"],
+                             reports, node_sets)
         write_timeline(self.out_dir / "timeline.csv", events)
         self.model.open_outputs(self.out_dir, self.run_id, self.resume)
         self.traces.open(self.out_dir, self.run_id)

@@ -98,6 +98,39 @@ class Traces:
         """The report files of every table."""
         return [name for table in self.tables for _, name in report_files(table.spec)]
 
+    def sonata_reports(self):
+        """The ``reports`` section of the run's simulation_config.json and the node sets
+        its entries name, as the SONATA simulation config describes them.
+
+        Each report file is one entry, named as ``netcol.load(...).reports()`` names it
+        (the file's name without ``report_`` and ``.h5``); the cells of a table are the
+        node set ``record_<name>`` (its node ids, listed).  Netcol's cells are point
+        cells: each is one compartment, its soma, sampled at its centre.
+
+        Returns
+        -------
+        reports : dict
+            {report name: {cells, sections, type, variable_name, unit, dt, start_time,
+            end_time, file_name, enabled}}, times in ms, file names relative to the
+            output directory.
+        node_sets : dict
+            {node set name: {population, node_id}}.
+        """
+        from ..io.rundir import REPORT_PREFIX
+        reports, node_sets = {}, {}
+        units = self.model.binding.RECORDABLE if self.tables else {}
+        for table in self.tables:
+            spec = table.spec
+            cells = f"record_{spec['name']}"
+            node_sets[cells] = {"population": self.model.population, "node_id": [int(g) for g in table.gids]}
+            for variable, name in report_files(spec):
+                reports[name[len(REPORT_PREFIX):-len(".h5")]] = {
+                    "cells": cells, "sections": "soma", "type": "compartment", "variable_name": variable,
+                    "unit": units[variable][0], "dt": spec["interval"] * 1000.0,
+                    "start_time": spec["start"] * 1000.0, "end_time": spec["stop"] * 1000.0,
+                    "file_name": name, "enabled": True}
+        return reports, node_sets
+
     def open(self, out_dir, run_id):
         """Create the reports, or (resume) cut them back to the samples the checkpoint
         counted (rank 0)."""

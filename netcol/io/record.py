@@ -285,13 +285,17 @@ class SpikeWriter:
         self.file.close()
 
 
+#: The node sets of a run's reports (SONATA node sets), beside simulation_config.json.
+NODE_SETS_FILE = "node_sets.json"
+
+
 def circuit_files(network):
     """The file names a model's circuit entry (its sonata_network()) names, in order."""
     entries = [*network.get("nodes", []), *network.get("edges", [])]
     return [v.removeprefix("$BASE_DIR/") for e in entries for k, v in e.items() if k.endswith("_file")]
 
 
-def write_sonata_configs(out_dir, network, tstop_ms, dt_ms, seed):
+def write_sonata_configs(out_dir, network, tstop_ms, dt_ms, seed, reports=None, node_sets=None):
     """``circuit_config.json`` and ``simulation_config.json``: a run folder opens as a
     SONATA circuit and simulation (libsonata, BMTK).
 
@@ -302,12 +306,27 @@ def write_sonata_configs(out_dir, network, tstop_ms, dt_ms, seed):
         The model's ``nodes`` and ``edges`` entries (paths relative to $BASE_DIR).
     tstop_ms, dt_ms : float
     seed : int
+    reports : dict, optional
+        The simulation's ``reports`` section, {report name: entry}
+        (:meth:`netcol.engine.traces.Traces.sonata_reports`); left out when empty.
+    node_sets : dict, optional
+        The node sets the reports' ``cells`` name, written to ``node_sets.json`` and named
+        by the simulation's ``node_sets_file``.
     """
     import json
     circuit = {"manifest": {"$BASE_DIR": "."}, "networks": network}
     simulation = {"manifest": {"$OUTPUT_DIR": "."}, "network": "circuit_config.json",
                   "run": {"tstop": tstop_ms, "dt": dt_ms, "random_seed": seed},
                   "output": {"output_dir": "$OUTPUT_DIR", "spikes_file": "spikes.h5", "spikes_sort_order": "by_time"}}
+    if node_sets:
+        # the simulation's own node sets file (SONATA lets it override the circuit's): the
+        # sets are the recorded cells of this run, not a property of the circuit
+        simulation["node_sets_file"] = f"$OUTPUT_DIR/{NODE_SETS_FILE}"
+        # one set a line: a set of 10,000 node ids stays one line, not 10,000
+        lines = [f"  {json.dumps(name)}: {json.dumps(entry)}" for name, entry in node_sets.items()]
+        (out_dir / NODE_SETS_FILE).write_text("{\n" + ",\n".join(lines) + "\n}\n")
+    if reports:
+        simulation["reports"] = reports
     for name, data in (("circuit_config.json", circuit), ("simulation_config.json", simulation)):
         (out_dir / name).write_text(json.dumps(data, indent=2) + "\n")
 
