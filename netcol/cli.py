@@ -174,7 +174,8 @@ def _parser():
                    "libsonata.ElementReportReader opens.")
     nwb = _dir_command(sub, "export-nwb", "write a run as one NWB 2 file (pynwb)",
                    "Write DIR as an NWB file: session metadata and every parameter, a units table (spike "
-                   "times in s; type, class, layer, E/I, position), the model's recorded state as time series "
+                   "times in s; type, class, layer, E/I, position), the model's recorded state as time series, "
+                   "the traces of the [[record]] tables (processing module traces) "
                    "and the protocol's events as time intervals. Needs pynwb (pip install pynwb).")
     nwb.add_argument("--out", default=None, help="the NWB file (default: DIR/run.nwb)")
     fix = _dir_command(sub, "repair", "make the files of a killed run readable by any HDF5 reader",
