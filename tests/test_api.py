@@ -174,3 +174,83 @@ def test_progress_lines_as_often_as_asked(monkeypatch):
         for t in (1000.0, 2000.0, 3000.0):
             progress.update(t, 1.0, 2.0)
         assert len(stream.getvalue().splitlines()) == lines, every   # the last always
+
+
+# ---------------------------------------------------------------- [[record]] tables as a list
+
+#: Two tables in the form of an experiment file's [[record]] (the gids as NumPy, as a
+#: notebook has them).
+RECORD = [{"name": "v", "variables": "v", "gids": np.array([0, 1, 900]), "interval": 0.001},
+          {"name": "g", "variables": ["g_e", "g_i"], "populations": "I", "fraction": 0.02, "seed": 4,
+           "interval": 0.0005, "start": 0.1}]
+
+
+def toml_tables(tables):
+    """[[record]] tables as an experiment file writes them."""
+    import json
+
+    def value(v):   # JSON's strings, numbers and lists are TOML's
+        if isinstance(v, dict):
+            return "{" + ", ".join(f"{k} = {value(x)}" for k, x in v.items()) + "}"
+        return json.dumps(v.tolist() if hasattr(v, "tolist") else v)
+    return "".join("\n[[record]]\n" + "".join(f"{k} = {value(v)}\n" for k, v in t.items()) for t in tables)
+
+
+def test_record_tables_as_a_list(tmp_path):
+    """record=[{...}, {...}] records as the same tables in a file do: the run's checked
+    tables equal the file's, and its reports hold the cells they choose."""
+    from netcol.config.experiment import experiment_path, load_experiment
+    from netcol.config.records import select_gids
+    result = netcol.run("vogels2011_small", out=tmp_path / "run", duration=0.3, block=0.1, record=RECORD,
+                        progress=False)
+    assert result.status == "complete"
+    path = tmp_path / "exp.toml"
+    path.write_text(experiment_path("vogels2011_small").read_text() + toml_tables(RECORD))
+    exp = load_experiment(str(path), {"duration": 0.3, "block": 0.1})
+    saved = [dict(t, variables=tuple(t["variables"]), populations=tuple(t["populations"]), gids=tuple(t["gids"]))
+             for t in result.params["record"]]
+    assert saved == list(exp.params["record"])
+    reports = result.reports()
+    assert set(reports) == {"v", "g_g_e", "g_g_i"}
+    assert list(reports["v"].node_ids) == [0, 1, 900] and reports["v"].data.shape == (300, 3)
+    assert reports["v"].unit == "mV" and reports["g_g_i"].unit == "nS"
+    types = exp.package.node_types(exp.params, exp.network)
+    chosen = select_gids(exp.params["record"][1], types)
+    assert len(chosen) and chosen.min() >= 800                          # I cells only
+    assert np.array_equal(reports["g_g_e"].node_ids, chosen) and reports["g_g_e"].data.shape == (400, len(chosen))
+    assert np.allclose(reports["g_g_e"].times_ms, 100.0 + 0.5 * np.arange(400))
+
+
+BAD_RECORDS = [   # [[record]] tables that a file and record= refuse alike
+    [{"name": "v", "variables": ["V", "Vm"]}],
+    [{"name": "v", "variables": "V", "populations": ["E9"]}],
+    [{"name": "v", "variables": "V", "gids": [3, 470]}],
+    [{"name": "v", "variables": "V", "interval": 0.00025}],
+    [{"name": "v", "variables": "V", "start": 2.0, "stop": 1.0}],
+    [{"name": "v", "variables": "V", "stop": 100.0}],
+    [{"name": "v", "variable": "V"}],
+    [{"name": "v", "variables": "V", "fraction": 1.5}],
+    [{"name": "v", "variables": "V", "gids": [1, 1]}],
+    [{"name": "scale", "variables": "V"}],
+    [{"name": "v", "variables": "V"}, {"name": "v", "variables": "VGA"}],
+    [{"name": "v w", "variables": "V"}],
+    [{"name": "v", "variables": "V", "fraction": {"of": 0.5}}],    # no TOML inline value: checked before
+]
+
+
+@pytest.mark.parametrize("tables", BAD_RECORDS, ids=[str(t) for t in BAD_RECORDS])
+def test_a_bad_record_table_is_the_files_one_line(tmp_path, tables):
+    """The error of a bad table given as record= is the one line a file's table gets (from
+    the table on: the source is the command line's, --set), before any folder is made."""
+    from netcol.config.experiment import experiment_path, load_experiment
+    path = tmp_path / "exp.toml"
+    path.write_text(experiment_path("baseline").read_text() + toml_tables(tables))
+    with pytest.raises(ParamError) as from_file:
+        load_experiment(str(path), {"duration": 5})
+    out = tmp_path / "never"
+    with pytest.raises(ParamError) as from_python:
+        netcol.run("baseline", out=out, duration=5, record=tables)
+    file_msg, python_msg = str(from_file.value), str(from_python.value)
+    assert "\n" not in python_msg and "[[record]] table" in file_msg
+    assert python_msg.partition(": [[record]]")[2] == file_msg.partition(": [[record]]")[2]
+    assert not out.exists()

@@ -74,7 +74,10 @@ def run(experiment, out=None, *, np=1, settings=None, overwrite=False, checkpoin
     settings : dict, optional
         Overrides as ``netcol run --set`` takes them, by key: run parameters
         (``{"duration": 2}``) and the network's entries by dotted path
-        (``{"column.mechanism.beta": 4e-5}``, or ``network.<path>``).
+        (``{"column.mechanism.beta": 4e-5}``, or ``network.<path>``).  ``record`` takes
+        the traces to record as a list of dicts, each a ``[[record]]`` table of an
+        experiment file (or one dict, or the TOML text ``--set record=`` takes); they
+        replace the experiment's tables.
     overwrite : bool
         Allow a non-empty ``out``; the files of an earlier run in it are removed.
     checkpoint_every : float, optional
@@ -86,8 +89,9 @@ def run(experiment, out=None, *, np=1, settings=None, overwrite=False, checkpoin
         Show the run's progress: a bar in a notebook or on a terminal, else a line now and
         then.  False: nothing, not even the run's warnings.
     **params
-        Run parameters as keywords, e.g. ``duration=2, seed=3`` (the same as ``settings``;
-        dotted keys only through ``settings``).
+        Run parameters as keywords, e.g. ``duration=2, seed=3`` or
+        ``record=[{"name": "v", "variables": "V", "gids": [0, 1]}]`` (the same as
+        ``settings``; dotted keys only through ``settings``).
 
     Returns
     -------
@@ -96,8 +100,9 @@ def run(experiment, out=None, *, np=1, settings=None, overwrite=False, checkpoin
     Raises
     ------
     netcol.config.schema.ParamError
-        An unknown experiment, an unknown or invalid setting (naming the key), before the
-        run starts.
+        An unknown experiment, an unknown or invalid setting (naming the key), a bad
+        ``record`` table (naming the table and the key, as in a file), before the run
+        starts.
     netcol.io.rundir.OutputError
         ``out`` is not empty (without ``overwrite``), not writable, or in use by a run.
     RunError
@@ -112,6 +117,10 @@ def run(experiment, out=None, *, np=1, settings=None, overwrite=False, checkpoin
     >>> r = netcol.run("baseline", out="runs/b", duration=2, settings={"column.mechanism.beta": 4e-5})
     >>> r.status
     'complete'
+    >>> r = netcol.run("vogels2011_small", out="runs/v", duration=0.5, record=[
+    ...     {"name": "v", "variables": "v", "gids": [0, 1, 2], "interval": 0.001}])
+    >>> r.reports()["v"].data.shape
+    (500, 3)
     """
     from ..config.experiment import load_experiment
     from ..io.rundir import check_unlocked, prepare_output_dir
@@ -177,6 +186,8 @@ def _set_texts(settings, params):
 
 
 def _value_text(key, value):
+    if key == "record" and not isinstance(value, str):   # tables, not a scalar: they travel as TOML text
+        return _record_text(value)
     if hasattr(value, "dtype") and hasattr(value, "item") and getattr(value, "ndim", 1) == 0:
         value = value.item()   # a NumPy scalar
     if isinstance(value, bool):
@@ -193,6 +204,49 @@ def _value_text(key, value):
     if type(back) is not type(value) or (back != value and not (isinstance(value, float) and math.isnan(value))):
         raise ParamError(f"settings: parameter '{key}' = {value!r}: the command line would read it as {back!r}")
     return text
+
+
+def _record_text(value):
+    """``--set record=`` text of [[record]] tables given in Python (a list of dicts, the
+    shape of ``[[record]]`` in a file; or one dict), checked first as a file's tables are.
+
+    Parameters
+    ----------
+    value : list of dict, tuple of dict or dict
+        NumPy arrays and scalars in them (``gids=np.arange(5)``) count as lists and numbers.
+
+    Returns
+    -------
+    str
+        A TOML inline array that the run's process reads back as the same tables.
+
+    Raises
+    ------
+    ParamError
+        The tables' form is wrong: the message a file's tables get (naming the table, the
+        key and what is allowed), with ``--set`` as its source.
+    """
+    from ..config.records import inline_toml, parse_tables
+    value = _plain(value)
+    # the form is checked on the Python value itself, so that a value TOML cannot write
+    # (None in a list, a nested table) gets the file's message, not a TOML one; the model's
+    # checks (variables, cell types, the step grid) follow in load_experiment, on the text
+    tables = parse_tables(value, "--set")
+    text = inline_toml(value)
+    if parse_tables(text, "--set") != tables:   # the run's process must read the same tables
+        raise ParamError(f"settings: parameter 'record' = {value!r}: the command line would read it as {text!r}")
+    return text
+
+
+def _plain(value):
+    """value with NumPy arrays and scalars as Python lists and numbers (nested)."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if hasattr(value, "dtype") and hasattr(value, "tolist"):
+        return value.tolist()
+    return value
 
 
 def _in_notebook():

@@ -21,7 +21,7 @@ class Spikes(NamedTuple):
 
 
 class Report(NamedTuple):
-    """One exported SONATA element report (``report_<quantity>.h5``)."""
+    """One SONATA element report (``report_<name>.h5``): recorded traces or an export."""
 
     times_ms: "numpy.ndarray"
     """Times of the rows (ms)."""
@@ -273,13 +273,15 @@ class Result:
         return out[group] if group is not None else out
 
     def reports(self):
-        """The exported SONATA reports (``report_<quantity>.h5``; ``netcol export-reports
-        DIR`` writes them for the models that have them).
+        """The folder's SONATA element reports: the traces of its ``[[record]]`` tables
+        (``report_<name>.h5``) and those ``netcol export-reports DIR`` writes
+        (``report_<quantity>.h5``).
 
         Returns
         -------
         dict of str to Report
-            By quantity (e.g. ``activity``); empty when none were exported.
+            By the file's name without ``report_`` (e.g. ``v``, ``vm_V``, ``activity``);
+            empty when there are none.
         """
         import numpy as np
         from ..io.rundir import REPORT_PREFIX
