@@ -163,8 +163,20 @@ def _add_traces(nwb, run_dir, model, params, files):
 
 
 def _rows(dataset):
-    """A report's samples for pynwb: copied from the open HDF5 dataset a buffer at a time
-    (a report may hold more than fits in memory); an empty report as it is."""
+    """A report's samples for pynwb, copied from the open HDF5 dataset a buffer at a time
+    when the NWB file is written (a report may hold more than fits in memory).
+
+    Parameters
+    ----------
+    dataset : h5py.Dataset
+        The report's ``data`` (samples x cells), open until the NWB file is written.
+
+    Returns
+    -------
+    hdmf.data_utils.GenericDataChunkIterator or numpy.ndarray
+        The iterator; an empty array for a report without samples (a run stopped before
+        its first), which the iterator cannot split into buffers.
+    """
     import numpy as np
     from hdmf.data_utils import GenericDataChunkIterator
     if not dataset.shape[0]:
