@@ -182,6 +182,143 @@ def test_the_experiments_protocol_runs_from_the_gui(display, tmp_path):
     assert "protocol: off" in off["status"] and len(off["spikes"]) > len(first["spikes"])
 
 
+def _black_lines(graph):
+    """The black polylines of a NEURON Graph: [(x0, y0, x1, y1)], the browser's traces (a
+    segment per tick), in the order drawn."""
+    from netcol.engine.runtime import neuron_h
+    from netcol.views import guilayout as lay
+    h = neuron_h()
+    x, y, info = h.Vector(), h.Vector(), h.Vector()
+    out, i = [], -1
+    while True:
+        i = int(graph.line_info(i, info))
+        if i < 0:
+            return out
+        graph.getline(i - 1, x, y)   # getline(i) gives the line after i
+        if int(info.x[0]) == lay.BLACK and x.size() == 2:
+            out.append((x.x[0], y.x[0], x.x[1], y.x[1]))
+
+
+def browser_over_a_run():
+    """The short protocol (scaling on at 0.5 s) in the GUI: find the live E cell that fires
+    most in 1.9 s, browse it, run again from init (the same spikes); report its spikes,
+    the sensor's and the scale factor's graphs (their black segments), the read-out, the
+    cell's last sensor, goal and scale and the mechanism's time constants."""
+    import numpy as np
+    from netcol.build.assemble import assemble
+    from netcol.config.experiment import load_experiment
+    from netcol.engine.runtime import neuron_h
+    h = neuron_h()
+    exp = load_experiment("scalingwithdeletion", SHORT_PROTOCOL)
+    window = exp.package.open_gui(assemble(exp, needs=("gui",)))
+    h.stdinit()
+    h.continuerun(1900.0)
+    ids = window.idvec.as_numpy().astype(int)
+    live_e = [g for g in window.model.local if window.model.type_name(g).startswith("E") and g not in window.model.dead]
+    gid = max(live_e, key=lambda g: (int((ids == g).sum()), -g))
+    window.browse(gid)
+    h.stdinit()
+    h.continuerun(1900.0)
+    (_, sensor, scale), _, _ = window.trace
+    cell = window.model.local[gid]
+    t, ids = window.tvec.as_numpy(), window.idvec.as_numpy().astype(int)
+    return dict(gid=gid, spikes=t[ids == gid].tolist(), sensor=_black_lines(sensor), scale=_black_lines(scale),
+                readout=[h.netcol_gui_cell, h.netcol_gui_cell2, h.netcol_gui_cell3], t=h.t,
+                activity=cell.activity(), goal=cell.goal, sfac=cell.sfac, spkcnt=int(cell.spkcnt),
+                tau=h.act_tau_NetcolIntf6, tau_decay=h.act_tau_decay_NetcolIntf6)
+
+
+def _sensor_hz(spikes, t, tau, tau_decay):
+    """The activity sensor in Hz at t (ms) from the cell's spike times, by the spec's rule
+    (../shared/spec/intf6.md section 10.1: decay with tau_decay, a <- a + (1 - a)/tau at a
+    spike; a in spikes/ms)."""
+    import math
+    a, tu = 0.0, 0.0
+    for ts in spikes:
+        if ts > t:
+            break
+        a = a * math.exp(-(ts - tu) / tau_decay)
+        a += (1.0 - a) / tau
+        tu = ts
+    return 1000.0 * a * math.exp(-(t - tu) / tau_decay)
+
+
+def test_the_browser_shows_the_sensor_in_hz_as_the_run_goes(display):
+    """The sensor's graph and read-out are the cell's sensor in Hz (1000 times the
+    mechanism's spikes/ms, checked against the sensor rebuilt from the cell's spikes),
+    drawn every TICK_MS through the run and changing at each spike; the scale factor's
+    graph (s - 1, in ppm) and read-out show its change, which six digits of s would not."""
+    import re
+    from netcol.models.rowan2013.gui import PLOT_EVERY_MS, TICK_MS
+    r = in_fresh_process(browser_over_a_run, env=dict(DISPLAY=display, NETCOL_GUI="1"))
+    spikes, sensor, scale = r["spikes"], r["sensor"], r["scale"]
+    assert len(spikes) >= 3 and r["spkcnt"] == len(spikes)
+    # the graph: a point every tick from the first to the end of the run
+    times = [x1 for _, _, x1, _ in sensor]
+    assert times[0] == pytest.approx(2 * TICK_MS) and r["t"] - TICK_MS <= times[-1] <= r["t"]
+    assert max(b - a for a, b in zip([TICK_MS] + times, times)) <= min(TICK_MS, PLOT_EVERY_MS) + 1e-9
+    # each point is the sensor at its time, in Hz (graphs hold floats: 1e-6)
+    for _, _, x1, y1 in sensor:
+        assert y1 == pytest.approx(_sensor_hz(spikes, x1, r["tau"], r["tau_decay"]), rel=1e-6, abs=1e-12), x1
+    assert sensor[-1][3] == pytest.approx(1000.0 * r["activity"], rel=1e-6)
+    # it steps up in every tick that holds a spike (and decays slowly between): it changes
+    # many times, not once
+    rises = {x1 for x0, y0, x1, y1 in sensor if y1 > y0}
+    assert rises == {x1 for x0, _, x1, _ in sensor if any(x0 < ts <= x1 for ts in spikes)}
+    assert len(rises) >= 3 and len({y1 for _, _, _, y1 in sensor}) > 100
+    # the read-out: the same value in Hz, the spikes, the rate so far, the goal
+    cell, sensor_line, scale_line = (line.strip() for line in r["readout"])
+    shown = re.fullmatch(r"gid (\d+) \(E\w+\): (\d+) spikes, (\S+) Hz so far", cell)
+    assert shown and int(shown[1]) == r["gid"] and int(shown[2]) == len(spikes), cell
+    assert float(shown[3]) == pytest.approx(len(spikes) / r["t"] * 1000.0, rel=5e-3)
+    shown = re.fullmatch(r"sensor (\S+) Hz \((\S+)-s mean\), goal (\S+) Hz", sensor_line)
+    assert shown, sensor_line
+    assert float(shown[1]) == pytest.approx(1000.0 * r["activity"], rel=5e-3)   # three digits
+    assert float(shown[2]) == r["tau_decay"] / 1000.0
+    assert r["goal"] >= 0 and float(shown[3]) == pytest.approx(1000.0 * r["goal"], rel=5e-3)
+    # the scale factor moves by far less than 1e-4 in 1.9 s: its graph and read-out show it
+    assert 0 < abs(r["sfac"] - 1.0) < 1e-4
+    assert scale[-1][3] == pytest.approx((r["sfac"] - 1.0) * 1e6, rel=1e-5)                  # in ppm
+    assert len({y1 for _, _, _, y1 in scale}) > 10
+    sign, size = re.fullmatch(r"scale factor 1 ([+-]) (\S+)", scale_line).groups()
+    assert float(sign + size) == pytest.approx(r["sfac"] - 1.0, rel=5e-3)
+
+
+@pytest.mark.parametrize("size", [(1366, 768), (1920, 1080)])
+def test_the_rasters_population_names_never_overlap(size):
+    """The column's 13 population names beside the raster: each on the graph's data area,
+    in the populations' order, at least a line of the label font and a gap apart."""
+    from netcol.models.rowan2013.column import cell_table, load_column
+    from netcol.models.rowan2013.gui import raster_label_places
+    from netcol.views import guilayout as lay
+    cells = cell_table(load_column(), 1.0)
+    height = lay.tiles(size)["raster"][3]
+    places = raster_label_places(cells["pops"], cells["n"], height)
+    bottom, top = lay.data_area(height)
+    assert len(places) == len(cells["pops"]) == 13
+    assert {column for column, _ in places} == {0}                  # one column fits these screens
+    px = [y * height for _, y in places]
+    assert all(bottom - 1e-9 <= y <= top + 1e-9 for y in px)
+    assert px == sorted(px)                                          # as the populations lie
+    assert min(b - a for a, b in zip(px, px[1:])) >= lay.LABEL_PITCH - 1e-9
+    assert lay.LABEL_PITCH >= 13 + 3                                 # X's 'fixed' font, and a gap
+
+
+def test_side_labels_take_a_second_column_when_one_is_full():
+    from netcol.views import guilayout as lay
+    centres = [0.5 + 0.001 * k for k in range(12)]                  # all at one place
+    height = 160                                                    # room for 7 at the pitch
+    places = lay.side_label_places(centres, height)
+    assert [c for c, _ in places] == [0, 1] * 6                     # alternating up the graph
+    bottom, top = lay.data_area(height)
+    for column in (0, 1):
+        px = sorted(y * height for c, y in places if c == column)
+        assert min(b - a for a, b in zip(px, px[1:])) >= lay.LABEL_PITCH - 1e-9
+        assert bottom - 1e-9 <= px[0] and px[-1] <= top + 1e-9
+    with pytest.raises(ValueError, match="do not fit"):
+        lay.side_label_places([0.5] * 20, height)
+
+
 def reference_streams_end_by_the_run_controls_tstop():
     """Reference mode in the GUI: after a run well past the ends of the streams (10 s), each
     stream's count of events for Tstop = 1 s and then for Tstop = 2 s."""

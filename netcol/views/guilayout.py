@@ -76,6 +76,67 @@ def tiles(screen=None, below=("sensor", "scale")):
     return places
 
 
+#: Least distance (px) between two labels beside a graph, centre to centre: a line of
+#: NEURON's label font (helvetica 14 px on a desktop, X's 13-px 'fixed' where helvetica is
+#: missing, as under Xvfb) and a clear gap, so that no two labels touch.
+LABEL_PITCH = 18
+#: How far right of the first column of side labels the second starts (px): room for a
+#: population name of four characters and a gap.
+LABEL_COLUMN_PX = 30
+
+
+def data_area(height):
+    """(bottom, top) of a graph's data area, in pixels from the bottom of a graph of that
+    height: NEURON leaves a twelfth of the graph for the axis numbers at each end."""
+    return height / 12.0, height * 11.0 / 12.0
+
+
+def side_label_places(centres, height, pitch=LABEL_PITCH):
+    """Where labels beside a graph's data area go so that none overlaps another: each as
+    near its data as the others let it.
+
+    Parameters
+    ----------
+    centres : sequence of float
+        Where each label belongs, as a fraction of the data area's height (0 its bottom,
+        1 its top).
+    height : float
+        The graph's height (px).
+    pitch : float
+        Least distance between two labels of a column (px).
+
+    Returns
+    -------
+    list of (int, float)
+        Per label, its column (0 next to the data; 1 further out, used only when one
+        column cannot hold every label at the pitch: then labels alternate between the
+        two in their order up the graph) and its height as a fraction of the graph (the
+        argument of NEURON's Graph.label; from 1/12 to 11/12).
+
+    Raises
+    ------
+    ValueError
+        When even two columns cannot hold the labels at the pitch (a graph too short for
+        its labels: shorten the names or give it more room).
+    """
+    import numpy as np
+    from .figstyle import spread
+    bottom, top = data_area(height)
+    room = top - bottom
+    px = np.asarray(centres, float) * room
+    order = np.argsort(px, kind="stable")
+    columns = 1 if (len(px) - 1) * pitch <= room else 2
+    if (len(px[order[::columns]]) - 1) * pitch > room:
+        raise ValueError(f"{len(px)} labels do not fit beside a graph {height:g} px high at {pitch:g} px apart")
+    column = np.zeros(len(px), int)
+    column[order[1::2]] = columns - 1   # every second label up the graph goes out when two
+    y = np.empty(len(px))
+    for c in range(columns):
+        mine = np.flatnonzero(column == c)
+        y[mine] = spread(px[mine], pitch, 0.0, room)
+    return [(int(c), float((bottom + v) / height)) for c, v in zip(column, y)]
+
+
 def install_palette(graph):
     """Okabe & Ito's colours at PALETTE's indices (NEURON's palette is shared: once is
     enough, again is harmless)."""

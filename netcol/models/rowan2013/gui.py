@@ -7,7 +7,10 @@ and up; :mod:`netcol.views.guilayout`):
   per-class rates, their axes following the data;
 - a cell browser: choose a gid (or a type and an index) and plot its components over
   time (membrane potential, AMPA, NMDA, GABA-A, AHP, threshold), its activity sensor with
-  the scaling's goal, and its scale factor;
+  the scaling's goal (Hz; the sensor is a 100-s running mean from init, so early in a run
+  it reads the spikes so far over 100 s), and its scale factor's departure from 1 in
+  millionths, all drawn every TICK_MS; its spikes, rate so far, sensor, goal and scale
+  factor in the controls;
 - controls that switch STDP and scaling on or off and delete chosen or random cells now;
 - the experiment's scheduled protocol (scaling switch-on, deletion rounds), run afresh at
   every init while "run the protocol" is 1 (see :mod:`.guischedule`).
@@ -24,7 +27,6 @@ import numpy as np
 
 from ...engine.runtime import neuron_h, parallel_context
 from ...views import guilayout as lay
-from ...views.figstyle import spread
 
 #: NEURON Graph colours by cell class, as in netcol's figures: RS (E) vermillion, FS blue,
 #: LTS bluish green.
@@ -34,12 +36,89 @@ PLOT_EVERY_MS = 50.0   # raster and rates refresh
 #: Widest stretch the raster and the browser's components show at once (ms); they page
 #: forward as the run passes it.
 RASTER_SPAN_MS, BROWSER_SPAN_MS = 2000.0, 1000.0
+#: The scale factor's graph draws s - 1 in millionths (ppm): a GUI run of a few seconds
+#: moves s by about 1e-7, below a float's resolution around 1 (NEURON's graphs draw in
+#: floats), and tick labels such as 1.5e-07 are wider than the graph's margin.
+PPM = 1e6
+#: Least y range of the scale factor's graph (ppm): a change of this order shows.
+SCALE_SPAN = 0.01
+#: Width of the browser's read-out lines in the controls (characters; a label keeps the
+#: width of its first text).
+READOUT_CHARS = 46
 #: The browser's components: (name, what, colour).
 COMPONENTS = (("V", "vm", lay.BLACK), ("AMPA2", 3, lay.VERMILLION), ("NMDA2", 4, lay.ORANGE),
               ("GABA-A", 2, lay.BLUE), ("GABA-A2", 5, lay.SKY_BLUE), ("AHP", 6, lay.PURPLE),
               ("threshold", 7, lay.GREY))
-#: Height of a line of text on the graphs (px).
-LINE_PX = 14
+
+
+def raster_label_places(pops, n, height):
+    """Where the raster's population names go: beside the middle of each population's
+    rows, at least :data:`~netcol.views.guilayout.LABEL_PITCH` px from the next name
+    (see :func:`netcol.views.guilayout.side_label_places`).
+
+    Parameters
+    ----------
+    pops : list of netcol.models.rowan2013.column.Population
+        In gid order.
+    n : int
+        Cells in the column (the raster's height in gids).
+    height : float
+        The raster's height (px).
+
+    Returns
+    -------
+    list of (int, float)
+        Per population, its label column and its height as a fraction of the graph.
+    """
+    return lay.side_label_places([(pop.first_gid + pop.count / 2) / n for pop in pops], height)
+
+
+def scale_text(scale):
+    """The scale factor as text that shows its change: '1 - 8.64e-08' near 1, where
+    six significant digits would read 1 (a few seconds of scaling move it by about 1e-7),
+    else its value to six digits."""
+    d = scale - 1.0
+    if d == 0.0 or abs(d) >= 1e-4:
+        return f"{scale:.6g}"
+    return f"1 {'+' if d > 0 else '-'} {abs(d):.3g}"
+
+
+def cell_readout(gid, type_name, t, spikes, sensor_hz, goal_hz, scale, tau_s):
+    """The browser's three lines in the controls.
+
+    The sensor is a running mean of the cell's spikes with a time constant of tau_s
+    (100 s in the paper) that starts from 0 at init: early in a run it reads the spikes
+    so far over tau_s (one spike: 0.01 Hz), far below the cell's rate, and it approaches
+    the rate only after several tau_s. The first line gives the rate so far beside it
+    (the goal that switching scaling on sets).
+
+    Parameters
+    ----------
+    gid : int
+    type_name : str
+    t : float
+        Time (ms).
+    spikes : int
+        The cell's spikes since init.
+    sensor_hz : float
+        Its activity sensor (Hz).
+    goal_hz : float or None
+        Its goal (Hz); None until scaling sets it.
+    scale : float
+        Its scale factor.
+    tau_s : float
+        The sensor's time constant (s).
+
+    Returns
+    -------
+    tuple of str
+        (spikes and rate so far, sensor and goal, scale factor).
+    """
+    rate = spikes / t * 1000.0 if t > 0 else 0.0
+    goal = "not set" if goal_hz is None else f"{goal_hz:.3g} Hz"
+    return (f"gid {gid} ({type_name}): {spikes} spikes, {rate:.3g} Hz so far",
+            f"sensor {sensor_hz:.3g} Hz ({tau_s:g}-s mean), goal {goal}",
+            f"scale factor {scale_text(scale)}")
 
 
 class ColumnGUI:
@@ -75,10 +154,11 @@ class ColumnGUI:
         self.last_plot = 0.0
         for name, value in (("gid", 0), ("type", 0), ("index", 0), ("random", 5), ("protocol", 1)):
             h(f"netcol_gui_{name} = {value}")   # hoc variables behind the panel's fields
-        h("strdef netcol_gui_status, netcol_gui_cell, netcol_gui_cell2")
+        h("strdef netcol_gui_status, netcol_gui_cell, netcol_gui_cell2, netcol_gui_cell3")
         h.netcol_gui_status = "protocol: starts at init"
         # the labels keep the width of their first text
-        h.netcol_gui_cell, h.netcol_gui_cell2 = "no cell browsed yet" + " " * 16, " " * 34
+        h.netcol_gui_cell = "no cell browsed yet".ljust(READOUT_CHARS)
+        h.netcol_gui_cell2 = h.netcol_gui_cell3 = " " * READOUT_CHARS
         self.browsed = None
         self.trace = None
         self.event_marks = []   # (t, colour) of the protocol's events this run
@@ -122,10 +202,14 @@ class ColumnGUI:
              lambda: h.xvalue("index within type", "netcol_gui_index", 1),
              lambda: h.xbutton("plot this type's cell", self.browse_type_index),
              lambda: h.xvarlabel(h._ref_netcol_gui_cell),
-             lambda: h.xvarlabel(h._ref_netcol_gui_cell2)]]
+             lambda: h.xvarlabel(h._ref_netcol_gui_cell2),
+             lambda: h.xvarlabel(h._ref_netcol_gui_cell3)]]
         if self.schedule is not None:
-            sections.append([lambda: h.xlabel("the experiment's protocol:")]
-                            + [lambda part=part: h.xlabel(part) for part in self.schedule.describe().split("; ")]
+            # the heading shares the first event's line: at 1366 x 768 the controls have
+            # no line to spare
+            parts = self.schedule.describe().split("; ")
+            parts[0] = f"the protocol: {parts[0]}"
+            sections.append([lambda part=part: h.xlabel(part) for part in parts]
                             + [lambda: h.xvalue("run it from init (0/1)", "netcol_gui_protocol", 1),
                                lambda: h.xvarlabel(h._ref_netcol_gui_status)])
         self.controls = lay.stacked_panels("netcol controls", sections, x, y)
@@ -158,12 +242,12 @@ class ColumnGUI:
         r.label(0.1, 0.995, "raster: cell (gid) vs time (ms)", 2, 1, 0, 1, lay.BLACK)
         for k, cls in enumerate(self.classes):
             r.label(0.72 + 0.09 * k, 0.995, cls, 2, 1, 0, 1, CLASS_COLOUR[cls])
-        n = self.model.n
-        pops = self.cells["pops"]
-        centres = [(pop.first_gid + pop.count / 2) / n for pop in pops]
-        height = self.places["raster"][3]
-        for pop, y in zip(pops, spread(centres, LINE_PX / (height * 10 / 12), 0.0, 1.0)):
-            r.label(0.925, 1 / 12 + y * 10 / 12, pop.name, 2, 0.8, 0, 0.5, CLASS_COLOUR[pop.cls])
+        _, _, width, height = self.places["raster"]
+        for pop, (column, y) in zip(self.cells["pops"], raster_label_places(self.cells["pops"], self.model.n, height)):
+            # full size: NEURON scales a bitmap font by dropping pixel rows and columns,
+            # which made I read as J and E as L
+            r.label(0.925 + column * lay.LABEL_COLUMN_PX / width, y, pop.name, 2, 1, 0, 0.5,
+                    CLASS_COLOUR[pop.cls])
 
     # ------------------------------------------------------------------ controls
     def scaling_on(self):
@@ -212,8 +296,10 @@ class ColumnGUI:
             self.browse(pop.first_gid + idx)
 
     def browse(self, gid):
-        """Open the cell's graphs, filled in as the run goes: its components (mV), its
-        activity sensor with the scaling's goal (Hz), its scale factor."""
+        """Open the cell's graphs, filled in as the run goes (every TICK_MS): its
+        components (mV), its activity sensor with the scaling's goal (Hz), its scale
+        factor's departure from 1 (ppm); its spikes, rate, sensor, goal and scale factor in
+        the controls (:func:`cell_readout`)."""
         h = self.h
         if gid not in self.model.local:
             return None
@@ -221,7 +307,8 @@ class ColumnGUI:
         graphs, follows = [], []
         for name, y_range, sliding, kw in (("browser", (-90.0, 0.0), True, dict(headroom=0.4)),
                                            ("sensor", (0.0, 1.0), False, dict(floor=0.0)),
-                                           ("scale", (0.0, 2.0), False, dict(floor=0.0, headroom=0.1))):
+                                           ("scale", (-SCALE_SPAN / 2, SCALE_SPAN / 2), False,
+                                            dict(min_span=SCALE_SPAN))):
             x, y, w, ht = self.places[name]
             g = h.Graph(0)
             span = min(h.tstop, BROWSER_SPAN_MS if sliding else RASTER_SPAN_MS)
@@ -243,8 +330,11 @@ class ColumnGUI:
                 lay.BLACK)
         for k, (name, _, colour) in enumerate(COMPONENTS):
             g.label(0.1 + 0.115 * k, 0.775, name, 2, 0.8, 0, 1, colour)
-        s.label(0.1, 0.995, "sensor (black), goal (vermillion), Hz", 2, 1, 0, 1, lay.BLACK)
-        f.label(0.1, 0.995, f"gid {gid}: scale factor (its value in the controls)", 2, 1, 0, 1, lay.BLACK)
+        tau_s = self.h.act_tau_decay_NetcolIntf6 / 1000.0
+        # the axis follows the sensor alone (see _tick): a goal above it is off the graph
+        s.label(0.1, 0.995, f"gid {gid}: sensor (Hz, {tau_s:g}-s mean); goal vermillion, if in range", 2, 1, 0,
+                1, lay.BLACK)
+        f.label(0.1, 0.995, f"gid {gid}: scale factor - 1, in millionths (ppm)", 2, 1, 0, 1, lay.BLACK)
 
     # ------------------------------------------------------------------ live updates
     def _on_init(self):
@@ -289,22 +379,23 @@ class ColumnGUI:
             vals = [cell.vm() if which == "vm" else cell.component(which) for _, which, _ in COMPONENTS]
             vals[1:6] = [v + cell.RMP for v in vals[1:6]]   # contributions drawn around rest
             n = len(vals)
-            sensor = cell.activity() * 1000.0
-            goal = cell.goal * 1000.0 if cell.goal >= 0 else None
+            sensor = cell.activity() * 1000.0                            # the mechanism's 1/ms
+            goal = cell.goal * 1000.0 if cell.goal >= 0 else None        # -1: not set yet
             # axes first (a new page is cleared before it is drawn on); the sensor's axis
             # follows the sensor alone: a goal far above it (the sensor's 100-s filter
             # lags) is off the graph, its value in the controls
             fg.see(t, vals)
             fs.see(t, [sensor])
-            ff.see(t, [cell.sfac])
+            ff.see(t, [(cell.sfac - 1.0) * PPM])
             for k, (v, (_, _, colour)) in enumerate(zip(vals, COMPONENTS)):
                 self._segment(g, k, last, t, v, colour)
             self._segment(s, n, last, t, sensor, lay.BLACK)
             if goal is not None:
                 self._segment(s, n + 1, last, t, goal, lay.VERMILLION)
-            self._segment(f, n + 2, last, t, cell.sfac, lay.BLACK)
-            h.netcol_gui_cell = f"gid {self.browsed}: sensor {sensor:.3g} Hz"
-            h.netcol_gui_cell2 = f"goal {'not set' if goal is None else f'{goal:.3g} Hz'}, scale {cell.sfac:.6g}"
+            self._segment(f, n + 2, last, t, (cell.sfac - 1.0) * PPM, lay.BLACK)
+            h.netcol_gui_cell, h.netcol_gui_cell2, h.netcol_gui_cell3 = cell_readout(
+                self.browsed, self.model.type_name(self.browsed), t, int(cell.spkcnt), sensor, goal, cell.sfac,
+                h.act_tau_decay_NetcolIntf6 / 1000.0)
             for graph in (g, s, f):
                 graph.flush()
         if t - self.last_plot >= PLOT_EVERY_MS:
