@@ -420,47 +420,73 @@ VERBATIM
 ENDVERBATIM
 }
 
-: add_cell(gid, relay, par): the next local cell; par (a Vector) holds NcPar's 19 values
-: (netcol_intf6_math.hpp, the table flag last), then refrac, RRWght, ahpwt, AHP2REF,
-: xgain, act_tau, act_tau_decay, inhib, iscaling
+: add_cell(gid, relay): the next local cell, with relay (a NetcolRelay) its spike source;
+: set_cells gives it its parameters
 PROCEDURE add_cell(gid) {
 VERBATIM
-    ColEngine& E = *col_engine(pid);
-    IvocVect* vp = vector_arg(3);
-    const double* a = vector_vec(vp);
     ColCell c;
     c.gid = (int) _lgid;
     c.relay = ob2pntproc(*hoc_objgetarg(2));
-    c.p = NcPar{a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14],
-                a[15], a[16], a[17], (int) a[18]};
-    c.refrac = a[19]; c.rrw = a[20]; c.ahpwt = a[21]; c.ahp2ref = a[22]; c.xgain = a[23];
-    c.act_tau = a[24]; c.act_tau_decay = a[25];
-    c.inhib = a[26] != 0;
-    c.scaled = !c.inhib || a[27] != 0;
-    E.cells.push_back(c);
+    col_engine(pid)->cells.push_back(c);
 ENDVERBATIM
 }
 
-: set_stream(k, id1, id2, id3, rate, w, slot): drive stream k of the last added cell, a
-: Random123 stream (id1, id2, id3) from its start, at rate (Hz), weight w on receptor slot
-PROCEDURE set_stream(k, id1, id2, id3, rate, w, slot) {
-VERBATIM
-    ColCell& c = col_engine(pid)->cells.back();
-    const int k = (int) _lk;
-    c.ids[k][0] = (std::uint32_t) _lid1; c.ids[k][1] = (std::uint32_t) _lid2; c.ids[k][2] = (std::uint32_t) _lid3;
-    c.xr[k] = _lrate; c.xw[k] = _lw; c.xs[k] = (int) _lslot;
-ENDVERBATIM
-}
-
-: add_synapse(pre, delay, w): a synapse from gid pre onto the last added cell; w (a
-: Vector) holds the 7 receptor weights AM, NM, GA, GB, AM2, NM2, GA2
-PROCEDURE add_synapse(pre, delay) {
+: set_cells(id2, id3, delmin, par, streams, counts, delays): every local cell's parameters,
+: in the order of add_cell (Vectors, one row per cell):
+: - par: 28 values, NcPar's 19 (netcol_intf6_math.hpp, the table flag last), then refrac,
+:   RRWght, ahpwt, AHP2REF, xgain, act_tau, act_tau_decay, inhib, iscaling;
+: - streams: 4 drive streams of (rate Hz, weight, receptor slot); stream k is the Random123
+:   stream (gid, id2 + k, id3) from its start;
+: - counts and delays: the cell's number of outgoing delays, then the delays themselves
+:   (kept distinct beyond delmin, ascending), for the scaling steps of its delivery callbacks
+PROCEDURE set_cells(id2, id3, delmin) {
 VERBATIM
     ColEngine& E = *col_engine(pid);
-    const double* w = vector_vec(vector_arg(3));
-    ColSyn s{(int) E.cells.size() - 1, _ldelay, {w[0], w[1], w[2], w[3], w[4], w[5], w[6]}};
-    E.syns.push_back(s);
-    E.out.at((std::size_t) _lpre).push_back((int) E.syns.size() - 1);
+    const double* par = vector_vec(vector_arg(4));
+    const double* streams = vector_vec(vector_arg(5));
+    const double* counts = vector_vec(vector_arg(6));
+    const double* delays = vector_vec(vector_arg(7));
+    for (ColCell& c : E.cells) {
+        const double* a = par;
+        c.p = NcPar{a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14],
+                    a[15], a[16], a[17], (int) a[18]};
+        c.refrac = a[19]; c.rrw = a[20]; c.ahpwt = a[21]; c.ahp2ref = a[22]; c.xgain = a[23];
+        c.act_tau = a[24]; c.act_tau_decay = a[25];
+        c.inhib = a[26] != 0;
+        c.scaled = !c.inhib || a[27] != 0;
+        par += 28;
+        for (int k = 0; k < 4; ++k) {
+            c.ids[k][0] = (std::uint32_t) c.gid;
+            c.ids[k][1] = (std::uint32_t) _lid2 + (std::uint32_t) k;
+            c.ids[k][2] = (std::uint32_t) _lid3;
+            c.xr[k] = streams[3 * k]; c.xw[k] = streams[3 * k + 1]; c.xs[k] = (int) streams[3 * k + 2];
+        }
+        streams += 12;
+        const int n = (int) *counts++;
+        c.odel = nc_distinct_delays(delays, n, _ldelmin);
+        delays += n;
+    }
+ENDVERBATIM
+}
+
+: add_synapses(cell, pre, delay, w): synapses, in the order given (Vectors): synapse k
+: from gid pre[k] onto local cell cell[k] (its index in the order of add_cell), with
+: delay[k]; w holds its 7 receptor weights AM, NM, GA, GB, AM2, NM2, GA2 at 7 k .. 7 k + 6
+PROCEDURE add_synapses() {
+VERBATIM
+    ColEngine& E = *col_engine(pid);
+    IvocVect* cv = vector_arg(1);
+    const double* cell = vector_vec(cv);
+    const double* pre = vector_vec(vector_arg(2));
+    const double* delay = vector_vec(vector_arg(3));
+    const double* w = vector_vec(vector_arg(4));
+    const std::size_t n = (std::size_t) vector_capacity(cv);
+    E.syns.reserve(E.syns.size() + n);
+    for (std::size_t k = 0; k < n; ++k) {
+        const double* wk = w + 7 * k;
+        E.syns.push_back(ColSyn{(int) cell[k], delay[k], {wk[0], wk[1], wk[2], wk[3], wk[4], wk[5], wk[6]}});
+        E.out.at((std::size_t) pre[k]).push_back((int) E.syns.size() - 1);
+    }
 ENDVERBATIM
 }
 
@@ -498,15 +524,6 @@ ENDVERBATIM
 PROCEDURE handle_until(tt) {
 VERBATIM
     col_engine(pid)->advance(_ltt);
-ENDVERBATIM
-}
-
-: set_outgoing_delays(d): the last added cell's outgoing delays (a Vector; kept distinct
-: beyond delmin, ascending), for the scaling steps of its delivery callbacks
-PROCEDURE set_outgoing_delays(delmin) {
-VERBATIM
-    IvocVect* v = vector_arg(2);
-    col_engine(pid)->cells.back().odel = nc_distinct_delays(vector_vec(v), vector_capacity(v), _ldelmin);
 ENDVERBATIM
 }
 

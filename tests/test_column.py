@@ -91,6 +91,47 @@ def test_keyed_wiring_statistics(column):
     assert checked >= 50
 
 
+def test_keyed_wiring_is_the_same_drawn_target_by_target(column):
+    """Each rank draws only its own cells' afferent synapses: any split of the targets
+    gives, put together, the whole wiring row for row."""
+    cells = cell_table(column, 2.0)
+    xyz = keyed_positions(column, cells, 5)
+    whole = keyed_connectivity(column, cells, xyz, 5, 2.0)
+    parts = [keyed_connectivity(column, cells, xyz, 5, 2.0, targets=np.arange(r, cells["n"], 3)) for r in range(3)]
+    joined = {k: np.concatenate([getattr(c, k) for c in parts]) for k in ("pre", "post", "delay", "w1", "w2", "plastic")}
+    order = np.lexsort((joined["post"], joined["delay"], joined["pre"]))
+    for k, v in joined.items():
+        np.testing.assert_array_equal(v[order], getattr(whole, k), err_msg=k)
+
+
+def test_keyed_wiring_follows_the_distance_rule(column):
+    """The thinned draw (candidates at the pair's peak probability, kept with P(d) / p)
+    connects each pair with P(d): the fraction connected per distance bin of E2 -> E2 at
+    size 4 (600 cells, ~360,000 pairs) over 4 seeds matches network.md §5.2's P(d)."""
+    size = 4.0
+    cells = cell_table(column, size)
+    e2 = next(p for p in cells["pops"] if p.name == "E2")
+    peak = column.connections[("E2", "E2")].p * column.wiring["p_scale_EE"] / size
+    lam, radius = column.wiring["length_constant"], column.wiring["radius_EE"]
+    edges = np.array([0.0, 5.0, 10.0, 12.5, 15.0, 25.0])
+    rule = lambda d: np.where(d <= lam, peak, peak * np.exp(1 - d / lam)) * (d < radius)
+    made, pairs, expected = (np.zeros(len(edges) - 1) for _ in range(3))
+    g = np.array(e2.gids)
+    off = ~np.eye(len(g), dtype=bool)
+    for seed in range(1, 5):
+        xyz = keyed_positions(column, cells, seed)
+        conn = keyed_connectivity(column, cells, xyz, seed, size, targets=g)
+        sel = (conn.pre >= e2.first_gid) & (conn.pre < e2.first_gid + e2.count)
+        d = np.hypot(*(xyz[g, None, k] - xyz[None, g, k] for k in range(2)))[off]
+        pairs += np.histogram(d, edges)[0]
+        expected += np.histogram(d, edges, weights=rule(d))[0]
+        made += np.histogram(np.hypot(*(xyz[conn.pre[sel], k] - xyz[conn.post[sel], k] for k in range(2))), edges)[0]
+    assert made[-1] == 0   # beyond the radius: never
+    p_made, p_rule = made / pairs, expected / pairs
+    se = np.sqrt(p_rule * (1 - p_rule) / pairs)
+    assert (np.abs(p_made - p_rule)[:-1] < 4 * se[:-1]).all(), (p_made, p_rule, se)
+
+
 @pytest.mark.reference
 def test_reference_mode_reproduces_the_originals_spikes(tmp_path):
     out = tmp_path / "ref"

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from netcol.build.streams import PURPOSES, bernoulli_sources, keyed_generator
+from netcol.build.streams import PURPOSES, bernoulli_sources, keyed_generator, keyed_normals, keyed_uniforms, philox4x32
 from netcol.config.budget import MAX_EVENTS, check_budget, check_grid, event_count, human_time, off_grid
 from netcol.config.experiment import load_experiment
 from netcol.config.schema import ParamError
@@ -138,6 +138,28 @@ def test_the_streams_are_the_ones_runs_were_made_with():
     assert keyed_generator(2, "wiring", 5).random(3).tolist() == [0.7621060404726582, 0.11733345231524117,
                                                                   0.47340817207742203]
     assert keyed_generator(0, "positions", 0).integers(0, 2**32, 2).tolist() == [1691105335, 3696677569]
+
+
+@pytest.mark.parametrize("counter, key, words", [
+    ((0, 0, 0, 0), (0, 0), (0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8)),
+    ((0xffffffff,) * 4, (0xffffffff,) * 2, (0x408f276d, 0x41c83b0e, 0xa20bc7c6, 0x6d5451fd)),
+    ((0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344), (0xa4093822, 0x299f31d0),
+     (0xd16cfe09, 0x94fdcceb, 0x5001e420, 0x24126ea1))])
+def test_philox4x32_gives_random123s_known_answers(counter, key, words):
+    assert tuple(int(w) for w in philox4x32(counter, key)) == words
+
+
+def test_counter_streams_are_uniform_normal_and_keyed_by_every_word():
+    gids = np.arange(200000)
+    u, v = keyed_uniforms(7, "wiring", gids, 3, 1)
+    assert 0 < u.min() and u.max() < 1 and abs(u.mean() - 0.5) < 0.003 and abs(np.corrcoef(u, v)[0, 1]) < 0.01
+    assert np.array_equal(keyed_uniforms(7, "wiring", gids[5::7], 3, 1)[0], u[5::7])   # any subset, same numbers
+    z = keyed_normals(7, "weights", gids)
+    assert abs(z.mean()) < 0.01 and abs(z.std() - 1) < 0.01 and abs(np.mean(z ** 4) - 3) < 0.05
+    firsts = {k: keyed_uniforms(*k)[0][()] for k in [(7, "wiring", 1, 3, 1), (8, "wiring", 1, 3, 1),
+                                                       (7, "delays", 1, 3, 1), (7, "wiring", 2, 3, 1),
+                                                       (7, "wiring", 1, 4, 1), (7, "wiring", 1, 3, 2)]}
+    assert len(set(firsts.values())) == len(firsts)
 
 
 def test_bernoulli_sources_are_distinct_sorted_and_each_chosen_with_p():

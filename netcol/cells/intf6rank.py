@@ -43,42 +43,68 @@ class RankEngine:
         self.pop.set_scaling_gains(self.module["beta"], self.module["gamma"])
         self.index = {}
 
-    def add_cell(self, gid, relay, params, inhib, drive_seed, streams, outgoing_delays):
-        """Add a local cell.
+    def add_cell(self, gid, relay):
+        """Add a local cell (its parameters come with :meth:`set_cells`).
 
         Parameters
         ----------
         gid : int
         relay : hoc.HocObject
             The cell's NetcolRelay (its spike source for ParallelContext).
+        """
+        self.index[gid] = len(self.index)
+        self.pop.add_cell(gid, relay)
+
+    def cell_row(self, params, inhib):
+        """A cell's row of parameters for :meth:`set_cells`.
+
+        Parameters
+        ----------
         params : dict
             Every entry of :data:`netcol.cells.intf6.CELL_FIELDS`.
         inhib : bool
             An interneuron (scaled the other way, and only with iscaling).
-        drive_seed : int
-            Seed of its Poisson drive streams (Random123 ids gid, stream, seed, as
-            :func:`netcol.cells.intf6.key_drive_streams`).
-        streams : list of (rate Hz, weight, receptor slot)
-            Up to four drive streams, in stream order.
-        outgoing_delays : sequence of float
-            The delays of its synapses (ms), for the scaling steps of its delivery
-            callbacks.
+
+        Returns
+        -------
+        list of float
         """
         module = self.module
         values = [module[k[1:]] if k.startswith("*") else params[k] for k in _NCPAR]
         values += [params[k] for k in _AFTER]
-        values += [1.0, module["act_tau"], module["act_tau_decay"], float(inhib), module["iscaling"]]
-        self.index[gid] = len(self.index)
-        self.pop.add_cell(gid, relay, filled(scratch_vectors(1)[0], values))
-        for k in range(4):
-            rate, weight, slot = streams[k] if k < len(streams) else (0.0, 0.0, 0)
-            self.pop.set_stream(k, gid, DRIVE_STREAM_ID + k, drive_seed, rate, weight, slot)
-        self.pop.set_outgoing_delays(module["delmin"], filled(scratch_vectors(1)[0], outgoing_delays))
+        return values + [1.0, module["act_tau"], module["act_tau_decay"], float(inhib), module["iscaling"]]
 
-    def add_synapse(self, pre, delay, weights):
-        """A synapse from gid pre onto the last added cell, with delay (ms) and its
-        :data:`N_RECEPTORS` receptor weights in NetcolIntf6's slot order."""
-        self.pop.add_synapse(pre, delay, filled(scratch_vectors(1)[0], weights))
+    def set_cells(self, rows, streams, drive_seed, outgoing_delays):
+        """Every local cell's parameters, in the order of :meth:`add_cell`.
+
+        Parameters
+        ----------
+        rows : array, shape (cells, 28)
+            Each cell's :meth:`cell_row`.
+        streams : array, shape (cells, 4, 3)
+            Its four drive streams' (rate Hz, weight, receptor slot), in stream order;
+            stream k is Random123's (gid, DRIVE_STREAM_ID + k, drive_seed), as
+            :func:`netcol.cells.intf6.key_drive_streams` keys it.
+        drive_seed : int
+        outgoing_delays : list of arrays
+            Each cell's synapse delays (ms), for the scaling steps of its delivery
+            callbacks.
+        """
+        import numpy as np
+        counts = np.array([len(d) for d in outgoing_delays], dtype=float)
+        flat = np.concatenate(outgoing_delays) if len(outgoing_delays) else np.empty(0)
+        vectors = scratch_vectors(4)
+        self.pop.set_cells(DRIVE_STREAM_ID, drive_seed, self.module["delmin"],
+                           *(filled(v, np.ravel(a)) for v, a in zip(vectors, (rows, streams, counts, flat))))
+
+    def add_synapses(self, cells, pres, delays, weights):
+        """Synapses, in the order given: synapse k from gid pres[k] onto the local cell
+        cells[k] (its index in the order of :meth:`add_cell`), with delays[k] (ms) and the
+        :data:`N_RECEPTORS` receptor weights weights[k] in NetcolIntf6's slot order."""
+        import numpy as np
+        vectors = scratch_vectors(4)
+        arrays = (cells, pres, delays, np.ascontiguousarray(weights, dtype=float).ravel())
+        self.pop.add_synapses(*(filled(v, np.asarray(a, dtype=float)) for v, a in zip(vectors, arrays)))
 
     def advance(self, t):
         """Handle every event before t (ms): the spikes before t are out."""

@@ -1,8 +1,9 @@
 """Build the column on NEURON's ParallelContext.
 
-Every rank computes the same description (positions, connections: plain arrays,
-identical on all ranks), then creates only its own cells (gid % nhost == rank) and
-their incoming connections with ``pc.gid_connect``.
+Every rank holds the same description (positions, connections: plain arrays,
+identical on all ranks; in the default mode each rank draws its own cells' afferent
+connections and the ranks share them), then creates only its own cells (gid % nhost ==
+rank) and their incoming connections with ``pc.gid_connect``.
 """
 from dataclasses import dataclass, field
 
@@ -12,7 +13,7 @@ from ...cells.intf6 import (CONTROL_REREAD_PLAYBACK, CONTROL_RESEND_PENDING, KIN
                             KIND_FROM_I, N_SLOTS, SLOT, cut, key_drive_streams, mark_dead, uncut)
 from .column import cell_table, class_pair
 from ...engine.runtime import filled, neuron_h, parallel_context, scratch_vectors
-from .wiring import (keyed_connectivity, keyed_positions, original_connectivity, original_positions)
+from .wiring import keyed_connectivity, keyed_positions, merged, original_connectivity, original_positions
 
 #: Receptor slots of internal synapses by presynaptic class: (weight 1 slot, weight 2 slot).
 SYNAPSE_SLOTS = {"RS": (SLOT["AM2"], SLOT["NM2"]), "FS": (SLOT["GA"], None), "LTS": (SLOT["GA2"], None)}
@@ -289,6 +290,10 @@ def delivery_chain(delays, dead):
 def draw(column, size, seed, rng):
     """Positions and connections of the column, identical on every rank.
 
+    With keyed streams each rank draws the afferent connections of its own cells (gid %
+    nhost == rank), which the streams make independent of the number of ranks, and the
+    ranks then share them; in reference mode every rank replays the original's draws.
+
     Parameters
     ----------
     column : netcol.column.Column
@@ -304,11 +309,12 @@ def draw(column, size, seed, rng):
     cells = cell_table(column, size)
     if rng == "original":
         xyz = original_positions(column, cells)
-        conn = original_connectivity(column, cells, xyz, size)
-    else:
-        xyz = keyed_positions(column, cells, seed)
-        conn = keyed_connectivity(column, cells, xyz, seed, size)
-    return cells, xyz, conn
+        return cells, xyz, original_connectivity(column, cells, xyz, size)
+    xyz = keyed_positions(column, cells, seed)
+    pc = parallel_context()
+    rank, nhost = int(pc.id()), int(pc.nhost())
+    mine = keyed_connectivity(column, cells, xyz, seed, size, targets=np.arange(rank, cells["n"], nhost))
+    return cells, xyz, merged(pc.py_allgather(mine) if nhost > 1 else [mine])
 
 
 def build(column, size=1.0, seed=2, rng="keyed", drive=True, trial_ms=0.0, chained=False, input_tstop_ms=None):
@@ -388,15 +394,30 @@ def set_background(cell, inputs, gain=1.0):
     cell.xgain = gain
 
 
-def receptor_weights(pre_class, w1, w2, n_slots):
-    """A synapse's weight slots (n_slots of them, the receptors' at their NetcolIntf6 slot
-    and the rest 0) from its presynaptic class and its two weights (:data:`SYNAPSE_SLOTS`)."""
-    w = [0.0] * n_slots
-    s1, s2 = SYNAPSE_SLOTS[pre_class]
-    w[s1] = float(w1)
-    if s2 is not None:
-        w[s2] = float(w2)
-    return w
+def receptor_weight_table(pre_classes, w1, w2, n_slots):
+    """Synapses' weight slots: one row of n_slots per synapse, the receptors' weights at
+    their NetcolIntf6 slots (:data:`SYNAPSE_SLOTS`, by presynaptic class) and the rest 0.
+
+    Parameters
+    ----------
+    pre_classes : array of str
+        Each synapse's presynaptic class.
+    w1, w2 : array of float
+        Its two weights (w2 unused for classes with one receptor).
+    n_slots : int
+
+    Returns
+    -------
+    numpy.ndarray, shape (synapses, n_slots)
+    """
+    pre_classes, w1, w2 = np.asarray(pre_classes), np.asarray(w1, dtype=float), np.asarray(w2, dtype=float)
+    table = np.zeros((len(w1), n_slots))
+    for cls, (s1, s2) in SYNAPSE_SLOTS.items():
+        rows = np.flatnonzero(pre_classes == cls)
+        table[rows, s1] = w1[rows]
+        if s2 is not None:
+            table[rows, s2] = w2[rows]
+    return table
 
 
 #: The original's input sources in creation order (network.md §6.2); in reference mode
@@ -463,12 +484,12 @@ def _connect(model, pc):
     # chained arrivals: every NetCon from a cell carries the spike to its first callback
     first_delay = np.full(cells["n"], np.inf)
     np.minimum.at(first_delay, conn.pre, conn.delay)
-    for i in rows:
+    slots = receptor_weight_table(np.asarray(classes)[conn.pre[rows]], conn.w1[rows], conn.w2[rows], N_SLOTS)
+    for i, w in zip(rows, slots.tolist()):
         pre, post = int(conn.pre[i]), int(conn.post[i])
         pre_cls, post_cls = classes[pre], classes[post]
         nc = pc.gid_connect(pre, model.local[post])
         nc.delay = float(first_delay[pre] if model.chained else conn.delay[i])
-        w = receptor_weights(pre_cls, conn.w1[i], conn.w2[i], N_SLOTS)
         excit_pre = cells["excitatory"][pre]
         w[SLOT["KIND"]] = KIND_FROM_E if excit_pre else KIND_FROM_I
         w[SLOT["WGAIN"]] = 1.0

@@ -11,7 +11,7 @@ from ...cells.intf6rank import RECORDABLE as RANK_RECORDABLE
 from ...cells.population import RankWiring
 from ...engine.runtime import neuron_h, parallel_context
 from ...config.schema import ParamError
-from .network import CellLayout, draw, drive_streams, plastic_rows, receptor_weights
+from .network import CellLayout, draw, drive_streams, plastic_rows, receptor_weight_table
 from .protocol import QUIRKS
 
 #: What the rank engine does not do yet, as (parameter, value that needs the per-cell one).
@@ -138,18 +138,23 @@ def build_rank(column, size=1.0, seed=2):
     wiring = RankWiring(h, pc, engine.pop)
     classes, pops = cells["classes"], cells["pops"]
     local = np.arange(rank, cells["n"], nhost)
-    order = np.argsort(conn.post, kind="stable")
-    starts = np.searchsorted(conn.post[order], np.arange(cells["n"] + 1))
     out_starts = np.searchsorted(conn.pre, np.arange(cells["n"] + 1))   # rows are sorted by pre
-    for gid in local:
-        pop = pops[cells["type_index"][gid]]
+    by_type = []
+    for pop in pops:
         cls = column.cell_classes[pop.cls]
-        engine.add_cell(int(gid), wiring.relay(int(gid)), cls.params, cls.inhib, seed,
-                        drive_streams(column.external[pop.cls]), conn.delay[out_starts[gid]:out_starts[gid + 1]])
-        for i in order[starts[gid]:starts[gid + 1]]:
-            pre = int(conn.pre[i])
-            engine.add_synapse(pre, float(conn.delay[i]),
-                               receptor_weights(classes[pre], conn.w1[i], conn.w2[i], N_RECEPTORS))
+        streams = drive_streams(column.external[pop.cls])
+        by_type.append((engine.cell_row(cls.params, cls.inhib),
+                        [streams[k] if k < len(streams) else (0.0, 0.0, 0) for k in range(4)]))
+    types = cells["type_index"][local]
+    for gid in local:
+        engine.add_cell(int(gid), wiring.relay(int(gid)))
+    engine.set_cells(np.array([by_type[t][0] for t in types]), np.array([by_type[t][1] for t in types]), seed,
+                     [conn.delay[out_starts[g]:out_starts[g + 1]] for g in local])
+    # each cell's synapses in connection order, the cells in the order they were added
+    rows = np.flatnonzero(conn.post % nhost == rank)
+    rows = rows[np.argsort(conn.post[rows] // nhost, kind="stable")]
+    engine.add_synapses(conn.post[rows] // nhost, conn.pre[rows], conn.delay[rows],
+                        receptor_weight_table(np.asarray(classes)[conn.pre[rows]], conn.w1[rows], conn.w2[rows], N_RECEPTORS))
     rows = np.sort(np.flatnonzero(np.isin(conn.post, local)))
     wiring.listen(conn.pre[rows], epoch)
     return RankNetwork(column, cells, xyz, conn, size, engine, wiring, rows)

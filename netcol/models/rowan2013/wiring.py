@@ -10,7 +10,7 @@ import numpy as np
 
 from .acg import ACG
 from .column import class_pair, final_weight
-from ...build.streams import keyed_generator
+from ...build.streams import keyed_generator, keyed_normals, keyed_uniforms
 from ...config.schema import ParamError
 
 
@@ -27,6 +27,14 @@ class Connectivity:
 
     def __len__(self):
         return len(self.pre)
+
+
+def merged(parts):
+    """One Connectivity from parts drawn for disjoint sets of targets, in the order every
+    consumer expects (presynaptic gid, then delay, then postsynaptic gid)."""
+    joined = {k: np.concatenate([getattr(c, k) for c in parts]) for k in ("pre", "post", "delay", "w1", "w2", "plastic")}
+    order = np.lexsort((joined["post"], joined["delay"], joined["pre"]))
+    return Connectivity(**{k: v[order] for k, v in joined.items()})
 
 
 #: Rule codes in the per-pair table (distance = 0 everywhere reproduces the original's wiring).
@@ -66,60 +74,127 @@ def _probability(p, d, lam):
 
 
 def keyed_positions(column, cells, seed):
-    """Positions from streams keyed by (seed, 'positions', gid): x, y ~ U(0, colside), z ~ N(0, z_sd)."""
+    """Positions from counters keyed by (seed, 'positions'): cell gid's x, y ~ U(0, colside)
+    from counter (gid, 0), z ~ N(0, z_sd) from counter (gid, 1); all cells at once."""
     side, zsd = column.geometry["colside"], column.geometry["z_sd"]
-    xyz = np.empty((cells["n"], 3))
-    for gid in range(cells["n"]):
-        g = keyed_generator(seed, "positions", gid)
-        u = g.random(2)
-        xyz[gid] = (u[0] * side, u[1] * side, g.normal(0.0, zsd))
-    return xyz
+    gids = np.arange(cells["n"])
+    x, y = keyed_uniforms(seed, "positions", gids, 0)
+    return np.column_stack([x * side, y * side, zsd * keyed_normals(seed, "positions", gids, 1)])
 
 
-def keyed_connectivity(column, cells, xyz, seed, size):
-    """Connections from streams keyed by (seed, purpose, pre gid), one number per
-    potential target gid, so that any rank can draw any pair.
+#: Targets whose candidate draws are made in one pass (bounds the arrays to tens of MB).
+TARGET_CHUNK = 4096
+
+
+def keyed_connectivity(column, cells, xyz, seed, size, targets=None):
+    """Connections from counters keyed by (seed, purpose, post gid), drawn target by
+    target, so that each rank can draw only its own cells' afferent synapses and any
+    number of ranks gives the same wiring.
+
+    For a target q and a presynaptic population whose pair has peak probability p, the
+    candidates are the population's cells chosen by independent Bernoulli(p) draws, made
+    as geometric gaps (counter (q, population code, k) of 'wiring'): the expected work is
+    the number of connections, not the number of cells.  The distance rule then keeps a
+    candidate at distance d with probability P(d) / p (and d below the pair's radius),
+    which makes each pair connected with probability P(d) independently, as the rule says.
+    A connection's delay and weight come from counter (q, pre gid) of 'delays' and
+    'weights'.
+
+    Parameters
+    ----------
+    column : netcol.models.rowan2013.column.Column
+    cells : dict
+        The layout (:func:`netcol.models.rowan2013.column.cell_table`).
+    xyz : numpy.ndarray
+        Positions of all cells (um).
+    seed : int
+    size : float
+    targets : array of int, optional
+        The postsynaptic gids whose afferent connections to draw (default: all).
 
     Returns
     -------
     Connectivity
+        Sorted by pre gid, then delay.
     """
     tab = _pair_tables(column, cells, size)
-    p, r2, w, ti, n, rule = tab["p"], tab["r2"], tab["w"], tab["ti"], tab["n"], tab["rule"]
-    listed = _pairs_by_target(column, cells, seed)   # fixed_indegree and list pairs: pre -> {post: (w, delay)}
-    rows = []
-    for pre in range(n):
-        tp = ti[pre]
-        pb = p[tp, ti]
-        dx = xyz[:, 0] - xyz[pre, 0]
-        dy = xyz[:, 1] - xyz[pre, 1]
-        d2 = dx * dx + dy * dy
-        u = keyed_generator(seed, "wiring", pre).random(n)
-        by_distance = (d2 < tab["r2"][tp, ti]) & (u < _probability(pb, np.sqrt(d2), tab["lam"]))
-        ok = (pb > 0) & np.where(rule[tp, ti] == RULE_CODE["distance"], by_distance,
-                                 (rule[tp, ti] == RULE_CODE["fixed_probability"]) & (u < pb))
-        ok[pre] = False
-        given = listed.get(pre, {})
-        post = np.union1d(np.flatnonzero(ok), np.fromiter(given, dtype=np.int64)) if given else np.flatnonzero(ok)
-        if post.size == 0:
-            continue
-        ud = keyed_generator(seed, "delays", pre).random(n)[post]
-        dmean, dhalf = tab["dmean"][tp, ti[post]], tab["dhalf"][tp, ti[post]]
-        delay = dmean - dhalf + 2.0 * dhalf * ud
-        wmean = w[tp, ti[post]]
-        if column.weights["randomise"]:
-            z = keyed_generator(seed, "weights", pre).standard_normal(n)[post]
-            w1 = np.maximum(0.0, wmean + np.sqrt(wmean) * z)
-        else:
-            w1 = wmean.copy()
-        for k, q in enumerate(post):
-            if q in given:   # a list file's own weight and delay, where it gives them
-                w_given, d_given = given[q]
-                w1[k] = w1[k] if w_given is None else w_given
-                delay[k] = delay[k] if d_given is None else d_given
-        order = np.argsort(delay, kind="stable")
-        rows.append((np.full(post.size, pre), post[order], delay[order], w1[order]))
-    return _assemble(rows, column, cells, tab)
+    ti, rule = tab["ti"], tab["rule"]
+    targets = np.arange(tab["n"]) if targets is None else np.asarray(targets, dtype=np.int64)
+    pops = cells["pops"]
+    pre_parts, post_parts = [], []
+    for tq in range(len(pops)):
+        posts = targets[ti[targets] == tq]
+        for tp, P in enumerate(pops):
+            p0 = tab["p"][tp, tq]
+            keyed = rule[tp, tq] in (RULE_CODE["distance"], RULE_CODE["fixed_probability"])
+            if not keyed or p0 <= 0 or P.count == 0 or posts.size == 0:
+                continue
+            for lo in range(0, posts.size, TARGET_CHUNK):
+                q, slot, idx = _bernoulli_candidates(seed, posts[lo:lo + TARGET_CHUNK], P, min(p0, 1.0))
+                pre = P.first_gid + idx
+                keep = pre != q
+                if rule[tp, tq] == RULE_CODE["distance"]:
+                    d2 = ((xyz[pre, :2] - xyz[q, :2]) ** 2).sum(axis=1)
+                    u, _ = keyed_uniforms(seed, "wiring", q, P.code, slot + ACCEPT_LANE)
+                    ratio = np.minimum(1.0, np.exp(1.0 - np.sqrt(d2) / tab["lam"]))
+                    keep &= (d2 < tab["r2"][tp, tq]) & (u < ratio)
+                pre_parts.append(pre[keep])
+                post_parts.append(q[keep])
+    listed = _pairs_by_target(column, cells, seed, targets)
+    pre_parts.append(listed[0])
+    post_parts.append(listed[1])
+    pre, post = np.concatenate(pre_parts).astype(np.int64), np.concatenate(post_parts).astype(np.int64)
+    tp, tq = ti[pre], ti[post]
+    ud, _ = keyed_uniforms(seed, "delays", post, pre)
+    delay = tab["dmean"][tp, tq] - tab["dhalf"][tp, tq] + 2.0 * tab["dhalf"][tp, tq] * ud
+    wmean = tab["w"][tp, tq]
+    if column.weights["randomise"]:
+        w1 = np.maximum(0.0, wmean + np.sqrt(wmean) * keyed_normals(seed, "weights", post, pre))
+    else:
+        w1 = wmean.copy()
+    # a list file's own weight and delay, where it gives them
+    n_keyed = pre.size - listed[0].size
+    given_w, given_d = np.concatenate([np.full(n_keyed, np.nan), listed[2]]), np.concatenate([np.full(n_keyed, np.nan), listed[3]])
+    w1 = np.where(np.isnan(given_w), w1, given_w)
+    delay = np.where(np.isnan(given_d), delay, given_d)
+    order = np.lexsort((post, delay, pre))
+    return _assemble(pre[order], post[order], delay[order], w1[order], column, cells, tab)
+
+
+#: The acceptance draws of the distance rule use the counters' third word from here on
+#: (the candidate draws use the words below it).
+ACCEPT_LANE = 2 ** 31
+
+
+def _bernoulli_candidates(seed, posts, P, p):
+    """For each target in posts, the indices (0 .. P.count - 1) of the cells of P chosen
+    by independent Bernoulli(p) draws: geometric gaps from counters (target, P.code, k).
+
+    Returns
+    -------
+    (q, slot, idx) : arrays
+        One entry per chosen cell: its target, the draw number k that chose it and its
+        index in P.
+    """
+    n = P.count
+    mean = n * p
+    width = int(mean + 6.0 * np.sqrt(mean) + 8)   # almost every target done in one pass
+    log_q = np.log1p(-p) if p < 1.0 else -np.inf
+    q_parts, k_parts, idx_parts = [], [], []
+    rows, start, last = np.asarray(posts), 0, np.full(len(posts), -1.0)
+    while rows.size:
+        k = np.arange(start, start + width)
+        u, _ = keyed_uniforms(seed, "wiring", rows[:, None], P.code, k[None, :])
+        gaps = np.floor(np.log(u) / log_q) + 1.0 if p < 1.0 else np.ones_like(u)
+        idx = last[:, None] + np.cumsum(np.minimum(gaps, n + 1.0), axis=1)
+        inside = idx < n
+        r, c = np.nonzero(inside)
+        q_parts.append(rows[r])
+        k_parts.append(k[c])
+        idx_parts.append(idx[r, c].astype(np.int64))
+        going = inside[:, -1]
+        rows, last, start = rows[going], idx[going, -1], start + width
+    return np.concatenate(q_parts), np.concatenate(k_parts), np.concatenate(idx_parts)
 
 
 #: Bits of a fixed_indegree stream's index that hold the target gid (the rest: the
@@ -127,14 +202,21 @@ def keyed_connectivity(column, cells, xyz, seed, size):
 INDEGREE_GID_BITS = 24
 
 
-def _pairs_by_target(column, cells, seed):
-    """The connections of the pairs whose rule chooses presynaptic cells per target
-    (fixed_indegree, from streams keyed by (seed, 'indegree', the pre type's code and the
-    post gid)) or
-    reads them from a file (list): {pre gid: {post gid: (weight or None, delay or None)}}."""
+def _pairs_by_target(column, cells, seed, targets):
+    """The connections onto targets of the pairs whose rule chooses presynaptic cells per
+    target (fixed_indegree, from streams keyed by (seed, 'indegree', the pre type's code
+    and the post gid)) or reads them from a file (list).
+
+    Returns
+    -------
+    (pre, post, weight, delay) : arrays
+        weight and delay NaN where a list does not give them (and for fixed_indegree).
+    """
     from .pairfiles import read_pair_file
     pops = {q.name: q for q in cells["pops"]}
-    out = {}
+    wanted = np.zeros(cells["n"], dtype=bool)
+    wanted[targets] = True
+    rows = []
     for (pre, post), pair in column.connections.items():
         P, Q = pops[pre], pops[post]
         if pair.rule == "fixed_indegree" and pair.indegree > 0 and Q.count:
@@ -143,29 +225,28 @@ def _pairs_by_target(column, cells, seed):
                 raise ParamError(f"connections.{pre}.{post}: indegree {pair.indegree} is more than the {available} "
                                  f"cells of {pre} that can project to a {post} cell at this size")
             for q in Q.gids:
+                if not wanted[q]:
+                    continue
                 cand = np.array([g for g in P.gids if g != q])
                 stream = keyed_generator(seed, "indegree", (P.code << INDEGREE_GID_BITS) | q)
-                for g in stream.choice(cand, pair.indegree, replace=False):
-                    out.setdefault(int(g), {})[q] = (None, None)
+                rows += [(int(g), q, np.nan, np.nan) for g in stream.choice(cand, pair.indegree, replace=False)]
         elif pair.rule == "list":
             for g, q, wgt, d in read_pair_file(pair.file, P, Q, f"connections.{pre}.{post}"):
                 if g == q:
                     raise ParamError(f"connections.{pre}.{post}: {pair.file} connects cell {g} to itself")
-                out.setdefault(g, {})[q] = (wgt, d)
-    return out
-
-
-def _assemble(rows, column, cells, tab):
+                if wanted[q]:
+                    rows.append((g, q, np.nan if wgt is None else wgt, np.nan if d is None else d))
     if not rows:
-        empty = np.empty(0)
-        return Connectivity(empty.astype(np.int64), empty.astype(np.int64), empty, empty, empty, empty.astype(bool))
-    pre = np.concatenate([r[0] for r in rows]).astype(np.int64)
-    post = np.concatenate([r[1] for r in rows]).astype(np.int64)
-    delay = np.concatenate([r[2] for r in rows])
-    w1 = np.concatenate([r[3] for r in rows])
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64), np.empty(0), np.empty(0)
+    pre, post, w, d = (np.array(c) for c in zip(*rows))
+    return pre.astype(np.int64), post.astype(np.int64), w.astype(float), d.astype(float)
+
+
+def _assemble(pre, post, delay, w1, column, cells, tab):
+    pre, post = np.asarray(pre, dtype=np.int64), np.asarray(post, dtype=np.int64)
     w2 = np.where(cells["excitatory"][pre], column.weights["nmda_ratio"] * w1, 0.0)
     plastic = tab["plastic"][tab["ti"][pre], tab["ti"][post]]
-    return Connectivity(pre, post, delay, w1, w2, plastic)
+    return Connectivity(pre, post, np.asarray(delay, dtype=float), np.asarray(w1, dtype=float), w2, plastic)
 
 
 def original_positions(column, cells):
@@ -234,7 +315,9 @@ def original_connectivity(column, cells, xyz, size):
             row[3] = np.array([max(0.0, rw.normal(m, m / ratio)) for m in wmean])
         else:
             row[3] = wmean.copy()
-    return _assemble(rows, column, cells, tab)
+    if not rows:
+        return _assemble([], [], [], [], column, cells, tab)
+    return _assemble(*(np.concatenate([r[k] for r in rows]) for k in range(4)), column, cells, tab)
 
 
 def expected_counts(column, cells, size, samples=200000, seed=0):
