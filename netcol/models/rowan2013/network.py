@@ -104,6 +104,21 @@ class ColumnNetwork(CellLayout):
             for k, v in zip(self.CHANGING_SLOTS, saved[int(row)]):
                 nc.weight[k] = v
 
+    @property
+    def local_w1(self):
+        """The primary weight of each local synapse (aligned with ``netcon_rows``)."""
+        return self.conn.w1[self.netcon_rows]
+
+    @property
+    def n_plastic(self):
+        """Plastic synapses in the whole column."""
+        return len(self.plastic_rows)
+
+    def global_connections(self):
+        """The whole column's connections on rank 0 (None on the others): every rank
+        holds them already."""
+        return self.conn if int(parallel_context().id()) == 0 else None
+
     def scaling_on(self, t):
         """Synaptic scaling from t (ms) on."""
         h = neuron_h()
