@@ -87,8 +87,11 @@ def cost(params):
 
 
 def check_experiment(params, network, source):
-    """The protocol's checks (rules, learning rates)."""
+    """The protocol's checks (rules, learning rates), and an in-degree within its source
+    population (the network file's [pathways])."""
+    from .network import check_wiring
     check_protocol(params, source)
+    check_wiring(params, network, source)
 
 
 def mechanism_settings(params, network):

@@ -71,7 +71,10 @@ def cost(params):
 
 
 def check_experiment(params, network, source):
-    """The protocol's checks; a duration of 0 becomes the whole protocol's length."""
+    """The protocol's checks; a duration of 0 becomes the whole protocol's length; an
+    in-degree within its source population (the network file's [pathways])."""
+    from .network import check_wiring
+    check_wiring(network, source)
     check_segment_count(params, source)   # before the protocol's segments are made
     if params["duration"] == 0:
         params["duration"] = protocol_length(params)

@@ -81,8 +81,11 @@ def cost(params):
 
 
 def check_experiment(params, network, source):
-    """No checks of its own: the fields' ranges, the step grid (every time in TIME_FIELDS)
-    and the budget are netcol.config.experiment's."""
+    """An in-degree within its source population (the network file's [pathways]); the
+    fields' ranges, the step grid (every time in TIME_FIELDS) and the budget are
+    netcol.config.experiment's."""
+    from .network import check_wiring
+    check_wiring(params, network, source)
 
 
 def mechanism_settings(params, network):
