@@ -256,3 +256,26 @@ def delays_in_steps(pathways, names, which):
     """
     table = np.array([pathways[n].steps for n in names], float)
     return table[np.asarray(which, int)]
+
+
+def synapse_count(pathways, sizes):
+    """Expected synapses of a network's pathways: the in-degree times the targets for
+    rule fixed_indegree, else the connection probability times every pair.
+
+    Parameters
+    ----------
+    pathways : dict of str to Pathway
+        The network's checked pathway tables (pathways without a table count with their
+        probability).
+    sizes : dict of str to (int, int, float)
+        Per pathway name: (presynaptic cells, postsynaptic cells, connection probability).
+
+    Returns
+    -------
+    float
+    """
+    total = 0.0
+    for name, (n_pre, n_post, p) in sizes.items():
+        pw = pathways.get(name)
+        total += pw.indegree * n_post if pw is not None and pw.fixed_indegree else p * n_pre * n_post
+    return total

@@ -63,9 +63,10 @@ def event_series(params):
     return [("learning blocks", 0.0, params["stimuli_per_block"] * params["stimulus_length"])]
 
 
-def cost(params):
+def cost(params, network):
     """Estimated peak memory per rank, set-up time and wall time per simulated second of a
-    run (see netcol.config.budget.check_budget)."""
+    run (see netcol.config.budget.check_budget): the default network's, whatever its
+    pathways (their in-degrees are fixed and small)."""
     return dict(memory_mb=BASE_MB, setup_s=SETUP_S, wall_per_sim_s=WALL_PER_SIM_S,
                 memory_note="500 cells, 110,000 synapses")
 
