@@ -97,7 +97,8 @@ def cost(params, network):
     size = cells / CELLS_PER_SIZE
     return dict(memory_mb=BASE_MB + MB_PER_SIZE * size, setup_s=SETUP_S_PER_SIZE * size,
                 wall_per_sim_s=WALL_PER_SIM_S_PER_SIZE * max(size, 1.0),
-                memory_note=f"{cells} cells ({BASE_MB:g} MB + {MB_PER_SIZE:g} MB per {CELLS_PER_SIZE} cells)")
+                memory_note=f"size = {params['size']:g}, {cells} cells ({BASE_MB:g} MB + {MB_PER_SIZE:g} MB per "
+                            f"{CELLS_PER_SIZE} cells)")
 
 
 def check_experiment(params, network, source):
