@@ -13,7 +13,7 @@ from ...engine.runtime import neuron_h, parallel_context
 from ...config.schema import ParamError
 from .column import cell_table
 from .network import CellLayout, drive_streams, receptor_weight_table
-from .wiring import keyed_connectivity, keyed_positions, merged
+from .wiring import COLUMNS, Connectivity, keyed_connectivity, keyed_positions, merged
 from .protocol import QUIRKS
 
 #: What the rank engine does not do yet, as (parameter, value that needs the per-cell one).
@@ -88,6 +88,10 @@ class RankCell:
         self.engine, self.gid = engine, gid
 
 
+#: Presynaptic cells whose connections rank 0 gathers at a time.
+GATHER_CELLS = 8192
+
+
 class RankNetwork(CellLayout):
     """The column built on this rank's NetcolColumn; offers what the run loop, the
     probes and the edge writer read of :class:`.network.ColumnNetwork`.
@@ -122,8 +126,22 @@ class RankNetwork(CellLayout):
         -------
         netcol.models.rowan2013.wiring.Connectivity or None
         """
-        parts = parallel_context().py_gather(self.conn, 0)
-        return merged(parts) if parts is not None and int(parallel_context().id()) == 0 else None
+        pc = parallel_context()
+        root = int(pc.id()) == 0
+        total = int(pc.allreduce(len(self.conn), 1))
+        whole = Connectivity(*(np.empty(total, dtype=getattr(self.conn, k).dtype) for k in COLUMNS)) if root else None
+        # a range of presynaptic cells at a time: rank 0 holds the whole once, not also
+        # every rank's part and its pickled copy
+        bounds = np.searchsorted(self.conn.pre, np.arange(0, self.n + GATHER_CELLS, GATHER_CELLS))
+        filled_to = 0
+        for lo, hi in zip(bounds[:-1], bounds[1:]):
+            parts = pc.py_gather(Connectivity(*(getattr(self.conn, k)[lo:hi] for k in COLUMNS)), 0)
+            if root:
+                chunk = merged(parts)
+                for k in COLUMNS:
+                    getattr(whole, k)[filled_to:filled_to + len(chunk)] = getattr(chunk, k)
+                filled_to += len(chunk)
+        return whole
 
     def catch_up(self, t):
         """Every event before t (ms) handled and each cell's drive brought to t."""
