@@ -154,7 +154,8 @@ def build_rank(column, size=1.0, seed=2):
     rows = np.flatnonzero(conn.post % nhost == rank)
     rows = rows[np.argsort(conn.post[rows] // nhost, kind="stable")]
     engine.add_synapses(conn.post[rows] // nhost, conn.pre[rows], conn.delay[rows],
-                        receptor_weight_table(np.asarray(classes)[conn.pre[rows]], conn.w1[rows], conn.w2[rows], N_RECEPTORS))
+                        receptor_weight_table(np.asarray(classes)[conn.pre[rows]], conn.w1[rows], conn.w2[rows], N_RECEPTORS),
+                        cells["excitatory"][conn.pre[rows]])
     rows = np.sort(np.flatnonzero(np.isin(conn.post, local)))
     wiring.listen(conn.pre[rows], epoch)
     return RankNetwork(column, cells, xyz, conn, size, engine, wiring, rows)
