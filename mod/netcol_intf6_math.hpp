@@ -94,13 +94,13 @@ static inline int nc_test(const NcMemb& s, const NcPar& p) {
     if (s.c_refr == 0 && V > s.c_vthc) { return V > p.c_vblock ? 2 : 1; }
     return 0;
 }
-/* A cell's distinct outgoing delays, ascending: delays within delmin of the previous kept
-   one count as the same (one delivery callback each, for the scaling steps). */
-static inline std::vector<double> nc_distinct_delays(const double* d, int n, double delmin) {
+/* A cell's distinct outgoing delays, ascending: delays within min_gap (delmin) of the
+   previous kept one count as the same (one delivery callback each, for the scaling steps). */
+static inline std::vector<double> nc_distinct_delays(const double* d, int n, double min_gap) {
     std::vector<double> s(d, d + n), out;
     std::sort(s.begin(), s.end());
     for (double x : s) {
-        if (out.empty() || x - out.back() > delmin) { out.push_back(x); }
+        if (out.empty() || x - out.back() > min_gap) { out.push_back(x); }
     }
     return out;
 }

@@ -1,21 +1,26 @@
 """Binding of the NetcolColumn mechanism (``mod/netcolcolumn.mod``): all of a rank's
-NetcolIntf6 cells in one mechanism with its own event queue.  It computes the same spikes
-as one NetcolIntf6 per cell, bit for bit, for what it supports so far: the default mode's
+NetcolIntf6 cells in one mechanism with its own event queue.  Both mechanisms run the same
+cell core (``mod/netcol_intf6_core.hpp``), so it computes the same spikes as one
+NetcolIntf6 per cell, bit for bit, for what it supports so far: the default mode's
 Poisson drive, synapses, spikes, activity sensors and synaptic scaling (no plasticity,
 deletion, trials, played-back input, reference mode, checkpoints or GUI probes).
 """
 from ..engine.runtime import filled, scratch_vectors
-from .intf6 import DRIVE_STREAM_ID, module_settings
+from .intf6 import DRIVE_STREAM_ID, KIND_FROM_E, KIND_FROM_I, module_settings
 
 #: The mechanism's hoc name.
 HOC_NAME = "NetcolColumn"
-#: The parameters of a cell in the order add_cell takes them: NcPar's 19 fields
+#: The parameters of a cell in the order set_cells takes them: NcPar's 19 fields
 #: (netcol_intf6_math.hpp; a leading * marks a module-wide setting, read from
-#: NetcolIntf6's), then refrac, RRWght, ahpwt, AHP2REF, xgain, act_tau, act_tau_decay,
-#: inhib, iscaling.
+#: NetcolIntf6's), then refrac, RRWght, ahpwt, AHP2REF, inhib.
 _NCPAR = ("tauAM", "tauNM", "tauGA", "tauAM2", "tauNM2", "tauGA2", "tauahp", "RMP", "VTH", "Vblock", "tauRR",
           "*EAM", "*ENM", "*EGA", "*mg", "mg0", "maxnmc", "*eps", "*exp_table")
 _AFTER = ("refrac", "RRWght", "ahpwt", "AHP2REF")
+#: NetcolIntf6's module-wide settings in the order of the core's nc::settings_from
+#: (``mod/netcol_intf6_core.hpp``), which set_settings takes.
+SETTINGS = ("scaling", "iscaling", "scaling_ton", "act_tau", "act_tau_decay", "beta", "gamma", "stdp_on", "plast_start",
+            "plast_end", "maxplastt", "soft_stdp", "potw", "depw", "reset_plast", "plan_horizon", "chained", "capped",
+            "callbacks_always", "sensor_every_event", "summed_corrections")
 #: Receptor weights a synapse carries: NetcolIntf6's weight slots 0 .. 6 (AM, NM, GA,
 #: GB, AM2, NM2, GA2).
 N_RECEPTORS = 7
@@ -40,7 +45,7 @@ class RankEngine:
         self.pop.epoch = epoch
         self.pop.setup(n_cells)
         self.module = module_settings(h)   # NetcolIntf6's module-wide values, set before the build
-        self.pop.set_scaling_gains(self.module["beta"], self.module["gamma"])
+        self.pop.set_settings(filled(scratch_vectors(1)[0], [float(self.module[k]) for k in SETTINGS]))
         self.index = {}
 
     def add_cell(self, gid, relay):
@@ -72,14 +77,14 @@ class RankEngine:
         module = self.module
         values = [module[k[1:]] if k.startswith("*") else params[k] for k in _NCPAR]
         values += [params[k] for k in _AFTER]
-        return values + [1.0, module["act_tau"], module["act_tau_decay"], float(inhib), module["iscaling"]]
+        return values + [float(inhib)]
 
     def set_cells(self, rows, streams, drive_seed, outgoing_delays):
         """Every local cell's parameters, in the order of :meth:`add_cell`.
 
         Parameters
         ----------
-        rows : array, shape (cells, 28)
+        rows : array, shape (cells, 24)
             Each cell's :meth:`cell_row`.
         streams : array, shape (cells, 4, 3)
             Its four drive streams' (rate Hz, weight, receptor slot), in stream order;
@@ -97,13 +102,15 @@ class RankEngine:
         self.pop.set_cells(DRIVE_STREAM_ID, drive_seed, self.module["delmin"],
                            *(filled(v, np.ravel(a)) for v, a in zip(vectors, (rows, streams, counts, flat))))
 
-    def add_synapses(self, cells, pres, delays, weights):
+    def add_synapses(self, cells, pres, delays, weights, from_e):
         """Synapses, in the order given: synapse k from gid pres[k] onto the local cell
-        cells[k] (its index in the order of :meth:`add_cell`), with delays[k] (ms) and the
-        :data:`N_RECEPTORS` receptor weights weights[k] in NetcolIntf6's slot order."""
+        cells[k] (its index in the order of :meth:`add_cell`), with delays[k] (ms), the
+        :data:`N_RECEPTORS` receptor weights weights[k] in NetcolIntf6's slot order, and
+        from_e[k] true when its presynaptic cell is excitatory."""
         import numpy as np
-        vectors = scratch_vectors(4)
-        arrays = (cells, pres, delays, np.ascontiguousarray(weights, dtype=float).ravel())
+        vectors = scratch_vectors(5)
+        kinds = np.where(np.asarray(from_e, dtype=bool), KIND_FROM_E, KIND_FROM_I)
+        arrays = (cells, pres, delays, np.ascontiguousarray(weights, dtype=float).ravel(), kinds)
         self.pop.add_synapses(*(filled(v, np.asarray(a, dtype=float)) for v, a in zip(vectors, arrays)))
 
     def advance(self, t):

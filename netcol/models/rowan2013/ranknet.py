@@ -197,7 +197,8 @@ def build_rank(column, size=1.0, seed=2):
     order = np.argsort(conn.post // nhost, kind="stable")
     engine.add_synapses(conn.post[order] // nhost, conn.pre[order], conn.delay[order],
                         receptor_weight_table(np.asarray(classes)[conn.pre[order]], conn.w1[order], conn.w2[order],
-                                              N_RECEPTORS))
+                                              N_RECEPTORS),
+                        cells["excitatory"][conn.pre[order]])
     wiring.listen(conn.pre, epoch)
     return RankNetwork(column, cells, xyz, conn, size, engine, wiring, rows)
 
