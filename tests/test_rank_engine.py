@@ -3,21 +3,12 @@ cell (engine = 'cells'): the same outputs, and the choice between them."""
 import json
 from pathlib import Path
 
-import h5py
 import numpy as np
 import pytest
 
-from helpers import run_cli as netcol
+from helpers import datasets, run_cli as netcol
 
 QUIET = ("--quiet", "--no-figure")
-
-
-def datasets(path):
-    """Every dataset of an HDF5 file by name."""
-    out = {}
-    with h5py.File(path, "r") as f:
-        f.visititems(lambda name, obj: out.__setitem__(name, obj[()]) if isinstance(obj, h5py.Dataset) else None)
-    return out
 
 
 def same(a, b):
