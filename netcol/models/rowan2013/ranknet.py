@@ -88,7 +88,8 @@ class RankCell:
 
 class RankNetwork(CellLayout):
     """The column built on this rank's NetcolColumn; offers what the run loop, the
-    probes and the edge writer read of :class:`.network.ColumnNetwork`."""
+    probes and the edge writer read of :class:`.network.ColumnNetwork` (``local`` and
+    ``states`` both map each gid to its :class:`RankCell`)."""
 
     chained = False
     nearest_dead_callback = False
@@ -97,6 +98,7 @@ class RankNetwork(CellLayout):
         self.column, self.cells, self.xyz, self.conn, self.size = column, cells, xyz, conn, size
         self.engine, self.wiring = engine, wiring
         self.local = {gid: RankCell(engine, gid) for gid in wiring.relays}
+        self.states = self.local
         self.netcon_rows = rows
         self.plastic_rows = plastic_rows(conn)
         self.plastic_local = np.flatnonzero(np.isin(rows, self.plastic_rows))
