@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from lab import Lab
+from netcol.cells.intf6 import state
 
 from helpers import in_fresh_process
 
@@ -73,8 +74,8 @@ def driving_force():
     lab.at(10.0 + 1e-6, lab.netcon(above, {"GA": 3.0}))
     lab.init()
     lab.run_to(10 + 2e-6)
-    return dict(D=[c.VAM2 for c in lab.cells[:9]], spikes=[v.size() for v in rec],
-                vga_at_reversal=at_rev.VGA, vga_above=above.VGA)
+    return dict(D=[state(c).VAM2 for c in lab.cells[:9]], spikes=[v.size() for v in rec],
+                vga_at_reversal=state(at_rev).VGA, vga_above=state(above).VGA)
 
 
 def test_driving_force_saturation_16_2():
@@ -119,8 +120,8 @@ def spike_window(cls):
         lab.at(10.0, lab.netcon(c, {"AM2": w}))
     lab.init()
     lab.run_to(10 + EPS)
-    return dict(spikes=[r.size() for r in recs], refractory=[c.refractory for c in lab.cells],
-                blocked=[c.blkcnt for c in lab.cells])
+    return dict(spikes=[r.size() for r in recs], refractory=[state(c).refractory for c in lab.cells],
+                blocked=[state(c).blkcnt for c in lab.cells])
 
 
 @pytest.mark.parametrize("cls", ["RS", "FS", "LTS"])
@@ -147,9 +148,9 @@ def post_spike(cls):
     lab.init()
     end = 10.0 + c.refrac
     lab.run_to(end - 0.005)
-    refractory_before = c.refractory
+    refractory_before = state(c).refractory
     lab.run_to(end + EPS)
-    refractory_after = c.refractory
+    refractory_after = state(c).refractory
     rr = [0.0, 0.5, 1.0, 2.0, 3.0, 5.0]
     vthc = lab.sample([end + EPS + d for d in rr], lambda: c.component(7))
     ahp = lab.sample([110.0, 210.0, 410.0], lambda: c.component(6))
@@ -339,12 +340,12 @@ def activity_jump():
     lab.at(50.0, lab.netcon(c, {"AM2": 30.0}))
     lab.init()
     lab.run_to(49.0)
-    c.act = 0.02
-    c.tu = 49.0
+    state(c).act = 0.02
+    state(c).tu = 49.0
     lab.run_to(50.0 - 1e-6)
     before = c.activity()
     lab.run_to(50.0 + EPS)
-    return dict(before=before, after=c.act)
+    return dict(before=before, after=state(c).act)
 
 
 def test_activity_sensor_rise_and_jump_16_6():
@@ -369,15 +370,15 @@ def scaling_recurrence(events_per_ms=1, sample_ms=(1, 1000, 10000, 50000, 100000
     stim.noise = 0
     lab.netcon(c, {}, source=stim)
     lab.init()
-    c.goal = 0.01
-    c.act = 0.005
-    c.tu = 0
-    c.sfac = 1
-    c.interr = 0
+    state(c).goal = 0.01
+    state(c).act = 0.005
+    state(c).tu = 0
+    state(c).sfac = 1
+    state(c).interr = 0
     out = []
     for ms in sample_ms:
         lab.run_to(ms + 0.25 / events_per_ms)
-        out.append(dict(events=ms, a=c.act, e=c.goal - c.act, I=c.interr, s=c.sfac))
+        out.append(dict(events=ms, a=state(c).act, e=state(c).goal - state(c).act, I=state(c).interr, s=state(c).sfac))
     return out
 
 
@@ -434,11 +435,11 @@ def callback_steps():
     lab.at(20.0, lab.netcon(pre, {}))
     lab.init()
     for cell in lab.cells:
-        cell.goal = 0.01
-        cell.act = 0.005
+        state(cell).goal = 0.01
+        state(cell).act = 0.005
     lab.run_to(30.0)
-    return dict(arrivals_b=list(rb), arrivals_c=list(rc), s=pre.sfac, I=pre.interr, a=pre.act,
-                spikes=pre.spkcnt)
+    return dict(arrivals_b=list(rb), arrivals_c=list(rc), s=state(pre).sfac, I=state(pre).interr, a=state(pre).act,
+                spikes=state(pre).spkcnt)
 
 
 def test_delivery_delays_and_callback_scaling_steps_16_8():
@@ -481,11 +482,11 @@ def prologue_quirks(early, every_event, summed):
         lab.at(t, probe)
     lab.at(10.0, lab.netcon(pre, {"AM2": 30.0}))
     lab.init()
-    pre.act = 0.005
+    state(pre).act = 0.005
     lab.run_to(PROLOGUE_ON)
     h.scaling_NetcolIntf6 = 1   # the protocol's switch-on, as the run's timeline does it
     lab.run_to(PROLOGUE_END)
-    return dict(s=pre.sfac, I=pre.interr, goal=pre.goal, a=pre.activity(), spikes=pre.spkcnt)
+    return dict(s=state(pre).sfac, I=state(pre).interr, goal=state(pre).goal, a=pre.activity(), spikes=state(pre).spkcnt)
 
 
 def original_prologue(early, every_event, summed, beta=4e-3, gamma=1e-4, tau=1e5):
@@ -547,10 +548,10 @@ def deletion():
     mark_dead(pre)
     for nc in out:
         cut(nc)
-    frozen = (pre.act, pre.sfac, pre.goal, pre.VAM2)
+    frozen = (state(pre).act, state(pre).sfac, state(pre).goal, state(pre).VAM2)
     lab.run_to(100.0)
     return dict(pre_spikes=list(rpre), b_spikes=list(rb), c_spikes=list(rc),
-                frozen=list(frozen), later=[pre.act, pre.sfac, pre.goal, pre.VAM2])
+                frozen=list(frozen), later=[state(pre).act, state(pre).sfac, state(pre).goal, state(pre).VAM2])
 
 
 def test_deleted_cell_is_silent_and_frozen_16_8():
@@ -596,11 +597,11 @@ def playback_input():
     c.set_playback(h.Vector([5.0, 12.0, 12.5]), h.Vector([4, 6, 5]), h.Vector([3.75, 2.0, 0.75]))
     lab.init()
     lab.run_to(5.0 + EPS)
-    after_first = c.VAM2
+    after_first = state(c).VAM2
     lab.run_to(12.0 + EPS)
-    after_second = (c.VAM2, c.VGA2)
+    after_second = (state(c).VAM2, state(c).VGA2)
     lab.run_to(12.5 + EPS)
-    return dict(after_first=after_first, after_second=after_second, vnm2=c.VNM2, consumed=c.pbi)
+    return dict(after_first=after_first, after_second=after_second, vnm2=state(c).VNM2, consumed=state(c).pbi)
 
 
 def test_playback_input_11():
@@ -630,7 +631,7 @@ def trial_drive_times(trial_len=50.0, n_trials=6):
         rel = []
         for off in (0.01, 10.0, 20.0, 30.0, 40.0):
             lab.run_to(start + off)
-            rel.append([getattr(c, f"xt{i}") - start for i in range(4)])
+            rel.append([getattr(state(c), f"xt{i}") - start for i in range(4)])
         out.append(rel)
     return out
 
@@ -660,10 +661,10 @@ def delivered_weight_gains():
     lab.at(10.0, ni)
     lab.init()
     for c in lab.cells:
-        c.sfac = 1.25
+        state(c).sfac = 1.25
     ne.weight[8] = 1.5
     lab.run_to(10.0 + EPS)
-    return dict(vam2=e_cell.VAM2, vnm2=e_cell.VNM2, vga=i_cell.VGA)
+    return dict(vam2=state(e_cell).VAM2, vnm2=state(e_cell).VNM2, vga=state(i_cell).VGA)
 
 
 def test_delivered_weights_carry_gain_and_scale_factor_6_3():

@@ -12,6 +12,7 @@ import h5py
 import numpy as np
 import pytest
 
+from netcol.cells.intf6 import state
 from netcol.models.rowan2013.column import cell_table, load_column
 from netcol.models.rowan2013.wiring import expected_counts, keyed_connectivity, keyed_positions, original_connectivity, original_positions
 
@@ -355,7 +356,7 @@ def baseline_spikes(duration_ms, eager=False, scaling=False):
     h.finitialize()
     pc.psolve(duration_ms)
     net.catch_up(h.t)
-    return dict(t=list(tv), gid=list(iv), sfac=[c.sfac for c in net.local.values()],
+    return dict(t=list(tv), gid=list(iv), sfac=[state(c).sfac for c in net.local.values()],
                 vm=[c.vm() for c in net.local.values()])
 
 
@@ -411,7 +412,7 @@ def original_stream_times(number=0):
         h.continuerun(h.t + 5.0)
         # times drawn ahead past the next trial start are drawn again after the re-seeding
         next_trial = (h.t // trial_ms + 1) * trial_ms
-        seen.update(x for x in (cell.bt[i] for i in range(int(cell.nb))) if x < next_trial)
+        seen.update(x for x in (cell.state_value("bt", i) for i in range(int(state(cell).nb))) if x < next_trial)
     return loop, sorted(x for x in seen if x < t_end)
 
 
@@ -472,7 +473,7 @@ def chained_arrival_times():
     for k in range(3):
         a = a + (delays[k] - delays[k - 1] if k else 0.0)
         chain.append(a)
-    return [c.t0 for c in targets], chain, [ts + d for d in delays], src.spkcnt
+    return [state(c).t0 for c in targets], chain, [ts + d for d in delays], state(src).spkcnt
 
 
 def test_chained_arrivals_follow_the_originals_callback_chain():

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from helpers import REPO, in_fresh_process, NETCOL
+from netcol.cells.intf6 import state
 
 pytestmark = pytest.mark.gui
 
@@ -350,7 +351,7 @@ def browser_over_a_run():
     return dict(gid=gid, spikes=t[ids == gid].tolist(), sensor=_black_lines(sensor), scale=_black_lines(scale),
                 views=views,
                 readout=[h.netcol_gui_cell, h.netcol_gui_cell2, h.netcol_gui_cell3], t=h.t,
-                activity=cell.activity(), goal=cell.goal, sfac=cell.sfac, spkcnt=int(cell.spkcnt),
+                activity=cell.activity(), goal=state(cell).goal, sfac=state(cell).sfac, spkcnt=int(state(cell).spkcnt),
                 tau=h.act_tau_NetcolIntf6, tau_decay=h.act_tau_decay_NetcolIntf6)
 
 

@@ -195,6 +195,50 @@ def apply_mechanism_settings(h, settings):
 STATE_NAMES = ("VAM", "VNM", "VGA", "VAM2", "VNM2", "VGA2", "AHP", "VTHC")
 
 
+class State:
+    """A NetcolIntf6's state, whose variables are attributes: ``state(cell).sfac``,
+    ``state(cell).act = 0.02``.  The state lives in the cell's core (``nc::Cell`` in
+    ``mod/netcol_intf6_core.hpp``), not in RANGE variables; the mechanism gives it by name
+    (``state_value``, ``set_state_value``; the names are ``nc::state_get``'s: the scalars
+    of :data:`CELL_SCALARS` but ``xgain``, a RANGE parameter, and ``cvalid``).  Arrays
+    (:data:`CELL_ARRAYS`) read with :meth:`array`.
+
+    Parameters
+    ----------
+    cell : hoc.HocObject
+        A NetcolIntf6.
+    """
+
+    __slots__ = ("_cell",)
+
+    def __init__(self, cell):
+        object.__setattr__(self, "_cell", cell)
+
+    def __getattr__(self, name):
+        if name not in STATE_SCALARS:
+            raise AttributeError(f"NetcolIntf6 has no state {name!r}")
+        return self._cell.state_value(name)
+
+    def __setattr__(self, name, value):
+        if name not in STATE_SCALARS:
+            raise AttributeError(f"NetcolIntf6 has no state {name!r}")
+        self._cell.set_state_value(name, float(value))
+
+    def array(self, name):
+        """The state array name as a list of floats."""
+        return [self._cell.state_value(name, i) for i in range(int(self._cell.state_size(name)))]
+
+    def set_array(self, name, values):
+        """Set the state array name from values (its whole length)."""
+        for i, v in enumerate(values):
+            self._cell.set_state_value(name, i, float(v))
+
+
+def state(cell):
+    """The state of a NetcolIntf6 as attributes (a :class:`State`)."""
+    return State(cell)
+
+
 def read_state(cell):
     """Every state component of a cell, decayed to the current time (call between runs,
     not inside a timeline callback, where h.t is the integration step's time).
@@ -214,11 +258,11 @@ def read_state(cell):
     """
     from ..engine.runtime import neuron_h
     cell.catch_up(neuron_h().t)   # apply buffered drive inputs first (outside a run only)
-    state = {name: cell.component(i) for i, name in enumerate(STATE_NAMES)}
-    state.update(V=cell.vm(), refractory=cell.refractory, activity=cell.activity(),
-                 goal=cell.goal, integral=cell.interr, scale=cell.sfac,
-                 dead=cell.dead, spikes=cell.spkcnt)
-    return state
+    st = State(cell)
+    out = {name: cell.component(i) for i, name in enumerate(STATE_NAMES)}
+    out.update(V=cell.vm(), refractory=st.refractory, activity=cell.activity(), goal=st.goal, integral=st.interr,
+               scale=st.sfac, dead=st.dead, spikes=st.spkcnt)
+    return out
 
 
 #: What a recording ([[record]], docs/recording.md) reads of a cell at a record time, exact
@@ -328,7 +372,7 @@ def mark_dead(cell):
     ----------
     cell : hoc.HocObject
     """
-    cell.dead = 1
+    cell.set_state_value("dead", 1.0)
 
 
 def cut(netcon):
@@ -354,13 +398,20 @@ def uncut(netcon):
 
 # ---------------------------------------------------------------- state for checkpoints
 
-#: Per-cell scalar state of NetcolIntf6 saved in a checkpoint.
+#: Per-cell scalar state of NetcolIntf6 saved in a checkpoint: the core's state by name
+#: (:class:`State`) and the RANGE parameter xgain (the drive's gain, which deletion
+#: rounds change during a run).
 CELL_SCALARS = ("VAM", "VNM", "VGA", "VAM2", "VNM2", "VGA2", "AHP", "VTHC", "VTHR", "refractory", "t0", "trrs",
                 "dead", "spkcnt", "blkcnt", "act", "goal", "interr", "sfac", "tu", "tev", "xt0", "xt1", "xt2",
                 "xt3", "xnext", "drivegen", "pbi", "pbt", "trial_k", "tref", "xgain", "nspk", "npend", "nb", "bi",
                 "xplan", "xh0", "xh1", "xh2", "xh3", "xl0", "xl1", "xl2", "xl3")
-#: Its arrays (saved whole; their lengths are the mechanism's).
+#: Those of CELL_SCALARS that are RANGE variables.
+RANGE_SCALARS = ("xgain",)
+#: Its arrays (saved whole; their lengths are the core's).
 CELL_ARRAYS = ("ring", "pend", "pendk", "bt", "bs")
+#: The scalar state :class:`State` reads and sets (tests/test_core.py checks that the
+#: core knows each).
+STATE_SCALARS = frozenset(CELL_SCALARS) - set(RANGE_SCALARS) | {"cvalid"}
 #: Module-wide settings of NetcolIntf6 saved in a checkpoint.
 GLOBALS = ("EAM", "ENM", "EGA", "mg", "eps", "scaling", "iscaling", "scaling_ton", "act_tau", "act_tau_decay",
            "beta", "gamma", "stdp_on", "plast_start", "plast_end", "maxplastt", "soft_stdp", "potw", "depw",
@@ -370,10 +421,10 @@ GLOBALS = ("EAM", "ENM", "EGA", "mg", "eps", "scaling", "iscaling", "scaling_ton
 
 def cell_state(cell):
     """Everything a cell needs to continue exactly (a plain dict)."""
-    s = {k: getattr(cell, k) for k in CELL_SCALARS}
+    st = State(cell)
+    s = {k: getattr(cell if k in RANGE_SCALARS else st, k) for k in CELL_SCALARS}
     for k in CELL_ARRAYS:
-        arr = getattr(cell, k)
-        s[k] = [arr[i] for i in range(len(arr))]
+        s[k] = st.array(k)
     s["rx"] = [(list(getattr(cell, f"rx{k}").get_ids()), getattr(cell, f"rx{k}").get_seq()) for k in range(4)]
     s["stream_counts"] = [cell.stream_count(k) for k in range(4)]
     return s
@@ -381,12 +432,11 @@ def cell_state(cell):
 
 def restore_cell(cell, s):
     """Set a cell's state from :func:`cell_state` output."""
+    st = State(cell)
     for k in CELL_SCALARS:
-        setattr(cell, k, s[k])
+        setattr(cell if k in RANGE_SCALARS else st, k, s[k])
     for k in CELL_ARRAYS:
-        arr = getattr(cell, k)
-        for i in range(len(arr)):
-            arr[i] = s[k][i]
+        st.set_array(k, s[k])
     for k, (ids, seq) in enumerate(s["rx"]):
         r = getattr(cell, f"rx{k}")
         r.set_ids(*[int(x) for x in ids])

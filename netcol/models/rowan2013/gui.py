@@ -25,6 +25,7 @@ this module.
 """
 import numpy as np
 
+from ...cells.intf6 import state as intf6_state
 from ...engine.runtime import neuron_h, parallel_context
 from ...views import guilayout as lay
 
@@ -444,26 +445,27 @@ class ColumnGUI:
         if self.trace is not None:
             (g, s, f), (fg, fs, ff), last = self.trace
             cell = self.model.local[self.browsed]
+            st = intf6_state(cell)
             cell.catch_up(t)
             vals = [cell.vm() if which == "vm" else cell.component(which) for _, which, _ in COMPONENTS]
             vals[1:6] = [v + cell.RMP for v in vals[1:6]]   # contributions drawn around rest
             n = len(vals)
             sensor = cell.activity() * 1000.0                            # the mechanism's 1/ms
-            goal = cell.goal * 1000.0 if cell.goal >= 0 else None        # -1: not set yet
+            goal = st.goal * 1000.0 if st.goal >= 0 else None            # -1: not set yet
             # axes first (a new page is cleared before it is drawn on); the sensor's axis
             # follows the sensor alone: a goal far above it (the sensor's 100-s filter
             # lags) is off the graph, its value in the controls
             fg.see(t, vals)
             fs.see(t, [sensor])
-            ff.see(t, [(cell.sfac - 1.0) * PPM])
+            ff.see(t, [(st.sfac - 1.0) * PPM])
             for k, (v, (_, _, colour)) in enumerate(zip(vals, COMPONENTS)):
                 self._segment(g, k, last, t, v, colour)
             self._segment(s, n, last, t, sensor, lay.BLACK)
             if goal is not None:
                 self._segment(s, n + 1, last, t, goal, lay.VERMILLION)
-            self._segment(f, n + 2, last, t, (cell.sfac - 1.0) * PPM, lay.BLACK)
+            self._segment(f, n + 2, last, t, (st.sfac - 1.0) * PPM, lay.BLACK)
             h.netcol_gui_cell, h.netcol_gui_cell2, h.netcol_gui_cell3 = cell_readout(
-                self.browsed, self.model.type_name(self.browsed), t, int(cell.spkcnt), sensor, goal, cell.sfac,
+                self.browsed, self.model.type_name(self.browsed), t, int(st.spkcnt), sensor, goal, st.sfac,
                 h.act_tau_decay_NetcolIntf6 / 1000.0)
             for graph in (g, s, f):
                 graph.flush()

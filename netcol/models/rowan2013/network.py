@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ...cells.intf6 import (CONTROL_REREAD_PLAYBACK, CONTROL_RESEND_PENDING, KIND_CONTROL, KIND_FROM_E,
-                            KIND_FROM_I, N_SLOTS, SLOT, cut, key_drive_streams, mark_dead, uncut)
+                            KIND_FROM_I, N_SLOTS, SLOT, State, cut, key_drive_streams, mark_dead, uncut)
 from .column import cell_table, class_pair
 from ...engine.runtime import filled, neuron_h, parallel_context, scratch_vectors
 from .wiring import keyed_connectivity, keyed_positions, merged, original_connectivity, original_positions
@@ -53,6 +53,8 @@ class ColumnNetwork(CellLayout):
         All connections of the column (same on every rank).
     local : dict of int to hoc object
         This rank's cells by gid.
+    states : dict of int to netcol.cells.intf6.State
+        Their states (what the probes read: act, tu, goal, sfac, dead), by gid.
     netcons : list
         This rank's incoming NetCons, aligned with ``netcon_rows``.
     netcon_rows : numpy.ndarray
@@ -74,6 +76,7 @@ class ColumnNetwork(CellLayout):
     conn: object
     size: float
     local: dict = field(default_factory=dict)
+    states: dict = field(default_factory=dict)
     netcons: list = field(default_factory=list)
     netcon_rows: np.ndarray = None
     chained: bool = False
@@ -383,6 +386,7 @@ def build(column, size=1.0, seed=2, rng="keyed", drive=True, trial_ms=0.0, chain
         src = h.NetCon(cell, None)
         pc.cell(gid, src)
         model.local[gid] = cell
+        model.states[gid] = State(cell)
         model.spike_sources.append(src)
     _connect(model, pc)
     starts = np.searchsorted(conn.pre, np.arange(cells["n"] + 1))

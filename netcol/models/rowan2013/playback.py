@@ -7,7 +7,7 @@ disturbed (the cell's next entry stays first).
 """
 import numpy as np
 
-from ...cells.intf6 import CONTROL_REREAD_PLAYBACK, SLOT
+from ...cells.intf6 import CONTROL_REREAD_PLAYBACK, SLOT, state
 from .protocol import train_types
 from ...engine.runtime import filled, scratch_vectors
 from ...build.streams import keyed_generator
@@ -130,7 +130,7 @@ class Playback:
         for gid, cell in self.model.local.items():
             parts = [w[gid] for w in windows if gid in w]
             new = [np.concatenate([p[i] for p in parts]) if parts else np.empty(0) for i in range(3)]
-            keep = int(cell.pbi)
+            keep = int(state(cell).pbi)
             merged = [np.concatenate([old[keep:], n]) for old, n in zip(self.data[gid], new)]
             # a pulse's inputs may reach past the window into the next one's: sort all;
             # the cell's pending entry stays first (the look-ahead exceeds the spread)
@@ -141,7 +141,7 @@ class Playback:
 
     def checkpoint_state(self):
         """This rank's part of a checkpoint: unconsumed inputs and the sources' positions."""
-        tails = {gid: [a[int(cell.pbi):] for a in self.data[gid]] for gid, cell in self.model.local.items()}
+        tails = {gid: [a[int(state(cell).pbi):] for a in self.data[gid]] for gid, cell in self.model.local.items()}
         sources = [src.checkpoint_state() for src in self.sources]
         return dict(tails=tails, sources=sources, generated_to=self.generated_to)
 
@@ -166,10 +166,11 @@ class Playback:
 
     def _load(self, gid, cell):
         t, s, w = self.data[gid]
-        idle = cell.pbt > 1e19
+        st = state(cell)
+        idle = st.pbt > 1e19
         vt, vs, vw = scratch_vectors(3)
         cell.set_playback(filled(vt, t), filled(vs, s), filled(vw, w))
-        cell.pbi = 0
+        st.pbi = 0
         if idle and len(t) and self.started:
             # no playback event pending: have the cell read its new entries from now
             self.model.control(gid, CONTROL_REREAD_PLAYBACK)

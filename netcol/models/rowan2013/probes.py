@@ -38,7 +38,7 @@ class StateRecorder:
         self.pair_index = np.searchsorted(self.pair_codes, pair_of_row)
 
     def _gather_cells(self, fields):
-        merged = gather_by_gid({gid: [f(c) for f in fields] for gid, c in self.net.local.items()})
+        merged = gather_by_gid({gid: [f(c) for f in fields] for gid, c in self.net.states.items()})
         if merged is None:
             return None
         out = np.zeros((len(fields), self.net.n))
@@ -78,7 +78,7 @@ class StateRecorder:
     def gather_scale(self, t):
         """Every cell's scale factor at time t (ms), on every rank."""
         self.net.catch_up(t)
-        return gather_by_gid({gid: c.sfac for gid, c in self.net.local.items()}, everywhere=True)
+        return gather_by_gid({gid: c.sfac for gid, c in self.net.states.items()}, everywhere=True)
 
     def snapshot(self, label, t):
         """Every plastic synapse's stored gain at time t, aligned with the snapshot's pre/post

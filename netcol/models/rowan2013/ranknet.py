@@ -94,7 +94,8 @@ GATHER_CELLS = 8192
 
 class RankNetwork(CellLayout):
     """The column built on this rank's NetcolColumn; offers what the run loop, the
-    probes and the edge writer read of :class:`.network.ColumnNetwork`.
+    probes and the edge writer read of :class:`.network.ColumnNetwork` (``local`` and
+    ``states`` both map each gid to its :class:`RankCell`).
 
     Unlike the per-cell engine's, ``conn`` holds only this rank's cells' afferent
     connections (its memory falls as ranks are added); ``netcon_rows`` numbers them in
@@ -109,6 +110,7 @@ class RankNetwork(CellLayout):
         self.column, self.cells, self.xyz, self.conn, self.size = column, cells, xyz, conn, size
         self.engine, self.wiring = engine, wiring
         self.local = {gid: RankCell(engine, gid) for gid in wiring.relays}
+        self.states = self.local
         self.netcon_rows = rows
         self.plastic_local = np.flatnonzero(conn.plastic)
         self.n_plastic = int(parallel_context().allreduce(len(self.plastic_local), 1))
