@@ -6,8 +6,7 @@ per-cell mechanism alone does yet (see :func:`use_rank_engine`).
 import numpy as np
 
 from ...cells.intf6 import DT
-from ...cells.intf6rank import ACT, GOAL, N_RECEPTORS, SFAC, TU, RankEngine
-from ...cells.intf6rank import RECORDABLE as RANK_RECORDABLE
+from ...cells.intf6rank import ACT, DEAD, GOAL, N_RECEPTORS, SFAC, TU, RankEngine
 from ...cells.population import RankWiring
 from ...engine.runtime import neuron_h, parallel_context
 from ...config.schema import ParamError
@@ -15,8 +14,8 @@ from .network import CellLayout, draw, drive_streams, plastic_rows, receptor_wei
 from .protocol import QUIRKS
 
 #: What the rank engine does not do yet, as (parameter, value that needs the per-cell one).
-NEEDS_CELLS = (("rng", "original"), ("plasticity", True), ("training", True), ("deletion", True),
-               ("trials", True), *((f"quirk_{name}", "on") for name in QUIRKS))
+NEEDS_CELLS = (("rng", "original"), ("plasticity", True), ("training", True),
+               *((f"quirk_{name}", "on") for name in QUIRKS))
 
 
 def rank_engine_misses(params):
@@ -30,14 +29,9 @@ def rank_engine_misses(params):
     Returns
     -------
     list of str
-        'name = value' for each parameter that needs the per-cell engine, and the
-        [[record]] variables it cannot read (empty: none).
+        'name = value' for each parameter that needs the per-cell engine (empty: none).
     """
-    misses = [f"{k} = {v!r}" for k, v in NEEDS_CELLS if params[k] == v]
-    traced = {v for table in params.get("record", ()) for v in table["variables"]}
-    if traced - set(RANK_RECORDABLE):
-        misses.append(f"[[record]] of {', '.join(sorted(traced - set(RANK_RECORDABLE)))}")
-    return misses
+    return [f"{k} = {v!r}" for k, v in NEEDS_CELLS if params[k] == v]
 
 
 def use_rank_engine(params, needs):
@@ -74,9 +68,9 @@ def _engine_value(what, doc):
 
 
 class RankCell:
-    """What the probes read of a cell on the rank engine (no deletion)."""
+    """What the probes read of a cell on the rank engine."""
 
-    dead = 0
+    dead = _engine_value(DEAD, "1 once deleted, else 0")
     act = _engine_value(ACT, "activity sensor (1/ms) as of tu")
     tu = _engine_value(TU, "time of the sensor's value (ms)")
     goal = _engine_value(GOAL, "activity goal (1/ms; -1 until scaling sets it)")
@@ -94,12 +88,13 @@ class RankNetwork(CellLayout):
     chained = False
     nearest_dead_callback = False
 
-    def __init__(self, column, cells, xyz, conn, size, engine, wiring, rows):
+    def __init__(self, column, cells, xyz, conn, size, engine, wiring, rows, out_rows):
         self.column, self.cells, self.xyz, self.conn, self.size = column, cells, xyz, conn, size
         self.engine, self.wiring = engine, wiring
         self.local = {gid: RankCell(engine, gid) for gid in wiring.relays}
         self.states = self.local
         self.netcon_rows = rows
+        self.out_rows = out_rows
         self.plastic_rows = plastic_rows(conn)
         self.plastic_local = np.flatnonzero(np.isin(rows, self.plastic_rows))
         self.dead = set()
@@ -112,13 +107,33 @@ class RankNetwork(CellLayout):
         """Synaptic scaling from t (ms) on."""
         self.engine.scaling_on(t)
 
+    def set_horizon(self, t):
+        """The next time (ms) the protocol may change the cells' inputs."""
+        self.engine.set_horizon(t)
+
+    def delete(self, gids, t):
+        """Delete cells at time t (ms), as :meth:`.network.ColumnNetwork.delete` does: they
+        stop integrating, spiking and scaling, every arrival from them after t is dropped,
+        and their presynaptic cells drop the callbacks to them."""
+        gids = sorted(set(int(g) for g in gids))
+        self.engine.kill(gids, t)
+        self.update_outgoing_delays(dead=gids)
+
+    def scale_drive(self, gain):
+        """Every local cell's drive gain from now on (catch_up first)."""
+        self.engine.set_drive_gain(gain)
+
+    def give_outgoing_delays(self, gid, delays):
+        """Hand a local cell its outgoing delays (ms)."""
+        self.engine.set_outgoing_delays(gid, delays)
+
     def local_plastic_gains(self):
         """The STDP gains of this rank's plastic synapses (rows netcon_rows[plastic_local]):
         1, as set up, since the rank engine runs without plasticity."""
         return np.ones(len(self.plastic_local))
 
 
-def build_rank(column, size=1.0, seed=2):
+def build_rank(column, size=1.0, seed=2, trial_ms=0.0):
     """Create this rank's cells (gid % nhost == rank) and their incoming connections on a
     NetcolColumn, in the default mode.
 
@@ -127,6 +142,8 @@ def build_rank(column, size=1.0, seed=2):
     column : netcol.column.Column
     size : float
     seed : int
+    trial_ms : float
+        Length of the repeat/unique stimulus trials (0: no trials).
 
     Returns
     -------
@@ -152,6 +169,7 @@ def build_rank(column, size=1.0, seed=2):
         engine.add_cell(int(gid), wiring.relay(int(gid)))
     engine.set_cells(np.array([by_type[t][0] for t in types]), np.array([by_type[t][1] for t in types]), seed,
                      [conn.delay[out_starts[g]:out_starts[g + 1]] for g in local])
+    engine.set_trials(trial_ms)
     # each cell's synapses in connection order, the cells in the order they were added
     rows = np.flatnonzero(conn.post % nhost == rank)
     rows = rows[np.argsort(conn.post[rows] // nhost, kind="stable")]
@@ -160,7 +178,8 @@ def build_rank(column, size=1.0, seed=2):
                         cells["excitatory"][conn.pre[rows]])
     rows = np.sort(np.flatnonzero(np.isin(conn.post, local)))
     wiring.listen(conn.pre[rows], epoch)
-    return RankNetwork(column, cells, xyz, conn, size, engine, wiring, rows)
+    out_rows = {int(g): np.arange(out_starts[g], out_starts[g + 1]) for g in local}
+    return RankNetwork(column, cells, xyz, conn, size, engine, wiring, rows, out_rows)
 
 
 def window(delays):
