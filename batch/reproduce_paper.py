@@ -43,18 +43,29 @@ def quick_sets(name, factor):
     return [f"{k}={v:g}" for k, v in sets.items()]
 
 
-def run_one(name, out, np_, factor):
-    """Run (or resume, or keep) one experiment; return its status."""
+def next_step(out):
+    """What to do with an experiment's folder: 'keep' a complete run, 'resume' one that
+    stopped with a checkpoint, or 'run' it (afresh: nothing to resume)."""
+    from netcol.io.rundir import CHECKPOINT_FILE
     meta = out / "run.json"
     if meta.exists():
-        status = json.loads(meta.read_text()).get("status")
-        if status == "complete":
-            print(f"  {name}: complete already, kept", flush=True)
-            return status
-        if (out / "checkpoint.pkl").exists():
-            print(f"  {name}: resuming from its checkpoint", flush=True)
-            subprocess.run([*NETCOL, "resume", str(out), "--np", str(np_)], cwd=REPO, check=True)
-            return json.loads(meta.read_text())["status"]
+        if json.loads(meta.read_text()).get("status") == "complete":
+            return "keep"
+        if (out / CHECKPOINT_FILE).exists():
+            return "resume"
+    return "run"
+
+
+def run_one(name, out, np_, factor):
+    """Run (or resume, or keep) one experiment; return its status."""
+    step = next_step(out)
+    if step == "keep":
+        print(f"  {name}: complete already, kept", flush=True)
+        return "complete"
+    if step == "resume":
+        print(f"  {name}: resuming from its checkpoint", flush=True)
+        subprocess.run([*NETCOL, "resume", str(out), "--np", str(np_)], cwd=REPO, check=True)
+        return json.loads((out / "run.json").read_text())["status"]
     duration = 160000.0 if "training" not in name else 9600.0
     every = max(duration / factor / 20, 1.0)
     cmd = [*NETCOL, "run", name, "--out", str(out), "--np", str(np_), "--checkpoint-every", f"{every:g}",
@@ -63,7 +74,7 @@ def run_one(name, out, np_, factor):
         cmd += ["--set", s]
     print(f"  {name}: {' '.join(cmd[2:])}", flush=True)
     subprocess.run(cmd, cwd=REPO, check=True)
-    return json.loads(meta.read_text())["status"]
+    return json.loads((out / "run.json").read_text())["status"]
 
 
 def main():

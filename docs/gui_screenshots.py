@@ -18,7 +18,7 @@ REPO = Path(__file__).resolve().parent.parent
 FIGURES = REPO / "docs" / "figures"
 SIZES = ((1366, 768), (1920, 1080))
 #: What each screenshot shows: `netcol gui` arguments. The column: scaling on at 1 s and a
-#: deletion round a second, browsing an E2 cell that fires 6 times in the 3 s (its sensor
+#: deletion round a second, browsing an E2 cell that fires 5 times in the 3 s (its sensor
 #: steps up at each spike; its goal, set at 1 s, is its rate until then, 2 Hz).
 #: vogels2011: its 1,000-cell network, plasticity on at 1 s.
 SHOTS = {

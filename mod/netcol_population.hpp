@@ -2,6 +2,8 @@
    share, included from their VERBATIM blocks after NEURON's own declarations (IvocVect,
    vector_vec, Point_process, nrn_net_event):
    - remote spikes read from the records NEURON's spike exchange writes;
+   - spikes kept by the step that emitted them until their longest delay has passed, and
+     the synapses' delays as classes (per-pathway transmission delays);
    - a step's spikes emitted through the cells' relays;
    - a recording's values of chosen cells in one call;
    - the synapses regrouped by source, plastic weights renumbered in delivery order;
@@ -14,6 +16,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <new>
 #include <utility>
@@ -80,8 +84,9 @@ struct NetcolTargets {
 };
 
 /* The recorded remote spikes of steps before the one stamped t_now join the arrivals
-   (arrive(source gid)); any of step t_now itself (an exchange between two ranks' events
-   of one step) wait for the next step.  The vectors are emptied of what was taken. */
+   (arrive(source gid, spike time)); any of step t_now itself (an exchange between two
+   ranks' events of one step) wait for the next step.  The vectors are emptied of what
+   was taken. */
 template <class Arrive>
 static inline void netcol_collect_records(IvocVect* rec_t, IvocVect* rec_id, double t_now, Arrive arrive) {
     if (!rec_t) {
@@ -93,7 +98,7 @@ static inline void netcol_collect_records(IvocVect* rec_t, IvocVect* rec_id, dou
     int keep = 0;
     for (int j = 0; j < n; ++j) {
         if (ts[j] < t_now) {
-            arrive((int) id[j]);
+            arrive((int) id[j], ts[j]);
         } else {
             ts[keep] = ts[j];
             id[keep] = id[j];
@@ -103,6 +108,101 @@ static inline void netcol_collect_records(IvocVect* rec_t, IvocVect* rec_id, dou
     vector_resize(rec_t, keep);
     vector_resize(rec_id, keep);
 }
+
+/* The step that emitted a spike of time ts, on a grid of steps of length h whose step k
+   stamps its spikes (k + 1/2) h (every population mechanism does). */
+static inline long netcol_spike_step(double ts, double h) {
+    return std::lround(ts / h - 0.5);
+}
+
+/* The delays of a population's synapses, in whole steps (>= 1: a spike of step s first
+   acts in step s + d), as classes: the distinct delays ascending, and a synapse's class
+   the position of its delay among them.  Each synapse's delay is noted in set-up order
+   (note); fix() fixes the classes (one class of 1 step when nothing was noted, the
+   delivery of a population without delays).  The tables by source group their synapses
+   by class first, so that a step delivers, class by class, the spikes its delay brings. */
+struct NetcolDelays {
+    std::vector<int> steps{1};           /* the distinct delays, ascending (once indexed) */
+    std::vector<int> noted;              /* per synapse in set-up order, until indexed */
+    /* a synapse's delay; false for a delay below one step */
+    bool note(double d) {
+        const long k = std::lround(d);
+        if (k < 1 || (double) k != d) { return false; }
+        noted.push_back((int) k);
+        return true;
+    }
+    void fix() {
+        steps = noted;
+        std::sort(steps.begin(), steps.end());
+        steps.erase(std::unique(steps.begin(), steps.end()), steps.end());
+        if (steps.empty()) { steps.assign(1, 1); }
+    }
+    int n_classes() const { return (int) steps.size(); }
+    int longest() const { return steps.back(); }
+    /* the class of set-up synapse s */
+    int klass(std::size_t s) const {
+        return (int) (std::lower_bound(steps.begin(), steps.end(), noted[s]) - steps.begin());
+    }
+    void forget_setup() { std::vector<int>().swap(noted); }
+};
+
+/* The spikes of the last slots steps by the step that emitted them, a bit per source
+   each: what a delay of up to slots - 1 steps still has to deliver.  At step k, slot
+   k - d holds the spikes that a delay of d brings now.  begin_step(k) begins step k: its
+   slot (the spikes of step k - slots, past every delay) is emptied for the step's own
+   spikes.  put() is idempotent (one NetCon per synapse may bring a spike many times) and
+   ignores a spike outside the window (already delivered everywhere, or of a step not yet
+   begun).  A bit per source and slot rather than a queue of events: a step reads its
+   arrivals in ascending source gid with no sort, whatever order the exchange brought
+   them in. */
+struct NetcolSpikeRing {
+    int words = 0, slots = 1;
+    long now = 0;                         /* the step begun last */
+    std::vector<std::uint64_t> bits;      /* slot-major: slot r holds words r*words .. */
+    void size_for(int nsrc, int longest_delay) {
+        words = (nsrc + 63) / 64;
+        slots = longest_delay + 1;
+        bits.assign((std::size_t) words * slots, 0);
+    }
+    std::uint64_t* row(long step) {
+        const long r = ((step % slots) + slots) % slots;
+        return bits.data() + (std::size_t) r * words;
+    }
+    const std::uint64_t* row(long step) const { return const_cast<NetcolSpikeRing*>(this)->row(step); }
+    bool within(long step) const { return step <= now && step > now - slots; }
+    void begin_step(long k) {
+        now = k;
+        std::uint64_t* r = row(k);
+        std::fill(r, r + words, std::uint64_t(0));
+    }
+    /* source i spiked in step s (the step begun last or one before it within the window;
+       after reset_at(k), the steps before k) */
+    bool put(int i, long s) {
+        if (!within(s)) { return false; }
+        row(s)[i >> 6] |= std::uint64_t(1) << (i & 63);
+        return true;
+    }
+    bool holds(int i, long s) const { return within(s) && ((row(s)[i >> 6] >> (i & 63)) & 1); }
+    /* the sources that spiked in step s, ascending, into out (emptied first) */
+    void sources_of(long s, std::vector<int>& out) const {
+        out.clear();
+        if (!within(s)) { return; }
+        const std::uint64_t* r = row(s);
+        for (int w = 0; w < words; ++w) {
+            std::uint64_t b = r[w];
+            while (b) {
+                out.push_back(w * 64 + __builtin_ctzll(b));
+                b &= b - 1;
+            }
+        }
+    }
+    /* next step to begin is k (a fresh start or a resume): nothing in flight */
+    void reset_at(long k) {
+        std::fill(bits.begin(), bits.end(), std::uint64_t(0));
+        now = k - 1;
+    }
+    void drop_all() { std::fill(bits.begin(), bits.end(), std::uint64_t(0)); }
+};
 
 /* A recording's values in one call (a mechanism's record_values(out, cells, what)):
    out[i * nw + j] = value(cells[i], what[j]) for the local cells cells[0 .. nc) (indices
@@ -175,10 +275,10 @@ static inline void netcol_permute(V& v, const std::vector<int>& slot) {
    is), each group's targets ascending.  Group g of source i is tgt[seg[i ngroups + g] ..
    seg[i ngroups + g + 1]).  The plastic weights (plastic[s] >= 0: the set-up position of
    synapse s's weight) are renumbered in delivery order in w, w0 and the per-target
-   indices tgt_w into them; source i's come first at first_w[i]; setup_slot maps a
-   set-up position to its new one. */
+   indices tgt_w into them; source i's come first at first_w[i], those of its group g at
+   group_w[i ngroups + g]; setup_slot maps a set-up position to its new one. */
 struct NetcolBySource {
-    std::vector<int> seg, first_w, setup_slot;
+    std::vector<int> seg, first_w, group_w, setup_slot;
     netcol_big_vector<int> tgt;
 };
 
@@ -199,11 +299,14 @@ static inline NetcolBySource netcol_by_source(const std::vector<int>& src, const
         what[j] = plastic[s];
     }
     B.first_w.assign(nsrc, 0);
+    B.group_w.assign((std::size_t) nsrc * ngroups, 0);
     int nw = 0;
     for (int i = 0; i < nsrc; ++i) {
         B.first_w[i] = nw;
-        for (int j = B.seg[(std::size_t) i * ngroups]; j < B.seg[(std::size_t) (i + 1) * ngroups]; ++j) {
-            nw += what[j] >= 0;
+        for (int g = 0; g < ngroups; ++g) {
+            const std::size_t ig = (std::size_t) i * ngroups + g;
+            B.group_w[ig] = nw;
+            for (int j = B.seg[ig]; j < B.seg[ig + 1]; ++j) { nw += what[j] >= 0; }
         }
     }
     B.setup_slot = netcol_delivery_order(what, w.size());

@@ -16,14 +16,25 @@ directly).  Each cell has its own gid through a NetcolRelay (its spike source).
 
 Time.  Step k is computed at t = (k + 1/2) dt - step_early and its spikes carry
 (k + 1/2) dt.  The NetCons' delay, dt - 2 step_early, makes ranks exchange spikes about
-once per step, so step k + 1 finds the spikes of step k recorded, and they act there (the
-reference's zero delay is one step).  Whole multiples of dt, where the protocol and
-checkpoints act, lie between steps.
+once per step, so step k + 1 finds the spikes of step k recorded.  Whole multiples of dt,
+where the protocol and checkpoints act, lie between steps.
+
+Delays.  Each synapse has a delay of d whole steps (d >= 1, given per synapse at set-up;
+netcol gives each pathway its own): a spike of step s takes its pathway (below) in step
+s + d, so it first moves the target's v in the Euler step of s + d.  One step, the
+default, is the reference's zero delay (Brian2 runs a pathway in the step of the spike,
+and the conductance it raises acts from the next step on), so a delay of d steps is
+Brian2's delay of (d - 1) dt.  Spikes wait in a ring of the last longest-delay steps
+(NetcolSpikeRing); exchanging once a step stays within the shortest delay, one step.
+The whole presynaptic pathway is delayed, its trace A_pre included (as Brian2 delays
+on_pre): the trace lives at the synapse, so a source's plastic synapses here must share
+one delay.
 
 One step k, in the reference's order (Brian2: state update, threshold, synaptic
 pathways (all presynaptic before postsynaptic), reset), for every local cell p:
-  1. the pathways of step k - 1, whose presynaptic spikes have now arrived, in
-     ascending source gid, with that step's learning rate:
+  1. the pathways of step k - 1: the presynaptic ones of the spikes their delay brings
+     now (delay class by class, delays ascending; in each, ascending source gid), with
+     step k - 1's learning rate:
        - presynaptic: excitatory synapse ge += w_e; static inhibitory gi += w_ii;
          plastic: A_pre(i) <- A_pre(i) decayed + 1, then per synapse
          w <- clip(w + eta (A_post(p) - alpha), 0, w_max) and gi += w;
@@ -35,18 +46,18 @@ pathways (all presynaptic before postsynaptic), reset), for every local cell p:
      is refractory (the v of a spiking cell stays frozen for refrac / dt steps);
      ge *= 1 - dt / tau_e, gi *= 1 - dt / tau_i, from the same old values;
   3. a spike where v > v_th and the cell is not refractory; v <- v_reset.
-Arriving weights are summed in ascending source gid for every target, whatever the
-number of ranks.
+Arriving weights are summed in ascending (delay, source gid) for every target (in
+ascending source gid where all delays are equal), whatever the number of ranks.
 
 Synapse kinds: 0 excitatory (weight w_e), 1 static inhibitory (weight w_ii), 2 plastic
-inhibitory (own weight).  A source's targets are kept by kind (NetcolTargets: 16 bits a
-target where a rank has at most 65,536 cells; wide_targets = 1 keeps 32, a test of that
-path), so a delivery knows its kind from where it is, and a source's plastic weights are
-contiguous.
+inhibitory (own weight).  A source's targets are kept by delay class, then kind
+(NetcolTargets: 16 bits a target where a rank has at most 65,536 cells; wide_targets = 1
+keeps 32, a test of that path), so a delivery knows its kind from where it is, and a
+source's plastic weights are contiguous.
 
 Set-up, from Python (netcol.cells.condlif): setup(), add_cell() per local cell,
-add_synapses() per local cell (its sources in ascending gid), then finitialize; INITIAL
-schedules step kstep.
+add_synapses() per local cell (its sources in ascending gid, their delays), then
+finitialize; INITIAL indexes the synapses, empties the ring and schedules step kstep.
 ENDCOMMENT
 
 NEURON {
@@ -111,7 +122,6 @@ struct ClPop {
     std::vector<char> ready;              /* not refractory, as of the last threshold */
     std::vector<double> apre;             /* per source gid */
     std::vector<long> lastpre;
-    std::vector<char> plastic_src;        /* per source gid: has plastic synapses here */
     std::vector<int> syn_src, syn_tgt;    /* per synapse in set-up order (by target, sources ascending),
                                              until indexed */
     std::vector<char> syn_kind;
@@ -119,16 +129,19 @@ struct ClPop {
     netcol_big_vector<double> w;          /* plastic weights (delivery order once indexed) */
     netcol_big_vector<double> w0;         /* as set up */
     std::vector<int> setup_slot;          /* set-up position -> position in w, once indexed */
-    /* by source i (netcol_by_source): its local targets of kind k (0 excitatory, 1 static
-       inhibitory, 2 plastic) in bs_tgt[src_seg[3 i + k] .. src_seg[3 i + k + 1]), each kind
-       ascending; its plastic weights from w[src_w[i]] on, in that order */
+    /* by source i (netcol_by_source): its local targets of delay class c and kind k (0
+       excitatory, 1 static inhibitory, 2 plastic) in bs_tgt[src_seg[g] .. src_seg[g + 1]),
+       g = ngroups i + 3 c + k, each group ascending; its plastic weights from w[src_w[g]]
+       on, in that order */
+    int ngroups = 3;
     std::vector<int> src_seg, src_w;
     NetcolTargets bs_tgt;
+    NetcolDelays delays;                  /* per synapse until indexed, then the classes */
     std::vector<int> tgt_ptr{0}, tgt_w;   /* per local cell: its plastic synapses' w indices and sources */
     std::vector<int> tgt_src;
     bool indexed = false;
-    std::vector<std::uint64_t> arrived;   /* bit i: source i's spike of the previous step arrived */
-    int n_arrived = 0;
+    NetcolSpikeRing inflight;             /* the spikes still to be delivered, by step */
+    std::vector<int> order;               /* sources of one step's spikes, ascending */
     std::vector<int> fired;               /* local cells that spiked in the previous step */
     IvocVect* rec_t = nullptr;            /* remote sources' spikes as NEURON's exchange recorded */
     IvocVect* rec_id = nullptr;           /* them: times and source gids (listen_records) */
@@ -144,63 +157,67 @@ static inline double cl_decay(ClPop& P, long n) {
 }
 
 static void cl_index(ClPop& P) {
-    /* regrouped by kind within a source: a delivery knows its kind from where it is */
-    auto kind = [&P](std::size_t s) { return (int) P.syn_kind[s]; };
-    NetcolBySource B = netcol_by_source(P.syn_src, P.syn_tgt, P.syn_plastic, P.ntot, 3, kind, P.w, P.w0, P.tgt_w);
+    /* regrouped by delay class, then kind, within a source: a delivery knows its delay
+       and kind from where it is */
+    P.delays.fix();
+    P.ngroups = 3 * P.delays.n_classes();
+    auto group = [&P](std::size_t s) { return 3 * P.delays.klass(s) + (int) P.syn_kind[s]; };
+    NetcolBySource B = netcol_by_source(P.syn_src, P.syn_tgt, P.syn_plastic, P.ntot, P.ngroups, group, P.w, P.w0,
+                                        P.tgt_w);
     /* the set-up order is not needed any more */
     std::vector<int>().swap(P.syn_src);
     std::vector<int>().swap(P.syn_tgt);
     std::vector<char>().swap(P.syn_kind);
     std::vector<int>().swap(P.syn_plastic);
+    P.delays.forget_setup();
     P.src_seg.swap(B.seg);
-    P.src_w.swap(B.first_w);
+    P.src_w.swap(B.group_w);
     P.setup_slot.swap(B.setup_slot);
     P.bs_tgt.store(std::move(B.tgt), (int) P.gid.size(), wide_targets != 0);
+    /* A_pre is the source's trace at its plastic synapses: one delay for all of them */
+    for (int i = 0; i < P.ntot; ++i) {
+        int classes = 0;
+        for (int c = 0; c < P.delays.n_classes(); ++c) {
+            const int g = P.ngroups * i + 3 * c + 2;
+            classes += P.src_seg[g] < P.src_seg[g + 1];
+        }
+        if (classes > 1) { hoc_execerror("NetcolCondLif: a source's plastic synapses share one delay", 0); }
+    }
+    P.inflight.size_for(P.ntot, P.delays.longest());
     P.indexed = true;
 }
 
-/* a source's spike of the previous step (idempotent: one NetCon per synapse may bring it
-   many times) */
-static inline void cl_arrive(ClPop& P, int i) {
-    const std::uint64_t bit = std::uint64_t(1) << (i & 63);
-    if (!(P.arrived[i >> 6] & bit)) { P.arrived[i >> 6] |= bit; P.n_arrived++; }
-}
+/* source i's spike of step s (idempotent: one NetCon per synapse may bring it many times) */
+static inline void cl_arrive(ClPop& P, int i, long s) { P.inflight.put(i, s); }
 
+/* the pathways at step tp + 1 (see the COMMENT, part 1) */
 static void cl_pathways(ClPop& P, long tp) {
     const double eta_p = P.pend_eta;
-    /* sources in ascending gid: the set bits, word by word (no sort) */
-    std::vector<int> order;
-    order.reserve(P.n_arrived);
-    for (std::size_t word = 0; word < P.arrived.size(); ++word) {
-        std::uint64_t bits = P.arrived[word];
-        while (bits) {
-            order.push_back((int) (word * 64 + __builtin_ctzll(bits)));
-            bits &= bits - 1;
-        }
-        P.arrived[word] = 0;
-    }
-    P.n_arrived = 0;
     double* const GE = P.ge.data();
     double* const GI = P.gi.data();
     double* const W = P.w.data();
-    P.bs_tgt.with([&](const auto* tgt) {
-        for (int i : order) {
-            if (P.plastic_src[i]) {
-                P.apre[i] = P.apre[i] * cl_decay(P, tp - P.lastpre[i]) + 1.0;
-                P.lastpre[i] = tp;
+    for (int c = 0; c < P.delays.n_classes(); ++c) {
+        P.inflight.sources_of(tp + 1 - P.delays.steps[c], P.order);
+        P.bs_tgt.with([&](const auto* tgt) {
+            for (int i : P.order) {
+                const int g = P.ngroups * i + 3 * c;
+                const int* seg = &P.src_seg[g];
+                if (seg[2] < seg[3]) {
+                    P.apre[i] = P.apre[i] * cl_decay(P, tp - P.lastpre[i]) + 1.0;
+                    P.lastpre[i] = tp;
+                }
+                for (int j = seg[0]; j < seg[1]; ++j) { GE[tgt[j]] += P.we; }
+                for (int j = seg[1]; j < seg[2]; ++j) { GI[tgt[j]] += P.wii; }
+                double* w = W + P.src_w[g + 2];
+                for (int j = seg[2]; j < seg[3]; ++j, ++w) {
+                    const int p = tgt[j];
+                    const double ap = P.apost[p] * cl_decay(P, tp - P.lastpost[p]);
+                    *w = netcol_rule(*w, eta_p, P.rule_pre, ap, 0.0, P.wmax);
+                    GI[p] += *w;
+                }
             }
-            const int* seg = &P.src_seg[3 * i];
-            for (int j = seg[0]; j < seg[1]; ++j) { GE[tgt[j]] += P.we; }
-            for (int j = seg[1]; j < seg[2]; ++j) { GI[tgt[j]] += P.wii; }
-            double* w = W + P.src_w[i];
-            for (int j = seg[2]; j < seg[3]; ++j, ++w) {
-                const int p = tgt[j];
-                const double ap = P.apost[p] * cl_decay(P, tp - P.lastpost[p]);
-                *w = netcol_rule(*w, eta_p, P.rule_pre, ap, 0.0, P.wmax);
-                GI[p] += *w;
-            }
-        }
-    });
+        });
+    }
     for (int p : P.fired) {
         P.apost[p] = P.apost[p] * cl_decay(P, tp - P.lastpost[p]) + 1.0;
         P.lastpost[p] = tp;
@@ -239,7 +256,9 @@ static void cl_euler(ClPop& P, int n, long k) {
 static void cl_step(ClPop& P, long k, double eta_now) {
     if (!P.indexed) { cl_index(P); }
     const double h = P.sdt;
-    netcol_collect_records(P.rec_t, P.rec_id, ((double) k + 0.5) * h, [&P](int i) { cl_arrive(P, i); });
+    P.inflight.begin_step(k);
+    netcol_collect_records(P.rec_t, P.rec_id, ((double) k + 0.5) * h,
+                           [&P, h](int i, double ts) { cl_arrive(P, i, netcol_spike_step(ts, h)); });
     if (P.pending) { cl_pathways(P, k - 1); }
     const int n = (int) P.gid.size();
     const double tk = ((double) k + 0.5) * h;
@@ -258,8 +277,8 @@ static void cl_step(ClPop& P, long k, double eta_now) {
     }
     /* this rank's own sources reach its targets without a NetCon (no queue event), unless
        every synapse has its own NetCon (local_direct = 0, for comparison) */
-    netcol_emit(P.relay.data(), P.fired.data(), (int) P.fired.size(), tk, [&P](int p) {
-        if (local_direct) { cl_arrive(P, P.gid[p]); }
+    netcol_emit(P.relay.data(), P.fired.data(), (int) P.fired.size(), tk, [&P, k](int p) {
+        if (local_direct) { cl_arrive(P, P.gid[p], k); }
     });
     P.pend_eta = eta_now;
     P.pending = 1;
@@ -270,14 +289,24 @@ ENDVERBATIM
 : steps cannot hit exactly; its spikes carry (k + 1/2) dt itself, computed from k, so they
 : are the same however the run reached step k (uninterrupted or resumed)
 
+: the synapses indexed (if not yet), nothing in flight: a fresh start, or a resume whose
+: spikes in flight come again through arrive_spike
 INITIAL {
+VERBATIM
+    {
+        ClPop& P = *cl_pop(pid);
+        if (!P.indexed) { cl_index(P); }
+        P.inflight.reset_at((long) kstep);
+    }
+ENDVERBATIM
     if (init_events && kstep < nsteps) {
         net_send((kstep + 0.5) * stepdt - step_early - t, 1)
     }
 }
 
-: flag 0: the spike of source gid w (previous step), with one NetCon per synapse
-: (delivery = "netcon", for comparison; arrive() takes it once); flag 1: the next step
+: flag 0: the spike of source gid w (previous step: the NetCons' delay is just under one
+: step), with one NetCon per synapse (delivery = "netcon", for comparison; arrive() takes
+: it once); flag 1: the next step
 NET_RECEIVE(w) {
     if (flag == 1) {
 VERBATIM
@@ -311,8 +340,6 @@ VERBATIM
     for (long j = 0; j < ntab; ++j) { P->decay[j] = std::exp(-((double) j * stepdt) / tau_stdp); }
     P->apre.assign(P->ntot, 0.0);
     P->lastpre.assign(P->ntot, 0);
-    P->plastic_src.assign(P->ntot, 0);
-    P->arrived.assign((P->ntot + 63) / 64, 0);
     pid = (double) cl_pops.size();
     cl_pops.push_back(std::move(P));
 ENDVERBATIM
@@ -332,8 +359,9 @@ VERBATIM
 ENDVERBATIM
 }
 
-: add_synapses(src, kind, w): the incoming synapses of the last added cell, sources in
-: ascending gid; w is read for plastic synapses (kind 2)
+: add_synapses(src, kind, w[, delay]): the incoming synapses of the last added cell, sources
+: in ascending gid; w is read for plastic synapses (kind 2); delay: each synapse's delay in
+: whole steps, >= 1 (without it, one step each)
 PROCEDURE add_synapses() {
 VERBATIM
     ClPop& P = *cl_pop(pid);
@@ -343,10 +371,15 @@ VERBATIM
     IvocVect* vw = vector_arg(3);
     const int m = vector_capacity(vs);
     const double *src = vector_vec(vs), *kd = vector_vec(vk), *w = vector_vec(vw);
+    const double* dl = ifarg(4) ? vector_vec(vector_arg(4)) : nullptr;
+    if (dl && vector_capacity(vector_arg(4)) != m) { hoc_execerror("NetcolCondLif: one delay per synapse", 0); }
     const int p = (int) P.gid.size() - 1;
     for (int j = 0; j < m; ++j) {
         const int i = (int) src[j];
         if (kd[j] != 0 && kd[j] != 1 && kd[j] != 2) { hoc_execerror("NetcolCondLif: a synapse kind is 0, 1 or 2", 0); }
+        if (!P.delays.note(dl ? dl[j] : 1.0)) {
+            hoc_execerror("NetcolCondLif: a delay is a whole number of steps, >= 1", 0);
+        }
         P.syn_src.push_back(i);
         P.syn_tgt.push_back(p);
         P.syn_kind.push_back((char) kd[j]);
@@ -356,7 +389,6 @@ VERBATIM
             P.tgt_src.push_back(i);
             P.w.push_back(w[j]);
             P.w0.push_back(w[j]);
-            P.plastic_src[i] = 1;
         } else {
             P.syn_plastic.push_back(-1);
         }
@@ -366,14 +398,35 @@ VERBATIM
 ENDVERBATIM
 }
 
-: arrive(g): the spike of source g of the previous step (NetCons, and a resume's spikes
-: in flight at its checkpoint)
+: arrive(g): the spike of source g of the previous step (one NetCon per synapse)
 PROCEDURE arrive(g) {
 VERBATIM
     ClPop& P = *cl_pop(pid);
     const int i = (int) _lg;
     if (i < 0 || i >= P.ntot) { hoc_execerror("NetcolCondLif: arrival from an unknown source", 0); }
-    cl_arrive(P, i);
+    if (!P.indexed) { cl_index(P); }
+    cl_arrive(P, i, (long) kstep - 1);
+ENDVERBATIM
+}
+
+: arrive_spike(g, ts): the spike of source g at time ts (a resume's spikes in flight at its
+: checkpoint; one older than the longest delay is ignored: it has done all it does)
+PROCEDURE arrive_spike(g, ts) {
+VERBATIM
+    ClPop& P = *cl_pop(pid);
+    const int i = (int) _lg;
+    if (i < 0 || i >= P.ntot) { hoc_execerror("NetcolCondLif: arrival from an unknown source", 0); }
+    if (!P.indexed) { cl_index(P); }
+    cl_arrive(P, i, netcol_spike_step(_lts, P.sdt));
+ENDVERBATIM
+}
+
+: longest_delay(): the longest delay of this rank's synapses (steps; 1 without delays)
+FUNCTION longest_delay() {
+VERBATIM
+    ClPop& P = *cl_pop(pid);
+    if (!P.indexed) { cl_index(P); }
+    _llongest_delay = (double) P.delays.longest();
 ENDVERBATIM
 }
 
@@ -459,8 +512,8 @@ VERBATIM
     }
     std::fill(P.apre.begin(), P.apre.end(), 0.0);
     std::fill(P.lastpre.begin(), P.lastpre.end(), 0);
-    std::fill(P.arrived.begin(), P.arrived.end(), 0);
-    P.n_arrived = 0; P.fired.clear();
+    P.inflight.drop_all();
+    P.fired.clear();
     P.w = P.w0;
     P.pending = 0; P.pend_eta = 0;
 ENDVERBATIM

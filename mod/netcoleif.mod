@@ -13,17 +13,29 @@ Python a block ahead (netcol.models.akil2021.inputs) and queued here by step.
 Time.  Step k is computed at t = (k + 1/2) dt - step_early and its spikes carry
 (k + 1/2) dt (the reference writes the step's end, (k + 1) dt).
 
+Delays.  Each recurrent synapse has a delay of d whole steps (d >= 1, given per synapse at
+set-up; netcol gives each pathway its own): the jump and the rule's presynaptic update of
+a spike of step s come in part 1 of step s + d, so the spike first moves the target's V
+in step s + d, as the reference's (d = 1, the default).  Spikes wait in a ring of the
+last longest-delay steps (NetcolSpikeRing); ranks exchange once a step, within the
+shortest delay.  The traces are the cells' own (x of a cell, as the reference keeps
+them): they take a spike in the step after it whatever the delays, and a rule reads the
+source's trace and the target's as they are when it acts.  External spikes act in the
+step they are queued for (no delay).
+
 One step k, in the reference's order, for every local cell p (the reference does all of
 a step at once; here the part that needs the step's spikes from every rank is done at
 the start of the next step, once they have arrived):
-  1. the rest of step k - 1, whose spikes have now arrived, sources in ascending gid:
+  1. the rest of step k - 1, whose spikes have now arrived, delay class by class
+     (delays ascending; with one delay, the spikes of step k - 1), in each sources in
+     ascending gid:
        - recurrent jumps: I_E += J / tau_E per arriving E weight J, likewise I_I;
        - the rules, presynaptic updates then postsynaptic ones, reading the traces from
          before step k - 1's spikes: at a presynaptic spike
          J <- J + eta (a0 + a1 x_post + a2 J + a3 x_post J), at a postsynaptic one
          J <- J + eta (b0 + b1 x_pre + b2 J + b3 x_pre J) (netcol_rule_unbounded);
          a weight is delivered before its update;
-       - traces: x += 1 for the cells that spiked;
+       - traces: x += 1 for the cells that spiked in step k - 1;
        - Euler decay: I_a -= dt I_a / tau_a, x -= dt x / tau_stdp;
   2. the external jumps of step k: I_X += J / tau_X per X spike (after I_X's decay);
   3. Euler: V += dt / C (g_L (E_L - V) + g_L D_T exp((V - V_T) / D_T) + I_E + I_I + I_X);
@@ -44,7 +56,8 @@ wide_targets = 1 keeps the by-source targets in 32 bits where 16 would do (a tes
 
 Set-up, from Python (netcol.cells.eif): setup(), set_pathway() per pathway, add_cell()
 per local cell, add_synapses() per local cell (its sources ascending: recurrent gids,
-then X sources numbered from ntot), then finitialize; INITIAL schedules step kstep.
+then X sources numbered from ntot; their delays), then finitialize; INITIAL indexes the
+synapses, empties the ring and schedules step kstep.
 ENDCOMMENT
 
 NEURON {
@@ -116,21 +129,24 @@ struct EifPop {
     std::vector<int> syn_src, syn_tgt, syn_plastic;
     netcol_big_vector<double> w, w0;       /* plastic weights now and as set up (delivery order once indexed) */
     std::vector<int> setup_slot;           /* set-up position -> position in w, once indexed */
-    /* by source i (netcol_by_source): its local targets onto E cells, then onto I cells (one
-       pathway each side), bs_tgt[src_seg[2 i] .. src_seg[2 i + 1]) and on to
-       src_seg[2 i + 2], each side ascending; its plastic weights from w[src_w[i]] on, in
-       that order */
-    std::vector<int> src_seg, src_w;
+    /* by source i (netcol_by_source): per delay class c its local targets onto E cells, then
+       onto I cells (one pathway each side), group g = ngroups i + 2 c + side in
+       bs_tgt[src_seg[g] .. src_seg[g + 1]), each ascending; its plastic weights from
+       w[src_w[i]] on, in that order, those of group g from w[grp_w[g]] */
+    int ngroups = 2;
+    std::vector<int> src_seg, src_w, grp_w;
     NetcolTargets bs_tgt;
+    NetcolDelays delays;                   /* per synapse until indexed, then the classes */
     /* per local cell p, from tgt_ptr[p]: its plastic synapses' weights (positions in w) and
        sources (their gids, then once indexed their positions in xt), sources ascending:
        those from E cells before tgt_mid[p] */
     std::vector<int> tgt_ptr{0}, tgt_mid;
     netcol_big_vector<int> tgt_w, tgt_src;
     bool indexed = false;
-    std::vector<std::uint64_t> arrived;    /* bit i: recurrent source i spiked in the previous step */
+    NetcolSpikeRing inflight;              /* recurrent spikes still to be delivered, by step */
     std::vector<int> fired;                /* local cells that spiked in the previous step */
     std::vector<int> order;                /* sources of the previous step's spikes, ascending */
+    std::vector<int> due;                  /* sources of the spikes one delay class brings now */
     int pending = 0;
     std::vector<double> cs_e, cs_i, cs_x;  /* per local cell, since the last currents(): sums over */
     long cur_steps = 0;                    /* steps of I_E, I_I, I_X */
@@ -151,10 +167,9 @@ static inline int eif_pathway(const EifPop& P, int i, int g) {
 
 static inline bool eif_plastic(const EifPop& P, int pw) { return pw < XE && P.eta[pw] != 0.0; }
 
-/* the synapses of source i onto E cells (side 0) or I cells (side 1): by-source positions
-   [eif_side_begin, eif_side_end) */
-static inline int eif_side_begin(const EifPop& P, int i, int side) { return P.src_seg[2 * i + side]; }
-static inline int eif_side_end(const EifPop& P, int i, int side) { return P.src_seg[2 * i + side + 1]; }
+/* the synapses of source i of delay class c onto E cells (side 0) or I cells (side 1):
+   group eif_group and its by-source positions [src_seg[g], src_seg[g + 1]) */
+static inline int eif_group(const EifPop& P, int i, int c, int side) { return P.ngroups * i + 2 * c + side; }
 
 /* the traces kept here: the local cells' (positions 0 .. n-1, by local index) and those of
    the remote sources of plastic synapses (after them, by gid); tgt_src from gids to positions */
@@ -173,23 +188,27 @@ static void eif_keep_traces(EifPop& P) {
 }
 
 static void eif_index(EifPop& P) {
-    auto onto_i = [&P](std::size_t s) { return P.gid[P.syn_tgt[s]] >= P.ne ? 1 : 0; };
-    NetcolBySource B = netcol_by_source(P.syn_src, P.syn_tgt, P.syn_plastic, P.ntot + P.nx, 2, onto_i, P.w, P.w0,
-                                        P.tgt_w);
+    P.delays.fix();
+    P.ngroups = 2 * P.delays.n_classes();
+    auto group = [&P](std::size_t s) { return 2 * P.delays.klass(s) + (P.gid[P.syn_tgt[s]] >= P.ne ? 1 : 0); };
+    NetcolBySource B = netcol_by_source(P.syn_src, P.syn_tgt, P.syn_plastic, P.ntot + P.nx, P.ngroups, group, P.w,
+                                        P.w0, P.tgt_w);
     std::vector<int>().swap(P.syn_src);
     std::vector<int>().swap(P.syn_tgt);
     std::vector<int>().swap(P.syn_plastic);
+    P.delays.forget_setup();
     P.src_seg.swap(B.seg);
     P.src_w.swap(B.first_w);
+    P.grp_w.swap(B.group_w);
     P.setup_slot.swap(B.setup_slot);
     eif_keep_traces(P);
     P.bs_tgt.store(std::move(B.tgt), (int) P.gid.size(), wide_targets != 0);
+    P.inflight.size_for(P.ntot, P.delays.longest());
     P.indexed = true;
 }
 
-static inline void eif_arrive(EifPop& P, int i) {
-    P.arrived[i >> 6] |= std::uint64_t(1) << (i & 63);
-}
+/* recurrent source i's spike of step s */
+static inline void eif_arrive(EifPop& P, int i, long s) { P.inflight.put(i, s); }
 
 /* the remote sources' traces decayed by a step, as eif_integrate decays the local cells' */
 NETCOL_VECTOR_LOOP
@@ -202,15 +221,7 @@ static void eif_decay_remote_traces(EifPop& P) {
 /* the spikes of step tp (see the COMMENT, part 1): jumps into I_E / I_I, the rules, the
    traces; the currents' decay follows in eif_step's pass over the cells */
 static void eif_finish(EifPop& P, long tp) {
-    P.order.clear();
-    for (std::size_t word = 0; word < P.arrived.size(); ++word) {
-        std::uint64_t bits = P.arrived[word];
-        while (bits) {
-            P.order.push_back((int) (word * 64 + __builtin_ctzll(bits)));
-            bits &= bits - 1;
-        }
-        P.arrived[word] = 0;
-    }
+    P.inflight.sources_of(tp, P.order);
     double eta[NPATH];
     for (int k = 0; k < NPATH; ++k) { eta[k] = P.eta[k] * eta_scale; }
     const double ite = 1.0 / P.taue, iti = 1.0 / P.taui;
@@ -218,32 +229,37 @@ static void eif_finish(EifPop& P, long tp) {
        change a vector's own, and each would be read again) */
     double* const W = P.w.data();
     const double* const X = P.xt.data();
-    P.bs_tgt.with([&](const auto* tgt) {
-        for (std::size_t q = 0; q < P.order.size(); ++q) {
-            if (q + 2 < P.order.size()) { __builtin_prefetch(&tgt[eif_side_begin(P, P.order[q + 2], 0)]); }
-            const int i = P.order[q];
-            const bool to_e = P.route_e[i];
-            double* const cur = to_e ? P.ie.data() : P.ii.data();
-            const double scale = to_e ? ite : iti;
-            const int pw0 = i < P.ne ? EE : IE;   /* onto E cells; pw0 + 1 onto I cells */
-            double* w = W + P.src_w[i];
-            for (int side = 0; side < 2; ++side) {
-                const int pw = pw0 + side;
-                const int j0 = eif_side_begin(P, i, side), j1 = eif_side_end(P, i, side);
-                if (!eif_plastic(P, pw)) {
-                    const double c = P.jw[pw] * scale;
-                    for (int j = j0; j < j1; ++j) { cur[tgt[j]] += c; }
-                    continue;
-                }
-                const double e = eta[pw], *k = P.rpre[pw];
-                for (int j = j0; j < j1; ++j, ++w) {
-                    const int p = tgt[j];
-                    cur[p] += *w * scale;
-                    *w = netcol_rule_unbounded(*w, e, k, X[p]);
+    for (int c = 0; c < P.delays.n_classes(); ++c) {
+        const int d = P.delays.steps[c];
+        /* with a delay of one step (the default) the spikes due are those of step tp */
+        const std::vector<int>& due = d == 1 ? P.order : (P.inflight.sources_of(tp + 1 - d, P.due), P.due);
+        P.bs_tgt.with([&](const auto* tgt) {
+            for (std::size_t q = 0; q < due.size(); ++q) {
+                if (q + 2 < due.size()) { __builtin_prefetch(&tgt[P.src_seg[eif_group(P, due[q + 2], c, 0)]]); }
+                const int i = due[q];
+                const bool to_e = P.route_e[i];
+                double* const cur = to_e ? P.ie.data() : P.ii.data();
+                const double scale = to_e ? ite : iti;
+                const int pw0 = i < P.ne ? EE : IE;   /* onto E cells; pw0 + 1 onto I cells */
+                for (int side = 0; side < 2; ++side) {
+                    const int pw = pw0 + side, g = eif_group(P, i, c, side);
+                    const int j0 = P.src_seg[g], j1 = P.src_seg[g + 1];
+                    if (!eif_plastic(P, pw)) {
+                        const double cw = P.jw[pw] * scale;
+                        for (int j = j0; j < j1; ++j) { cur[tgt[j]] += cw; }
+                        continue;
+                    }
+                    const double e = eta[pw], *k = P.rpre[pw];
+                    double* w = W + P.grp_w[g];
+                    for (int j = j0; j < j1; ++j, ++w) {
+                        const int p = tgt[j];
+                        cur[p] += *w * scale;
+                        *w = netcol_rule_unbounded(*w, e, k, X[p]);
+                    }
                 }
             }
-        }
-    });
+        });
+    }
     /* a cell's plastic weights lie scattered in delivery order: each is fetched ahead */
     const int* const tw = P.tgt_w.data();
     const int* const ts = P.tgt_src.data();
@@ -260,7 +276,7 @@ static void eif_finish(EifPop& P, long tp) {
             }
         }
     }
-    /* traces of this step's spikers: +1; then the step's decay, here for the remote
+    /* traces of step tp's spikers: +1; then the step's decay, here for the remote
        sources, in eif_integrate for the local cells (the same arithmetic: a trace has the
        same value on every rank that keeps it) */
     for (int i : P.order) {
@@ -345,7 +361,9 @@ static void eif_step(EifPop& P, long k) {
     if (!P.indexed) { eif_index(P); }
     const double h = P.sdt;
     const double tk = ((double) k + 0.5) * h;
-    netcol_collect_records(P.rec_t, P.rec_id, tk, [&P](int i) { eif_arrive(P, i); });
+    P.inflight.begin_step(k);
+    netcol_collect_records(P.rec_t, P.rec_id, tk,
+                           [&P, h](int i, double ts) { eif_arrive(P, i, netcol_spike_step(ts, h)); });
     const bool finishing = P.pending;
     if (finishing) { eif_finish(P, k - 1); }
     /* external jumps of this step */
@@ -355,9 +373,13 @@ static void eif_step(EifPop& P, long k) {
     while (P.xq_head < P.xq_step.size() && P.xq_step[P.xq_head] == k) {
         const int s = P.ntot + P.xq_src[P.xq_head++];
         const double ce = P.jw[XE] * itx, ci = P.jw[XI] * itx;
+        /* (an external source's synapses are all in the class of one step: see add_synapses) */
         P.bs_tgt.with([&](const auto* tgt) {
-            for (int j = eif_side_begin(P, s, 0); j < eif_side_end(P, s, 0); ++j) { IX[tgt[j]] += ce; }
-            for (int j = eif_side_begin(P, s, 1); j < eif_side_end(P, s, 1); ++j) { IX[tgt[j]] += ci; }
+            for (int c = 0; c < P.delays.n_classes(); ++c) {
+                const int g = eif_group(P, s, c, 0);
+                for (int j = P.src_seg[g]; j < P.src_seg[g + 1]; ++j) { IX[tgt[j]] += ce; }
+                for (int j = P.src_seg[g + 1]; j < P.src_seg[g + 2]; ++j) { IX[tgt[j]] += ci; }
+            }
         });
     }
     /* the decay ending step k - 1, Euler, in a loop that vectorises; then the threshold */
@@ -366,12 +388,21 @@ static void eif_step(EifPop& P, long k) {
     eif_threshold(P, n);
     P.cur_steps++;
     /* this rank's own sources reach its targets without a NetCon */
-    netcol_emit(P.relay.data(), P.fired.data(), (int) P.fired.size(), tk, [&P](int p) { eif_arrive(P, P.gid[p]); });
+    netcol_emit(P.relay.data(), P.fired.data(), (int) P.fired.size(), tk, [&P, k](int p) { eif_arrive(P, P.gid[p], k); });
     P.pending = 1;
 }
 ENDVERBATIM
 
+: the synapses indexed (if not yet), nothing in flight: a fresh start, or a resume whose
+: spikes in flight come again through arrive_spike
 INITIAL {
+VERBATIM
+    {
+        EifPop& P = *eif_pop(pid);
+        if (!P.indexed) { eif_index(P); }
+        P.inflight.reset_at((long) kstep);
+    }
+ENDVERBATIM
     if (init_events && kstep < nsteps) {
         net_send((kstep + 0.5) * stepdt - step_early - t, 1)
     }
@@ -402,7 +433,6 @@ VERBATIM
     P->fs = stepdt / tau_stdp;
     P->route_e.assign(P->ntot, 0);
     for (int i = 0; i < P->ne; ++i) { P->route_e[i] = 1; }
-    P->arrived.assign((P->ntot + 63) / 64, 0);
     pid = (double) eif_pops.size();
     eif_pops.push_back(std::move(P));
 ENDVERBATIM
@@ -451,8 +481,10 @@ VERBATIM
 ENDVERBATIM
 }
 
-: add_synapses(src, pathway, w): all the incoming synapses of the last added cell, in one
-: call (sources ascending; X sources numbered from ntot); w is read on plastic pathways
+: add_synapses(src, pathway, w[, delay]): all the incoming synapses of the last added cell,
+: in one call (sources ascending; X sources numbered from ntot); w is read on plastic
+: pathways; delay: each synapse's delay in whole steps, >= 1 (without it, one step each;
+: an external synapse's is not read: its spikes act in the step they are queued for)
 PROCEDURE add_synapses() {
 VERBATIM
     EifPop& P = *eif_pop(pid);
@@ -462,6 +494,8 @@ VERBATIM
     IvocVect* vw = vector_arg(3);
     const int m = vector_capacity(vs);
     const double *src = vector_vec(vs), *pw = vector_vec(vp), *w = vector_vec(vw);
+    const double* dl = ifarg(4) ? vector_vec(vector_arg(4)) : nullptr;
+    if (dl && vector_capacity(vector_arg(4)) != m) { hoc_execerror("NetcolEif: one delay per synapse", 0); }
     const int p = (int) P.gid.size() - 1;
     for (int j = 0; j < m; ++j) {
         const int i = (int) src[j];
@@ -469,6 +503,9 @@ VERBATIM
         if (j > 0 && src[j] < src[j - 1]) { hoc_execerror("NetcolEif: a cell's sources are added ascending", 0); }
         if (k != eif_pathway(P, i, P.gid[p])) {
             hoc_execerror("NetcolEif: a synapse's pathway does not match its source and target", 0);
+        }
+        if (!P.delays.note(dl && i < P.ntot ? dl[j] : 1.0)) {
+            hoc_execerror("NetcolEif: a delay is a whole number of steps, >= 1", 0);
         }
         P.syn_src.push_back(i);
         P.syn_tgt.push_back(p);
@@ -525,14 +562,36 @@ VERBATIM
 ENDVERBATIM
 }
 
-: arrive(g): the spike of recurrent source g of the previous step (a resume's spikes in
-: flight at its checkpoint)
+: arrive(g): the spike of recurrent source g of the previous step
 PROCEDURE arrive(g) {
 VERBATIM
     EifPop& P = *eif_pop(pid);
     const int i = (int) _lg;
     if (i < 0 || i >= P.ntot) { hoc_execerror("NetcolEif: arrival from an unknown source", 0); }
-    eif_arrive(P, i);
+    if (!P.indexed) { eif_index(P); }
+    eif_arrive(P, i, (long) kstep - 1);
+ENDVERBATIM
+}
+
+: arrive_spike(g, ts): the spike of recurrent source g at time ts (a resume's spikes in
+: flight at its checkpoint; one older than the longest delay is ignored: it has done all
+: it does)
+PROCEDURE arrive_spike(g, ts) {
+VERBATIM
+    EifPop& P = *eif_pop(pid);
+    const int i = (int) _lg;
+    if (i < 0 || i >= P.ntot) { hoc_execerror("NetcolEif: arrival from an unknown source", 0); }
+    if (!P.indexed) { eif_index(P); }
+    eif_arrive(P, i, netcol_spike_step(_lts, P.sdt));
+ENDVERBATIM
+}
+
+: longest_delay(): the longest delay of this rank's synapses (steps; 1 without delays)
+FUNCTION longest_delay() {
+VERBATIM
+    EifPop& P = *eif_pop(pid);
+    if (!P.indexed) { eif_index(P); }
+    _llongest_delay = (double) P.delays.longest();
 ENDVERBATIM
 }
 
@@ -633,7 +692,7 @@ VERBATIM
         P.v[p] = v0[p]; P.ie[p] = 0; P.ii[p] = 0; P.ix[p] = 0; P.nspk[p] = 0;
     }
     std::fill(P.xt.begin(), P.xt.end(), 0.0);
-    std::fill(P.arrived.begin(), P.arrived.end(), 0);
+    P.inflight.drop_all();
     P.fired.clear();
     P.w = P.w0;
     P.pending = 0;
@@ -703,10 +762,10 @@ VERBATIM
     P.bs_tgt.with([&](const auto* tgt) {
         for (int i = 0; i < P.ntot; ++i) {
             const int col = i < P.ne ? 0 : 1;
-            const double* w = P.w.data() + P.src_w[i];
-            for (int side = 0; side < 2; ++side) {
-                if (!eif_plastic(P, (i < P.ne ? EE : IE) + side)) { continue; }
-                for (int j = eif_side_begin(P, i, side); j < eif_side_end(P, i, side); ++j) { o[2 * tgt[j] + col] += *w++; }
+            for (int g = P.ngroups * i; g < P.ngroups * (i + 1); ++g) {
+                if (!eif_plastic(P, (i < P.ne ? EE : IE) + g % 2)) { continue; }
+                const double* w = P.w.data() + P.grp_w[g];
+                for (int j = P.src_seg[g]; j < P.src_seg[g + 1]; ++j) { o[2 * tgt[j] + col] += *w++; }
             }
         }
     });
@@ -719,7 +778,7 @@ FUNCTION table_bytes() {
 VERBATIM
     EifPop& P = *eif_pop(pid);
     auto bytes = [](const auto& v) { return (double) (v.capacity() * sizeof(v[0])); };
-    _ltable_bytes = bytes(P.src_seg) + bytes(P.src_w) + P.bs_tgt.bytes() + bytes(P.w)
+    _ltable_bytes = bytes(P.src_seg) + bytes(P.src_w) + bytes(P.grp_w) + P.bs_tgt.bytes() + bytes(P.w)
                     + bytes(P.w0) + bytes(P.tgt_ptr) + bytes(P.tgt_w) + bytes(P.tgt_src) + bytes(P.tgt_mid)
                     + bytes(P.setup_slot);
 ENDVERBATIM

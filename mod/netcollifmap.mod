@@ -23,22 +23,34 @@ listen_records, and step k + 1 takes every recorded spike of earlier steps: the 
 one-step delay, with no queue event per spike.  No step lies on a whole multiple of
 mapdt, where the protocol and checkpoints act.
 
+Delays.  Each synapse has a delay of d whole steps (d >= 1, given per synapse at set-up;
+netcol gives each pathway its own): a spike of step s reaches a target's y in step s + d
+(the map's one step when d = 1, the default) and counts as the synapse's presynaptic
+spike s_i in the rule of step s + d - 1 (the reference pairs it with the step of the
+spike).  The trace x_i is the source's own: it takes the spike in step s + 1 whatever the
+delays.  Spikes wait in a ring of the last longest-delay steps (NetcolSpikeRing); ranks
+exchange every half step, within the shortest delay.  A segment's reset drops every
+spike in flight.
+
 One step, for every cell p of the rank (y: membrane from rest, mV):
   1. the plasticity of the previous step, if it was plastic (it needs that step's
      presynaptic spikes, which arrive only now);
   2. at the first step of a segment with reset: y, its filters, the averaging ring and
-     the traces return to 0, and the arrivals are dropped; otherwise the filters take the
-     previous y and arrivals (ym <- Bm ym + y/tau_minus, yp <- Bp yp + y/tau_plus,
-     x_i <- Bx x_i + s_i/tau_x) and y <- B y + counts + sum of arriving weights;
+     the traces return to 0, and the spikes in flight are dropped; otherwise the filters
+     take the previous y and spikes (ym <- Bm ym + y/tau_minus, yp <- Bp yp + y/tau_plus,
+     x_i <- Bx x_i + s_i/tau_x, s_i the source's spike of the previous step) and
+     y <- B y + counts + sum of the weights whose spikes arrive now;
      the counts are Poisson with mean rate mapdt (1 + m cos 2(theta - po)) / 1000;
   3. a spike where y > vth, with y reset to 0;
   4. y joins the averaging ring; in a plastic segment: ybar = mean of y over the
      previous avg_steps steps since the last reset (fewer at first), D = a_ltd ybar^2 / ltd_ref [ym - theta_minus]+,
      P = [y - theta_plus]+ [yp - theta_minus]+, kept for step 1 of the next step.
-Summed arrivals are added in ascending source gid, whatever the rank count.
+Summed arrivals are added in ascending (delay, source gid) (in ascending source gid where
+all delays are equal), whatever the rank count.
 
-The rule (step 1), for a synapse i -> p of weight w, with s_i the source's spike and x_i
-its trace at the previous step:
+The rule (step 1), for a synapse i -> p of weight w, with s_i the source's spike arriving
+at the synapse (emitted d - 1 steps before the previous step) and x_i its trace at the
+previous step:
   dwm = (-mapdt s_i) D_p,  dwp = (mapdt a_ltp x_i) P_p
   kind 1 (excitatory, plastic): if w != 0: w <- w + (dwm + dwp), then clipped to
          [0, w_max]; 0 is absorbing;
@@ -51,8 +63,9 @@ draw n of a segment at step k is number offset + (k - k0) of that stream, so any
 can replay another's input (same stream and offset) and a resumed run draws the same.
 
 Set-up, from Python (netcol.cells.lifmap): setup(), then add_cell() per local cell,
-add_synapses() per local cell, add_segment() per protocol segment, then finitialize;
-INITIAL schedules the step kstep.
+add_synapses() per local cell (with their delays), add_segment() per protocol segment,
+then finitialize; INITIAL indexes the synapses, empties the ring and schedules the step
+kstep.
 ENDCOMMENT
 
 NEURON {
@@ -117,14 +130,19 @@ struct LmPop {
     long ringn = 0;
     int pending = 0;
     std::vector<double> x;           /* per source gid: trace */
-    std::vector<char> arrived;       /* per source gid: spiked in the previous step */
+    NetcolSpikeRing inflight;        /* spikes still to be delivered, by step */
+    std::vector<int> due;            /* sources of the spikes one delay class brings */
+    NetcolDelays delays;             /* per synapse until indexed, then the classes */
     IvocVect* rec_t = nullptr;       /* remote sources' spikes as NEURON's exchange recorded */
     IvocVect* rec_id = nullptr;      /* them: times and source gids (listen_records) */
     std::vector<int> syn_ptr{0};     /* per local cell: its synapses [syn_ptr[p], syn_ptr[p+1]) */
     std::vector<int> syn_pre, syn_post;
     std::vector<double> syn_w, syn_w0;   /* weights now and as set up */
     std::vector<char> syn_kind;
-    std::vector<int> src_ptr, src_syn; /* per source gid: indices of its synapses here */
+    std::vector<int> syn_delay;      /* per synapse: its delay (steps) */
+    /* per source gid i and delay class c: indices of its synapses here, targets ascending,
+       src_syn[src_ptr[C i + c] .. src_ptr[C i + c + 1]) with C the classes */
+    std::vector<int> src_ptr, src_syn;
     bool indexed = false;
     std::vector<LmSegment> segs;
     std::size_t cur = 0;             /* segment of the last step */
@@ -136,16 +154,29 @@ static std::vector<std::unique_ptr<LmPop>> lm_pops;
 static LmPop* lm_pop(double id) { return lm_pops.at((std::size_t) id).get(); }
 
 static void lm_index_sources(LmPop& P) {
-    P.src_ptr.assign(P.ntot + 1, 0);
-    for (int pre : P.syn_pre) { P.src_ptr[pre + 1]++; }
-    for (int i = 0; i < P.ntot; ++i) { P.src_ptr[i + 1] += P.src_ptr[i]; }
+    P.delays.fix();
+    const int C = P.delays.n_classes();
+    std::vector<int> cls(P.syn_pre.size());
+    P.syn_delay.assign(P.syn_pre.size(), 1);
+    for (std::size_t s = 0; s < cls.size(); ++s) {
+        cls[s] = P.delays.klass(s);
+        P.syn_delay[s] = P.delays.steps[cls[s]];
+    }
+    P.delays.forget_setup();
+    P.src_ptr.assign((std::size_t) P.ntot * C + 1, 0);
+    for (std::size_t s = 0; s < cls.size(); ++s) { P.src_ptr[(std::size_t) P.syn_pre[s] * C + cls[s] + 1]++; }
+    for (std::size_t k = 1; k < P.src_ptr.size(); ++k) { P.src_ptr[k] += P.src_ptr[k - 1]; }
     P.src_syn.assign(P.syn_pre.size(), 0);
     std::vector<int> fill(P.src_ptr.begin(), P.src_ptr.end() - 1);
     int ncell = (int) P.gid.size();
     /* targets in ascending local index: every target's sum then runs in ascending source */
     for (int p = 0; p < ncell; ++p) {
-        for (int s = P.syn_ptr[p]; s < P.syn_ptr[p + 1]; ++s) { P.src_syn[fill[P.syn_pre[s]]++] = s; }
+        for (int s = P.syn_ptr[p]; s < P.syn_ptr[p + 1]; ++s) {
+            P.src_syn[fill[(std::size_t) P.syn_pre[s] * C + cls[s]]++] = s;
+        }
     }
+    P.inflight.size_for(P.ntot, P.delays.longest());
+    P.indexed = true;
 }
 
 static void lm_reset_cells(LmPop& P) {
@@ -159,8 +190,9 @@ static void lm_reset_cells(LmPop& P) {
     P.ringn = 0;
 }
 
-/* The previous step's weight changes (see the header). */
-static void lm_plasticity(LmPop& P) {
+/* The previous step's weight changes (see the header); k is the step being computed, so a
+   synapse of delay d pairs the spike of step k - d. */
+static void lm_plasticity(LmPop& P, long k) {
     const int ncell = (int) P.gid.size();
     const double kp = P.mdt * P.altp;
     for (int p = 0; p < ncell; ++p) {
@@ -171,7 +203,7 @@ static void lm_plasticity(LmPop& P) {
             const char kind = P.syn_kind[s];
             if (kind == 0) { continue; }
             const int i = P.syn_pre[s];
-            const double dwm = (-P.mdt * (double) P.arrived[i]) * Dp;
+            const double dwm = (-P.mdt * (double) P.inflight.holds(i, k - P.syn_delay[s])) * Dp;
             const double dwp = (kp * P.x[i]) * Pp;
             double w = P.syn_w[s];
             if (kind == 1) {
@@ -189,27 +221,30 @@ static void lm_plasticity(LmPop& P) {
         }
     }
     /* depression alone at the targets without potentiation */
-    for (int i = 0; i < P.ntot; ++i) {
-        if (!P.arrived[i]) { continue; }
-        for (int j = P.src_ptr[i]; j < P.src_ptr[i + 1]; ++j) {
-            const int s = P.src_syn[j];
-            const char kind = P.syn_kind[s];
-            const int p = P.syn_post[s];
-            if (kind == 0 || P.P[p] > 0 || P.D[p] == 0) { continue; }
-            const double dwm = (-P.mdt * 1.0) * P.D[p];
-            double w = P.syn_w[s];
-            if (kind == 1) {
-                if (w != 0) {
-                    w = w + dwm;
-                    w = w >= P.wmax ? P.wmax : w;
-                    w = w > 0 ? w : 0.0;
+    const int C = P.delays.n_classes();
+    for (int c = 0; c < C; ++c) {
+        P.inflight.sources_of(k - P.delays.steps[c], P.due);
+        for (int i : P.due) {
+            for (int j = P.src_ptr[(std::size_t) i * C + c]; j < P.src_ptr[(std::size_t) i * C + c + 1]; ++j) {
+                const int s = P.src_syn[j];
+                const char kind = P.syn_kind[s];
+                const int p = P.syn_post[s];
+                if (kind == 0 || P.P[p] > 0 || P.D[p] == 0) { continue; }
+                const double dwm = (-P.mdt * 1.0) * P.D[p];
+                double w = P.syn_w[s];
+                if (kind == 1) {
+                    if (w != 0) {
+                        w = w + dwm;
+                        w = w >= P.wmax ? P.wmax : w;
+                        w = w > 0 ? w : 0.0;
+                    }
+                } else {
+                    w = w - dwm;
+                    w = w <= P.wmin ? P.wmin : w;
+                    w = w <= 0 ? w : 0.0;
                 }
-            } else {
-                w = w - dwm;
-                w = w <= P.wmin ? P.wmin : w;
-                w = w <= 0 ? w : 0.0;
+                P.syn_w[s] = w;
             }
-            P.syn_w[s] = w;
         }
     }
 }
@@ -232,7 +267,13 @@ static double lm_count(LmPop& P, int p, const LmSegment& g, long k) {
 }
 
 static void lm_step(LmPop& P, long k, double tnow) {
-    netcol_collect_records(P.rec_t, P.rec_id, tnow, [&P](int i) { P.arrived.at((std::size_t) i) = 1; });
+    if (!P.indexed) { lm_index_sources(P); }
+    P.inflight.begin_step(k);
+    const double h = P.mdt;
+    netcol_collect_records(P.rec_t, P.rec_id, tnow, [&P, h](int i, double ts) {
+        if (i < 0 || i >= P.ntot) { hoc_execerror("NetcolLifMap: arrival from an unknown source", 0); }
+        P.inflight.put(i, netcol_spike_step(ts, h));
+    });
     while (P.cur + 1 < P.segs.size() && k >= P.segs[P.cur + 1].k0) { P.cur++; }
     const LmSegment& g = P.segs[P.cur];
     const int ncell = (int) P.gid.size();
@@ -242,20 +283,23 @@ static void lm_step(LmPop& P, long k, double tnow) {
         }
         P.lam_seg = (long) P.cur;
     }
-    if (!P.indexed) { lm_index_sources(P); P.indexed = true; }
-    if (P.pending) { lm_plasticity(P); }
+    if (P.pending) { lm_plasticity(P, k); }
     P.pending = 0;
     const bool fresh = g.reset && k == g.k0;
     if (fresh) {
         lm_reset_cells(P);
+        P.inflight.drop_all();   /* the spikes in flight are dropped */
         for (int p = 0; p < ncell; ++p) { P.y[p] = lm_count(P, p, g, k); }
     } else {
         std::fill(P.acc.begin(), P.acc.end(), 0.0);
-        for (int i = 0; i < P.ntot; ++i) {
-            if (!P.arrived[i]) { continue; }
-            for (int j = P.src_ptr[i]; j < P.src_ptr[i + 1]; ++j) {
-                const int s = P.src_syn[j];
-                P.acc[P.syn_post[s]] += P.syn_w[s];
+        const int C = P.delays.n_classes();
+        for (int c = 0; c < C; ++c) {
+            P.inflight.sources_of(k - P.delays.steps[c], P.due);
+            for (int i : P.due) {
+                for (int j = P.src_ptr[(std::size_t) i * C + c]; j < P.src_ptr[(std::size_t) i * C + c + 1]; ++j) {
+                    const int s = P.src_syn[j];
+                    P.acc[P.syn_post[s]] += P.syn_w[s];
+                }
             }
         }
         for (int p = 0; p < ncell; ++p) {
@@ -263,15 +307,14 @@ static void lm_step(LmPop& P, long k, double tnow) {
             P.yp[p] = P.By * P.yp[p] + P.y[p] / P.tplus;
             P.y[p] = (P.B * P.y[p] + lm_count(P, p, g, k)) + P.acc[p];
         }
-        for (int i = 0; i < P.ntot; ++i) { P.x[i] = P.Bx * P.x[i] + (double) P.arrived[i] / P.tx; }
+        for (int i = 0; i < P.ntot; ++i) { P.x[i] = P.Bx * P.x[i] + (double) P.inflight.holds(i, k - 1) / P.tx; }
     }
-    std::fill(P.arrived.begin(), P.arrived.end(), 0);
     for (int p = 0; p < ncell; ++p) {
         if (P.y[p] > P.vthr) {
             P.y[p] = 0.0;
             P.nspk[p]++;
             nrn_net_event(P.relay[p], tnow);
-            P.arrived[P.gid[p]] = 1;   /* this rank's own sources need no NetCon */
+            P.inflight.put(P.gid[p], k);   /* this rank's own sources need no NetCon */
         }
     }
     /* the ring holds every step since the last reset, plastic or not */
@@ -303,7 +346,16 @@ static void lm_step(LmPop& P, long k, double tnow) {
 }
 ENDVERBATIM
 
+: the synapses indexed (if not yet), nothing in flight: a fresh start, or a resume whose
+: spikes in flight come again through arrive_spike
 INITIAL {
+VERBATIM
+    {
+        LmPop& P = *lm_pop(pid);
+        if (!P.indexed) { lm_index_sources(P); }
+        P.inflight.reset_at((long) kstep);
+    }
+ENDVERBATIM
     if (init_events && kstep < nsteps) {
         net_send((kstep + 0.5) * mapdt - t, 1)
     }
@@ -339,7 +391,6 @@ VERBATIM
     P->altd = a_ltd; P->altp = a_ltp; P->lref = ltd_ref; P->thm = theta_minus; P->thp = theta_plus;
     P->wmax = w_max; P->wmin = w_min_inh; P->navg = (int) avg_steps;
     P->x.assign(P->ntot, 0.0);
-    P->arrived.assign(P->ntot, 0);
     pid = (double) lm_pops.size();
     lm_pops.push_back(std::move(P));
 ENDVERBATIM
@@ -362,17 +413,24 @@ VERBATIM
 ENDVERBATIM
 }
 
-: add_synapses(pre, w, kind): the incoming synapses of the last added cell, sources in
-: ascending gid (three Vectors of equal length)
+: add_synapses(pre, w, kind[, delay]): the incoming synapses of the last added cell, sources
+: in ascending gid (Vectors of equal length); delay: each synapse's delay in whole steps,
+: >= 1 (without it, one step each)
 PROCEDURE add_synapses() {
 VERBATIM
     LmPop& P = *lm_pop(pid);
+    if (P.indexed) { hoc_execerror("NetcolLifMap: synapses are added before the first step", 0); }
     IvocVect* vpre = vector_arg(1);
     IvocVect* vw = vector_arg(2);
     IvocVect* vk = vector_arg(3);
     int n = vector_capacity(vpre);
     double *pre = vector_vec(vpre), *w = vector_vec(vw), *kd = vector_vec(vk);
+    const double* dl = ifarg(4) ? vector_vec(vector_arg(4)) : nullptr;
+    if (dl && vector_capacity(vector_arg(4)) != n) { hoc_execerror("NetcolLifMap: one delay per synapse", 0); }
     for (int j = 0; j < n; ++j) {
+        if (!P.delays.note(dl ? dl[j] : 1.0)) {
+            hoc_execerror("NetcolLifMap: a delay is a whole number of steps, >= 1", 0);
+        }
         P.syn_pre.push_back((int) pre[j]);
         P.syn_post.push_back((int) P.gid.size() - 1);
         P.syn_w.push_back(w[j]);
@@ -380,7 +438,6 @@ VERBATIM
         P.syn_kind.push_back((char) kd[j]);
     }
     P.syn_ptr.push_back((int) P.syn_pre.size());
-    P.indexed = false;
 ENDVERBATIM
 }
 
@@ -462,7 +519,7 @@ VERBATIM
     LmPop& P = *lm_pop(pid);
     lm_reset_cells(P);
     P.syn_w = P.syn_w0;
-    std::fill(P.arrived.begin(), P.arrived.end(), 0);
+    P.inflight.drop_all();
     std::fill(P.nspk.begin(), P.nspk.end(), 0);
     P.pending = 0; P.cur = 0; P.lam_seg = -1;
 ENDVERBATIM
@@ -480,11 +537,34 @@ VERBATIM
 ENDVERBATIM
 }
 
-: arrive(g): the spike of source g of the previous step (a resume re-delivers spikes in
-: flight at the checkpoint this way)
+: arrive(g): the spike of source g of the previous step
 PROCEDURE arrive(g) {
 VERBATIM
-    lm_pop(pid)->arrived.at((std::size_t) _lg) = 1;
+    LmPop& P = *lm_pop(pid);
+    if (_lg < 0 || _lg >= P.ntot) { hoc_execerror("NetcolLifMap: arrival from an unknown source", 0); }
+    if (!P.indexed) { lm_index_sources(P); }
+    P.inflight.put((int) _lg, (long) kstep - 1);
+ENDVERBATIM
+}
+
+: arrive_spike(g, ts): the spike of source g at time ts (a resume re-delivers the spikes in
+: flight at its checkpoint this way; one older than the longest delay is ignored: it has
+: done all it does)
+PROCEDURE arrive_spike(g, ts) {
+VERBATIM
+    LmPop& P = *lm_pop(pid);
+    if (_lg < 0 || _lg >= P.ntot) { hoc_execerror("NetcolLifMap: arrival from an unknown source", 0); }
+    if (!P.indexed) { lm_index_sources(P); }
+    P.inflight.put((int) _lg, netcol_spike_step(_lts, P.mdt));
+ENDVERBATIM
+}
+
+: longest_delay(): the longest delay of this rank's synapses (steps; 1 without delays)
+FUNCTION longest_delay() {
+VERBATIM
+    LmPop& P = *lm_pop(pid);
+    if (!P.indexed) { lm_index_sources(P); }
+    _llongest_delay = (double) P.delays.longest();
 ENDVERBATIM
 }
 

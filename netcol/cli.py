@@ -379,7 +379,7 @@ def _announce_long_run(experiment, args):
     word)."""
     from .config.budget import describe_cost, wall_seconds
     p = experiment.params
-    cost, ranks = experiment.package.cost(p), args.np or 1
+    cost, ranks = experiment.package.cost(p, experiment.network), args.np or 1
     if wall_seconds(cost, p["duration"], ranks) > LONG_RUN_S:
         print(f"netcol: {experiment.name}: {p['duration']:g} s simulated, {describe_cost(cost, p['duration'], ranks)}",
               file=sys.stderr, flush=True)
@@ -391,7 +391,7 @@ def _print_check(experiment, args):
     p, package = experiment.params, experiment.package
     events = event_count(package.event_series(p), p["duration"], args.checkpoint_every)
     print(f"netcol: {experiment.name} ({experiment.model}) checks out: {p['duration']:g} s simulated, "
-          f"about {events} timeline events, {describe_cost(package.cost(p), p['duration'], args.np or 1)}; "
+          f"about {events} timeline events, {describe_cost(package.cost(p, experiment.network), p['duration'], args.np or 1)}; "
           "nothing run")
     return 0
 

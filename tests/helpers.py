@@ -57,7 +57,7 @@ def in_fresh_process(func, timeout=900, env=None, **kwargs):
 ALWAYS_WRITTEN = ("spikes.h5", "state.h5", "nodes.h5", "timeline.csv")
 
 
-def _datasets(path):
+def datasets(path):
     """{name: array} of every dataset in an HDF5 file."""
     import h5py
     out = {}
@@ -84,7 +84,7 @@ def same_outputs(a, b):
             if pattern == "*.csv":
                 assert (a / name).read_bytes() == (b / name).read_bytes(), name
                 continue
-            da, db = _datasets(a / name), _datasets(b / name)
+            da, db = datasets(a / name), datasets(b / name)
             assert sorted(da) == sorted(db), (name, sorted(set(da) ^ set(db)))
             for n, x in da.items():
                 y = db[n]

@@ -17,6 +17,9 @@ SYNAPSES = [(0, 1, 1.0), (0, 4, 2.0), (1, 2, 1.5), (1, 5, 3.0), (2, 0, 0.5), (2,
             (4, 0, -2.0), (4, 1, -1.0), (4, 5, -3.0), (5, 2, -2.5), (5, 6, -1.0), (6, 3, -1.5), (6, 4, -2.0),
             (7, 0, 0), (7, 1, 0), (7, 4, 0), (7, 5, 0), (8, 2, 0), (8, 3, 0), (8, 6, 0), (8, 5, 0)]
 N_E, N, N_X = 4, 7, 2
+#: Per synapse of SYNAPSES: a delay of 1 to 4 steps (3 on the external synapses, which the
+#: mechanism does not read: external spikes act in the step they are queued for).
+DELAYS = [3 if s >= N else 1 + (s + 2 * t) % 4 for s, t, _ in SYNAPSES]
 #: Static weights of the pathways (E->E, E->I, I->E, I->I, X->E, X->I).
 PATHWAY_W = (0.8, 1.5, -2.0, -2.5, 9.0, 8.0)
 SETTINGS = dict(c_m=1.0, g_l=1 / 15, e_l=-72.0, v_t=-55.0, d_t=1.0, v_th=-50.0, v_re=-75.0, tau_e=8.0, tau_i=4.0,
@@ -47,10 +50,10 @@ def rule_constants(name):
                 beta=CONSTANTS["beta"])
 
 
-def run_mechanism(rules, wide=False):
+def run_mechanism(rules, wide=False, delayed=False):
     """The handcrafted network in NetcolEif with the given rules (by-source targets in 32
-    bits if wide, else 16); its spikes and final plastic weights (set-up order:
-    target-major, sources ascending)."""
+    bits if wide, else 16; the synapses' DELAYS if delayed, else one step each); its
+    spikes and final plastic weights (set-up order: target-major, sources ascending)."""
     from netcol.cells import eif
     from netcol.cells.population import RankWiring, finitialize_at_step, weights
     from netcol.engine.runtime import neuron_h, parallel_context
@@ -68,8 +71,9 @@ def run_mechanism(rules, wide=False):
     wiring = RankWiring(h, pc, pop)
     for gid in range(N):
         pop.add_cell(gid, wiring.relay(gid), -60.0 - 2.0 * gid)
-        mine = sorted((s for s in SYNAPSES if s[1] == gid), key=lambda s: s[0])
-        eif.add_synapses(h, pop, [s[0] for s in mine], [pathway(s[0], s[1]) for s in mine], [s[2] for s in mine])
+        mine = sorted((s + (d,) for s, d in zip(SYNAPSES, DELAYS) if s[1] == gid), key=lambda s: s[0])
+        eif.add_synapses(h, pop, [s[0] for s in mine], [pathway(s[0], s[1]) for s in mine], [s[2] for s in mine],
+                         [s[3] for s in mine] if delayed else None)
     wiring.listen(range(N), eif.DELAY)
     eif.queue_external(h, pop, [k for k, _ in X_SPIKES], [s - N for _, s in X_SPIKES])
     tv, iv = h.Vector(), h.Vector()
@@ -82,10 +86,17 @@ def run_mechanism(rules, wide=False):
     return dict(t=list(tv), gid=list(iv), w=weights(h, pop).tolist(), bits=pop.target_bits())
 
 
-def reference(rules):
+def reference(rules, delayed=False):
     """The network as the reference package computes a step (akil2021.md §1, §4), with the
-    rules written as in the paper (J += or -= ...), not as coefficients."""
+    rules written as in the paper (J += or -= ...), not as coefficients.  With delays
+    (DELAYS if delayed): a recurrent spike of step s makes its jump and the rule's
+    presynaptic update through a synapse of delay d in step s + d - 1 (here, where the
+    mechanism's step s + d starts with them), delays ascending; the traces take it in
+    step s.  The last step's jumps and updates are left out: the mechanism makes them at
+    the start of a step the run does not reach."""
     p = SETTINGS
+    delay = {(s, t): d if delayed and s < N else 1 for (s, t, _), d in zip(SYNAPSES, DELAYS)}
+    fired_at = {}
     v = np.array([-60.0 - 2.0 * g for g in range(N)])
     ie, ii, ix, x = np.zeros(N), np.zeros(N), np.zeros(N), np.zeros(N)
     w = {(s, t): w0 for s, t, w0 in SYNAPSES if pathway(s, t) < 4 and any(RULE_PATHWAY[r] == pathway(s, t)
@@ -103,22 +114,25 @@ def reference(rules):
                                  + ie + ii + ix)
         fired = [c for c in range(N) if v[c] >= p["v_th"]]
         spikes += [((k + 0.5) * DT, c) for c in fired]
-        for src in fired:   # jumps with the weights before this step's updates
-            for s, t, _ in SYNAPSES:
-                if s == src:
-                    j = w.get((s, t), PATHWAY_W[pathway(s, t)])
-                    if src < N_E:
-                        ie[t] += j / p["tau_e"]
-                    else:
-                        ii[t] += j / p["tau_i"]
-        for name, eta in rules.items():
+        fired_at[k] = fired
+        arriving = lambda s, t: s in fired_at.get(k - delay[s, t] + 1, ())
+        for d in sorted(set(delay.values())) if k < STEPS - 1 else ():   # jumps with the weights before this step's updates
+            for src in fired_at.get(k - d + 1, ()):
+                for s, t, _ in SYNAPSES:
+                    if s == src and delay[s, t] == d:
+                        j = w.get((s, t), PATHWAY_W[pathway(s, t)])
+                        if src < N_E:
+                            ie[t] += j / p["tau_e"]
+                        else:
+                            ii[t] += j / p["tau_i"]
+        for name, eta in rules.items() if k < STEPS - 1 else ():
             c = rule_constants(name)
             pw = RULE_PATHWAY[name]
             for (s, t) in sorted(w):
                 if pathway(s, t) != pw:
                     continue
                 J = w[s, t]
-                if s in fired:   # presynaptic spike: x_post
+                if arriving(s, t):   # presynaptic spike: x_post
                     xp = x[t]
                     J = {"ee_hebbian": J - eta * xp * J, "ee_kohonen": J + eta * c["beta"] * xp,
                          "ei_hebbian": J - eta * xp}.get(name, J - eta / c["j_norm"] * (xp - c["alpha"]) * J)
@@ -143,12 +157,13 @@ RULE_PATHWAY = {"ee_hebbian": 0, "ee_kohonen": 0, "ei_homeostatic": 1, "ei_hebbi
                 "ii_homeostatic": 3}
 
 
-@pytest.mark.parametrize("rule_set, wide", [(r, False) for r in sorted(RULE_SETS)] + [("hebbian", True)])
-def test_cell_and_rules_equal_the_python_reference(rule_set, wide):
+@pytest.mark.parametrize("rule_set, wide, delayed", [(r, False, False) for r in sorted(RULE_SETS)]
+                         + [("hebbian", True, False)] + [(r, False, True) for r in sorted(RULE_SETS)])
+def test_cell_and_rules_equal_the_python_reference(rule_set, wide, delayed):
     rules = RULE_SETS[rule_set]
-    got = in_fresh_process(run_mechanism, rules=rules, wide=wide)
+    got = in_fresh_process(run_mechanism, rules=rules, wide=wide, delayed=delayed)
     assert got["bits"] == (32 if wide else 16)
-    spikes, w, w0, order = reference(rules)
+    spikes, w, w0, order = reference(rules, delayed)
     assert len(spikes) > 100 and len({c for _, c in spikes}) == N
     assert sorted(zip(got["t"], map(int, got["gid"]))) == sorted(spikes)
     moved = np.abs(w - w0) > 1e-3 * np.abs(w0)

@@ -118,6 +118,10 @@ def test_resume_from_the_untouched_checkpoint(tmp_path, killed):
      ["200000200 cells, 0.00 M synapses", "GB of memory per rank", "this machine has"]),
     ("akil2021_small", sets("n=100000000", "p_ee=0", "p_ei=0", "p_ie=0", "p_ii=0", "p_xe=0", "p_xi=0", "rules="),
      ["100000000 cells", "GB of memory per rank"]),
+    # a pathway's in-degree counts as its synapses, whatever the probability says
+    ("vogels2011_small", sets("n_e=100000", "p_e=0", "network.pathways.ee.rule=fixed_indegree",
+                              "network.pathways.ee.indegree=100000"),
+     ["100200 cells, 10004.01 M synapses", "GB of memory per rank"]),
     # the protocol's segments are counted before they are made
     ("sadeh2015", sets("tuning_orientations=100000000"),
      ["tuning_orientations = 200,000,000 tuning runs", "more than 100,000"]),
@@ -128,11 +132,22 @@ def test_networks_beyond_the_machine_are_refused_at_once(experiment, args, words
 
 
 def test_the_estimate_includes_the_set_up():
-    """The column's keyed wiring draws a number per pair of cells: at size 2000 the set-up
-    takes days, not the 1.5 minutes estimated from the simulation alone."""
-    r = netcol("run", "baseline", "--set", "size=2000", "--check")
-    assert r.returncode == 0, r.stderr
-    assert "days of wall time on 1 rank(s) (set-up" in r.stdout and "days) and" in r.stdout, r.stdout
+    """A size-2000 column (940,000 cells) is estimated with its set-up, which grows with
+    the cells (its own populations counted), inside the whole run's time."""
+    import re
+    times = {}
+    for size in (20, 2000):
+        r = netcol("run", "baseline", "--set", f"size={size}", "--set", "duration=0.01", "--check")
+        assert r.returncode == 0, r.stderr
+        m = re.search(r"about ([\d.]+) (\w+) of wall time on 1 rank\(s\) \(set-up ([\d.]+) (\w+)\)", r.stdout)
+        unit = {"s": 1, "minutes": 60, "hours": 3600, "days": 86400}
+        times[size] = (float(m[1]) * unit[m[2]], float(m[3]) * unit[m[4]])
+    assert times[2000][1] == pytest.approx(100 * times[20][1], rel=0.02)   # linear in the cells
+    assert times[2000][0] >= times[2000][1] > 1800                          # and inside the total
+    r = netcol("run", "baseline", "--set", "size=100", "--set", "network.populations.E9.count=470",
+               "--set", "network.populations.E9.class=RS", "--set", "network.populations.E9.layer=\"6\"",
+               "--set", "network.populations.E9.code=99", "--check")
+    assert "94000 cells" in r.stdout, r.stdout + r.stderr   # 47,000 of its own and 47,000 more
 
 
 @pytest.mark.parametrize("error, words", [

@@ -185,3 +185,119 @@ def test_a_shortened_sadeh_run_shows_only_what_ran(sadeh_run, drawn):
     assert _texts(fig, "netcol-preview")[0].get_text() == "PREVIEW: sadeh2015 run for 14 of 28 s"
     with pytest.raises(plots.NothingToPlot):                              # no tuning after learning
         figures._raster(fig.axes[0], sadeh_run, "test_after", "")
+
+
+def figstyle_pyplot():
+    from netcol.views import figstyle
+    return figstyle.pyplot()
+
+
+def _fake_run(monkeypatch, n, spikes, protocol=None):
+    """The sadeh2015 and vogels2011 rasters' reads of a run of n cells (the first 80 % E):
+    spikes(t0_s, t1_s) gives (t in ms, gid); protocol the sadeh2015 segments."""
+    from netcol.analysis import spikes as analysis
+    from netcol.models.sadeh2015 import tuning
+    nodes = {"excitatory": np.arange(n) < 0.8 * n}
+    monkeypatch.setattr(analysis, "read_nodes", lambda d, population=None: nodes)
+    monkeypatch.setattr(analysis, "read_spikes", lambda d, w=None, population=None: spikes(*w))
+    if protocol is not None:
+        monkeypatch.setattr(tuning, "read_protocol", lambda d: protocol)
+        monkeypatch.setattr(tuning, "reached_ms", lambda d: float(protocol["t0"][-1] + protocol["length"][-1]))
+
+
+def _sparser_after(n, split_s, rng):
+    """Every cell fires before split_s; after it only cells n/5 to 3n/4 (a sparser
+    response, as after learning or plasticity)."""
+    def spikes(t0, t1):
+        if t1 <= split_s:
+            gid = rng.integers(0, n, 20 * n)
+        else:
+            gid = rng.integers(n // 5, 3 * n // 4, 2 * n)
+        return np.sort(rng.uniform(t0 * 1000.0, t1 * 1000.0, len(gid))), gid
+    return spikes
+
+
+def _same_cell_axes(before, after, n, length):
+    assert before.get_ylim() == after.get_ylim()             # the two rasters compare
+    assert np.allclose([before.get_xlim(), after.get_xlim()], [0.0, length])
+    lo, hi = before.get_ylim()
+    assert lo < 0 and n - 1 < hi <= n                        # every cell, nothing beyond
+
+
+def test_sadeh_rasters_before_and_after_learning_show_every_cell(monkeypatch):
+    """Panels A and B of figure 1 on the same axes, all cells and the whole test, although
+    after learning the lowest and highest cells stay silent (the old rasters took their
+    ranges from the spikes: B started at the first cell that fired)."""
+    from netcol.models.sadeh2015 import figures
+    n, rng = 500, np.random.default_rng(3)
+    protocol = {"phase": np.array(["test_before", "learning", "test_after"]), "t0": np.array([0.0, 2000.0, 4000.0]),
+                "length": np.array([2000.0, 2000.0, 2000.0])}
+    _fake_run(monkeypatch, n, _sparser_after(n, 2.0, rng), protocol)
+    fig, (a, b) = figstyle_pyplot().subplots(1, 2)
+    figures._raster(a, "/nonexistent/sadeh", "test_before", "before")
+    figures._raster(b, "/nonexistent/sadeh", "test_after", "after")
+    _same_cell_axes(a, b, n, 2.0)
+    figstyle_pyplot().close(fig)
+
+
+def test_vogels_rasters_before_and_after_plasticity_show_every_cell_drawn(monkeypatch):
+    from netcol.models.vogels2011 import figures
+    n, rng = 2000, np.random.default_rng(4)
+    _fake_run(monkeypatch, n, _sparser_after(1000, 1.0, rng))
+    fig, (a, b) = figstyle_pyplot().subplots(1, 2)
+    figures._raster(a, "/nonexistent/vogels", 0.8, 1.0, "before")
+    figures._raster(b, "/nonexistent/vogels", 59.8, 60.0, "after")
+    _same_cell_axes(a, b, 1000, 200.0)
+    assert a.get_ylabel() == "E cell (first 1000 of 1600)"
+    figstyle_pyplot().close(fig)
+
+
+def _empty_ends(ax, lo, hi, log=False):
+    """Shares of the x axis left of lo and right of hi (the data's extent), in log
+    coordinates with log."""
+    f = np.log10 if log else (lambda x: x)
+    x0, x1 = (f(x) for x in ax.get_xlim())
+    return (f(lo) - x0) / (x1 - x0), (x1 - f(hi)) / (x1 - x0)
+
+
+def test_vogels_isi_cv_fills_its_range_and_keeps_the_legend_off_the_data(monkeypatch, tmp_path):
+    """Figure 1, panel D: the x axis ends a bin above the CVs (it ran to 3 while they end
+    near 1.6: half the axis was empty), cells beyond it are counted, and the legend sits
+    above the panel (inside it covered the Poisson line at 1)."""
+    from netcol.models.vogels2011 import figures
+    rng = np.random.default_rng(5)
+    before = rng.uniform(0.0, 0.03, 8000)
+    after = np.concatenate([np.clip(rng.normal(0.95, 0.15, 7999), 0.3, None), [2.9]])   # one outlier
+    monkeypatch.setattr(figures, "_windows", lambda d: ((0.5, 1.0), (50.0, 60.0)))
+    monkeypatch.setattr(figures.activity, "isi_cv", lambda d, t0, t1: before if t1 <= 1.0 else after)
+    fig, ax = figstyle_pyplot().subplots(figsize=(5, 4))
+    figures.draw_isi_cv(ax, tmp_path)
+    fig.canvas.draw()
+    x1 = ax.get_xlim()[1]
+    shown = after[after <= x1]
+    left, right = _empty_ends(ax, 0.0, shown.max())
+    assert left <= 0.01 and right <= 0.1, (ax.get_xlim(), shown.max())
+    assert 1.0 < x1 < 2.0                                     # the Poisson line inside, the outlier not
+    beyond = int((after > x1).sum())
+    assert beyond >= 1 and ax.get_xlabel() == f"ISI CV of E cells ({beyond} of them beyond the range shown)"
+    r = fig.canvas.get_renderer()
+    assert ax.get_legend().get_window_extent(r).y0 >= ax.bbox.y1 - 1
+    figstyle_pyplot().close(fig)
+
+
+def test_vogels_weight_histogram_spans_the_weights(monkeypatch, tmp_path):
+    """Figure 1, panel E: the log x axis ends near the largest weight (its bins ran to
+    100 nS while the weights end near 20: a seventh of the axis was empty)."""
+    from netcol.models.vogels2011 import figures
+    rng = np.random.default_rng(6)
+    w = np.concatenate([np.zeros(30_000), np.exp(rng.normal(0.5, 1.5, 300_000)).clip(1e-3, 19.0)])
+    edges = np.concatenate([[0.0], np.logspace(-3, 2, 50)])
+    monkeypatch.setattr(figures.activity, "snapshot", lambda d, which: w)
+    monkeypatch.setattr(figures.activity, "records", lambda d: {"edges": edges})
+    fig, ax = figstyle_pyplot().subplots(figsize=(5, 4))
+    figures.draw_weight_hist(ax, tmp_path)
+    counts = np.histogram(w, edges)[0]
+    held = np.flatnonzero(counts)
+    left, right = _empty_ends(ax, max(edges[held[0]], 1e-4), edges[held[-1] + 1], log=True)
+    assert left <= 0.1 and right <= 0.1, ax.get_xlim()
+    figstyle_pyplot().close(fig)

@@ -83,6 +83,30 @@ def test_gui_windows_live_raster_and_screenshot(screen, tmp_path):
     for colour in (VERMILLION, BLUE):                               # E and FS marks on screen
         assert any(max(abs(a - b) for a, b in zip(c, colour)) <= 2 for c in colours), colour   # X rounds
     assert (tmp_path / "gui.png").stat().st_size > 10000
+    # every graph's time numbers whole: clear rows between them and the graph's bottom edge
+    # (at 1366 x 768 the cell browser's numbers were cut off there); the browser's graphs'
+    # just above it
+    from netcol.views import guilayout as lay
+    places = lay.tiles(size)
+    browser = ("browser", "sensor", "scale")
+    for name in ("raster", "rates") + browser:
+        bottom, lowest = _canvas_bottom_and_lowest_ink(shot, places[name])
+        assert lowest <= bottom - 2, (size, name, bottom, lowest)
+        if name in browser:
+            assert lowest >= bottom - 20, (size, name, bottom, lowest)   # the numbers are there
+
+
+def _canvas_bottom_and_lowest_ink(shot, place):
+    """A graph window's last row of its drawing area and the lowest row drawn in it
+    (pixels of the screenshot), for the window placed at place (guilayout.tiles: left and
+    top in pixels; no window manager under Xvfb)."""
+    px = shot.convert("L").load()
+    x, y, w, _ = place
+    row = y + 45                    # below NEURON's bar and the window's menu box
+    while px[x + 3, row + 1] >= 240:   # down the drawing area's white left edge
+        row += 1
+    dark = [r for r in range(y + 45, row + 1) for c in range(x + 3, x + int(w) - 3) if px[c, r] < 100]
+    return row, max(dark)
 
 
 @pytest.mark.parametrize("size", [(1366, 768), (1920, 1080)])
@@ -97,12 +121,109 @@ def test_the_windows_are_tiled_on_the_screen(size):
             right, bottom = x + w + (lay.FRAME if len(place) == 4 else 0), y + lay.BAR + h
             assert x >= 0 and y >= lay.TITLE_BAR and right <= size[0] and bottom <= size[1], (name, place)
             if len(place) == 4:
-                assert w >= 200 and h >= 180, (name, place)                # room for the axis numbers
+                assert w >= 200 and h >= 180, (name, place)
                 boxes.append((name, x, y - lay.TITLE_BAR, right, bottom))
         for i, (a, ax0, ay0, ax1, ay1) in enumerate(boxes):
             for b, bx0, by0, bx1, by1 in boxes[i + 1:]:
                 assert ax1 <= bx0 or bx1 <= ax0 or ay1 <= by0 or by1 <= ay0, (a, b)
         assert places["controls"][0] + places["controls"][2] <= places["raster"][0]
+        # the graphs with NEURON's axes have room for its numbers below them
+        for name in ("raster", "rates") + (("browser",) if "sensor" not in places else ()):
+            assert lay.numbers_fit_neuron_margin(places[name][3]), (name, places[name])
+
+
+#: Data ranges the browser's graphs show: (x0, x1, lo, hi) as their axes follow a run.
+BROWSER_RANGES = {"browser": [(0.0, 1000.0, -90.0, 0.0), (2000.0, 3000.0, -93.1, -27.4), (1000.0, 1999.5, -104.2, 35.9)],
+                  "sensor": [(0.0, 2000.0, 0.0, 1.0), (0.0, 4000.0, 0.0, 0.1), (0.0, 3000.0, 0.0, 0.0125)],
+                  "scale": [(0.0, 2000.0, -0.005, 0.005), (0.0, 4000.0, 0.0, 0.5), (0.0, 8000.0, -3.2, 0.1)]}
+
+
+@pytest.mark.parametrize("size", [(1366, 768), (1920, 1080)])
+def test_the_browsers_graphs_hold_their_axis_numbers(size):
+    """The cell browser's three graphs (190 pt high at 1366 x 768: NEURON's margin of a
+    twelfth is less than a line of its font, and its time numbers were cut off) draw their
+    axes in frames whose margins hold the numbers where NEURON's fixed axes draw them, a
+    view that puts the data in the data area, round numbers apart, and room above the
+    data for their texts."""
+    import math
+    from netcol.models.rowan2013.gui import BROWSER_GRAPHS, browser_frames
+    from netcol.views import guilayout as lay
+    places = lay.tiles(size)
+    frames = browser_frames(places)
+    assert set(frames) == set(BROWSER_GRAPHS)
+    for name in BROWSER_GRAPHS:
+        frame = frames[name]
+        assert (frame.width, frame.height) == places[name][2:]
+        if size == (1366, 768):
+            assert not lay.numbers_fit_neuron_margin(frame.height)   # why the frames
+        for x0, x1, lo, hi in BROWSER_RANGES[name]:
+            f = frame.layout(x0, x1, lo, hi)
+            left, bottom, right, top = f["margins"]
+            w, h = frame.width, frame.height
+            # the view puts the data range exactly in the data area
+            vx0, vx1, vy0, vy1 = f["view"]
+            assert (x0 - vx0) / (vx1 - vx0) * w == pytest.approx(left)
+            assert (vx1 - x1) / (vx1 - vx0) * w == pytest.approx(right)
+            assert (lo - vy0) / (vy1 - vy0) * h == pytest.approx(bottom)
+            assert (vy1 - hi) / (vy1 - vy0) * h == pytest.approx(top)
+            assert h - bottom - top >= 80 and w - left - right >= 250       # a usable data area
+            # x numbers: NEURON's fixed x axis draws them from half a line to a line and a
+            # half below it; y numbers end 0.3 of their width left of the axis
+            assert bottom - 1.5 * lay.FONT_LINE >= lay.CLEARANCE - 1e-9, (name, x0, x1, lo, hi)
+            widest = max(lay.text_width(t) for t in f["ynumbers"])
+            assert left - 1.3 * widest >= lay.CLEARANCE - 1e-9, (name, f["ynumbers"])
+            # above the data: the texts' rows, clear of the top y number (centred on the edge)
+            assert top >= frame.text_rows * lay.LABEL_PITCH + lay.FONT_LINE / 2
+            # round numbers within the range, apart by at least the least spacing
+            for (first, last, n), (a, b), room, least in ((f["xticks"], (x0, x1), w - left - right, lay.X_TICK_PT),
+                                                          (f["yticks"], (lo, hi), h - bottom - top, lay.Y_TICK_PT)):
+                step = (last - first) / n
+                assert a - 1e-9 * abs(b - a) <= first < last <= b + 1e-9 * abs(b - a) and n >= 1
+                mantissa = step / 10 ** math.floor(math.log10(step) + 1e-9)
+                assert min(abs(mantissa - m) for m in (1, 2, 2.5, 5)) < 1e-6, step
+                assert first / step == pytest.approx(round(first / step), abs=1e-6)
+                assert step / (b - a) * room >= least - 1e-9 and n <= lay.MOST_TICKS
+            assert len(f["ynumbers"]) == f["yticks"][2] + 1
+
+
+@pytest.mark.parametrize("size", [(1366, 768), (1920, 1080)])
+def test_the_browsers_legend_is_full_size_and_apart(size):
+    """The components' names in the browser's legend: at full size (a scaled bitmap font
+    loses pixel rows and columns: the names were mangled at 0.8), in their order, none over
+    another at helvetica 14's widths (the wider of NEURON's two fonts), within the graph, in
+    rows a line and a gap apart under the title, above the data area."""
+    from netcol.models.rowan2013.gui import COMPONENTS, TEXT_LEFT, browser_frames, legend_labels
+    from netcol.views import guilayout as lay
+    frame = browser_frames(lay.tiles(size))["browser"]
+    labels = legend_labels(frame)
+    w, h = frame.width, frame.height
+    assert [name for _, _, name, _, _ in labels] == [name for name, _, _ in COMPONENTS]
+    assert [colour for *_, colour in labels] == [colour for _, _, colour in COMPONENTS]
+    assert {scale for _, _, _, scale, _ in labels} == {1}
+    tops = sorted({y * h for _, y, _, _, _ in labels}, reverse=True)
+    assert 1 <= len(tops) <= 2 and len(tops) + 1 == frame.text_rows
+    # the title's line, then the legend's rows, a pitch apart
+    lines = [frame.text_y(0) * h] + tops
+    assert all(a - b >= lay.LABEL_PITCH - 1e-9 for a, b in zip(lines, lines[1:]))
+    # the last row's names clear of the data area and of the top y number, centred on its edge
+    assert lines[0] <= h and lines[-1] - lay.FONT_LINE >= h - frame.top + lay.FONT_LINE / 2
+    for top in tops:
+        row = sorted((x * w, x * w + lay.text_width(name, lay.FONT_CHAR)) for x, y, name, _, _ in labels
+                     if y * h == top)
+        assert row[0][0] >= TEXT_LEFT * w - 1e-9 and row[-1][1] <= w
+        assert all(b0 - a1 >= lay.LEGEND_GAP - 1e-9 for (_, a1), (b0, _) in zip(row, row[1:]))
+
+
+def test_legend_rows_fill_few_even_rows():
+    from netcol.views import guilayout as lay
+    one = lay.text_width("AAAA", lay.FONT_CHAR)
+    assert lay.legend_rows(["AAAA"] * 3, 0, 3 * one + 2 * lay.LEGEND_GAP) == [(0, 0), (0, one + lay.LEGEND_GAP),
+                                                                            (0, 2 * (one + lay.LEGEND_GAP))]
+    # room for three a row: five names in two rows, three and two, not four and one
+    rows = lay.legend_rows(["AAAA"] * 5, 10, 10 + 4 * one + 3 * lay.LEGEND_GAP - 1)
+    assert [r for r, _ in rows] == [0, 0, 0, 1, 1] and rows[3][1] == 10
+    with pytest.raises(ValueError, match="does not fit"):
+        lay.legend_rows(["AAAA"], 0, one - 1)
 
 
 def delete_from_the_controls():
@@ -220,10 +341,15 @@ def browser_over_a_run():
     window.browse(gid)
     h.stdinit()
     h.continuerun(1900.0)
-    (_, sensor, scale), _, _ = window.trace
+    graphs, follows, _ = window.trace
+    (_, sensor, scale) = graphs
+    views = [dict(view=[g.view_info(0, k) for k in (5, 6, 7, 8)], font_line=g.view_info(0, 15),
+                  frame=list(window.frames[name].layout(f.x[0], f.x[1], f.lo, f.hi)["view"]))
+             for name, g, f in zip(("browser", "sensor", "scale"), graphs, follows)]
     cell = window.model.local[gid]
     t, ids = window.tvec.as_numpy(), window.idvec.as_numpy().astype(int)
     return dict(gid=gid, spikes=t[ids == gid].tolist(), sensor=_black_lines(sensor), scale=_black_lines(scale),
+                views=views,
                 readout=[h.netcol_gui_cell, h.netcol_gui_cell2, h.netcol_gui_cell3], t=h.t,
                 activity=cell.activity(), goal=state(cell).goal, sfac=state(cell).sfac, spkcnt=int(state(cell).spkcnt),
                 tau=h.act_tau_NetcolIntf6, tau_decay=h.act_tau_decay_NetcolIntf6)
@@ -283,6 +409,12 @@ def test_the_browser_shows_the_sensor_in_hz_as_the_run_goes(display):
     assert len({y1 for _, _, _, y1 in scale}) > 10
     sign, size = re.fullmatch(r"scale factor 1 ([+-]) (\S+)", scale_line).groups()
     assert float(sign + size) == pytest.approx(r["sfac"] - 1.0, rel=5e-3)
+    # the three graphs show their frames' views (NEURON's coordinates are floats), and
+    # NEURON's label font is no taller than the frames allow for
+    from netcol.views import guilayout as lay
+    for v in r["views"]:
+        assert v["view"] == pytest.approx(v["frame"], rel=1e-5, abs=1e-9)
+        assert 0 < v["font_line"] <= lay.FONT_LINE
 
 
 @pytest.mark.parametrize("size", [(1366, 768), (1920, 1080)])

@@ -3,21 +3,12 @@ cell (engine = 'cells'): the same outputs, and the choice between them."""
 import json
 from pathlib import Path
 
-import h5py
 import numpy as np
 import pytest
 
-from helpers import run_cli as netcol
+from helpers import datasets, run_cli as netcol
 
 QUIET = ("--quiet", "--no-figure")
-
-
-def datasets(path):
-    """Every dataset of an HDF5 file by name."""
-    out = {}
-    with h5py.File(path, "r") as f:
-        f.visititems(lambda name, obj: out.__setitem__(name, obj[()]) if isinstance(obj, h5py.Dataset) else None)
-    return out
 
 
 def same(a, b):
@@ -161,3 +152,54 @@ def test_a_quirk_forced_on_takes_the_per_cell_engine(quirk):
     from netcol.models.rowan2013.ranknet import use_rank_engine
     assert use_rank_engine(load_experiment("baseline").params, frozenset())
     assert not use_rank_engine(load_experiment("baseline", {f"quirk_{quirk}": "on"}).params, frozenset())
+
+
+SHARE_SCENARIO = r"""
+import sys
+sys.path.insert(0, {repo!r})
+import numpy as np
+from netcol.cells import intf6
+from netcol.config.experiment import load_experiment
+from netcol.models.rowan2013.ranknet import build_rank
+from netcol.models.rowan2013.network import draw
+from netcol.engine.runtime import neuron_h, parallel_context
+h, pc = neuron_h(), parallel_context()
+exp = load_experiment("baseline", {{"size": 2}})
+intf6.apply_mechanism_settings(h, exp.mechanism_settings())
+net = build_rank(exp.network, size=2, seed=7)
+whole = draw(exp.network, 2, 7, "keyed")[2]
+mine = np.flatnonzero(whole.post % int(pc.nhost()) == int(pc.id()))
+gathered = net.global_connections()
+ok = (np.array_equal(net.netcon_rows, mine) and np.array_equal(net.conn.pre, whole.pre[mine])
+      and np.array_equal(net.conn.delay, whole.delay[mine]) and np.array_equal(net.conn.w1, whole.w1[mine])
+      and net.n_plastic == int(whole.plastic.sum()))
+if gathered is not None:
+    ok = ok and all(np.array_equal(getattr(gathered, k), getattr(whole, k)) for k in ("pre", "post", "delay", "w1", "w2", "plastic"))
+print("rank", int(pc.id()), "holds", len(net.conn), "of", len(whole), "ok" if ok else "WRONG")
+sys.stdout.flush()
+pc.barrier()
+import os
+os._exit(0)
+"""
+
+
+@pytest.mark.mpi
+def test_each_rank_holds_only_its_own_cells_connections(tmp_path):
+    """On 2 ranks the rank engine keeps only its cells' afferent connections (about half
+    each), numbered as rows of the whole column's connection order, with the same values
+    as the whole drawn at once; rank 0 gathers the whole for the files."""
+    import re
+    import subprocess
+    import sys
+    from helpers import REPO
+    script = tmp_path / "scenario.py"
+    script.write_text(SHARE_SCENARIO.format(repo=str(REPO)))
+    mpiexec = str(Path(sys.executable).parent / "mpiexec")
+    r = subprocess.run([mpiexec, "-n", "2", sys.executable, str(script)], cwd=REPO, capture_output=True, text=True,
+                       timeout=300)
+    lines = re.findall(r"rank (\d) holds (\d+) of (\d+) (\w+)", r.stdout)
+    assert len(lines) == 2, r.stdout + r.stderr
+    held = [int(n) for _, n, _, _ in lines]
+    total = int(lines[0][2])
+    assert all(status == "ok" for *_, status in lines), r.stdout
+    assert sum(held) == total and max(held) < 0.6 * total

@@ -18,7 +18,7 @@ from netcol.config.experiment import experiment_from_saved, experiment_path, loa
 from netcol.config.records import inline_toml, parse_tables, select_gids
 from netcol.config.schema import ParamError
 
-from helpers import _datasets, assert_param_error_names
+from helpers import datasets, assert_param_error_names
 
 libsonata = pytest.importorskip("libsonata")
 
@@ -107,7 +107,7 @@ start = 0.1
     for out, sets in zip(runs, ([], ["--set", "record=[]"])):
         r = cli("run", str(path), "--set", "duration=0.3", "--set", "block=0.1", *sets, "--out", str(out), *QUIET)
         assert r.returncode == 0, r.stderr
-    a, b = (_datasets(out / "spikes.h5") for out in runs)
+    a, b = (datasets(out / "spikes.h5") for out in runs)
     assert all(np.array_equal(a[k], b[k]) for k in a)
     gids = expected_gids(path, "e")
     assert len(gids) and gids.max() < 800                        # E cells only

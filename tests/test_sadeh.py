@@ -24,11 +24,14 @@ SEGMENTS = [(0, 40, 90.0, 0, 1), (40, 150, 20.0, 1, 1), (190, 30, 70.0, 0, 0), (
 SETTINGS = dict(tau_m=20.0, vth=20.0, rate=2400.0, tau_minus=10.0, tau_plus=7.0, tau_x=15.0, a_ltd=3e-3,
                 a_ltp=2e-3, ltd_ref=70.0, theta_minus=-20.0, theta_plus=7.5, w_max=2.0, w_min_inh=-5.0, avg_steps=7)
 N_E, N = 4, 6
+#: Per synapse of SYNAPSES: a delay of 1 to 3 map steps.
+DELAYS = [1 + (pre + 2 * post) % 3 for pre, post, _, _ in SYNAPSES]
 
 
-def run_mechanism():
-    """Run the handcrafted network in NetcolLifMap; return its spikes, final weights and
-    the counts it drew (for the reference)."""
+def run_mechanism(delayed=False):
+    """Run the handcrafted network in NetcolLifMap (the synapses' DELAYS if delayed, else
+    one step each); return its spikes, final weights and the counts it drew (for the
+    reference)."""
     from netcol.cells import lifmap
     from netcol.cells.population import RankWiring, finitialize_at_step, weights
     from netcol.engine.runtime import neuron_h, parallel_context
@@ -38,8 +41,9 @@ def run_mechanism():
     wiring = RankWiring(h, pc, pop)
     for gid in range(N):
         pop.add_cell(gid, gid * math.pi / N, 0.6 if gid < N_E else 0.1, wiring.relay(gid))
-        mine = sorted((s for s in SYNAPSES if s[1] == gid), key=lambda s: s[0])
-        lifmap.add_synapses(h, pop, [s[0] for s in mine], [s[2] for s in mine], [s[3] for s in mine])
+        mine = sorted((s + (d,) for s, d in zip(SYNAPSES, DELAYS) if s[1] == gid), key=lambda s: s[0])
+        lifmap.add_synapses(h, pop, [s[0] for s in mine], [s[2] for s in mine], [s[3] for s in mine],
+                            [s[4] for s in mine] if delayed else None)
     wiring.listen(range(N), lifmap.DELAY)
     for k0, length, theta, plastic, reset in SEGMENTS:
         lifmap.add_segment(pop, k0, length, math.radians(theta), plastic, reset, 3, 1000 * k0)
@@ -55,14 +59,22 @@ def run_mechanism():
     return dict(t=list(tv), gid=list(iv), w=weights(h, pop).tolist(), counts=counts)
 
 
-def reference(counts):
+def reference(counts, delayed=False):
     """The map and the rule as the reference computes them (sadeh2015.md §1, §3), step by
-    step with the weight change applied in the step that causes it, over a dense matrix."""
+    step with the weight change applied in the step that causes it, over a dense matrix.
+    With delays (DELAYS if delayed): a spike of step s reaches y through a synapse of delay
+    d in step s + d (summed by delay, then ascending source) and is the synapse's
+    presynaptic spike in the rule of step s + d - 1; the trace takes it in step s + 1; a
+    reset drops the spikes in flight."""
     p = SETTINGS
     W = np.zeros((N, N))
     kind = np.full((N, N), -1)
-    for pre, post, w, k in SYNAPSES:
+    delay = np.ones((N, N), int)
+    for (pre, post, w, k), d in zip(SYNAPSES, DELAYS):
         W[pre, post], kind[pre, post] = w, k
+        delay[pre, post] = d if delayed else 1
+    sent = {}   # step -> the spikes of that step still in flight
+    none = np.zeros(N, bool)
     B, Bm, Bp, Bx = (math.exp(-1.0 / p[k]) for k in ("tau_m", "tau_minus", "tau_plus", "tau_x"))
     spikes, y, s = [], np.zeros(N), np.zeros(N, bool)
     for k0, length, theta, plastic, reset in SEGMENTS:
@@ -70,17 +82,20 @@ def reference(counts):
             x_k = np.array(counts[k])
             if reset and k == k0:
                 y, ym, yp, xpre, hist = x_k.copy(), np.zeros(N), np.zeros(N), np.zeros(N), []
+                sent = {}
             else:
                 ym = Bm * ym + y / p["tau_minus"]
                 yp = Bp * yp + y / p["tau_plus"]
                 xpre = Bx * xpre + s / p["tau_x"]
                 acc = np.zeros(N)
                 for post in range(N):
-                    for pre in range(N):   # ascending source, as the mechanism sums
-                        if kind[pre, post] >= 0 and s[pre]:
-                            acc[post] += W[pre, post]
+                    for d in sorted(set(delay.flat)):
+                        for pre in range(N):   # by delay, then ascending source, as the mechanism sums
+                            if kind[pre, post] >= 0 and delay[pre, post] == d and sent.get(k - d, none)[pre]:
+                                acc[post] += W[pre, post]
                 y = (B * y + x_k) + acc
             s = y > p["vth"]
+            sent[k] = s
             y = np.where(s, 0.0, y)
             spikes += [(k + 0.5, g) for g in np.flatnonzero(s)]
             if plastic:
@@ -89,7 +104,7 @@ def reference(counts):
                 D = (p["a_ltd"] * ybar * ybar / p["ltd_ref"]) * np.maximum(ym - p["theta_minus"], 0)
                 P = np.maximum(y - p["theta_plus"], 0) * np.maximum(yp - p["theta_minus"], 0)
                 for pre, post in zip(*np.nonzero(kind > 0)):
-                    dwm = (-1.0 * s[pre]) * D[post]
+                    dwm = (-1.0 * sent.get(k - delay[pre, post] + 1, none)[pre]) * D[post]
                     dwp = (1.0 * p["a_ltp"] * xpre[pre]) * P[post]
                     w = W[pre, post]
                     if kind[pre, post] == 1:
@@ -101,9 +116,10 @@ def reference(counts):
     return spikes, W
 
 
-def test_map_and_rule_equal_the_python_reference():
-    got = in_fresh_process(run_mechanism)
-    spikes, W = reference(got["counts"])
+@pytest.mark.parametrize("delayed", [False, True])
+def test_map_and_rule_equal_the_python_reference(delayed):
+    got = in_fresh_process(run_mechanism, delayed=delayed)
+    spikes, W = reference(got["counts"], delayed)
     assert len(spikes) > 50, "the handcrafted network must fire for the test to mean anything"
     assert sorted(zip(got["t"], map(int, got["gid"]))) == sorted(spikes)
     # the mechanism stores weights target-major with sources ascending

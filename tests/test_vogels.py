@@ -19,12 +19,15 @@ N_E, N = 4, 7
 SETTINGS = dict(c_m=200.0, g_l=10.0, e_l=-60.0, e_i=-80.0, v_th=-50.0, v_reset=-60.0, refrac=5.0, i_bg=200.0,
                 tau_e=5.0, tau_i=10.0, w_e=6.0, w_ii=3.0, tau_stdp=20.0, w_max=100.0, v_init=0.0)
 ALPHA, ETA, STEPS, ETA_FROM = 0.12, 0.5, 6000, 1500
+#: Per synapse of SYNAPSES: a delay of 1 to 4 steps; a source's plastic synapses share one
+#: (their presynaptic trace is the source's).
+DELAYS = [2 + s % 3 if k == 2 else 1 + (s + 2 * t) % 4 for s, t, k, _ in SYNAPSES]
 
 
-def run_mechanism(wide=False):
+def run_mechanism(wide=False, delayed=False):
     """Run the handcrafted network in NetcolCondLif (eta switched on at step ETA_FROM; the
-    by-source targets in 32 bits if wide, else 16); return its spikes and final plastic
-    weights."""
+    by-source targets in 32 bits if wide, else 16; the synapses' DELAYS if delayed, else
+    one step each); return its spikes and final plastic weights."""
     from netcol.cells import condlif
     from netcol.cells.population import RankWiring, finitialize_at_step, weights
     from netcol.engine.runtime import neuron_h, parallel_context
@@ -35,8 +38,9 @@ def run_mechanism(wide=False):
     wiring = RankWiring(h, pc, pop)
     for gid in range(N):
         pop.add_cell(gid, wiring.relay(gid))
-        mine = sorted((s for s in SYNAPSES if s[1] == gid), key=lambda s: s[0])
-        condlif.add_synapses(h, pop, [s[0] for s in mine], [s[2] for s in mine], [s[3] for s in mine])
+        mine = sorted((s + (d,) for s, d in zip(SYNAPSES, DELAYS) if s[1] == gid), key=lambda s: s[0])
+        condlif.add_synapses(h, pop, [s[0] for s in mine], [s[2] for s in mine], [s[3] for s in mine],
+                             [s[4] for s in mine] if delayed else None)
     wiring.listen(range(N), condlif.DELAY)
     tv, iv = h.Vector(), h.Vector()
     pc.spike_record(-1, tv, iv)
@@ -50,9 +54,13 @@ def run_mechanism(wide=False):
     return dict(t=list(tv), gid=list(iv), w=weights(h, pop).tolist(), bits=pop.target_bits())
 
 
-def reference():
+def reference(delayed=False):
     """The network as the Brian2 example computes it (vogels2011.md §1-3), step by step:
-    Euler, threshold, presynaptic then postsynaptic pathways, reset."""
+    Euler, threshold, presynaptic then postsynaptic pathways, reset.  With delays (DELAYS if
+    delayed), a presynaptic pathway of delay d runs d - 1 steps after the spike (Brian2's
+    delay (d - 1) dt), delays ascending, sources ascending within each."""
+    delay = dict(((s, t), d if delayed else 1) for (s, t, _, _), d in zip(SYNAPSES, DELAYS))
+    fired_at = {}
     p, dt = SETTINGS, 0.1
     v, ge, gi = np.full(N, p["v_init"]), np.zeros(N), np.zeros(N)
     ready, last = np.ones(N, bool), np.full(N, -10 ** 9)
@@ -74,18 +82,22 @@ def reference():
         for c in fired:
             last[c], ready[c] = k, False
             spikes.append(((k + 0.5) * dt, c))
-        for src in fired:   # presynaptic pathways, ascending source
-            if any((src, t) in w for t in range(N)):
-                apre[src] = apre[src] * decay(k - lastpre[src]) + 1.0
-                lastpre[src] = k
-            for s, t, kind, _ in sorted((x for x in SYNAPSES if x[0] == src), key=lambda x: x[1]):
-                if kind == 0:
-                    ge[t] += p["w_e"]
-                elif kind == 1:
-                    gi[t] += p["w_ii"]
-                else:
-                    w[s, t] = min(max(w[s, t] + (apost[t] * decay(k - lastpost[t]) - ALPHA) * eta, 0.0), p["w_max"])
-                    gi[t] += w[s, t]
+        fired_at[k] = fired
+        for d in sorted(set(delay.values())):   # presynaptic pathways, by delay, ascending source
+            for src in fired_at.get(k - d + 1, []):
+                mine = sorted((x for x in SYNAPSES if x[0] == src and delay[x[0], x[1]] == d), key=lambda x: x[1])
+                if any(kind == 2 for _, _, kind, _ in mine):
+                    apre[src] = apre[src] * decay(k - lastpre[src]) + 1.0
+                    lastpre[src] = k
+                for s, t, kind, _ in mine:
+                    if kind == 0:
+                        ge[t] += p["w_e"]
+                    elif kind == 1:
+                        gi[t] += p["w_ii"]
+                    else:
+                        w[s, t] = min(max(w[s, t] + (apost[t] * decay(k - lastpost[t]) - ALPHA) * eta, 0.0),
+                                      p["w_max"])
+                        gi[t] += w[s, t]
         for t in fired:     # postsynaptic pathway
             apost[t] = apost[t] * decay(k - lastpost[t]) + 1.0
             lastpost[t] = k
@@ -98,11 +110,11 @@ def reference():
                                                                  for st in order])
 
 
-@pytest.mark.parametrize("wide", [False, True])
-def test_cell_and_rule_equal_the_python_reference(wide):
-    got = in_fresh_process(run_mechanism, wide=wide)
+@pytest.mark.parametrize("wide, delayed", [(False, False), (True, False), (False, True)])
+def test_cell_and_rule_equal_the_python_reference(wide, delayed):
+    got = in_fresh_process(run_mechanism, wide=wide, delayed=delayed)
     assert got["bits"] == (32 if wide else 16)
-    spikes, w, w0 = reference()
+    spikes, w, w0 = reference(delayed)
     assert len(spikes) > 100 and len({c for _, c in spikes}) == N
     assert sorted(zip(got["t"], map(int, got["gid"]))) == sorted(spikes)
     assert np.count_nonzero(np.abs(w - w0) > 1e-6) >= 4, "the rule must move the weights"

@@ -16,8 +16,10 @@ STEP_DT = 0.1
 #: How much earlier than (k + 1/2) STEP_DT the event of step k comes (ms); its spikes carry
 #: (k + 1/2) STEP_DT itself.
 STEP_EARLY = 5e-7
-#: Spike delivery delay (ms): a step less twice STEP_EARLY, so a spike arrives just before
-#: the next step and ranks exchange spikes about once per step.
+#: The listening NetCons' delay (ms): a step less twice STEP_EARLY, so a spike arrives just
+#: before the next step and ranks exchange spikes about once per step.  It is NEURON's
+#: minimum delay across ranks, within the shortest synaptic delay (one step); a synapse's
+#: own delay (whole steps, per pathway: add_synapses) is the mechanism's.
 DELAY = STEP_DT - 2 * STEP_EARLY
 #: NEURON's fixed step (ms): below the minimum delay (NEURON's multi-rank exchange refuses
 #: a step equal to it), and exact in binary, so that h.t lands exactly where psolve is
@@ -76,10 +78,28 @@ def new_population(h, n_total, n_steps):
     return pop
 
 
-def add_synapses(h, pop, src, kind, weight):
-    """The incoming synapses of the cell added last (sources in ascending gid)."""
-    pop.add_synapses(h.Vector(np.asarray(src, float)), h.Vector(np.asarray(kind, float)),
-                     h.Vector(np.asarray(weight, float)))
+def add_synapses(h, pop, src, kind, weight, delay_steps=None):
+    """The incoming synapses of the cell added last.
+
+    Parameters
+    ----------
+    h, pop : hoc.HocObject
+        NEURON and the population.
+    src : array of int
+        Source gids, ascending.
+    kind : array of int
+        EXC, INH or PLASTIC per synapse.
+    weight : array of float
+        Initial weight (nS; read for plastic synapses).
+    delay_steps : array of int, optional
+        Each synapse's delay in whole Euler steps, >= 1 (a spike of step s first acts in
+        step s + d); None: one step each (the reference's delivery).  A source's plastic
+        synapses share one delay (their presynaptic trace is the source's).
+    """
+    args = [h.Vector(np.asarray(src, float)), h.Vector(np.asarray(kind, float)), h.Vector(np.asarray(weight, float))]
+    if delay_steps is not None:
+        args.append(h.Vector(np.asarray(delay_steps, float)))
+    pop.add_synapses(*args)
 
 
 

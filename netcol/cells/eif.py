@@ -18,7 +18,9 @@ INTEGRATION = "euler"
 STEP_DT = 0.1
 #: How much earlier than (k + 1/2) STEP_DT the event of step k comes (ms).
 STEP_EARLY = 5e-7
-#: The listening NetCons' delay (ms): ranks exchange spikes about once per step.
+#: The listening NetCons' delay (ms): ranks exchange spikes about once per step, within the
+#: shortest synaptic delay (one step); a synapse's own delay (whole steps, per pathway:
+#: add_synapses) is the mechanism's.
 DELAY = STEP_DT - 2 * STEP_EARLY
 #: NEURON's fixed step (ms), exact in binary and below the minimum delay.
 DT = 1.0 / 32
@@ -102,11 +104,30 @@ def set_pathway(pop, pathway, weight, eta=0.0, pre=(0, 0, 0, 0), post=(0, 0, 0, 
     pop.set_pathway(pathway, weight, eta, *pre, *post)
 
 
-def add_synapses(h, pop, src, pathway, weight):
-    """The incoming synapses of the cell added last (sources ascending; X sources
-    numbered from the network's cell count)."""
-    pop.add_synapses(h.Vector(np.asarray(src, float)), h.Vector(np.asarray(pathway, float)),
-                     h.Vector(np.asarray(weight, float)))
+def add_synapses(h, pop, src, pathway, weight, delay_steps=None):
+    """The incoming synapses of the cell added last.
+
+    Parameters
+    ----------
+    h, pop : hoc.HocObject
+        NEURON and the population.
+    src : array of int
+        Sources ascending: recurrent gids, then X sources numbered from the network's
+        cell count.
+    pathway : array of int
+        EE .. XI per synapse.
+    weight : array of float
+        Initial weight (read on plastic pathways).
+    delay_steps : array of int, optional
+        Each synapse's delay in whole Euler steps, >= 1 (a recurrent spike of step s first
+        acts in step s + d); not read for X synapses (external spikes act in the step they
+        are queued for); None: one step each (the reference's delivery).
+    """
+    args = [h.Vector(np.asarray(src, float)), h.Vector(np.asarray(pathway, float)),
+            h.Vector(np.asarray(weight, float))]
+    if delay_steps is not None:
+        args.append(h.Vector(np.asarray(delay_steps, float)))
+    pop.add_synapses(*args)
 
 
 def queue_external(h, pop, steps, sources):

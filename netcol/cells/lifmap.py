@@ -17,8 +17,10 @@ HOC_NAME = "NetcolLifMap"
 INTEGRATION = "map"
 #: The map's step (ms).  Step k is computed at (k + 1/2) MAP_DT.
 MAP_DT = 1.0
-#: The spike delivery delay (ms): half the map step, so that arrivals (at whole steps)
-#: and steps (at half steps) never share a time.
+#: The listening NetCons' delay (ms): half the map step, so that arrivals (at whole steps)
+#: and steps (at half steps) never share a time, within the shortest synaptic delay (one
+#: map step); a synapse's own delay (whole steps, per pathway: add_synapses) is the
+#: mechanism's.
 DELAY = MAP_DT / 2
 #: NEURON's fixed step (ms).  Every event is still handled at its exact time (all cells
 #: are artificial); NEURON's multi-rank spike exchange refuses a step equal to the
@@ -72,10 +74,27 @@ def new_population(h, n_total, seed):
     return pop
 
 
-def add_synapses(h, pop, pre, weight, kind):
-    """The incoming synapses of the cell added last (sources in ascending gid)."""
-    pop.add_synapses(h.Vector(np.asarray(pre, float)), h.Vector(np.asarray(weight, float)),
-                     h.Vector(np.asarray(kind, float)))
+def add_synapses(h, pop, pre, weight, kind, delay_steps=None):
+    """The incoming synapses of the cell added last.
+
+    Parameters
+    ----------
+    h, pop : hoc.HocObject
+        NEURON and the population.
+    pre : array of int
+        Source gids, ascending.
+    weight : array of float
+        Initial weights (mV).
+    kind : array of int
+        STATIC, PLASTIC_E or PLASTIC_I per synapse.
+    delay_steps : array of int, optional
+        Each synapse's delay in whole map steps, >= 1 (a spike of step s reaches y in step
+        s + d); None: one step each (the map's own delay).
+    """
+    args = [h.Vector(np.asarray(pre, float)), h.Vector(np.asarray(weight, float)), h.Vector(np.asarray(kind, float))]
+    if delay_steps is not None:
+        args.append(h.Vector(np.asarray(delay_steps, float)))
+    pop.add_synapses(*args)
 
 
 def add_segment(pop, k0, length, theta, plastic, reset, stream, offset):

@@ -8,6 +8,7 @@ all these models share (PopulationAssemblyBase).
 """
 import numpy as np
 
+from . import protocol_step
 from ..engine.runtime import filled, scratch_vectors
 
 RELAY_NAME = "NetcolRelay"
@@ -75,7 +76,10 @@ class RankWiring:
         which the population reads and empties at its next step.  A queue event per
         remote spike (a NetCon delivering to the population) cost more: 0.84 against
         1.00 s per simulated second on 2 ranks (bench/vogels_speed.py, same spikes).
-        The delay sets the exchange interval as any NetCon's would."""
+        The delay sets the exchange interval as any NetCon's would: it must stay within
+        the shortest delay of the population's synapses (the binding's DELAY, a step or
+        less, does: a synapse's delay is one step at least), and the mechanism holds
+        back what arrives before its synapses' own delays have passed."""
         self.sources = sorted(set(int(s) for s in sources))
         self.rec_t, self.rec_id = self.h.Vector(), self.h.Vector()
         self.pop.listen_records(self.rec_t, self.rec_id)
@@ -98,13 +102,27 @@ class RankWiring:
             nc.delay = delay
             self.in_ncs.append(nc)
 
-    def redeliver(self, recent, t, delay):
-        """After a resume at t: the spikes in flight at the checkpoint (emitted before t,
-        arriving at or after it) reach the population again (arrive() is idempotent)."""
-        listening = set(self.sources)
+    def redeliver(self, recent, t, delay=None):
+        """After a resume at t: the spikes emitted before t that the population listens to
+        or emitted itself reach it again with their times (arrive_spike); the mechanism
+        keeps those still in flight, within its longest delay, and drops the older ones.
+        recent must hold every spike of that span (netcol.engine.simulate keeps the last
+        max(20 ms, the model's longest_delay_ms + 1 ms) of them).
+
+        Parameters
+        ----------
+        recent : (numpy.ndarray, numpy.ndarray)
+            Spike times (ms) and gids, as a checkpoint's recent_spikes.
+        t : float
+            The checkpoint's time (ms).
+        delay : float, optional
+            Not read (the mechanism knows its delays); kept for models written before
+            delays.
+        """
+        listening = set(self.sources) | set(self.relays)
         for ts, g in zip(*recent):
-            if ts + delay >= t - 1e-9 and int(g) in listening:
-                self.pop.arrive(int(g))
+            if ts < t and int(g) in listening:
+                self.pop.arrive_spike(int(g), float(ts))
 
 
 def ei_edge_types(pre, post, n_e):
@@ -135,6 +153,9 @@ class PopulationAssemblyBase:
     #: What gathered_weights holds: "plastic" (the plastic synapses' weights, target-major,
     #: each cell's in set-up order) or "all" (every synapse's).
     final_weights = "plastic"
+    #: The longest delay of the network's synapses (ms; a model with pathway delays sets it):
+    #: a checkpoint keeps the spikes of at least that span for a resume (RankWiring.redeliver).
+    longest_delay_ms = 0.0
 
     @property
     def local(self):
@@ -225,7 +246,8 @@ class PopulationAssemblyBase:
 
     def edge_rows(self, gid):
         """The synapses onto one cell in its set-up order (the order of its weights):
-        (sources, edge type ids, weights at the start)."""
+        (sources, edge type ids, weights at the start) and, where synapses have delays of
+        their own, their delays (ms; without them, one step of the mechanism each)."""
         raise NotImplementedError
 
     def edge_types(self):
@@ -241,24 +263,28 @@ class PopulationAssemblyBase:
         """edges.h5 (SONATA, see netcol.io.edges) and edge_types.csv with the weights as
         set up (rank 0): rows target-major, each cell's synapses in set-up order;
         syn_weight (at the start), syn_weight_final (the static synapses' weight, NaN for
-        the plastic ones until :meth:`finalize`), delay (ms: the delivery delay of the
-        mechanism).  Drawn again cell by cell (the wiring is keyed by target gid, so the
-        same on any number of ranks) and written a block of rows at a time."""
+        the plastic ones until :meth:`finalize`), delay (ms: each synapse's delay, one
+        step of the mechanism where edge_rows gives none).  Drawn again cell by cell (the
+        wiring is keyed by target gid, so the same on any number of ranks) and written a
+        block of rows at a time."""
         from ..io.edges import BLOCK_ROWS, EdgeWriter, write_edge_types
         header, rows = self.edge_types()
         write_edge_types(out_dir / "edge_types.csv", header, rows)
         plastic = np.array(sorted(self.plastic_edge_types()), np.int64)
-        unit, delay = self.weight_unit, float(self.binding.DELAY)
+        unit, step = self.weight_unit, float(protocol_step(self.binding))
         columns = {"syn_weight": unit, "syn_weight_final": unit, "delay": "ms"}
         with EdgeWriter(out_dir / "edges.h5", self.edge_population, self.population, self.population, columns) as w:
             held, count = [], 0
             for gid in range(self.n):
-                held.append((gid, *self.edge_rows(gid)))
+                rows = self.edge_rows(gid)
+                if len(rows) == 3:
+                    rows = (*rows, np.full(len(rows[0]), step))
+                held.append((gid, *rows))
                 count += len(held[-1][1])
                 if count >= BLOCK_ROWS or gid == self.n - 1:
-                    src, types, weight = (np.concatenate([h[i] for h in held]) for i in (1, 2, 3))
+                    src, types, weight, delay = (np.concatenate([h[i] for h in held]) for i in (1, 2, 3, 4))
                     post = np.repeat([h[0] for h in held], [len(h[1]) for h in held])
-                    w.append(src, post, types, syn_weight=weight, delay=np.full(len(src), delay),
+                    w.append(src, post, types, syn_weight=weight, delay=np.asarray(delay, float),
                              syn_weight_final=np.where(np.isin(types, plastic), np.nan, weight))
                     held, count = [], 0
             w.close(self.n, self.n)

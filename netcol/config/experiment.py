@@ -204,7 +204,7 @@ def load_experiment(name, sets=None, checkpoint_every=None, default_model=None):
     package.check_experiment(params, network, where)
     check_grid(params, package.TIME_FIELDS, protocol_step(package.BINDING), checkpoint_every, where)
     check_records(params, package, network, where)
-    check_budget(params, package.event_series(params), checkpoint_every, package.cost(params), where)
+    check_budget(params, package.event_series(params), checkpoint_every, package.cost(params, network), where)
     return Experiment(path.stem, str(path.resolve()), model_name, params, network, overrides, sets)
 
 

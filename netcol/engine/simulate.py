@@ -296,7 +296,10 @@ class Run:
             self.guard.attempt(self._write_meta, t_reached_ms=t)
         t_all = np.concatenate([self.recent[0], spikes[0]])
         g_all = np.concatenate([self.recent[1], spikes[1]])
-        keep = t_all > t_all.max() - 20.0 if len(t_all) else slice(0)
+        # the spikes a resume delivers again: those still in flight, up to the model's
+        # longest delay (pathway delays) after their emission
+        window = max(20.0, getattr(self.model, "longest_delay_ms", 0.0) + 1.0)
+        keep = t_all > t_all.max() - window if len(t_all) else slice(0)
         self.recent = (t_all[keep], g_all[keep])
 
     def advance(self):

@@ -43,7 +43,7 @@ class ModelPackage(Protocol):
     def event_series(self, params: dict) -> Any:
         """Its timeline's event series, for the budget's event count."""
 
-    def cost(self, params: dict) -> Any:
+    def cost(self, params: dict, network: Any) -> Any:
         """Its estimated cost (netcol.config.budget)."""
 
     def check_experiment(self, params: dict, network: Any, source: str) -> None:

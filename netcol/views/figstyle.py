@@ -115,9 +115,10 @@ def _protocol_duration(meta):
     """The whole protocol's length of a run whose experiment leaves it to the model."""
     from ..models import DEFAULT_MODEL, model
     params = dict(meta["params"], duration=0.0)
-    try:
-        model(meta.get("model", DEFAULT_MODEL)).check_experiment(params, None, meta["source"])
-    except Exception:   # a model that needs its network for this: no claim
+    package = model(meta.get("model", DEFAULT_MODEL))
+    try:   # the protocol's length does not depend on the network: the model's own serves
+        package.check_experiment(params, package.load_network({}), meta["source"])
+    except Exception:   # settings the checks refuse now: no claim
         return None
     return params["duration"] or None
 

@@ -1,7 +1,8 @@
 """The NEURON GUI's shared parts: window places tiled for the screen the GUI opens on (from
 1366 x 768 up), Okabe & Ito's colour-blind-safe colours installed in NEURON's palette, a
-run control placed with the rest, controls panels that never need scrolling, and graphs
-whose axes follow their data.
+run control placed with the rest, controls panels that never need scrolling, graphs whose
+axes follow their data, and for graphs too short for NEURON's axis numbers their own axes
+and margins (:class:`Frame`); legends in rows at full size (:func:`legend_rows`).
 
 Imported only by the GUIs (``netcol gui``); headless runs never import it.
 """
@@ -55,8 +56,10 @@ def tiles(screen=None, below=("sensor", "scale")):
     control) in a left column, the raster over the rates in the middle, the cell browser
     on the right over the graphs named in `below`, all of the same height (none: the
     browser takes the column).  Every window, with a title bar above it, fits on the
-    screen from 1366 x 768 up, and every graph is tall and wide enough for its axis
-    numbers (NEURON draws them in a margin of a twelfth of the graph)."""
+    screen from 1366 x 768 up.  The raster, the rates and a browser alone are tall enough
+    for NEURON's axis numbers (:func:`numbers_fit_neuron_margin`); the browser's graphs
+    stacked three high at 1366 x 768 (190 pt) are not, and draw their own axes in a
+    :class:`Frame`."""
     w, h = screen or screen_size()
     w, h = max(w, 1024), max(h, 600) - BOTTOM_MARGIN
     left_w = max(300, int(0.19 * w))
@@ -80,6 +83,23 @@ def tiles(screen=None, below=("sensor", "scale")):
 #: NEURON's label font (helvetica 14 px on a desktop, X's 13-px 'fixed' where helvetica is
 #: missing, as under Xvfb) and a clear gap, so that no two labels touch.
 LABEL_PITCH = 18
+#: NEURON's label font, in NEURON's units (points; 1.04 px under Xvfb): a line (helvetica
+#: 14 px: 15.4; 'fixed': 12.5, as Graph.view_info(0, 15) reads), a digit (helvetica: 7.7;
+#: 'fixed': 5.8), a space, point or minus sign (helvetica: 3.8 to 4.8) and a letter of the
+#: names drawn (helvetica's capitals: 9 to 10; 'fixed': 5.8); the larger font's, rounded up.
+FONT_LINE, FONT_DIGIT, FONT_SIGN, FONT_CHAR = 16.0, 8.0, 5.0, 10.0
+#: Where NEURON's own axes (Graph.xaxis(0), (2)) draw the x numbers: their top this far
+#: below the data area (pt), in its bottom margin of a twelfth of the graph.
+NUMBER_GAP = 5.0
+#: Least clear space (pt) between a number or text and the edge or the data area.
+CLEARANCE = 2.0
+#: Least distance (pt) between two numbers along a framed graph's axes: x (numbers of up to
+#: six digits and a gap, as NEURON's own spacing) and y (a line of the font and half a line).
+X_TICK_PT, Y_TICK_PT = 80.0, 1.5 * FONT_LINE
+#: Most intervals between numbers along an axis of a framed graph (as NEURON's own).
+MOST_TICKS = 6
+#: Gap (pt) between two names in a row of a legend.
+LEGEND_GAP = 8.0
 #: How far right of the first column of side labels the second starts (px): room for a
 #: population name of four characters and a gap.
 LABEL_COLUMN_PX = 30
@@ -135,6 +155,176 @@ def side_label_places(centres, height, pitch=LABEL_PITCH):
         mine = np.flatnonzero(column == c)
         y[mine] = spread(px[mine], pitch, 0.0, room)
     return [(int(c), float((bottom + v) / height)) for c, v in zip(column, y)]
+
+
+def numbers_fit_neuron_margin(height):
+    """Whether NEURON's own axes have room for their x numbers below a graph of that height
+    (pt): its bottom margin, a twelfth of the graph, holds the gap and a line of the font
+    (a graph of 190 pt, at 1366 x 768, clips them: see :class:`Frame`)."""
+    return height / 12.0 >= NUMBER_GAP + FONT_LINE
+
+
+def text_width(text, char=FONT_DIGIT):
+    """Width (pt) of text in NEURON's label font, at most: digits FONT_DIGIT, spaces,
+    points and signs FONT_SIGN, other characters char."""
+    return sum(FONT_DIGIT if c.isdigit() else FONT_SIGN if c in " .-+" else char for c in text)
+
+
+def inner_ticks(lo, hi, least):
+    """Round numbers within [lo, hi] for an axis: (first, last, intervals) with a step of
+    1, 2, 2.5 or 5 times a power of ten, the smallest of at least `least` that leaves an
+    interval within the range (else the largest below it that does; lo, hi, 1 when the
+    range is empty)."""
+    import math
+    span = hi - lo
+    if not span > 0:
+        return lo, hi, 1
+    least = max(least, span * 1e-6)
+    steps = [m * 10.0 ** e for e in range(math.floor(math.log10(least)) - 1, math.floor(math.log10(least)) + 2)
+             for m in (1, 2, 2.5, 5)]
+    above = [st for st in steps if st >= least * (1 - 1e-9)]
+    below = [st for st in reversed(steps) if st < least * (1 - 1e-9)]
+    for step in above[:1] + below:
+        first, last = math.ceil(lo / step - 1e-9), math.floor(hi / step + 1e-9)
+        if last - first >= 1:
+            return first * step, last * step, int(last - first)
+    return lo, hi, 1
+
+
+def y_number(value, step):
+    """The text NEURON's fixed axis (Graph.yaxis with its range) prints at a tick: ' %g '
+    or, for steps from 1 down to 1e-5, a decimal more than the step has (src/ivoc/axis.cpp;
+    at a step of 1 it prints '1.0' or '1' as its float rounding falls: the longer here)."""
+    import math
+    logstep = -math.log10(step) if step > 0 else -1.0
+    if -1e-6 <= logstep <= 5:
+        return f" {value:0.{int(round(max(logstep, 0.0) + 1))}f} "
+    return f" {value:g} "
+
+
+class Frame:
+    """A graph's own axes and data area, for a graph too short for NEURON's: NEURON's
+    axes draw the x numbers below the data area in a margin of a twelfth of the graph,
+    which in a graph of 190 pt (the cell browser's at 1366 x 768) is less than a line of
+    the font, and the numbers are clipped.  A framed graph has margins that hold its
+    numbers (below: the x numbers; left: the y numbers, as wide as they are) and its
+    texts (above the data area: `text_rows` lines, a title and legend rows drawn from
+    the top at LABEL_PITCH, so that no trace runs under them), and draws the axes along
+    the bottom and left edges of the data with NEURON's fixed axes (Graph.xaxis and
+    yaxis with a range: numbers on round values inside the range).
+
+    Parameters
+    ----------
+    width, height : float
+        The graph's drawing area (pt; as given to Graph.view).
+    text_rows : int
+        Lines of text above the data area.
+    """
+
+    def __init__(self, width, height, text_rows=1):
+        self.width, self.height, self.text_rows = float(width), float(height), int(text_rows)
+        # x numbers: NEURON's fixed x axis draws them from half a line to a line and a
+        # half below the axis
+        self.bottom = max(self.height / 12.0, 1.5 * FONT_LINE + CLEARANCE)
+        # the texts, then clear of the top y number (centred on the data's top edge)
+        self.top = max(self.height / 12.0, self.text_rows * LABEL_PITCH + FONT_LINE / 2 + CLEARANCE)
+        self.right = self.width / 12.0
+
+    def text_y(self, row):
+        """Where a text line of row (0 the top one) goes, as a fraction of the graph's
+        height from its bottom (the top of the text; Graph.label's y with y_align 1)."""
+        return (self.height - 1.0 - row * LABEL_PITCH) / self.height
+
+    def layout(self, x0, x1, lo, hi):
+        """The frame for data from x0 to x1 and lo to hi.
+
+        Returns
+        -------
+        dict
+            margins: (left, bottom, right, top) in pt; view: (x left, x right, y bottom,
+            y top) of the whole graph in data units (Graph.view_size); xticks, yticks:
+            (first, last, intervals); ynumbers: the texts of the y numbers.
+        """
+        data_h = self.height - self.bottom - self.top
+        yticks = inner_ticks(lo, hi, (hi - lo) * max(Y_TICK_PT / data_h, 1.0 / MOST_TICKS))
+        first, last, n = yticks
+        step = (last - first) / n
+        ynumbers = [y_number(first + k * step, step) for k in range(n + 1)]
+        # NEURON's fixed y axis ends its numbers 0.3 of their width left of the axis
+        left = max(self.width / 12.0, 1.3 * max(text_width(t) for t in ynumbers) + CLEARANCE)
+        data_w = self.width - left - self.right
+        xticks = inner_ticks(x0, x1, (x1 - x0) * max(X_TICK_PT / data_w, 1.0 / MOST_TICKS))
+        ux, uy = (x1 - x0) / data_w, (hi - lo) / data_h
+        view = (x0 - left * ux, x1 + self.right * ux, lo - self.bottom * uy, hi + self.top * uy)
+        return dict(margins=(left, self.bottom, self.right, self.top), view=view, xticks=xticks, yticks=yticks,
+                    ynumbers=ynumbers)
+
+    def draw(self, graph, x0, x1, lo, hi):
+        """The axes and the view on the graph (NEURON's own axes erased)."""
+        f = self.layout(x0, x1, lo, hi)
+        graph.xaxis(3)
+        # the axis lines along the whole data area, then round numbers and ticks on them
+        graph.xaxis(x0, x1, lo, 1, 0, -1, 0)
+        graph.xaxis(f["xticks"][0], f["xticks"][1], lo, f["xticks"][2], 0, 0, 1)
+        graph.yaxis(lo, hi, x0, 1, 0, -1, 0)
+        graph.yaxis(f["yticks"][0], f["yticks"][1], x0, f["yticks"][2], 0, 0, 1)
+        if graph.view_count() > 0:
+            graph.view_size(0, *f["view"])
+        return f
+
+
+def legend_rows(names, left, right, char=FONT_CHAR, gap=LEGEND_GAP):
+    """Where the names of a legend go, in their order along rows, at full size: each row
+    no wider than from left to right (pt), in as few rows as that allows and as even.
+
+    Parameters
+    ----------
+    names : sequence of str
+    left, right : float
+        Where the rows start and end at most (pt from the graph's left edge).
+    char : float
+        Width of a letter (pt; FONT_CHAR: the widest of NEURON's fonts).
+    gap : float
+        Least gap between two names of a row (pt).
+
+    Returns
+    -------
+    list of (int, float)
+        Per name, its row (0 the first) and its left edge (pt).
+
+    Raises
+    ------
+    ValueError
+        When a name is wider than the room.
+    """
+    widths = [text_width(name, char) for name in names]
+    room = right - left
+    if not widths:
+        return []
+    if max(widths) > room:
+        raise ValueError(f"a name {max(widths):g} pt wide does not fit a legend {room:g} pt wide")
+
+    def fill(limit):
+        rows, x, row = [], 0.0, 0
+        for w in widths:
+            if x > 0 and x + gap + w > limit:
+                row, x = row + 1, 0.0
+            start = x + gap if x > 0 else 0.0
+            rows.append((row, left + start))
+            x = start + w
+        return rows
+
+    count = fill(room)[-1][0] + 1
+    # as even as the same number of rows allows: the narrowest limit that still needs no
+    # more rows
+    low, high = max(widths), room
+    for _ in range(40):
+        mid = (low + high) / 2
+        if fill(mid)[-1][0] + 1 <= count:
+            high = mid
+        else:
+            low = mid
+    return fill(high)
 
 
 def install_palette(graph):
@@ -216,11 +406,14 @@ class Follow:
         shows part of the page before.
     end : callable, optional
         The run's end (ms; tstop): a growing range stops there.
+    frame : Frame, optional
+        The graph's own axes and margins (NEURON's axes otherwise).
     """
 
     def __init__(self, graph, span, y_range, sliding, headroom=0.2, min_span=0.0, floor=None, on_page=None,
-                 end=None):
+                 end=None, frame=None):
         self.g, self.span, self.sliding, self.on_page, self.end = graph, span, sliding, on_page, end
+        self.frame = frame
         self.headroom, self.min_span, self.floor = headroom, min_span, floor
         self.start_range = tuple(y_range)
         self.reset()
@@ -233,8 +426,10 @@ class Follow:
         self.apply()
 
     def apply(self):
-        """The ranges on the graph."""
+        """The ranges on the graph (and the frame's axes)."""
         self.g.size(self.x[0], self.x[1], self.lo, self.hi)
+        if self.frame is not None:
+            self.frame.draw(self.g, self.x[0], self.x[1], self.lo, self.hi)
 
     def _y_range(self, lo, hi):
         import math

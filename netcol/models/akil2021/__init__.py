@@ -67,19 +67,21 @@ def event_series(params):
     return [("records", params["recording_interval"], params["recording_interval"])]
 
 
-def synapse_count(params):
-    """Expected recurrent and external synapses."""
+def synapse_count(params, network):
+    """Expected recurrent and external synapses, per pathway (its in-degree where it has one)."""
+    from ...cells.pathways import synapse_count as count
     from .network import n_excitatory
     n, n_e, n_x = params["n"], n_excitatory(params), params["n_x"]
     n_i = n - n_e
-    return (n_e * (n_e * params["p_ee"] + n_i * params["p_ie"] + n_x * params["p_xe"])
-            + n_i * (n_e * params["p_ei"] + n_i * params["p_ii"] + n_x * params["p_xi"]))
+    sizes = {f"{a}{b}": (n_a, n_b, params[f"p_{a}{b}"])
+             for a, n_a in (("e", n_e), ("i", n_i), ("x", n_x)) for b, n_b in (("e", n_e), ("i", n_i))}
+    return count(network.pathways, sizes)
 
 
-def cost(params):
+def cost(params, network):
     """Estimated peak memory per rank, set-up time and wall time per simulated second of a
     run (see netcol.config.budget.check_budget)."""
-    kcells, msyn = params["n"] / 1000, synapse_count(params) / 1e6
+    kcells, msyn = params["n"] / 1000, synapse_count(params, network) / 1e6
     return dict(memory_mb=BASE_MB + MB_PER_KCELL * kcells + MB_PER_MSYN * msyn,
                 setup_s=SETUP_S_PER_KCELL * kcells + SETUP_S_PER_MSYN * msyn,
                 wall_per_sim_s=WALL_PER_SIM_S_PER_KCELL * kcells,
@@ -87,8 +89,11 @@ def cost(params):
 
 
 def check_experiment(params, network, source):
-    """The protocol's checks (rules, learning rates)."""
+    """The protocol's checks (rules, learning rates), and an in-degree within its source
+    population (the network file's [pathways])."""
+    from .network import check_wiring
     check_protocol(params, source)
+    check_wiring(params, network, source)
 
 
 def mechanism_settings(params, network):

@@ -52,18 +52,24 @@ class AkilAssembly(PopulationAssemblyBase):
             eta, pre, post = self.rules.get(k, (0.0, (0, 0, 0, 0), (0, 0, 0, 0)))
             eif.set_pathway(self.pop, k, pathway_w[k], eta, pre, post)
         self.wiring = RankWiring(h, pc, self.pop)
+        self.delay_steps = np.array([self.network.pathways[name].steps for name in eif.PATHWAYS])
+        self.longest_delay_ms = float(self.delay_steps.max()) * eif.STEP_DT
         self.weight_counts, plastic_by_gid = {}, {}   # the latter only for the set-up
         sources = []
         for gid in self.gids:
             self.pop.add_cell(gid, self.wiring.relay(gid), initial_v(p, self.network, gid))
-            src, pathway = incoming(p, gid)
-            eif.add_synapses(h, self.pop, src, pathway, pathway_w[pathway])
+            src, pathway = incoming(p, self.network, gid)
+            eif.add_synapses(h, self.pop, src, pathway, pathway_w[pathway], self.delay_steps[pathway])
             plastic = np.isin(pathway, list(self.rules))
             plastic_by_gid[gid] = (src[plastic].astype(np.int32), pathway[plastic].astype(np.int8))
             self.weight_counts[gid] = int(plastic.sum())
             sources.append(src[src < p["n"]])
         if p["quirks"] == "reference":
             self.pop.route_first_i_as_e()
+        # the NetCons' delay, just under one step, sets how often ranks exchange spikes: once
+        # a step, within the shortest pathway delay (one step at least), as the cells'
+        # traces need every spike in the step after it; the pathways' delays are the
+        # mechanism's
         self.wiring.listen(np.concatenate(sources) if sources else np.zeros(0, int), eif.DELAY)
         self.pop.index()   # frees the set-up order before the samples are chosen
         self.synapse_table = self.gather_synapse_table({g: src for g, (src, _) in plastic_by_gid.items()})
@@ -130,12 +136,12 @@ class AkilAssembly(PopulationAssemblyBase):
     # ------------------------------------------------------------------ outputs
     def edge_rows(self, gid):
         """The recurrent synapses onto one cell, sources ascending: (sources, edge types,
-        weights J / sqrt(N) of their pathways).  The external sources are not nodes of the
-        circuit: their synapses are left out."""
-        src, pathway = incoming(self.p, gid)
+        weights J / sqrt(N) of their pathways, delays in ms).  The external sources are not
+        nodes of the circuit: their synapses are left out."""
+        src, pathway = incoming(self.p, self.network, gid)
         keep = src < self.n
         src, pathway = src[keep], pathway[keep]
-        return src, ei_edge_types(src, gid, self.n_e), self.pathway_w[pathway]
+        return src, ei_edge_types(src, gid, self.n_e), self.pathway_w[pathway], self.delay_steps[pathway] * eif.STEP_DT
 
     def edge_types(self):
         """edge_types.csv: the four recurrent pathways and the rule acting on each."""
@@ -169,7 +175,7 @@ class AkilAssembly(PopulationAssemblyBase):
         eif.restore_state(h, self.pop, rows, ck["shared"], ck["traces"])
         set_weights(h, self.pop, np.concatenate([ck["weights"][g] for g in self.gids] or [np.zeros(0)]))
         self.last_counts, self.last_record = tuple(ck["last_counts"]), ck["last_record"]
-        self.wiring.redeliver(ck["recent_spikes"], t, eif.DELAY)
+        self.wiring.redeliver(ck["recent_spikes"], t)
 
     def before_block(self, t_next):
         """Queue the external spikes of the steps up to t_next (ms)."""

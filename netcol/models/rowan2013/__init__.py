@@ -53,9 +53,12 @@ CONTRACT = dict(experiment="scalingwithdeletion", checkpoint_every=4, kill_at=7,
 #: Peak memory per rank (MB) = BASE_MB + MB_PER_SIZE * size, and wall seconds per
 #: simulated second on one core per unit of size (bench/baseline_speed.py, size 1 to 8).
 BASE_MB, MB_PER_SIZE, WALL_PER_SIM_S_PER_SIZE = 65.0, 10.0, 0.09
-#: Set-up seconds = SETUP_S_PER_SIZE * size + SETUP_S_PER_SIZE2 * size ** 2: the keyed
-#: wiring draws a number for every pair of cells (fitted to sizes 1 to 64 on one rank).
-SETUP_S_PER_SIZE, SETUP_S_PER_SIZE2 = 1.5, 0.062
+#: Set-up seconds = SETUP_S_PER_SIZE * size: linear since the keyed wiring follows the
+#: connections (the per-cell engine's, a NetCon per synapse; the rank engine's is about a
+#: tenth: bench/column_scale.py).
+SETUP_S_PER_SIZE = 1.5
+#: Cells of the default column at size 1: a unit of size in the estimates.
+CELLS_PER_SIZE = 470
 
 
 def load_network(overrides, path=None):
@@ -86,12 +89,16 @@ def event_series(params):
     return out
 
 
-def cost(params):
-    """Estimated memory per rank and wall time per simulated second of a run."""
-    size = params["size"]
-    return dict(memory_mb=BASE_MB + MB_PER_SIZE * size, setup_s=SETUP_S_PER_SIZE * size + SETUP_S_PER_SIZE2 * size ** 2,
+def cost(params, network):
+    """Estimated memory per rank and wall time per simulated second of a run, by the
+    column's cells at its size (a network file's own populations counted) in units of
+    the default column's 470."""
+    cells = sum(pop.count for pop in network.layout(params["size"]))
+    size = cells / CELLS_PER_SIZE
+    return dict(memory_mb=BASE_MB + MB_PER_SIZE * size, setup_s=SETUP_S_PER_SIZE * size,
                 wall_per_sim_s=WALL_PER_SIM_S_PER_SIZE * max(size, 1.0),
-                memory_note=f"size = {size:g} ({BASE_MB:g} MB + {MB_PER_SIZE:g} MB per unit of size)")
+                memory_note=f"size = {params['size']:g}, {cells} cells ({BASE_MB:g} MB + {MB_PER_SIZE:g} MB per "
+                            f"{CELLS_PER_SIZE} cells)")
 
 
 def check_experiment(params, network, source):

@@ -80,7 +80,8 @@ class ColumnAssembly:
             self.net.update_outgoing_delays()
         sources = playback_sources(self.net, p)
         self.playback = Playback(self.net, sources) if sources else None
-        self.probes = StateRecorder(self.net)
+        self.connections = self.net.global_connections()   # rank 0: for the files it writes
+        self.probes = StateRecorder(self.net, self.connections)
         self.protocol = ColumnProtocol(self.net, p, self.probes)
         self.times = []
         self.lookahead = REFILL_MS + AHEAD_MS
@@ -141,12 +142,13 @@ class ColumnAssembly:
         killed part may have left it half rewritten) and its gains at its end."""
         labels = ["learn_start", "learn_end", "final"] if self.p["plasticity"] else []
         rule = self.p["deletion_rule"] if self.p["rng"] != "original" else "original"
-        rows = self.net.plastic_rows
-        write_edges(out_dir / "edges.h5", self.net)
+        conn, rows = self.connections, self.probes.plastic_rows
+        write_edges(out_dir / "edges.h5", self.net, conn)
         self.probes.writer = StateWriter(out_dir / "state.h5", self.net.n, self.probes.pair_names,
-                                         self.net.conn.pre[rows], self.net.conn.post[rows], labels, rule,
+                                         conn.pre[rows], conn.post[rows], labels, rule,
                                          run_id=run_id, keep=resume["file_counts"] if resume else None,
                                          t_keep=resume["t"] if resume else None)
+        self.connections = None   # written: the rank engine's ranks keep only their own rows
 
     def output_counts(self):
         """Rows written so far in each growing dataset of state.h5 (rank 0)."""
@@ -249,7 +251,7 @@ class ColumnAssembly:
         run, and the STDP gains as they are now into edges.h5."""
         if self.p["plasticity"] and status == "complete":
             self.probes.snapshot("final", t)
-        if len(self.net.plastic_rows):
+        if self.net.n_plastic:
             write_final_gains(out_dir / "edges.h5", self.net)
 
     def summary(self):

@@ -12,8 +12,9 @@ the gain at the end of the run, NaN until then) and ``syn_weight_final`` (``weig
 ``stdp_gain``: the STDP gain multiplies the first receptor's weight; before the target's
 scale factor).  Rows are the connection rows of the network (sorted by source, then delay).
 
-Every rank holds the whole connectivity, so rank 0 writes the static columns; the
-plastic gains live on the postsynaptic ranks, which write their own rows in turn.
+Rank 0 writes the static columns from the whole connectivity (which the rank engine
+gathers for it); the plastic gains live on the postsynaptic ranks, which write their own
+rows in turn.
 """
 import numpy as np
 
@@ -25,26 +26,25 @@ EDGE_POPULATION = "column__column"
 RECEPTORS = {"RS": ("AM2", "NM2"), "FS": ("GA", ""), "LTS": ("GA2", "")}
 
 
-def edge_type_ids(net):
+def edge_type_ids(net, conn):
     """Per connection: pre type code x 100 + post type code."""
     codes = np.array([p.code for p in net.cells["pops"]])[net.cells["type_index"]]
-    return codes[net.conn.pre] * 100 + codes[net.conn.post]
+    return codes[conn.pre] * 100 + codes[conn.post]
 
 
-def write_edges(path, net, population="column"):
-    """Write the static part of edges.h5 and edge_types.csv (rank 0)."""
-    conn, n = net.conn, len(net.conn)
-    gain = np.ones(n)
-    gain[net.plastic_rows] = np.nan
+def write_edges(path, net, conn, population="column"):
+    """Write the static part of edges.h5 and edge_types.csv (rank 0) from the whole
+    column's connections conn."""
+    gain = np.where(conn.plastic, np.nan, 1.0)
     with EdgeWriter(path, EDGE_POPULATION, population, population,
                     {"delay": "ms", "weight_1": None, "weight_2": None, "stdp_gain": None, "syn_weight": None,
                      "syn_weight_final": None}) as w:
-        w.append(conn.pre, conn.post, edge_type_ids(net), delay=conn.delay, weight_1=conn.w1, weight_2=conn.w2,
+        w.append(conn.pre, conn.post, edge_type_ids(net, conn), delay=conn.delay, weight_1=conn.w1, weight_2=conn.w2,
                  stdp_gain=gain, syn_weight=conn.w1, syn_weight_final=conn.w1 * gain)
         w.close(net.n, net.n)
     pops = net.cells["pops"]
     rows = []
-    plastic_types = set(edge_type_ids(net)[net.plastic_rows].tolist())
+    plastic_types = set(edge_type_ids(net, conn)[conn.plastic].tolist())
     for pre in pops:
         for post in pops:
             if (pre.name, post.name) in net.column.connections:
@@ -63,6 +63,7 @@ def write_final_gains(path, net):
     from ...io.space import guarded
     pc = parallel_context()
     rows = net.netcon_rows[net.plastic_local]
+    w1 = net.local_w1[net.plastic_local]
     gains = net.local_plastic_gains()
     order = np.argsort(rows)
 
@@ -71,7 +72,7 @@ def write_final_gains(path, net):
         with h5py.File(path, "a", libver=LIBVER) as f:
             group = f[f"edges/{EDGE_POPULATION}/0"]
             group["stdp_gain"][rows[order]] = gains[order]
-            group["syn_weight_final"][rows[order]] = net.conn.w1[rows[order]] * gains[order]
+            group["syn_weight_final"][rows[order]] = w1[order] * gains[order]
     for r in range(int(pc.nhost())):
         pc.barrier()
         if r == pc.id() and len(rows):

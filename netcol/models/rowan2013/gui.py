@@ -50,6 +50,72 @@ READOUT_CHARS = 46
 COMPONENTS = (("V", "vm", lay.BLACK), ("AMPA2", 3, lay.VERMILLION), ("NMDA2", 4, lay.ORANGE),
               ("GABA-A", 2, lay.BLUE), ("GABA-A2", 5, lay.SKY_BLUE), ("AHP", 6, lay.PURPLE),
               ("threshold", 7, lay.GREY))
+#: The browser's graphs, top to bottom (their places in guilayout.tiles).
+BROWSER_GRAPHS = ("browser", "sensor", "scale")
+#: Where the texts of every graph start (fraction of its width from the left).
+TEXT_LEFT = 0.1
+
+
+def legend_places(width):
+    """Where the components' names go in the browser's legend, at full size (NEURON
+    scales a bitmap font by dropping pixel rows and columns, which mangles the letters):
+    rows under the title, from TEXT_LEFT to the graph's right edge, none over another
+    (:func:`netcol.views.guilayout.legend_rows`).
+
+    Parameters
+    ----------
+    width : float
+        The graph's width (pt).
+
+    Returns
+    -------
+    list of (int, float)
+        Per component, its legend row (0 the first, under the title) and its left edge (pt).
+    """
+    names = [name for name, _, _ in COMPONENTS]
+    return lay.legend_rows(names, TEXT_LEFT * width, width - lay.CLEARANCE)
+
+
+def browser_frames(places):
+    """The browser's graphs' own axes and margins (:class:`netcol.views.guilayout.Frame`):
+    at 1366 x 768 they are 190 pt high, too short for NEURON's axis numbers. Above the data
+    area, the components' graph holds its title and its legend's rows, the others their
+    title.
+
+    Parameters
+    ----------
+    places : dict
+        guilayout.tiles().
+
+    Returns
+    -------
+    dict
+        BROWSER_GRAPHS' names to frames.
+    """
+    frames = {}
+    for name in BROWSER_GRAPHS:
+        _, _, w, h = places[name]
+        rows = 1 + (1 + max(row for row, _ in legend_places(w)) if name == "browser" else 0)
+        frames[name] = lay.Frame(w, h, rows)
+    return frames
+
+
+def legend_labels(frame):
+    """The browser's legend as Graph.label arguments: (x, y, name, scale, colour) per
+    component, x and y fractions of the graph (y the top of the name), in rows under the
+    title, at full size (scale 1).
+
+    Parameters
+    ----------
+    frame : netcol.views.guilayout.Frame
+        The components' graph's (:func:`browser_frames`).
+
+    Returns
+    -------
+    list of tuple
+    """
+    return [(x / frame.width, frame.text_y(1 + row), name, 1.0, colour)
+            for (row, x), (name, _, colour) in zip(legend_places(frame.width), COMPONENTS)]
 
 
 def raster_label_places(pops, n, height):
@@ -306,7 +372,8 @@ class ColumnGUI:
             return None
         self.browsed = gid
         graphs, follows = [], []
-        for name, y_range, sliding, kw in (("browser", (-90.0, 0.0), True, dict(headroom=0.4)),
+        self.frames = browser_frames(self.places)
+        for name, y_range, sliding, kw in (("browser", (-90.0, 0.0), True, dict(headroom=0.1)),
                                            ("sensor", (0.0, 1.0), False, dict(floor=0.0)),
                                            ("scale", (-SCALE_SPAN / 2, SCALE_SPAN / 2), False,
                                             dict(min_span=SCALE_SPAN))):
@@ -314,28 +381,30 @@ class ColumnGUI:
             g = h.Graph(0)
             span = min(h.tstop, BROWSER_SPAN_MS if sliding else RASTER_SPAN_MS)
             g.view(0, y_range[0], span, y_range[1] - y_range[0], x, y, w, ht)
-            if sliding:
-                lay.box_axes(g)
             graphs.append(g)
+            # axes along the bottom and left edges of the data, their numbers in margins
+            # that hold them (the frame's), the texts above the data
             follows.append(lay.Follow(g, span, y_range, sliding,
                                       on_page=(lambda start, last, g=g: None if last else g.erase()) if sliding
-                                      else None, end=lambda: h.tstop, **kw))
+                                      else None, end=lambda: h.tstop, frame=self.frames[name], **kw))
         self.trace = (graphs, follows, [None] * (len(COMPONENTS) + 3))
         self._browser_labels(gid)
         return graphs[0]
 
     def _browser_labels(self, gid):
-        """The browser's titles, its legends in one row at the top of each graph."""
+        """The browser's titles and the components' legend, above the data areas (the
+        frames' top margins)."""
         (g, s, f), _, _ = self.trace
-        g.label(0.1, 0.86, f"gid {gid} ({self.model.type_name(gid)}): components (mV) vs time (ms)", 2, 1, 0, 1,
-                lay.BLACK)
-        for k, (name, _, colour) in enumerate(COMPONENTS):
-            g.label(0.1 + 0.115 * k, 0.775, name, 2, 0.8, 0, 1, colour)
+        frames = [self.frames[name] for name in BROWSER_GRAPHS]
         tau_s = self.h.act_tau_decay_NetcolIntf6 / 1000.0
         # the axis follows the sensor alone (see _tick): a goal above it is off the graph
-        s.label(0.1, 0.995, f"gid {gid}: sensor (Hz, {tau_s:g}-s mean); goal vermillion, if in range", 2, 1, 0,
-                1, lay.BLACK)
-        f.label(0.1, 0.995, f"gid {gid}: scale factor - 1, in millionths (ppm)", 2, 1, 0, 1, lay.BLACK)
+        titles = (f"gid {gid} ({self.model.type_name(gid)}): components (mV) vs time (ms)",
+                  f"gid {gid}: sensor (Hz, {tau_s:g}-s mean); goal vermillion, if in range",
+                  f"gid {gid}: scale factor - 1, in millionths (ppm)")
+        for graph, frame, title in zip((g, s, f), frames, titles):
+            graph.label(TEXT_LEFT, frame.text_y(0), title, 2, 1, 0, 1, lay.BLACK)
+        for x, y, name, scale, colour in legend_labels(frames[0]):
+            g.label(x, y, name, 2, scale, 0, 1, colour)
 
     # ------------------------------------------------------------------ live updates
     def _on_init(self):

@@ -22,9 +22,9 @@ SYNAPSE_SLOTS = {"RS": (SLOT["AM2"], SLOT["NM2"]), "FS": (SLOT["GA"], None), "LT
 class CellLayout:
     """What a built column says of its cells from its layout (``self.cells``, see
     :func:`netcol.models.rowan2013.column.cell_table`), and what both engines do alike with
-    it (``self.conn``, ``self.local``, ``self.out_rows``, ``self.dead``,
-    ``self.nearest_dead_callback``; ``give_outgoing_delays`` and ``update_chains`` are
-    each engine's)."""
+    it (``self.local``, ``self.dead``, ``self.nearest_dead_callback``; ``efferent``,
+    ``presynaptic_to``, ``give_outgoing_delays`` and ``update_chains`` are each
+    engine's)."""
 
     @property
     def n(self):
@@ -50,16 +50,15 @@ class CellLayout:
         dead_arr = np.array(sorted(self.dead), dtype=np.int64)
         pres = None
         if new:   # only cells with synapses onto a newly deleted cell change
-            pres = set(self.conn.pre[np.isin(self.conn.post, list(new))].tolist())
+            pres = self.presynaptic_to(new)
             todo = [g for g in self.local if g in pres]
         else:
             todo = list(self.local)
         for gid in todo:
-            rows = self.out_rows[gid]
-            live = rows[~np.isin(self.conn.post[rows], dead_arr)] if dead_arr.size else rows
-            delays = self.conn.delay[live]
-            if self.nearest_dead_callback and len(rows):
-                delays = np.append(delays, self.conn.delay[rows].min())
+            all_delays, posts = self.efferent(gid)
+            delays = all_delays[~np.isin(posts, dead_arr)] if dead_arr.size else all_delays
+            if self.nearest_dead_callback and len(all_delays):
+                delays = np.append(delays, all_delays.min())
             self.give_outgoing_delays(gid, delays)
         self.update_chains(pres)
 
@@ -136,6 +135,21 @@ class ColumnNetwork(CellLayout):
         for row, nc in zip(self.netcon_rows, self.netcons):
             for k, v in zip(self.CHANGING_SLOTS, saved[int(row)]):
                 nc.weight[k] = v
+
+    @property
+    def local_w1(self):
+        """The primary weight of each local synapse (aligned with ``netcon_rows``)."""
+        return self.conn.w1[self.netcon_rows]
+
+    @property
+    def n_plastic(self):
+        """Plastic synapses in the whole column."""
+        return len(self.plastic_rows)
+
+    def global_connections(self):
+        """The whole column's connections on rank 0 (None on the others): every rank
+        holds them already."""
+        return self.conn if int(parallel_context().id()) == 0 else None
 
     def scaling_on(self, t):
         """Synaptic scaling from t (ms) on."""
@@ -226,6 +240,15 @@ class ColumnNetwork(CellLayout):
         for step in self.chain_steps[pre][:group]:
             t = t + step
         return t
+
+    def efferent(self, gid):
+        """A local cell's efferent connections: (delays in ms, postsynaptic gids)."""
+        rows = self.out_rows[gid]
+        return self.conn.delay[rows], self.conn.post[rows]
+
+    def presynaptic_to(self, gids):
+        """Every cell (local or not) with a synapse onto any of gids."""
+        return set(self.conn.pre[np.isin(self.conn.post, list(gids))].tolist())
 
     def give_outgoing_delays(self, gid, delays):
         """Hand a local cell its outgoing delays (ms), for the scaling steps of its delivery

@@ -15,18 +15,23 @@ class StateRecorder:
 
     Parameters
     ----------
-    net : netcol.models.rowan2013.network.ColumnNetwork
+    net : netcol.models.rowan2013.network.ColumnNetwork or .ranknet.RankNetwork
+    conn : netcol.models.rowan2013.wiring.Connectivity or None
+        The whole column's connections on rank 0 (``net.global_connections()``), None on
+        the other ranks.
     writer : netcol.models.rowan2013.staterec.StateWriter, optional
         Set on rank 0 once the output files are open.
     """
 
-    def __init__(self, net, writer=None):
+    def __init__(self, net, conn, writer=None):
         self.net, self.writer = net, writer
         self.pc = parallel_context()
-        conn, cells = net.conn, net.cells
-        ti = cells["type_index"]
-        names = [p.name for p in cells["pops"]]
-        rows = net.plastic_rows
+        self.pair_codes, self.pair_names = [], []
+        if conn is None:   # ranks other than 0
+            return
+        ti = net.cells["type_index"]
+        names = [p.name for p in net.cells["pops"]]
+        self.plastic_rows = rows = np.flatnonzero(conn.plastic)
         pair_of_row = ti[conn.pre[rows]] * 64 + ti[conn.post[rows]]
         self.pair_codes = sorted(set(pair_of_row.tolist()))
         self.pair_names = [f"{names[c // 64]}->{names[c % 64]}" for c in self.pair_codes]
@@ -68,7 +73,7 @@ class StateRecorder:
         gain = gather_by_gid(dict(zip(rows.tolist(), self.net.local_plastic_gains().tolist())))
         if gain is None:
             return None
-        return np.array([gain[r] for r in self.net.plastic_rows])
+        return np.array([gain[r] for r in self.plastic_rows])
 
     def gather_scale(self, t):
         """Every cell's scale factor at time t (ms), on every rank."""

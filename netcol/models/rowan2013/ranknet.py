@@ -10,7 +10,9 @@ from ...cells.intf6rank import ACT, DEAD, GOAL, N_RECEPTORS, SFAC, TU, RankEngin
 from ...cells.population import RankWiring
 from ...engine.runtime import neuron_h, parallel_context
 from ...config.schema import ParamError
-from .network import CellLayout, draw, drive_streams, plastic_rows, receptor_weight_table
+from .column import cell_table
+from .network import CellLayout, drive_streams, receptor_weight_table
+from .wiring import COLUMNS, Connectivity, keyed_connectivity, keyed_positions, merged
 from .protocol import QUIRKS
 
 #: What the rank engine does not do yet, as (parameter, value that needs the per-cell one).
@@ -80,24 +82,64 @@ class RankCell:
         self.engine, self.gid = engine, gid
 
 
+#: Presynaptic cells whose connections rank 0 gathers at a time.
+GATHER_CELLS = 8192
+
+
 class RankNetwork(CellLayout):
     """The column built on this rank's NetcolColumn; offers what the run loop, the
     probes and the edge writer read of :class:`.network.ColumnNetwork` (``local`` and
-    ``states`` both map each gid to its :class:`RankCell`)."""
+    ``states`` both map each gid to its :class:`RankCell`).
+
+    Unlike the per-cell engine's, ``conn`` holds only this rank's cells' afferent
+    connections (its memory falls as ranks are added); ``netcon_rows`` numbers them in
+    the whole column's connection order and :meth:`global_connections` gathers the whole
+    on rank 0 for the files.  ``outgoing`` holds each local cell's efferent connections'
+    delays and targets (for the delivery callbacks' scaling steps after deletions).
+    """
 
     chained = False
     nearest_dead_callback = False
 
-    def __init__(self, column, cells, xyz, conn, size, engine, wiring, rows, out_rows):
+    def __init__(self, column, cells, xyz, conn, size, engine, wiring, rows, outgoing):
         self.column, self.cells, self.xyz, self.conn, self.size = column, cells, xyz, conn, size
         self.engine, self.wiring = engine, wiring
         self.local = {gid: RankCell(engine, gid) for gid in wiring.relays}
         self.states = self.local
         self.netcon_rows = rows
-        self.out_rows = out_rows
-        self.plastic_rows = plastic_rows(conn)
-        self.plastic_local = np.flatnonzero(np.isin(rows, self.plastic_rows))
+        self.outgoing = outgoing
+        self.plastic_local = np.flatnonzero(conn.plastic)
+        self.n_plastic = int(parallel_context().allreduce(len(self.plastic_local), 1))
         self.dead = set()
+
+    @property
+    def local_w1(self):
+        """The primary weight of each local synapse (aligned with ``netcon_rows``)."""
+        return self.conn.w1
+
+    def global_connections(self):
+        """The whole column's connections on rank 0 (None on the others); collective.
+
+        Returns
+        -------
+        netcol.models.rowan2013.wiring.Connectivity or None
+        """
+        pc = parallel_context()
+        root = int(pc.id()) == 0
+        total = int(pc.allreduce(len(self.conn), 1))
+        whole = Connectivity(*(np.empty(total, dtype=getattr(self.conn, k).dtype) for k in COLUMNS)) if root else None
+        # a range of presynaptic cells at a time: rank 0 holds the whole once, not also
+        # every rank's part and its pickled copy
+        bounds = np.searchsorted(self.conn.pre, np.arange(0, self.n + GATHER_CELLS, GATHER_CELLS))
+        filled_to = 0
+        for lo, hi in zip(bounds[:-1], bounds[1:]):
+            parts = pc.py_gather(Connectivity(*(getattr(self.conn, k)[lo:hi] for k in COLUMNS)), 0)
+            if root:
+                chunk = merged(parts)
+                for k in COLUMNS:
+                    getattr(whole, k)[filled_to:filled_to + len(chunk)] = getattr(chunk, k)
+                filled_to += len(chunk)
+        return whole
 
     def catch_up(self, t):
         """Every event before t (ms) handled and each cell's drive brought to t."""
@@ -122,6 +164,16 @@ class RankNetwork(CellLayout):
     def scale_drive(self, gain):
         """Every local cell's drive gain from now on (catch_up first)."""
         self.engine.set_drive_gain(gain)
+
+    def efferent(self, gid):
+        """A local cell's efferent connections: (delays in ms, postsynaptic gids)."""
+        return self.outgoing.get(gid, (np.empty(0), np.empty(0, dtype=np.int64)))
+
+    def presynaptic_to(self, gids):
+        """The local cells with a synapse onto any of gids (only theirs change: the rank
+        engine has no chains to update)."""
+        gids = np.array(sorted(gids), dtype=np.int64)
+        return {g for g, (_, post) in self.outgoing.items() if np.isin(post, gids).any()}
 
     def give_outgoing_delays(self, gid, delays):
         """Hand a local cell its outgoing delays (ms)."""
@@ -151,13 +203,15 @@ def build_rank(column, size=1.0, seed=2, trial_ms=0.0):
     """
     h, pc = neuron_h(), parallel_context()
     rank, nhost = int(pc.id()), int(pc.nhost())
-    cells, xyz, conn = draw(column, size, seed, "keyed")
-    epoch = window(conn.delay)
+    cells = cell_table(column, size)
+    xyz = keyed_positions(column, cells, seed)
+    local = np.arange(rank, cells["n"], nhost)
+    conn = keyed_connectivity(column, cells, xyz, seed, size, targets=local)
+    epoch = window(pc.allreduce(float(conn.delay.min()) if len(conn) else np.inf, 3))
+    rows, outgoing = number_rows(pc, conn, cells["n"])
     engine = RankEngine(h, cells["n"], epoch)
     wiring = RankWiring(h, pc, engine.pop)
     classes, pops = cells["classes"], cells["pops"]
-    local = np.arange(rank, cells["n"], nhost)
-    out_starts = np.searchsorted(conn.pre, np.arange(cells["n"] + 1))   # rows are sorted by pre
     by_type = []
     for pop in pops:
         cls = column.cell_classes[pop.cls]
@@ -168,36 +222,79 @@ def build_rank(column, size=1.0, seed=2, trial_ms=0.0):
     for gid in local:
         engine.add_cell(int(gid), wiring.relay(int(gid)))
     engine.set_cells(np.array([by_type[t][0] for t in types]), np.array([by_type[t][1] for t in types]), seed,
-                     [conn.delay[out_starts[g]:out_starts[g + 1]] for g in local])
+                     [outgoing[int(g)][0] if int(g) in outgoing else () for g in local])
     engine.set_trials(trial_ms)
     # each cell's synapses in connection order, the cells in the order they were added
-    rows = np.flatnonzero(conn.post % nhost == rank)
-    rows = rows[np.argsort(conn.post[rows] // nhost, kind="stable")]
-    engine.add_synapses(conn.post[rows] // nhost, conn.pre[rows], conn.delay[rows],
-                        receptor_weight_table(np.asarray(classes)[conn.pre[rows]], conn.w1[rows], conn.w2[rows], N_RECEPTORS),
-                        cells["excitatory"][conn.pre[rows]])
-    rows = np.sort(np.flatnonzero(np.isin(conn.post, local)))
-    wiring.listen(conn.pre[rows], epoch)
-    out_rows = {int(g): np.arange(out_starts[g], out_starts[g + 1]) for g in local}
-    return RankNetwork(column, cells, xyz, conn, size, engine, wiring, rows, out_rows)
+    order = np.argsort(conn.post // nhost, kind="stable")
+    engine.add_synapses(conn.post[order] // nhost, conn.pre[order], conn.delay[order],
+                        receptor_weight_table(np.asarray(classes)[conn.pre[order]], conn.w1[order], conn.w2[order],
+                                              N_RECEPTORS),
+                        cells["excitatory"][conn.pre[order]])
+    wiring.listen(conn.pre, epoch)
+    return RankNetwork(column, cells, xyz, conn, size, engine, wiring, rows, outgoing)
 
 
-def window(delays):
+def number_rows(pc, conn, n):
+    """Each rank's connections numbered in the whole column's connection order (by
+    presynaptic gid, then delay, then postsynaptic gid), and its cells' outgoing delays:
+    every rank sends its connections' (pre, delay, post) to the rank of the presynaptic
+    cell, which orders them, and the ranks share how many each presynaptic cell has.
+
+    Parameters
+    ----------
+    pc : hoc.HocObject
+        The ParallelContext (collective: every rank calls it).
+    conn : netcol.models.rowan2013.wiring.Connectivity
+        This rank's cells' afferent connections, in connection order.
+    n : int
+        Cells in the column.
+
+    Returns
+    -------
+    rows : numpy.ndarray of int
+        The whole column's row number of each of conn's rows (ascending).
+    outgoing : dict of int to (numpy.ndarray, numpy.ndarray)
+        The delays (ms, ascending) and postsynaptic gids of the connections of each of
+        this rank's cells that has any.
+    """
+    nhost = int(pc.nhost())
+    owner = conn.pre % nhost
+    mine = [np.flatnonzero(owner == r) for r in range(nhost)]
+    got = pc.py_alltoall([(conn.pre[k], conn.delay[k], conn.post[k]) for k in mine])
+    pre, delay, post = (np.concatenate([g[j] for g in got]) for j in range(3))
+    order = np.lexsort((post, delay, pre))
+    counts = np.bincount(pre, minlength=n)
+    starts = np.concatenate([[0], np.cumsum(np.sum(pc.py_allgather(counts), axis=0))])
+    by_pre = pre[order]
+    numbered = np.empty(len(pre), dtype=np.int64)
+    numbered[order] = starts[by_pre] + np.arange(len(pre)) - np.searchsorted(by_pre, by_pre)
+    sizes = np.cumsum([0] + [len(g[0]) for g in got])
+    back = pc.py_alltoall([numbered[sizes[r]:sizes[r + 1]] for r in range(nhost)])
+    rows = np.empty(len(conn), dtype=np.int64)
+    for r in range(nhost):
+        rows[mine[r]] = back[r]
+    bounds = np.flatnonzero(np.diff(by_pre)) + 1
+    outgoing = {int(g[0]): (d, p) for g, d, p in zip(np.split(by_pre, bounds), np.split(delay[order], bounds),
+                                                     np.split(post[order], bounds)) if len(g)}
+    return rows, outgoing
+
+
+def window(shortest):
     """The rank engine's window: the whole steps of DT in the shortest delay, NEURON's
     spike-exchange interval on the fixed step (see the mod file).
 
     Parameters
     ----------
-    delays : numpy.ndarray
-        Every connection's delay (ms).
+    shortest : float
+        The shortest connection delay (ms; inf: no connections).
 
     Returns
     -------
     float
         The window (ms).
     """
-    shortest = float(delays.min()) if len(delays) else DT
+    if not np.isfinite(shortest):
+        return DT
     if shortest < DT:
         raise ParamError(f"the shortest synaptic delay, {shortest:g} ms, is below the step, {DT:g} ms")
     return DT * np.floor(shortest / DT + 1e-9)
-

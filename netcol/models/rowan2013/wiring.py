@@ -29,10 +29,14 @@ class Connectivity:
         return len(self.pre)
 
 
+#: The columns of a Connectivity, in the order of its fields.
+COLUMNS = ("pre", "post", "delay", "w1", "w2", "plastic")
+
+
 def merged(parts):
     """One Connectivity from parts drawn for disjoint sets of targets, in the order every
     consumer expects (presynaptic gid, then delay, then postsynaptic gid)."""
-    joined = {k: np.concatenate([getattr(c, k) for c in parts]) for k in ("pre", "post", "delay", "w1", "w2", "plastic")}
+    joined = {k: np.concatenate([getattr(c, k) for c in parts]) for k in COLUMNS}
     order = np.lexsort((joined["post"], joined["delay"], joined["pre"]))
     return Connectivity(**{k: v[order] for k, v in joined.items()})
 

@@ -63,15 +63,19 @@ def event_series(params):
     return [("learning blocks", 0.0, params["stimuli_per_block"] * params["stimulus_length"])]
 
 
-def cost(params):
+def cost(params, network):
     """Estimated peak memory per rank, set-up time and wall time per simulated second of a
-    run (see netcol.config.budget.check_budget)."""
+    run (see netcol.config.budget.check_budget): the default network's, whatever its
+    pathways (their in-degrees are fixed and small)."""
     return dict(memory_mb=BASE_MB, setup_s=SETUP_S, wall_per_sim_s=WALL_PER_SIM_S,
                 memory_note="500 cells, 110,000 synapses")
 
 
 def check_experiment(params, network, source):
-    """The protocol's checks; a duration of 0 becomes the whole protocol's length."""
+    """The protocol's checks; a duration of 0 becomes the whole protocol's length; an
+    in-degree within its source population (the network file's [pathways])."""
+    from .network import check_wiring
+    check_wiring(network, source)
     check_segment_count(params, source)   # before the protocol's segments are made
     if params["duration"] == 0:
         params["duration"] = protocol_length(params)

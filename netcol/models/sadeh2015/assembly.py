@@ -14,7 +14,7 @@ from ...cells.population import (EI_EDGE_TYPES, PopulationAssemblyBase, RankWiri
                                  set_weights)
 from ...engine.gather import gather_by_gid
 from ...engine.runtime import neuron_h, parallel_context
-from .network import incoming
+from .network import PATHWAYS, incoming
 from .protocol import SNAPSHOT_LAG, segments, steps, timeline
 from .staterec import StateWriter
 
@@ -44,13 +44,18 @@ class SadehAssembly(PopulationAssemblyBase):
         self.pop = lifmap.new_population(h, net.n, p["seed"])
         self.wiring = RankWiring(h, pc, self.pop)
         po, mod = net.preferred_orientations(), net.modulations()
+        self.delay_steps = np.array([net.pathways[name].steps for name in PATHWAYS])
+        self.longest_delay_ms = float(self.delay_steps.max()) * lifmap.MAP_DT
         self.weight_counts, sources = {}, set()
         for gid in self.gids:
             self.pop.add_cell(gid, po[gid], mod[gid], self.wiring.relay(gid))
-            pre, w, kind = incoming(net, p["seed"], gid)
-            lifmap.add_synapses(h, self.pop, pre, w, kind)
+            pre, w, kind, pathway = incoming(net, p["seed"], gid)
+            lifmap.add_synapses(h, self.pop, pre, w, kind, self.delay_steps[pathway])
             self.weight_counts[gid] = len(pre)
             sources.update(pre.tolist())
+        # the NetCons' delay, half a map step, sets how often ranks exchange spikes: within
+        # the shortest pathway delay (one step at least), as the sources' traces need every
+        # spike in the step after it; the pathways' delays are the mechanism's
         self.wiring.listen(sources, lifmap.DELAY)
         self.prepare_weight_gather()
         self.segments = segments(p)
@@ -118,9 +123,10 @@ class SadehAssembly(PopulationAssemblyBase):
                         "input_modulation": (net.modulations(), None)})
 
     def edge_rows(self, gid):
-        """The synapses onto one cell, sources ascending: (sources, edge types, weights in mV)."""
-        pre, w, _ = incoming(self.net, self.p["seed"], gid)
-        return pre, ei_edge_types(pre, gid, self.net.cells["n_e"]), w
+        """The synapses onto one cell, sources ascending: (sources, edge types, weights in mV,
+        delays in ms)."""
+        pre, w, _, pathway = incoming(self.net, self.p["seed"], gid)
+        return pre, ei_edge_types(pre, gid, self.net.cells["n_e"]), w, self.delay_steps[pathway] * lifmap.MAP_DT
 
     def edge_types(self):
         """edge_types.csv: the four E/I pathways, the rule of each (the voltage-based rule
@@ -154,7 +160,7 @@ class SadehAssembly(PopulationAssemblyBase):
         rows = np.array([ck["cells"][g] for g in self.gids]).reshape(-1)
         lifmap.restore_state(h, self.pop, np.concatenate([rows, ck["shared"]]))
         set_weights(h, self.pop, np.concatenate([ck["weights"][g] for g in self.gids]))
-        self.wiring.redeliver(ck["recent_spikes"], t, lifmap.DELAY)
+        self.wiring.redeliver(ck["recent_spikes"], t)
         self.last_rates = tuple(ck["last_rates"])
 
     def checkpoint_state(self, t):

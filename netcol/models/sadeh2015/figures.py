@@ -235,7 +235,9 @@ def headline(run_dir, meta):
 
 
 def _raster(ax, run_dir, phase, title):
-    from ...analysis.spikes import read_spikes
+    """Every cell's spikes in the run's phase (a test), on axes that hold all cells and
+    the whole phase."""
+    from ...analysis.spikes import read_nodes, read_spikes
     seg = tuning.read_protocol(run_dir)
     k = np.flatnonzero(seg["phase"] == phase)
     if not len(k):
@@ -244,10 +246,13 @@ def _raster(ax, run_dir, phase, title):
     if t1 > tuning.reached_ms(run_dir) + 1e-6:
         raise NothingToPlot(f"{run_dir}: the run stopped before its {phase.replace('_', ' ')}")
     t, gid = read_spikes(run_dir, (t0 / 1000.0, t1 / 1000.0))
-    n_e = _n_e(run_dir)
+    n, n_e = len(read_nodes(run_dir)["excitatory"]), _n_e(run_dir)
     e = gid < n_e
     ax.plot((t[e] - t0) / 1000.0, gid[e], ".", ms=0.8, color=E_COLOUR, rasterized=True)
     ax.plot((t[~e] - t0) / 1000.0, gid[~e], ".", ms=0.8, color=I_COLOUR, rasterized=True)
+    # every cell and the whole test, whichever fired: the rasters before and after compare
+    ax.set_xlim(0, (t1 - t0) / 1000.0)
+    ax.set_ylim(-1, n)
     ax.set_xlabel("time in test (s)")
     ax.set_ylabel("cell (E by preferred orientation, then I)")
     ax.set_title(title)

@@ -68,12 +68,14 @@ def event_series(params):
     return [("records", params["recording_interval"], params["recording_interval"])]
 
 
-def cost(params):
+def cost(params, network):
     """Estimated peak memory per rank, set-up time and wall time per simulated second of a
-    run (see netcol.config.budget.check_budget)."""
-    n = params["n_e"] + params["n_i"]
-    synapses = params["n_e"] * n * params["p_e"] + params["n_i"] * (params["n_i"] * params["p_ii"]
-                                                                       + params["n_e"] * params["p_ie"])
+    run (see netcol.config.budget.check_budget), its synapses counted per pathway."""
+    from ...cells.pathways import synapse_count
+    n_e, n_i = params["n_e"], params["n_i"]
+    n = n_e + n_i
+    synapses = synapse_count(network.pathways, {"ee": (n_e, n_e, params["p_e"]), "ei": (n_e, n_i, params["p_e"]),
+                                                "ie": (n_i, n_e, params["p_ie"]), "ii": (n_i, n_i, params["p_ii"])})
     kcells, msyn = n / 1000, synapses / 1e6
     return dict(memory_mb=BASE_MB + MB_PER_KCELL * kcells + MB_PER_MSYN * msyn,
                 setup_s=SETUP_S_PER_KCELL * kcells + SETUP_S_PER_MSYN * msyn,
@@ -81,8 +83,11 @@ def cost(params):
 
 
 def check_experiment(params, network, source):
-    """No checks of its own: the fields' ranges, the step grid (every time in TIME_FIELDS)
-    and the budget are netcol.config.experiment's."""
+    """An in-degree within its source population (the network file's [pathways]); the
+    fields' ranges, the step grid (every time in TIME_FIELDS) and the budget are
+    netcol.config.experiment's."""
+    from .network import check_wiring
+    check_wiring(params, network, source)
 
 
 def mechanism_settings(params, network):

@@ -10,7 +10,7 @@ from ...cells.population import (EI_EDGE_TYPES, PopulationAssemblyBase, RankWiri
                                  set_weights, weights)
 from ...engine.gather import gather_by_gid
 from ...engine.runtime import neuron_h, parallel_context
-from .network import incoming
+from .network import PATHWAYS, incoming
 from .protocol import alpha, steps, timeline
 from .staterec import StateWriter
 from .weightsummary import summarise
@@ -41,15 +41,21 @@ class VogelsAssembly(PopulationAssemblyBase):
         self.gids = list(range(rank, self.n, nhost))
         self.pop = condlif.new_population(h, self.n, steps(p))
         self.wiring = RankWiring(h, pc, self.pop)
+        self.network = experiment.network
+        self.delay_steps = np.array([self.network.pathways[name].steps for name in PATHWAYS])
+        self.longest_delay_ms = float(self.delay_steps.max()) * condlif.STEP_DT
         self.weight_counts, self.plastic_sources, sources = {}, {}, []
         for gid in self.gids:
             self.pop.add_cell(gid, self.wiring.relay(gid))
-            src, kind, w = incoming(p, gid)
-            condlif.add_synapses(h, self.pop, src, kind, w)
+            src, kind, w, pathway = incoming(p, self.network, gid)
+            condlif.add_synapses(h, self.pop, src, kind, w, self.delay_steps[pathway])
             self.plastic_sources[gid] = src[kind == condlif.PLASTIC]
             self.weight_counts[gid] = len(self.plastic_sources[gid])
             sources.append(src)
         sources = np.concatenate(sources) if sources else np.zeros(0, int)
+        # the NetCons' delay, just under one step, sets how often ranks exchange spikes: once
+        # a step, within the shortest pathway delay (one step at least); the pathways'
+        # delays themselves are the mechanism's
         if p["delivery"] == "netcon":
             h.local_direct_NetcolCondLif = 0
             self.wiring.listen_per_synapse(sources, condlif.DELAY)
@@ -102,10 +108,10 @@ class VogelsAssembly(PopulationAssemblyBase):
     # ------------------------------------------------------------------ outputs
     def edge_rows(self, gid):
         """The synapses onto one cell, sources ascending: (sources, edge types, conductance
-        jumps in nS: w_e, w_ii, or the plastic I -> E synapse's own)."""
-        src, kind, w = incoming(self.p, gid)
+        jumps in nS: w_e, w_ii, or the plastic I -> E synapse's own, delays in ms)."""
+        src, kind, w, pathway = incoming(self.p, self.network, gid)
         w = np.where(kind == condlif.EXC, self.mechanism["w_e"], np.where(kind == condlif.INH, self.mechanism["w_ii"], w))
-        return src, ei_edge_types(src, gid, self.n_e), w
+        return src, ei_edge_types(src, gid, self.n_e), w, self.delay_steps[pathway] * condlif.STEP_DT
 
     def edge_types(self):
         """edge_types.csv: the four E/I pathways; I -> E carries the inhibitory STDP rule."""
@@ -137,7 +143,7 @@ class VogelsAssembly(PopulationAssemblyBase):
         condlif.restore_state(h, self.pop, rows, ck["pending"], ck["traces"])
         set_weights(h, self.pop, np.concatenate([ck["weights"][g] for g in self.gids]))
         self.last_counts, self.last_record = tuple(ck["last_counts"]), ck["last_record"]
-        self.wiring.redeliver(ck["recent_spikes"], t, condlif.DELAY)
+        self.wiring.redeliver(ck["recent_spikes"], t)
 
     def checkpoint_state(self, t):
         """The model's part of a checkpoint at t (collective; on rank 0, None elsewhere):

@@ -13,6 +13,11 @@ from . import activity
 #: Runs each figure needs: a run of one of these experiments (the folder or a sub-folder).
 FIGURE_RUNS = {1: ("vogels2011_long", "vogels2011", "vogels2011_small")}
 BEFORE = "0.45"
+#: ISI CV histograms: bin width, the share of the CVs the x range covers (the rest is
+#: counted on the panel), and the least range (the Poisson value 1 with room beside it).
+ISI_CV_BIN = 0.1
+ISI_CV_RANGE_PERCENTILE = 99.9
+ISI_CV_MIN_RANGE = 1.5
 
 
 def _plasticity_start(run_dir):
@@ -52,7 +57,8 @@ def draw_weight_course(ax, run_dir):
 
 
 def draw_weight_hist(ax, run_dir):
-    """The I -> E weights at the end of the run (log-spaced bins)."""
+    """The I -> E weights at the end of the run (log-spaced bins), over the bins that hold
+    weights."""
     w = activity.snapshot(run_dir, "final")
     if w is None:
         r = activity.records(run_dir)
@@ -62,8 +68,14 @@ def draw_weight_hist(ax, run_dir):
     else:
         edges = activity.records(run_dir)["edges"]
         counts, when = np.histogram(w, edges)[0], "the end"
-    ax.stairs(counts, np.maximum(edges, 1e-4), fill=True, color=AFTER, alpha=0.7)
+    shown = np.maximum(edges, 1e-4)
+    ax.stairs(counts, shown, fill=True, color=AFTER, alpha=0.7)
     ax.set_xscale("log")
+    held = np.flatnonzero(counts)
+    if len(held):   # the bins that hold weights, with a twentieth of their decades each side
+        lo, hi = shown[held[0]], shown[held[-1] + 1]
+        pad = (hi / lo) ** 0.05
+        ax.set_xlim(lo / pad, hi * pad)
     ax.set_xlabel("I→E weight (nS; the first bin holds 0 to 1e-3)")
     ax.set_ylabel("synapses")
     ax.set_title(f"I→E weights at {when}")
@@ -78,18 +90,32 @@ def _windows(run_dir):
     return (max(0.0, start - 0.5), start), (max(start, end - 10.0), end)
 
 
+def isi_cv_range(cvs):
+    """Upper end of the ISI CV axis: the bin above the one holding ISI_CV_RANGE_PERCENTILE
+    of the CVs (all windows together), and at least ISI_CV_MIN_RANGE."""
+    every = np.concatenate([np.asarray(c, float) for c in cvs] + [np.zeros(0)])
+    top = np.percentile(every, ISI_CV_RANGE_PERCENTILE) if len(every) else 0.0
+    return max(ISI_CV_MIN_RANGE, (np.floor(top / ISI_CV_BIN) + 2) * ISI_CV_BIN)
+
+
 def draw_isi_cv(ax, run_dir):
-    """ISI CV of E cells in the last 0.5 s before plasticity and the last 10 s."""
-    bins = np.linspace(0, 3, 31)
-    for (t0, t1), colour, label in zip(_windows(run_dir), (BEFORE, AFTER), ("before", "after")):
-        cv = activity.isi_cv(run_dir, t0, t1)
+    """ISI CV of E cells in the last 0.5 s before plasticity and the last 10 s, over the
+    range that holds ISI_CV_RANGE_PERCENTILE of them (the rest is counted on the panel)."""
+    windows = _windows(run_dir)
+    cvs = [activity.isi_cv(run_dir, t0, t1) for t0, t1 in windows]
+    hi = isi_cv_range(cvs)
+    bins = np.arange(0, hi + ISI_CV_BIN / 2, ISI_CV_BIN)
+    outside = 0
+    for (t0, t1), cv, colour, label in zip(windows, cvs, (BEFORE, AFTER), ("before", "after")):
         if len(cv):
             ax.hist(cv, bins, histtype="step", lw=1.8, color=colour,
                     label=f"{label}, {t0:g}–{t1:g} s (median {np.median(cv):.2f})")
+            outside += int((cv > bins[-1]).sum())
     ax.axvline(1.0, color="k", ls=":", lw=1)
-    ax.set_xlabel("ISI CV of E cells")
+    ax.set_xlim(0, bins[-1])
+    ax.set_xlabel("ISI CV of E cells" + (f" ({outside} of them beyond the range shown)" if outside else ""))
     ax.set_ylabel("cells")
-    ax.legend(frameon=False, fontsize=8)
+    legend_above(ax, ncol=1)   # inside, it would cover the line at 1 (Poisson) or the data
 
 
 #: The model's views of one run (beside the generic raster, rates and spectra).
@@ -128,6 +154,7 @@ def _raster(ax, run_dir, t0, t1, title, cells=1000):
     keep = gid < shown
     ax.plot(t[keep] - t0 * 1000.0, gid[keep], ".", ms=1, color="k", rasterized=True)
     ax.set_xlim(0, (t1 - t0) * 1000.0)
+    ax.set_ylim(-1, shown)   # every cell shown, whichever fired: before and after compare
     ax.set_xlabel(f"time from {t0:g} s (ms)")
     ax.set_ylabel(f"E cell (first {shown} of {n_e})" if shown < n_e else f"E cell (all {n_e})")
     ax.set_title(title)
