@@ -15,11 +15,13 @@ The cases are short runs of the six column experiments, shortened and accelerate
 that every kind of event occurs within seconds: STDP with the training signal, scaling
 switched on inside the run (with large gains, so scale factors move by per cents),
 deletion rounds with the external scale-down, unique and repeat trials, records inside
-blocks, [[record]] traces of every variable at every step (their report_*.h5 compared too); in the default mode on the per-cell engine (1 and 2 ranks) and, for the
-baseline and scaling, on the rank engine (1 and 2 ranks); in reference mode
-(``rng=original``, every quirk on) on 1 and 2 ranks; and two interrupted runs resumed
-from a checkpoint on 2 ranks (default mode with deletion, reference mode with
-training), each compared with the same run uninterrupted.
+blocks, [[record]] traces of every variable at every step (their report_*.h5 compared
+too); in the default mode on the per-cell engine (1 and 2 ranks) and, for what it runs
+(baseline, scaling, deletion with trials), on the rank engine (1 and 2 ranks; compared
+with its own reference run if there is one, and with the per-cell engine's); in
+reference mode (``rng=original``, every quirk on) on 1 and 2 ranks; and two interrupted
+runs resumed from a checkpoint on 2 ranks (default mode with deletion, reference mode
+with training), each compared with the same run uninterrupted.
 """
 import argparse
 import fnmatch
@@ -51,7 +53,7 @@ PROTOCOLS = {
     "scalingwithdeletion": ("scalingwithdeletion", [*_DEL, "scaling_start=3", "column.mechanism.beta=4e-5"]),
 }
 #: Protocols the rank engine runs today.
-RANK_PROTOCOLS = ("baseline", "onlyscaling")
+RANK_PROTOCOLS = ("baseline", "onlyscaling", "onlydeletion", "scalingwithdeletion")
 #: [[record]] tables (as --set record=...): every variable of 5 % of the cells at every
 #: step for 2 s inside a block, and what the rank engine can record.
 TRACE_ALL = ('record={name = "all", variables = ["V", "VAM", "VNM", "VGA", "VAM2", "VNM2", "VGA2", "AHP", '
@@ -60,6 +62,7 @@ TRACE_SCALING = ('record={name = "sc", variables = ["activity", "goal", "scale"]
                  'interval = 0.0005, start = 4, stop = 6}')
 #: Traced runs: (protocol, mode, engine, --np, table).
 TRACED = (("scalingwithdeletion", "default", "cells", 1, TRACE_ALL),
+          ("scalingwithdeletion", "default", "rank", 1, TRACE_ALL),
           ("scalingwithdeletion", "original", "cells", 1, TRACE_ALL),
           ("scalingwithdeletion", "original", "cells", 2, TRACE_ALL),
           ("onlyscaling", "default", "cells", 2, TRACE_SCALING),
@@ -170,11 +173,12 @@ def main():
         if args.command == "record":
             print(f"{name}: recorded ({secs:.0f} s)", flush=True)
             continue
-        # a resumed run must equal the same run uninterrupted, and that the reference's
-        refs = [args.ref / name]
+        # the reference's run of the case and, for a rank engine's case, of the same case on
+        # the per-cell engine; a resumed run must equal the same run uninterrupted
+        refs = [r for r in dict.fromkeys((args.ref / name, args.ref / name.replace("-rank-", "-cells-"))) if r.exists()]
         if case[4] is not None:
             refs.append(args.ref / name.replace("-resumed", "-checkpointed"))
-        diffs = [d for ref in refs for d in differences(ref, args.dir / name)]
+        diffs = [d for ref in refs for d in differences(ref, args.dir / name)] if refs else ["no reference run"]
         failed += bool(diffs)
         print(f"{name}: {'DIFFERS: ' + '; '.join(diffs) if diffs else 'identical'} ({secs:.0f} s)", flush=True)
     if args.command == "check":

@@ -9,9 +9,11 @@ sensor and scaling steps with the delivery callbacks, and nc::receive, which dis
 event and says what to queue), so the spikes are the same bit for bit.  This file is the
 per-rank shell: the cells, synapses and queue of a rank, the exchange with other ranks and
 the calls from Python.  It runs the default mode's drive, synapses, spikes, activity
-sensors and synaptic scaling so far: no plasticity, deletion, trials, played-back input,
-reference mode, checkpoints or GUI probes (netcol.models.rowan2013.ranknet runs those on
-NetcolIntf6), though the core has them.  In the per-cell mechanism NEURON's event
+sensors, synaptic scaling, deletion (kill: dead cells, cut synapses; set_drive_gain: the
+external scale-down; set_outgoing_delays) and trials (each cell's trial starts are events
+of its queue) so far: no plasticity, played-back input, reference mode, checkpoints or
+GUI probes (netcol.models.rowan2013.ranknet runs those on NetcolIntf6), though the core
+has them.  In the per-cell mechanism NEURON's event
 machinery was about a fifth of the column's time.
 
 Time runs in windows of `epoch` ms: the shortest synaptic delay in whole steps of the
@@ -53,11 +55,12 @@ VERBATIM
 #include <nrnran123.h>
 #include "netcol_intf6_core.hpp"
 
-enum { COL_DRIVE = 0, COL_ARRIVAL = 1, COL_REFRACTORY = 2 };
+enum { COL_DRIVE = 0, COL_ARRIVAL = 1, COL_REFRACTORY = 2, COL_TRIAL = 3 };
 
 /* A synapse: its target (a local cell's index), delay, kind (nc::SYN_FROM_E or
-   nc::SYN_FROM_I) and receptor weights AM, NM, GA, GB, AM2, NM2, GA2. */
-struct ColSyn { int post; double delay; int kind; double w[7]; };
+   nc::SYN_FROM_I), receptor weights AM, NM, GA, GB, AM2, NM2, GA2, and whether its
+   presynaptic cell was deleted (its arrivals dropped, those in flight too). */
+struct ColSyn { int post; double delay; int kind; double w[7]; bool cut; };
 
 /* An event in the queue (32 bytes: its size is much of the queue's cost).  A drive event
    carries its generation's low 32 bits: the generations of events still queued are never
@@ -81,9 +84,9 @@ struct ColEngine {
     std::uint64_t seq = 0;
     double handled = 0;   /* every event before this time (ms) has been handled */
     double id2 = 0;       /* the drive streams' Random123 ids are (gid, id2 + k, the cell's drive seed) */
-    /* NetcolIntf6's module-wide settings; scaling switched on from ton by scaling_on.  The
-       engine plans without a horizon: it handles every event before a protocol action's
-       time before the action, and only scaling, which changes no input, acts here. */
+    double delmin = 0;    /* outgoing delays closer than this are one delivery callback */
+    /* NetcolIntf6's module-wide settings; scaling switched on from ton by scaling_on, the
+       plan horizon (the next time the protocol may change inputs) set by set_horizon. */
     nc::Settings settings;
     /* whether some cell needs the core's event path with every feature (nc::needs_full);
        else the engine runs the lean one, the same arithmetic in fewer instructions */
@@ -106,6 +109,7 @@ struct ColEngine {
     /* what the core asks for after an event of cell ci at te */
     void enact(int ci, double te, int todo) {
         nc::Cell& c = cells[ci];
+        if (todo & nc::DO_NEXT_TRIAL) { push(te + c.trial_ms, COL_TRIAL, ci, -1, 0); }
         if (todo & nc::DO_DRIVE) { push(c.xnext, COL_DRIVE, ci, -1, c.gen); }
         if (todo & nc::DO_SPIKE) { spike(ci, te); }
     }
@@ -136,6 +140,7 @@ struct ColEngine {
             }
             nc::init(c, settings, 0.0);
             if (nc::next_drive_time(c) < nc::NEVER_BELOW) { push(c.xnext, COL_DRIVE, (int) i, -1, c.gen); }
+            if (c.trial_ms > 0) { push(0.0, COL_TRIAL, (int) i, -1, 0); }   /* the first trial starts at 0 */
         }
         full = std::any_of(cells.begin(), cells.end(), [this](const nc::Cell& c) { return nc::needs_full(c, settings); });
     }
@@ -185,13 +190,30 @@ struct ColEngine {
                                          e.gen == (std::uint32_t) c.gen ? c.gen : c.gen + 1);
             } else if (e.type == COL_REFRACTORY) {
                 todo = nc::receive<FULL>(c, settings, nc::EV_REFRACTORY, e.when);
+            } else if (e.type == COL_TRIAL) {
+                todo = nc::receive<FULL>(c, settings, nc::EV_TRIAL, e.when);
             } else {
                 const ColSyn& s = syns[e.syn];
-                const nc::Synapse y{s.kind, s.w, false, nullptr};
+                const nc::Synapse y{s.kind, s.w, s.cut, nullptr};
                 todo = nc::receive<FULL>(c, settings, nc::EV_SYNAPSE, e.when, 0, &y);
             }
             enact(e.cell, e.when, todo);
         }
+    }
+
+    /* delete local cells (indices) and drop every arrival from the deleted cells (gids,
+       local or not) at t: every event before t handled first, each local one caught up */
+    void kill(double tt, const double* local, int n_local, const double* gids, int n_gids) {
+        advance(tt);
+        for (int j = 0; j < n_local; ++j) {
+            nc::Cell& c = cells.at((std::size_t) local[j]);
+            if (full) { nc::catch_up<true>(c, settings, tt); } else { nc::catch_up<false>(c, settings, tt); }
+            c.dead = true;
+        }
+        for (int j = 0; j < n_gids; ++j) {
+            for (int si : out.at((std::size_t) gids[j])) { syns[si].cut = true; }
+        }
+        full = full || n_local > 0;
     }
 };
 static std::vector<std::unique_ptr<ColEngine>> col_engines;
@@ -252,6 +274,7 @@ VERBATIM
     const double* counts = vector_vec(vector_arg(6));
     const double* delays = vector_vec(vector_arg(7));
     E.id2 = _lid2;
+    E.delmin = _ldelmin;
     for (nc::Cell& c : E.cells) {
         const double* a = par;
         c.p = NcPar{a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14],
@@ -299,7 +322,8 @@ VERBATIM
     E.syns.reserve(E.syns.size() + n);
     for (std::size_t k = 0; k < n; ++k) {
         const double* wk = w + 7 * k;
-        E.syns.push_back(ColSyn{(int) cell[k], delay[k], (int) kind[k], {wk[0], wk[1], wk[2], wk[3], wk[4], wk[5], wk[6]}});
+        E.syns.push_back(ColSyn{(int) cell[k], delay[k], (int) kind[k], {wk[0], wk[1], wk[2], wk[3], wk[4], wk[5], wk[6]},
+                                false});
         E.out.at((std::size_t) pre[k]).push_back((int) E.syns.size() - 1);
     }
 ENDVERBATIM
@@ -325,12 +349,67 @@ ENDVERBATIM
 }
 
 : cell_value(i, k): local cell i's activity sensor (k = 0, 1/ms, as of tu), tu (k = 1,
-: ms), goal (k = 2, 1/ms; -1 until scaling sets it) or scale factor (k = 3)
+: ms), goal (k = 2, 1/ms; -1 until scaling sets it), scale factor (k = 3) or whether it
+: was deleted (k = 4)
 FUNCTION cell_value(i, k) {
 VERBATIM
     const nc::Cell& c = col_engine(pid)->cells.at((std::size_t) _li);
     const int k = (int) _lk;
-    _lcell_value = k == 0 ? c.act : k == 1 ? c.tu : k == 2 ? c.goal : c.sfac;
+    _lcell_value = k == 0 ? c.act : k == 1 ? c.tu : k == 2 ? c.goal : k == 3 ? c.sfac : (double) c.dead;
+ENDVERBATIM
+}
+
+: value_at(i, k, tt): what a recording reads of local cell i at tt (after catch_up(tt)),
+: as NetcolIntf6's value_at (nc::value_at's codes)
+FUNCTION value_at(i, k, tt) {
+VERBATIM
+    const ColEngine& E = *col_engine(pid);
+    _lvalue_at = nc::value_at(E.cells.at((std::size_t) _li), E.settings, (int) _lk, _ltt);
+ENDVERBATIM
+}
+
+: set_horizon(h): the next time (ms) the protocol may change the cells' inputs, up to which
+: they plan their drive (NetcolIntf6's plan_horizon)
+PROCEDURE set_horizon(h) {
+VERBATIM
+    col_engine(pid)->settings.horizon = _lh;
+ENDVERBATIM
+}
+
+: set_trials(trial_ms): stimulus trials of trial_ms from t = 0 (0: none; before INITIAL):
+: each cell re-keys and restarts its drive streams at every trial start (nc::start_trial)
+PROCEDURE set_trials(trial_ms) {
+VERBATIM
+    for (nc::Cell& c : col_engine(pid)->cells) { c.trial_ms = _ltrial_ms; }
+ENDVERBATIM
+}
+
+: kill(tt, local, gids): delete cells at tt (Vectors): local cells by index (in the order of
+: add_cell), and every arrival from the cells gids (local or not) dropped, those in flight
+: too; every event before tt is handled first
+PROCEDURE kill(tt) {
+VERBATIM
+    IvocVect* lv = vector_arg(2);
+    IvocVect* gv = vector_arg(3);
+    col_engine(pid)->kill(_ltt, vector_vec(lv), vector_capacity(lv), vector_vec(gv), vector_capacity(gv));
+ENDVERBATIM
+}
+
+: set_drive_gain(g): every local cell's drive gain (the external scale-down of deletion
+: rounds; catch_up first, so that the inputs before now keep the old gain)
+PROCEDURE set_drive_gain(g) {
+VERBATIM
+    for (nc::Cell& c : col_engine(pid)->cells) { c.drive_gain = _lg; }
+ENDVERBATIM
+}
+
+: set_outgoing_delays(i, delays): local cell i's outgoing delays (a Vector; kept distinct
+: beyond delmin), for the scaling steps of its delivery callbacks
+PROCEDURE set_outgoing_delays(i) {
+VERBATIM
+    ColEngine& E = *col_engine(pid);
+    IvocVect* v = vector_arg(2);
+    E.cells.at((std::size_t) _li).odel = nc_distinct_delays(vector_vec(v), vector_capacity(v), E.delmin);
 ENDVERBATIM
 }
 

@@ -20,20 +20,23 @@ def run_json(out):
     return json.loads((out / "run.json").read_text())
 
 
-#: A baseline at size 1.5, and accelerated synaptic scaling from 3 s (scale factors move
-#: by several per cent within the run).
+#: A baseline at size 1.5, accelerated synaptic scaling from 3 s (scale factors move by
+#: several per cent within the run), and deletion rounds every 5 s (the external drive
+#: scaled down with them) with 2.5-s trials and scaling from 3 s.
 CASES = {"baseline": ("baseline", "duration=12", "size=1.5"),
          "scaling": ("onlyscaling", "duration=16", "scaling_start=3", "column.mechanism.beta=2e-3",
-                     "column.mechanism.gamma=1e-7")}
+                     "column.mechanism.gamma=1e-7"),
+         "deletion": ("scalingwithdeletion", "duration=16", "segment_length=5", "trial_length=2.5",
+                      "scaling_start=3", "column.mechanism.beta=4e-5")}
 
 
 @pytest.mark.mpi
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_rank_engine_writes_what_the_cells_engine_writes(tmp_path, case):
     """Spikes, every record of state.h5 (sensors, goals, scale factors, alive flags, gain
-    summaries, every 2 s from 1 s) and edges.h5 are the same on the per-cell engine (1
-    rank, 1-s blocks) and on the rank engine (1 rank, 1-s blocks; 2 ranks, 3.5-s blocks,
-    records inside blocks), byte for byte."""
+    summaries, every 2 s from 1 s; deletions and trials) and edges.h5 are the same on the
+    per-cell engine (1 rank, 1-s blocks) and on the rank engine (1 rank, 1-s blocks; 2
+    ranks, 3.5-s blocks, records inside blocks), byte for byte."""
     experiment, *sets = CASES[case]
     sets = [a for kv in (*sets, "recording_interval=2", "recording_start=1") for a in ("--set", kv)]
     runs = {}
@@ -49,6 +52,9 @@ def test_rank_engine_writes_what_the_cells_engine_writes(tmp_path, case):
     assert len(cells["state.h5"]["records/time"]) >= 6
     if case == "scaling":
         assert np.ptp(cells["state.h5"]["records/scale"]) > 0.02
+    if case == "deletion":
+        assert len(cells["state.h5"]["deletions/gid"]) == 9 and len(cells["state.h5"]["trials/kind"]) == 7
+        assert cells["state.h5"]["records/alive"][-1].sum() == 464   # the record at 15 s comes before its round
     for name in ("rank1", "rank2"):
         for f, content in cells.items():
             assert sorted(runs[name][f]) == sorted(content), (name, f)
@@ -57,12 +63,12 @@ def test_rank_engine_writes_what_the_cells_engine_writes(tmp_path, case):
 
 
 def test_auto_engine_is_rank_only_where_it_can_be(tmp_path):
-    """engine = 'auto': the rank engine for the baseline and for scaling; the per-cell one
-    with checkpoints and for experiments with what the rank engine does not do yet
-    (plasticity and training, deletion and trials, reference mode)."""
+    """engine = 'auto': the rank engine for the baseline, for scaling and for deletion with
+    trials; the per-cell one with checkpoints and for experiments with what the rank engine
+    does not do yet (plasticity and training, reference mode)."""
     cases = (("rank", ["baseline"]), ("rank", ["onlyscaling", "--set", "scaling_start=1"]),
              ("cells", ["baseline", "--checkpoint-every", "1"]), ("cells", ["onlytraining"]),
-             ("cells", ["onlydeletion", "--set", "segment_length=1", "--set", "trial_length=1"]),
+             ("rank", ["onlydeletion", "--set", "segment_length=1", "--set", "trial_length=1"]),
              ("cells", ["baseline", "--set", "rng=original"]))
     for k, (engine, args) in enumerate(cases):
         out = tmp_path / f"r{k}"

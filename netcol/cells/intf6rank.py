@@ -2,11 +2,13 @@
 NetcolIntf6 cells in one mechanism with its own event queue.  Both mechanisms run the same
 cell core (``mod/netcol_intf6_core.hpp``), so it computes the same spikes as one
 NetcolIntf6 per cell, bit for bit, for what it supports so far: the default mode's
-Poisson drive, synapses, spikes, activity sensors and synaptic scaling (no plasticity,
-deletion, trials, played-back input, reference mode, checkpoints or GUI probes).
+Poisson drive, synapses, spikes, activity sensors, synaptic scaling, deletion with the
+external scale-down, trials and recording any variable (no plasticity, played-back
+input, reference mode, checkpoints or GUI probes).
 """
 from ..engine.runtime import filled, scratch_vectors
-from .intf6 import DRIVE_STREAM_ID, KIND_FROM_E, KIND_FROM_I, module_settings
+from .intf6 import DRIVE_STREAM_ID, KIND_FROM_E, KIND_FROM_I, RECORDABLE, VALUE_CODES, module_settings, \
+    to_recorded_units
 
 #: The mechanism's hoc name.
 HOC_NAME = "NetcolColumn"
@@ -25,7 +27,7 @@ SETTINGS = ("scaling", "iscaling", "scaling_ton", "act_tau", "act_tau_decay", "b
 #: GB, AM2, NM2, GA2).
 N_RECEPTORS = 7
 #: What cell_value reads.
-ACT, TU, GOAL, SFAC = 0, 1, 2, 3
+ACT, TU, GOAL, SFAC, DEAD = 0, 1, 2, 3, 4
 
 
 class RankEngine:
@@ -125,45 +127,66 @@ class RankEngine:
         """Synaptic scaling from t (ms) on (every event before t handled first)."""
         self.pop.scaling_on(t)
 
+    def set_horizon(self, t):
+        """The next time (ms) the protocol may change the cells' inputs: they plan their
+        drive up to it (NetcolIntf6's plan_horizon)."""
+        self.pop.set_horizon(t)
+
+    def set_trials(self, trial_ms):
+        """Stimulus trials of trial_ms from t = 0 (0: none; before initialisation)."""
+        self.pop.set_trials(trial_ms)
+
+    def kill(self, gids, t):
+        """Delete cells gids at t (ms): the local ones stop for good (caught up to t first),
+        and every arrival from any of them is dropped, those in flight too; every event
+        before t is handled first."""
+        vl, vg = scratch_vectors(2)
+        local = [self.index[g] for g in gids if g in self.index]
+        self.pop.kill(t, filled(vl, [float(i) for i in local]), filled(vg, [float(g) for g in gids]))
+
+    def set_drive_gain(self, gain):
+        """Every local cell's drive gain (call catch_up first)."""
+        self.pop.set_drive_gain(gain)
+
+    def set_outgoing_delays(self, gid, delays):
+        """A local cell's outgoing delays (ms), for the scaling steps of its delivery
+        callbacks."""
+        self.pop.set_outgoing_delays(self.index[gid], filled(scratch_vectors(1)[0], delays))
+
     def value(self, gid, what):
         """A local cell's activity sensor (:data:`ACT`, 1/ms, as of its time :data:`TU`),
-        goal (:data:`GOAL`, 1/ms, -1 until scaling sets it) or scale factor (:data:`SFAC`)."""
+        goal (:data:`GOAL`, 1/ms, -1 until scaling sets it), scale factor (:data:`SFAC`)
+        or whether it was deleted (:data:`DEAD`)."""
         return self.pop.cell_value(self.index[gid], what)
 
-
-#: What a recording may read of a cell on the rank engine (the others need NetcolIntf6:
-#: the column then runs on it, netcol.models.rowan2013.ranknet.rank_engine_misses).
-RECORDABLE = ("activity", "goal", "scale")
+    def value_at(self, gid, code, t):
+        """What a recording reads of a local cell at t (after :meth:`catch_up` to t):
+        NetcolIntf6's value_at code (netcol.cells.intf6.VALUE_CODES)."""
+        return self.pop.value_at(self.index[gid], code, t)
 
 
 class EngineSampler:
-    """Reads the sensor, goal or scale factor of some of a rank engine's cells at t (ms),
-    every event before t handled first, as the column's state records do."""
+    """Reads variables (netcol.cells.intf6.RECORDABLE) of some of a rank engine's cells at t
+    (ms), every event before t handled first, as NetcolIntf6's CellSampler reads them (the
+    core's value_at)."""
 
     def __init__(self, engine, gids, variables):
         self.engine, self.gids, self.variables = engine, [int(g) for g in gids], list(variables)
-        self.decay = engine.module["act_tau_decay"]
+        self.codes = [VALUE_CODES[v] for v in variables]
 
     def __call__(self, t):
-        import math
         import numpy as np
-        from .intf6 import to_recorded_units
         out = np.empty((len(self.gids), len(self.variables)))
         if self.gids:
             self.engine.catch_up(t)
         for i, gid in enumerate(self.gids):
-            for j, name in enumerate(self.variables):
-                if name == "activity":
-                    tu = self.engine.value(gid, TU)
-                    out[i, j] = self.engine.value(gid, ACT) * math.exp(-(t - tu) / self.decay)
-                else:
-                    out[i, j] = self.engine.value(gid, GOAL if name == "goal" else SFAC)
+            out[i] = [self.engine.value_at(gid, k, t) for k in self.codes]
         return to_recorded_units(out, self.variables)
 
 
 def sampler(engine, gids, variables):
-    """An :class:`EngineSampler` (variables among :data:`RECORDABLE`)."""
+    """An :class:`EngineSampler` (variables among netcol.cells.intf6.RECORDABLE)."""
     unknown = [v for v in variables if v not in RECORDABLE]
     if unknown:
-        raise ValueError(f"the rank engine cannot record {', '.join(unknown)} (only {', '.join(RECORDABLE)})")
+        raise ValueError(f"the rank engine cannot record {', '.join(unknown)}")
     return EngineSampler(engine, gids, variables)

@@ -86,8 +86,7 @@ class ColumnProtocol:
         if self.p["scale_external"]:
             gain = 1.0 - (1.0 - len(self.alive) / self.net.n) * self.p["scale_external_rate"]
             self.net.catch_up(t)   # the inputs before t keep the old weights
-            for cell in self.net.local.values():
-                cell.xgain = gain
+            self.net.scale_drive(gain)
         self.probes.log_deletion(t, gids)
         if len(self.alive) <= step:
             self.deletions_over = True

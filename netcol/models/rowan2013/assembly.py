@@ -67,11 +67,11 @@ class ColumnAssembly:
         p = self.p = experiment.params
         intf6.apply_mechanism_settings(h, experiment.mechanism_settings())
         self.engine = "rank" if use_rank_engine(p, needs) else "cells"
+        trial_ms = p["trial_length"] * 1000.0 if p["trials"] else 0.0
         if self.engine == "rank":
-            self.net = build_rank(experiment.network, size=p["size"], seed=p["seed"])
+            self.net = build_rank(experiment.network, size=p["size"], seed=p["seed"], trial_ms=trial_ms)
         else:
-            self.net = build(experiment.network, size=p["size"], seed=p["seed"], rng=p["rng"],
-                             trial_ms=p["trial_length"] * 1000.0 if p["trials"] else 0.0,
+            self.net = build(experiment.network, size=p["size"], seed=p["seed"], rng=p["rng"], trial_ms=trial_ms,
                              chained=quirk_on(p, "chained_arrivals"),
                              input_tstop_ms=p["duration"] * 1000.0 if quirk_on(p, "input_count") else None)
         set_protocol_globals(h, p)
@@ -120,7 +120,10 @@ class ColumnAssembly:
     def set_horizon(self, from_time):
         """Let the cells plan their drive up to the first timeline time at or after
         from_time (ms), where the protocol may change their inputs (see the mod file)."""
-        neuron_h().plan_horizon_NetcolIntf6 = first_at_or_after(self.times, from_time)
+        horizon = first_at_or_after(self.times, from_time)
+        neuron_h().plan_horizon_NetcolIntf6 = horizon
+        if self.engine == "rank":
+            self.net.set_horizon(horizon)
 
     # ------------------------------------------------------------------ outputs
     def write_nodes(self, path):

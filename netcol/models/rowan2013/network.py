@@ -21,7 +21,10 @@ SYNAPSE_SLOTS = {"RS": (SLOT["AM2"], SLOT["NM2"]), "FS": (SLOT["GA"], None), "LT
 
 class CellLayout:
     """What a built column says of its cells from its layout (``self.cells``, see
-    :func:`netcol.models.rowan2013.column.cell_table`), whichever engine runs them."""
+    :func:`netcol.models.rowan2013.column.cell_table`), and what both engines do alike with
+    it (``self.local``, ``self.dead``, ``self.nearest_dead_callback``; ``efferent``,
+    ``presynaptic_to``, ``give_outgoing_delays`` and ``update_chains`` are each
+    engine's)."""
 
     @property
     def n(self):
@@ -36,6 +39,32 @@ class CellLayout:
     def type_name(self, gid):
         """Cell type of a gid."""
         return self.cells["pops"][self.cells["type_index"][gid]].name
+
+    def update_outgoing_delays(self, dead=()):
+        """Tell each local cell the distinct delays of its synapses onto live targets
+        (for the delivery-callback scaling steps, see the mod file); with
+        nearest_dead_callback, also the delay to its nearest target, dead or not, whose
+        callback the original runs anyway (the quirk "nearest dead callback")."""
+        new = set(dead) - self.dead
+        self.dead |= new
+        dead_arr = np.array(sorted(self.dead), dtype=np.int64)
+        pres = None
+        if new:   # only cells with synapses onto a newly deleted cell change
+            pres = self.presynaptic_to(new)
+            todo = [g for g in self.local if g in pres]
+        else:
+            todo = list(self.local)
+        for gid in todo:
+            all_delays, posts = self.efferent(gid)
+            delays = all_delays[~np.isin(posts, dead_arr)] if dead_arr.size else all_delays
+            if self.nearest_dead_callback and len(all_delays):
+                delays = np.append(delays, all_delays.min())
+            self.give_outgoing_delays(gid, delays)
+        self.update_chains(pres)
+
+    def update_chains(self, changed=None):
+        """The delivery chains of chained arrival times (reference mode only; see
+        :class:`ColumnNetwork`)."""
 
 
 @dataclass
@@ -159,6 +188,12 @@ class ColumnNetwork(CellLayout):
         for cell in self.local.values():
             cell.catch_up(t)
 
+    def scale_drive(self, gain):
+        """Every local cell's drive gain from now on (catch_up first: the inputs before now
+        keep the old one)."""
+        for cell in self.local.values():
+            cell.xgain = gain
+
     def delete(self, gids, t):
         """Delete cells at time t (ms): they stop integrating, spiking and learning, and
         every arrival from them after t is dropped (on every rank).
@@ -206,28 +241,19 @@ class ColumnNetwork(CellLayout):
             t = t + step
         return t
 
-    def update_outgoing_delays(self, dead=()):
-        """Tell each local cell the distinct delays of its synapses onto live targets
-        (for the delivery-callback scaling steps, see the mod file); with
-        nearest_dead_callback, also the delay to its nearest target, dead or not, whose
-        callback the original runs anyway (the quirk "nearest dead callback")."""
-        new = set(dead) - self.dead
-        self.dead |= new
-        dead_arr = np.array(sorted(self.dead), dtype=np.int64)
-        pres = None
-        if new:   # only cells with synapses onto a newly deleted cell change
-            pres = set(self.conn.pre[np.isin(self.conn.post, list(new))].tolist())
-            todo = [g for g in self.local if g in pres]
-        else:
-            todo = list(self.local)
-        for gid in todo:
-            cell, rows = self.local[gid], self.out_rows[gid]
-            live = rows[~np.isin(self.conn.post[rows], dead_arr)] if dead_arr.size else rows
-            delays = self.conn.delay[live]
-            if self.nearest_dead_callback and len(rows):
-                delays = np.append(delays, self.conn.delay[rows].min())
-            cell.set_outgoing_delays(filled(scratch_vectors(1)[0], delays))
-        self.update_chains(pres)
+    def efferent(self, gid):
+        """A local cell's efferent connections: (delays in ms, postsynaptic gids)."""
+        rows = self.out_rows[gid]
+        return self.conn.delay[rows], self.conn.post[rows]
+
+    def presynaptic_to(self, gids):
+        """Every cell (local or not) with a synapse onto any of gids."""
+        return set(self.conn.pre[np.isin(self.conn.post, list(gids))].tolist())
+
+    def give_outgoing_delays(self, gid, delays):
+        """Hand a local cell its outgoing delays (ms), for the scaling steps of its delivery
+        callbacks."""
+        self.local[gid].set_outgoing_delays(filled(scratch_vectors(1)[0], delays))
 
     def update_chains(self, changed=None):
         """With chained arrival times (reference mode, see the mod file): each presynaptic

@@ -6,8 +6,7 @@ per-cell mechanism alone does yet (see :func:`use_rank_engine`).
 import numpy as np
 
 from ...cells.intf6 import DT
-from ...cells.intf6rank import ACT, GOAL, N_RECEPTORS, SFAC, TU, RankEngine
-from ...cells.intf6rank import RECORDABLE as RANK_RECORDABLE
+from ...cells.intf6rank import ACT, DEAD, GOAL, N_RECEPTORS, SFAC, TU, RankEngine
 from ...cells.population import RankWiring
 from ...engine.runtime import neuron_h, parallel_context
 from ...config.schema import ParamError
@@ -17,8 +16,8 @@ from .wiring import COLUMNS, Connectivity, keyed_connectivity, keyed_positions, 
 from .protocol import QUIRKS
 
 #: What the rank engine does not do yet, as (parameter, value that needs the per-cell one).
-NEEDS_CELLS = (("rng", "original"), ("plasticity", True), ("training", True), ("deletion", True),
-               ("trials", True), *((f"quirk_{name}", "on") for name in QUIRKS))
+NEEDS_CELLS = (("rng", "original"), ("plasticity", True), ("training", True),
+               *((f"quirk_{name}", "on") for name in QUIRKS))
 
 
 def rank_engine_misses(params):
@@ -32,14 +31,9 @@ def rank_engine_misses(params):
     Returns
     -------
     list of str
-        'name = value' for each parameter that needs the per-cell engine, and the
-        [[record]] variables it cannot read (empty: none).
+        'name = value' for each parameter that needs the per-cell engine (empty: none).
     """
-    misses = [f"{k} = {v!r}" for k, v in NEEDS_CELLS if params[k] == v]
-    traced = {v for table in params.get("record", ()) for v in table["variables"]}
-    if traced - set(RANK_RECORDABLE):
-        misses.append(f"[[record]] of {', '.join(sorted(traced - set(RANK_RECORDABLE)))}")
-    return misses
+    return [f"{k} = {v!r}" for k, v in NEEDS_CELLS if params[k] == v]
 
 
 def use_rank_engine(params, needs):
@@ -76,9 +70,9 @@ def _engine_value(what, doc):
 
 
 class RankCell:
-    """What the probes read of a cell on the rank engine (no deletion)."""
+    """What the probes read of a cell on the rank engine."""
 
-    dead = 0
+    dead = _engine_value(DEAD, "1 once deleted, else 0")
     act = _engine_value(ACT, "activity sensor (1/ms) as of tu")
     tu = _engine_value(TU, "time of the sensor's value (ms)")
     goal = _engine_value(GOAL, "activity goal (1/ms; -1 until scaling sets it)")
@@ -100,18 +94,20 @@ class RankNetwork(CellLayout):
     Unlike the per-cell engine's, ``conn`` holds only this rank's cells' afferent
     connections (its memory falls as ranks are added); ``netcon_rows`` numbers them in
     the whole column's connection order and :meth:`global_connections` gathers the whole
-    on rank 0 for the files.
+    on rank 0 for the files.  ``outgoing`` holds each local cell's efferent connections'
+    delays and targets (for the delivery callbacks' scaling steps after deletions).
     """
 
     chained = False
     nearest_dead_callback = False
 
-    def __init__(self, column, cells, xyz, conn, size, engine, wiring, rows):
+    def __init__(self, column, cells, xyz, conn, size, engine, wiring, rows, outgoing):
         self.column, self.cells, self.xyz, self.conn, self.size = column, cells, xyz, conn, size
         self.engine, self.wiring = engine, wiring
         self.local = {gid: RankCell(engine, gid) for gid in wiring.relays}
         self.states = self.local
         self.netcon_rows = rows
+        self.outgoing = outgoing
         self.plastic_local = np.flatnonzero(conn.plastic)
         self.n_plastic = int(parallel_context().allreduce(len(self.plastic_local), 1))
         self.dead = set()
@@ -153,13 +149,43 @@ class RankNetwork(CellLayout):
         """Synaptic scaling from t (ms) on."""
         self.engine.scaling_on(t)
 
+    def set_horizon(self, t):
+        """The next time (ms) the protocol may change the cells' inputs."""
+        self.engine.set_horizon(t)
+
+    def delete(self, gids, t):
+        """Delete cells at time t (ms), as :meth:`.network.ColumnNetwork.delete` does: they
+        stop integrating, spiking and scaling, every arrival from them after t is dropped,
+        and their presynaptic cells drop the callbacks to them."""
+        gids = sorted(set(int(g) for g in gids))
+        self.engine.kill(gids, t)
+        self.update_outgoing_delays(dead=gids)
+
+    def scale_drive(self, gain):
+        """Every local cell's drive gain from now on (catch_up first)."""
+        self.engine.set_drive_gain(gain)
+
+    def efferent(self, gid):
+        """A local cell's efferent connections: (delays in ms, postsynaptic gids)."""
+        return self.outgoing.get(gid, (np.empty(0), np.empty(0, dtype=np.int64)))
+
+    def presynaptic_to(self, gids):
+        """The local cells with a synapse onto any of gids (only theirs change: the rank
+        engine has no chains to update)."""
+        gids = np.array(sorted(gids), dtype=np.int64)
+        return {g for g, (_, post) in self.outgoing.items() if np.isin(post, gids).any()}
+
+    def give_outgoing_delays(self, gid, delays):
+        """Hand a local cell its outgoing delays (ms)."""
+        self.engine.set_outgoing_delays(gid, delays)
+
     def local_plastic_gains(self):
         """The STDP gains of this rank's plastic synapses (rows netcon_rows[plastic_local]):
         1, as set up, since the rank engine runs without plasticity."""
         return np.ones(len(self.plastic_local))
 
 
-def build_rank(column, size=1.0, seed=2):
+def build_rank(column, size=1.0, seed=2, trial_ms=0.0):
     """Create this rank's cells (gid % nhost == rank) and their incoming connections on a
     NetcolColumn, in the default mode.
 
@@ -168,6 +194,8 @@ def build_rank(column, size=1.0, seed=2):
     column : netcol.column.Column
     size : float
     seed : int
+    trial_ms : float
+        Length of the repeat/unique stimulus trials (0: no trials).
 
     Returns
     -------
@@ -194,7 +222,8 @@ def build_rank(column, size=1.0, seed=2):
     for gid in local:
         engine.add_cell(int(gid), wiring.relay(int(gid)))
     engine.set_cells(np.array([by_type[t][0] for t in types]), np.array([by_type[t][1] for t in types]), seed,
-                     [outgoing.get(int(g), ()) for g in local])
+                     [outgoing[int(g)][0] if int(g) in outgoing else () for g in local])
+    engine.set_trials(trial_ms)
     # each cell's synapses in connection order, the cells in the order they were added
     order = np.argsort(conn.post // nhost, kind="stable")
     engine.add_synapses(conn.post[order] // nhost, conn.pre[order], conn.delay[order],
@@ -202,7 +231,7 @@ def build_rank(column, size=1.0, seed=2):
                                               N_RECEPTORS),
                         cells["excitatory"][conn.pre[order]])
     wiring.listen(conn.pre, epoch)
-    return RankNetwork(column, cells, xyz, conn, size, engine, wiring, rows)
+    return RankNetwork(column, cells, xyz, conn, size, engine, wiring, rows, outgoing)
 
 
 def number_rows(pc, conn, n):
@@ -224,9 +253,9 @@ def number_rows(pc, conn, n):
     -------
     rows : numpy.ndarray of int
         The whole column's row number of each of conn's rows (ascending).
-    outgoing : dict of int to numpy.ndarray
-        The delays (ms, ascending) of the connections of each of this rank's cells that
-        has any.
+    outgoing : dict of int to (numpy.ndarray, numpy.ndarray)
+        The delays (ms, ascending) and postsynaptic gids of the connections of each of
+        this rank's cells that has any.
     """
     nhost = int(pc.nhost())
     owner = conn.pre % nhost
@@ -245,7 +274,8 @@ def number_rows(pc, conn, n):
     for r in range(nhost):
         rows[mine[r]] = back[r]
     bounds = np.flatnonzero(np.diff(by_pre)) + 1
-    outgoing = {int(g[0]): d for g, d in zip(np.split(by_pre, bounds), np.split(delay[order], bounds)) if len(g)}
+    outgoing = {int(g[0]): (d, p) for g, d, p in zip(np.split(by_pre, bounds), np.split(delay[order], bounds),
+                                                     np.split(post[order], bounds)) if len(g)}
     return rows, outgoing
 
 
