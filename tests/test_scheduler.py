@@ -241,7 +241,7 @@ def test_the_columns_planning_horizon_is_a_bisection(fake_h):
     counter = Counter(10 ** 6)
     T = counted_time_class(counter)
     a = column_assembly.ColumnAssembly.__new__(column_assembly.ColumnAssembly)
-    a.times = [T(2.0 * k) for k in range(N_EVENTS)]
+    a.engine, a.times = "cells", [T(2.0 * k) for k in range(N_EVENTS)]   # the per-cell engine reads the module-wide horizon
     for x, want in ((0.0, 0.0), (3.0, 4.0), (4.0 + 5e-10, 4.0), (4.0 + 1e-6, 6.0), (2.0 * N_EVENTS, 1e20)):
         counter.n = 0
         a.set_horizon(x)
