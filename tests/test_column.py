@@ -14,7 +14,7 @@ import pytest
 
 from netcol.cells.intf6 import state
 from netcol.models.rowan2013.column import cell_table, load_column
-from netcol.models.rowan2013.wiring import expected_counts, keyed_connectivity, keyed_positions, original_connectivity, original_positions
+from netcol.models.rowan2013.wiring import COLUMNS, expected_counts, keyed_connectivity, merged, keyed_positions, original_connectivity, original_positions
 
 from helpers import REPO, assert_param_error_names, NETCOL, run_cli as netcol
 
@@ -99,10 +99,9 @@ def test_keyed_wiring_is_the_same_drawn_target_by_target(column):
     xyz = keyed_positions(column, cells, 5)
     whole = keyed_connectivity(column, cells, xyz, 5, 2.0)
     parts = [keyed_connectivity(column, cells, xyz, 5, 2.0, targets=np.arange(r, cells["n"], 3)) for r in range(3)]
-    joined = {k: np.concatenate([getattr(c, k) for c in parts]) for k in ("pre", "post", "delay", "w1", "w2", "plastic")}
-    order = np.lexsort((joined["post"], joined["delay"], joined["pre"]))
-    for k, v in joined.items():
-        np.testing.assert_array_equal(v[order], getattr(whole, k), err_msg=k)
+    joined = merged(parts)
+    for k in COLUMNS:
+        np.testing.assert_array_equal(getattr(joined, k), getattr(whole, k), err_msg=k)
 
 
 def test_keyed_wiring_follows_the_distance_rule(column):

@@ -161,8 +161,7 @@ def keyed_connectivity(column, cells, xyz, seed, size, targets=None):
     given_w, given_d = np.concatenate([np.full(n_keyed, np.nan), listed[2]]), np.concatenate([np.full(n_keyed, np.nan), listed[3]])
     w1 = np.where(np.isnan(given_w), w1, given_w)
     delay = np.where(np.isnan(given_d), delay, given_d)
-    order = np.lexsort((post, delay, pre))
-    return _assemble(pre[order], post[order], delay[order], w1[order], column, cells, tab)
+    return merged([_assemble(pre, post, delay, w1, column, cells, tab)])
 
 
 #: The acceptance draws of the distance rule use the counters' third word from here on
