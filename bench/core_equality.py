@@ -19,9 +19,10 @@ blocks, [[record]] traces of every variable at every step (their report_*.h5 com
 too); in the default mode on the per-cell engine (1 and 2 ranks) and, for what it runs
 (baseline, scaling, deletion with trials), on the rank engine (1 and 2 ranks; compared
 with its own reference run if there is one, and with the per-cell engine's); in
-reference mode (``rng=original``, every quirk on) on 1 and 2 ranks; and two interrupted
-runs resumed from a checkpoint on 2 ranks (default mode with deletion, reference mode
-with training), each compared with the same run uninterrupted.
+reference mode (``rng=original``, every quirk on) on 1 and 2 ranks; and interrupted runs
+resumed from a checkpoint on 2 ranks (default mode with deletion on both engines, scaling
+on the rank engine, reference mode with training), each compared with the same run
+uninterrupted.
 """
 import argparse
 import fnmatch
@@ -67,8 +68,10 @@ TRACED = (("scalingwithdeletion", "default", "cells", 1, TRACE_ALL),
           ("scalingwithdeletion", "original", "cells", 2, TRACE_ALL),
           ("onlyscaling", "default", "cells", 2, TRACE_SCALING),
           ("onlyscaling", "default", "rank", 2, TRACE_SCALING))
-#: Interrupted runs: (protocol, mode, checkpoint every s, stopped at s); resumed on 2 ranks.
-RESUMED = (("scalingwithdeletion", "default", 9, 12), ("trainingandscaling", "original", 4, 5))
+#: Interrupted runs: (protocol, mode, engine, checkpoint every s, stopped at s); resumed on 2
+#: ranks.
+RESUMED = (("scalingwithdeletion", "default", "cells", 9, 12), ("trainingandscaling", "original", "cells", 4, 5),
+           ("scalingwithdeletion", "default", "rank", 9, 12), ("onlyscaling", "default", "rank", 5, 7))
 
 
 def cases():
@@ -86,12 +89,13 @@ def cases():
         exp, sets = PROTOCOLS[proto]
         mset = ["rng=original"] if mode == "original" else []
         out[f"{proto}-{mode}-{engine}-np{n}-traced"] = (exp, [*sets, *mset, f"engine={engine}", table], n, [], None)
-    for proto, mode, every, stop in RESUMED:
+    for proto, mode, engine, every, stop in RESUMED:
         exp, sets = PROTOCOLS[proto]
         mset = ["rng=original"] if mode == "original" else []
         args = ["--checkpoint-every", str(every)]
-        out[f"{proto}-{mode}-checkpointed"] = (exp, [*sets, *mset, "engine=cells"], 1, args, None)
-        out[f"{proto}-{mode}-resumed"] = (exp, [*sets, *mset, "engine=cells"], 1, args, (every, stop))
+        name = f"{proto}-{mode}{'-rank' if engine == 'rank' else ''}"
+        out[f"{name}-checkpointed"] = (exp, [*sets, *mset, f"engine={engine}"], 1, args, None)
+        out[f"{name}-resumed"] = (exp, [*sets, *mset, f"engine={engine}"], 1, args, (every, stop))
     return out
 
 
@@ -175,9 +179,13 @@ def main():
             continue
         # the reference's run of the case and, for a rank engine's case, of the same case on
         # the per-cell engine; a resumed run must equal the same run uninterrupted
-        refs = [r for r in dict.fromkeys((args.ref / name, args.ref / name.replace("-rank-", "-cells-"))) if r.exists()]
-        if case[4] is not None:
-            refs.append(args.ref / name.replace("-resumed", "-checkpointed"))
+        # (a checkpointed run must equal the same run without checkpoints too)
+        base = name.replace("-rank-", "-")
+        same = (name, name.replace("-rank-", "-cells-"), base, base.replace("-checkpointed", "-cells-np1"))
+        refs = [r for r in dict.fromkeys(args.ref / n for n in same) if r.exists()]
+        if case[4] is not None:   # this check's own uninterrupted run (the reference's may not have it)
+            refs += [d / name.replace("-resumed", "-checkpointed") for d in (args.ref, args.dir)
+                     if (d / name.replace("-resumed", "-checkpointed")).exists()]
         diffs = [d for ref in refs for d in differences(ref, args.dir / name)] if refs else ["no reference run"]
         failed += bool(diffs)
         print(f"{name}: {'DIFFERS: ' + '; '.join(diffs) if diffs else 'identical'} ({secs:.0f} s)", flush=True)

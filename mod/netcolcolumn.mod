@@ -10,10 +10,10 @@ event and says what to queue), so the spikes are the same bit for bit.  This fil
 per-rank shell: the cells, synapses and queue of a rank, the exchange with other ranks and
 the calls from Python.  It runs the default mode's drive, synapses, spikes, activity
 sensors, synaptic scaling, deletion (kill: dead cells, cut synapses; set_drive_gain: the
-external scale-down; set_outgoing_delays) and trials (each cell's trial starts are events
-of its queue) so far: no plasticity, played-back input, reference mode, checkpoints or
-GUI probes (netcol.models.rowan2013.ranknet runs those on NetcolIntf6), though the core
-has them.  In the per-cell mechanism NEURON's event
+external scale-down; set_outgoing_delays), trials (each cell's trial starts are events
+of its queue) and checkpoints (get_state, set_state, resume) so far: no plasticity,
+played-back input, reference mode or GUI probes (netcol.models.rowan2013.ranknet runs
+those on NetcolIntf6), though the core has them.  In the per-cell mechanism NEURON's event
 machinery was about a fifth of the column's time.
 
 Time runs in windows of `epoch` ms: the shortest synaptic delay in whole steps of the
@@ -26,18 +26,20 @@ epoch: local targets get it at once, remote ranks through the cell's NetcolRelay
 emitted when its window is handled (NEURON's own t set to t_s for the call: NEURON
 refuses a spike before t), at the next exchange, which comes before they handle events
 at t_s + delay.  A remote arrival before the time already handled would be out of
-order: it stops the run with an error instead.  (A resume from a checkpoint on 2 ranks
-met one: a record's catch-up at a block's end came before the exchange it needed, so
-checkpointed runs stay on NetcolIntf6.)
+order: it stops the run with an error instead.  Protocol actions at times inside a window
+(records, deletion rounds, checkpoints), which handle the events before their time first,
+have met none: tests/test_rank_engine.py runs one at every step on 2 ranks.  A resume at t initialises with tstart = t: the
+windows run from t, and resume queues the cells' own events and the spikes in flight.
 ENDCOMMENT
 
 NEURON {
     ARTIFICIAL_CELL NetcolColumn
-    RANGE pid, epoch
+    RANGE pid, epoch, tstart
 }
 
 PARAMETER {
     epoch = 1 (ms)
+    tstart = 0 (ms) : a resume's time: INITIAL leaves the cells to restore_state and resume
 }
 
 ASSIGNED {
@@ -49,6 +51,7 @@ VERBATIM
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <memory>
 #include <queue>
 #include <vector>
@@ -106,12 +109,27 @@ struct ColEngine {
         q.push(ColEvent{when, seq++, type, cell, syn, (std::uint32_t) gen});
     }
 
+    /* cell c's drive streams, Random123's (gid, id2 + k, drive seed) (set_cells: a resume
+       restores their ids and positions without an initialisation) */
+    void make_streams(nc::Cell& c) {
+        for (int k = 0; k < 4; ++k) {
+            if (!c.rs[k]) {
+                c.rs[k] = nrnran123_newstream3((std::uint32_t) c.cell_gid, (std::uint32_t) id2 + (std::uint32_t) k,
+                                               (std::uint32_t) c.drive_seed_);
+            }
+        }
+    }
+
     /* what the core asks for after an event of cell ci at te */
     void enact(int ci, double te, int todo) {
         nc::Cell& c = cells[ci];
         if (todo & nc::DO_NEXT_TRIAL) { push(te + c.trial_ms, COL_TRIAL, ci, -1, 0); }
         if (todo & nc::DO_DRIVE) { push(c.xnext, COL_DRIVE, ci, -1, c.gen); }
         if (todo & nc::DO_SPIKE) { spike(ci, te); }
+        if (todo & nc::DO_RESEND) {   /* after a resume: the cell's own pending events */
+            if (c.s.c_refr != 0) { push(c.tref, COL_REFRACTORY, ci, -1, 0); }
+            if (c.trial_ms > 0) { push((c.trial_k + 1) * c.trial_ms, COL_TRIAL, ci, -1, 0); }
+        }
     }
 
     void spike(int ci, double ts) {
@@ -131,13 +149,7 @@ struct ColEngine {
         settings.scaling_active = false;
         for (std::size_t i = 0; i < cells.size(); ++i) {
             nc::Cell& c = cells[i];
-            for (int k = 0; k < 4; ++k) {
-                if (!c.rs[k]) {
-                    c.rs[k] = nrnran123_newstream3((std::uint32_t) c.cell_gid, (std::uint32_t) id2 + (std::uint32_t) k,
-                                                   (std::uint32_t) c.drive_seed_);
-                }
-                nrnran123_setseq(c.rs[k], 0, 0);
-            }
+            for (nrnran123_State* r : c.rs) { nrnran123_setseq(r, 0, 0); }
             nc::init(c, settings, 0.0);
             if (nc::next_drive_time(c) < nc::NEVER_BELOW) { push(c.xnext, COL_DRIVE, (int) i, -1, c.gen); }
             if (c.trial_ms > 0) { push(0.0, COL_TRIAL, (int) i, -1, 0); }   /* the first trial starts at 0 */
@@ -218,13 +230,64 @@ struct ColEngine {
 };
 static std::vector<std::unique_ptr<ColEngine>> col_engines;
 static ColEngine* col_engine(double id) { return col_engines.at((std::size_t) id).get(); }
+
+/* Every local cell's state name into v (set: from v), size values per cell: the core's
+   state by name and what the engine keeps beside it (see get_state). */
+static void col_state(ColEngine& E, const char* name, IvocVect* v, bool set) {
+    const bool ids = std::strcmp(name, "rxids") == 0, seqs = std::strcmp(name, "rxseq") == 0;
+    const bool gain = std::strcmp(name, "xgain") == 0, count = std::strcmp(name, "count") == 0;
+    const int core = nc::state_size(name);
+    const int size = ids ? 12 : (seqs || count) ? 4 : gain ? 1 : core == 0 ? 1 : core;
+    if (!(ids || seqs || gain || count) && core < 0) { hoc_execerror("NetcolColumn: no such state:", name); }
+    const std::size_t n = E.cells.size();
+    if (set && (std::size_t) vector_capacity(v) != n * (std::size_t) size) {
+        hoc_execerror("NetcolColumn.set_state: wrong number of values for", name);
+    }
+    if (!set) { vector_resize(v, (int) (n * (std::size_t) size)); }
+    double* x = vector_vec(v);
+    for (std::size_t i = 0; i < n; ++i) {
+        nc::Cell& c = E.cells[i];
+        double* row = x + i * (std::size_t) size;
+        for (int k = 0; k < size; ++k) {
+            if (ids) {
+                std::uint32_t id[3];
+                nrnran123_State* r = c.rs[k / 3];
+                nrnran123_getids(r, &id[0], &id[1], &id[2]);
+                if (set && k % 3 == 2) {
+                    nrnran123_setids(r, (std::uint32_t) row[k - 2], (std::uint32_t) row[k - 1], (std::uint32_t) row[k]);
+                } else if (!set) {
+                    row[k] = id[k % 3];
+                }
+            } else if (seqs) {
+                if (set) {
+                    nrnran123_setseq(c.rs[k], row[k]);
+                } else {
+                    std::uint32_t sq;
+                    char which;
+                    nrnran123_getseq(c.rs[k], &sq, &which);
+                    row[k] = (double) sq * 4 + which;
+                }
+            } else if (gain) {
+                if (set) { c.drive_gain = row[k]; } else { row[k] = c.drive_gain; }
+            } else if (count) {
+                if (set) { c.count[k] = row[k]; } else { row[k] = c.count[k]; }
+            } else if (set) {
+                nc::state_set(c, name, k, row[k]);
+            } else {
+                nc::state_get(c, name, k, row[k]);
+            }
+        }
+    }
+}
 ENDVERBATIM
 
 INITIAL {
+    if (tstart == 0) {
 VERBATIM
-    col_engine(pid)->initialize();
+        col_engine(pid)->initialize();
 ENDVERBATIM
-    net_send(epoch, 1)
+    }
+    net_send(tstart + epoch, 1)
 }
 
 : flag 1: the events before t (the window that has just ended)
@@ -290,6 +353,7 @@ VERBATIM
         const int n = (int) *counts++;
         c.odel = nc_distinct_delays(delays, n, _ldelmin);
         delays += n;
+        E.make_streams(c);
     }
 ENDVERBATIM
 }
@@ -429,5 +493,64 @@ VERBATIM
     E.advance(_lton);
     E.settings.scaling_active = true;
     E.settings.ton = _lton;
+ENDVERBATIM
+}
+
+: get_state(name, v): every local cell's state name, in the order of add_cell, size values
+: each: nc::state_get's names (size nc::state_size), and xgain (the drive gain), count (4:
+: each stream's events drawn), rxids (12: each stream's Random123 ids), rxseq (4: each
+: stream's position, seq * 4 + which); set_state(name, v) sets them
+PROCEDURE get_state() {
+VERBATIM
+    col_state(*col_engine(pid), hoc_gargstr(1), vector_arg(2), false);
+ENDVERBATIM
+}
+
+PROCEDURE set_state() {
+VERBATIM
+    col_state(*col_engine(pid), hoc_gargstr(1), vector_arg(2), true);
+ENDVERBATIM
+}
+
+: resume(t, tvec, gidvec): after INITIAL with tstart = t and set_state: every event before t
+: counts as handled, each cell queues its own pending events (its drive, refractory end,
+: next trial), and the spikes (tvec, gidvec: every spike, local or not, that may still be
+: in flight) queue their arrivals at or after t
+PROCEDURE resume(t) {
+VERBATIM
+    ColEngine& E = *col_engine(pid);
+    const double tt = _lt;
+    E.q = decltype(E.q)();
+    E.seq = 0;
+    E.handled = tt;
+    E.full = std::any_of(E.cells.begin(), E.cells.end(), [&E](const nc::Cell& c) { return nc::needs_full(c, E.settings); });
+    for (std::size_t i = 0; i < E.cells.size(); ++i) {
+        nc::Cell& c = E.cells[i];
+        c.cvalid = 0;
+        const int todo = E.full ? nc::receive<true>(c, E.settings, nc::EV_RESEND, tt)
+                                : nc::receive<false>(c, E.settings, nc::EV_RESEND, tt);
+        E.enact((int) i, tt, todo);
+    }
+    IvocVect* tv = vector_arg(2);
+    const double* ts = vector_vec(tv);
+    const double* id = vector_vec(vector_arg(3));
+    for (int j = 0; j < vector_capacity(tv); ++j) {
+        for (int si : E.out.at((std::size_t) id[j])) {
+            const double arrival = ts[j] + E.syns[si].delay;
+            if (arrival >= tt) { E.push(arrival, COL_ARRIVAL, E.syns[si].post, si, 0); }
+        }
+    }
+ENDVERBATIM
+}
+
+: cut_flags(v): whether each synapse's presynaptic cell was deleted (1) or not (0), in the
+: order of add_synapses
+PROCEDURE cut_flags() {
+VERBATIM
+    const ColEngine& E = *col_engine(pid);
+    IvocVect* v = vector_arg(1);
+    vector_resize(v, (int) E.syns.size());
+    double* x = vector_vec(v);
+    for (std::size_t k = 0; k < E.syns.size(); ++k) { x[k] = E.syns[k].cut ? 1 : 0; }
 ENDVERBATIM
 }

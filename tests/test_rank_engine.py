@@ -62,12 +62,40 @@ def test_rank_engine_writes_what_the_cells_engine_writes(tmp_path, case):
                 assert same(runs[name][f][k], v), (name, f, k)
 
 
+@pytest.mark.mpi
+def test_rank_engine_resumes_exactly(tmp_path):
+    """Deletion rounds with trials and scaling on the rank engine, checkpointed every 4 s
+    and killed at 7 s, then resumed on 2 ranks: the same spikes.h5, state.h5 and edges.h5,
+    byte for byte, as the per-cell engine's uninterrupted run; the checkpoint holds each
+    cell's state as the per-cell engine's does (the same keys)."""
+    from netcol.cells import intf6
+    from netcol.engine.checkpoint import read
+    experiment, *sets = CASES["deletion"]
+    sets = [a for kv in (*sets, "recording_interval=2", "recording_start=1", "block=3.5") for a in ("--set", kv)]
+    full, cut = tmp_path / "full", tmp_path / "cut"
+    assert netcol("run", experiment, *sets, "--set", "engine=cells", "--out", str(full), *QUIET).returncode == 0
+    r = netcol("run", experiment, *sets, "--checkpoint-every", "4", "--out", str(cut), *QUIET,
+               env={"NETCOL_FAULT": "sigkill@7"})
+    assert r.returncode == -9
+    ck = read(cut)
+    assert ck["engine"] == "rank" and ck["t"] == 4000.0
+    assert set(ck["cells"][0]) == {*intf6.CELL_SCALARS, *intf6.CELL_ARRAYS, "rx", "stream_counts"}
+    r = netcol("resume", str(cut), "--np", "2", *QUIET)
+    assert r.returncode == 0, r.stderr
+    assert run_json(cut)["engine"] == "rank"
+    for f in ("spikes.h5", "state.h5", "edges.h5"):
+        a, b = datasets(full / f), datasets(cut / f)
+        assert sorted(a) == sorted(b), f
+        for k, v in a.items():
+            assert same(b[k], v), (f, k)
+
+
 def test_auto_engine_is_rank_only_where_it_can_be(tmp_path):
     """engine = 'auto': the rank engine for the baseline, for scaling and for deletion with
-    trials; the per-cell one with checkpoints and for experiments with what the rank engine
-    does not do yet (plasticity and training, reference mode)."""
+    trials, with checkpoints too; the per-cell one for experiments with what the rank
+    engine does not do yet (plasticity and training, reference mode)."""
     cases = (("rank", ["baseline"]), ("rank", ["onlyscaling", "--set", "scaling_start=1"]),
-             ("cells", ["baseline", "--checkpoint-every", "1"]), ("cells", ["onlytraining"]),
+             ("rank", ["baseline", "--checkpoint-every", "1"]), ("cells", ["onlytraining"]),
              ("rank", ["onlydeletion", "--set", "segment_length=1", "--set", "trial_length=1"]),
              ("cells", ["baseline", "--set", "rng=original"]))
     for k, (engine, args) in enumerate(cases):
@@ -82,10 +110,10 @@ def test_auto_engine_is_rank_only_where_it_can_be(tmp_path):
 @pytest.mark.parametrize("args, words", [
     (["onlytraining", "--set", "engine=rank", "--set", "learn_start=0.5", "--set", "learn_end=1.5"],
      ["engine = 'rank'", "plasticity = True", "training = True"]),
-    (["baseline", "--set", "engine=rank", "--checkpoint-every", "1"], ["engine = 'rank'", "checkpoints"]),
+    (["baseline", "--set", "engine=rank", "--set", "rng=original"], ["engine = 'rank'", "rng = 'original'"]),
 ])
 def test_rank_engine_refuses_what_it_does_not_do_yet(tmp_path, args, words):
-    """engine = 'rank' with plasticity or with checkpoints: one line naming what it lacks,
+    """engine = 'rank' with plasticity or in reference mode: one line naming what it lacks,
     before anything runs (no run folder made)."""
     out = tmp_path / "r"
     r = netcol("run", *args, "--set", "duration=2", "--out", str(out), *QUIET)
@@ -111,12 +139,12 @@ intf6.apply_mechanism_settings(h, exp.mechanism_settings())
 net = build_rank(exp.network, size=exp.params["size"], seed=exp.params["seed"])
 configure_integrator(h, pc, intf6.DT)
 h.finitialize()
-net.engine.advance(200.0)   # far beyond what the exchanged spikes allow
+{action}
 # the error as a Python exception on each rank: NEURON's default MPI_Abort on a hoc error
 # could end the job before either rank has printed its line
 pc.mpiabort_on_error(0)
 try:
-    pc.psolve(100.0)
+    pc.psolve(2100.0)
     print("rank", int(pc.id()), "no error")
 except Exception as err:
     print("rank", int(pc.id()), "error:", err)
@@ -131,16 +159,32 @@ def test_rank_engine_fails_loudly_on_an_arrival_behind_it(tmp_path):
     """A remote spike whose arrival comes after the rank engine has handled that time
     stops the run with an error naming it, never a silently different run (forced here
     by handling 200 ms ahead before running on 2 ranks)."""
+    out = guard_scenario(tmp_path, "net.engine.advance(200.0)   # far beyond what the exchanged spikes allow")
+    assert "a remote spike's arrival" in out and "engine = 'cells'" in out, out[-2000:]
+
+
+@pytest.mark.mpi
+def test_rank_engine_takes_actions_inside_windows(tmp_path):
+    """Every event before t handled at each step's time t (as records, deletion rounds and
+    checkpoints inside a block do), over 2 s on 2 ranks whose exchange window is 3 steps:
+    no remote arrival comes behind the time handled."""
+    action = ("cv = h.CVode()\n"
+              "evs = [cv.event(10 + 0.5 * k, lambda t=10 + 0.5 * k: net.engine.catch_up(t)) for k in range(4000)]")
+    out = guard_scenario(tmp_path, action)
+    assert out.count("no error") == 2, out[-2000:]
+
+
+def guard_scenario(tmp_path, action):
+    """Run GUARD_SCENARIO with action on 2 ranks; what they printed."""
     import subprocess
     import sys
     from helpers import REPO
     script = tmp_path / "scenario.py"
-    script.write_text(GUARD_SCENARIO.format(repo=str(REPO)))
+    script.write_text(GUARD_SCENARIO.format(repo=str(REPO), action=action))
     mpiexec = str(Path(sys.executable).parent / "mpiexec")
     r = subprocess.run([mpiexec, "-n", "2", sys.executable, str(script)], cwd=REPO, capture_output=True, text=True,
                        timeout=300)
-    out = r.stdout + r.stderr
-    assert "a remote spike's arrival" in out and "engine = 'cells'" in out, out[-2000:]
+    return r.stdout + r.stderr
 
 
 @pytest.mark.parametrize("quirk", ["nearest_dead_callback", "chained_arrivals", "input_count", "early_callbacks",

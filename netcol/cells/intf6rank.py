@@ -4,11 +4,14 @@ cell core (``mod/netcol_intf6_core.hpp``), so it computes the same spikes as one
 NetcolIntf6 per cell, bit for bit, for what it supports so far: the default mode's
 Poisson drive, synapses, spikes, activity sensors, synaptic scaling, deletion with the
 external scale-down, trials and recording any variable (no plasticity, played-back
-input, reference mode, checkpoints or GUI probes).
+input, reference mode or GUI probes), and its checkpoints hold each cell's state as
+:func:`netcol.cells.intf6.cell_state` gives a NetcolIntf6's.
 """
+import numpy as np
+
 from ..engine.runtime import filled, scratch_vectors
-from .intf6 import DRIVE_STREAM_ID, KIND_FROM_E, KIND_FROM_I, RECORDABLE, VALUE_CODES, module_settings, \
-    to_recorded_units
+from .intf6 import CELL_ARRAYS, CELL_SCALARS, DRIVE_STREAM_ID, KIND_FROM_E, KIND_FROM_I, RECORDABLE, VALUE_CODES, \
+    module_settings, to_recorded_units
 
 #: The mechanism's hoc name.
 HOC_NAME = "NetcolColumn"
@@ -44,11 +47,16 @@ class RankEngine:
 
     def __init__(self, h, n_cells, epoch):
         self.pop = getattr(h, HOC_NAME)()
-        self.pop.epoch = epoch
+        self.pop.epoch = self.epoch = epoch
         self.pop.setup(n_cells)
-        self.module = module_settings(h)   # NetcolIntf6's module-wide values, set before the build
-        self.pop.set_settings(filled(scratch_vectors(1)[0], [float(self.module[k]) for k in SETTINGS]))
         self.index = {}
+        self.read_settings(h)
+
+    def read_settings(self, h):
+        """Take NetcolIntf6's module-wide values (set before the build, or restored from
+        a checkpoint) as the engine's settings; the plan horizon is set apart."""
+        self.module = module_settings(h)
+        self.pop.set_settings(filled(scratch_vectors(1)[0], [float(self.module[k]) for k in SETTINGS]))
 
     def add_cell(self, gid, relay):
         """Add a local cell (its parameters come with :meth:`set_cells`).
@@ -136,13 +144,14 @@ class RankEngine:
         """Stimulus trials of trial_ms from t = 0 (0: none; before initialisation)."""
         self.pop.set_trials(trial_ms)
 
-    def kill(self, gids, t):
-        """Delete cells gids at t (ms): the local ones stop for good (caught up to t first),
-        and every arrival from any of them is dropped, those in flight too; every event
-        before t is handled first."""
+    def kill(self, gids, t, local=True):
+        """Delete cells gids at t (ms): the local ones stop for good (caught up to t first;
+        local=False: left as they are, for a resume whose states say so), and every
+        arrival from any of them is dropped, those in flight too; every event before t is
+        handled first."""
         vl, vg = scratch_vectors(2)
-        local = [self.index[g] for g in gids if g in self.index]
-        self.pop.kill(t, filled(vl, [float(i) for i in local]), filled(vg, [float(g) for g in gids]))
+        mine = [self.index[g] for g in gids if g in self.index] if local else []
+        self.pop.kill(t, filled(vl, [float(i) for i in mine]), filled(vg, [float(g) for g in gids]))
 
     def set_drive_gain(self, gain):
         """Every local cell's drive gain (call catch_up first)."""
@@ -152,6 +161,77 @@ class RankEngine:
         """A local cell's outgoing delays (ms), for the scaling steps of its delivery
         callbacks."""
         self.pop.set_outgoing_delays(self.index[gid], filled(scratch_vectors(1)[0], delays))
+
+    def _state_table(self, name):
+        """State name of every local cell, a row each (get_state's values)."""
+        v = scratch_vectors(1)[0]
+        self.pop.get_state(name, v)
+        n = len(self.index)
+        return v.as_numpy().reshape(n, len(v) // n if n else 0).copy()
+
+    def cell_states(self):
+        """Every local cell's state, as :func:`netcol.cells.intf6.cell_state` gives a
+        NetcolIntf6's (the same keys and values, so that a checkpoint holds the same
+        either way).
+
+        Returns
+        -------
+        dict of int to dict
+        """
+        if not self.index:
+            return {}
+        scalars = {k: self._state_table(k)[:, 0].tolist() for k in CELL_SCALARS}
+        arrays = {k: self._state_table(k).tolist() for k in CELL_ARRAYS}
+        ids, seqs = self._state_table("rxids").reshape(-1, 4, 3).tolist(), self._state_table("rxseq").tolist()
+        counts = self._state_table("count").tolist()
+        out = {}
+        for gid, i in self.index.items():
+            s = {k: v[i] for k, v in scalars.items()}
+            s.update({k: v[i] for k, v in arrays.items()})
+            s["rx"] = [(ids[i][k], seqs[i][k]) for k in range(4)]
+            s["stream_counts"] = counts[i]
+            out[gid] = s
+        return out
+
+    def cut_flags(self):
+        """Whether each synapse's presynaptic cell was deleted, in the order of
+        :meth:`add_synapses` (a bool array)."""
+        v = scratch_vectors(1)[0]
+        self.pop.cut_flags(v)
+        return v.as_numpy() != 0
+
+    def start_at(self, t):
+        """Make the next initialisation a resume's at t (ms): the cells are left for
+        :meth:`resume` to restore, and the windows run from t."""
+        self.pop.tstart = t
+
+    def resume(self, t, states, dead, spikes):
+        """Continue at t (ms), after an initialisation started by :meth:`start_at` and
+        with the module-wide values restored (:meth:`read_settings` takes them).
+
+        Parameters
+        ----------
+        t : float
+        states : dict of int to dict
+            Each local cell's :meth:`cell_states` entry (more gids may be given).
+        dead : list of int
+            Every cell deleted before t: arrivals from them are dropped.
+        spikes : (array, array)
+            Times (ms) and gids of every spike that may be in flight at t.
+        """
+        order = sorted(self.index, key=self.index.get)
+        cells = [states[g] for g in order]
+        v = scratch_vectors(1)[0]
+        for k in CELL_SCALARS:
+            self.pop.set_state(k, filled(v, [c[k] for c in cells]))
+        for k in CELL_ARRAYS:
+            self.pop.set_state(k, filled(v, np.ravel([c[k] for c in cells])))
+        self.pop.set_state("rxids", filled(v, np.ravel([[ids for ids, _ in c["rx"]] for c in cells])))
+        self.pop.set_state("rxseq", filled(v, np.ravel([[seq for _, seq in c["rx"]] for c in cells])))
+        self.pop.set_state("count", filled(v, np.ravel([c["stream_counts"] for c in cells])))
+        self.kill(sorted(dead), t, local=False)
+        tv, gv = scratch_vectors(2)
+        self.pop.resume(t, filled(tv, np.asarray(spikes[0], dtype=float)), filled(gv, np.asarray(spikes[1], dtype=float)))
 
     def value(self, gid, what):
         """A local cell's activity sensor (:data:`ACT`, 1/ms, as of its time :data:`TU`),

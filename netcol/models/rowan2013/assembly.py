@@ -173,17 +173,27 @@ class ColumnAssembly:
                 self._schedule_refill(REFILL_MS)
             return
         ck, t = resume, resume["t"]
-        intf6.finitialize_without_events(h)
+        if self.engine == "rank":
+            self.net.engine.start_at(t)
+            h.finitialize()
+        else:
+            intf6.finitialize_without_events(h)
         intf6.restore_module_settings(h, ck["globals"])
         # the checkpoint was taken inside the timeline event at t, before the event moved
         # the drive's planning horizon on to the next timeline time: move it as it did
+        if self.engine == "rank":
+            self.net.engine.read_settings(h)
         self.set_horizon(t + 1e-6)
         h.t = t
+        self.protocol.restore(ck["scheduler"])
+        if self.engine == "rank":
+            self.net.update_outgoing_delays(dead=ck["scheduler"]["dead"])
+            self.net.engine.resume(t, ck["cells"], ck["scheduler"]["dead"], ck["recent_spikes"])
+            return
         for gid, cell in self.net.local.items():
             intf6.restore_cell(cell, ck["cells"][gid])
         self.net.restore_changing_weights(ck["weights"])
         self.net.update_outgoing_delays(dead=ck["scheduler"]["dead"])
-        self.protocol.restore(ck["scheduler"])
         if self.playback:
             self.playback.restore(ck["playback"])
             self.playback.started = True
@@ -236,13 +246,16 @@ class ColumnAssembly:
         """The column's part of a checkpoint at t (collective; the merged state on rank 0,
         None elsewhere): cells, changing weights, playback, protocol decisions, globals."""
         self.net.catch_up(t)
-        cells = gather_by_gid({gid: intf6.cell_state(c) for gid, c in self.net.local.items()})
+        if self.engine == "rank":
+            cells = gather_by_gid(self.net.engine.cell_states())
+        else:
+            cells = gather_by_gid({gid: intf6.cell_state(c) for gid, c in self.net.local.items()})
         weights = gather_by_gid(self.net.changing_weights())
         pc = parallel_context()
         playback = pc.py_gather(self.playback.checkpoint_state() if self.playback else None, 0)
         if pc.id() != 0:
             return None
-        return dict(globals=intf6.module_settings(neuron_h()), cells=cells, weights=weights,
+        return dict(engine=self.engine, globals=intf6.module_settings(neuron_h()), cells=cells, weights=weights,
                     scheduler=self.protocol.checkpoint_state(),
                     playback=Playback.merge_states(playback) if self.playback else None)
 

@@ -5,7 +5,7 @@ per-cell mechanism alone does yet (see :func:`use_rank_engine`).
 """
 import numpy as np
 
-from ...cells.intf6 import DT
+from ...cells.intf6 import DT, INITIAL_PLASTIC_SLOTS
 from ...cells.intf6rank import ACT, DEAD, GOAL, N_RECEPTORS, SFAC, TU, RankEngine
 from ...cells.population import RankWiring
 from ...engine.runtime import neuron_h, parallel_context
@@ -36,10 +36,14 @@ def rank_engine_misses(params):
     return [f"{k} = {v!r}" for k, v in NEEDS_CELLS if params[k] == v]
 
 
+#: What of the callers' needs (netcol.build.assemble.NEEDS) the rank engine cannot serve.
+NEEDS_CELLS_FOR = frozenset({"gui"})
+
+
 def use_rank_engine(params, needs):
     """Whether a run goes on the rank engine: engine = 'rank', or 'auto' when the
-    experiment has nothing :func:`rank_engine_misses` and the caller needs neither
-    checkpoints nor the GUI.
+    experiment has nothing :func:`rank_engine_misses` and the caller does not need the
+    GUI.
 
     Parameters
     ----------
@@ -55,14 +59,15 @@ def use_rank_engine(params, needs):
     Raises
     ------
     ParamError
-        engine = 'rank' and the caller needs checkpoints or the GUI.
+        engine = 'rank' and the caller needs the GUI.
     """
+    blocked = sorted(set(needs) & NEEDS_CELLS_FOR)
     if params["engine"] == "rank":
-        if needs:
-            raise ParamError(f"engine = 'rank' cannot serve {' or '.join(sorted(needs))} yet; use engine = "
+        if blocked:
+            raise ParamError(f"engine = 'rank' cannot serve {' or '.join(blocked)} yet; use engine = "
                              "'cells' or 'auto'")
         return True
-    return params["engine"] == "auto" and not needs and not rank_engine_misses(params)
+    return params["engine"] == "auto" and not blocked and not rank_engine_misses(params)
 
 
 def _engine_value(what, doc):
@@ -95,14 +100,16 @@ class RankNetwork(CellLayout):
     connections (its memory falls as ranks are added); ``netcon_rows`` numbers them in
     the whole column's connection order and :meth:`global_connections` gathers the whole
     on rank 0 for the files.  ``outgoing`` holds each local cell's efferent connections'
-    delays and targets (for the delivery callbacks' scaling steps after deletions).
+    delays and targets (for the delivery callbacks' scaling steps after deletions);
+    ``synapse_order`` the row of ``conn`` of each of the engine's synapses, in its order.
     """
 
     chained = False
     nearest_dead_callback = False
 
-    def __init__(self, column, cells, xyz, conn, size, engine, wiring, rows, outgoing):
+    def __init__(self, column, cells, xyz, conn, size, engine, wiring, rows, outgoing, synapse_order):
         self.column, self.cells, self.xyz, self.conn, self.size = column, cells, xyz, conn, size
+        self.synapse_order = synapse_order
         self.engine, self.wiring = engine, wiring
         self.local = {gid: RankCell(engine, gid) for gid in wiring.relays}
         self.states = self.local
@@ -146,7 +153,11 @@ class RankNetwork(CellLayout):
         self.engine.catch_up(t)
 
     def scaling_on(self, t):
-        """Synaptic scaling from t (ms) on."""
+        """Synaptic scaling from t (ms) on (NetcolIntf6's module-wide switch too, which
+        checkpoints save)."""
+        h = neuron_h()
+        h.scaling_NetcolIntf6 = 1
+        h.scaling_ton_NetcolIntf6 = t
         self.engine.scaling_on(t)
 
     def set_horizon(self, t):
@@ -178,6 +189,14 @@ class RankNetwork(CellLayout):
     def give_outgoing_delays(self, gid, delays):
         """Hand a local cell its outgoing delays (ms)."""
         self.engine.set_outgoing_delays(gid, delays)
+
+    def changing_weights(self):
+        """Each local synapse's changing values by row, {row: [STDP gain, previous
+        presynaptic spike, last paired postsynaptic spike, cut]}, as the per-cell engine's
+        checkpoints hold its NetCons' changing slots (without plasticity the first three
+        stay as initialised)."""
+        cut = self.engine.cut_flags()[np.argsort(self.synapse_order)]
+        return {int(row): [*INITIAL_PLASTIC_SLOTS, float(c)] for row, c in zip(self.netcon_rows.tolist(), cut.tolist())}
 
     def local_plastic_gains(self):
         """The STDP gains of this rank's plastic synapses (rows netcon_rows[plastic_local]):
@@ -231,7 +250,7 @@ def build_rank(column, size=1.0, seed=2, trial_ms=0.0):
                                               N_RECEPTORS),
                         cells["excitatory"][conn.pre[order]])
     wiring.listen(conn.pre, epoch)
-    return RankNetwork(column, cells, xyz, conn, size, engine, wiring, rows, outgoing)
+    return RankNetwork(column, cells, xyz, conn, size, engine, wiring, rows, outgoing, order)
 
 
 def number_rows(pc, conn, n):
