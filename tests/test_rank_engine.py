@@ -64,25 +64,30 @@ def test_rank_engine_writes_what_the_cells_engine_writes(tmp_path, case):
 
 @pytest.mark.mpi
 def test_rank_engine_resumes_exactly(tmp_path):
-    """Deletion rounds with trials and scaling on the rank engine, checkpointed every 4 s
-    and killed at 7 s, then resumed on 2 ranks: the same spikes.h5, state.h5 and edges.h5,
+    """Deletion rounds with trials and scaling on the rank engine, checkpointed every 8 s
+    and killed at 9 s, then resumed on 2 ranks: the same spikes.h5, state.h5 and edges.h5,
     byte for byte, as the per-cell engine's uninterrupted run; the checkpoint holds each
-    cell's state as the per-cell engine's does (the same keys)."""
+    cell's state as the per-cell engine's does (the same keys).  A spike in the checkpoint's
+    own window (7999.5 to 8000 ms; windows of 1.5 ms), which the engine emits only when the
+    checkpoint brings it to its time, is in its count of spikes written and among its
+    spikes in flight."""
     from netcol.cells import intf6
     from netcol.engine.checkpoint import read
     experiment, *sets = CASES["deletion"]
     sets = [a for kv in (*sets, "recording_interval=2", "recording_start=1", "block=3.5") for a in ("--set", kv)]
     full, cut = tmp_path / "full", tmp_path / "cut"
     assert netcol("run", experiment, *sets, "--set", "engine=cells", "--out", str(full), *QUIET).returncode == 0
-    r = netcol("run", experiment, *sets, "--checkpoint-every", "4", "--out", str(cut), *QUIET,
-               env={"NETCOL_FAULT": "sigkill@7"})
+    r = netcol("run", experiment, *sets, "--checkpoint-every", "8", "--out", str(cut), *QUIET,
+               env={"NETCOL_FAULT": "sigkill@9"})
     assert r.returncode == -9
     ck = read(cut)
-    assert ck["engine"] == "rank" and ck["t"] == 4000.0
+    assert ck["engine"] == "rank" and ck["t"] == 8000.0
     assert set(ck["cells"][0]) == {*intf6.CELL_SCALARS, *intf6.CELL_ARRAYS, "rx", "stream_counts"}
     r = netcol("resume", str(cut), "--np", "2", *QUIET)
     assert r.returncode == 0, r.stderr
     assert run_json(cut)["engine"] == "rank"
+    ts = datasets(full / "spikes.h5")["spikes/column/timestamps"]
+    assert ((ts >= 7999.5) & (ts < 8000)).any()
     for f in ("spikes.h5", "state.h5", "edges.h5"):
         a, b = datasets(full / f), datasets(cut / f)
         assert sorted(a) == sorted(b), f

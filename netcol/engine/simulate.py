@@ -357,8 +357,10 @@ class Run:
     def checkpoint(self, t):
         """Save the complete state at time t (called by the scheduler at t, on every rank);
         nothing is saved once a rank has failed or the writes have stopped for a full disk."""
-        self._gather(t)
+        # the model first: it brings the cells to t, and an engine that handles its events
+        # in windows emits the spikes before t only then
         model_state = self.model.checkpoint_state(t)
+        self._gather(t)
         # the same answer on every rank (they all take part in a checkpoint)
         bad = self.pc.allreduce(1.0 if self._failed_here() or self.guard.message else 0.0, 2)
         if self.rank != 0 or bad:

@@ -50,8 +50,12 @@ CONTRACT = dict(experiment="scalingwithdeletion", checkpoint_every=4, kill_at=7,
                       "record": '{name = "cells", variables = ["V", "VGA", "activity", "scale"], '
                                 'populations = ["E2", "I2"], fraction = 0.05, interval = 0.0005, start = 2, stop = 10}'})
 #: Peak memory per rank (MB) = BASE_MB + MB_PER_SIZE * size, and wall seconds per
-#: simulated second on one core per unit of size (bench/baseline_speed.py, size 1 to 8).
+#: simulated second on one core per unit of size on the per-cell engine
+#: (bench/baseline_speed.py, size 1 to 8).
 BASE_MB, MB_PER_SIZE, WALL_PER_SIM_S_PER_SIZE = 65.0, 10.0, 0.09
+#: The same on the rank engine: two thirds of it (bench/reference_mode.py, 0.0302 against
+#: 0.0446 CPU s per simulated s).
+WALL_PER_SIM_S_PER_SIZE_RANK = 0.06
 #: Set-up seconds = SETUP_S_PER_SIZE * size: linear since the keyed wiring follows the
 #: connections (the per-cell engine's, a NetCon per synapse; the rank engine's is about a
 #: tenth: bench/column_scale.py).
@@ -91,11 +95,13 @@ def event_series(params):
 def cost(params, network):
     """Estimated memory per rank and wall time per simulated second of a run, by the
     column's cells at its size (a network file's own populations counted) in units of
-    the default column's 470."""
+    the default column's 470, on the engine the run takes (the GUI aside)."""
+    from .ranknet import use_rank_engine
     cells = sum(pop.count for pop in network.layout(params["size"]))
     size = cells / CELLS_PER_SIZE
+    per_size = WALL_PER_SIM_S_PER_SIZE_RANK if use_rank_engine(params, frozenset()) else WALL_PER_SIM_S_PER_SIZE
     return dict(memory_mb=BASE_MB + MB_PER_SIZE * size, setup_s=SETUP_S_PER_SIZE * size,
-                wall_per_sim_s=WALL_PER_SIM_S_PER_SIZE * max(size, 1.0),
+                wall_per_sim_s=per_size * max(size, 1.0),
                 memory_note=f"size = {params['size']:g}, {cells} cells ({BASE_MB:g} MB + {MB_PER_SIZE:g} MB per "
                             f"{CELLS_PER_SIZE} cells)")
 
