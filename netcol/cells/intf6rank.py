@@ -3,8 +3,8 @@ NetcolIntf6 cells in one mechanism with its own event queue.  Both mechanisms ru
 cell core (``mod/netcol_intf6_core.hpp``), so it computes the same spikes as one
 NetcolIntf6 per cell, bit for bit, for what it supports so far: the default mode's
 Poisson drive, synapses, spikes, activity sensors, synaptic scaling, deletion with the
-external scale-down, trials and recording any variable (no plasticity, played-back
-input, reference mode, checkpoints or GUI probes).
+external scale-down, trials, STDP, played-back input (the training signal) and recording
+any variable (no reference mode, checkpoints or GUI probes).
 """
 from ..engine.runtime import filled, scratch_vectors
 from .intf6 import DRIVE_STREAM_ID, KIND_FROM_E, KIND_FROM_I, RECORDABLE, VALUE_CODES, module_settings, \
@@ -114,6 +114,68 @@ class RankEngine:
         kinds = np.where(np.asarray(from_e, dtype=bool), KIND_FROM_E, KIND_FROM_I)
         arrays = (cells, pres, delays, np.ascontiguousarray(weights, dtype=float).ravel(), kinds)
         self.pop.add_synapses(*(filled(v, np.asarray(a, dtype=float)) for v, a in zip(vectors, arrays)))
+
+    def set_plastic(self, rules):
+        """Every synapse's STDP rule, in the order of :meth:`add_synapses` (after them all);
+        without it no synapse has STDP state.
+
+        Parameters
+        ----------
+        rules : array, shape (synapses, 3)
+            Each synapse's increment (0: not plastic), time constant (ms) and bound, as
+            NetcolIntf6's weight slots PLINC, PLTAU and PLMAX.
+        """
+        import numpy as np
+        rules = np.asarray(rules, dtype=float).reshape(-1, 3)
+        self.pop.set_plastic(*(filled(v, rules[:, j]) for j, v in enumerate(scratch_vectors(3))))
+
+    def plastic_gains(self, synapses):
+        """The stored STDP gains of some synapses (1 for one without STDP state).
+
+        Parameters
+        ----------
+        synapses : array of int
+            Their indices in the order of :meth:`add_synapses`.
+
+        Returns
+        -------
+        numpy.ndarray
+        """
+        vs, vo = scratch_vectors(2)
+        self.pop.plastic_gains(filled(vs, synapses), vo)
+        return vo.as_numpy().copy()
+
+    def playback_positions(self):
+        """Each local cell's next played-back entry (its index in what :meth:`set_playback`
+        gave it last), in the order of :meth:`add_cell`.
+
+        Returns
+        -------
+        numpy.ndarray of int
+        """
+        v = scratch_vectors(1)[0]
+        self.pop.playback_positions(v)
+        return v.as_numpy().astype(int)
+
+    def set_playback(self, t, entries, reread):
+        """Every local cell's played-back input, replacing what it had, read from its first
+        entry on (NetcolIntf6's set_playback, then pbi = 0).
+
+        Parameters
+        ----------
+        t : float
+            Now (ms).
+        entries : list of (times, slots, weights)
+            Each cell's entries in the order of :meth:`add_cell` (times absolute, ascending).
+        reread : bool
+            A cell that had no entry left at t reads its new ones from t on (NetcolIntf6's
+            control event CONTROL_REREAD_PLAYBACK); False before initialisation.
+        """
+        import numpy as np
+        counts = [len(e[0]) for e in entries]
+        flat = [np.concatenate([e[j] for e in entries]) if entries else np.empty(0) for j in range(3)]
+        vectors = scratch_vectors(4)
+        self.pop.set_playback(t, float(reread), *(filled(v, a) for v, a in zip(vectors, (counts, *flat))))
 
     def advance(self, t):
         """Handle every event before t (ms): the spikes before t are out."""
