@@ -35,8 +35,8 @@ EXPERIMENT_FIELDS = {
                                choices=("auto", "table", "exact")),
     "engine": Field(str, "auto", "event engine: 'cells' = one NetcolIntf6 per cell (everything), 'rank' = "
                                  "one NetcolColumn per rank with its own event queue (the same spikes, faster; the "
-                                 "default mode without plasticity or training, no checkpoints "
-                                 "or GUI, so far), 'auto' = rank where the run allows it",
+                                 "default mode, no checkpoints or GUI, so far), 'auto' = rank where "
+                                 "the run allows it",
                     choices=("auto", "cells", "rank")),
     **PROTOCOL_FIELDS,
 }

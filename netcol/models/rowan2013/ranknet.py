@@ -1,7 +1,8 @@
 """The column on one NetcolColumn per rank (:mod:`netcol.cells.intf6rank`): the same cells,
-drive and connections as :func:`.network.build`, the same spikes bit for bit, at about
-two thirds of the time per simulated second; for runs that need none of what the
-per-cell mechanism alone does yet (see :func:`use_rank_engine`).
+drive, connections, STDP and training signal as :func:`.network.build`, the same spikes
+and gains bit for bit, at about two thirds of the time per simulated second; for runs that
+need none of what the per-cell mechanism alone does yet (see :func:`use_rank_engine`):
+reference mode, its quirks, checkpoints and the GUI.
 """
 import numpy as np
 
@@ -11,13 +12,12 @@ from ...cells.population import RankWiring
 from ...engine.runtime import neuron_h, parallel_context
 from ...config.schema import ParamError
 from .column import cell_table
-from .network import CellLayout, drive_streams, receptor_weight_table
+from .network import CellLayout, drive_streams, receptor_weight_table, stdp_rules
 from .wiring import COLUMNS, Connectivity, keyed_connectivity, keyed_positions, merged
 from .protocol import QUIRKS
 
 #: What the rank engine does not do yet, as (parameter, value that needs the per-cell one).
-NEEDS_CELLS = (("rng", "original"), ("plasticity", True), ("training", True),
-               *((f"quirk_{name}", "on") for name in QUIRKS))
+NEEDS_CELLS = (("rng", "original"), *((f"quirk_{name}", "on") for name in QUIRKS))
 
 
 def rank_engine_misses(params):
@@ -95,19 +95,22 @@ class RankNetwork(CellLayout):
     connections (its memory falls as ranks are added); ``netcon_rows`` numbers them in
     the whole column's connection order and :meth:`global_connections` gathers the whole
     on rank 0 for the files.  ``outgoing`` holds each local cell's efferent connections'
-    delays and targets (for the delivery callbacks' scaling steps after deletions).
+    delays and targets (for the delivery callbacks' scaling steps after deletions);
+    ``synapses`` the engine's index of each of conn's rows (the engine holds them in
+    another order: by target cell).
     """
 
     chained = False
     nearest_dead_callback = False
 
-    def __init__(self, column, cells, xyz, conn, size, engine, wiring, rows, outgoing):
+    def __init__(self, column, cells, xyz, conn, size, engine, wiring, rows, outgoing, synapses):
         self.column, self.cells, self.xyz, self.conn, self.size = column, cells, xyz, conn, size
         self.engine, self.wiring = engine, wiring
         self.local = {gid: RankCell(engine, gid) for gid in wiring.relays}
         self.states = self.local
         self.netcon_rows = rows
         self.outgoing = outgoing
+        self.synapses = synapses
         self.plastic_local = np.flatnonzero(conn.plastic)
         self.n_plastic = int(parallel_context().allreduce(len(self.plastic_local), 1))
         self.dead = set()
@@ -180,12 +183,35 @@ class RankNetwork(CellLayout):
         self.engine.set_outgoing_delays(gid, delays)
 
     def local_plastic_gains(self):
-        """The STDP gains of this rank's plastic synapses (rows netcon_rows[plastic_local]):
-        1, as set up, since the rank engine runs without plasticity."""
-        return np.ones(len(self.plastic_local))
+        """The stored STDP gains of this rank's plastic synapses (rows
+        netcon_rows[plastic_local])."""
+        return self.engine.plastic_gains(self.synapses[self.plastic_local])
+
+    def playback_positions(self):
+        """Each local cell's next played-back entry (its index in what it was given last).
+
+        Returns
+        -------
+        dict of int to int
+        """
+        return dict(zip(self.engine.index, self.engine.playback_positions().tolist()))
+
+    def load_playback(self, entries, reread):
+        """Give every local cell its played-back input, replacing what it had, read from its
+        first entry on (as :meth:`.network.ColumnNetwork.load_playback`).
+
+        Parameters
+        ----------
+        entries : dict of int to (times, slots, weights)
+            By gid (times absolute, ascending).
+        reread : bool
+            A cell that had no entry left reads its new ones from now on (h.t); False
+            before the cells are initialised.
+        """
+        self.engine.set_playback(neuron_h().t, [entries[g] for g in self.engine.index], reread)
 
 
-def build_rank(column, size=1.0, seed=2, trial_ms=0.0):
+def build_rank(column, size=1.0, seed=2, trial_ms=0.0, plastic=False):
     """Create this rank's cells (gid % nhost == rank) and their incoming connections on a
     NetcolColumn, in the default mode.
 
@@ -196,6 +222,8 @@ def build_rank(column, size=1.0, seed=2, trial_ms=0.0):
     seed : int
     trial_ms : float
         Length of the repeat/unique stimulus trials (0: no trials).
+    plastic : bool
+        Give the synapses their STDP rules and state (else every gain stays 1).
 
     Returns
     -------
@@ -230,8 +258,12 @@ def build_rank(column, size=1.0, seed=2, trial_ms=0.0):
                         receptor_weight_table(np.asarray(classes)[conn.pre[order]], conn.w1[order], conn.w2[order],
                                               N_RECEPTORS),
                         cells["excitatory"][conn.pre[order]])
+    if plastic:
+        engine.set_plastic(stdp_rules(column, classes, conn, order))
     wiring.listen(conn.pre, epoch)
-    return RankNetwork(column, cells, xyz, conn, size, engine, wiring, rows, outgoing)
+    synapses = np.empty(len(order), dtype=np.int64)
+    synapses[order] = np.arange(len(order))
+    return RankNetwork(column, cells, xyz, conn, size, engine, wiring, rows, outgoing, synapses)
 
 
 def number_rows(pc, conn, n):
