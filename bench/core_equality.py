@@ -16,13 +16,12 @@ that every kind of event occurs within seconds: STDP with the training signal, s
 switched on inside the run (with large gains, so scale factors move by per cents),
 deletion rounds with the external scale-down, unique and repeat trials, records inside
 blocks, [[record]] traces of every variable at every step (their report_*.h5 compared
-too); in the default mode on the per-cell engine (1 and 2 ranks) and, for what it runs
-(baseline, scaling, deletion with trials), on the rank engine (1 and 2 ranks; compared
-with its own reference run if there is one, and with the per-cell engine's); in
-reference mode (``rng=original``, every quirk on) on 1 and 2 ranks; and interrupted runs
-resumed from a checkpoint on 2 ranks (default mode with deletion on both engines, scaling
-on the rank engine, reference mode with training), each compared with the same run
-uninterrupted.
+too); in the default mode on the per-cell engine (1 and 2 ranks) and on the rank engine
+(every protocol, 1 and 2 ranks; compared with its own reference run if there is one, and
+with the per-cell engine's); in reference mode (``rng=original``, every quirk on) on 1
+and 2 ranks; and interrupted runs resumed from a checkpoint on 2 ranks (default mode with
+deletion on both engines, scaling and training on the rank engine, reference mode with
+training), each compared with the same run uninterrupted.
 """
 import argparse
 import fnmatch
@@ -54,7 +53,8 @@ PROTOCOLS = {
     "scalingwithdeletion": ("scalingwithdeletion", [*_DEL, "scaling_start=3", "column.mechanism.beta=4e-5"]),
 }
 #: Protocols the rank engine runs today.
-RANK_PROTOCOLS = ("baseline", "onlyscaling", "onlydeletion", "scalingwithdeletion")
+RANK_PROTOCOLS = ("baseline", "onlyscaling", "onlytraining", "trainingandscaling", "onlydeletion",
+                  "scalingwithdeletion")
 #: [[record]] tables (as --set record=...): every variable of 5 % of the cells at every
 #: step for 2 s inside a block, and what the rank engine can record.
 TRACE_ALL = ('record={name = "all", variables = ["V", "VAM", "VNM", "VGA", "VAM2", "VNM2", "VGA2", "AHP", '
@@ -71,7 +71,8 @@ TRACED = (("scalingwithdeletion", "default", "cells", 1, TRACE_ALL),
 #: Interrupted runs: (protocol, mode, engine, checkpoint every s, stopped at s); resumed on 2
 #: ranks.
 RESUMED = (("scalingwithdeletion", "default", "cells", 9, 12), ("trainingandscaling", "original", "cells", 4, 5),
-           ("scalingwithdeletion", "default", "rank", 9, 12), ("onlyscaling", "default", "rank", 5, 7))
+           ("scalingwithdeletion", "default", "rank", 9, 12), ("onlyscaling", "default", "rank", 5, 7),
+           ("trainingandscaling", "default", "rank", 4, 5))
 
 
 def cases():

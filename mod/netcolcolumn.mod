@@ -5,15 +5,18 @@ refractory ends cost a heap operation each instead of a NEURON queue event.
 
 The cells are the core's (netcol_intf6_core.hpp): the same nc::Cell and the same functions
 as NetcolIntf6's (the lazy drive and its planner, arrivals, the threshold stage, the
-sensor and scaling steps with the delivery callbacks, and nc::receive, which dispatches an
-event and says what to queue), so the spikes are the same bit for bit.  This file is the
-per-rank shell: the cells, synapses and queue of a rank, the exchange with other ranks and
-the calls from Python.  It runs the default mode's drive, synapses, spikes, activity
-sensors, synaptic scaling, deletion (kill: dead cells, cut synapses; set_drive_gain: the
-external scale-down; set_outgoing_delays), trials (each cell's trial starts are events
-of its queue) and checkpoints (get_state, set_state, resume) so far: no plasticity,
-played-back input, reference mode or GUI probes (netcol.models.rowan2013.ranknet runs
-those on NetcolIntf6), though the core has them.  In the per-cell mechanism NEURON's event
+sensor and scaling steps with the delivery callbacks, STDP, played-back input, and
+nc::receive, which dispatches an event and says what to queue), so the spikes are the same
+bit for bit.  This file is the per-rank shell: the cells, synapses and queue of a rank, the
+exchange with other ranks and the calls from Python.  It runs the default mode's drive,
+synapses, spikes, activity sensors, synaptic scaling, deletion (kill: dead cells, cut
+synapses; set_drive_gain: the external scale-down; set_outgoing_delays), trials (each
+cell's trial starts are events of its queue), STDP (set_plastic: each synapse's rule; its
+state in plain per-synapse arrays, ColPlastic, which plastic_gains reads), played-back
+input (set_playback: the training signal, refilled ahead by Python) and checkpoints
+(get_state, set_state, resume) so far: no reference mode or GUI probes
+(netcol.models.rowan2013.ranknet runs those on NetcolIntf6), though the core has them.  In
+the per-cell mechanism NEURON's event
 machinery was about a fifth of the column's time.
 
 Time runs in windows of `epoch` ms: the shortest synaptic delay in whole steps of the
@@ -58,12 +61,21 @@ VERBATIM
 #include <nrnran123.h>
 #include "netcol_intf6_core.hpp"
 
-enum { COL_DRIVE = 0, COL_ARRIVAL = 1, COL_REFRACTORY = 2, COL_TRIAL = 3 };
+/* COL_REREAD: a cell reads its played-back input again from the event's time on (after a
+   refill found it with none left, as NetcolIntf6's control event) */
+enum { COL_DRIVE = 0, COL_ARRIVAL = 1, COL_REFRACTORY = 2, COL_TRIAL = 3, COL_REREAD = 4 };
 
 /* A synapse: its target (a local cell's index), delay, kind (nc::SYN_FROM_E or
    nc::SYN_FROM_I), receptor weights AM, NM, GA, GB, AM2, NM2, GA2, and whether its
    presynaptic cell was deleted (its arrivals dropped, those in flight too). */
 struct ColSyn { int post; double delay; int kind; double w[7]; bool cut; };
+
+/* The synapses' STDP state by synapse (the order of add_synapses), in plain arrays, empty
+   when none is plastic (set_plastic fills them): nc::Plastic's fields but the delay, the
+   synapse's (NetcolIntf6's weight slots 8 .. 14): the gain on AMPA, the presynaptic spike
+   of the previous arrival, the last postsynaptic spike paired, and the rule's increment
+   (0: not plastic), time constant (ms) and bound. */
+struct ColPlastic { std::vector<double> gain, tpre, tdone, inc, tau, wmax; };
 
 /* An event in the queue (32 bytes: its size is much of the queue's cost).  A drive event
    carries its generation's low 32 bits: the generations of events still queued are never
@@ -83,6 +95,7 @@ struct ColEngine {
     std::vector<Point_process*> relays;   /* and each one's spike source */
     std::vector<ColSyn> syns;
     std::vector<std::vector<int>> out;   /* by presynaptic gid: its synapses onto this rank's cells */
+    ColPlastic plastic;
     std::priority_queue<ColEvent, std::vector<ColEvent>, std::greater<ColEvent>> q;
     std::uint64_t seq = 0;
     double handled = 0;   /* every event before this time (ms) has been handled */
@@ -154,7 +167,19 @@ struct ColEngine {
             if (nc::next_drive_time(c) < nc::NEVER_BELOW) { push(c.xnext, COL_DRIVE, (int) i, -1, c.gen); }
             if (c.trial_ms > 0) { push(0.0, COL_TRIAL, (int) i, -1, 0); }   /* the first trial starts at 0 */
         }
+        for (std::size_t i = 0; i < plastic.gain.size(); ++i) {
+            nc::plastic_init(settings, syns[i].kind, plastic.gain[i], plastic.tpre[i], plastic.tdone[i]);
+        }
         full = std::any_of(cells.begin(), cells.end(), [this](const nc::Cell& c) { return nc::needs_full(c, settings); });
+    }
+
+    /* synapse si's STDP state for the core, in pl (null: it has none) */
+    const nc::Plastic* plastic_of(int si, nc::Plastic& pl) {
+        if (plastic.gain.empty()) { return nullptr; }
+        const std::size_t i = (std::size_t) si;
+        pl = nc::Plastic{&plastic.gain[i], plastic.inc[i], plastic.tau[i], plastic.wmax[i], syns[i].delay,
+                         &plastic.tpre[i], &plastic.tdone[i]};
+        return &pl;
     }
 
     /* every event before t_end, in time order (see the COMMENT) */
@@ -204,9 +229,12 @@ struct ColEngine {
                 todo = nc::receive<FULL>(c, settings, nc::EV_REFRACTORY, e.when);
             } else if (e.type == COL_TRIAL) {
                 todo = nc::receive<FULL>(c, settings, nc::EV_TRIAL, e.when);
+            } else if (e.type == COL_REREAD) {
+                todo = nc::receive<FULL>(c, settings, nc::EV_REREAD, e.when);
             } else {
                 const ColSyn& s = syns[e.syn];
-                const nc::Synapse y{s.kind, s.w, s.cut, nullptr};
+                nc::Plastic pl;
+                const nc::Synapse y{s.kind, s.w, s.cut, FULL ? plastic_of(e.syn, pl) : nullptr};
                 todo = nc::receive<FULL>(c, settings, nc::EV_SYNAPSE, e.when, 0, &y);
             }
             enact(e.cell, e.when, todo);
@@ -543,6 +571,78 @@ VERBATIM
 ENDVERBATIM
 }
 
+: set_plastic(inc, tau, wmax): every synapse's STDP rule, in the order of add_synapses
+: (Vectors, one value per synapse): increment (0: not plastic), time constant (ms) and
+: bound, as NetcolIntf6's weight slots 9 .. 11 (its state is reset at INITIAL)
+PROCEDURE set_plastic() {
+VERBATIM
+    ColEngine& E = *col_engine(pid);
+    const std::size_t n = E.syns.size();
+    std::vector<double>* rule[3] = {&E.plastic.inc, &E.plastic.tau, &E.plastic.wmax};
+    for (int j = 0; j < 3; ++j) {
+        IvocVect* v = vector_arg(j + 1);
+        if ((std::size_t) vector_capacity(v) != n) { hoc_execerror("NetcolColumn.set_plastic:", "one value per synapse"); }
+        rule[j]->assign(vector_vec(v), vector_vec(v) + n);
+    }
+    /* as NetcolIntf6's slots are built; INITIAL resets them (nc::plastic_init) */
+    E.plastic.gain.assign(n, 1.0);
+    E.plastic.tpre.assign(n, 0.0);
+    E.plastic.tdone.assign(n, 0.0);
+ENDVERBATIM
+}
+
+: plastic_gains(syn, out): the stored STDP gains of synapses syn (Vectors; indices in the
+: order of add_synapses) into out, 1 for a synapse without STDP state (as NetcolIntf6's
+: gain slot)
+PROCEDURE plastic_gains() {
+VERBATIM
+    const ColEngine& E = *col_engine(pid);
+    IvocVect* sv = vector_arg(1);
+    IvocVect* ov = vector_arg(2);
+    const int n = vector_capacity(sv);
+    vector_resize(ov, n);
+    const double* si = vector_vec(sv);
+    double* o = vector_vec(ov);
+    for (int k = 0; k < n; ++k) {
+        const std::size_t i = (std::size_t) si[k];
+        if (i >= E.syns.size()) { hoc_execerror("NetcolColumn.plastic_gains:", "no such synapse"); }
+        o[k] = E.plastic.gain.empty() ? 1.0 : E.plastic.gain[i];
+    }
+ENDVERBATIM
+}
+
+: plastic_state(gain, tpre, tdone): every synapse's STDP state (Vectors, in the order of
+: add_synapses), as nc::plastic_init leaves it for a synapse without STDP state;
+: set_plastic_state(gain, tpre, tdone) sets it (a resume's; only after set_plastic)
+PROCEDURE plastic_state() {
+VERBATIM
+    ColEngine& E = *col_engine(pid);
+    const std::size_t n = E.syns.size();
+    const std::vector<double>* state[3] = {&E.plastic.gain, &E.plastic.tpre, &E.plastic.tdone};
+    const double initial[3] = {1, -1, nc::NONE};   /* nc::plastic_init's */
+    for (int j = 0; j < 3; ++j) {
+        IvocVect* v = vector_arg(j + 1);
+        vector_resize(v, (int) n);
+        double* x = vector_vec(v);
+        for (std::size_t i = 0; i < n; ++i) { x[i] = state[j]->empty() ? initial[j] : (*state[j])[i]; }
+    }
+ENDVERBATIM
+}
+
+PROCEDURE set_plastic_state() {
+VERBATIM
+    ColEngine& E = *col_engine(pid);
+    const std::size_t n = E.syns.size();
+    std::vector<double>* state[3] = {&E.plastic.gain, &E.plastic.tpre, &E.plastic.tdone};
+    if (E.plastic.gain.empty()) { hoc_execerror("NetcolColumn.set_plastic_state:", "no STDP state (set_plastic)"); }
+    for (int j = 0; j < 3; ++j) {
+        IvocVect* v = vector_arg(j + 1);
+        if ((std::size_t) vector_capacity(v) != n) { hoc_execerror("NetcolColumn.set_plastic_state:", "one value per synapse"); }
+        state[j]->assign(vector_vec(v), vector_vec(v) + n);
+    }
+ENDVERBATIM
+}
+
 : cut_flags(v): whether each synapse's presynaptic cell was deleted (1) or not (0), in the
 : order of add_synapses
 PROCEDURE cut_flags() {
@@ -552,5 +652,53 @@ VERBATIM
     vector_resize(v, (int) E.syns.size());
     double* x = vector_vec(v);
     for (std::size_t k = 0; k < E.syns.size(); ++k) { x[k] = E.syns[k].cut ? 1 : 0; }
+ENDVERBATIM
+}
+
+: playback_positions(out): each local cell's next played-back entry (its index in what
+: set_playback gave it), in the order of add_cell, into out (a Vector)
+PROCEDURE playback_positions() {
+VERBATIM
+    const ColEngine& E = *col_engine(pid);
+    IvocVect* ov = vector_arg(1);
+    vector_resize(ov, (int) E.cells.size());
+    double* o = vector_vec(ov);
+    for (std::size_t i = 0; i < E.cells.size(); ++i) { o[i] = (double) E.cells[i].pbi; }
+ENDVERBATIM
+}
+
+: set_playback(tt, reread, counts, times, slots, weights): every local cell's played-back
+: input (Vectors; in the order of add_cell, counts[i] entries each, their times absolute and
+: ascending), replacing what it had and read from its first entry on, as NetcolIntf6's
+: set_playback followed by pbi = 0; with reread, a cell that had no entry left at tt (now)
+: reads its new ones from tt on, an event at tt (as NetcolIntf6's control event
+: CONTROL_REREAD_PLAYBACK)
+PROCEDURE set_playback(tt, reread) {
+VERBATIM
+    ColEngine& E = *col_engine(pid);
+    const double* counts = vector_vec(vector_arg(3));
+    const double* ts = vector_vec(vector_arg(4));
+    const double* ss = vector_vec(vector_arg(5));
+    const double* ws = vector_vec(vector_arg(6));
+    if (vector_capacity(vector_arg(3)) != (int) E.cells.size()) {
+        hoc_execerror("NetcolColumn.set_playback:", "one count per cell");
+    }
+    std::size_t at = 0;
+    for (std::size_t i = 0; i < E.cells.size(); ++i) {
+        nc::Cell& c = E.cells[i];
+        const std::size_t n = (std::size_t) counts[i];
+        /* no entry left at tt: NetcolIntf6's test (pbt at NEVER) once every event before tt
+           is handled (a resume's), else no entry at or after tt, for this engine may not
+           have handled the entries before tt yet (they are kept, and consumed first) */
+        const bool idle = E.handled >= _ltt ? c.pbt >= nc::NEVER_BELOW
+                                            : c.pbi >= c.play_t.size() || c.play_t.back() < _ltt;
+        c.play_t.assign(ts + at, ts + at + n);
+        c.play_s.assign(ss + at, ss + at + n);
+        c.play_w.assign(ws + at, ws + at + n);
+        c.pbi = 0;
+        at += n;
+        if (_lreread != 0 && idle && n > 0) { E.push(_ltt, COL_REREAD, (int) i, -1, 0); }
+    }
+    E.full = E.full || at > 0;   /* the lean event path has no playback */
 ENDVERBATIM
 }

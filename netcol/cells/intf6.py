@@ -24,9 +24,6 @@ DT = 0.5
 SLOT = dict(AM=0, NM=1, GA=2, GB=3, AM2=4, NM2=5, GA2=6, KIND=7, WGAIN=8, PLINC=9,
             PLTAU=10, PLMAX=11, DELAY=12, TPRE=13, TDONE=14, CUT=15, PRE=16, GROUP=17)
 N_SLOTS = 18
-#: The changing STDP slots (WGAIN, TPRE, TDONE) of a synapse as initialised
-#: (nc::plastic_init): gain 1, no presynaptic spike yet (-1), no pairing yet (nc::NONE).
-INITIAL_PLASTIC_SLOTS = (1.0, -1.0, -1e9)
 #: Values of the KIND slot.
 KIND_EXTERNAL, KIND_FROM_E, KIND_FROM_I, KIND_CONTROL = 0, 1, 2, 3
 #: Operations of a control event (slot 0 of a KIND_CONTROL NetCon).

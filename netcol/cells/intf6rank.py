@@ -3,9 +3,9 @@ NetcolIntf6 cells in one mechanism with its own event queue.  Both mechanisms ru
 cell core (``mod/netcol_intf6_core.hpp``), so it computes the same spikes as one
 NetcolIntf6 per cell, bit for bit, for what it supports so far: the default mode's
 Poisson drive, synapses, spikes, activity sensors, synaptic scaling, deletion with the
-external scale-down, trials and recording any variable (no plasticity, played-back
-input, reference mode or GUI probes), and its checkpoints hold each cell's state as
-:func:`netcol.cells.intf6.cell_state` gives a NetcolIntf6's.
+external scale-down, trials, STDP, played-back input (the training signal) and recording
+any variable (no reference mode or GUI probes), and its checkpoints hold each cell's state
+as :func:`netcol.cells.intf6.cell_state` gives a NetcolIntf6's.
 """
 import numpy as np
 
@@ -50,6 +50,7 @@ class RankEngine:
         self.pop.epoch = self.epoch = epoch
         self.pop.setup(n_cells)
         self.index = {}
+        self.plastic = False   # whether the synapses have STDP state (set_plastic)
         self.read_settings(h)
 
     def read_settings(self, h):
@@ -105,7 +106,6 @@ class RankEngine:
             Each cell's synapse delays (ms), for the scaling steps of its delivery
             callbacks.
         """
-        import numpy as np
         counts = np.array([len(d) for d in outgoing_delays], dtype=float)
         flat = np.concatenate(outgoing_delays) if len(outgoing_delays) else np.empty(0)
         vectors = scratch_vectors(4)
@@ -117,11 +117,90 @@ class RankEngine:
         cells[k] (its index in the order of :meth:`add_cell`), with delays[k] (ms), the
         :data:`N_RECEPTORS` receptor weights weights[k] in NetcolIntf6's slot order, and
         from_e[k] true when its presynaptic cell is excitatory."""
-        import numpy as np
         vectors = scratch_vectors(5)
         kinds = np.where(np.asarray(from_e, dtype=bool), KIND_FROM_E, KIND_FROM_I)
         arrays = (cells, pres, delays, np.ascontiguousarray(weights, dtype=float).ravel(), kinds)
         self.pop.add_synapses(*(filled(v, np.asarray(a, dtype=float)) for v, a in zip(vectors, arrays)))
+
+    def set_plastic(self, rules):
+        """Every synapse's STDP rule, in the order of :meth:`add_synapses` (after them all);
+        without it no synapse has STDP state.
+
+        Parameters
+        ----------
+        rules : array, shape (synapses, 3)
+            Each synapse's increment (0: not plastic), time constant (ms) and bound, as
+            NetcolIntf6's weight slots PLINC, PLTAU and PLMAX.
+        """
+        rules = np.asarray(rules, dtype=float).reshape(-1, 3)
+        self.plastic = True
+        self.pop.set_plastic(*(filled(v, rules[:, j]) for j, v in enumerate(scratch_vectors(3))))
+
+    def plastic_gains(self, synapses):
+        """The stored STDP gains of some synapses (1 for one without STDP state).
+
+        Parameters
+        ----------
+        synapses : array of int
+            Their indices in the order of :meth:`add_synapses`.
+
+        Returns
+        -------
+        numpy.ndarray
+        """
+        vs, vo = scratch_vectors(2)
+        self.pop.plastic_gains(filled(vs, synapses), vo)
+        return vo.as_numpy().copy()
+
+    def plastic_state(self):
+        """Every synapse's STDP gain, previous presynaptic spike and last paired
+        postsynaptic spike, in the order of :meth:`add_synapses` (a synapse without STDP
+        state: as initialised).
+
+        Returns
+        -------
+        numpy.ndarray, shape (synapses, 3)
+        """
+        vectors = scratch_vectors(3)
+        self.pop.plastic_state(*vectors)
+        return np.column_stack([v.as_numpy().copy() for v in vectors])
+
+    def set_plastic_state(self, state):
+        """Set every synapse's STDP state from :meth:`plastic_state`'s form (after
+        :meth:`set_plastic`)."""
+        state = np.asarray(state, dtype=float).reshape(-1, 3)
+        self.pop.set_plastic_state(*(filled(v, state[:, j]) for j, v in enumerate(scratch_vectors(3))))
+
+    def playback_positions(self):
+        """Each local cell's next played-back entry (its index in what :meth:`set_playback`
+        gave it last), in the order of :meth:`add_cell`.
+
+        Returns
+        -------
+        numpy.ndarray of int
+        """
+        v = scratch_vectors(1)[0]
+        self.pop.playback_positions(v)
+        return v.as_numpy().astype(int)
+
+    def set_playback(self, t, entries, reread):
+        """Every local cell's played-back input, replacing what it had, read from its first
+        entry on (NetcolIntf6's set_playback, then pbi = 0).
+
+        Parameters
+        ----------
+        t : float
+            Now (ms).
+        entries : list of (times, slots, weights)
+            Each cell's entries in the order of :meth:`add_cell` (times absolute, ascending).
+        reread : bool
+            A cell that had no entry left at t reads its new ones from t on (NetcolIntf6's
+            control event CONTROL_REREAD_PLAYBACK); False before initialisation.
+        """
+        counts = [len(e[0]) for e in entries]
+        flat = [np.concatenate([e[j] for e in entries]) if entries else np.empty(0) for j in range(3)]
+        vectors = scratch_vectors(4)
+        self.pop.set_playback(t, float(reread), *(filled(v, a) for v, a in zip(vectors, (counts, *flat))))
 
     def advance(self, t):
         """Handle every event before t (ms): the spikes before t are out."""
@@ -205,19 +284,14 @@ class RankEngine:
         :meth:`resume` to restore, and the windows run from t."""
         self.pop.tstart = t
 
-    def resume(self, t, states, dead, spikes):
-        """Continue at t (ms), after an initialisation started by :meth:`start_at` and
-        with the module-wide values restored (:meth:`read_settings` takes them).
+    def restore_states(self, states):
+        """Set every local cell's state (after an initialisation started by
+        :meth:`start_at`).
 
         Parameters
         ----------
-        t : float
         states : dict of int to dict
             Each local cell's :meth:`cell_states` entry (more gids may be given).
-        dead : list of int
-            Every cell deleted before t: arrivals from them are dropped.
-        spikes : (array, array)
-            Times (ms) and gids of every spike that may be in flight at t.
         """
         order = sorted(self.index, key=self.index.get)
         cells = [states[g] for g in order]
@@ -229,6 +303,21 @@ class RankEngine:
         self.pop.set_state("rxids", filled(v, np.ravel([[ids for ids, _ in c["rx"]] for c in cells])))
         self.pop.set_state("rxseq", filled(v, np.ravel([[seq for _, seq in c["rx"]] for c in cells])))
         self.pop.set_state("count", filled(v, np.ravel([c["stream_counts"] for c in cells])))
+
+    def resume(self, t, dead, spikes):
+        """Continue at t (ms), the cells' states restored (:meth:`restore_states`) and the
+        module-wide values too (:meth:`read_settings` takes them): every arrival from the
+        deleted cells dropped, each cell's own pending events queued, and the arrivals at
+        or after t of the spikes in flight.
+
+        Parameters
+        ----------
+        t : float
+        dead : list of int
+            Every cell deleted before t.
+        spikes : (array, array)
+            Times (ms) and gids of every spike that may be in flight at t.
+        """
         self.kill(sorted(dead), t, local=False)
         tv, gv = scratch_vectors(2)
         self.pop.resume(t, filled(tv, np.asarray(spikes[0], dtype=float)), filled(gv, np.asarray(spikes[1], dtype=float)))
@@ -255,7 +344,6 @@ class EngineSampler:
         self.codes = [VALUE_CODES[v] for v in variables]
 
     def __call__(self, t):
-        import numpy as np
         out = np.empty((len(self.gids), len(self.variables)))
         if self.gids:
             self.engine.catch_up(t)

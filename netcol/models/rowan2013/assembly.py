@@ -66,15 +66,17 @@ class ColumnAssembly:
         h = neuron_h()
         p = self.p = experiment.params
         intf6.apply_mechanism_settings(h, experiment.mechanism_settings())
+        # before the build: the rank engine takes the module-wide settings when it is made
+        set_protocol_globals(h, p)
         self.engine = "rank" if use_rank_engine(p, needs) else "cells"
         trial_ms = p["trial_length"] * 1000.0 if p["trials"] else 0.0
         if self.engine == "rank":
-            self.net = build_rank(experiment.network, size=p["size"], seed=p["seed"], trial_ms=trial_ms)
+            self.net = build_rank(experiment.network, size=p["size"], seed=p["seed"], trial_ms=trial_ms,
+                                  plastic=p["plasticity"])
         else:
             self.net = build(experiment.network, size=p["size"], seed=p["seed"], rng=p["rng"], trial_ms=trial_ms,
                              chained=quirk_on(p, "chained_arrivals"),
                              input_tstop_ms=p["duration"] * 1000.0 if quirk_on(p, "input_count") else None)
-        set_protocol_globals(h, p)
         if quirk_on(p, "nearest_dead_callback"):
             self.net.nearest_dead_callback = True
             self.net.update_outgoing_delays()
@@ -179,30 +181,32 @@ class ColumnAssembly:
         else:
             intf6.finitialize_without_events(h)
         intf6.restore_module_settings(h, ck["globals"])
-        # the checkpoint was taken inside the timeline event at t, before the event moved
-        # the drive's planning horizon on to the next timeline time: move it as it did
         if self.engine == "rank":
             self.net.engine.read_settings(h)
+        # the checkpoint was taken inside the timeline event at t, before the event moved
+        # the drive's planning horizon on to the next timeline time: move it as it did
         self.set_horizon(t + 1e-6)
         h.t = t
         self.protocol.restore(ck["scheduler"])
         if self.engine == "rank":
-            self.net.update_outgoing_delays(dead=ck["scheduler"]["dead"])
-            self.net.engine.resume(t, ck["cells"], ck["scheduler"]["dead"], ck["recent_spikes"])
-            return
-        for gid, cell in self.net.local.items():
-            intf6.restore_cell(cell, ck["cells"][gid])
+            self.net.engine.restore_states(ck["cells"])
+        else:
+            for gid, cell in self.net.local.items():
+                intf6.restore_cell(cell, ck["cells"][gid])
         self.net.restore_changing_weights(ck["weights"])
         self.net.update_outgoing_delays(dead=ck["scheduler"]["dead"])
+        if self.engine == "rank":   # its events from t on (the reads of played-back input below)
+            self.net.engine.resume(t, ck["scheduler"]["dead"], ck["recent_spikes"])
         if self.playback:
             self.playback.restore(ck["playback"])
             self.playback.started = True
             # a refill due at t itself may have run before the checkpoint or not: it extends only
             # when the inputs do not reach far enough
             self._schedule_refill(np.ceil(t / REFILL_MS - 1e-9) * REFILL_MS)
-        for gid in self.net.local:
-            self.net.control(gid, intf6.CONTROL_RESEND_PENDING)
-        self._resend_in_flight(ck["recent_spikes"], t)
+        if self.engine == "cells":
+            for gid in self.net.local:
+                self.net.control(gid, intf6.CONTROL_RESEND_PENDING)
+            self._resend_in_flight(ck["recent_spikes"], t)
 
     def _resend_in_flight(self, recent, t_ck):
         """Recreate the deliveries of spikes emitted before the checkpoint that arrive after it."""

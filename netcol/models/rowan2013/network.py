@@ -164,6 +164,37 @@ class ColumnNetwork(CellLayout):
             self.weight_handles = [nc.weight for nc in self.netcons]
         return np.array([self.weight_handles[i][SLOT["WGAIN"]] for i in self.plastic_local])
 
+    def playback_positions(self):
+        """Each local cell's next played-back entry (its index in what it was given last).
+
+        Returns
+        -------
+        dict of int to int
+        """
+        return {gid: int(st.pbi) for gid, st in self.states.items()}
+
+    def load_playback(self, entries, reread):
+        """Give every local cell its played-back input, replacing what it had, read from its
+        first entry on.
+
+        Parameters
+        ----------
+        entries : dict of int to (times, slots, weights)
+            By gid (times absolute, ascending).
+        reread : bool
+            A cell that had no entry left reads its new ones from now on (a control event);
+            False before the cells are initialised.
+        """
+        vt, vs, vw = scratch_vectors(3)
+        for gid, cell in self.local.items():
+            t, s, w = entries[gid]
+            st = self.states[gid]
+            idle = st.pbt > 1e19
+            cell.set_playback(filled(vt, t), filled(vs, s), filled(vw, w))
+            st.pbi = 0
+            if idle and len(t) and reread:
+                self.control(gid, CONTROL_REREAD_PLAYBACK)
+
     def control(self, gid, op):
         """Send a drive-control event (netcol.cell.CONTROL_*) to a local cell now.
 
@@ -520,9 +551,44 @@ def plastic_rows(conn):
     return np.flatnonzero(conn.plastic)
 
 
+def stdp_rules(column, classes, conn, rows):
+    """The STDP rule of some connections, as NetcolIntf6's weight slots PLINC, PLTAU and PLMAX
+    hold it (both engines take it from here): the increment of the class pair (EE or EI)
+    for plastic rows, else 0; the column's time constant; the bound of the class pair (EE
+    or EI), else 1.
+
+    Parameters
+    ----------
+    column : netcol.column.Column
+    classes : array of str
+        Each cell's class, by gid.
+    conn : netcol.models.rowan2013.wiring.Connectivity
+    rows : array of int
+        Rows of conn.
+
+    Returns
+    -------
+    numpy.ndarray, shape (len(rows), 3)
+        Increment, time constant (ms) and bound of each.
+    """
+    stdp = column.stdp
+    classes = np.asarray(classes)
+    pre, post = classes[conn.pre[rows]], classes[conn.post[rows]]
+    rules = np.zeros((len(rows), 3))
+    rules[:, 1] = stdp["tau"]
+    rules[:, 2] = 1.0
+    for a in np.unique(pre).tolist():
+        for b in np.unique(post).tolist():
+            pair = class_pair(column, a, b)
+            if pair in ("EE", "EI"):
+                sel = (pre == a) & (post == b)
+                rules[sel, 0] = np.where(conn.plastic[rows][sel], stdp[f"{pair}_inc"], 0.0)
+                rules[sel, 2] = stdp[f"{pair}_max"]
+    return rules
+
+
 def _connect(model, pc):
     conn, column, cells = model.conn, model.column, model.cells
-    stdp = column.stdp
     local = np.isin(conn.post, list(model.local))
     rows = np.flatnonzero(local)
     classes = cells["classes"]
@@ -530,23 +596,17 @@ def _connect(model, pc):
     first_delay = np.full(cells["n"], np.inf)
     np.minimum.at(first_delay, conn.pre, conn.delay)
     slots = receptor_weight_table(np.asarray(classes)[conn.pre[rows]], conn.w1[rows], conn.w2[rows], N_SLOTS)
-    for i, w in zip(rows, slots.tolist()):
+    rules = stdp_rules(column, classes, conn, rows)
+    for i, w, rule in zip(rows, slots.tolist(), rules.tolist()):
         pre, post = int(conn.pre[i]), int(conn.post[i])
-        pre_cls, post_cls = classes[pre], classes[post]
         nc = pc.gid_connect(pre, model.local[post])
         nc.delay = float(first_delay[pre] if model.chained else conn.delay[i])
         excit_pre = cells["excitatory"][pre]
         w[SLOT["KIND"]] = KIND_FROM_E if excit_pre else KIND_FROM_I
         w[SLOT["WGAIN"]] = 1.0
-        w[SLOT["PLTAU"]] = stdp["tau"]
+        w[SLOT["PLINC"]], w[SLOT["PLTAU"]], w[SLOT["PLMAX"]] = rule
         w[SLOT["DELAY"]] = float(conn.delay[i])
         w[SLOT["PRE"]] = pre
-        pair = class_pair(column, pre_cls, post_cls)
-        if pair in ("EE", "EI"):
-            w[SLOT["PLINC"]] = stdp[f"{pair}_inc"] if conn.plastic[i] else 0.0
-            w[SLOT["PLMAX"]] = stdp[f"{pair}_max"]
-        else:
-            w[SLOT["PLMAX"]] = 1.0
         for k, v in enumerate(w):
             nc.weight[k] = v
         model.netcons.append(nc)

@@ -3,13 +3,13 @@
 Sources produce, for a time window, per-gid arrays of (times, receptor slots, weights).
 :class:`Playback` merges them per cell block by block and appends them to what the
 cell has not consumed yet, so memory stays bounded and a pending input event is never
-disturbed (the cell's next entry stays first).
+disturbed (the cell's next entry stays first).  It reaches the cells through the network
+(``playback_positions`` and ``load_playback``), on either engine.
 """
 import numpy as np
 
-from ...cells.intf6 import CONTROL_REREAD_PLAYBACK, SLOT, state
+from ...cells.intf6 import SLOT
 from .protocol import train_types
-from ...engine.runtime import filled, scratch_vectors
 from ...build.streams import keyed_generator
 
 
@@ -112,7 +112,7 @@ class Playback:
 
     Parameters
     ----------
-    model : netcol.network.ColumnModel
+    model : netcol.models.rowan2013.network.ColumnNetwork or .ranknet.RankNetwork
     sources : list
         Objects with ``window(t0, t1)``, ``checkpoint_state()`` and ``restore(state)``.
     """
@@ -127,21 +127,23 @@ class Playback:
     def extend_to(self, t_end):
         """Give every local cell its inputs up to t_end (ms), keeping unconsumed ones."""
         windows = [src.window(self.generated_to, t_end) for src in self.sources]
-        for gid, cell in self.model.local.items():
+        positions = self.model.playback_positions()
+        for gid in self.model.local:
             parts = [w[gid] for w in windows if gid in w]
             new = [np.concatenate([p[i] for p in parts]) if parts else np.empty(0) for i in range(3)]
-            keep = int(state(cell).pbi)
+            keep = positions[gid]
             merged = [np.concatenate([old[keep:], n]) for old, n in zip(self.data[gid], new)]
             # a pulse's inputs may reach past the window into the next one's: sort all;
             # the cell's pending entry stays first (the look-ahead exceeds the spread)
             order = np.argsort(merged[0], kind="stable")
             self.data[gid] = [m[order] for m in merged]
-            self._load(gid, cell)
+        self.model.load_playback(self.data, self.started)
         self.generated_to = t_end
 
     def checkpoint_state(self):
         """This rank's part of a checkpoint: unconsumed inputs and the sources' positions."""
-        tails = {gid: [a[int(state(cell).pbi):] for a in self.data[gid]] for gid, cell in self.model.local.items()}
+        positions = self.model.playback_positions()
+        tails = {gid: [a[positions[gid]:] for a in self.data[gid]] for gid in self.model.local}
         sources = [src.checkpoint_state() for src in self.sources]
         return dict(tails=tails, sources=sources, generated_to=self.generated_to)
 
@@ -156,21 +158,12 @@ class Playback:
         return merged
 
     def restore(self, s):
-        """Continue from a checkpoint: reload each cell's unconsumed inputs."""
+        """Continue from a checkpoint: reload each cell's unconsumed inputs; a cell with
+        none pending reads them anew (at the checkpoint, the refill before it may have
+        left that read still to come)."""
         self.generated_to = s["generated_to"]
         for src, st in zip(self.sources, s["sources"]):
             src.restore(st)
-        for gid, cell in self.model.local.items():
+        for gid in self.model.local:
             self.data[gid] = s["tails"][gid]
-            self._load(gid, cell)
-
-    def _load(self, gid, cell):
-        t, s, w = self.data[gid]
-        st = state(cell)
-        idle = st.pbt > 1e19
-        vt, vs, vw = scratch_vectors(3)
-        cell.set_playback(filled(vt, t), filled(vs, s), filled(vw, w))
-        st.pbi = 0
-        if idle and len(t) and self.started:
-            # no playback event pending: have the cell read its new entries from now
-            self.model.control(gid, CONTROL_REREAD_PLAYBACK)
+        self.model.load_playback(self.data, True)

@@ -1,23 +1,23 @@
 """The column on one NetcolColumn per rank (:mod:`netcol.cells.intf6rank`): the same cells,
-drive and connections as :func:`.network.build`, the same spikes bit for bit, at about
-two thirds of the time per simulated second; for runs that need none of what the
-per-cell mechanism alone does yet (see :func:`use_rank_engine`).
+drive, connections, STDP and training signal as :func:`.network.build`, the same spikes
+and gains bit for bit, at about two thirds of the time per simulated second; for runs that
+need none of what the per-cell mechanism alone does yet (see :func:`use_rank_engine`):
+reference mode, its quirks, checkpoints and the GUI.
 """
 import numpy as np
 
-from ...cells.intf6 import DT, INITIAL_PLASTIC_SLOTS
+from ...cells.intf6 import DT
 from ...cells.intf6rank import ACT, DEAD, GOAL, N_RECEPTORS, SFAC, TU, RankEngine
 from ...cells.population import RankWiring
 from ...engine.runtime import neuron_h, parallel_context
 from ...config.schema import ParamError
 from .column import cell_table
-from .network import CellLayout, drive_streams, receptor_weight_table
+from .network import CellLayout, drive_streams, receptor_weight_table, stdp_rules
 from .wiring import COLUMNS, Connectivity, keyed_connectivity, keyed_positions, merged
 from .protocol import QUIRKS
 
 #: What the rank engine does not do yet, as (parameter, value that needs the per-cell one).
-NEEDS_CELLS = (("rng", "original"), ("plasticity", True), ("training", True),
-               *((f"quirk_{name}", "on") for name in QUIRKS))
+NEEDS_CELLS = (("rng", "original"), *((f"quirk_{name}", "on") for name in QUIRKS))
 
 
 def rank_engine_misses(params):
@@ -101,20 +101,21 @@ class RankNetwork(CellLayout):
     the whole column's connection order and :meth:`global_connections` gathers the whole
     on rank 0 for the files.  ``outgoing`` holds each local cell's efferent connections'
     delays and targets (for the delivery callbacks' scaling steps after deletions);
-    ``synapse_order`` the row of ``conn`` of each of the engine's synapses, in its order.
+    ``synapses`` the engine's index of each of conn's rows (the engine holds them in
+    another order: by target cell).
     """
 
     chained = False
     nearest_dead_callback = False
 
-    def __init__(self, column, cells, xyz, conn, size, engine, wiring, rows, outgoing, synapse_order):
+    def __init__(self, column, cells, xyz, conn, size, engine, wiring, rows, outgoing, synapses):
         self.column, self.cells, self.xyz, self.conn, self.size = column, cells, xyz, conn, size
-        self.synapse_order = synapse_order
         self.engine, self.wiring = engine, wiring
         self.local = {gid: RankCell(engine, gid) for gid in wiring.relays}
         self.states = self.local
         self.netcon_rows = rows
         self.outgoing = outgoing
+        self.synapses = synapses
         self.plastic_local = np.flatnonzero(conn.plastic)
         self.n_plastic = int(parallel_context().allreduce(len(self.plastic_local), 1))
         self.dead = set()
@@ -193,18 +194,48 @@ class RankNetwork(CellLayout):
     def changing_weights(self):
         """Each local synapse's changing values by row, {row: [STDP gain, previous
         presynaptic spike, last paired postsynaptic spike, cut]}, as the per-cell engine's
-        checkpoints hold its NetCons' changing slots (without plasticity the first three
-        stay as initialised)."""
-        cut = self.engine.cut_flags()[np.argsort(self.synapse_order)]
-        return {int(row): [*INITIAL_PLASTIC_SLOTS, float(c)] for row, c in zip(self.netcon_rows.tolist(), cut.tolist())}
+        checkpoints hold its NetCons' changing slots."""
+        values = np.column_stack([self.engine.plastic_state(), self.engine.cut_flags()])[self.synapses]
+        return dict(zip(self.netcon_rows.tolist(), values.tolist()))
+
+    def restore_changing_weights(self, saved):
+        """Set the STDP state from :meth:`changing_weights` output (any rank layout; the
+        cut synapses follow from the deleted cells on resume)."""
+        if self.engine.plastic:
+            state = np.empty((len(self.synapses), 3))
+            state[self.synapses] = [saved[row][:3] for row in self.netcon_rows.tolist()]
+            self.engine.set_plastic_state(state)
 
     def local_plastic_gains(self):
-        """The STDP gains of this rank's plastic synapses (rows netcon_rows[plastic_local]):
-        1, as set up, since the rank engine runs without plasticity."""
-        return np.ones(len(self.plastic_local))
+        """The stored STDP gains of this rank's plastic synapses (rows
+        netcon_rows[plastic_local])."""
+        return self.engine.plastic_gains(self.synapses[self.plastic_local])
+
+    def playback_positions(self):
+        """Each local cell's next played-back entry (its index in what it was given last).
+
+        Returns
+        -------
+        dict of int to int
+        """
+        return dict(zip(self.engine.index, self.engine.playback_positions().tolist()))
+
+    def load_playback(self, entries, reread):
+        """Give every local cell its played-back input, replacing what it had, read from its
+        first entry on (as :meth:`.network.ColumnNetwork.load_playback`).
+
+        Parameters
+        ----------
+        entries : dict of int to (times, slots, weights)
+            By gid (times absolute, ascending).
+        reread : bool
+            A cell that had no entry left reads its new ones from now on (h.t); False
+            before the cells are initialised.
+        """
+        self.engine.set_playback(neuron_h().t, [entries[g] for g in self.engine.index], reread)
 
 
-def build_rank(column, size=1.0, seed=2, trial_ms=0.0):
+def build_rank(column, size=1.0, seed=2, trial_ms=0.0, plastic=False):
     """Create this rank's cells (gid % nhost == rank) and their incoming connections on a
     NetcolColumn, in the default mode.
 
@@ -215,6 +246,8 @@ def build_rank(column, size=1.0, seed=2, trial_ms=0.0):
     seed : int
     trial_ms : float
         Length of the repeat/unique stimulus trials (0: no trials).
+    plastic : bool
+        Give the synapses their STDP rules and state (else every gain stays 1).
 
     Returns
     -------
@@ -249,8 +282,12 @@ def build_rank(column, size=1.0, seed=2, trial_ms=0.0):
                         receptor_weight_table(np.asarray(classes)[conn.pre[order]], conn.w1[order], conn.w2[order],
                                               N_RECEPTORS),
                         cells["excitatory"][conn.pre[order]])
+    if plastic:
+        engine.set_plastic(stdp_rules(column, classes, conn, order))
     wiring.listen(conn.pre, epoch)
-    return RankNetwork(column, cells, xyz, conn, size, engine, wiring, rows, outgoing, order)
+    synapses = np.empty(len(order), dtype=np.int64)
+    synapses[order] = np.arange(len(order))
+    return RankNetwork(column, cells, xyz, conn, size, engine, wiring, rows, outgoing, synapses)
 
 
 def number_rows(pc, conn, n):
