@@ -11,9 +11,10 @@ per-rank shell: the cells, synapses and queue of a rank, the exchange with other
 the calls from Python.  It runs the default mode's drive, synapses, spikes, activity
 sensors, synaptic scaling, deletion (kill: dead cells, cut synapses; set_drive_gain: the
 external scale-down; set_outgoing_delays), trials (each cell's trial starts are events
-of its queue) and checkpoints (get_state, set_state, resume) so far: no plasticity,
-played-back input, reference mode or GUI probes (netcol.models.rowan2013.ranknet runs
-those on NetcolIntf6), though the core has them.  In the per-cell mechanism NEURON's event
+of its queue), checkpoints (get_state, set_state, resume) and the GUI (set_scaling, its
+live switch; restart, at every init; its cell browser reads a cell with value_at) so
+far: no plasticity, played-back input or reference mode (netcol.models.rowan2013.ranknet
+runs those on NetcolIntf6), though the core has them.  In the per-cell mechanism NEURON's event
 machinery was about a fifth of the column's time.
 
 Time runs in windows of `epoch` ms: the shortest synaptic delay in whole steps of the
@@ -210,6 +211,30 @@ struct ColEngine {
                 todo = nc::receive<FULL>(c, settings, nc::EV_SYNAPSE, e.when, 0, &y);
             }
             enact(e.cell, e.when, todo);
+        }
+    }
+
+    /* scaling on (its steps from ton) or off from tt, every event before tt handled with
+       the old setting first: a switch that takes effect now, as NetcolIntf6's module-wide
+       one does (it reads it at every event) */
+    void set_scaling(double tt, bool on, double ton) {
+        advance(tt);
+        settings.scaling_active = on;
+        settings.ton = ton;
+    }
+
+    /* the column as built, for a new run from t = 0 (the GUI's init; INITIAL then brings
+       the cells back to life): every synapse uncut, each cell's drive at full gain and its
+       streams keyed as make_streams keys them, from their start */
+    void restart() {
+        for (ColSyn& s : syns) { s.cut = false; }
+        for (nc::Cell& c : cells) {
+            c.drive_gain = 1;
+            for (int k = 0; k < 4; ++k) {
+                nrnran123_setids(c.rs[k], (std::uint32_t) c.cell_gid, (std::uint32_t) id2 + (std::uint32_t) k,
+                                 (std::uint32_t) c.drive_seed_);
+                nrnran123_setseq(c.rs[k], 0, 0);
+            }
         }
     }
 
@@ -485,14 +510,20 @@ VERBATIM
 ENDVERBATIM
 }
 
-: scaling_on(ton): synaptic scaling from ton (ms) on; every event before ton is handled
-: first
-PROCEDURE scaling_on(ton) {
+: set_scaling(tt, on, ton): synaptic scaling on (its steps from ton, ms) or off (on = 0)
+: from tt (ms); every event before tt is handled first (the protocol switches it on at
+: ton = tt, the GUI on or off at any time)
+PROCEDURE set_scaling(tt, on, ton) {
 VERBATIM
-    ColEngine& E = *col_engine(pid);
-    E.advance(_lton);
-    E.settings.scaling_active = true;
-    E.settings.ton = _lton;
+    col_engine(pid)->set_scaling(_ltt, _lon != 0, _lton);
+ENDVERBATIM
+}
+
+: restart(): the column as built, for a new run from t = 0 (the GUI's init, before
+: INITIAL): every synapse uncut, each cell's drive gain 1 and its streams rewound
+PROCEDURE restart() {
+VERBATIM
+    col_engine(pid)->restart();
 ENDVERBATIM
 }
 
