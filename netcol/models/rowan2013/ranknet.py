@@ -36,14 +36,15 @@ def rank_engine_misses(params):
     return [f"{k} = {v!r}" for k, v in NEEDS_CELLS if params[k] == v]
 
 
-#: What of the callers' needs (netcol.build.assemble.NEEDS) the rank engine cannot serve.
-NEEDS_CELLS_FOR = frozenset({"gui"})
+#: What of the callers' needs (netcol.build.assemble.NEEDS) the rank engine cannot serve:
+#: none so far (it takes checkpoints, and the GUI reads its cells from the core).
+NEEDS_CELLS_FOR = frozenset()
 
 
 def use_rank_engine(params, needs):
     """Whether a run goes on the rank engine: engine = 'rank', or 'auto' when the
-    experiment has nothing :func:`rank_engine_misses` and the caller does not need the
-    GUI.
+    experiment has nothing :func:`rank_engine_misses` and the caller needs nothing of
+    :data:`NEEDS_CELLS_FOR`.
 
     Parameters
     ----------
@@ -59,7 +60,7 @@ def use_rank_engine(params, needs):
     Raises
     ------
     ParamError
-        engine = 'rank' and the caller needs the GUI.
+        engine = 'rank' and the caller needs something of :data:`NEEDS_CELLS_FOR`.
     """
     blocked = sorted(set(needs) & NEEDS_CELLS_FOR)
     if params["engine"] == "rank":
