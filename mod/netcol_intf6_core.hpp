@@ -19,7 +19,7 @@
    include path), and inlining keeps the hot paths as fast as code written in each engine.
    A mod file's RANGE and GLOBAL variables and its FUNCTION and PROCEDURE names are macros
    in its generated C++, so no variable, field or type here is named as one of them (hence
-   drive_gain for xgain, refrac_ms for refrac, scaling_active for NetcolColumn's scaling_on,
+   drive_gain for xgain, refrac_ms for refrac, scaling_active for scaling,
    ...): a RANGE variable's name would not compile, the others would rename silently.  Only
    functions share names with the mods' (catch_up, activity, ...): they are renamed in that
    file alone, harmless for static functions.  tests/test_core.py checks these names against

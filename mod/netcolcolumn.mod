@@ -13,10 +13,11 @@ synapses, spikes, activity sensors, synaptic scaling, deletion (kill: dead cells
 synapses; set_drive_gain: the external scale-down; set_outgoing_delays), trials (each
 cell's trial starts are events of its queue), STDP (set_plastic: each synapse's rule; its
 state in plain per-synapse arrays, ColPlastic, which plastic_gains reads), played-back
-input (set_playback: the training signal, refilled ahead by Python) and checkpoints
-(get_state, set_state, resume) so far: no reference mode or GUI probes
-(netcol.models.rowan2013.ranknet runs those on NetcolIntf6), though the core has them.  In
-the per-cell mechanism NEURON's event
+input (set_playback: the training signal, refilled ahead by Python), checkpoints
+(get_state, set_state, resume) and the GUI (set_scaling, its live switch; restart, at
+every init; its cell browser reads a cell with value_at) so far: no reference mode
+(netcol.models.rowan2013.ranknet runs it on NetcolIntf6), though the core has it.  In the
+per-cell mechanism NEURON's event
 machinery was about a fifth of the column's time.
 
 Time runs in windows of `epoch` ms: the shortest synaptic delay in whole steps of the
@@ -170,7 +171,7 @@ struct ColEngine {
         for (std::size_t i = 0; i < plastic.gain.size(); ++i) {
             nc::plastic_init(settings, syns[i].kind, plastic.gain[i], plastic.tpre[i], plastic.tdone[i]);
         }
-        full = std::any_of(cells.begin(), cells.end(), [this](const nc::Cell& c) { return nc::needs_full(c, settings); });
+        full = needs_full();
     }
 
     /* synapse si's STDP state for the core, in pl (null: it has none) */
@@ -180,6 +181,14 @@ struct ColEngine {
         pl = nc::Plastic{&plastic.gain[i], plastic.inc[i], plastic.tau[i], plastic.wmax[i], syns[i].delay,
                          &plastic.tpre[i], &plastic.tdone[i]};
         return &pl;
+    }
+
+    /* whether some cell needs the core's event path with every feature, or the synapses
+       have STDP state: the lean path reads no gains and keeps no spike ring, whose
+       pairings STDP switched on during a run (the GUI's) or a run after it needs */
+    bool needs_full() const {
+        return !plastic.gain.empty() ||
+               std::any_of(cells.begin(), cells.end(), [this](const nc::Cell& c) { return nc::needs_full(c, settings); });
     }
 
     /* every event before t_end, in time order (see the COMMENT) */
@@ -238,6 +247,36 @@ struct ColEngine {
                 todo = nc::receive<FULL>(c, settings, nc::EV_SYNAPSE, e.when, 0, &y);
             }
             enact(e.cell, e.when, todo);
+        }
+    }
+
+    /* scaling on (its steps from ton) or off from tt, every event before tt handled with
+       the old setting first: a switch that takes effect now, as NetcolIntf6's module-wide
+       one does (it reads it at every event) */
+    void set_scaling(double tt, bool on, double ton) {
+        advance(tt);
+        settings.scaling_active = on;
+        settings.ton = ton;
+    }
+
+    void set_stdp(double tt, bool on) {
+        advance(tt);
+        settings.stdp = on;
+        full = full || on;   /* the lean event path has no STDP */
+    }
+
+    /* the column as built, for a new run from t = 0 (the GUI's init; INITIAL then brings
+       the cells back to life): every synapse uncut, each cell's drive at full gain and its
+       streams keyed as make_streams keys them, from their start */
+    void restart() {
+        for (ColSyn& s : syns) { s.cut = false; }
+        for (nc::Cell& c : cells) {
+            c.drive_gain = 1;
+            for (int k = 0; k < 4; ++k) {
+                nrnran123_setids(c.rs[k], (std::uint32_t) c.cell_gid, (std::uint32_t) id2 + (std::uint32_t) k,
+                                 (std::uint32_t) c.drive_seed_);
+                nrnran123_setseq(c.rs[k], 0, 0);
+            }
         }
     }
 
@@ -513,14 +552,28 @@ VERBATIM
 ENDVERBATIM
 }
 
-: scaling_on(ton): synaptic scaling from ton (ms) on; every event before ton is handled
-: first
-PROCEDURE scaling_on(ton) {
+: set_scaling(tt, on, ton): synaptic scaling on (its steps from ton, ms) or off (on = 0)
+: from tt (ms); every event before tt is handled first (the protocol switches it on at
+: ton = tt, the GUI on or off at any time)
+PROCEDURE set_scaling(tt, on, ton) {
 VERBATIM
-    ColEngine& E = *col_engine(pid);
-    E.advance(_lton);
-    E.settings.scaling_active = true;
-    E.settings.ton = _lton;
+    col_engine(pid)->set_scaling(_ltt, _lon != 0, _lton);
+ENDVERBATIM
+}
+
+: set_stdp(tt, on): STDP on or off from tt (ms; the GUI's live switch), every event before
+: tt handled with the old setting (the synapses' STDP state needs set_plastic)
+PROCEDURE set_stdp(tt, on) {
+VERBATIM
+    col_engine(pid)->set_stdp(_ltt, _lon != 0);
+ENDVERBATIM
+}
+
+: restart(): the column as built, for a new run from t = 0 (the GUI's init, before
+: INITIAL): every synapse uncut, each cell's drive gain 1 and its streams rewound
+PROCEDURE restart() {
+VERBATIM
+    col_engine(pid)->restart();
 ENDVERBATIM
 }
 
@@ -551,7 +604,7 @@ VERBATIM
     E.q = decltype(E.q)();
     E.seq = 0;
     E.handled = tt;
-    E.full = std::any_of(E.cells.begin(), E.cells.end(), [&E](const nc::Cell& c) { return nc::needs_full(c, E.settings); });
+    E.full = E.needs_full();
     for (std::size_t i = 0; i < E.cells.size(); ++i) {
         nc::Cell& c = E.cells[i];
         c.cvalid = 0;

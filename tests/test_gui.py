@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 
 from helpers import REPO, in_fresh_process, NETCOL
-from netcol.cells.intf6 import state
 
 pytestmark = pytest.mark.gui
 
@@ -226,15 +225,17 @@ def test_legend_rows_fill_few_even_rows():
         lay.legend_rows(["AAAA"], 0, one - 1)
 
 
-def delete_from_the_controls():
-    """Open the GUI on the baseline column, run 500 ms, delete 40 random cells with the
-    control, run to 1000 ms; report the deleted cells and the spikes after deletion."""
+def delete_from_the_controls(engine):
+    """Open the GUI on the baseline column on an engine, run 500 ms, delete 40 random cells
+    with the control, run to 1000 ms; report the engine, the deleted cells and the spikes
+    after deletion."""
     from netcol.build.assemble import assemble
     from netcol.config.experiment import load_experiment
     from netcol.engine.runtime import neuron_h, window_names
     h = neuron_h()
-    exp = load_experiment("baseline", {"duration": 1})
-    window = exp.package.open_gui(assemble(exp, needs=("gui",)))
+    exp = load_experiment("baseline", {"duration": 1, "engine": engine})
+    assembly = assemble(exp, needs=("gui",))
+    window = exp.package.open_gui(assembly)
     h.netcol_gui_random = 40
     h.stdinit()
     h.continuerun(500.0)
@@ -244,13 +245,17 @@ def delete_from_the_controls():
     t = window.tvec.as_numpy()
     ids = window.idvec.as_numpy().astype(int)
     after = [int(g) for g, tt in zip(ids, t) if tt > 500.0 and g in set(deleted)]
-    return dict(deleted=sorted(deleted), spikes_after=after, marks_before=marks_before, marks=window.marks,
-                windows=window_names())
+    return dict(engine=assembly.engine, deleted=sorted(deleted), spikes_after=after, marks_before=marks_before,
+                marks=window.marks, windows=window_names())
 
 
-def test_deleting_cells_from_the_controls(display):
-    r = in_fresh_process(delete_from_the_controls, env=dict(DISPLAY=display, NETCOL_GUI="1"))
-    again = in_fresh_process(delete_from_the_controls, env=dict(DISPLAY=display, NETCOL_GUI="1"))
+@pytest.mark.parametrize("engine, used", [("auto", "rank"), ("cells", "cells")])
+def test_deleting_cells_from_the_controls(display, engine, used):
+    """On either engine (auto takes the rank engine for the GUI)."""
+    env = dict(DISPLAY=display, NETCOL_GUI="1")
+    r = in_fresh_process(delete_from_the_controls, env=env, engine=engine)
+    again = in_fresh_process(delete_from_the_controls, env=env, engine=engine)
+    assert r["engine"] == used
     assert again["deleted"] == r["deleted"]                         # picks keyed by the seed, not the clock
     assert len(r["deleted"]) == 40
     assert r["spikes_after"] == []                                  # deleted cells fall silent
@@ -270,7 +275,9 @@ def scheduled_protocol_from_the_gui():
     from netcol.engine.runtime import neuron_h
     h = neuron_h()
     exp = load_experiment("scalingwithdeletion", SHORT_PROTOCOL)
-    window = exp.package.open_gui(assemble(exp, needs=("gui",)))
+    assembly = assemble(exp, needs=("gui",))
+    assert assembly.engine == "rank"   # engine = auto: the run's engine
+    window = exp.package.open_gui(assembly)
     runs = []
     for protocol in (0, 1, 1, 0):
         h.netcol_gui_protocol = protocol
@@ -304,11 +311,9 @@ def test_the_experiments_protocol_runs_from_the_gui(display, tmp_path):
     assert "protocol: off" in off["status"] and len(off["spikes"]) > len(first["spikes"])
 
 
-def _black_lines(graph):
-    """The black polylines of a NEURON Graph: [(x0, y0, x1, y1)], the browser's traces (a
-    segment per tick), in the order drawn."""
+def _lines(graph):
+    """Every polyline of a NEURON Graph as (colour, xs, ys), in the order drawn."""
     from netcol.engine.runtime import neuron_h
-    from netcol.views import guilayout as lay
     h = neuron_h()
     x, y, info = h.Vector(), h.Vector(), h.Vector()
     out, i = [], -1
@@ -317,8 +322,37 @@ def _black_lines(graph):
         if i < 0:
             return out
         graph.getline(i - 1, x, y)   # getline(i) gives the line after i
-        if int(info.x[0]) == lay.BLACK and x.size() == 2:
-            out.append((x.x[0], y.x[0], x.x[1], y.x[1]))
+        out.append((int(info.x[0]), x.to_python(), y.to_python()))
+
+
+def _black_lines(graph):
+    """The black segments of a NEURON Graph: [(x0, y0, x1, y1)], the browser's traces (a
+    segment per tick), in the order drawn."""
+    from netcol.views import guilayout as lay
+    return [(xs[0], ys[0], xs[1], ys[1]) for colour, xs, ys in _lines(graph) if colour == lay.BLACK and len(xs) == 2]
+
+
+def _cell_state(model, gid):
+    """A local cell's core state by name on either engine, as a checkpoint takes it."""
+    from netcol.cells.intf6 import cell_state
+    engine = getattr(model, "engine", None)
+    return engine.cell_states()[gid] if engine is not None else cell_state(model.local[gid])
+
+
+def _browse_the_busiest_e_cell(window, until):
+    """Run the GUI's column from init to until (ms), browse the live E cell that fired most
+    and run again from init (the same spikes); return its gid."""
+    from netcol.engine.runtime import neuron_h
+    h = neuron_h()
+    h.stdinit()
+    h.continuerun(until)
+    ids = window.idvec.as_numpy().astype(int)
+    live_e = [g for g in window.model.local if window.model.type_name(g).startswith("E") and g not in window.model.dead]
+    gid = max(live_e, key=lambda g: (int((ids == g).sum()), -g))
+    window.browse(gid)
+    h.stdinit()
+    h.continuerun(until)
+    return gid
 
 
 def browser_over_a_run():
@@ -326,33 +360,28 @@ def browser_over_a_run():
     most in 1.9 s, browse it, run again from init (the same spikes); report its spikes,
     the sensor's and the scale factor's graphs (their black segments), the read-out, the
     cell's last sensor, goal and scale and the mechanism's time constants."""
-    import numpy as np
+    import math
     from netcol.build.assemble import assemble
     from netcol.config.experiment import load_experiment
     from netcol.engine.runtime import neuron_h
     h = neuron_h()
     exp = load_experiment("scalingwithdeletion", SHORT_PROTOCOL)
     window = exp.package.open_gui(assemble(exp, needs=("gui",)))
-    h.stdinit()
-    h.continuerun(1900.0)
-    ids = window.idvec.as_numpy().astype(int)
-    live_e = [g for g in window.model.local if window.model.type_name(g).startswith("E") and g not in window.model.dead]
-    gid = max(live_e, key=lambda g: (int((ids == g).sum()), -g))
-    window.browse(gid)
-    h.stdinit()
-    h.continuerun(1900.0)
+    gid = _browse_the_busiest_e_cell(window, 1900.0)
     graphs, follows, _ = window.trace
     (_, sensor, scale) = graphs
     views = [dict(view=[g.view_info(0, k) for k in (5, 6, 7, 8)], font_line=g.view_info(0, 15),
                   frame=list(window.frames[name].layout(f.x[0], f.x[1], f.lo, f.hi)["view"]))
              for name, g, f in zip(("browser", "sensor", "scale"), graphs, follows)]
-    cell = window.model.local[gid]
+    window.model.catch_up(h.t)
+    st = _cell_state(window.model, gid)
     t, ids = window.tvec.as_numpy(), window.idvec.as_numpy().astype(int)
     return dict(gid=gid, spikes=t[ids == gid].tolist(), sensor=_black_lines(sensor), scale=_black_lines(scale),
                 views=views,
                 readout=[h.netcol_gui_cell, h.netcol_gui_cell2, h.netcol_gui_cell3], t=h.t,
-                activity=cell.activity(), goal=state(cell).goal, sfac=state(cell).sfac, spkcnt=int(state(cell).spkcnt),
-                tau=h.act_tau_NetcolIntf6, tau_decay=h.act_tau_decay_NetcolIntf6)
+                activity=st["act"] * math.exp(-(h.t - st["tu"]) / h.act_tau_decay_NetcolIntf6), goal=st["goal"],
+                sfac=st["sfac"], spkcnt=int(st["spkcnt"]), tau=h.act_tau_NetcolIntf6,
+                tau_decay=h.act_tau_decay_NetcolIntf6)
 
 
 def _sensor_hz(spikes, t, tau, tau_decay):
@@ -415,6 +444,113 @@ def test_the_browser_shows_the_sensor_in_hz_as_the_run_goes(display):
     for v in r["views"]:
         assert v["view"] == pytest.approx(v["frame"], rel=1e-5, abs=1e-9)
         assert 0 < v["font_line"] <= lay.FONT_LINE
+
+
+#: Scaling switched by hand in the engines' comparison: (time in ms, the window's control),
+#: between the short protocol's switch-on and rounds (0.5 s, 1 s).
+HAND_SWITCHES = ((700.0, "scaling_off"), (900.0, "scaling_on"))
+
+
+def browser_on_an_engine(engine):
+    """The short protocol in the GUI on an engine, scaling switched by hand at
+    HAND_SWITCHES: browse the busiest live E cell of a first run over 1.2 s from init;
+    report the engine, the gid, what the browser read at every tick (time and values, in
+    double precision), the lines of its three graphs, the read-out and the spikes."""
+    from netcol.build.assemble import assemble
+    from netcol.config.experiment import load_experiment
+    from netcol.engine.runtime import neuron_h
+    h = neuron_h()
+    exp = load_experiment("scalingwithdeletion", dict(SHORT_PROTOCOL, engine=engine))
+    assembly = assemble(exp, needs=("gui",))
+    window = exp.package.open_gui(assembly)
+
+    def switches():   # every init clears NEURON's queue
+        for t, control in HAND_SWITCHES:
+            h.CVode().event(t, getattr(window, control))
+    handler = h.FInitializeHandler(1, switches)   # noqa: F841  (lives through the runs)
+    read = []
+    gui_browse = window.browse
+
+    def browse(gid):   # log what the browser reads
+        graph = gui_browse(gid)
+        reader = window.reader
+
+        def logged(t):
+            values = reader(t)
+            read.append([t, *values[0].tolist()])
+            return values
+        window.reader = logged
+        return graph
+    window.browse = browse
+    gid = _browse_the_busiest_e_cell(window, 1200.0)
+    ids = window.idvec.as_numpy().astype(int).tolist()
+    return dict(engine=assembly.engine, gid=gid, read=read,
+                lines=[_lines(g) for g in window.trace[0]],
+                readout=[h.netcol_gui_cell, h.netcol_gui_cell2, h.netcol_gui_cell3],
+                spikes=sorted(zip(window.tvec.as_numpy().tolist(), ids)))
+
+
+def test_the_browser_reads_a_cell_on_the_rank_engine_as_on_the_per_cell_engine(display):
+    """The cell browser on the rank engine, which reads its cell from the core at every
+    tick (after catching the engine up to it), draws the per-cell engine's traces: the
+    same values at the same times, through the protocol's scaling switch-on and deletion
+    rounds, scaling switched off and on by hand and a restart at init; the hand switches
+    acted on both (the scale factor stands still while scaling is off)."""
+    from netcol.models.rowan2013.gui import BROWSED, TICK_MS
+    env = dict(DISPLAY=display, NETCOL_GUI="1")
+    rank = in_fresh_process(browser_on_an_engine, env=env, engine="rank")
+    cells = in_fresh_process(browser_on_an_engine, env=env, engine="cells")
+    assert (rank["engine"], cells["engine"]) == ("rank", "cells")
+    assert rank["gid"] == cells["gid"] and rank["spikes"] == cells["spikes"]
+    read = np.array(rank["read"])
+    assert np.array_equal(read[:, 0], np.arange(1, len(read) + 1) * TICK_MS) and read[-1, 0] >= 1200.0 - TICK_MS
+    assert np.array_equal(read, np.array(cells["read"]), equal_nan=True)
+    assert rank["lines"] == cells["lines"] and rank["readout"] == cells["readout"]
+    scale = dict(zip(read[:, 0], read[:, 1 + BROWSED.index("scale")]))
+    (off, _), (on, _) = HAND_SWITCHES
+    assert scale[off] != scale[off - 100.0] and scale[on] != scale[on + 200.0]   # scaling moves it
+    assert len({v for t, v in scale.items() if off <= t <= on}) == 1             # not while off
+
+
+#: When STDP is switched on by typing its field, in the engines' comparison (ms).
+STDP_TYPED_MS = 300.0
+
+
+def stdp_typed_in_the_gui(engine, typed=True):
+    """The short protocol in the GUI on an engine with the STDP window open from 0 s and
+    STDP switched on by its field at STDP_TYPED_MS (if typed): the engine, the plastic
+    synapses' gains at 1.2 s and the spikes."""
+    from netcol.build.assemble import assemble
+    from netcol.config.experiment import load_experiment
+    from netcol.engine.runtime import neuron_h
+    h = neuron_h()
+    exp = load_experiment("scalingwithdeletion", dict(SHORT_PROTOCOL, engine=engine, learn_start=0, learn_end=2))
+    assembly = assemble(exp, needs=("gui",))
+    window = exp.package.open_gui(assembly)
+
+    def stdp_on():
+        h.stdp_on_NetcolIntf6 = 1
+        window.stdp_typed()
+    handler = h.FInitializeHandler(1, lambda: h.CVode().event(STDP_TYPED_MS, stdp_on) if typed else None)  # noqa: F841
+    h.stdinit()
+    h.continuerun(1200.0)
+    ids = window.idvec.as_numpy().astype(int).tolist()
+    return dict(engine=assembly.engine, gains=assembly.net.local_plastic_gains().tolist(),
+                spikes=sorted(zip(window.tvec.as_numpy().tolist(), ids)))
+
+
+def test_stdp_switched_on_in_the_gui_learns_alike_on_both_engines(display):
+    """STDP switched on during a run by its field (the experiment has none): the rank
+    engine's gains equal the per-cell engine's, pairings with the spikes before the switch
+    included, and some moved (none without the switch)."""
+    env = dict(DISPLAY=display, NETCOL_GUI="1")
+    rank = in_fresh_process(stdp_typed_in_the_gui, env=env, engine="rank")
+    cells = in_fresh_process(stdp_typed_in_the_gui, env=env, engine="cells")
+    assert (rank["engine"], cells["engine"]) == ("rank", "cells")
+    assert rank["gains"] == cells["gains"] and rank["spikes"] == cells["spikes"]
+    assert sum(g != 1.0 for g in rank["gains"]) > 20
+    still = in_fresh_process(stdp_typed_in_the_gui, env=env, engine="rank", typed=False)
+    assert set(still["gains"]) == {1.0}
 
 
 @pytest.mark.parametrize("size", [(1366, 768), (1920, 1080)])

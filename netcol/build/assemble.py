@@ -9,8 +9,8 @@ What an assembly offers the generic run loop is the interface
 
 
 #: What a caller may ask of an assembly beyond running it (``needs``): checkpoints and
-#: resumes, or the NEURON GUI.  A model may build differently without them (the column
-#: then runs on its faster per-rank engine).
+#: resumes, or the NEURON GUI.  A model may build differently for them (the column builds
+#: the same: its faster per-rank engine serves both).
 NEEDS = frozenset({"checkpoints", "gui"})
 
 

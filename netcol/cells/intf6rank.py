@@ -4,8 +4,8 @@ cell core (``mod/netcol_intf6_core.hpp``), so it computes the same spikes as one
 NetcolIntf6 per cell, bit for bit, for what it supports so far: the default mode's
 Poisson drive, synapses, spikes, activity sensors, synaptic scaling, deletion with the
 external scale-down, trials, STDP, played-back input (the training signal) and recording
-any variable (no reference mode or GUI probes), and its checkpoints hold each cell's state
-as :func:`netcol.cells.intf6.cell_state` gives a NetcolIntf6's.
+any variable (no reference mode), and its checkpoints hold each cell's state as
+:func:`netcol.cells.intf6.cell_state` gives a NetcolIntf6's.
 """
 import numpy as np
 
@@ -210,9 +210,21 @@ class RankEngine:
         """Handle every event before t (ms) and bring each cell's drive to t."""
         self.pop.catch_up(t)
 
-    def scaling_on(self, t):
-        """Synaptic scaling from t (ms) on (every event before t handled first)."""
-        self.pop.scaling_on(t)
+    def set_stdp(self, t, on):
+        """STDP on or off from t (ms), every event before t handled first (the synapses
+        need their rules, :meth:`set_plastic`)."""
+        self.pop.set_stdp(t, float(on))
+
+    def set_scaling(self, t, on, ton):
+        """Synaptic scaling on (its steps from ton, ms) or off from t (ms), every event
+        before t handled first: NetcolIntf6's module-wide switch set now."""
+        self.pop.set_scaling(t, float(on), ton)
+
+    def restart(self):
+        """The cells as built, for a new run from t = 0 (before the initialisation, which
+        brings the deleted ones back): every synapse uncut, each cell's drive gain 1 and
+        its drive streams rewound."""
+        self.pop.restart()
 
     def set_horizon(self, t):
         """The next time (ms) the protocol may change the cells' inputs: they plan their

@@ -35,7 +35,7 @@ EXPERIMENT_FIELDS = {
                                choices=("auto", "table", "exact")),
     "engine": Field(str, "auto", "event engine: 'cells' = one NetcolIntf6 per cell (everything), 'rank' = "
                                  "one NetcolColumn per rank with its own event queue (the same spikes, faster; the "
-                                 "default mode, no GUI, so far), 'auto' = rank where the run allows it",
+                                 "default mode, so far), 'auto' = rank where the run allows it",
                     choices=("auto", "cells", "rank")),
     **PROTOCOL_FIELDS,
 }
@@ -136,17 +136,15 @@ def mechanism_settings(params, network):
 
 
 def assemble(experiment, needs=frozenset()):
-    """Build the column of an experiment on this rank (see :mod:`.assembly`); needs
-    (netcol.build.assemble.NEEDS) decide the engine when the experiment leaves it to netcol."""
+    """Build the column of an experiment on this rank (see :mod:`.assembly`); with engine =
+    'auto' the experiment decides the engine, since the rank engine serves every need of
+    netcol.build.assemble.NEEDS (see :func:`.ranknet.use_rank_engine`)."""
     from .assembly import assemble as assemble_column
     return assemble_column(experiment, needs)
 
 
 def open_gui(assembly):
-    """The column's NEURON windows for an assembly (see :mod:`.gui`), which must be on the
-    per-cell engine: ``assemble(experiment, needs=("gui",))``."""
+    """The column's NEURON windows for an assembly (see :mod:`.gui`), on either engine:
+    ``assemble(experiment, needs=("gui",))``."""
     from .gui import open_assembled
-    if assembly.engine != "cells":
-        raise ParamError("the GUI needs the per-cell engine: assemble the experiment with needs=('gui',) "
-                         "or engine = 'cells'")
     return open_assembled(assembly)

@@ -71,8 +71,9 @@ class ColumnAssembly:
         self.engine = "rank" if use_rank_engine(p, needs) else "cells"
         trial_ms = p["trial_length"] * 1000.0 if p["trials"] else 0.0
         if self.engine == "rank":
+            # in the GUI, STDP may be switched on during a run
             self.net = build_rank(experiment.network, size=p["size"], seed=p["seed"], trial_ms=trial_ms,
-                                  plastic=p["plasticity"])
+                                  plastic=p["plasticity"] or "gui" in needs)
         else:
             self.net = build(experiment.network, size=p["size"], seed=p["seed"], rng=p["rng"], trial_ms=trial_ms,
                              chained=quirk_on(p, "chained_arrivals"),

@@ -9,9 +9,10 @@ and up; :mod:`netcol.views.guilayout`):
   time (membrane potential, AMPA, NMDA, GABA-A, AHP, threshold), its activity sensor with
   the scaling's goal (Hz; the sensor is a 100-s running mean from init, so early in a run
   it reads the spikes so far over 100 s), and its scale factor's departure from 1 in
-  millionths, all drawn every TICK_MS; its spikes, rate so far, sensor, goal and scale
-  factor in the controls;
-- controls that switch STDP and scaling on or off and delete chosen or random cells now;
+  millionths, all drawn every TICK_MS (a deleted cell's end there); its spikes, rate so
+  far, sensor, goal and scale factor in the controls;
+- controls that switch STDP (plastic synapses only: their experiments run on the per-cell
+  engine) and scaling on or off and delete chosen or random cells now;
 - the experiment's scheduled protocol (scaling switch-on, deletion rounds), run afresh at
   every init while "run the protocol" is 1 (see :mod:`.guischedule`).
 
@@ -19,13 +20,18 @@ Colours as in netcol's figures (Okabe & Ito): RS (E) vermillion, FS blue, LTS bl
 Every init starts from the built column (deleted cells back, drive rewound): two runs
 with the same settings give the same spikes.
 
+It runs on either engine (:mod:`.ranknet`): the browser reads its cell through the
+recordings' sampler (:func:`netcol.cells.intf6.sampler`, the core's value_at after the
+cell, or the rank's engine, is caught up to the tick), and the scaling switch goes
+through the network (``set_scaling``), which tells the rank engine too.
+
 From Python, after building a model yourself: ``netcol.gui.open(model)``.  The GUI needs
 NETCOL_GUI=1 before NEURON starts (``netcol gui`` sets it); headless runs never import
 this module.
 """
 import numpy as np
 
-from ...cells.intf6 import state as intf6_state
+from ...cells.intf6 import sampler
 from ...engine.runtime import neuron_h, parallel_context
 from ...views import guilayout as lay
 
@@ -46,10 +52,14 @@ SCALE_SPAN = 0.01
 #: Width of the browser's read-out lines in the controls (characters; a label keeps the
 #: width of its first text).
 READOUT_CHARS = 46
-#: The browser's components: (name, what, colour).
-COMPONENTS = (("V", "vm", lay.BLACK), ("AMPA2", 3, lay.VERMILLION), ("NMDA2", 4, lay.ORANGE),
-              ("GABA-A", 2, lay.BLUE), ("GABA-A2", 5, lay.SKY_BLUE), ("AHP", 6, lay.PURPLE),
-              ("threshold", 7, lay.GREY))
+#: The browser's components: (name, recorded variable (netcol.cells.intf6.RECORDABLE), colour).
+COMPONENTS = (("V", "V", lay.BLACK), ("AMPA2", "VAM2", lay.VERMILLION), ("NMDA2", "VNM2", lay.ORANGE),
+              ("GABA-A", "VGA", lay.BLUE), ("GABA-A2", "VGA2", lay.SKY_BLUE), ("AHP", "AHP", lay.PURPLE),
+              ("threshold", "threshold", lay.GREY))
+#: The components that are deviations from rest (drawn around it).
+DEVIATIONS = ("VAM2", "VNM2", "VGA", "VGA2", "AHP")
+#: What the browser reads of its cell at every tick: the components, then the scaling's.
+BROWSED = tuple(v for _, v, _ in COMPONENTS) + ("activity", "goal", "scale")
 #: The browser's graphs, top to bottom (their places in guilayout.tiles).
 BROWSER_GRAPHS = ("browser", "sensor", "scale")
 #: Where the texts of every graph start (fraction of its width from the left).
@@ -193,7 +203,7 @@ class ColumnGUI:
 
     Parameters
     ----------
-    model : netcol.models.rowan2013.network.ColumnNetwork
+    model : netcol.models.rowan2013.network.ColumnNetwork or netcol.models.rowan2013.ranknet.RankNetwork
     duration_ms : float
         tstop of the run control.
     seed : int
@@ -228,9 +238,12 @@ class ColumnGUI:
         h.netcol_gui_cell2 = h.netcol_gui_cell3 = " " * READOUT_CHARS
         self.browsed = None
         self.trace = None
+        self.reader = None   # reads the browsed cell (browse)
+        self.rest = 0.0      # its resting potential (mV)
+        self.spikes_counted = self.browsed_spikes = 0
         self.event_marks = []   # (t, colour) of the protocol's events this run
         self._build_windows()
-        self._init_handler = h.FInitializeHandler(0, self._on_init)
+        self._init_handlers = (h.FInitializeHandler(0, self._on_init), h.FInitializeHandler(1, self._after_init))
 
     # ------------------------------------------------------------------ windows
     def _build_windows(self):
@@ -253,8 +266,8 @@ class ColumnGUI:
         sections = [
             lay.run_control_items(),
             [lambda: h.xlabel("plasticity and scaling"),
-             lambda: h.xvalue("STDP on (0/1)", "stdp_on_NetcolIntf6", 1),
-             lambda: h.xvalue("scaling (0/1)", "scaling_NetcolIntf6"),
+             lambda: h.xvalue("STDP on (0/1)", "stdp_on_NetcolIntf6", 1, self.stdp_typed),
+             lambda: h.xvalue("scaling (0/1)", "scaling_NetcolIntf6", 0, self.scaling_typed),
              lambda: h.xbutton("switch scaling on now", self.scaling_on),
              lambda: h.xbutton("switch scaling off", self.scaling_off)],
             [lambda: h.xlabel("deletion (random picks keyed by the seed)"),
@@ -319,11 +332,23 @@ class ColumnGUI:
     # ------------------------------------------------------------------ controls
     def scaling_on(self):
         """Switch synaptic scaling on at the current time."""
-        self.h.scaling_NetcolIntf6 = 1
-        self.h.scaling_ton_NetcolIntf6 = self.h.t
+        self.model.set_scaling(self.h.t, True, self.h.t)
 
     def scaling_off(self):
-        self.h.scaling_NetcolIntf6 = 0
+        """Switch synaptic scaling off at the current time."""
+        self.model.set_scaling(self.h.t, False, self.h.scaling_ton_NetcolIntf6)
+
+    def scaling_typed(self):
+        """The scaling field's new value from now on (its steps from the time set before):
+        the field sets NetcolIntf6's module-wide switch, which the rank engine does not
+        read during a run."""
+        h = self.h
+        self.model.set_scaling(h.t, bool(h.scaling_NetcolIntf6), h.scaling_ton_NetcolIntf6)
+
+    def stdp_typed(self):
+        """The STDP field's new value from now on (the rank engine does not read
+        NetcolIntf6's module-wide switch during a run)."""
+        self.model.set_stdp(self.h.t, bool(self.h.stdp_on_NetcolIntf6))
 
     def delete(self, gids):
         """Delete cells now (they stop spiking; the raster shows it)."""
@@ -371,6 +396,10 @@ class ColumnGUI:
         if gid not in self.model.local:
             return None
         self.browsed = gid
+        self.reader = sampler(self.model, [gid], BROWSED)
+        pop = self.cells["pops"][self.cells["type_index"][gid]]
+        self.rest = self.model.column.cell_classes[pop.cls].params["RMP"]
+        self.spikes_counted = self.browsed_spikes = 0
         graphs, follows = [], []
         self.frames = browser_frames(self.places)
         for name, y_range, sliding, kw in (("browser", (-90.0, 0.0), True, dict(headroom=0.1)),
@@ -434,44 +463,66 @@ class ColumnGUI:
         self.tvec.resize(0)
         self.idvec.resize(0)
         self.plotted = 0
+        self.spikes_counted = self.browsed_spikes = 0
         self.last_plot = 0.0
         self.next_tick = TICK_MS
         self.h.CVode().event(TICK_MS, self._tick)
 
-    def _tick(self):
+    def _after_init(self):
+        """After the cells' INITIAL blocks: the rank engine starts with scaling off; it
+        takes the module-wide switch as the run starts (on the per-cell engine, which
+        reads the switch itself, this changes nothing)."""
         h = self.h
+        self.model.set_scaling(0.0, bool(h.scaling_NetcolIntf6), h.scaling_ton_NetcolIntf6)
+
+    def _tick(self):
         t = self.next_tick
         self.next_tick = t + TICK_MS
         if self.trace is not None:
-            (g, s, f), (fg, fs, ff), last = self.trace
-            cell = self.model.local[self.browsed]
-            st = intf6_state(cell)
-            cell.catch_up(t)
-            vals = [cell.vm() if which == "vm" else cell.component(which) for _, which, _ in COMPONENTS]
-            vals[1:6] = [v + cell.RMP for v in vals[1:6]]   # contributions drawn around rest
-            n = len(vals)
-            sensor = cell.activity() * 1000.0                            # the mechanism's 1/ms
-            goal = st.goal * 1000.0 if st.goal >= 0 else None            # -1: not set yet
-            # axes first (a new page is cleared before it is drawn on); the sensor's axis
-            # follows the sensor alone: a goal far above it (the sensor's 100-s filter
-            # lags) is off the graph, its value in the controls
-            fg.see(t, vals)
-            fs.see(t, [sensor])
-            ff.see(t, [(st.sfac - 1.0) * PPM])
-            for k, (v, (_, _, colour)) in enumerate(zip(vals, COMPONENTS)):
-                self._segment(g, k, last, t, v, colour)
-            self._segment(s, n, last, t, sensor, lay.BLACK)
-            if goal is not None:
-                self._segment(s, n + 1, last, t, goal, lay.VERMILLION)
-            self._segment(f, n + 2, last, t, (st.sfac - 1.0) * PPM, lay.BLACK)
-            h.netcol_gui_cell, h.netcol_gui_cell2, h.netcol_gui_cell3 = cell_readout(
-                self.browsed, self.model.type_name(self.browsed), t, int(st.spkcnt), sensor, goal, st.sfac,
-                h.act_tau_decay_NetcolIntf6 / 1000.0)
-            for graph in (g, s, f):
-                graph.flush()
+            self._draw_browsed(t)
         if t - self.last_plot >= PLOT_EVERY_MS:
             self._plot_spikes(t)
-        h.CVode().event(self.next_tick, self._tick)
+        self.h.CVode().event(self.next_tick, self._tick)
+
+    def _count_browsed_spikes(self):
+        """The browsed cell's spikes so far, from the spike record (counted on from where
+        the last count stopped)."""
+        ids = self.idvec.as_numpy()[self.spikes_counted:]
+        self.browsed_spikes += int((ids == self.browsed).sum())
+        self.spikes_counted += len(ids)
+        return self.browsed_spikes
+
+    def _draw_browsed(self, t):
+        """The browsed cell at t (ms) on its graphs and in the read-out; a deleted cell
+        (it reads NaN) draws no more."""
+        h = self.h
+        (g, s, f), (fg, fs, ff), last = self.trace
+        read = dict(zip(BROWSED, self.reader(t)[0].tolist()))
+        spikes = self._count_browsed_spikes()   # after the reader: its catch-up emits the spikes before t
+        if np.isnan(read["V"]):
+            h.netcol_gui_cell = f"gid {self.browsed} ({self.model.type_name(self.browsed)}): deleted, {spikes} spikes"
+            return
+        vals = [read[v] + self.rest if v in DEVIATIONS else read[v] for _, v, _ in COMPONENTS]
+        n = len(vals)
+        sensor, scale = read["activity"], read["scale"]
+        goal = None if np.isnan(read["goal"]) else read["goal"]   # NaN: not set yet
+        # axes first (a new page is cleared before it is drawn on); the sensor's axis
+        # follows the sensor alone: a goal far above it (the sensor's 100-s filter
+        # lags) is off the graph, its value in the controls
+        fg.see(t, vals)
+        fs.see(t, [sensor])
+        ff.see(t, [(scale - 1.0) * PPM])
+        for k, (v, (_, _, colour)) in enumerate(zip(vals, COMPONENTS)):
+            self._segment(g, k, last, t, v, colour)
+        self._segment(s, n, last, t, sensor, lay.BLACK)
+        if goal is not None:
+            self._segment(s, n + 1, last, t, goal, lay.VERMILLION)
+        self._segment(f, n + 2, last, t, (scale - 1.0) * PPM, lay.BLACK)
+        h.netcol_gui_cell, h.netcol_gui_cell2, h.netcol_gui_cell3 = cell_readout(
+            self.browsed, self.model.type_name(self.browsed), t, spikes, sensor, goal, scale,
+            h.act_tau_decay_NetcolIntf6 / 1000.0)
+        for graph in (g, s, f):
+            graph.flush()
 
     @staticmethod
     def _segment(graph, k, last, t, v, colour):
@@ -482,6 +533,9 @@ class ColumnGUI:
         last[k] = (t, v)
 
     def _plot_spikes(self, t):
+        # every event before t handled: the rank engine's windows lag NEURON's time, and
+        # its spikes before t are recorded once their events are
+        self.model.catch_up(t)
         n = int(self.tvec.size())
         ti = self.cells["type_index"]
         pops = self.cells["pops"]
@@ -517,8 +571,9 @@ def open(model, duration_ms=1000.0):
 
     Parameters
     ----------
-    model : netcol.models.rowan2013.network.ColumnNetwork
-        Built with :func:`netcol.models.rowan2013.network.build` (NEURON started with
+    model : netcol.models.rowan2013.network.ColumnNetwork or netcol.models.rowan2013.ranknet.RankNetwork
+        Built with :func:`netcol.models.rowan2013.network.build` or
+        :func:`netcol.models.rowan2013.ranknet.build_rank` (NEURON started with
         NETCOL_GUI=1).
     duration_ms : float
         tstop of the run control.

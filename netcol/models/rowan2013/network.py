@@ -153,9 +153,16 @@ class ColumnNetwork(CellLayout):
 
     def scaling_on(self, t):
         """Synaptic scaling from t (ms) on."""
-        h = neuron_h()
-        h.scaling_NetcolIntf6 = 1
-        h.scaling_ton_NetcolIntf6 = t
+        self.set_scaling(t, True, t)
+
+    def set_stdp(self, t, on):
+        """STDP on or off from t (ms): NetcolIntf6's module-wide switch, which the GUI's
+        field sets itself."""
+
+    def set_scaling(self, t, on, ton):
+        """Synaptic scaling on (its steps from ton, ms) or off from now, t (ms): every
+        NetcolIntf6 reads the module-wide switch at its next event."""
+        set_module_scaling(on, ton)
 
     def local_plastic_gains(self):
         """The stored STDP gains of this rank's plastic synapses (rows
@@ -318,6 +325,13 @@ class ColumnNetwork(CellLayout):
             any_cell.set_chain(g, filled(diffs, steps))
         for nc, row in zip(self.netcons, self.netcon_rows):
             nc.weight[SLOT["GROUP"]] = self.chain_group[row]
+
+
+def set_module_scaling(on, ton):
+    """NetcolIntf6's module-wide scaling switch: on (its steps from ton, ms) or off."""
+    h = neuron_h()
+    h.scaling_NetcolIntf6 = 1 if on else 0
+    h.scaling_ton_NetcolIntf6 = ton
 
 
 #: Delays closer than this are delivered by one callback of the original (intf6.md §7.2).

@@ -12,7 +12,7 @@ from ...cells.population import RankWiring
 from ...engine.runtime import neuron_h, parallel_context
 from ...config.schema import ParamError
 from .column import cell_table
-from .network import CellLayout, drive_streams, receptor_weight_table, stdp_rules
+from .network import CellLayout, drive_streams, receptor_weight_table, set_module_scaling, stdp_rules
 from .wiring import COLUMNS, Connectivity, keyed_connectivity, keyed_positions, merged
 from .protocol import QUIRKS
 
@@ -36,14 +36,15 @@ def rank_engine_misses(params):
     return [f"{k} = {v!r}" for k, v in NEEDS_CELLS if params[k] == v]
 
 
-#: What of the callers' needs (netcol.build.assemble.NEEDS) the rank engine cannot serve.
-NEEDS_CELLS_FOR = frozenset({"gui"})
+#: What of the callers' needs (netcol.build.assemble.NEEDS) the rank engine cannot serve:
+#: none so far (it takes checkpoints, and the GUI reads its cells from the core).
+NEEDS_CELLS_FOR = frozenset()
 
 
 def use_rank_engine(params, needs):
     """Whether a run goes on the rank engine: engine = 'rank', or 'auto' when the
-    experiment has nothing :func:`rank_engine_misses` and the caller does not need the
-    GUI.
+    experiment has nothing :func:`rank_engine_misses` and the caller needs nothing of
+    :data:`NEEDS_CELLS_FOR`.
 
     Parameters
     ----------
@@ -59,7 +60,7 @@ def use_rank_engine(params, needs):
     Raises
     ------
     ParamError
-        engine = 'rank' and the caller needs the GUI.
+        engine = 'rank' and the caller needs something of :data:`NEEDS_CELLS_FOR`.
     """
     blocked = sorted(set(needs) & NEEDS_CELLS_FOR)
     if params["engine"] == "rank":
@@ -93,8 +94,8 @@ GATHER_CELLS = 8192
 
 class RankNetwork(CellLayout):
     """The column built on this rank's NetcolColumn; offers what the run loop, the
-    probes and the edge writer read of :class:`.network.ColumnNetwork` (``local`` and
-    ``states`` both map each gid to its :class:`RankCell`).
+    probes, the edge writer and the GUI use of :class:`.network.ColumnNetwork` (``local``
+    and ``states`` both map each gid to its :class:`RankCell`).
 
     Unlike the per-cell engine's, ``conn`` holds only this rank's cells' afferent
     connections (its memory falls as ranks are added); ``netcon_rows`` numbers them in
@@ -154,12 +155,31 @@ class RankNetwork(CellLayout):
         self.engine.catch_up(t)
 
     def scaling_on(self, t):
-        """Synaptic scaling from t (ms) on (NetcolIntf6's module-wide switch too, which
-        checkpoints save)."""
-        h = neuron_h()
-        h.scaling_NetcolIntf6 = 1
-        h.scaling_ton_NetcolIntf6 = t
-        self.engine.scaling_on(t)
+        """Synaptic scaling from t (ms) on."""
+        self.set_scaling(t, True, t)
+
+    def set_scaling(self, t, on, ton):
+        """Synaptic scaling on (its steps from ton, ms) or off from t (ms), every event
+        before t handled with the old setting: the engine's switch and NetcolIntf6's
+        module-wide one (which checkpoints save and the GUI shows)."""
+        set_module_scaling(on, ton)
+        self.engine.set_scaling(t, on, ton)
+
+    def set_stdp(self, t, on):
+        """STDP on or off from t (ms): the engine's switch (NetcolIntf6's module-wide one
+        is the caller's, the GUI's field)."""
+        self.engine.set_stdp(t, on)
+
+    def restart(self):
+        """The column as built, for a new run from t = 0 (the GUI's init, before the
+        initialisation, which brings the deleted cells back): arrivals from every cell
+        flow again and their targets count them in the delay tables, the drive at full
+        weight, its streams rewound, and no remote spike of the run before left to read."""
+        self.engine.restart()
+        self.dead = set()
+        self.update_outgoing_delays()
+        self.wiring.rec_t.resize(0)
+        self.wiring.rec_id.resize(0)
 
     def set_horizon(self, t):
         """The next time (ms) the protocol may change the cells' inputs."""
