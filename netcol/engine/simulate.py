@@ -357,6 +357,9 @@ class Run:
     def checkpoint(self, t):
         """Save the complete state at time t (called by the scheduler at t, on every rank);
         nothing is saved once a rank has failed or the writes have stopped for a full disk."""
+        # the model finishes what comes before t first, as after a block, so that every spike
+        # before t is among those gathered (the rank engine's windows lag NEURON's time)
+        self._local(self.model.after_block, t)
         self._gather(t)
         model_state = self.model.checkpoint_state(t)
         # the same answer on every rank (they all take part in a checkpoint)
