@@ -164,9 +164,11 @@ struct ColEngine {
 
     /* each cell's buffered drive inputs before tt applied (the state at tt, for reading) */
     void catch_up_cells(double tt) {
-        for (nc::Cell& c : cells) {
-            if (full) { nc::catch_up<true>(c, settings, tt); } else { nc::catch_up<false>(c, settings, tt); }
-        }
+        for (nc::Cell& c : cells) { catch_up_cell(c, tt); }
+    }
+
+    void catch_up_cell(nc::Cell& c, double tt) {
+        if (full) { nc::catch_up<true>(c, settings, tt); } else { nc::catch_up<false>(c, settings, tt); }
     }
 
     template <bool FULL>
@@ -409,6 +411,21 @@ VERBATIM
     ColEngine& E = *col_engine(pid);
     E.advance(_ltt);
     E.catch_up_cells(_ltt);
+ENDVERBATIM
+}
+
+: catch_up_some(tt, v): handle every event before tt, then apply the buffered drive inputs
+: before tt of the local cells v (indices, a Vector) only, as NetcolIntf6's catch_up of
+: those cells does: a catch-up is not neutral to the bit (the callback steps it runs use
+: the outgoing delays of now, which a deletion at tt then changes), so a sampler reads
+: the cells the per-cell engine's sampler reads and leaves the others as it does
+PROCEDURE catch_up_some(tt) {
+VERBATIM
+    ColEngine& E = *col_engine(pid);
+    IvocVect* v = vector_arg(2);
+    const double* x = vector_vec(v);
+    E.advance(_ltt);
+    for (int j = 0; j < vector_capacity(v); ++j) { E.catch_up_cell(E.cells.at((std::size_t) x[j]), _ltt); }
 ENDVERBATIM
 }
 

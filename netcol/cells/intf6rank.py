@@ -127,9 +127,13 @@ class RankEngine:
         """Handle every event before t (ms): the spikes before t are out."""
         self.pop.handle_until(t)
 
-    def catch_up(self, t):
-        """Handle every event before t (ms) and bring each cell's drive to t."""
-        self.pop.catch_up(t)
+    def catch_up(self, t, gids=None):
+        """Handle every event before t (ms) and bring each cell's drive to t (gids: only
+        those local cells', as the per-cell engine brings the cells it reads)."""
+        if gids is None:
+            self.pop.catch_up(t)
+        else:
+            self.pop.catch_up_some(t, filled(scratch_vectors(1)[0], [self.index[g] for g in gids]))
 
     def scaling_on(self, t):
         """Synaptic scaling from t (ms) on (every event before t handled first)."""
@@ -247,8 +251,8 @@ class RankEngine:
 
 class EngineSampler:
     """Reads variables (netcol.cells.intf6.RECORDABLE) of some of a rank engine's cells at t
-    (ms), every event before t handled first, as NetcolIntf6's CellSampler reads them (the
-    core's value_at)."""
+    (ms), every event before t handled first and only those cells caught up, as
+    NetcolIntf6's CellSampler reads them (the core's value_at)."""
 
     def __init__(self, engine, gids, variables):
         self.engine, self.gids, self.variables = engine, [int(g) for g in gids], list(variables)
@@ -258,7 +262,7 @@ class EngineSampler:
         import numpy as np
         out = np.empty((len(self.gids), len(self.variables)))
         if self.gids:
-            self.engine.catch_up(t)
+            self.engine.catch_up(t, self.gids)
         for i, gid in enumerate(self.gids):
             out[i] = [self.engine.value_at(gid, k, t) for k in self.codes]
         return to_recorded_units(out, self.variables)
