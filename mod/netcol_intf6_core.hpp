@@ -11,9 +11,8 @@
    NetcolColumn (netcolcolumn.mod, all of a rank's cells on a queue of its own) hold one
    nc::Cell per cell and call these functions; each keeps only what is its own: where its
    cells live, how it queues and delivers events, and how Python reaches them.  What the
-   rank engine does not run yet (plasticity, playback, reference mode, caps, chained
-   arrivals) is switched by the cell's data and the settings, so that it can take it over
-   as it is (issue 27, item 2).
+   rank engine does not run yet (plasticity, playback) is switched by the cell's data and
+   the settings, so that it can take it over as it is (issue 27, item 2).
 
    Header-only, every function static inline: nrnivmodl compiles only the .mod files, each of
    which includes this from its VERBATIM block (netcol.build.mechanisms puts mod/ on the

@@ -1,10 +1,11 @@
 """Binding of the NetcolColumn mechanism (``mod/netcolcolumn.mod``): all of a rank's
 NetcolIntf6 cells in one mechanism with its own event queue.  Both mechanisms run the same
 cell core (``mod/netcol_intf6_core.hpp``), so it computes the same spikes as one
-NetcolIntf6 per cell, bit for bit, for what it supports so far: the default mode's
-Poisson drive, synapses, spikes, activity sensors, synaptic scaling, deletion with the
-external scale-down, trials and recording any variable (no plasticity, played-back
-input, reference mode or GUI probes), and its checkpoints hold each cell's state as
+NetcolIntf6 per cell, bit for bit, for what it supports so far: the Poisson drive, synapses, spikes,
+activity sensors, synaptic scaling, deletion with the external scale-down, trials,
+recording any variable, and reference mode's MCellRan4 streams, stream caps and chained
+arrival times with the settings' quirks (no plasticity, played-back input or GUI
+probes), and its checkpoints hold each cell's state as
 :func:`netcol.cells.intf6.cell_state` gives a NetcolIntf6's.
 """
 import numpy as np
@@ -111,6 +112,34 @@ class RankEngine:
         vectors = scratch_vectors(4)
         self.pop.set_cells(DRIVE_STREAM_ID, drive_seed, self.module["delmin"],
                            *(filled(v, np.ravel(a)) for v, a in zip(vectors, (rows, streams, counts, flat))))
+
+    def set_original(self, seeds, sources):
+        """Reference mode's drive streams for every local cell, in the order of
+        :meth:`add_cell`: stream k is the original's NetStim of index sources[i][k] seeded
+        seeds[i][k] at construction (NetcolIntf6's set_original_streams).
+
+        Parameters
+        ----------
+        seeds, sources : array, shape (cells, 4)
+        """
+        self.pop.set_original(filled(scratch_vectors(1)[0], np.hstack([seeds, sources]).ravel().astype(float)))
+
+    def set_caps(self, caps):
+        """Every local cell's stream caps, in the order of :meth:`add_cell` (an array of
+        shape (cells, 4); negative: none): stream k ends after caps[i][k] events while the
+        module-wide capped is set (NetcolIntf6's set_caps)."""
+        self.pop.set_caps(filled(scratch_vectors(1)[0], np.asarray(caps, dtype=float).ravel()))
+
+    def set_chain(self, pre, steps):
+        """The delivery chain of presynaptic cell pre: each callback's delay minus the
+        previous one's (ms), from the second on (NetcolIntf6's set_chain)."""
+        self.pop.set_chain(pre, filled(scratch_vectors(1)[0], steps))
+
+    def set_groups(self, groups):
+        """Each synapse's group in its presynaptic cell's delivery chain, in the order of
+        :meth:`add_synapses` (-1: none): an arrival of group g > 0 is deferred from the
+        chain's first callback to its g-th (chained arrival times)."""
+        self.pop.set_groups(filled(scratch_vectors(1)[0], np.asarray(groups, dtype=float)))
 
     def add_synapses(self, cells, pres, delays, weights, from_e):
         """Synapses, in the order given: synapse k from gid pres[k] onto the local cell

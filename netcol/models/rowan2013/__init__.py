@@ -34,8 +34,8 @@ EXPERIMENT_FIELDS = {
                                "libm exp, 'auto' = table in reference mode (rng = original), exact otherwise",
                                choices=("auto", "table", "exact")),
     "engine": Field(str, "auto", "event engine: 'cells' = one NetcolIntf6 per cell (everything), 'rank' = "
-                                 "one NetcolColumn per rank with its own event queue (the same spikes, faster; the "
-                                 "default mode without plasticity or training, no GUI, so far), 'auto' = rank where the run allows it",
+                                 "one NetcolColumn per rank with its own event queue (the same spikes, faster; "
+                                 "either mode without plasticity or training, no GUI, so far), 'auto' = rank where the run allows it",
                     choices=("auto", "cells", "rank")),
     **PROTOCOL_FIELDS,
 }

@@ -67,14 +67,13 @@ class ColumnAssembly:
         p = self.p = experiment.params
         intf6.apply_mechanism_settings(h, experiment.mechanism_settings())
         self.engine = "rank" if use_rank_engine(p, needs) else "cells"
-        trial_ms = p["trial_length"] * 1000.0 if p["trials"] else 0.0
-        if self.engine == "rank":
-            self.net = build_rank(experiment.network, size=p["size"], seed=p["seed"], trial_ms=trial_ms)
-        else:
-            self.net = build(experiment.network, size=p["size"], seed=p["seed"], rng=p["rng"], trial_ms=trial_ms,
-                             chained=quirk_on(p, "chained_arrivals"),
-                             input_tstop_ms=p["duration"] * 1000.0 if quirk_on(p, "input_count") else None)
+        # before the build: the rank engine takes the module-wide settings as it is made
         set_protocol_globals(h, p)
+        builder = build_rank if self.engine == "rank" else build
+        self.net = builder(experiment.network, size=p["size"], seed=p["seed"], rng=p["rng"],
+                           trial_ms=p["trial_length"] * 1000.0 if p["trials"] else 0.0,
+                           chained=quirk_on(p, "chained_arrivals"),
+                           input_tstop_ms=p["duration"] * 1000.0 if quirk_on(p, "input_count") else None)
         if quirk_on(p, "nearest_dead_callback"):
             self.net.nearest_dead_callback = True
             self.net.update_outgoing_delays()

@@ -1,7 +1,8 @@
 """The column on one NetcolColumn per rank (:mod:`netcol.cells.intf6rank`): the same cells,
 drive and connections as :func:`.network.build`, the same spikes bit for bit, at about
-two thirds of the time per simulated second; for runs that need none of what the
-per-cell mechanism alone does yet (see :func:`use_rank_engine`).
+two thirds of the time per simulated second; in the default mode and in reference mode
+(the original's positions, wiring and background streams, every quirk), for runs that
+need none of what the per-cell mechanism alone does yet (see :func:`use_rank_engine`).
 """
 import numpy as np
 
@@ -11,13 +12,12 @@ from ...cells.population import RankWiring
 from ...engine.runtime import neuron_h, parallel_context
 from ...config.schema import ParamError
 from .column import cell_table
-from .network import CellLayout, drive_streams, receptor_weight_table
+from .network import CellLayout, draw, drive_streams, first_delays, original_streams, receptor_weight_table, \
+    set_delivery_switches, stream_caps
 from .wiring import COLUMNS, Connectivity, keyed_connectivity, keyed_positions, merged
-from .protocol import QUIRKS
 
 #: What the rank engine does not do yet, as (parameter, value that needs the per-cell one).
-NEEDS_CELLS = (("rng", "original"), ("plasticity", True), ("training", True),
-               *((f"quirk_{name}", "on") for name in QUIRKS))
+NEEDS_CELLS = (("plasticity", True), ("training", True))
 
 
 def rank_engine_misses(params):
@@ -102,14 +102,19 @@ class RankNetwork(CellLayout):
     on rank 0 for the files.  ``outgoing`` holds each local cell's efferent connections'
     delays and targets (for the delivery callbacks' scaling steps after deletions);
     ``synapse_order`` the row of ``conn`` of each of the engine's synapses, in its order.
+    With ``whole`` (reference mode, or chained arrival times: every rank holds the whole
+    column's connections, as the per-cell engine's ranks do) the files take it as it is,
+    and the delivery chains (``chained``) come from it.
     """
 
-    chained = False
     nearest_dead_callback = False
 
-    def __init__(self, column, cells, xyz, conn, size, engine, wiring, rows, outgoing, synapse_order):
+    def __init__(self, column, cells, xyz, conn, size, engine, wiring, rows, outgoing, synapse_order, whole=None,
+                 chained=False):
         self.column, self.cells, self.xyz, self.conn, self.size = column, cells, xyz, conn, size
         self.synapse_order = synapse_order
+        self.whole, self.chained = whole, chained
+        self.chain_group, self.chain_steps = None, {}
         self.engine, self.wiring = engine, wiring
         self.local = {gid: RankCell(engine, gid) for gid in wiring.relays}
         self.states = self.local
@@ -133,6 +138,8 @@ class RankNetwork(CellLayout):
         """
         pc = parallel_context()
         root = int(pc.id()) == 0
+        if self.whole is not None:
+            return self.whole if root else None
         total = int(pc.allreduce(len(self.conn), 1))
         whole = Connectivity(*(np.empty(total, dtype=getattr(self.conn, k).dtype) for k in COLUMNS)) if root else None
         # a range of presynaptic cells at a time: rank 0 holds the whole once, not also
@@ -181,14 +188,29 @@ class RankNetwork(CellLayout):
         return self.outgoing.get(gid, (np.empty(0), np.empty(0, dtype=np.int64)))
 
     def presynaptic_to(self, gids):
-        """The local cells with a synapse onto any of gids (only theirs change: the rank
-        engine has no chains to update)."""
+        """The cells with a synapse onto any of gids: with ``whole``, every one (local or
+        not: their chains change), else the local ones (only their delays change)."""
+        if self.whole is not None:
+            return set(self.whole.pre[np.isin(self.whole.post, list(gids))].tolist())
         gids = np.array(sorted(gids), dtype=np.int64)
         return {g for g, (_, post) in self.outgoing.items() if np.isin(post, gids).any()}
 
     def give_outgoing_delays(self, gid, delays):
         """Hand a local cell its outgoing delays (ms)."""
         self.engine.set_outgoing_delays(gid, delays)
+
+    def chain_scope(self):
+        """The whole column's connections and the presynaptic cells of the local synapses
+        (for :meth:`update_chains`)."""
+        return self.whole, np.unique(self.conn.pre)
+
+    def give_chain(self, pre, steps):
+        """Hand the engine a presynaptic cell's delivery chain (its delay differences)."""
+        self.engine.set_chain(pre, steps)
+
+    def give_chain_groups(self):
+        """Hand the engine each of its synapses' group in its presynaptic cell's chain."""
+        self.engine.set_groups(self.chain_group[self.netcon_rows[self.synapse_order]])
 
     def changing_weights(self):
         """Each local synapse's changing values by row, {row: [STDP gain, previous
@@ -204,9 +226,9 @@ class RankNetwork(CellLayout):
         return np.ones(len(self.plastic_local))
 
 
-def build_rank(column, size=1.0, seed=2, trial_ms=0.0):
+def build_rank(column, size=1.0, seed=2, trial_ms=0.0, rng="keyed", chained=False, input_tstop_ms=None):
     """Create this rank's cells (gid % nhost == rank) and their incoming connections on a
-    NetcolColumn, in the default mode.
+    NetcolColumn, as :func:`.network.build` does on NetcolIntf6s.
 
     Parameters
     ----------
@@ -215,6 +237,15 @@ def build_rank(column, size=1.0, seed=2, trial_ms=0.0):
     seed : int
     trial_ms : float
         Length of the repeat/unique stimulus trials (0: no trials).
+    rng : {'keyed', 'original'}
+        'original': the original's positions, wiring and background streams (reference
+        mode).
+    chained : bool
+        Spike arrival times summed along the original's delivery chains (the quirk
+        "chained arrivals").
+    input_tstop_ms : float or None
+        With a value, each drive stream ends as the original's NetStim of a run of this
+        length does (the quirk "input count"); None: never.
 
     Returns
     -------
@@ -222,35 +253,79 @@ def build_rank(column, size=1.0, seed=2, trial_ms=0.0):
     """
     h, pc = neuron_h(), parallel_context()
     rank, nhost = int(pc.id()), int(pc.nhost())
+    set_delivery_switches(h, chained, input_tstop_ms)
+    local, cells, xyz, conn, rows, outgoing, whole = _connections(column, size, seed, rng, chained, pc)
+    epoch = window(pc.allreduce(float(conn.delay.min()) if len(conn) else np.inf, 3))
+    engine = RankEngine(h, cells["n"], epoch)
+    wiring = RankWiring(h, pc, engine.pop)
+    for gid in local:
+        engine.add_cell(int(gid), wiring.relay(int(gid)))
+    _set_cells(engine, column, cells, local, seed, rng, input_tstop_ms,
+               [outgoing[int(g)][0] if int(g) in outgoing else () for g in local])
+    engine.set_trials(trial_ms)
+    # each cell's synapses in connection order, the cells in the order they were added;
+    # chained, every synapse of a cell carries its spike to the chain's first callback
+    order = np.argsort(conn.post // nhost, kind="stable")
+    delays = first_delays(whole, cells["n"])[conn.pre[order]] if chained else conn.delay[order]
+    engine.add_synapses(conn.post[order] // nhost, conn.pre[order], delays,
+                        receptor_weight_table(np.asarray(cells["classes"])[conn.pre[order]], conn.w1[order],
+                                              conn.w2[order], N_RECEPTORS),
+                        cells["excitatory"][conn.pre[order]])
+    wiring.listen(conn.pre, epoch)
+    net = RankNetwork(column, cells, xyz, conn, size, engine, wiring, rows, outgoing, order, whole=whole,
+                      chained=chained)
+    net.update_chains()
+    return net
+
+
+def _connections(column, size, seed, rng, chained, pc):
+    """This rank's cells and their afferent connections: in reference mode or with chained
+    arrivals every rank holds the whole column's (the per-cell build's draws,
+    :func:`.network.draw`) and keeps its rows, else it draws only its own cells' and
+    numbers them (:func:`number_rows`).
+
+    Returns
+    -------
+    (local gids, cells, xyz, conn, rows, outgoing, whole): whole is None unless held.
+    """
+    rank, nhost = int(pc.id()), int(pc.nhost())
+    if rng == "original" or chained:
+        cells, xyz, whole = draw(column, size, seed, rng)
+        local = np.arange(rank, cells["n"], nhost)
+        rows = np.flatnonzero(whole.post % nhost == rank)
+        conn = Connectivity(*(getattr(whole, k)[rows] for k in COLUMNS))
+        starts = np.searchsorted(whole.pre, np.arange(cells["n"] + 1))
+        outgoing = {int(g): (whole.delay[starts[g]:starts[g + 1]], whole.post[starts[g]:starts[g + 1]])
+                    for g in local if starts[g + 1] > starts[g]}
+        return local, cells, xyz, conn, rows, outgoing, whole
     cells = cell_table(column, size)
     xyz = keyed_positions(column, cells, seed)
     local = np.arange(rank, cells["n"], nhost)
     conn = keyed_connectivity(column, cells, xyz, seed, size, targets=local)
-    epoch = window(pc.allreduce(float(conn.delay.min()) if len(conn) else np.inf, 3))
     rows, outgoing = number_rows(pc, conn, cells["n"])
-    engine = RankEngine(h, cells["n"], epoch)
-    wiring = RankWiring(h, pc, engine.pop)
-    classes, pops = cells["classes"], cells["pops"]
-    by_type = []
-    for pop in pops:
-        cls = column.cell_classes[pop.cls]
-        streams = drive_streams(column.external[pop.cls])
-        by_type.append((engine.cell_row(cls.params, cls.inhib),
-                        [streams[k] if k < len(streams) else (0.0, 0.0, 0) for k in range(4)]))
+    return local, cells, xyz, conn, rows, outgoing, None
+
+
+def _set_cells(engine, column, cells, local, seed, rng, input_tstop_ms, outgoing_delays):
+    """Give the engine its cells' parameters and drive streams: keyed by gid, or the
+    original's (:func:`.network.original_streams`), capped with input_tstop_ms
+    (:func:`.network.stream_caps`)."""
+    pops, n = cells["pops"], cells["n"]
     types = cells["type_index"][local]
-    for gid in local:
-        engine.add_cell(int(gid), wiring.relay(int(gid)))
-    engine.set_cells(np.array([by_type[t][0] for t in types]), np.array([by_type[t][1] for t in types]), seed,
-                     [outgoing[int(g)][0] if int(g) in outgoing else () for g in local])
-    engine.set_trials(trial_ms)
-    # each cell's synapses in connection order, the cells in the order they were added
-    order = np.argsort(conn.post // nhost, kind="stable")
-    engine.add_synapses(conn.post[order] // nhost, conn.pre[order], conn.delay[order],
-                        receptor_weight_table(np.asarray(classes)[conn.pre[order]], conn.w1[order], conn.w2[order],
-                                              N_RECEPTORS),
-                        cells["excitatory"][conn.pre[order]])
-    wiring.listen(conn.pre, epoch)
-    return RankNetwork(column, cells, xyz, conn, size, engine, wiring, rows, outgoing, order)
+    by_type = [engine.cell_row(column.cell_classes[pop.cls].params, column.cell_classes[pop.cls].inhib) for pop in pops]
+    rows = np.array([by_type[t] for t in types])
+    if rng == "original":
+        drawn = [original_streams(int(g), n, column.external[pops[t].cls], column.original_seeds["inputs"])
+                 for g, t in zip(local, types)]
+        streams = np.array([d[0] for d in drawn])
+    else:
+        keyed = [drive_streams(column.external[pop.cls]) for pop in pops]
+        streams = np.array([[keyed[t][k] if k < len(keyed[t]) else (0.0, 0.0, 0) for k in range(4)] for t in types])
+    engine.set_cells(rows, streams, seed, outgoing_delays)
+    if rng == "original":
+        engine.set_original(np.array([d[1] for d in drawn]), np.array([d[2] for d in drawn]))
+    if input_tstop_ms is not None:
+        engine.set_caps(np.array([stream_caps(s[:, 0], input_tstop_ms) for s in streams]))
 
 
 def number_rows(pc, conn, n):
