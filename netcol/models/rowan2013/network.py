@@ -22,9 +22,10 @@ SYNAPSE_SLOTS = {"RS": (SLOT["AM2"], SLOT["NM2"]), "FS": (SLOT["GA"], None), "LT
 class CellLayout:
     """What a built column says of its cells from its layout (``self.cells``, see
     :func:`netcol.models.rowan2013.column.cell_table`), and what both engines do alike with
-    it (``self.local``, ``self.dead``, ``self.nearest_dead_callback``; ``efferent``,
-    ``presynaptic_to``, ``give_outgoing_delays`` and ``update_chains`` are each
-    engine's)."""
+    it (``self.local``, ``self.dead``, ``self.nearest_dead_callback``, ``self.chained``,
+    ``self.chain_group``, ``self.chain_steps``; ``efferent``, ``presynaptic_to``,
+    ``give_outgoing_delays``, ``chain_scope``, ``give_chain`` and ``give_chain_groups``
+    are each engine's)."""
 
     @property
     def n(self):
