@@ -16,12 +16,12 @@ that every kind of event occurs within seconds: STDP with the training signal, s
 switched on inside the run (with large gains, so scale factors move by per cents),
 deletion rounds with the external scale-down, unique and repeat trials, records inside
 blocks, [[record]] traces of every variable at every step (their report_*.h5 compared
-too); in the default mode on the per-cell engine (1 and 2 ranks) and on the rank engine
-(every protocol, 1 and 2 ranks; compared with its own reference run if there is one, and
-with the per-cell engine's); in reference mode (``rng=original``, every quirk on) on 1
-and 2 ranks; and interrupted runs resumed from a checkpoint on 2 ranks (default mode with
-deletion on both engines, scaling and training on the rank engine, reference mode with
-training), each compared with the same run uninterrupted.
+too); in the default mode and in reference mode (``rng=original``, every quirk on) on
+both engines (1 and 2 ranks; a rank engine's run compared with its own reference run if
+there is one, and with the per-cell engine's); and interrupted runs resumed from a
+checkpoint on 2 ranks (default mode with deletion on both engines, scaling and training on
+the rank engine, reference mode with training on the per-cell engine and with deletion on
+the rank engine), each compared with the same run uninterrupted.
 """
 import argparse
 import fnmatch
@@ -66,13 +66,14 @@ TRACED = (("scalingwithdeletion", "default", "cells", 1, TRACE_ALL),
           ("scalingwithdeletion", "default", "rank", 1, TRACE_ALL),
           ("scalingwithdeletion", "original", "cells", 1, TRACE_ALL),
           ("scalingwithdeletion", "original", "cells", 2, TRACE_ALL),
+          ("scalingwithdeletion", "original", "rank", 2, TRACE_ALL),
           ("onlyscaling", "default", "cells", 2, TRACE_SCALING),
           ("onlyscaling", "default", "rank", 2, TRACE_SCALING))
 #: Interrupted runs: (protocol, mode, engine, checkpoint every s, stopped at s); resumed on 2
 #: ranks.
 RESUMED = (("scalingwithdeletion", "default", "cells", 9, 12), ("trainingandscaling", "original", "cells", 4, 5),
            ("scalingwithdeletion", "default", "rank", 9, 12), ("onlyscaling", "default", "rank", 5, 7),
-           ("trainingandscaling", "default", "rank", 4, 5))
+           ("trainingandscaling", "default", "rank", 4, 5), ("scalingwithdeletion", "original", "rank", 9, 12))
 
 
 def cases():
@@ -82,7 +83,7 @@ def cases():
     for proto, (exp, sets) in PROTOCOLS.items():
         for mode in ("default", "original"):
             mset = ["rng=original"] if mode == "original" else []
-            engines = ("cells", "rank") if mode == "default" and proto in RANK_PROTOCOLS else ("cells",)
+            engines = ("cells", "rank") if proto in RANK_PROTOCOLS else ("cells",)
             for engine in engines:
                 for n in (1, 2):
                     out[f"{proto}-{mode}-{engine}-np{n}"] = (exp, [*sets, *mset, f"engine={engine}"], n, [], None)

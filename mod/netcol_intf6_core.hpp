@@ -10,9 +10,9 @@
    NetcolIntf6 (netcolintf6.mod, one point process per cell on NEURON's queue) and
    NetcolColumn (netcolcolumn.mod, all of a rank's cells on a queue of its own) hold one
    nc::Cell per cell and call these functions; each keeps only what is its own: where its
-   cells live, how it queues and delivers events, and how Python reaches them.  What the
-   rank engine does not run yet (reference mode, caps, chained arrivals) is switched by the
-   cell's data and the settings, so that it can take it over as it is (issue 27, item 2).
+   cells live, how it queues and delivers events, and how Python reaches them.  The
+   features a run may leave out (reference mode, caps, chained arrivals, plasticity,
+   playback, deleted cells) are switched by the cell's data and the settings.
 
    Header-only, every function static inline: nrnivmodl compiles only the .mod files, each of
    which includes this from its VERBATIM block (netcol.build.mechanisms puts mod/ on the

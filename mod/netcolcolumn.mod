@@ -8,17 +8,20 @@ as NetcolIntf6's (the lazy drive and its planner, arrivals, the threshold stage,
 sensor and scaling steps with the delivery callbacks, STDP, played-back input, and
 nc::receive, which dispatches an event and says what to queue), so the spikes are the same
 bit for bit.  This file is the per-rank shell: the cells, synapses and queue of a rank, the
-exchange with other ranks and the calls from Python.  It runs the default mode's drive,
-synapses, spikes, activity sensors, synaptic scaling, deletion (kill: dead cells, cut
-synapses; set_drive_gain: the external scale-down; set_outgoing_delays), trials (each
-cell's trial starts are events of its queue), STDP (set_plastic: each synapse's rule; its
-state in plain per-synapse arrays, ColPlastic, which plastic_gains reads), played-back
-input (set_playback: the training signal, refilled ahead by Python), checkpoints
-(get_state, set_state, resume) and the GUI (set_scaling, its live switch; restart, at
-every init; its cell browser reads a cell with value_at) so far: no reference mode
-(netcol.models.rowan2013.ranknet runs it on NetcolIntf6), though the core has it.  In the
-per-cell mechanism NEURON's event
-machinery was about a fifth of the column's time.
+exchange with other ranks and the calls from Python.  It runs the drive, synapses, spikes,
+activity sensors, synaptic scaling, deletion (kill: dead cells, cut synapses;
+set_drive_gain: the external scale-down; set_outgoing_delays), trials (each cell's trial
+starts are events of its queue), STDP (set_plastic: each synapse's rule; its state in
+plain per-synapse arrays, ColPlastic, which plastic_gains reads), played-back input
+(set_playback: the training signal, refilled ahead by Python), checkpoints (get_state,
+set_state, resume), the GUI (set_scaling and set_stdp, its live switches; restart, at
+every init; its cell browser reads a cell with value_at) and reference mode with each of
+the original's quirks: its MCellRan4 streams (set_original), stream caps (set_caps), the
+settings' quirks (set_settings) and chained arrival times (set_chain, set_groups: an
+arrival of a later group of its presynaptic cell's delivery chain is deferred, when the
+chain's first callback comes, to its group's time, an event of type COL_DEFERRED, as
+NetcolIntf6 defers it with flag 5).  In the per-cell mechanism NEURON's event machinery
+was about a fifth of the column's time.
 
 Time runs in windows of `epoch` ms: the shortest synaptic delay in whole steps of the
 fixed step, NEURON's spike-exchange interval (the listening NetCons carry it as their
@@ -26,14 +29,15 @@ delay).  At t = k epoch, after that time's exchange, the mechanism takes the rem
 spikes NEURON has recorded (listen_records) and handles every event before t in time
 order; a protocol action at t, or the run loop after a block, asks for the same first
 (catch_up, handle_until).  A spike at t_s reaches its targets at t_s + delay >= t_s +
-epoch: local targets get it at once, remote ranks through the cell's NetcolRelay,
+epoch (chained: at t_s + the chain's first delay, then deferred): local targets get it at once, remote ranks through the cell's NetcolRelay,
 emitted when its window is handled (NEURON's own t set to t_s for the call: NEURON
 refuses a spike before t), at the next exchange, which comes before they handle events
 at t_s + delay.  A remote arrival before the time already handled would be out of
 order: it stops the run with an error instead.  Protocol actions at times inside a window
 (records, deletion rounds, checkpoints), which handle the events before their time first,
 have met none: tests/test_rank_engine.py runs one at every step on 2 ranks.  A resume at t initialises with tstart = t: the
-windows run from t, and resume queues the cells' own events and the spikes in flight.
+windows run from t, and resume queues the cells' own events and the spikes in flight
+(chained: those deferred before t to a time at or after it too).
 ENDCOMMENT
 
 NEURON {
@@ -63,8 +67,9 @@ VERBATIM
 #include "netcol_intf6_core.hpp"
 
 /* COL_REREAD: a cell reads its played-back input again from the event's time on (after a
-   refill found it with none left, as NetcolIntf6's control event) */
-enum { COL_DRIVE = 0, COL_ARRIVAL = 1, COL_REFRACTORY = 2, COL_TRIAL = 3, COL_REREAD = 4 };
+   refill found it with none left, as NetcolIntf6's control event); COL_DEFERRED: an arrival
+   deferred to its place in its presynaptic cell's delivery chain */
+enum { COL_DRIVE = 0, COL_ARRIVAL = 1, COL_REFRACTORY = 2, COL_TRIAL = 3, COL_REREAD = 4, COL_DEFERRED = 5 };
 
 /* A synapse: its target (a local cell's index), delay, kind (nc::SYN_FROM_E or
    nc::SYN_FROM_I), receptor weights AM, NM, GA, GB, AM2, NM2, GA2, and whether its
@@ -72,11 +77,12 @@ enum { COL_DRIVE = 0, COL_ARRIVAL = 1, COL_REFRACTORY = 2, COL_TRIAL = 3, COL_RE
 struct ColSyn { int post; double delay; int kind; double w[7]; bool cut; };
 
 /* The synapses' STDP state by synapse (the order of add_synapses), in plain arrays, empty
-   when none is plastic (set_plastic fills them): nc::Plastic's fields but the delay, the
-   synapse's (NetcolIntf6's weight slots 8 .. 14): the gain on AMPA, the presynaptic spike
-   of the previous arrival, the last postsynaptic spike paired, and the rule's increment
-   (0: not plastic), time constant (ms) and bound. */
-struct ColPlastic { std::vector<double> gain, tpre, tdone, inc, tau, wmax; };
+   when none is plastic (set_plastic fills them): nc::Plastic's fields (NetcolIntf6's weight
+   slots 8 .. 14): the gain on AMPA, the presynaptic spike of the previous arrival, the last
+   postsynaptic spike paired, the rule's increment (0: not plastic), time constant (ms) and
+   bound, and the connection's delay (arrival - delay = the presynaptic spike; not the
+   synapse's own delay when its arrivals are chained, which is the chain's first). */
+struct ColPlastic { std::vector<double> gain, tpre, tdone, inc, tau, wmax, delay; };
 
 /* An event in the queue (32 bytes: its size is much of the queue's cost).  A drive event
    carries its generation's low 32 bits: the generations of events still queued are never
@@ -108,6 +114,11 @@ struct ColEngine {
     /* whether some cell needs the core's event path with every feature (nc::needs_full);
        else the engine runs the lean one, the same arithmetic in fewer instructions */
     bool full = false;
+    /* chained arrival times (settings.chain, reference mode; see netcolintf6.mod's header):
+       each presynaptic gid's chain (its delay differences, group 1 on; set_chain), and each
+       synapse's presynaptic gid and group in that chain (set_groups) */
+    std::vector<std::vector<double>> chains;
+    std::vector<int> syn_pre, syn_group;
     IvocVect* rec_t = nullptr;
     IvocVect* rec_id = nullptr;
 
@@ -132,6 +143,20 @@ struct ColEngine {
                                                (std::uint32_t) c.drive_seed_);
             }
         }
+    }
+
+    /* whether synapse si's arrival at its presynaptic cell's first callback is deferred to
+       a later one of the chain (NetcolIntf6's flag 5) */
+    bool defers(int si) const {
+        return settings.chain && (std::size_t) si < syn_group.size() && syn_group[(std::size_t) si] > 0;
+    }
+
+    /* the time its group's callback comes, when the first comes at tt, summed as
+       NetcolIntf6 sums it and landed as its net_send lands it: tt + (chained - tt) */
+    double deferred(int si, double tt) const {
+        const double a = nc::chained_arrival(tt, chains[(std::size_t) syn_pre[(std::size_t) si]],
+                                             syn_group[(std::size_t) si]);
+        return tt + (a - tt);
     }
 
     /* what the core asks for after an event of cell ci at te */
@@ -178,7 +203,7 @@ struct ColEngine {
     const nc::Plastic* plastic_of(int si, nc::Plastic& pl) {
         if (plastic.gain.empty()) { return nullptr; }
         const std::size_t i = (std::size_t) si;
-        pl = nc::Plastic{&plastic.gain[i], plastic.inc[i], plastic.tau[i], plastic.wmax[i], syns[i].delay,
+        pl = nc::Plastic{&plastic.gain[i], plastic.inc[i], plastic.tau[i], plastic.wmax[i], plastic.delay[i],
                          &plastic.tpre[i], &plastic.tdone[i]};
         return &pl;
     }
@@ -198,9 +223,11 @@ struct ColEngine {
 
     /* each cell's buffered drive inputs before tt applied (the state at tt, for reading) */
     void catch_up_cells(double tt) {
-        for (nc::Cell& c : cells) {
-            if (full) { nc::catch_up<true>(c, settings, tt); } else { nc::catch_up<false>(c, settings, tt); }
-        }
+        for (nc::Cell& c : cells) { catch_up_cell(c, tt); }
+    }
+
+    void catch_up_cell(nc::Cell& c, double tt) {
+        if (full) { nc::catch_up<true>(c, settings, tt); } else { nc::catch_up<false>(c, settings, tt); }
     }
 
     template <bool FULL>
@@ -241,6 +268,10 @@ struct ColEngine {
             } else if (e.type == COL_REREAD) {
                 todo = nc::receive<FULL>(c, settings, nc::EV_REREAD, e.when);
             } else {
+                if (FULL && e.type == COL_ARRIVAL && defers(e.syn)) {   /* read at the first callback, as NetcolIntf6 does */
+                    push(deferred(e.syn, e.when), COL_DEFERRED, e.cell, e.syn, 0);
+                    continue;
+                }
                 const ColSyn& s = syns[e.syn];
                 nc::Plastic pl;
                 const nc::Synapse y{s.kind, s.w, s.cut, FULL ? plastic_of(e.syn, pl) : nullptr};
@@ -479,6 +510,21 @@ VERBATIM
 ENDVERBATIM
 }
 
+: catch_up_some(tt, v): handle every event before tt, then apply the buffered drive inputs
+: before tt of the local cells v (indices, a Vector) only, as NetcolIntf6's catch_up of
+: those cells does: a catch-up is not neutral to the bit (the callback steps it runs use
+: the outgoing delays of now, which a deletion at tt then changes), so a sampler reads
+: the cells the per-cell engine's sampler reads and leaves the others as it does
+PROCEDURE catch_up_some(tt) {
+VERBATIM
+    ColEngine& E = *col_engine(pid);
+    IvocVect* v = vector_arg(2);
+    const double* x = vector_vec(v);
+    E.advance(_ltt);
+    for (int j = 0; j < vector_capacity(v); ++j) { E.catch_up_cell(E.cells.at((std::size_t) x[j]), _ltt); }
+ENDVERBATIM
+}
+
 : cell_value(i, k): local cell i's activity sensor (k = 0, 1/ms, as of tu), tu (k = 1,
 : ms), goal (k = 2, 1/ms; -1 until scaling sets it), scale factor (k = 3) or whether it
 : was deleted (k = 4)
@@ -618,21 +664,96 @@ VERBATIM
     for (int j = 0; j < vector_capacity(tv); ++j) {
         for (int si : E.out.at((std::size_t) id[j])) {
             const double arrival = ts[j] + E.syns[si].delay;
-            if (arrival >= tt) { E.push(arrival, COL_ARRIVAL, E.syns[si].post, si, 0); }
+            if (arrival >= tt) {
+                E.push(arrival, COL_ARRIVAL, E.syns[si].post, si, 0);
+            } else if (E.defers(si) && E.deferred(si, arrival) >= tt) {   /* deferred before t, due after it */
+                E.push(E.deferred(si, arrival), COL_DEFERRED, E.syns[si].post, si, 0);
+            }
         }
     }
 ENDVERBATIM
 }
 
-: set_plastic(inc, tau, wmax): every synapse's STDP rule, in the order of add_synapses
-: (Vectors, one value per synapse): increment (0: not plastic), time constant (ms) and
-: bound, as NetcolIntf6's weight slots 9 .. 11 (its state is reset at INITIAL)
+: set_original(v): reference mode's drive streams for every local cell, in the order of
+: add_cell (a Vector, 8 values per cell): stream k is the original's NetStim of index jk
+: seeded bk at construction, as b0 .. b3, j0 .. j3 (NetcolIntf6's set_original_streams)
+PROCEDURE set_original() {
+VERBATIM
+    ColEngine& E = *col_engine(pid);
+    IvocVect* v = vector_arg(1);
+    if ((std::size_t) vector_capacity(v) != 8 * E.cells.size()) {
+        hoc_execerror("NetcolColumn.set_original:", "wrong number of values");
+    }
+    const double* x = vector_vec(v);
+    for (nc::Cell& c : E.cells) {
+        c.original = true;
+        std::copy(x, x + 4, c.seed);
+        std::copy(x + 4, x + 8, c.source);
+        x += 8;
+    }
+ENDVERBATIM
+}
+
+: set_caps(v): every local cell's stream caps, in the order of add_cell (a Vector, 4 per
+: cell; negative: none): stream k ends after its cap's events while capped is set
+: (NetcolIntf6's set_caps)
+PROCEDURE set_caps() {
+VERBATIM
+    ColEngine& E = *col_engine(pid);
+    IvocVect* v = vector_arg(1);
+    if ((std::size_t) vector_capacity(v) != 4 * E.cells.size()) {
+        hoc_execerror("NetcolColumn.set_caps:", "wrong number of values");
+    }
+    const double* x = vector_vec(v);
+    for (nc::Cell& c : E.cells) {
+        std::copy(x, x + 4, c.cap);
+        x += 4;
+    }
+ENDVERBATIM
+}
+
+: set_chain(pregid, diffs): the delivery chain of presynaptic cell pregid (a Vector: each
+: callback's delay minus the previous one's, from the second on), as NetcolIntf6's set_chain
+PROCEDURE set_chain(pregid) {
+VERBATIM
+    ColEngine& E = *col_engine(pid);
+    IvocVect* v = vector_arg(2);
+    E.chains.resize(E.out.size());
+    E.chains.at((std::size_t) _lpregid).assign(vector_vec(v), vector_vec(v) + vector_capacity(v));
+ENDVERBATIM
+}
+
+: set_groups(v): each synapse's group in its presynaptic cell's delivery chain, in the order
+: of add_synapses (a Vector; -1: none, its target is dead): an arrival of group g > 0 is
+: deferred from the chain's first callback to its g-th (chained arrival times)
+PROCEDURE set_groups() {
+VERBATIM
+    ColEngine& E = *col_engine(pid);
+    IvocVect* v = vector_arg(1);
+    if ((std::size_t) vector_capacity(v) != E.syns.size()) {
+        hoc_execerror("NetcolColumn.set_groups:", "wrong number of values");
+    }
+    const double* x = vector_vec(v);
+    E.syn_group.assign(x, x + E.syns.size());
+    if (E.syn_pre.size() != E.syns.size()) {   /* each synapse's presynaptic gid, from the fan-out lists */
+        E.syn_pre.assign(E.syns.size(), 0);
+        for (std::size_t g = 0; g < E.out.size(); ++g) {
+            for (int si : E.out[g]) { E.syn_pre[(std::size_t) si] = (int) g; }
+        }
+    }
+ENDVERBATIM
+}
+
+: set_plastic(inc, tau, wmax, delay): every synapse's STDP rule, in the order of
+: add_synapses (Vectors, one value per synapse): increment (0: not plastic), time constant
+: (ms), bound and the connection's delay (ms), as NetcolIntf6's weight slots 9 .. 12 (its
+: state is reset at INITIAL)
 PROCEDURE set_plastic() {
 VERBATIM
     ColEngine& E = *col_engine(pid);
     const std::size_t n = E.syns.size();
-    std::vector<double>* rule[3] = {&E.plastic.inc, &E.plastic.tau, &E.plastic.wmax};
-    for (int j = 0; j < 3; ++j) {
+    std::vector<double>* rule[4] = {&E.plastic.inc, &E.plastic.tau, &E.plastic.wmax, &E.plastic.delay};
+    for (int j = 0; j < 4; ++j) {
         IvocVect* v = vector_arg(j + 1);
         if ((std::size_t) vector_capacity(v) != n) { hoc_execerror("NetcolColumn.set_plastic:", "one value per synapse"); }
         rule[j]->assign(vector_vec(v), vector_vec(v) + n);

@@ -588,27 +588,29 @@ def test_side_labels_take_a_second_column_when_one_is_full():
         lay.side_label_places([0.5] * 20, height)
 
 
-def reference_streams_end_by_the_run_controls_tstop():
-    """Reference mode in the GUI: after a run well past the ends of the streams (10 s), each
+def reference_streams_end_by_the_run_controls_tstop(engine):
+    """Reference mode in the GUI on an engine: after a run well past the ends of the streams (10 s), each
     stream's count of events for Tstop = 1 s and then for Tstop = 2 s."""
     from netcol.build.assemble import assemble
     from netcol.config.experiment import load_experiment
     from netcol.engine.runtime import neuron_h
     h = neuron_h()
-    exp = load_experiment("baseline", {"duration": 1, "rng": "original"})
+    exp = load_experiment("baseline", {"duration": 1, "rng": "original", "engine": engine})
     window = exp.package.open_gui(assemble(exp, needs=("gui",)))
     out = []
     for tstop in (1000.0, 2000.0):
         h.tstop = tstop
         h.stdinit()
         h.continuerun(10000.0)
-        out.append([[c.xr0, c.xr1, c.xr2, c.xr3, *[c.stream_count(k) for k in range(4)]]
-                    for c in window.model.local.values()])
+        rates, counts = window.model.drive_rates, window.model.stream_counts()
+        out.append([[*rates[g], *counts[g]] for g in sorted(rates)])
     return out
 
 
-def test_reference_streams_end_after_the_number_the_run_controls_tstop_gives(display):
-    runs = in_fresh_process(reference_streams_end_by_the_run_controls_tstop, env=dict(DISPLAY=display, NETCOL_GUI="1"))
+@pytest.mark.parametrize("engine", ["rank", "cells"])
+def test_reference_streams_end_after_the_number_the_run_controls_tstop_gives(display, engine):
+    runs = in_fresh_process(reference_streams_end_by_the_run_controls_tstop, env=dict(DISPLAY=display, NETCOL_GUI="1"),
+                            engine=engine)
     for tstop_s, cells in zip((1.0, 2.0), runs):
         cells = np.array(cells)
         rates, counts = cells[:, :4], cells[:, 4:]

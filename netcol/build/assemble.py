@@ -9,8 +9,8 @@ What an assembly offers the generic run loop is the interface
 
 
 #: What a caller may ask of an assembly beyond running it (``needs``): checkpoints and
-#: resumes, or the NEURON GUI.  A model may build differently for them (the column builds
-#: the same: its faster per-rank engine serves both).
+#: resumes, or the NEURON GUI.  A model may build differently for them (the column gives
+#: its synapses their STDP rules for the GUI, whose field may switch STDP on).
 NEEDS = frozenset({"checkpoints", "gui"})
 
 

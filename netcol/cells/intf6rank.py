@@ -1,11 +1,11 @@
 """Binding of the NetcolColumn mechanism (``mod/netcolcolumn.mod``): all of a rank's
 NetcolIntf6 cells in one mechanism with its own event queue.  Both mechanisms run the same
 cell core (``mod/netcol_intf6_core.hpp``), so it computes the same spikes as one
-NetcolIntf6 per cell, bit for bit, for what it supports so far: the default mode's
-Poisson drive, synapses, spikes, activity sensors, synaptic scaling, deletion with the
-external scale-down, trials, STDP, played-back input (the training signal) and recording
-any variable (no reference mode), and its checkpoints hold each cell's state as
-:func:`netcol.cells.intf6.cell_state` gives a NetcolIntf6's.
+NetcolIntf6 per cell, bit for bit: the Poisson drive, synapses, spikes, activity sensors,
+synaptic scaling, deletion with the external scale-down, trials, STDP, played-back input
+(the training signal), recording any variable, and reference mode's MCellRan4 streams,
+stream caps and chained arrival times with the settings' quirks; its checkpoints hold each
+cell's state as :func:`netcol.cells.intf6.cell_state` gives a NetcolIntf6's.
 """
 import numpy as np
 
@@ -112,6 +112,34 @@ class RankEngine:
         self.pop.set_cells(DRIVE_STREAM_ID, drive_seed, self.module["delmin"],
                            *(filled(v, np.ravel(a)) for v, a in zip(vectors, (rows, streams, counts, flat))))
 
+    def set_original(self, seeds, sources):
+        """Reference mode's drive streams for every local cell, in the order of
+        :meth:`add_cell`: stream k is the original's NetStim of index sources[i][k] seeded
+        seeds[i][k] at construction (NetcolIntf6's set_original_streams).
+
+        Parameters
+        ----------
+        seeds, sources : array, shape (cells, 4)
+        """
+        self.pop.set_original(filled(scratch_vectors(1)[0], np.hstack([seeds, sources]).ravel().astype(float)))
+
+    def set_caps(self, caps):
+        """Every local cell's stream caps, in the order of :meth:`add_cell` (an array of
+        shape (cells, 4); negative: none): stream k ends after caps[i][k] events while the
+        module-wide capped is set (NetcolIntf6's set_caps)."""
+        self.pop.set_caps(filled(scratch_vectors(1)[0], np.asarray(caps, dtype=float).ravel()))
+
+    def set_chain(self, pre, steps):
+        """The delivery chain of presynaptic cell pre: each callback's delay minus the
+        previous one's (ms), from the second on (NetcolIntf6's set_chain)."""
+        self.pop.set_chain(pre, filled(scratch_vectors(1)[0], steps))
+
+    def set_groups(self, groups):
+        """Each synapse's group in its presynaptic cell's delivery chain, in the order of
+        :meth:`add_synapses` (-1: none): an arrival of group g > 0 is deferred from the
+        chain's first callback to its g-th (chained arrival times)."""
+        self.pop.set_groups(filled(scratch_vectors(1)[0], np.asarray(groups, dtype=float)))
+
     def add_synapses(self, cells, pres, delays, weights, from_e):
         """Synapses, in the order given: synapse k from gid pres[k] onto the local cell
         cells[k] (its index in the order of :meth:`add_cell`), with delays[k] (ms), the
@@ -122,7 +150,7 @@ class RankEngine:
         arrays = (cells, pres, delays, np.ascontiguousarray(weights, dtype=float).ravel(), kinds)
         self.pop.add_synapses(*(filled(v, np.asarray(a, dtype=float)) for v, a in zip(vectors, arrays)))
 
-    def set_plastic(self, rules):
+    def set_plastic(self, rules, delays):
         """Every synapse's STDP rule, in the order of :meth:`add_synapses` (after them all);
         without it no synapse has STDP state.
 
@@ -131,10 +159,14 @@ class RankEngine:
         rules : array, shape (synapses, 3)
             Each synapse's increment (0: not plastic), time constant (ms) and bound, as
             NetcolIntf6's weight slots PLINC, PLTAU and PLMAX.
+        delays : array
+            Each synapse's connection delay (ms; its slot DELAY: an arrival's time less it
+            is the presynaptic spike's, also when its arrivals are chained).
         """
         rules = np.asarray(rules, dtype=float).reshape(-1, 3)
         self.plastic = True
-        self.pop.set_plastic(*(filled(v, rules[:, j]) for j, v in enumerate(scratch_vectors(3))))
+        vectors = scratch_vectors(4)
+        self.pop.set_plastic(*(filled(v, rules[:, j]) for j, v in enumerate(vectors[:3])), filled(vectors[3], delays))
 
     def plastic_gains(self, synapses):
         """The stored STDP gains of some synapses (1 for one without STDP state).
@@ -206,9 +238,13 @@ class RankEngine:
         """Handle every event before t (ms): the spikes before t are out."""
         self.pop.handle_until(t)
 
-    def catch_up(self, t):
-        """Handle every event before t (ms) and bring each cell's drive to t."""
-        self.pop.catch_up(t)
+    def catch_up(self, t, gids=None):
+        """Handle every event before t (ms) and bring each cell's drive to t (gids: only
+        those local cells', as the per-cell engine brings the cells it reads)."""
+        if gids is None:
+            self.pop.catch_up(t)
+        else:
+            self.pop.catch_up_some(t, filled(scratch_vectors(1)[0], [self.index[g] for g in gids]))
 
     def set_stdp(self, t, on):
         """STDP on or off from t (ms), every event before t handled first (the synapses
@@ -284,6 +320,11 @@ class RankEngine:
             out[gid] = s
         return out
 
+    def stream_counts(self):
+        """Each local cell's events drawn per drive stream, in the order of :meth:`add_cell`
+        (an array of shape (cells, 4))."""
+        return self._state_table("count")
+
     def cut_flags(self):
         """Whether each synapse's presynaptic cell was deleted, in the order of
         :meth:`add_synapses` (a bool array)."""
@@ -348,8 +389,8 @@ class RankEngine:
 
 class EngineSampler:
     """Reads variables (netcol.cells.intf6.RECORDABLE) of some of a rank engine's cells at t
-    (ms), every event before t handled first, as NetcolIntf6's CellSampler reads them (the
-    core's value_at)."""
+    (ms), every event before t handled first and only those cells caught up, as
+    NetcolIntf6's CellSampler reads them (the core's value_at)."""
 
     def __init__(self, engine, gids, variables):
         self.engine, self.gids, self.variables = engine, [int(g) for g in gids], list(variables)
@@ -358,7 +399,7 @@ class EngineSampler:
     def __call__(self, t):
         out = np.empty((len(self.gids), len(self.variables)))
         if self.gids:
-            self.engine.catch_up(t)
+            self.engine.catch_up(t, self.gids)
         for i, gid in enumerate(self.gids):
             out[i] = [self.engine.value_at(gid, k, t) for k in self.codes]
         return to_recorded_units(out, self.variables)

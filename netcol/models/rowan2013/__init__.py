@@ -33,9 +33,9 @@ EXPERIMENT_FIELDS = {
     "exp_table": Field(str, "auto", "exponentials: 'table' = the original's lookup table, 'exact' = "
                                "libm exp, 'auto' = table in reference mode (rng = original), exact otherwise",
                                choices=("auto", "table", "exact")),
-    "engine": Field(str, "auto", "event engine: 'cells' = one NetcolIntf6 per cell (everything), 'rank' = "
-                                 "one NetcolColumn per rank with its own event queue (the same spikes, faster; the "
-                                 "default mode, so far), 'auto' = rank where the run allows it",
+    "engine": Field(str, "auto", "event engine: 'cells' = one NetcolIntf6 per cell, 'rank' = one "
+                                 "NetcolColumn per rank with its own event queue (the same spikes, faster), "
+                                 "'auto' = rank",
                     choices=("auto", "cells", "rank")),
     **PROTOCOL_FIELDS,
 }
@@ -95,11 +95,11 @@ def event_series(params):
 def cost(params, network):
     """Estimated memory per rank and wall time per simulated second of a run, by the
     column's cells at its size (a network file's own populations counted) in units of
-    the default column's 470, on the engine the run takes (the GUI aside)."""
+    the default column's 470, on the engine the run takes."""
     from .ranknet import use_rank_engine
     cells = sum(pop.count for pop in network.layout(params["size"]))
     size = cells / CELLS_PER_SIZE
-    per_size = WALL_PER_SIM_S_PER_SIZE_RANK if use_rank_engine(params, frozenset()) else WALL_PER_SIM_S_PER_SIZE
+    per_size = WALL_PER_SIM_S_PER_SIZE_RANK if use_rank_engine(params) else WALL_PER_SIM_S_PER_SIZE
     return dict(memory_mb=BASE_MB + MB_PER_SIZE * size, setup_s=SETUP_S_PER_SIZE * size,
                 wall_per_sim_s=per_size * max(size, 1.0),
                 memory_note=f"size = {params['size']:g}, {cells} cells ({BASE_MB:g} MB + {MB_PER_SIZE:g} MB per "
@@ -119,12 +119,6 @@ def check_experiment(params, network, source):
         if chosen:
             raise ParamError(f"{source}: rng = 'original' replays the original's distance rule; {chosen[0]} has "
                              f"rule {network.connections[tuple(chosen[0].split('.')[1:])].rule!r} (use rng = 'keyed')")
-    if params["engine"] == "rank":
-        from .ranknet import rank_engine_misses
-        missing = rank_engine_misses(params)
-        if missing:
-            raise ParamError(f"{source}: engine = 'rank' does not do {', '.join(missing)} yet; "
-                             "use engine = 'cells' or 'auto'")
 
 
 def mechanism_settings(params, network):
@@ -136,9 +130,8 @@ def mechanism_settings(params, network):
 
 
 def assemble(experiment, needs=frozenset()):
-    """Build the column of an experiment on this rank (see :mod:`.assembly`); with engine =
-    'auto' the experiment decides the engine, since the rank engine serves every need of
-    netcol.build.assemble.NEEDS (see :func:`.ranknet.use_rank_engine`)."""
+    """Build the column of an experiment on this rank (see :mod:`.assembly`), on the engine
+    its parameter engine names (see :func:`.ranknet.use_rank_engine`)."""
     from .assembly import assemble as assemble_column
     return assemble_column(experiment, needs)
 

@@ -54,9 +54,9 @@ class ColumnAssembly:
     ----------
     experiment : netcol.config.experiment.Experiment
     needs : frozenset
-        What the caller will use beyond the run (netcol.build.assemble.NEEDS): with engine =
-        'auto' the column runs on one NetcolColumn per rank unless the experiment or
-        these need the per-cell NetcolIntf6 (:mod:`.ranknet`).
+        What the caller will use beyond the run (netcol.build.assemble.NEEDS): with the
+        GUI, the rank engine's synapses get their STDP rules even without plasticity (its
+        field may switch STDP on during a run).
     """
 
     binding = intf6
@@ -68,16 +68,16 @@ class ColumnAssembly:
         intf6.apply_mechanism_settings(h, experiment.mechanism_settings())
         # before the build: the rank engine takes the module-wide settings when it is made
         set_protocol_globals(h, p)
-        self.engine = "rank" if use_rank_engine(p, needs) else "cells"
-        trial_ms = p["trial_length"] * 1000.0 if p["trials"] else 0.0
+        self.engine = "rank" if use_rank_engine(p) else "cells"
+        common = dict(size=p["size"], seed=p["seed"], rng=p["rng"],
+                      trial_ms=p["trial_length"] * 1000.0 if p["trials"] else 0.0,
+                      chained=quirk_on(p, "chained_arrivals"),
+                      input_tstop_ms=p["duration"] * 1000.0 if quirk_on(p, "input_count") else None)
         if self.engine == "rank":
             # in the GUI, STDP may be switched on during a run
-            self.net = build_rank(experiment.network, size=p["size"], seed=p["seed"], trial_ms=trial_ms,
-                                  plastic=p["plasticity"] or "gui" in needs)
+            self.net = build_rank(experiment.network, plastic=p["plasticity"] or "gui" in needs, **common)
         else:
-            self.net = build(experiment.network, size=p["size"], seed=p["seed"], rng=p["rng"], trial_ms=trial_ms,
-                             chained=quirk_on(p, "chained_arrivals"),
-                             input_tstop_ms=p["duration"] * 1000.0 if quirk_on(p, "input_count") else None)
+            self.net = build(experiment.network, **common)
         if quirk_on(p, "nearest_dead_callback"):
             self.net.nearest_dead_callback = True
             self.net.update_outgoing_delays()

@@ -590,7 +590,6 @@ def open_assembled(assembly):
     (the training signal) given again from t = 0 at every init."""
     from .playback import Playback, playback_sources
     from .guischedule import GuiSchedule
-    from .network import cap_streams
     from .protocol import quirk_on
     h, net, p = neuron_h(), assembly.net, assembly.p
     window = ColumnGUI(net, p["duration"] * 1000.0, seed=p["seed"], schedule=GuiSchedule(assembly))
@@ -605,7 +604,6 @@ def open_assembled(assembly):
         # launched with: here the run control's Tstop at each init, before the cells'
         # INITIAL blocks draw their first inputs
         def caps_from_tstop():
-            for cell in net.local.values():
-                cap_streams(cell, h.tstop)
+            net.cap_drive(h.tstop)
         window.caps_handler = h.FInitializeHandler(0, caps_from_tstop)
     return window

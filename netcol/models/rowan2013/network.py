@@ -22,9 +22,10 @@ SYNAPSE_SLOTS = {"RS": (SLOT["AM2"], SLOT["NM2"]), "FS": (SLOT["GA"], None), "LT
 class CellLayout:
     """What a built column says of its cells from its layout (``self.cells``, see
     :func:`netcol.models.rowan2013.column.cell_table`), and what both engines do alike with
-    it (``self.local``, ``self.dead``, ``self.nearest_dead_callback``; ``efferent``,
-    ``presynaptic_to``, ``give_outgoing_delays`` and ``update_chains`` are each
-    engine's)."""
+    it (``self.local``, ``self.dead``, ``self.nearest_dead_callback``, ``self.chained``,
+    ``self.chain_group``, ``self.chain_steps``; ``efferent``, ``presynaptic_to``,
+    ``give_outgoing_delays``, ``chain_scope``, ``give_chain`` and ``give_chain_groups``
+    are each engine's)."""
 
     @property
     def n(self):
@@ -63,8 +64,35 @@ class CellLayout:
         self.update_chains(pres)
 
     def update_chains(self, changed=None):
-        """The delivery chains of chained arrival times (reference mode only; see
-        :class:`ColumnNetwork`)."""
+        """With chained arrival times (reference mode, see the mod file): each presynaptic
+        cell's delivery chain as the original walks it past the dead targets, given to the
+        engine (its delay differences, ``give_chain``) with each local synapse's group in
+        it (``give_chain_groups``, from ``chain_group``).
+
+        Parameters
+        ----------
+        changed : set of int, optional
+            The presynaptic cells whose targets died since the last call: only their
+            chains change.  None: every chain (at set-up and after a restart).
+        """
+        if not self.chained:
+            return
+        conn, pres = self.chain_scope()
+        dead = np.zeros(self.n, dtype=bool)
+        dead[list(self.dead)] = True
+        starts = np.searchsorted(conn.pre, np.arange(self.n + 1))
+        if changed is None or self.chain_group is None:
+            self.chain_group = np.full(len(conn.pre), -1)
+            changed = None
+        for g in pres.tolist():
+            if changed is not None and g not in changed:
+                continue
+            rows = np.arange(starts[g], starts[g + 1])
+            rows = rows[np.argsort(conn.delay[rows], kind="stable")]
+            self.chain_group[rows], steps = delivery_chain(conn.delay[rows], dead[conn.post[rows]])
+            self.chain_steps[g] = steps
+            self.give_chain(g, steps)
+        self.give_chain_groups()
 
 
 @dataclass
@@ -170,6 +198,26 @@ class ColumnNetwork(CellLayout):
         if len(self.weight_handles) != len(self.netcons):   # each .weight makes a new hoc object
             self.weight_handles = [nc.weight for nc in self.netcons]
         return np.array([self.weight_handles[i][SLOT["WGAIN"]] for i in self.plastic_local])
+
+    @property
+    def drive_rates(self):
+        """Each local cell's drive streams' rates (Hz), by gid."""
+        return {gid: [getattr(cell, f"xr{k}") for k in range(4)] for gid, cell in self.local.items()}
+
+    def cap_drive(self, tstop_ms):
+        """End each local cell's drive streams as the original's NetStims of a run of
+        tstop_ms end (:func:`stream_caps`)."""
+        for cell in self.local.values():
+            cap_streams(cell, tstop_ms)
+
+    def stream_counts(self):
+        """Each local cell's events drawn per drive stream (counted against its cap).
+
+        Returns
+        -------
+        dict of int to list of float
+        """
+        return {gid: [cell.stream_count(k) for k in range(4)] for gid, cell in self.local.items()}
 
     def playback_positions(self):
         """Each local cell's next played-back entry (its index in what it was given last).
@@ -293,36 +341,17 @@ class ColumnNetwork(CellLayout):
         callbacks."""
         self.local[gid].set_outgoing_delays(filled(scratch_vectors(1)[0], delays))
 
-    def update_chains(self, changed=None):
-        """With chained arrival times (reference mode, see the mod file): each presynaptic
-        cell's delivery chain as the original walks it past the dead targets, given to the
-        mechanism (its delay differences) and to the local NetCons (their group).
+    def chain_scope(self):
+        """The whole column's connections and the presynaptic cells of the local synapses
+        (for :meth:`update_chains`)."""
+        return self.conn, np.unique(self.conn.pre[self.netcon_rows])
 
-        Parameters
-        ----------
-        changed : set of int, optional
-            The presynaptic cells whose targets died since the last call: only their
-            chains change.  None: every chain (at set-up and after a restart).
-        """
-        if not self.chained:
-            return
-        conn = self.conn
-        dead = np.zeros(self.n, dtype=bool)
-        dead[list(self.dead)] = True
-        starts = np.searchsorted(conn.pre, np.arange(self.n + 1))
-        any_cell = next(iter(self.local.values()))
-        if changed is None or self.chain_group is None:
-            self.chain_group = np.full(len(conn.pre), -1)
-            changed = None
-        diffs = scratch_vectors(1)[0]
-        for g in np.unique(conn.pre[self.netcon_rows]).tolist():
-            if changed is not None and g not in changed:
-                continue
-            rows = np.arange(starts[g], starts[g + 1])
-            rows = rows[np.argsort(conn.delay[rows], kind="stable")]
-            self.chain_group[rows], steps = delivery_chain(conn.delay[rows], dead[conn.post[rows]])
-            self.chain_steps[g] = steps
-            any_cell.set_chain(g, filled(diffs, steps))
+    def give_chain(self, pre, steps):
+        """Hand the mechanism a presynaptic cell's delivery chain (its delay differences)."""
+        next(iter(self.local.values())).set_chain(pre, filled(scratch_vectors(1)[0], steps))
+
+    def give_chain_groups(self):
+        """Write each local NetCon's group in its presynaptic cell's chain into its weights."""
         for nc, row in zip(self.netcons, self.netcon_rows):
             nc.weight[SLOT["GROUP"]] = self.chain_group[row]
 
@@ -436,8 +465,7 @@ def build(column, size=1.0, seed=2, rng="keyed", drive=True, trial_ms=0.0, chain
     rank, nhost = int(pc.id()), int(pc.nhost())
     cells, xyz, conn = draw(column, size, seed, rng)
     model = ColumnNetwork(column, cells, xyz, conn, size, chained=chained)
-    h.chained_NetcolIntf6 = 1 if chained else 0
-    h.capped_NetcolIntf6 = 1 if input_tstop_ms is not None else 0
+    set_delivery_switches(h, chained, input_tstop_ms)
     pops = cells["pops"]
     for gid in range(rank, cells["n"], nhost):
         pop = pops[cells["type_index"][gid]]
@@ -465,6 +493,42 @@ def build(column, size=1.0, seed=2, rng="keyed", drive=True, trial_ms=0.0, chain
     model.update_outgoing_delays()
     model.make_controls()
     return model
+
+
+def set_delivery_switches(h, chained, input_tstop_ms):
+    """The module-wide switches of the quirks "chained arrivals" and "input count" (both
+    engines read them as settings).
+
+    Parameters
+    ----------
+    h : hoc.HocObject
+    chained : bool
+    input_tstop_ms : float or None
+        None: the stream caps do not act.
+    """
+    h.chained_NetcolIntf6 = 1 if chained else 0
+    h.capped_NetcolIntf6 = 1 if input_tstop_ms is not None else 0
+
+
+def first_delays(conn, n):
+    """Each cell's shortest outgoing delay (ms; inf: none), where its chain's first
+    callback comes: every arrival of a chained spike is sent with it (the quirk
+    "chained arrivals").
+
+    Parameters
+    ----------
+    conn : netcol.models.rowan2013.wiring.Connectivity
+        The whole column's connections.
+    n : int
+        Cells in the column.
+
+    Returns
+    -------
+    numpy.ndarray
+    """
+    first = np.full(n, np.inf)
+    np.minimum.at(first, conn.pre, conn.delay)
+    return first
 
 
 def drive_streams(inputs):
@@ -515,11 +579,42 @@ def receptor_weight_table(pre_classes, w1, w2, n_slots):
 ORIGINAL_SOURCES = ("GA", "GA2", "AM2", "NM2")
 
 
+def original_streams(gid, n_cells, inputs, seed):
+    """A cell's four drive streams as the original's NetStims (reference mode): the stream
+    of source k (:data:`ORIGINAL_SOURCES`) has index j = k n_cells + gid and is seeded with
+    seed + 10 j; the mechanism draws it as MCellRan4 with negexp(1) does, and re-seeds it
+    at trial starts as the original's deletion protocol does.
+
+    Parameters
+    ----------
+    gid : int
+    n_cells : int
+        Cells in the network.
+    inputs : dict
+        {receptor: {rate, weight}} of the cell's class.
+    seed : int
+        The original's input seed (column.toml, original_seeds.inputs).
+
+    Returns
+    -------
+    streams : list of (float, float, int)
+        Each stream's (rate Hz, weight, receptor slot).
+    seeds : list of int
+        Each stream's construction seed.
+    sources : list of int
+        Each stream's index j.
+    """
+    sources = [k * n_cells + gid for k in range(len(ORIGINAL_SOURCES))]
+    streams = []
+    for rec in ORIGINAL_SOURCES:
+        spec = inputs.get(rec, {"rate": 0.0, "weight": 0.0})
+        streams.append((max(spec["rate"], 0.0), spec["weight"], SLOT[rec]))
+    return streams, [seed + 10 * j for j in sources], sources
+
+
 def set_original_background(cell, gid, n_cells, inputs, seed):
-    """Make a cell's four drive streams the original's NetStims (reference mode): the
-    stream of source k (:data:`ORIGINAL_SOURCES`) has index j = k n_cells + gid and is
-    seeded with seed + 10 j; the mechanism draws it as MCellRan4 with negexp(1) does,
-    and re-seeds it at trial starts as the original's deletion protocol does.
+    """Make a cell's four drive streams the original's NetStims (reference mode,
+    :func:`original_streams`).
 
     Parameters
     ----------
@@ -533,22 +628,39 @@ def set_original_background(cell, gid, n_cells, inputs, seed):
         The original's input seed (column.toml, original_seeds.inputs).
     """
     cell.xorig = 1
-    sources = [k * n_cells + gid for k in range(len(ORIGINAL_SOURCES))]
-    for k, rec in enumerate(ORIGINAL_SOURCES):
-        spec = inputs.get(rec, {"rate": 0.0, "weight": 0.0})
-        setattr(cell, f"xr{k}", max(spec["rate"], 0.0))
-        setattr(cell, f"xw{k}", spec["weight"])
-        setattr(cell, f"xs{k}", SLOT[rec])
-    cell.set_original_streams(*[seed + 10 * j for j in sources], *sources)
+    streams, seeds, sources = original_streams(gid, n_cells, inputs, seed)
+    for k, (rate, weight, slot) in enumerate(streams):
+        setattr(cell, f"xr{k}", rate)
+        setattr(cell, f"xw{k}", weight)
+        setattr(cell, f"xs{k}", slot)
+    cell.set_original_streams(*seeds, *sources)
     cell.xgain = 1.0
 
 
-def cap_streams(cell, tstop_ms):
-    """End each of a cell's drive streams after the events the original's NetStim of the
-    same rate gives in a run of tstop_ms: its `number`, int(0.5 + rate (tstop + 5000 ms)),
+def stream_caps(rates, tstop_ms):
+    """The events after which each drive stream ends, as the original's NetStim of the same
+    rate does in a run of tstop_ms: its `number`, int(0.5 + rate (tstop + 5000 ms)),
     counted from t = 0 (network.md §6.2 and §13.9: a stream whose Poisson count runs ahead
-    stops before tstop).  Set the rates first; the caps act while the module-wide
-    ``capped_NetcolIntf6`` is 1 (:func:`build` sets it).
+    stops before tstop).  The caps act while the module-wide ``capped_NetcolIntf6`` is 1
+    (:func:`set_delivery_switches`).
+
+    Parameters
+    ----------
+    rates : sequence of float
+        The streams' rates (Hz).
+    tstop_ms : float
+        The run's length (ms).
+
+    Returns
+    -------
+    list of int
+    """
+    return [int(0.5 + max(rate, 0.0) * (tstop_ms + 5000.0) / 1000.0) for rate in rates]
+
+
+def cap_streams(cell, tstop_ms):
+    """End each of a cell's drive streams as the original's NetStims do
+    (:func:`stream_caps`; set the rates first).
 
     Parameters
     ----------
@@ -556,7 +668,7 @@ def cap_streams(cell, tstop_ms):
     tstop_ms : float
         The run's length (ms).
     """
-    cell.set_caps(*[int(0.5 + max(getattr(cell, f"xr{k}"), 0.0) * (tstop_ms + 5000.0) / 1000.0) for k in range(4)])
+    cell.set_caps(*stream_caps([getattr(cell, f"xr{k}") for k in range(4)], tstop_ms))
 
 
 def plastic_rows(conn):
@@ -607,8 +719,7 @@ def _connect(model, pc):
     rows = np.flatnonzero(local)
     classes = cells["classes"]
     # chained arrivals: every NetCon from a cell carries the spike to its first callback
-    first_delay = np.full(cells["n"], np.inf)
-    np.minimum.at(first_delay, conn.pre, conn.delay)
+    first_delay = first_delays(conn, cells["n"])
     slots = receptor_weight_table(np.asarray(classes)[conn.pre[rows]], conn.w1[rows], conn.w2[rows], N_SLOTS)
     rules = stdp_rules(column, classes, conn, rows)
     for i, w, rule in zip(rows, slots.tolist(), rules.tolist()):

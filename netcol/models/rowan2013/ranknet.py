@@ -1,8 +1,9 @@
 """The column on one NetcolColumn per rank (:mod:`netcol.cells.intf6rank`): the same cells,
 drive, connections, STDP and training signal as :func:`.network.build`, the same spikes
-and gains bit for bit, at about two thirds of the time per simulated second; for runs that
-need none of what the per-cell mechanism alone does yet (see :func:`use_rank_engine`):
-reference mode, its quirks, checkpoints and the GUI.
+and gains bit for bit, at about two thirds of the time per simulated second, in the
+default mode and in reference mode (the original's positions, wiring and background
+streams, every quirk); the engine of every run unless engine = 'cells'
+(:func:`use_rank_engine`).
 """
 import numpy as np
 
@@ -12,63 +13,24 @@ from ...cells.population import RankWiring
 from ...engine.runtime import neuron_h, parallel_context
 from ...config.schema import ParamError
 from .column import cell_table
-from .network import CellLayout, drive_streams, receptor_weight_table, set_module_scaling, stdp_rules
+from .network import CellLayout, draw, drive_streams, first_delays, original_streams, receptor_weight_table, \
+    set_delivery_switches, set_module_scaling, stdp_rules, stream_caps
 from .wiring import COLUMNS, Connectivity, keyed_connectivity, keyed_positions, merged
-from .protocol import QUIRKS
 
-#: What the rank engine does not do yet, as (parameter, value that needs the per-cell one).
-NEEDS_CELLS = (("rng", "original"), *((f"quirk_{name}", "on") for name in QUIRKS))
-
-
-def rank_engine_misses(params):
-    """What of an experiment the rank engine does not do yet.
+def use_rank_engine(params):
+    """Whether a run goes on the rank engine: engine = 'rank' or 'auto' (it runs every
+    experiment, checkpoints and the GUI); 'cells' keeps the per-cell engine.
 
     Parameters
     ----------
     params : dict
         Checked experiment parameters.
-
-    Returns
-    -------
-    list of str
-        'name = value' for each parameter that needs the per-cell engine (empty: none).
-    """
-    return [f"{k} = {v!r}" for k, v in NEEDS_CELLS if params[k] == v]
-
-
-#: What of the callers' needs (netcol.build.assemble.NEEDS) the rank engine cannot serve:
-#: none so far (it takes checkpoints, and the GUI reads its cells from the core).
-NEEDS_CELLS_FOR = frozenset()
-
-
-def use_rank_engine(params, needs):
-    """Whether a run goes on the rank engine: engine = 'rank', or 'auto' when the
-    experiment has nothing :func:`rank_engine_misses` and the caller needs nothing of
-    :data:`NEEDS_CELLS_FOR`.
-
-    Parameters
-    ----------
-    params : dict
-        Checked experiment parameters.
-    needs : frozenset
-        What the caller will use beyond the run (netcol.build.assemble.NEEDS).
 
     Returns
     -------
     bool
-
-    Raises
-    ------
-    ParamError
-        engine = 'rank' and the caller needs something of :data:`NEEDS_CELLS_FOR`.
     """
-    blocked = sorted(set(needs) & NEEDS_CELLS_FOR)
-    if params["engine"] == "rank":
-        if blocked:
-            raise ParamError(f"engine = 'rank' cannot serve {' or '.join(blocked)} yet; use engine = "
-                             "'cells' or 'auto'")
-        return True
-    return params["engine"] == "auto" and not blocked and not rank_engine_misses(params)
+    return params["engine"] != "cells"
 
 
 def _engine_value(what, doc):
@@ -102,21 +64,28 @@ class RankNetwork(CellLayout):
     the whole column's connection order and :meth:`global_connections` gathers the whole
     on rank 0 for the files.  ``outgoing`` holds each local cell's efferent connections'
     delays and targets (for the delivery callbacks' scaling steps after deletions);
-    ``synapses`` the engine's index of each of conn's rows (the engine holds them in
-    another order: by target cell).
+    ``synapse_order`` the row of ``conn`` of each of the engine's synapses, in its order,
+    and ``synapses`` the engine's index of each of conn's rows; ``drive_rates`` each local
+    cell's drive streams' rates (Hz), by gid.
+    With ``whole`` (reference mode, or chained arrival times: every rank holds the whole
+    column's connections, as the per-cell engine's ranks do) the files take it as it is,
+    and the delivery chains (``chained``) come from it.
     """
 
-    chained = False
     nearest_dead_callback = False
 
-    def __init__(self, column, cells, xyz, conn, size, engine, wiring, rows, outgoing, synapses):
+    def __init__(self, column, cells, xyz, conn, size, engine, wiring, rows, outgoing, synapse_order, whole=None,
+                 chained=False):
         self.column, self.cells, self.xyz, self.conn, self.size = column, cells, xyz, conn, size
+        self.synapse_order = synapse_order
+        self.synapses = np.argsort(synapse_order)
+        self.whole, self.chained = whole, chained
+        self.chain_group, self.chain_steps = None, {}
         self.engine, self.wiring = engine, wiring
         self.local = {gid: RankCell(engine, gid) for gid in wiring.relays}
         self.states = self.local
         self.netcon_rows = rows
         self.outgoing = outgoing
-        self.synapses = synapses
         self.plastic_local = np.flatnonzero(conn.plastic)
         self.n_plastic = int(parallel_context().allreduce(len(self.plastic_local), 1))
         self.dead = set()
@@ -135,6 +104,8 @@ class RankNetwork(CellLayout):
         """
         pc = parallel_context()
         root = int(pc.id()) == 0
+        if self.whole is not None:
+            return self.whole if root else None
         total = int(pc.allreduce(len(self.conn), 1))
         whole = Connectivity(*(np.empty(total, dtype=getattr(self.conn, k).dtype) for k in COLUMNS)) if root else None
         # a range of presynaptic cells at a time: rank 0 holds the whole once, not also
@@ -170,6 +141,24 @@ class RankNetwork(CellLayout):
         is the caller's, the GUI's field)."""
         self.engine.set_stdp(t, on)
 
+    def set_horizon(self, t):
+        """The next time (ms) the protocol may change the cells' inputs."""
+        self.engine.set_horizon(t)
+
+    def cap_drive(self, tstop_ms):
+        """End each local cell's drive streams as the original's NetStims of a run of
+        tstop_ms end (:func:`.network.stream_caps`)."""
+        self.engine.set_caps([stream_caps(self.drive_rates[g], tstop_ms) for g in self.engine.index])
+
+    def stream_counts(self):
+        """Each local cell's events drawn per drive stream (counted against its cap).
+
+        Returns
+        -------
+        dict of int to list of float
+        """
+        return dict(zip(self.engine.index, self.engine.stream_counts().tolist()))
+
     def restart(self):
         """The column as built, for a new run from t = 0 (the GUI's init, before the
         initialisation, which brings the deleted cells back): arrivals from every cell
@@ -180,10 +169,6 @@ class RankNetwork(CellLayout):
         self.update_outgoing_delays()
         self.wiring.rec_t.resize(0)
         self.wiring.rec_id.resize(0)
-
-    def set_horizon(self, t):
-        """The next time (ms) the protocol may change the cells' inputs."""
-        self.engine.set_horizon(t)
 
     def delete(self, gids, t):
         """Delete cells at time t (ms), as :meth:`.network.ColumnNetwork.delete` does: they
@@ -202,14 +187,29 @@ class RankNetwork(CellLayout):
         return self.outgoing.get(gid, (np.empty(0), np.empty(0, dtype=np.int64)))
 
     def presynaptic_to(self, gids):
-        """The local cells with a synapse onto any of gids (only theirs change: the rank
-        engine has no chains to update)."""
+        """The cells with a synapse onto any of gids: with ``whole``, every one (local or
+        not: their chains change), else the local ones (only their delays change)."""
+        if self.whole is not None:
+            return set(self.whole.pre[np.isin(self.whole.post, list(gids))].tolist())
         gids = np.array(sorted(gids), dtype=np.int64)
         return {g for g, (_, post) in self.outgoing.items() if np.isin(post, gids).any()}
 
     def give_outgoing_delays(self, gid, delays):
         """Hand a local cell its outgoing delays (ms)."""
         self.engine.set_outgoing_delays(gid, delays)
+
+    def chain_scope(self):
+        """The whole column's connections and the presynaptic cells of the local synapses
+        (for :meth:`update_chains`)."""
+        return self.whole, np.unique(self.conn.pre)
+
+    def give_chain(self, pre, steps):
+        """Hand the engine a presynaptic cell's delivery chain (its delay differences)."""
+        self.engine.set_chain(pre, steps)
+
+    def give_chain_groups(self):
+        """Hand the engine each of its synapses' group in its presynaptic cell's chain."""
+        self.engine.set_groups(self.chain_group[self.netcon_rows[self.synapse_order]])
 
     def changing_weights(self):
         """Each local synapse's changing values by row, {row: [STDP gain, previous
@@ -255,9 +255,10 @@ class RankNetwork(CellLayout):
         self.engine.set_playback(neuron_h().t, [entries[g] for g in self.engine.index], reread)
 
 
-def build_rank(column, size=1.0, seed=2, trial_ms=0.0, plastic=False):
+def build_rank(column, size=1.0, seed=2, trial_ms=0.0, rng="keyed", chained=False, input_tstop_ms=None,
+               plastic=False):
     """Create this rank's cells (gid % nhost == rank) and their incoming connections on a
-    NetcolColumn, in the default mode.
+    NetcolColumn, as :func:`.network.build` does on NetcolIntf6s.
 
     Parameters
     ----------
@@ -266,6 +267,15 @@ def build_rank(column, size=1.0, seed=2, trial_ms=0.0, plastic=False):
     seed : int
     trial_ms : float
         Length of the repeat/unique stimulus trials (0: no trials).
+    rng : {'keyed', 'original'}
+        'original': the original's positions, wiring and background streams (reference
+        mode).
+    chained : bool
+        Spike arrival times summed along the original's delivery chains (the quirk
+        "chained arrivals").
+    input_tstop_ms : float or None
+        With a value, each drive stream ends as the original's NetStim of a run of this
+        length does (the quirk "input count"); None: never.
     plastic : bool
         Give the synapses their STDP rules and state (else every gain stays 1).
 
@@ -275,39 +285,83 @@ def build_rank(column, size=1.0, seed=2, trial_ms=0.0, plastic=False):
     """
     h, pc = neuron_h(), parallel_context()
     rank, nhost = int(pc.id()), int(pc.nhost())
+    set_delivery_switches(h, chained, input_tstop_ms)
+    local, cells, xyz, conn, rows, outgoing, whole = _connections(column, size, seed, rng, chained, pc)
+    epoch = window(pc.allreduce(float(conn.delay.min()) if len(conn) else np.inf, 3))
+    engine = RankEngine(h, cells["n"], epoch)
+    wiring = RankWiring(h, pc, engine.pop)
+    for gid in local:
+        engine.add_cell(int(gid), wiring.relay(int(gid)))
+    rates = _set_cells(engine, column, cells, local, seed, rng, input_tstop_ms,
+                       [outgoing[int(g)][0] if int(g) in outgoing else () for g in local])
+    engine.set_trials(trial_ms)
+    # each cell's synapses in connection order, the cells in the order they were added;
+    # chained, every synapse of a cell carries its spike to the chain's first callback
+    order = np.argsort(conn.post // nhost, kind="stable")
+    delays = first_delays(whole, cells["n"])[conn.pre[order]] if chained else conn.delay[order]
+    engine.add_synapses(conn.post[order] // nhost, conn.pre[order], delays,
+                        receptor_weight_table(np.asarray(cells["classes"])[conn.pre[order]], conn.w1[order],
+                                              conn.w2[order], N_RECEPTORS),
+                        cells["excitatory"][conn.pre[order]])
+    if plastic:
+        engine.set_plastic(stdp_rules(column, cells["classes"], conn, order), conn.delay[order])
+    wiring.listen(conn.pre, epoch)
+    net = RankNetwork(column, cells, xyz, conn, size, engine, wiring, rows, outgoing, order, whole=whole,
+                      chained=chained)
+    net.drive_rates = dict(zip(local.tolist(), rates.tolist()))
+    net.update_chains()
+    return net
+
+
+def _connections(column, size, seed, rng, chained, pc):
+    """This rank's cells and their afferent connections: in reference mode or with chained
+    arrivals every rank holds the whole column's (the per-cell build's draws,
+    :func:`.network.draw`) and keeps its rows, else it draws only its own cells' and
+    numbers them (:func:`number_rows`).
+
+    Returns
+    -------
+    (local gids, cells, xyz, conn, rows, outgoing, whole): whole is None unless held.
+    """
+    rank, nhost = int(pc.id()), int(pc.nhost())
+    if rng == "original" or chained:
+        cells, xyz, whole = draw(column, size, seed, rng)
+        local = np.arange(rank, cells["n"], nhost)
+        rows = np.flatnonzero(whole.post % nhost == rank)
+        conn = Connectivity(*(getattr(whole, k)[rows] for k in COLUMNS))
+        starts = np.searchsorted(whole.pre, np.arange(cells["n"] + 1))
+        outgoing = {int(g): (whole.delay[starts[g]:starts[g + 1]], whole.post[starts[g]:starts[g + 1]])
+                    for g in local if starts[g + 1] > starts[g]}
+        return local, cells, xyz, conn, rows, outgoing, whole
     cells = cell_table(column, size)
     xyz = keyed_positions(column, cells, seed)
     local = np.arange(rank, cells["n"], nhost)
     conn = keyed_connectivity(column, cells, xyz, seed, size, targets=local)
-    epoch = window(pc.allreduce(float(conn.delay.min()) if len(conn) else np.inf, 3))
     rows, outgoing = number_rows(pc, conn, cells["n"])
-    engine = RankEngine(h, cells["n"], epoch)
-    wiring = RankWiring(h, pc, engine.pop)
-    classes, pops = cells["classes"], cells["pops"]
-    by_type = []
-    for pop in pops:
-        cls = column.cell_classes[pop.cls]
-        streams = drive_streams(column.external[pop.cls])
-        by_type.append((engine.cell_row(cls.params, cls.inhib),
-                        [streams[k] if k < len(streams) else (0.0, 0.0, 0) for k in range(4)]))
+    return local, cells, xyz, conn, rows, outgoing, None
+
+
+def _set_cells(engine, column, cells, local, seed, rng, input_tstop_ms, outgoing_delays):
+    """Give the engine its cells' parameters and drive streams: keyed by gid, or the
+    original's (:func:`.network.original_streams`), capped with input_tstop_ms
+    (:func:`.network.stream_caps`); return each cell's four streams' rates (Hz)."""
+    pops, n = cells["pops"], cells["n"]
     types = cells["type_index"][local]
-    for gid in local:
-        engine.add_cell(int(gid), wiring.relay(int(gid)))
-    engine.set_cells(np.array([by_type[t][0] for t in types]), np.array([by_type[t][1] for t in types]), seed,
-                     [outgoing[int(g)][0] if int(g) in outgoing else () for g in local])
-    engine.set_trials(trial_ms)
-    # each cell's synapses in connection order, the cells in the order they were added
-    order = np.argsort(conn.post // nhost, kind="stable")
-    engine.add_synapses(conn.post[order] // nhost, conn.pre[order], conn.delay[order],
-                        receptor_weight_table(np.asarray(classes)[conn.pre[order]], conn.w1[order], conn.w2[order],
-                                              N_RECEPTORS),
-                        cells["excitatory"][conn.pre[order]])
-    if plastic:
-        engine.set_plastic(stdp_rules(column, classes, conn, order))
-    wiring.listen(conn.pre, epoch)
-    synapses = np.empty(len(order), dtype=np.int64)
-    synapses[order] = np.arange(len(order))
-    return RankNetwork(column, cells, xyz, conn, size, engine, wiring, rows, outgoing, synapses)
+    by_type = [engine.cell_row(column.cell_classes[pop.cls].params, column.cell_classes[pop.cls].inhib) for pop in pops]
+    rows = np.array([by_type[t] for t in types])
+    if rng == "original":
+        drawn = [original_streams(int(g), n, column.external[pops[t].cls], column.original_seeds["inputs"])
+                 for g, t in zip(local, types)]
+        streams = np.array([d[0] for d in drawn])
+    else:
+        keyed = [drive_streams(column.external[pop.cls]) for pop in pops]
+        streams = np.array([[keyed[t][k] if k < len(keyed[t]) else (0.0, 0.0, 0) for k in range(4)] for t in types])
+    engine.set_cells(rows, streams, seed, outgoing_delays)
+    if rng == "original":
+        engine.set_original(np.array([d[1] for d in drawn]), np.array([d[2] for d in drawn]))
+    if input_tstop_ms is not None:
+        engine.set_caps(np.array([stream_caps(s[:, 0], input_tstop_ms) for s in streams]))
+    return streams[:, :, 0] if len(streams) else np.empty((0, 4))
 
 
 def number_rows(pc, conn, n):
