@@ -4,10 +4,9 @@ side in one session; against the original's figure.
 Usage:  .venv/bin/python bench/reference_mode.py [--duration S] [--repeats N] [--json FILE]
 
 Runs the baseline column (and onlytraining, with training on from the start) in the
-default mode (keyed streams, engine = auto: the baseline on one NetcolColumn per rank,
-onlytraining on one NetcolIntf6 per cell), in the default mode on the per-cell engine
-(engine = cells) and in reference mode (rng = original, engine = auto as in the default
-mode), alternating,
+default mode (keyed streams, engine = auto: one NetcolColumn per rank), in the default
+mode on the per-cell engine (engine = cells, one NetcolIntf6 per cell) and in reference
+mode (rng = original, engine = auto), alternating,
 --repeats times each, every time for 2 s and for --duration simulated seconds.  It
 reports the median CPU seconds per simulated second as the slope between the two (the
 child processes' user + system time from getrusage: set-up cancels out, as in the

@@ -16,6 +16,19 @@ def same(a, b):
     return a.dtype == b.dtype and a.shape == b.shape and (a.tobytes() == b.tobytes())
 
 
+def outputs(out):
+    """{file: {dataset: array}} of a run folder's spikes.h5, state.h5 and edges.h5."""
+    return {f: datasets(out / f) for f in ("spikes.h5", "state.h5", "edges.h5")}
+
+
+def assert_same_files(got, want, label):
+    """Every file and dataset of want in got, of the same dtype, shape and bytes."""
+    for f, content in want.items():
+        assert sorted(got[f]) == sorted(content), (label, f)
+        for k, v in content.items():
+            assert same(got[f][k], v), (label, f, k)
+
+
 def run_json(out):
     return json.loads((out / "run.json").read_text())
 
@@ -46,7 +59,7 @@ def test_rank_engine_writes_what_the_cells_engine_writes(tmp_path, case):
                    "--out", str(out), *QUIET)
         assert r.returncode == 0, r.stderr
         assert run_json(out)["engine"] == ("cells" if name == "cells" else "rank")
-        runs[name] = {f: datasets(out / f) for f in ("spikes.h5", "state.h5", "edges.h5")}
+        runs[name] = outputs(out)
     cells = runs["cells"]
     assert len(cells["spikes.h5"]["spikes/column/timestamps"]) > 10000
     assert len(cells["state.h5"]["records/time"]) >= 6
@@ -56,10 +69,7 @@ def test_rank_engine_writes_what_the_cells_engine_writes(tmp_path, case):
         assert len(cells["state.h5"]["deletions/gid"]) == 9 and len(cells["state.h5"]["trials/kind"]) == 7
         assert cells["state.h5"]["records/alive"][-1].sum() == 464   # the record at 15 s comes before its round
     for name in ("rank1", "rank2"):
-        for f, content in cells.items():
-            assert sorted(runs[name][f]) == sorted(content), (name, f)
-            for k, v in content.items():
-                assert same(runs[name][f][k], v), (name, f, k)
+        assert_same_files(runs[name], cells, name)
 
 
 #: Reference mode (every quirk on: the original's wiring, streams and caps, chained arrivals,
@@ -98,10 +108,7 @@ def test_rank_engine_runs_the_quirks_as_the_cells_engine(tmp_path, mode):
     cells = runs["cells"]
     assert len(cells) == 3 + 6 and len(cells["state.h5"]["deletions/gid"]) >= 3 * 3   # three rounds
     for name in ("rank1", "rank2"):
-        for f, content in cells.items():
-            assert sorted(runs[name][f]) == sorted(content), (name, f)
-            for k, v in content.items():
-                assert same(runs[name][f][k], v), (name, f, k)
+        assert_same_files(runs[name], cells, name)
 
 
 @pytest.mark.mpi
@@ -133,11 +140,7 @@ def test_rank_engine_resumes_exactly(tmp_path, mode):
     assert run_json(cut)["engine"] == "rank"
     ts = datasets(full / "spikes.h5")["spikes/column/timestamps"]
     assert mode or ((ts >= 7999.5) & (ts < 8000)).any()
-    for f in ("spikes.h5", "state.h5", "edges.h5"):
-        a, b = datasets(full / f), datasets(cut / f)
-        assert sorted(a) == sorted(b), f
-        for k, v in a.items():
-            assert same(b[k], v), (f, k)
+    assert_same_files(outputs(cut), outputs(full), "resumed")
 
 
 #: A short learning run: training from 1 s to 4 s with a large E -> E increment, so that
@@ -164,15 +167,12 @@ def test_rank_engine_learns_what_the_cells_engine_learns(tmp_path, mode):
         r = netcol("run", experiment, *sets, "--set", f"engine={engine}", "--np", str(n), "--out", str(out), *QUIET)
         assert r.returncode == 0, r.stderr
         assert run_json(out)["engine"] == ("cells" if name == "cells" else "rank")
-        runs[name] = {f: datasets(out / f) for f in ("spikes.h5", "state.h5", "edges.h5")}
+        runs[name] = outputs(out)
     cells = runs["cells"]
     gain = cells["edges.h5"]["edges/column__column/0/stdp_gain"]
     assert np.count_nonzero(gain != 1.0) > 100 and np.ptp(gain) > 0.01
     for name in ("rank1", "rank2"):
-        for f, content in cells.items():
-            assert sorted(runs[name][f]) == sorted(content), (name, f)
-            for k, v in content.items():
-                assert same(runs[name][f][k], v), (name, f, k)
+        assert_same_files(runs[name], cells, name)
 
 
 @pytest.mark.mpi
@@ -193,11 +193,7 @@ def test_learning_resumes_exactly(tmp_path, engine):
     r = netcol("resume", str(cut), "--np", "2", *QUIET)
     assert r.returncode == 0, r.stderr
     assert run_json(cut)["engine"] == engine
-    for f in ("spikes.h5", "state.h5", "edges.h5"):
-        a, b = datasets(full / f), datasets(cut / f)
-        assert sorted(a) == sorted(b), f
-        for k, v in a.items():
-            assert same(b[k], v), (f, k)
+    assert_same_files(outputs(cut), outputs(full), "resumed")
 
 
 def test_auto_engine_is_rank_only_where_it_can_be(tmp_path):
