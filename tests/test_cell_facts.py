@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from lab import Lab
-from netcol.cells.intf6 import state
+from netcol.cells.intf6 import N_SLOTS, SLOT, state
 
 from helpers import in_fresh_process
 
@@ -208,13 +208,49 @@ def _stdp_lab():
     return lab
 
 
+def settled_gain(netcon, cell, h):
+    """STDP gain of a plastic NetCon including pairings not yet applied (the rule written
+    out, to check the mechanism's lazy pairings against).
+
+    The mechanism applies pairings when a presynaptic spike arrives; postsynaptic
+    spikes since the last arrival pair with that arrival's presynaptic spike and are
+    added here (without changing the stored gain).
+
+    Parameters
+    ----------
+    netcon : hoc.HocObject
+        A NetCon of kind 1 onto ``cell``.
+    cell : hoc.HocObject
+        Its target NetcolIntf6.
+    h : hoc.HocObject
+
+    Returns
+    -------
+    float
+    """
+    w = [netcon.weight[i] for i in range(N_SLOTS)]
+    gain = w[SLOT["WGAIN"]]
+    inc, tau, wmax = w[SLOT["PLINC"]], w[SLOT["PLTAU"]], w[SLOT["PLMAX"]]
+    tpre, tdone = w[SLOT["TPRE"]], w[SLOT["TDONE"]]
+    if inc <= 0 or tpre < 0 or not h.stdp_on_NetcolIntf6:
+        return gain
+    lo, hi = h.plast_start_NetcolIntf6, h.plast_end_NetcolIntf6
+    spikes = [cell.spike_time(i) for i in range(32)]
+    for s in sorted(x for x in spikes if x > tdone and x >= tpre):
+        if s - tpre <= h.maxplastt_NetcolIntf6 and (lo < 0 or hi < 0 or lo <= s <= hi):
+            a = inc * (1 - gain / wmax) if h.soft_stdp_NetcolIntf6 else inc
+            gain = max(0.0, gain + h.potw_NetcolIntf6 * a * math.exp(-(s - tpre) / tau))
+            if not h.soft_stdp_NetcolIntf6:
+                gain = min(gain, wmax)
+    return gain
+
+
 def stdp_single(delta, mode, delay=1.0):
     """§16.5: one pairing at spike-time difference delta (ms), starting from w = 1.
 
     mode 'pot': presynaptic spike at 100 ms, postsynaptic at 100 + delta; a second
     presynaptic spike 300 ms later applies the pairing.  mode 'dep': postsynaptic
     spike at 100 ms, presynaptic at 100 + delta."""
-    from netcol.cells.intf6 import settled_gain
     lab = _stdp_lab()
     syn = lab.plastic_synapse(delay=delay)
     kick = lab.netcon(lab.cell, {"AM2": 30.0})

@@ -5,7 +5,6 @@ checkpoint saves, the state a probe may read, and the integration it needs.
 """
 from dataclasses import dataclass
 from pathlib import Path
-import math
 
 from ..config.schema import Field, ParamError, read_toml, validate
 
@@ -326,42 +325,6 @@ def sampler(assembly, gids, variables):
         from .intf6rank import sampler as rank_sampler
         return rank_sampler(engine, gids, variables)
     return CellSampler([local[int(g)] for g in gids], variables)
-
-
-def settled_gain(netcon, cell, h):
-    """STDP gain of a plastic NetCon including pairings not yet applied.
-
-    The mechanism applies pairings when a presynaptic spike arrives; postsynaptic
-    spikes since the last arrival pair with that arrival's presynaptic spike and are
-    added here (without changing the stored gain).
-
-    Parameters
-    ----------
-    netcon : hoc.HocObject
-        A NetCon of kind 1 onto ``cell``.
-    cell : hoc.HocObject
-        Its target NetcolIntf6.
-    h : hoc.HocObject
-
-    Returns
-    -------
-    float
-    """
-    w = [netcon.weight[i] for i in range(N_SLOTS)]
-    gain = w[SLOT["WGAIN"]]
-    inc, tau, wmax = w[SLOT["PLINC"]], w[SLOT["PLTAU"]], w[SLOT["PLMAX"]]
-    tpre, tdone = w[SLOT["TPRE"]], w[SLOT["TDONE"]]
-    if inc <= 0 or tpre < 0 or not h.stdp_on_NetcolIntf6:
-        return gain
-    lo, hi = h.plast_start_NetcolIntf6, h.plast_end_NetcolIntf6
-    spikes = [cell.spike_time(i) for i in range(32)]
-    for s in sorted(x for x in spikes if x > tdone and x >= tpre):
-        if s - tpre <= h.maxplastt_NetcolIntf6 and (lo < 0 or hi < 0 or lo <= s <= hi):
-            a = inc * (1 - gain / wmax) if h.soft_stdp_NetcolIntf6 else inc
-            gain = max(0.0, gain + h.potw_NetcolIntf6 * a * math.exp(-(s - tpre) / tau))
-            if not h.soft_stdp_NetcolIntf6:
-                gain = min(gain, wmax)
-    return gain
 
 
 def mark_dead(cell):
