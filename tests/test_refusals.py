@@ -8,11 +8,12 @@ import shutil
 import signal
 import subprocess
 import time
+from pathlib import Path
 
 import h5py
 import pytest
 
-from helpers import NETCOL, REPO, run_cli as netcol
+from helpers import NETCOL, REPO, in_fresh_process, run_cli as netcol
 
 QUIET = ["--quiet", "--no-figure"]
 
@@ -137,14 +138,36 @@ def test_a_full_disk_before_the_start(small_disk, left):
     assert not out.exists() or not list(out.iterdir())   # nothing written, no lock or stub left
 
 
+def refused_by_the_models_set_up(out):
+    """netcol run into out with the column's set-up refusing the run (as a model's build
+    may, after the folder is prepared): the exit code, stderr's first line and the files
+    left in out."""
+    import contextlib
+    import io
+    from netcol import cli
+    from netcol.config.schema import ParamError
+    from netcol.models.rowan2013 import assembly
+
+    def refuse(*args, **kwargs):
+        raise ParamError("the model's set-up refuses this run")
+    assembly.ColumnAssembly.__init__ = refuse
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        try:
+            code = cli.main(["run", "baseline", "--set", "duration=1", "--out", out, "--quiet", "--no-figure"])
+        except SystemExit as stop:
+            code = stop.code
+    return dict(code=code, first=err.getvalue().splitlines()[0], left=sorted(p.name for p in Path(out).iterdir()))
+
+
 def test_refusals_after_the_folder_is_prepared_leave_no_run_record(tmp_path):
     out = tmp_path / "r"
     one_line_error(netcol("run", "baseline", "--set", "duration=1", "--out", str(out), *QUIET,
                           env={"NETCOL_FAULT": "bogus"}), "NETCOL_FAULT='bogus'")
     assert not (out / "run.json").exists()
-    one_line_error(netcol("run", "baseline", "--set", "duration=1", "--set", "engine=rank", "--checkpoint-every",
-                          "0.5", "--out", str(out), *QUIET), "engine = 'rank' cannot serve checkpoints")
-    assert not (out / "run.json").exists() and not [p.name for p in out.iterdir()]
+    r = in_fresh_process(refused_by_the_models_set_up, out=str(out))
+    assert r["code"] == 2 and r["first"] == "netcol: error: the model's set-up refuses this run", r
+    assert r["left"] == []
 
 
 def test_a_run_folder_deleted_during_the_run(tmp_path):
