@@ -196,6 +196,37 @@ def test_learning_resumes_exactly(tmp_path, engine):
     assert_same_files(outputs(cut), outputs(full), "resumed")
 
 
+@pytest.mark.mpi
+def test_a_per_cell_checkpoint_resumes_on_the_rank_engine(tmp_path):
+    """A learning run checkpointed on the per-cell engine (as engine = auto did before the
+    rank engine learned), killed and resumed with engine = auto, which takes the rank
+    engine: the uninterrupted run's outputs byte for byte (the two engines' checkpoints
+    hold the same state by the same names)."""
+    import json
+    from netcol.engine import checkpoint
+    experiment, *sets = TRAINING
+    sets = [a for kv in sets for a in ("--set", kv)]
+    full, cut = tmp_path / "full", tmp_path / "cut"
+    assert netcol("run", experiment, *sets, "--set", "engine=cells", "--out", str(full), *QUIET).returncode == 0
+    r = netcol("run", experiment, *sets, "--set", "engine=cells", "--checkpoint-every", "2", "--out", str(cut),
+               *QUIET, env={"NETCOL_FAULT": "sigkill@3"})
+    assert r.returncode == -9
+    def as_auto(record):   # the run's parameters as engine = auto's
+        del record["sets"]["engine"]
+        record["params"]["engine"] = "auto"
+    meta = json.loads((cut / "run.json").read_text())
+    as_auto(meta)
+    (cut / "run.json").write_text(json.dumps(meta))
+    ck = checkpoint.read(cut)
+    assert ck["engine"] == "cells"
+    as_auto(ck["effective"])
+    checkpoint.write(cut, ck)
+    r = netcol("resume", str(cut), "--np", "2", *QUIET)
+    assert r.returncode == 0, r.stderr
+    assert run_json(cut)["engine"] == "rank"
+    assert_same_files(outputs(cut), outputs(full), "resumed on the other engine")
+
+
 def test_auto_engine_is_rank_only_where_it_can_be(tmp_path):
     """engine = 'auto': the rank engine for every experiment, with checkpoints too, and in
     reference mode."""
