@@ -61,8 +61,9 @@ constexpr double NEVER = 1e20;        /* a time that never comes */
 constexpr double NEVER_BELOW = 1e19;  /* times at or above it are NEVER */
 constexpr double NONE = -1e9;         /* an empty ring or callback slot */
 constexpr double NONE_ABOVE = -1e8;   /* slots at or below it are empty */
-/* Random123 id2 of a trial's drive streams: 1000 + 16 key + stream (see start_trial) */
-constexpr double TRIAL_STREAM_BASE = 1000;
+/* Random123 id2 of a cell's drive streams: 1000 + 16 key + stream, key 0 the build's and
+   each trial's its own (key_streams, start_trial) */
+constexpr double DRIVE_STREAM_BASE = 1000;
 
 /* The module-wide settings (NetcolIntf6's GLOBALs of the names in brackets). */
 struct Settings {
@@ -334,10 +335,20 @@ static inline void reseed_original(Cell& c, const Settings& e, double k) {
     }
 }
 
-/* The start of the trial at tt: re-key the four Poisson streams to Random123 ids (gid,
-   1000 + 16 key + stream, drive_seed) and restart them at tt: unique trials (even k) use
-   key 2 + k, repeat trials (odd k) always key 1, so every repeat trial replays exactly the
-   same input times relative to its start.  Reference mode re-seeds the original's streams. */
+/* Key the four Poisson drive streams with key (0: the build's) and rewind them: Random123
+   ids (gid, DRIVE_STREAM_BASE + 16 key + stream, drive seed). */
+static inline void key_streams(Cell& c, double key) {
+    for (int q = 0; q < 4; ++q) {
+        nrnran123_setids(c.rs[q], (std::uint32_t) c.cell_gid, (std::uint32_t) (DRIVE_STREAM_BASE + 16 * key + q),
+                         (std::uint32_t) c.drive_seed_);
+    }
+    for (int q = 0; q < 4; ++q) { nrnran123_setseq(c.rs[q], 0.0); }
+}
+
+/* The start of the trial at tt: re-key the four Poisson streams (key_streams) and restart
+   them at tt: unique trials (even k) use key 2 + k, repeat trials (odd k) always key 1, so
+   every repeat trial replays exactly the same input times relative to its start.
+   Reference mode re-seeds the original's streams. */
 static inline void start_trial(Cell& c, const Settings& e, double tt) {
     const double k = std::floor(tt / c.trial_ms + 0.5);
     c.trial_k = k;
@@ -345,12 +356,7 @@ static inline void start_trial(Cell& c, const Settings& e, double tt) {
         reseed_original(c, e, k);
         return;
     }
-    const double key = k - 2 * std::floor(k / 2) == 0 ? 2 + k : 1;
-    for (int q = 0; q < 4; ++q) {
-        nrnran123_setids(c.rs[q], (std::uint32_t) c.cell_gid, (std::uint32_t) (TRIAL_STREAM_BASE + 16 * key + q),
-                         (std::uint32_t) c.drive_seed_);
-    }
-    for (int q = 0; q < 4; ++q) { nrnran123_setseq(c.rs[q], 0.0); }
+    key_streams(c, k - 2 * std::floor(k / 2) == 0 ? 2 + k : 1);
     restart_streams(c, e, tt);
 }
 

@@ -106,7 +106,6 @@ struct ColEngine {
     std::priority_queue<ColEvent, std::vector<ColEvent>, std::greater<ColEvent>> q;
     std::uint64_t seq = 0;
     double handled = 0;   /* every event before this time (ms) has been handled */
-    double id2 = 0;       /* the drive streams' Random123 ids are (gid, id2 + k, the cell's drive seed) */
     double delmin = 0;    /* outgoing delays closer than this are one delivery callback */
     /* NetcolIntf6's module-wide settings; scaling switched on from ton by scaling_on, the
        plan horizon (the next time the protocol may change inputs) set by set_horizon. */
@@ -134,15 +133,13 @@ struct ColEngine {
         q.push(ColEvent{when, seq++, type, cell, syn, (std::uint32_t) gen});
     }
 
-    /* cell c's drive streams, Random123's (gid, id2 + k, drive seed) (set_cells: a resume
+    /* cell c's drive streams, keyed as the build's (nc::key_streams; set_cells: a resume
        restores their ids and positions without an initialisation) */
     void make_streams(nc::Cell& c) {
-        for (int k = 0; k < 4; ++k) {
-            if (!c.rs[k]) {
-                c.rs[k] = nrnran123_newstream3((std::uint32_t) c.cell_gid, (std::uint32_t) id2 + (std::uint32_t) k,
-                                               (std::uint32_t) c.drive_seed_);
-            }
+        for (nrnran123_State*& r : c.rs) {
+            if (!r) { r = nrnran123_newstream3(0, 0, 0); }
         }
+        nc::key_streams(c, 0);
     }
 
     /* whether synapse si's arrival at its presynaptic cell's first callback is deferred to
@@ -303,11 +300,7 @@ struct ColEngine {
         for (ColSyn& s : syns) { s.cut = false; }
         for (nc::Cell& c : cells) {
             c.drive_gain = 1;
-            for (int k = 0; k < 4; ++k) {
-                nrnran123_setids(c.rs[k], (std::uint32_t) c.cell_gid, (std::uint32_t) id2 + (std::uint32_t) k,
-                                 (std::uint32_t) c.drive_seed_);
-                nrnran123_setseq(c.rs[k], 0, 0);
-            }
+            nc::key_streams(c, 0);
         }
     }
 
@@ -419,22 +412,21 @@ VERBATIM
 ENDVERBATIM
 }
 
-: set_cells(id2, id3, delmin, par, streams, counts, delays): every local cell's parameters,
+: set_cells(seed, delmin, par, streams, counts, delays): every local cell's parameters,
 : in the order of add_cell (Vectors, one row per cell):
 : - par: 24 values, NcPar's 19 (netcol_intf6_math.hpp, the table flag last), then refrac,
 :   RRWght, ahpwt, AHP2REF, inhib;
-: - streams: 4 drive streams of (rate Hz, weight, receptor slot); stream k is the Random123
-:   stream (gid, id2 + k, id3) from its start;
+: - streams: 4 drive streams of (rate Hz, weight, receptor slot), keyed by the drive seed
+:   as the build's (nc::key_streams) from their start;
 : - counts and delays: the cell's number of outgoing delays, then the delays themselves
 :   (kept distinct beyond delmin, ascending), for the scaling steps of its delivery callbacks
-PROCEDURE set_cells(id2, id3, delmin) {
+PROCEDURE set_cells(seed, delmin) {
 VERBATIM
     ColEngine& E = *col_engine(pid);
-    const double* par = vector_vec(vector_arg(4));
-    const double* streams = vector_vec(vector_arg(5));
-    const double* counts = vector_vec(vector_arg(6));
-    const double* delays = vector_vec(vector_arg(7));
-    E.id2 = _lid2;
+    const double* par = vector_vec(vector_arg(3));
+    const double* streams = vector_vec(vector_arg(4));
+    const double* counts = vector_vec(vector_arg(5));
+    const double* delays = vector_vec(vector_arg(6));
     E.delmin = _ldelmin;
     for (nc::Cell& c : E.cells) {
         const double* a = par;
@@ -443,7 +435,7 @@ VERBATIM
         c.refrac_ms = a[19]; c.rr_weight = a[20]; c.ahp_step = a[21]; c.ahp2ref = a[22];
         c.inhibitory = a[23] != 0;
         par += 24;
-        c.drive_seed_ = _lid3;
+        c.drive_seed_ = _lseed;
         for (int k = 0; k < 4; ++k) {
             c.xr[k] = streams[3 * k]; c.xw[k] = streams[3 * k + 1]; c.xs[k] = (int) streams[3 * k + 2];
         }

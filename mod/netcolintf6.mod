@@ -398,6 +398,18 @@ VERBATIM
 ENDVERBATIM
 }
 
+: key_drive_streams(): key the four drive streams by (gid, drive_seed) as the build's and rewind
+: them (nc::key_streams; set gid and drive_seed first)
+PROCEDURE key_drive_streams() {
+VERBATIM
+    {
+        nc::Cell& c = netcol_cell();
+        c.rs[0] = rx0; c.rs[1] = rx1; c.rs[2] = rx2; c.rs[3] = rx3;
+        nc::key_streams(c, 0);
+    }
+ENDVERBATIM
+}
+
 : state_value(name[, i]): the state variable name (element i of an array: ring, pend,
 : pendk, bt, bs) as nc::state_get names it; set_state_value(name, [i, ]x) sets it;
 : state_size(name): an array's length (0 for a scalar, -1 for no such state)

@@ -120,26 +120,20 @@ class CellClass:
         return cell
 
 
-#: Random123 id2 of the four drive streams of a cell (purpose code + stream index).
-DRIVE_STREAM_ID = 1000
-
-
 def key_drive_streams(cell, gid, seed):
-    """Key the cell's four Poisson drive streams by (gid, purpose, seed) and rewind them.
-
-    Trials re-key them inside the mechanism with the same scheme (see the mod file).
+    """Key the cell's four Poisson drive streams by (gid, purpose, seed) and rewind them,
+    as the cell core keys them (nc::key_streams; trials re-key them there too).
 
     Parameters
     ----------
     cell : hoc.HocObject
     gid : int
+        The gid keying the streams (the cell's gid from now on).
     seed : int
     """
+    cell.gid = int(gid)
     cell.drive_seed = int(seed)
-    for k in range(4):
-        stream = getattr(cell, f"rx{k}")
-        stream.set_ids(int(gid), DRIVE_STREAM_ID + k, int(seed))
-        stream.set_seq(0)
+    cell.key_drive_streams()
 
 
 def load_cell_classes(path):

@@ -10,7 +10,7 @@ cell's state as :func:`netcol.cells.intf6.cell_state` gives a NetcolIntf6's.
 import numpy as np
 
 from ..engine.runtime import filled, scratch_vectors
-from .intf6 import CELL_ARRAYS, CELL_SCALARS, DRIVE_STREAM_ID, KIND_FROM_E, KIND_FROM_I, RECORDABLE, VALUE_CODES, \
+from .intf6 import CELL_ARRAYS, CELL_SCALARS, KIND_FROM_E, KIND_FROM_I, RECORDABLE, VALUE_CODES, \
     module_settings, to_recorded_units
 
 #: The mechanism's hoc name.
@@ -98,9 +98,8 @@ class RankEngine:
         rows : array, shape (cells, 24)
             Each cell's :meth:`cell_row`.
         streams : array, shape (cells, 4, 3)
-            Its four drive streams' (rate Hz, weight, receptor slot), in stream order;
-            stream k is Random123's (gid, DRIVE_STREAM_ID + k, drive_seed), as
-            :func:`netcol.cells.intf6.key_drive_streams` keys it.
+            Its four drive streams' (rate Hz, weight, receptor slot), in stream order,
+            keyed by drive_seed as :func:`netcol.cells.intf6.key_drive_streams` keys them.
         drive_seed : int
         outgoing_delays : list of arrays
             Each cell's synapse delays (ms), for the scaling steps of its delivery
@@ -109,7 +108,7 @@ class RankEngine:
         counts = np.array([len(d) for d in outgoing_delays], dtype=float)
         flat = np.concatenate(outgoing_delays) if len(outgoing_delays) else np.empty(0)
         vectors = scratch_vectors(4)
-        self.pop.set_cells(DRIVE_STREAM_ID, drive_seed, self.module["delmin"],
+        self.pop.set_cells(drive_seed, self.module["delmin"],
                            *(filled(v, np.ravel(a)) for v, a in zip(vectors, (rows, streams, counts, flat))))
 
     def set_original(self, seeds, sources):
