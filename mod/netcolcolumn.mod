@@ -287,10 +287,10 @@ struct ColEngine {
         settings.ton = ton;
     }
 
+    /* STDP on or off from tt (its synapses' state makes the event path the full one) */
     void set_stdp(double tt, bool on) {
         advance(tt);
         settings.stdp = on;
-        full = full || on;   /* the lean event path has no STDP */
     }
 
     /* the column as built, for a new run from t = 0 (the GUI's init; INITIAL then brings
@@ -310,7 +310,7 @@ struct ColEngine {
         advance(tt);
         for (int j = 0; j < n_local; ++j) {
             nc::Cell& c = cells.at((std::size_t) local[j]);
-            if (full) { nc::catch_up<true>(c, settings, tt); } else { nc::catch_up<false>(c, settings, tt); }
+            catch_up_cell(c, tt);
             c.dead = true;
         }
         for (int j = 0; j < n_gids; ++j) {
@@ -784,13 +784,19 @@ PROCEDURE plastic_state() {
 VERBATIM
     ColEngine& E = *col_engine(pid);
     const std::size_t n = E.syns.size();
-    const std::vector<double>* state[3] = {&E.plastic.gain, &E.plastic.tpre, &E.plastic.tdone};
-    const double initial[3] = {1, -1, nc::NONE};   /* nc::plastic_init's */
+    double* x[3];
     for (int j = 0; j < 3; ++j) {
         IvocVect* v = vector_arg(j + 1);
         vector_resize(v, (int) n);
-        double* x = vector_vec(v);
-        for (std::size_t i = 0; i < n; ++i) { x[i] = state[j]->empty() ? initial[j] : (*state[j])[i]; }
+        x[j] = vector_vec(v);
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+        if (E.plastic.gain.empty()) {   /* as built (gain 1), then as nc::plastic_init leaves it */
+            x[0][i] = 1;
+            nc::plastic_init(E.settings, E.syns[i].kind, x[0][i], x[1][i], x[2][i]);
+        } else {
+            x[0][i] = E.plastic.gain[i]; x[1][i] = E.plastic.tpre[i]; x[2][i] = E.plastic.tdone[i];
+        }
     }
 ENDVERBATIM
 }
