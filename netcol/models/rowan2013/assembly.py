@@ -189,11 +189,7 @@ class ColumnAssembly:
         self.set_horizon(t + 1e-6)
         h.t = t
         self.protocol.restore(ck["scheduler"])
-        if self.engine == "rank":
-            self.net.engine.restore_states(ck["cells"])
-        else:
-            for gid, cell in self.net.local.items():
-                intf6.restore_cell(cell, ck["cells"][gid])
+        self.net.restore_cells(ck["cells"])
         self.net.restore_changing_weights(ck["weights"])
         self.net.update_outgoing_delays(dead=ck["scheduler"]["dead"])
         if self.engine == "rank":   # its events from t on (the reads of played-back input below)
@@ -251,10 +247,7 @@ class ColumnAssembly:
         """The column's part of a checkpoint at t (collective; the merged state on rank 0,
         None elsewhere): cells, changing weights, playback, protocol decisions, globals."""
         self.net.catch_up(t)
-        if self.engine == "rank":
-            cells = gather_by_gid(self.net.engine.cell_states())
-        else:
-            cells = gather_by_gid({gid: intf6.cell_state(c) for gid, c in self.net.local.items()})
+        cells = gather_by_gid(self.net.cell_states())
         weights = gather_by_gid(self.net.changing_weights())
         pc = parallel_context()
         playback = pc.py_gather(self.playback.checkpoint_state() if self.playback else None, 0)

@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ...cells.intf6 import (CONTROL_REREAD_PLAYBACK, CONTROL_RESEND_PENDING, KIND_CONTROL, KIND_FROM_E,
-                            KIND_FROM_I, N_SLOTS, SLOT, State, cut, key_drive_streams, mark_dead, uncut)
+                            KIND_FROM_I, N_SLOTS, SLOT, State, cell_state, cut, key_drive_streams, mark_dead,
+                            restore_cell, uncut)
 from .column import cell_table, class_pair
 from ...engine.runtime import filled, neuron_h, parallel_context, scratch_vectors
 from .wiring import keyed_connectivity, keyed_positions, merged, original_connectivity, original_positions
@@ -150,6 +151,16 @@ class ColumnNetwork(CellLayout):
 
     #: NetCon weight slots that change during a run (all others are set by the build).
     CHANGING_SLOTS = (SLOT["WGAIN"], SLOT["TPRE"], SLOT["TDONE"], SLOT["CUT"])
+
+    def cell_states(self):
+        """Every local cell's state as a checkpoint holds it
+        (:func:`netcol.cells.intf6.cell_state`), by gid."""
+        return {gid: cell_state(cell) for gid, cell in self.local.items()}
+
+    def restore_cells(self, states):
+        """Set every local cell's state from :meth:`cell_states` output (any rank layout)."""
+        for gid, cell in self.local.items():
+            restore_cell(cell, states[gid])
 
     def changing_weights(self):
         """The changing slots of every local NetCon, {row: [values]} (for checkpoints)."""

@@ -211,6 +211,16 @@ class RankNetwork(CellLayout):
         """Hand the engine each of its synapses' group in its presynaptic cell's chain."""
         self.engine.set_groups(self.chain_group[self.netcon_rows[self.synapse_order]])
 
+    def cell_states(self):
+        """Every local cell's state as a checkpoint holds it, by gid: the per-cell engine's
+        names and values (:meth:`netcol.cells.intf6rank.RankEngine.cell_states`)."""
+        return self.engine.cell_states()
+
+    def restore_cells(self, states):
+        """Set every local cell's state from :meth:`cell_states` output (any rank layout;
+        after an initialisation started by the engine's start_at)."""
+        self.engine.restore_states(states)
+
     def changing_weights(self):
         """Each local synapse's changing values by row, {row: [STDP gain, previous
         presynaptic spike, last paired postsynaptic spike, cut]}, as the per-cell engine's
