@@ -17,8 +17,26 @@ def same(a, b):
 
 
 def outputs(out):
-    """{file: {dataset: array}} of a run folder's spikes.h5, state.h5 and edges.h5."""
-    return {f: datasets(out / f) for f in ("spikes.h5", "state.h5", "edges.h5")}
+    """{file: {dataset: array}} of a run folder's spikes.h5, state.h5, edges.h5 and
+    [[record]] reports."""
+    files = [out / f for f in ("spikes.h5", "state.h5", "edges.h5")] + sorted(out.glob("report_*.h5"))
+    return {f.name: datasets(f) for f in files}
+
+
+def runs_on_both_engines(tmp_path, experiment, sets, blocks=None):
+    """The per-cell engine on 1 rank ('cells'), the rank engine on 1 rank ('rank1') and
+    engine = auto on 2 ranks ('rank2'), each run's engine checked; blocks: each one's block
+    length (s), else the sets'.  {name: outputs}."""
+    runs = {}
+    for k, (name, engine, n) in enumerate((("cells", "cells", 1), ("rank1", "rank", 1), ("rank2", "auto", 2))):
+        out = tmp_path / name
+        block = ["--set", f"block={blocks[k]}"] if blocks else []
+        r = netcol("run", experiment, *sets, "--set", f"engine={engine}", *block, "--np", str(n), "--out", str(out),
+                   *QUIET)
+        assert r.returncode == 0, r.stderr
+        assert run_json(out)["engine"] == ("cells" if name == "cells" else "rank")
+        runs[name] = outputs(out)
+    return runs
 
 
 def assert_same_files(got, want, label):
@@ -52,14 +70,7 @@ def test_rank_engine_writes_what_the_cells_engine_writes(tmp_path, case):
     ranks, 3.5-s blocks, records inside blocks), byte for byte."""
     experiment, *sets = CASES[case]
     sets = [a for kv in (*sets, "recording_interval=2", "recording_start=1") for a in ("--set", kv)]
-    runs = {}
-    for name, engine, n, block in (("cells", "cells", 1, "1"), ("rank1", "rank", 1, "1"), ("rank2", "auto", 2, "3.5")):
-        out = tmp_path / name
-        r = netcol("run", experiment, *sets, "--set", f"engine={engine}", "--set", f"block={block}", "--np", str(n),
-                   "--out", str(out), *QUIET)
-        assert r.returncode == 0, r.stderr
-        assert run_json(out)["engine"] == ("cells" if name == "cells" else "rank")
-        runs[name] = outputs(out)
+    runs = runs_on_both_engines(tmp_path, experiment, sets, blocks=(1, 1, 3.5))
     cells = runs["cells"]
     assert len(cells["spikes.h5"]["spikes/column/timestamps"]) > 10000
     assert len(cells["state.h5"]["records/time"]) >= 6
@@ -96,15 +107,7 @@ def test_rank_engine_runs_the_quirks_as_the_cells_engine(tmp_path, mode):
     scaling), edges.h5 and the traces of every step."""
     experiment, *sets = QUIRKY_RUN
     sets = [a for kv in (*sets, *QUIRKY[mode]) for a in ("--set", kv)]
-    runs = {}
-    for name, engine, n, block in (("cells", "cells", 1, "1"), ("rank1", "rank", 1, "1"), ("rank2", "auto", 2, "2.5")):
-        out = tmp_path / name
-        r = netcol("run", experiment, *sets, "--set", f"engine={engine}", "--set", f"block={block}", "--np", str(n),
-                   "--out", str(out), *QUIET)
-        assert r.returncode == 0, r.stderr
-        assert run_json(out)["engine"] == ("cells" if name == "cells" else "rank")
-        files = [out / f for f in ("spikes.h5", "state.h5", "edges.h5")] + sorted(out.glob("report_all_*.h5"))
-        runs[name] = {f.name: datasets(f) for f in files}
+    runs = runs_on_both_engines(tmp_path, experiment, sets, blocks=(1, 1, 2.5))
     cells = runs["cells"]
     assert len(cells) == 3 + 6 and len(cells["state.h5"]["deletions/gid"]) >= 3 * 3   # three rounds
     for name in ("rank1", "rank2"):
@@ -161,13 +164,7 @@ def test_rank_engine_learns_what_the_cells_engine_learns(tmp_path, mode):
     a pairing reads the connection's delay, not the chain's first); and the gains did move."""
     experiment, *sets = TRAINING
     sets = [a for kv in (*sets, *mode) for a in ("--set", kv)]
-    runs = {}
-    for name, engine, n in (("cells", "cells", 1), ("rank1", "rank", 1), ("rank2", "auto", 2)):
-        out = tmp_path / name
-        r = netcol("run", experiment, *sets, "--set", f"engine={engine}", "--np", str(n), "--out", str(out), *QUIET)
-        assert r.returncode == 0, r.stderr
-        assert run_json(out)["engine"] == ("cells" if name == "cells" else "rank")
-        runs[name] = outputs(out)
+    runs = runs_on_both_engines(tmp_path, experiment, sets)
     cells = runs["cells"]
     gain = cells["edges.h5"]["edges/column__column/0/stdp_gain"]
     assert np.count_nonzero(gain != 1.0) > 100 and np.ptp(gain) > 0.01
