@@ -228,10 +228,9 @@ class ColumnAssembly:
         """Nothing to prepare: played-back inputs are refilled inside the run."""
 
     def after_block(self, t):
-        """On the rank engine: every event before t (ms) handled, so that the block's
-        spikes are out before they are gathered (its windows lag NEURON's time)."""
-        if self.engine == "rank":
-            self.net.engine.advance(t)
+        """Every event before t (ms) handled, so that the block's spikes are out before
+        they are gathered (the rank engine's windows lag NEURON's time)."""
+        self.net.handle_until(t)
 
     def _schedule_refill(self, t):
         """Refill the played-back inputs at t (ms), then every REFILL_MS."""

@@ -11,8 +11,8 @@ and up; :mod:`netcol.views.guilayout`):
   it reads the spikes so far over 100 s), and its scale factor's departure from 1 in
   millionths, all drawn every TICK_MS (a deleted cell's end there); its spikes, rate so
   far, sensor, goal and scale factor in the controls;
-- controls that switch STDP (plastic synapses only: their experiments run on the per-cell
-  engine) and scaling on or off and delete chosen or random cells now;
+- controls that switch STDP (the synapses of plastic classes) and scaling on or off and
+  delete chosen or random cells now;
 - the experiment's scheduled protocol (scaling switch-on, deletion rounds), run afresh at
   every init while "run the protocol" is 1 (see :mod:`.guischedule`).
 
@@ -533,9 +533,8 @@ class ColumnGUI:
         last[k] = (t, v)
 
     def _plot_spikes(self, t):
-        # every event before t handled: the rank engine's windows lag NEURON's time, and
-        # its spikes before t are recorded once their events are
-        self.model.catch_up(t)
+        # the spikes before t recorded (the rank engine's windows lag NEURON's time)
+        self.model.handle_until(t)
         n = int(self.tvec.size())
         ti = self.cells["type_index"]
         pops = self.cells["pops"]

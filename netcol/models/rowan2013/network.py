@@ -279,6 +279,10 @@ class ColumnNetwork(CellLayout):
                 nc.weight[0] = op
                 self.controls[(gid, op)] = nc
 
+    def handle_until(self, t):
+        """Every event before t (ms) handled, its spikes recorded: NEURON has delivered
+        them (an engine with its own queue, the rank engine's, handles them here)."""
+
     def catch_up(self, t):
         """Bring every local cell's state to time t (ms): apply its buffered drive inputs
         before t (see the mod file).  Needed before Python reads or changes cells."""

@@ -121,6 +121,11 @@ class RankNetwork(CellLayout):
                 filled_to += len(chunk)
         return whole
 
+    def handle_until(self, t):
+        """Every event before t (ms) handled, its spikes recorded (the engine's windows
+        lag NEURON's time)."""
+        self.engine.advance(t)
+
     def catch_up(self, t):
         """Every event before t (ms) handled and each cell's drive brought to t."""
         self.engine.catch_up(t)
