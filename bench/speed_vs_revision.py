@@ -1,11 +1,13 @@
 """Speed of a model now against an earlier revision, measured side by side in one run.
 
 Usage:  .venv/bin/python bench/speed_vs_revision.py --base REV [--experiment baseline]
-            [--set KEY=VALUE ...] [--duration 60] [--repeats 3]
+            [--set KEY=VALUE ...] [--duration 60] [--repeats 3] [--cpu 0]
 
 Checks REV out into a temporary git worktree and runs the same experiment (one rank, no
 figure) with that checkout's code and with this one's, alternately, REPEATS times each,
-in this environment (same NEURON, same compiled mechanisms when the mod files agree).
+in this environment (same NEURON, same compiled mechanisms when the mod files agree),
+every run pinned to one core (--cpu; a virtual machine's cores need not run at one
+speed, so runs that land on different cores differ by more than the code does).
 Prints each run's wall seconds per simulated second of the run loop, the medians, and
 their ratio (this checkout / REV; below 1 is faster).
 """
@@ -21,10 +23,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 
 
-def one_run(checkout, experiment, sets, duration, out):
-    """Wall seconds per simulated second of one run with a checkout's code."""
+def one_run(checkout, experiment, sets, duration, out, cpu):
+    """Wall seconds per simulated second of one run with a checkout's code, on core cpu."""
     env = dict(os.environ, PYTHONPATH=str(checkout))
-    cmd = [sys.executable, "-m", "netcol.cli", "run", experiment, "--set", f"duration={duration:g}",
+    cmd = ["taskset", "-c", str(cpu), sys.executable, "-m", "netcol.cli", "run", experiment, "--set", f"duration={duration:g}",
            *[a for s in sets for a in ("--set", s)], "--out", str(out), "--overwrite", "--quiet", "--no-figure"]
     subprocess.run(cmd, cwd=checkout, env=env, check=True, capture_output=True)
     return json.loads((out / "run.json").read_text())["wall_seconds_per_simulated_second"]
@@ -37,6 +39,7 @@ def main():
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="a parameter, as netcol run's")
     ap.add_argument("--duration", type=float, default=60.0, help="simulated seconds per run")
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--cpu", type=int, default=0, help="the core every run is pinned to (default 0)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp) / "base"
@@ -46,7 +49,8 @@ def main():
             times = {"base": [], "now": []}
             for k in range(args.repeats):
                 for label, checkout in (("base", base), ("now", REPO)):
-                    times[label].append(one_run(checkout, args.experiment, args.set, args.duration, Path(tmp) / label))
+                    out = Path(tmp) / f"out-{label}"
+                    times[label].append(one_run(checkout, args.experiment, args.set, args.duration, out, args.cpu))
                     print(f"  {label} run {k + 1}: {times[label][-1]:.4f} wall s per simulated s", flush=True)
         finally:
             subprocess.run(["git", "worktree", "remove", "--force", str(base)], cwd=REPO, capture_output=True)

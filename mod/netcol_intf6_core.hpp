@@ -4,13 +4,15 @@
    applied from the planner's cached states), stream caps and reference mode's MCellRan4
    streams, trials, played-back input, synaptic arrivals with STDP and the scaled weights,
    the threshold stage and refractoriness, the activity sensor and the scaling steps with the
-   delivery callbacks (chained or not), deletion, and the dispatch of an event to them
-   (nc::receive), which tells its engine what to queue.
+   delivery callbacks (chained or not), deletion, and an event's work (nc::apply_event).
 
    NetcolIntf6 (netcolintf6.mod, one point process per cell on NEURON's queue) and
    NetcolColumn (netcolcolumn.mod, all of a rank's cells on a queue of its own) hold one
    nc::Cell per cell and call these functions; each keeps only what is its own: where its
    cells live, how it queues and delivers events, and how Python reaches them.  The
+   per-cell engine plans the drive so that NEURON's queue sees only the inputs that may
+   fire the cell (nc::receive); the rank engine, whose cells run alone within a window
+   shorter than any delay, applies each input in time order (nc::run_until).  The
    features a run may leave out (reference mode, caps, chained arrivals, plasticity,
    playback, deleted cells) are switched by the cell's data and the settings.
 
@@ -720,19 +722,43 @@ enum {
     DO_RESEND = 8        /* queue the refractory end (if refractory) and the next trial start */
 };
 
-/* Handle one event at tt (a drive event's tt is its xnext).  A deleted cell ignores every
-   event, a cut synapse its arrivals, a stale drive event (an older generation) itself.
-   After any other event the pending drive event stays valid (it applies its own input for
-   real), so only the inputs before it are planned again, and a new one is sent only when
-   one of them could fire the cell; after a drive, trial or control event the drive is
-   planned anew.  Returns the DO_ bits. */
+/* The end of the absolute refractory period, at its own time tref: after a resume its
+   re-queued event may arrive a rounding error away from the time the uninterrupted run had. */
 template <bool FULL = true>
-NC_INLINE int receive(Cell& c, const Settings& e, Event ev, double tt, std::uint64_t gen = 0,
-                      const Synapse* syn = nullptr) {
-    if (FULL && c.dead) { return 0; }
+NC_INLINE void refractory_end(Cell& c, const Settings& e) {
+    prologue<FULL>(c, e, c.tref);
+    nc_decay(c.s, c.p, c.tref);
+    c.s.c_refr = 0;
+    c.s.c_trrs = c.tref;
+}
+
+/* The next played-back entry, integrated at tt (after the prologue).  True on a spike. */
+template <bool FULL = true>
+NC_INLINE bool play_next(Cell& c, const Settings& e, double tt) {
+    const std::size_t i = c.pbi;
+    const int slot = (int) c.play_s[i];
+    const double w = c.play_w[i];
+    c.pbi = i + 1;
+    c.pbt = pb_time(c, c.pbi);
+    return integrate_slot<FULL>(c, e, tt, slot, w);
+}
+
+/* The next buffered drive input, integrated for real at tt (after the prologue).  True on
+   a spike. */
+template <bool FULL = true>
+NC_INLINE bool drive_next(Cell& c, const Settings& e, double tt) {
+    const int k = c.bs[c.bi];
+    c.bi++;
+    return integrate_slot<FULL>(c, e, tt, c.xs[k], c.xw[k] * c.drive_gain);
+}
+
+/* An event's own work at tt, for a live cell (and an uncut synapse, a current drive event):
+   catch up, then what the event does.  Returns the DO_ bits but DO_DRIVE; all is set when
+   the drive must be planned anew (after a drive, trial or control event). */
+template <bool FULL = true>
+NC_INLINE int apply_event(Cell& c, const Settings& e, Event ev, double tt, const Synapse* syn, bool& all) {
     int out = 0;
     bool spiked = false;
-    bool all = false;   /* plan the drive anew */
     switch (ev) {
     case EV_TRIAL:
     case EV_REREAD:
@@ -753,39 +779,43 @@ NC_INLINE int receive(Cell& c, const Settings& e, Event ev, double tt, std::uint
         all = true;
         break;
     case EV_DRIVE:
-        if (gen != c.gen) { return 0; }
         catch_up<FULL>(c, e, tt);
         prologue<FULL>(c, e, tt);
         all = true;
         if (FULL && c.pbt <= c.xnext) {   /* the playback entry or the planned input, whichever is due */
-            const std::size_t i = c.pbi;
-            const int slot = (int) c.play_s[i];
-            const double w = c.play_w[i];
-            c.pbi = i + 1;
-            c.pbt = pb_time(c, c.pbi);
-            spiked = integrate_slot<FULL>(c, e, tt, slot, w);
+            spiked = play_next<FULL>(c, e, tt);
         } else if (c.bi < c.nb) {
-            const int k = c.bs[c.bi];
-            c.bi++;
-            spiked = integrate_slot<FULL>(c, e, tt, c.xs[k], c.xw[k] * c.drive_gain);
+            spiked = drive_next<FULL>(c, e, tt);
         }
         break;
     case EV_REFRACTORY:
-        /* at its own time tref: after a resume its re-queued event may arrive a rounding
-           error away from the time the uninterrupted run had */
         catch_up<FULL>(c, e, tt);
-        prologue<FULL>(c, e, c.tref);
-        nc_decay(c.s, c.p, c.tref);
-        c.s.c_refr = 0;
-        c.s.c_trrs = c.tref;
+        refractory_end<FULL>(c, e);
         break;
     case EV_SYNAPSE:
-        if (syn->cut) { return 0; }
         catch_up<FULL>(c, e, tt);
         prologue<FULL>(c, e, tt);
         spiked = arrive<FULL>(c, e, tt, *syn);
         break;
     }
+    return spiked ? out | DO_SPIKE : out;
+}
+
+/* Handle one event at tt (a drive event's tt is its xnext), the per-cell engine's way: the
+   drive's inputs are planned (replan) and applied lazily.  A deleted cell ignores every
+   event, a cut synapse its arrivals, a stale drive event (an older generation) itself.
+   After any other event the pending drive event stays valid (it applies its own input for
+   real), so only the inputs before it are planned again, and a new one is sent only when
+   one of them could fire the cell; after a drive, trial or control event the drive is
+   planned anew.  Returns the DO_ bits. */
+template <bool FULL = true>
+NC_INLINE int receive(Cell& c, const Settings& e, Event ev, double tt, std::uint64_t gen = 0,
+                      const Synapse* syn = nullptr) {
+    if (FULL && c.dead) { return 0; }
+    if (ev == EV_DRIVE && gen != c.gen) { return 0; }
+    if (ev == EV_SYNAPSE && syn->cut) { return 0; }
+    bool all = false;   /* plan the drive anew */
+    int out = apply_event<FULL>(c, e, ev, tt, syn, all);
     replan<FULL>(c, e, all ? NEVER : c.xnext);
     const double m = (FULL && c.pbt < c.xplan) ? c.pbt : c.xplan;   /* next_drive_time's */
     if (all || m < c.xnext) {
@@ -793,8 +823,37 @@ NC_INLINE int receive(Cell& c, const Settings& e, Event ev, double tt, std::uint
         c.xnext = m;
         if (m < NEVER_BELOW) { out |= DO_DRIVE; }
     }
-    if (spiked) { out |= DO_SPIKE; }
     return out;
+}
+
+/* Run the cell's own events before tt, the rank engine's way: each drive input, played-back
+   entry and refractory end in time order, each an event of its own (what receive's planned
+   drive events stand for, so the same bits), with on_spike(ts) called at each spike.  The
+   engine runs a cell up to each of its other events (arrivals, trials, control) and all of
+   them to the end of each window: no cell hears of another's spike within the shortest
+   delay.  Ties: the refractory end before an input, a played-back entry before both, as
+   receive orders them.  A deleted cell is frozen. */
+template <bool FULL = true, class OnSpike>
+NC_INLINE void run_until(Cell& c, const Settings& e, double tt, OnSpike&& on_spike) {
+    if (FULL && c.dead) { return; }
+    for (;;) {
+        if (c.bi >= c.nb) {
+            if (FULL) { fill_buffer(c, e); } else { fill_buffer_<false, false>(c); }
+        }
+        const double tin = c.bi < c.nb ? c.bt[c.bi] : NEVER;
+        const double tpb = FULL ? c.pbt : NEVER;
+        const double tr = c.s.c_refr != 0 ? c.tref : NEVER;
+        if (tr <= tin && tr < tpb) {
+            if (tr >= tt) { return; }
+            refractory_end<FULL>(c, e);
+            continue;
+        }
+        const bool play = FULL && tpb <= tin;
+        const double te = play ? tpb : tin;
+        if (te >= tt) { return; }
+        prologue<FULL>(c, e, te);
+        if (play ? play_next<FULL>(c, e, te) : drive_next<FULL>(c, e, te)) { on_spike(te); }
+    }
 }
 
 /* Whether the cell, under these settings, needs the event path with every feature

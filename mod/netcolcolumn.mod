@@ -1,43 +1,49 @@
 COMMENT
 NetcolColumn: all of a rank's column cells (the NetcolIntf6 cell, shared/spec/intf6.md) in
-one mechanism with its own event queue, so that drive events, synaptic arrivals and
-refractory ends cost a heap operation each instead of a NEURON queue event.
+one mechanism with its own queue, so that synaptic arrivals cost a heap operation each
+instead of a NEURON queue event, and the drive costs none.
 
 The cells are the core's (netcol_intf6_core.hpp): the same nc::Cell and the same functions
-as NetcolIntf6's (the lazy drive and its planner, arrivals, the threshold stage, the
-sensor and scaling steps with the delivery callbacks, STDP, played-back input, and
-nc::receive, which dispatches an event and says what to queue), so the spikes are the same
-bit for bit.  This file is the per-rank shell: the cells, synapses and queue of a rank, the
-exchange with other ranks and the calls from Python.  It runs the drive, synapses, spikes,
-activity sensors, synaptic scaling, deletion (kill: dead cells, cut synapses;
-set_drive_gain: the external scale-down; set_outgoing_delays), trials (each cell's trial
-starts are events of its queue), STDP (set_plastic: each synapse's rule; its state in
-plain per-synapse arrays, ColPlastic, which plastic_gains reads), played-back input
-(set_playback: the training signal, refilled ahead by Python), checkpoints (get_state,
-set_state, resume), the GUI (set_scaling and set_stdp, its live switches; restart, at
-every init; its cell browser reads a cell with value_at) and reference mode with each of
-the original's quirks: its MCellRan4 streams (set_original), stream caps (set_caps), the
-settings' quirks (set_settings) and chained arrival times (set_chain, set_groups: an
-arrival of a later group of its presynaptic cell's delivery chain is deferred, when the
-chain's first callback comes, to its group's time, an event of type COL_DEFERRED, as
-NetcolIntf6 defers it with flag 5).  In the per-cell mechanism NEURON's event machinery
-was about a fifth of the column's time.
+as NetcolIntf6's (the drive streams, arrivals, the threshold stage, the sensor and scaling
+steps with the delivery callbacks, STDP, played-back input, and the events' work,
+nc::apply_event), so the spikes are the same bit for bit.  This file is the per-rank
+shell: the cells, synapses and queue of a rank, the exchange with other ranks and the
+calls from Python.  It runs the drive, synapses, spikes, activity sensors, synaptic
+scaling, deletion (kill: dead cells, cut synapses; set_drive_gain: the external
+scale-down; set_outgoing_delays), trials (each cell's trial starts are events of its
+queue), STDP (set_plastic: each synapse's rule; its state in plain per-synapse arrays,
+ColPlastic, which plastic_gains reads), played-back input (set_playback: the training
+signal, refilled ahead by Python), checkpoints (get_state, set_state, resume), the GUI
+(set_scaling and set_stdp, its live switches; restart, at every init; its cell browser
+reads a cell with value_at) and reference mode with each of the original's quirks: its
+MCellRan4 streams (set_original), stream caps (set_caps), the settings' quirks
+(set_settings) and chained arrival times (set_chain, set_groups: an arrival of a later
+group of its presynaptic cell's delivery chain is deferred, when the chain's first
+callback comes, to its group's time, an event of type COL_DEFERRED, as NetcolIntf6 defers
+it with flag 5).
 
 Time runs in windows of `epoch` ms: the shortest synaptic delay in whole steps of the
 fixed step, NEURON's spike-exchange interval (the listening NetCons carry it as their
-delay).  At t = k epoch, after that time's exchange, the mechanism takes the remote
-spikes NEURON has recorded (listen_records) and handles every event before t in time
-order; a protocol action at t, or the run loop after a block, asks for the same first
-(catch_up, handle_until).  A spike at t_s reaches its targets at t_s + delay >= t_s +
-epoch (chained: at t_s + the chain's first delay, then deferred): local targets get it at once, remote ranks through the cell's NetcolRelay,
-emitted when its window is handled (NEURON's own t set to t_s for the call: NEURON
-refuses a spike before t), at the next exchange, which comes before they handle events
-at t_s + delay.  A remote arrival before the time already handled would be out of
-order: it stops the run with an error instead.  Protocol actions at times inside a window
-(records, deletion rounds, checkpoints), which handle the events before their time first,
-have met none: tests/test_rank_engine.py runs one at every step on 2 ranks.  A resume at t initialises with tstart = t: the
-windows run from t, and resume queues the cells' own events and the spikes in flight
-(chained: those deferred before t to a time at or after it too).
+delay).  Within a window no cell hears of another's spike, so each cell runs alone:
+nc::run_until applies its drive inputs, played-back entries and refractory end one at a
+time in time order (each an event of its own, which is what NetcolIntf6's planned drive
+events stand for, hence the same bits, with no planning and no queue operation).  The
+queue holds the arrivals, trial starts and control events: each is handled in time order
+after its cell has run up to it, and at the window's end every cell runs up to it.  At
+t = k epoch, after that time's exchange, the mechanism takes the remote spikes NEURON has
+recorded (listen_records) and handles the window before t; a protocol action at t, or
+the run loop after a block, asks for the same first (handle_until), after which every
+cell's state is at t.  A spike at t_s reaches its targets at t_s + delay >= t_s + epoch
+(chained: at t_s + the chain's first delay, then deferred): local targets get it at once,
+remote ranks through the cell's NetcolRelay, emitted when its cell runs past t_s
+(NEURON's own t set to t_s for the call: NEURON refuses a spike before t), at the next
+exchange, which comes before they handle events at t_s + delay.  A remote arrival before
+the time already handled would be out of order: it stops the run with an error instead.
+Protocol actions at times inside a window (records, deletion rounds, checkpoints), which
+handle the events before their time first, have met none: tests/test_rank_engine.py runs
+one at every step on 2 ranks.  A resume at t initialises with tstart = t: the windows run
+from t, and resume queues the cells' trial starts and the spikes in flight (chained:
+those deferred before t to a time at or after it too).
 ENDCOMMENT
 
 NEURON {
@@ -69,7 +75,7 @@ VERBATIM
 /* COL_REREAD: a cell reads its played-back input again from the event's time on (after a
    refill found it with none left, as NetcolIntf6's control event); COL_DEFERRED: an arrival
    deferred to its place in its presynaptic cell's delivery chain */
-enum { COL_DRIVE = 0, COL_ARRIVAL = 1, COL_REFRACTORY = 2, COL_TRIAL = 3, COL_REREAD = 4, COL_DEFERRED = 5 };
+enum { COL_ARRIVAL = 0, COL_TRIAL = 1, COL_REREAD = 2, COL_DEFERRED = 3 };
 
 /* A synapse: its target (a local cell's index), delay, kind (nc::SYN_FROM_E or
    nc::SYN_FROM_I), receptor weights AM, NM, GA, GB, AM2, NM2, GA2, and whether its
@@ -84,16 +90,14 @@ struct ColSyn { int post; double delay; int kind; double w[7]; bool cut; };
    synapse's own delay when its arrivals are chained, which is the chain's first). */
 struct ColPlastic { std::vector<double> gain, tpre, tdone, inc, tau, wmax, delay; };
 
-/* An event in the queue (32 bytes: its size is much of the queue's cost).  A drive event
-   carries its generation's low 32 bits: the generations of events still queued are never
-   2^32 apart. */
+/* An event in the queue: a synaptic arrival, a trial start or a control event (each cell's
+   drive inputs and refractory end are its own, run by nc::run_until). */
 struct ColEvent {
     double when;
     std::uint64_t seq;
     int type;
     int cell;
     int syn;
-    std::uint32_t gen;
     bool operator>(const ColEvent& o) const { return when > o.when || (when == o.when && seq > o.seq); }
 };
 
@@ -106,6 +110,7 @@ struct ColEngine {
     std::priority_queue<ColEvent, std::vector<ColEvent>, std::greater<ColEvent>> q;
     std::uint64_t seq = 0;
     double handled = 0;   /* every event before this time (ms) has been handled */
+    double span = 0;      /* the windows' length (ms, the mechanism's epoch): the shortest delay */
     double delmin = 0;    /* outgoing delays closer than this are one delivery callback */
     /* NetcolIntf6's module-wide settings; scaling switched on from ton by scaling_on, the
        plan horizon (the next time the protocol may change inputs) set by set_horizon. */
@@ -129,8 +134,8 @@ struct ColEngine {
         }
     }
 
-    void push(double when, int type, int cell, int syn, std::uint64_t gen) {
-        q.push(ColEvent{when, seq++, type, cell, syn, (std::uint32_t) gen});
+    void push(double when, int type, int cell, int syn) {
+        q.push(ColEvent{when, seq++, type, cell, syn});
     }
 
     /* cell c's drive streams, keyed as the build's (nc::key_streams; set_cells: a resume
@@ -156,15 +161,14 @@ struct ColEngine {
         return tt + (a - tt);
     }
 
-    /* what the core asks for after an event of cell ci at te */
+    /* what the core asks for after an event of cell ci at te (its drive and refractory
+       end are its own: nc::run_until runs them) */
     void enact(int ci, double te, int todo) {
         nc::Cell& c = cells[ci];
-        if (todo & nc::DO_NEXT_TRIAL) { push(te + c.trial_ms, COL_TRIAL, ci, -1, 0); }
-        if (todo & nc::DO_DRIVE) { push(c.xnext, COL_DRIVE, ci, -1, c.gen); }
+        if (todo & nc::DO_NEXT_TRIAL) { push(te + c.trial_ms, COL_TRIAL, ci, -1); }
         if (todo & nc::DO_SPIKE) { spike(ci, te); }
-        if (todo & nc::DO_RESEND) {   /* after a resume: the cell's own pending events */
-            if (c.s.c_refr != 0) { push(c.tref, COL_REFRACTORY, ci, -1, 0); }
-            if (c.trial_ms > 0) { push((c.trial_k + 1) * c.trial_ms, COL_TRIAL, ci, -1, 0); }
+        if ((todo & nc::DO_RESEND) && c.trial_ms > 0) {   /* after a resume: the next trial start */
+            push((c.trial_k + 1) * c.trial_ms, COL_TRIAL, ci, -1);
         }
     }
 
@@ -174,8 +178,7 @@ struct ColEngine {
         t = ts;
         nrn_net_event(relays[ci], ts);
         t = now;
-        for (int si : out[(std::size_t) c.cell_gid]) { push(ts + syns[si].delay, COL_ARRIVAL, syns[si].post, si, 0); }
-        push(c.tref, COL_REFRACTORY, ci, -1, 0);
+        for (int si : out[(std::size_t) c.cell_gid]) { push(ts + syns[si].delay, COL_ARRIVAL, syns[si].post, si); }
     }
 
     void initialize() {
@@ -187,8 +190,8 @@ struct ColEngine {
             nc::Cell& c = cells[i];
             for (nrnran123_State* r : c.rs) { nrnran123_setseq(r, 0, 0); }
             nc::init(c, settings, 0.0);
-            if (nc::next_drive_time(c) < nc::NEVER_BELOW) { push(c.xnext, COL_DRIVE, (int) i, -1, c.gen); }
-            if (c.trial_ms > 0) { push(0.0, COL_TRIAL, (int) i, -1, 0); }   /* the first trial starts at 0 */
+            c.cvalid = 0;   /* nothing planned: run_until applies each input for real */
+            if (c.trial_ms > 0) { push(0.0, COL_TRIAL, (int) i, -1); }   /* the first trial starts at 0 */
         }
         for (std::size_t i = 0; i < plastic.gain.size(); ++i) {
             nc::plastic_init(settings, syns[i].kind, plastic.gain[i], plastic.tpre[i], plastic.tdone[i]);
@@ -218,13 +221,10 @@ struct ColEngine {
         if (full) { advance_<true>(t_end); } else { advance_<false>(t_end); }
     }
 
-    /* each cell's buffered drive inputs before tt applied (the state at tt, for reading) */
-    void catch_up_cells(double tt) {
-        for (nc::Cell& c : cells) { catch_up_cell(c, tt); }
-    }
-
-    void catch_up_cell(nc::Cell& c, double tt) {
-        if (full) { nc::catch_up<true>(c, settings, tt); } else { nc::catch_up<false>(c, settings, tt); }
+    /* local cell i's own events before tt, its spikes emitted */
+    template <bool FULL>
+    void run_cell(std::size_t i, double tt) {
+        nc::run_until<FULL>(cells[i], settings, tt, [this, i](double ts) { spike((int) i, ts); });
     }
 
     template <bool FULL>
@@ -242,40 +242,50 @@ struct ColEngine {
                                       "to %.17g ms were handled; run with engine = 'cells'", arrival, handled);
                         hoc_execerror("NetcolColumn:", msg);
                     }
-                    push(arrival, COL_ARRIVAL, syns[si].post, si, 0);
+                    push(arrival, COL_ARRIVAL, syns[si].post, si);
                 }
             }
             vector_resize(rec_t, 0);
             vector_resize(rec_id, 0);
         }
-        if (t_end > handled) { handled = t_end; }
-        while (!q.empty() && q.top().when < t_end) {
+        /* windows no longer than the shortest delay, within which no cell hears of another's spike */
+        while (handled < t_end) {
+            const double stop = span > 0 && t_end - handled > span ? handled + span : t_end;
+            run_window<FULL>(stop);
+            handled = stop;
+        }
+    }
+
+    /* every event before stop in time order, each cell run up to its events first and all
+       of them to stop at the end: a spike's arrivals come at or after stop */
+    template <bool FULL>
+    void run_window(double stop) {
+        while (!q.empty() && q.top().when < stop) {
             const ColEvent e = q.top();
             q.pop();
             nc::Cell& c = cells[e.cell];
+            run_cell<FULL>((std::size_t) e.cell, e.when);
+            if (FULL && c.dead) { continue; }
+            bool all = false;
             int todo;
-            if (e.type == COL_DRIVE) {
-                /* the current generation if its low bits match, else a stale one */
-                todo = nc::receive<FULL>(c, settings, nc::EV_DRIVE, e.when,
-                                         e.gen == (std::uint32_t) c.gen ? c.gen : c.gen + 1);
-            } else if (e.type == COL_REFRACTORY) {
-                todo = nc::receive<FULL>(c, settings, nc::EV_REFRACTORY, e.when);
-            } else if (e.type == COL_TRIAL) {
-                todo = nc::receive<FULL>(c, settings, nc::EV_TRIAL, e.when);
+            if (e.type == COL_TRIAL) {
+                todo = nc::apply_event<FULL>(c, settings, nc::EV_TRIAL, e.when, nullptr, all);
             } else if (e.type == COL_REREAD) {
-                todo = nc::receive<FULL>(c, settings, nc::EV_REREAD, e.when);
+                todo = nc::apply_event<FULL>(c, settings, nc::EV_REREAD, e.when, nullptr, all);
             } else {
                 if (FULL && e.type == COL_ARRIVAL && defers(e.syn)) {   /* read at the first callback, as NetcolIntf6 does */
-                    push(deferred(e.syn, e.when), COL_DEFERRED, e.cell, e.syn, 0);
+                    push(deferred(e.syn, e.when), COL_DEFERRED, e.cell, e.syn);
                     continue;
                 }
                 const ColSyn& s = syns[e.syn];
+                if (s.cut) { continue; }
                 nc::Plastic pl;
                 const nc::Synapse y{s.kind, s.w, s.cut, FULL ? plastic_of(e.syn, pl) : nullptr};
-                todo = nc::receive<FULL>(c, settings, nc::EV_SYNAPSE, e.when, 0, &y);
+                todo = nc::apply_event<FULL>(c, settings, nc::EV_SYNAPSE, e.when, &y, all);
             }
             enact(e.cell, e.when, todo);
         }
+        for (std::size_t i = 0; i < cells.size(); ++i) { run_cell<FULL>(i, stop); }
     }
 
     /* scaling on (its steps from ton) or off from tt, every event before tt handled with
@@ -308,11 +318,7 @@ struct ColEngine {
        local or not) at t: every event before t handled first, each local one caught up */
     void kill(double tt, const double* local, int n_local, const double* gids, int n_gids) {
         advance(tt);
-        for (int j = 0; j < n_local; ++j) {
-            nc::Cell& c = cells.at((std::size_t) local[j]);
-            catch_up_cell(c, tt);
-            c.dead = true;
-        }
+        for (int j = 0; j < n_local; ++j) { cells.at((std::size_t) local[j]).dead = true; }
         for (int j = 0; j < n_gids; ++j) {
             for (int si : out.at((std::size_t) gids[j])) { syns[si].cut = true; }
         }
@@ -373,11 +379,17 @@ static void col_state(ColEngine& E, const char* name, IvocVect* v, bool set) {
 ENDVERBATIM
 
 INITIAL {
-    if (tstart == 0) {
 VERBATIM
-        col_engine(pid)->initialize();
-ENDVERBATIM
+    ColEngine& E = *col_engine(pid);
+    E.span = epoch;
+    if (tstart == 0) {
+        E.initialize();
+    } else {   /* a resume's: its windows run from tstart (nothing before it is run again) */
+        E.q = decltype(E.q)();
+        E.seq = 0;
+        E.handled = tstart;
     }
+ENDVERBATIM
     net_send(tstart + epoch, 1)
 }
 
@@ -492,31 +504,6 @@ VERBATIM
 ENDVERBATIM
 }
 
-: catch_up(tt): handle every event before tt, then apply each cell's buffered drive inputs
-: before tt (as NetcolIntf6's catch_up): the state at tt, for reading
-PROCEDURE catch_up(tt) {
-VERBATIM
-    ColEngine& E = *col_engine(pid);
-    E.advance(_ltt);
-    E.catch_up_cells(_ltt);
-ENDVERBATIM
-}
-
-: catch_up_some(tt, v): handle every event before tt, then apply the buffered drive inputs
-: before tt of the local cells v (indices, a Vector) only, as NetcolIntf6's catch_up of
-: those cells does: a catch-up is not neutral to the bit (the callback steps it runs use
-: the outgoing delays of now, which a deletion at tt then changes), so a sampler reads
-: the cells the per-cell engine's sampler reads and leaves the others as it does
-PROCEDURE catch_up_some(tt) {
-VERBATIM
-    ColEngine& E = *col_engine(pid);
-    IvocVect* v = vector_arg(2);
-    const double* x = vector_vec(v);
-    E.advance(_ltt);
-    for (int j = 0; j < vector_capacity(v); ++j) { E.catch_up_cell(E.cells.at((std::size_t) x[j]), _ltt); }
-ENDVERBATIM
-}
-
 : cell_value(i, k): local cell i's activity sensor (k = 0, 1/ms, as of tu), tu (k = 1,
 : ms), goal (k = 2, 1/ms; -1 until scaling sets it), scale factor (k = 3) or whether it
 : was deleted (k = 4)
@@ -528,7 +515,7 @@ VERBATIM
 ENDVERBATIM
 }
 
-: value_at(i, k, tt): what a recording reads of local cell i at tt (after catch_up(tt)),
+: value_at(i, k, tt): what a recording reads of local cell i at tt (after handle_until(tt)),
 : as NetcolIntf6's value_at (nc::value_at's codes)
 FUNCTION value_at(i, k, tt) {
 VERBATIM
@@ -565,7 +552,7 @@ ENDVERBATIM
 }
 
 : set_drive_gain(g): every local cell's drive gain (the external scale-down of deletion
-: rounds; catch_up first, so that the inputs before now keep the old gain)
+: rounds; handle_until first, so that the inputs before now keep the old gain)
 PROCEDURE set_drive_gain(g) {
 VERBATIM
     for (nc::Cell& c : col_engine(pid)->cells) { c.drive_gain = _lg; }
@@ -583,7 +570,8 @@ ENDVERBATIM
 }
 
 
-: handle_until(tt): handle every event before tt (after a block, so that its spikes are out)
+: handle_until(tt): handle every event before tt (after a block, so that its spikes are out;
+: before Python reads or changes cells, whose state is then at tt)
 PROCEDURE handle_until(tt) {
 VERBATIM
     col_engine(pid)->advance(_ltt);
@@ -631,23 +619,22 @@ VERBATIM
 ENDVERBATIM
 }
 
-: resume(t, tvec, gidvec): after INITIAL with tstart = t and set_state: every event before t
-: counts as handled, each cell queues its own pending events (its drive, refractory end,
-: next trial), and the spikes (tvec, gidvec: every spike, local or not, that may still be
-: in flight) queue their arrivals at or after t
+: resume(t, tvec, gidvec): after INITIAL with tstart = t (every event before t counts as
+: handled) and set_state: each cell catches up to t and queues its next trial start, and
+: the spikes (tvec, gidvec: every spike, local or not, that may still be in flight) queue
+: their arrivals at or after t
 PROCEDURE resume(t) {
 VERBATIM
     ColEngine& E = *col_engine(pid);
     const double tt = _lt;
-    E.q = decltype(E.q)();
-    E.seq = 0;
-    E.handled = tt;
     E.full = E.needs_full();
     for (std::size_t i = 0; i < E.cells.size(); ++i) {
         nc::Cell& c = E.cells[i];
         c.cvalid = 0;
-        const int todo = E.full ? nc::receive<true>(c, E.settings, nc::EV_RESEND, tt)
-                                : nc::receive<false>(c, E.settings, nc::EV_RESEND, tt);
+        if (c.dead) { continue; }
+        bool all = false;
+        const int todo = E.full ? nc::apply_event<true>(c, E.settings, nc::EV_RESEND, tt, nullptr, all)
+                                : nc::apply_event<false>(c, E.settings, nc::EV_RESEND, tt, nullptr, all);
         E.enact((int) i, tt, todo);
     }
     IvocVect* tv = vector_arg(2);
@@ -657,9 +644,9 @@ VERBATIM
         for (int si : E.out.at((std::size_t) id[j])) {
             const double arrival = ts[j] + E.syns[si].delay;
             if (arrival >= tt) {
-                E.push(arrival, COL_ARRIVAL, E.syns[si].post, si, 0);
+                E.push(arrival, COL_ARRIVAL, E.syns[si].post, si);
             } else if (E.defers(si) && E.deferred(si, arrival) >= tt) {   /* deferred before t, due after it */
-                E.push(E.deferred(si, arrival), COL_DEFERRED, E.syns[si].post, si, 0);
+                E.push(E.deferred(si, arrival), COL_DEFERRED, E.syns[si].post, si);
             }
         }
     }
@@ -869,7 +856,7 @@ VERBATIM
         c.play_w.assign(ws + at, ws + at + n);
         c.pbi = 0;
         at += n;
-        if (_lreread != 0 && idle && n > 0) { E.push(_ltt, COL_REREAD, (int) i, -1, 0); }
+        if (_lreread != 0 && idle && n > 0) { E.push(_ltt, COL_REREAD, (int) i, -1); }
     }
     E.full = E.full || at > 0;   /* the lean event path has no playback */
 ENDVERBATIM

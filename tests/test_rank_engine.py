@@ -284,7 +284,7 @@ def test_rank_engine_takes_actions_inside_windows(tmp_path):
     checkpoints inside a block do), over 2 s on 2 ranks whose exchange window is 3 steps:
     no remote arrival comes behind the time handled."""
     action = ("cv = h.CVode()\n"
-              "evs = [cv.event(10 + 0.5 * k, lambda t=10 + 0.5 * k: net.engine.catch_up(t)) for k in range(4000)]")
+              "evs = [cv.event(10 + 0.5 * k, lambda t=10 + 0.5 * k: net.engine.advance(t)) for k in range(4000)]")
     out = guard_scenario(tmp_path, action)
     assert out.count("no error") == 2, out[-2000:]
 

@@ -234,16 +234,9 @@ class RankEngine:
         self.pop.set_playback(t, float(reread), *(filled(v, a) for v, a in zip(vectors, (counts, *flat))))
 
     def advance(self, t):
-        """Handle every event before t (ms): the spikes before t are out."""
+        """Handle every event before t (ms): the spikes before t are out, and every cell's
+        state is at t (its drive inputs before t applied)."""
         self.pop.handle_until(t)
-
-    def catch_up(self, t, gids=None):
-        """Handle every event before t (ms) and bring each cell's drive to t (gids: only
-        those local cells', as the per-cell engine brings the cells it reads)."""
-        if gids is None:
-            self.pop.catch_up(t)
-        else:
-            self.pop.catch_up_some(t, filled(scratch_vectors(1)[0], [self.index[g] for g in gids]))
 
     def set_stdp(self, t, on):
         """STDP on or off from t (ms), every event before t handled first (the synapses
@@ -280,7 +273,7 @@ class RankEngine:
         self.pop.kill(t, filled(vl, [float(i) for i in mine]), filled(vg, [float(g) for g in gids]))
 
     def set_drive_gain(self, gain):
-        """Every local cell's drive gain (call catch_up first)."""
+        """Every local cell's drive gain (call :meth:`advance` first)."""
         self.pop.set_drive_gain(gain)
 
     def set_outgoing_delays(self, gid, delays):
@@ -381,15 +374,14 @@ class RankEngine:
         return self.pop.cell_value(self.index[gid], what)
 
     def value_at(self, gid, code, t):
-        """What a recording reads of a local cell at t (after :meth:`catch_up` to t):
+        """What a recording reads of a local cell at t (after :meth:`advance` to t):
         NetcolIntf6's value_at code (netcol.cells.intf6.VALUE_CODES)."""
         return self.pop.value_at(self.index[gid], code, t)
 
 
 class EngineSampler:
     """Reads variables (netcol.cells.intf6.RECORDABLE) of some of a rank engine's cells at t
-    (ms), every event before t handled first and only those cells caught up, as
-    NetcolIntf6's CellSampler reads them (the core's value_at)."""
+    (ms), every event before t handled first (the core's value_at)."""
 
     def __init__(self, engine, gids, variables):
         self.engine, self.gids, self.variables = engine, [int(g) for g in gids], list(variables)
@@ -398,7 +390,7 @@ class EngineSampler:
     def __call__(self, t):
         out = np.empty((len(self.gids), len(self.variables)))
         if self.gids:
-            self.engine.catch_up(t, self.gids)
+            self.engine.advance(t)
         for i, gid in enumerate(self.gids):
             out[i] = [self.engine.value_at(gid, k, t) for k in self.codes]
         return to_recorded_units(out, self.variables)

@@ -200,7 +200,9 @@ class ColumnNetwork(CellLayout):
 
     def set_scaling(self, t, on, ton):
         """Synaptic scaling on (its steps from ton, ms) or off from now, t (ms): every
-        NetcolIntf6 reads the module-wide switch at its next event."""
+        cell's inputs before t first, with the old setting (as the rank engine's), then
+        the module-wide switch, which every NetcolIntf6 reads at its next event."""
+        self.catch_up(t)
         set_module_scaling(on, ton)
 
     def local_plastic_gains(self):
@@ -306,8 +308,11 @@ class ColumnNetwork(CellLayout):
             The current simulation time (a timeline event's own time inside callbacks).
         """
         gids = set(int(g) for g in gids)
+        # every cell's inputs before t first: the scaling steps they run replay delivery
+        # callbacks with the outgoing delays of before the round (as the rank engine, whose
+        # cells are always up to date)
+        self.catch_up(t)
         for g in gids & set(self.local):
-            self.local[g].catch_up(t)
             mark_dead(self.local[g])
         pre = self.conn.pre[self.netcon_rows]
         for i in np.flatnonzero(np.isin(pre, list(gids))):

@@ -127,8 +127,8 @@ class RankNetwork(CellLayout):
         self.engine.advance(t)
 
     def catch_up(self, t):
-        """Every event before t (ms) handled and each cell's drive brought to t."""
-        self.engine.catch_up(t)
+        """Every event before t (ms) handled: the engine's cells are then at t."""
+        self.engine.advance(t)
 
     def scaling_on(self, t):
         """Synaptic scaling from t (ms) on."""
