@@ -1,13 +1,14 @@
 """The column's speed in the default mode, on both engines, and in reference mode, side by
 side in one session; against the original's figure.
 
-Usage:  .venv/bin/python bench/reference_mode.py [--duration S] [--repeats N] [--json FILE]
+Usage:  .venv/bin/python bench/reference_mode.py [--duration S] [--repeats N] [--cpu 0] [--json FILE]
 
 Runs the baseline column (and onlytraining, with training on from the start) in the
 default mode (keyed streams, engine = auto: one NetcolColumn per rank), in the default
 mode on the per-cell engine (engine = cells, one NetcolIntf6 per cell) and in reference
 mode (rng = original, engine = auto), alternating,
---repeats times each, every time for 2 s and for --duration simulated seconds.  It
+--repeats times each, every time for 2 s and for --duration simulated seconds, each run
+pinned to one core (--cpu: a virtual machine's cores need not run at one speed).  It
 reports the median CPU seconds per simulated second as the slope between the two (the
 child processes' user + system time from getrusage: set-up cancels out, as in the
 measurement of the original), the run loop's wall seconds per simulated second (from
@@ -35,10 +36,11 @@ ORIGINAL_S_PER_S = 0.143
 MODES = {"default": ("keyed", "auto"), "default_cells": ("keyed", "cells"), "reference": ("original", "auto")}
 
 
-def run(experiment, mode, duration, out, extra=()):
-    """One run in its own process: (CPU s, run-loop wall s per simulated s, peak MB, engine)."""
+def run(experiment, mode, duration, out, extra, cpu):
+    """One run in its own process, on core cpu: (CPU s, run-loop wall s per simulated s,
+    peak MB, engine)."""
     rng, engine = MODES[mode]
-    cmd = [sys.executable, "-m", "netcol.cli", "run", experiment, "--set", f"duration={duration}", "--set",
+    cmd = ["taskset", "-c", str(cpu), sys.executable, "-m", "netcol.cli", "run", experiment, "--set", f"duration={duration}", "--set",
            f"rng={rng}", "--set", f"engine={engine}", *extra, "--out", str(out), "--overwrite", "--quiet",
            "--no-figure"]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -49,11 +51,11 @@ def run(experiment, mode, duration, out, extra=()):
     return cpu, meta["wall_seconds_per_simulated_second"], meta["peak_rss_mb_per_rank"], meta["engine"]
 
 
-def slope(experiment, mode, duration, out, extra):
+def slope(experiment, mode, duration, out, extra, cpu):
     """CPU s per simulated s between a 2-s run and a run of duration s (extra(d): the
     settings for a run of d s), with the long run's loop figure, peak memory and engine."""
-    short = run(experiment, mode, 2.0, out / "short", extra(2.0))[0]
-    long_cpu, loop, peak, engine = run(experiment, mode, duration, out / "long", extra(duration))
+    short = run(experiment, mode, 2.0, out / "short", extra(2.0), cpu)[0]
+    long_cpu, loop, peak, engine = run(experiment, mode, duration, out / "long", extra(duration), cpu)
     return (long_cpu - short) / (duration - 2.0), loop, peak, engine
 
 
@@ -61,6 +63,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--duration", type=float, default=60.0)
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--cpu", type=int, default=0, help="the core every run is pinned to (default 0)")
     ap.add_argument("--json", help="also write the results here")
     args = ap.parse_args()
     cases = {"baseline": lambda d: (),
@@ -73,7 +76,7 @@ def main():
             for _ in range(args.repeats):
                 for mode in MODES:   # alternating: the machine's noise hits every mode
                     cpu, loop, peak, engines[mode] = slope(name, mode, args.duration, Path(tmp) / f"{name}-{mode}",
-                                                           extra)
+                                                           extra, args.cpu)
                     got[mode]["cpu"].append(cpu)
                     got[mode]["loop"].append(loop)
                     got[mode]["peak"].append(peak)
