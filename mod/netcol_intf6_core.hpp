@@ -32,6 +32,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <vector>
 #include <nrnran123.h>
 #include "netcol_intf6_math.hpp"
@@ -102,6 +103,14 @@ static inline Settings settings_from(const double* v) {
     return e;
 }
 
+/* The per-cell engine's plan of a cell's drive (replan): the state after each planned
+   input and whether it blocked.  The rank engine plans nothing and keeps none, which
+   keeps its cells small (a third of their size): its time goes to reading cells. */
+struct Plan {
+    NcMemb cs[NBUF];
+    bool cb[NBUF] = {};
+};
+
 /* One cell: its parameters, per-cell data and state. */
 struct Cell {
     /* parameters (NetcolIntf6 copies them from its RANGE variables at every entry) */
@@ -144,8 +153,7 @@ struct Cell {
     int bs[NBUF];                    /* streams */
     int nb = 0, bi = 0;              /* buffered, applied */
     int cvalid = 0;                  /* inputs bi .. cvalid - 1 have cached states */
-    NcMemb cs[NBUF];                 /* the state after each planned input */
-    bool cb[NBUF];                   /* and whether it blocked */
+    std::unique_ptr<Plan> plan;      /* the per-cell engine's (receive's); null on the rank engine */
     double xplan = NEVER;            /* the input that needs a real event */
     double xnext = NEVER;            /* the drive event pending (planned input or playback entry) */
     std::uint64_t gen = 0;           /* its generation (older drive events are stale) */
@@ -159,7 +167,6 @@ struct Cell {
         std::fill_n(pendk, NPEND, 0);
         std::fill_n(bt, NBUF, 0.0);
         std::fill_n(bs, NBUF, 0);
-        std::fill_n(cb, NBUF, false);
     }
 };
 
@@ -295,8 +302,8 @@ static inline void replan(Cell& c, const Settings& e, double limit) {
         nc_add_slot(st, pa, nc_drive_dev(st, pa), c.xs[k], c.xw[k] * c.drive_gain);
         const int test = nc_test(st, pa);
         if (test == 1) { plan = tj; break; }
-        c.cs[j] = st;
-        c.cb[j] = test == 2;
+        c.plan->cs[j] = st;
+        c.plan->cb[j] = test == 2;
     }
     c.cvalid = j;
     c.xplan = plan;
@@ -452,8 +459,8 @@ static inline void add_pending(Cell& c, const Settings& e, double ts) {
    arithmetic again (after a resume). */
 NC_INLINE void apply_buffered(Cell& c) {
     if (c.bi < c.cvalid) {
-        if (c.cb[c.bi]) { c.blkcnt += 1; }
-        c.s = c.cs[c.bi];
+        if (c.plan->cb[c.bi]) { c.blkcnt += 1; }
+        c.s = c.plan->cs[c.bi];
         return;
     }
     const int k = c.bs[c.bi];
@@ -474,7 +481,7 @@ static inline void catch_up(Cell& c, const Settings& e, double tt) {
         int j = c.bi;
         long blocked = 0;
         while (j < c.cvalid && c.bt[j] < tt) {
-            blocked += c.cb[j];
+            blocked += c.plan->cb[j];
             if (each) {
                 /* each input is an event of the original's, with its own sensor decay */
                 c.act = c.act * std::exp(-(c.bt[j] - c.tu) / e.sensor_decay_tau);
@@ -483,7 +490,7 @@ static inline void catch_up(Cell& c, const Settings& e, double tt) {
             ++j;
         }
         if (j > c.bi) {
-            c.s = c.cs[j - 1];
+            c.s = c.plan->cs[j - 1];
             c.blkcnt += blocked;
             c.tev = c.bt[j - 1];
             c.bi = j;
@@ -666,8 +673,9 @@ NC_INLINE bool arrive(Cell& c, const Settings& e, double tt, const Synapse& y) {
 }
 
 /* Initialise the cell at tt (the streams' positions are the engine's: Random123 streams
-   keyed and rewound, reference mode's from their seeds).  The engine then queues its first
-   drive event at next_drive_time and, with trials, a trial start at tt. */
+   keyed and rewound, reference mode's from their seeds).  The engine then queues, with
+   trials, a trial start at tt; the per-cell engine plans the drive (replan) and queues its
+   first drive event at next_drive_time. */
 static inline void init(Cell& c, const Settings& e, double tt) {
     c.s = NcMemb{0, 0, 0, 0, 0, 0, 0, c.p.c_vth, c.p.c_vth, tt, tt, 0};
     c.spkcnt = 0;
@@ -700,7 +708,7 @@ static inline void init(Cell& c, const Settings& e, double tt) {
     c.gen = 0;
     c.trial_k = -1;
     c.tref = -1;
-    replan(c, e, NEVER);
+    c.xplan = NEVER;
     c.xnext = NEVER;
 }
 

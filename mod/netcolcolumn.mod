@@ -190,7 +190,6 @@ struct ColEngine {
             nc::Cell& c = cells[i];
             for (nrnran123_State* r : c.rs) { nrnran123_setseq(r, 0, 0); }
             nc::init(c, settings, 0.0);
-            c.cvalid = 0;   /* nothing planned: run_until applies each input for real */
             if (c.trial_ms > 0) { push(0.0, COL_TRIAL, (int) i, -1); }   /* the first trial starts at 0 */
         }
         for (std::size_t i = 0; i < plastic.gain.size(); ++i) {
@@ -630,7 +629,6 @@ VERBATIM
     E.full = E.needs_full();
     for (std::size_t i = 0; i < E.cells.size(); ++i) {
         nc::Cell& c = E.cells[i];
-        c.cvalid = 0;
         if (c.dead) { continue; }
         bool all = false;
         const int todo = E.full ? nc::apply_event<true>(c, E.settings, nc::EV_RESEND, tt, nullptr, all)

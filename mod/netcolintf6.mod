@@ -243,6 +243,7 @@ VERBATIM
             netcol_cells.emplace_back();
         }
         netcol_cells[i] = std::make_unique<nc::Cell>();
+        netcol_cells[i]->plan = std::make_unique<nc::Plan>();
         core_id = (double) i;
     }
 ENDVERBATIM
@@ -261,7 +262,9 @@ VERBATIM
     {
         nc::Cell& c = netcol_cell();
         c.rs[0] = rx0; c.rs[1] = rx1; c.rs[2] = rx2; c.rs[3] = rx3;
-        nc::init(c, netcol_settings(), t);
+        const nc::Settings e = netcol_settings();
+        nc::init(c, e, t);
+        nc::replan(c, e, nc::NEVER);
         _lnd = 1e20;
         /* init_events = 0 when a run resumes from a checkpoint: the state and the pending
            events are restored afterwards (control slot 0 = 3) */

@@ -43,7 +43,9 @@ struct Ev {
 };
 
 /* One RS-like cell driven by four streams and a list of external inputs, its events handled
-   as the engines do: through nc::receive, queueing what it asks for. */
+   as the engines do: as the per-cell engine, through nc::receive, queueing what it asks
+   for; or as the rank engine, its own events run by nc::run_until up to each input and to
+   the end, each input through nc::apply_event. */
 struct OneCell {
     nc::Cell c;
     nc::Settings e;
@@ -74,6 +76,7 @@ struct OneCell {
         e.ton = ton;
         e.kp = 1e-3;
         e.ki = 1e-6;
+        c.plan = std::make_unique<nc::Plan>();
     }
 
     void push(double when, int kind, std::uint64_t gen, int syn) { q.push(Ev{when, seq++, kind, gen, syn}); }
@@ -82,6 +85,7 @@ struct OneCell {
     template <bool FULL>
     void run(double t_end) {
         nc::init(c, e, 0.0);
+        nc::replan(c, e, nc::NEVER);
         if (nc::next_drive_time(c) < nc::NEVER_BELOW) { push(c.xnext, 0, c.gen, -1); }
         for (std::size_t i = 0; i < syn_t.size(); ++i) { push(syn_t[i], 2, 0, (int) i); }
         while (!q.empty() && q.top().when < t_end) {
@@ -107,6 +111,21 @@ struct OneCell {
         }
         nc::catch_up<FULL>(c, e, t_end);
     }
+    /* the rank engine's way */
+    template <bool FULL>
+    void run_alone(double t_end) {
+        nc::init(c, e, 0.0);
+        const auto spiked = [this](double ts) { spikes.push_back(ts); };
+        for (std::size_t i = 0; i < syn_t.size() && syn_t[i] < t_end; ++i) {
+            nc::run_until<FULL>(c, e, syn_t[i], spiked);
+            const double w[7] = {syn_w[i], 0, 0, 0, 0, 0, 0};
+            const nc::Synapse y{i % 2 ? nc::SYN_FROM_E : nc::SYN_EXTERNAL, w, false, nullptr};
+            bool all = false;
+            if (nc::apply_event<FULL>(c, e, nc::EV_SYNAPSE, syn_t[i], &y, all) & nc::DO_SPIKE) { spiked(syn_t[i]); }
+            events++;
+        }
+        nc::run_until<FULL>(c, e, t_end, spiked);
+    }
 };
 
 }  // namespace
@@ -123,7 +142,7 @@ void core_mcellran4(double high, double low, int n, double* out) {
 }
 
 /* One cell for t_end ms with the given plan horizon (1e20: plan freely; 0: every drive input
-   a real event of its own), scaling from ton or not, inputs at syn_t with AMPA weights
+   a real event of its own; negative: run alone, as the rank engine), scaling from ton or not, inputs at syn_t with AMPA weights
    syn_w (odd ones from an E cell, scaled; even ones external), on the event path with
    every feature (full) or the lean one; writes its spike times (up to max_spikes) and its
    final state (the 12 membrane values, then act, goal, interr, sfac, tu, tev, spkcnt,
@@ -133,7 +152,13 @@ int core_run_cell(double horizon, int scaling, double ton, int full, double t_en
     OneCell one(horizon, scaling != 0, ton);
     one.syn_t.assign(syn_t, syn_t + n_syn);
     one.syn_w.assign(syn_w, syn_w + n_syn);
-    if (full) { one.run<true>(t_end); } else { one.run<false>(t_end); }
+    if (horizon < 0) {
+        if (full) { one.run_alone<true>(t_end); } else { one.run_alone<false>(t_end); }
+    } else if (full) {
+        one.run<true>(t_end);
+    } else {
+        one.run<false>(t_end);
+    }
     const int n = (int) one.spikes.size();
     for (int i = 0; i < n && i < max_spikes; ++i) { spikes[i] = one.spikes[i]; }
     std::memcpy(state, &one.c.s, sizeof(NcMemb));

@@ -109,16 +109,19 @@ def test_lazy_drive_gives_the_bits_of_one_event_per_input(core, scaling):
     nc::receive as the engines handle them: planning ahead (inputs applied from the
     planner's cached states, one real event for many) and with the plan horizon at 0
     (every input a real event), on the event path with every feature and on the lean one
-    (FULL = false), give the same spikes and the same final state, bit for bit, with
-    scaling (its steps at every input and at the delivery callbacks) and without;
-    planning ahead needs a fraction of the events."""
+    (FULL = false), and run alone as the rank engine runs it (nc::run_until: each drive
+    input in time order up to each synaptic input, on both paths), give the same spikes
+    and the same final state, bit for bit, with scaling (its steps at every input and at
+    the delivery callbacks) and without; planning ahead needs a fraction of the events."""
     rng = np.random.default_rng(3)
     inputs = sorted(zip(rng.uniform(0, 3000, 300).tolist(), rng.uniform(0.5, 12.0, 300).tolist()))
     lazy = run_cell(core, 1e20, scaling, ton=700.0, inputs=inputs)
     each = run_cell(core, 0.0, scaling, ton=700.0, inputs=inputs)
     lean = run_cell(core, 1e20, scaling, ton=700.0, full=False, inputs=inputs)
+    alone = run_cell(core, -1.0, scaling, ton=700.0, inputs=inputs)
+    alone_lean = run_cell(core, -1.0, scaling, ton=700.0, full=False, inputs=inputs)
     assert len(lazy[0]) > 10
-    for other in (each, lean):
+    for other in (each, lean, alone, alone_lean):
         assert lazy[0].tobytes() == other[0].tobytes()
         assert lazy[1].tobytes() == other[1].tobytes()
     assert lazy[2] == lean[2] and lazy[2] < each[2] / 3
