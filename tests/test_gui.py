@@ -23,14 +23,14 @@ def _have_xvfb():
     return shutil.which("Xvfb") is not None
 
 
-def _xvfb(size):
+def _xvfb(size, dpi=None):
     if not _have_xvfb():
         pytest.skip("Xvfb is not installed and could not be installed (needs root and apt-get)")
     for n in range(90, 120):
         if not os.path.exists(f"/tmp/.X{n}-lock"):
             break
-    proc = subprocess.Popen(["Xvfb", f":{n}", "-screen", "0", f"{size}x24"], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(["Xvfb", f":{n}", "-screen", "0", f"{size}x24", *(["-dpi", str(dpi)] if dpi else [])],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(1.0)
     return proc, f":{n}"
 
@@ -106,6 +106,46 @@ def _canvas_bottom_and_lowest_ink(shot, place):
         row += 1
     dark = [r for r in range(y + 45, row + 1) for c in range(x + 3, x + int(w) - 3) if px[c, r] < 100]
     return row, max(dark)
+
+
+def _window_boxes(dpi):
+    """The column GUI's windows on a 1366 x 768 virtual screen of dpi dots per inch: each
+    titled window's name (its kind: the controls or a Graph) and width x height + left + top,
+    as xwininfo reports them."""
+    proc_x, display = _xvfb("1366x768", dpi)
+    try:
+        gui = subprocess.Popen([*NETCOL, "gui", "baseline", "--set", "duration=1", "--hold", "30"], cwd=REPO,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env=dict(os.environ, DISPLAY=display))
+        try:
+            assert json.loads(gui.stdout.readline())["windows"]
+            tree = subprocess.run(["xwininfo", "-root", "-tree"], capture_output=True, text=True,
+                                  env=dict(os.environ, DISPLAY=display), check=True).stdout
+        finally:
+            gui.terminate()
+            gui.wait(timeout=30)
+    finally:
+        proc_x.terminate()
+        proc_x.wait(timeout=10)
+    boxes = []
+    for line in tree.splitlines():
+        if '"NEURON")' in line:   # a NEURON window: '"title": ("title" "NEURON")  WxH+X+Y  +X+Y'
+            title = line.split('"')[1]
+            boxes.append(("controls" if title == "netcol controls" else title.split("[")[0],
+                          line.split(")")[-1].split()[0]))
+    return sorted(boxes)
+
+
+def test_the_windows_keep_their_pixel_sizes_at_any_screen_resolution():
+    """NEURON's windows are laid out in pixels: on a 96 and a 144 dpi screen (a desktop's and
+    a high-resolution one's) the column GUI's windows have the places and sizes they have at
+    Xvfb's 75 dpi, the tiles of netcol.views.guilayout, so the layout checked at 1366 x 768
+    holds on a real desktop of that size."""
+    if shutil.which("xwininfo") is None:
+        pytest.skip("xwininfo is not installed")
+    at75 = _window_boxes(75)
+    assert [kind for kind, _ in at75] == ["Graph", "Graph", "controls"]   # the raster, the rates
+    assert _window_boxes(96) == at75 and _window_boxes(144) == at75
 
 
 @pytest.mark.parametrize("size", [(1366, 768), (1920, 1080)])
