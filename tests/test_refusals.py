@@ -194,7 +194,7 @@ def test_a_signal_during_set_up_ends_it_between_set_up_steps(tmp_path):
     """SIGTERM right after run.json appears, while a large column is built: the run ends
     then, marked interrupted, without building the rest or writing its output files."""
     out = tmp_path / "r"
-    proc = subprocess.Popen([*NETCOL, "run", "baseline", "--set", "size=8", "--set", "duration=10", "--out", str(out),
+    proc = subprocess.Popen([*NETCOL, "run", "baseline", "--set", "size=32", "--set", "duration=10", "--out", str(out),
                              *QUIET], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True)
     deadline = time.time() + 300
