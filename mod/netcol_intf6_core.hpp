@@ -104,8 +104,8 @@ static inline Settings settings_from(const double* v) {
 }
 
 /* The per-cell engine's plan of a cell's drive (replan): the state after each planned
-   input and whether it blocked.  The rank engine plans nothing and keeps none, which
-   keeps its cells small (a third of their size): its time goes to reading cells. */
+   input and whether it blocked.  The rank engine plans nothing and keeps none: its cells
+   are a third of the size they would be with it, and its time goes to reading cells. */
 struct Plan {
     NcMemb cs[NBUF];
     bool cb[NBUF] = {};
@@ -722,10 +722,12 @@ enum Event {
     EV_RESEND,       /* control: the engine re-queues the cell's pending self-events (resume) */
     EV_CONTROL       /* any other control event: only catches up and replans */
 };
-/* What the engine must do after an event (bits of receive's result). */
+/* What the engine must do after an event (bits of apply_event's and receive's result; the
+   refractory end is queued by the per-cell engine only: the rank engine's run_until ends
+   it itself). */
 enum {
     DO_SPIKE = 1,        /* emit a spike at the event's time, queue the refractory end at tref */
-    DO_DRIVE = 2,        /* queue the drive event at xnext, generation gen */
+    DO_DRIVE = 2,        /* queue the drive event at xnext, generation gen (receive only) */
     DO_NEXT_TRIAL = 4,   /* queue the next trial start, trial_ms later */
     DO_RESEND = 8        /* queue the refractory end (if refractory) and the next trial start */
 };
