@@ -366,6 +366,7 @@ PROCEDURE add_synapses() {
 VERBATIM
     ClPop& P = *cl_pop(pid);
     if (P.indexed) { hoc_execerror("NetcolCondLif: synapses are added before the first step", 0); }
+    if (P.gid.empty()) { hoc_execerror("NetcolCondLif: synapses are added to a cell after add_cell", 0); }
     IvocVect* vs = vector_arg(1);
     IvocVect* vk = vector_arg(2);
     IvocVect* vw = vector_arg(3);

@@ -489,6 +489,7 @@ PROCEDURE add_synapses() {
 VERBATIM
     EifPop& P = *eif_pop(pid);
     if (P.indexed) { hoc_execerror("NetcolEif: synapses are added before the first step", 0); }
+    if (P.gid.empty()) { hoc_execerror("NetcolEif: synapses are added to a cell after add_cell", 0); }
     IvocVect* vs = vector_arg(1);
     IvocVect* vp = vector_arg(2);
     IvocVect* vw = vector_arg(3);

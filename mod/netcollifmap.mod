@@ -62,9 +62,9 @@ Random counts: cell gid's stream of segment stream id s is Random123 (seed, gid,
 draw n of a segment at step k is number offset + (k - k0) of that stream, so any segment
 can replay another's input (same stream and offset) and a resumed run draws the same.
 
-Set-up, from Python (netcol.cells.lifmap): setup(), then add_cell() per local cell,
-add_synapses() per local cell (with their delays), add_segment() per protocol segment,
-then finitialize; INITIAL indexes the synapses, empties the ring and schedules the step
+Set-up, from Python (netcol.cells.lifmap): setup(), then add_cell() per local cell, each
+followed by add_synapses() if it has incoming synapses (with their delays), add_segment()
+per protocol segment, then finitialize; INITIAL indexes the synapses, empties the ring and schedules the step
 kstep.
 ENDCOMMENT
 
@@ -410,6 +410,7 @@ VERBATIM
     for (auto* v : {&P.y, &P.ym, &P.yp, &P.D, &P.P, &P.ringsum, &P.acc, &P.seg_lam}) { v->push_back(0.0); }
     P.nspk.push_back(0);
     P.ring.resize(P.gid.size() * (std::size_t) P.navg, 0.0);
+    P.syn_ptr.push_back(P.syn_ptr.back());
 ENDVERBATIM
 }
 
@@ -420,6 +421,7 @@ PROCEDURE add_synapses() {
 VERBATIM
     LmPop& P = *lm_pop(pid);
     if (P.indexed) { hoc_execerror("NetcolLifMap: synapses are added before the first step", 0); }
+    if (P.gid.empty()) { hoc_execerror("NetcolLifMap: synapses are added to a cell after add_cell", 0); }
     IvocVect* vpre = vector_arg(1);
     IvocVect* vw = vector_arg(2);
     IvocVect* vk = vector_arg(3);
@@ -437,7 +439,7 @@ VERBATIM
         P.syn_w0.push_back(w[j]);
         P.syn_kind.push_back((char) kd[j]);
     }
-    P.syn_ptr.push_back((int) P.syn_pre.size());
+    P.syn_ptr.back() = (int) P.syn_pre.size();
 ENDVERBATIM
 }
 

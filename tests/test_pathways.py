@@ -121,24 +121,27 @@ def test_a_delay_of_d_steps_first_acts_d_steps_after_the_spike(scenario):
     assert got["longest"] == max(DELAYS)
 
 
-def bad_delay(mechanism, delay):
-    """Add a synapse of the given delay (steps); NEURON's error or 'accepted'."""
+def bad_delay(mechanism, delay, cell=True):
+    """Add a synapse of the given delay (steps) to cell 0 (cell=False: before any cell is
+    added); NEURON's error or 'accepted'."""
     from netcol.cells import condlif, eif, lifmap
     from netcol.cells.population import RankWiring
     from netcol.engine.runtime import neuron_h, parallel_context
     h, pc = neuron_h(), parallel_context()
     if mechanism == "condlif":
         pop = condlif.new_population(h, 2, 10)
-        pop.add_cell(0, RankWiring(h, pc, pop).relay(0))
+        add_cell = lambda: pop.add_cell(0, RankWiring(h, pc, pop).relay(0))
         add = lambda: condlif.add_synapses(h, pop, [1], [condlif.EXC], [0.0], [delay])
     elif mechanism == "eif":
         pop = eif.new_population(h, 2, 2, 1, 10)
-        pop.add_cell(0, RankWiring(h, pc, pop).relay(0), -70.0)
+        add_cell = lambda: pop.add_cell(0, RankWiring(h, pc, pop).relay(0), -70.0)
         add = lambda: eif.add_synapses(h, pop, [1], [eif.EE], [0.0], [delay])
     else:
         pop = lifmap.new_population(h, 2, 1)
-        pop.add_cell(0, 0.0, 0.0, RankWiring(h, pc, pop).relay(0))
+        add_cell = lambda: pop.add_cell(0, 0.0, 0.0, RankWiring(h, pc, pop).relay(0))
         add = lambda: lifmap.add_synapses(h, pop, [1], [0.1], [lifmap.STATIC], [delay])
+    if cell:
+        add_cell()
     try:
         add()
     except RuntimeError:
@@ -150,6 +153,13 @@ def bad_delay(mechanism, delay):
 def test_the_mechanisms_refuse_a_delay_below_one_step_or_between_steps(mechanism):
     assert in_fresh_process(bad_delay, mechanism=mechanism, delay=0) == "error"
     assert in_fresh_process(bad_delay, mechanism=mechanism, delay=2.5) == "error"
+
+
+@pytest.mark.parametrize("mechanism", ["condlif", "eif", "lifmap"])
+def test_the_mechanisms_refuse_synapses_before_their_first_cell(mechanism):
+    # synapses belong to the cell added last: with none, they would index cell -1
+    assert in_fresh_process(bad_delay, mechanism=mechanism, delay=1, cell=False) == "error"
+    assert in_fresh_process(bad_delay, mechanism=mechanism, delay=1) == "accepted"
 
 
 # ---------------------------------------------------------------- delays through the network file
