@@ -176,6 +176,20 @@ def test_progress_lines_as_often_as_asked(monkeypatch):
         assert len(stream.getvalue().splitlines()) == lines, every   # the last always
 
 
+def test_progress_eta_follows_the_recent_speed(monkeypatch):
+    """A run that slows tenfold halfway (a runaway) gets an ETA from its present speed."""
+    import io
+    from netcol.engine import progress as progress_module
+    clock = iter([0.0, 10.0, 110.0])   # wall s: start, then 10 s for 1 sim-s, 100 s for the next
+    monkeypatch.setattr(progress_module.time, "time", lambda: next(clock))
+    stream = io.StringIO()
+    progress = progress_module.Progress(10000.0, stream=stream, log_every=0)
+    progress.update(1000.0, 1.0, 2.0)
+    progress.update(2000.0, 50.0, 200.0)
+    last = stream.getvalue().splitlines()[-1]
+    assert "0.01 sim-s/wall-s" in last and "ETA 800 s" in last, last   # 8 sim-s to go at that speed
+
+
 # ---------------------------------------------------------------- [[record]] tables as a list
 
 #: Two tables in the form of an experiment file's [[record]] (the gids as NumPy, as a

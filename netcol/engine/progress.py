@@ -23,6 +23,9 @@ def _log_every(default=30.0):
 class Progress:
     """Report simulated time, speed, ETA and the current E and I rates.
 
+    A log line's speed is the one since the previous line, and its ETA assumes that speed
+    for the rest of the run; the bar's are tqdm's smoothed ones.
+
     Parameters
     ----------
     tstop : float
@@ -43,6 +46,7 @@ class Progress:
         self.stream = stream or sys.stderr
         self.t0 = time.time()
         self.last_log = self.t0
+        self.last_t = t_start
         self.log_every = _log_every() if log_every is None else log_every
         self.bar = None
         if enabled and self.stream.isatty():
@@ -66,11 +70,13 @@ class Progress:
             return
         now = time.time()
         if now - self.last_log >= self.log_every or t >= self.tstop:
-            speed = ((t - self.t_start) / 1000.0) / max(now - self.t0, 1e-9)
+            # the ETA follows the speed since the last line: a column whose activity jumps
+            # (a runaway under STDP) slows tenfold, which a run's mean speed would hide
+            speed = ((t - self.last_t) / 1000.0) / max(now - self.last_log, 1e-9)
             eta = (self.tstop - t) / 1000.0 / max(speed, 1e-9)
-            print(f"netcol: t = {t / 1000:.1f}/{self.tstop / 1000:g} s  {speed:.1f} sim-s/wall-s  "
+            print(f"netcol: t = {t / 1000:.1f}/{self.tstop / 1000:g} s  {speed:.3g} sim-s/wall-s  "
                   f"ETA {eta:.0f} s  {rates}", file=self.stream, flush=True)
-            self.last_log = now
+            self.last_log, self.last_t = now, t
 
     def close(self):
         """Finish the bar."""
