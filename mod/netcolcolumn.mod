@@ -1,7 +1,8 @@
 COMMENT
 NetcolColumn: all of a rank's column cells (the NetcolIntf6 cell, shared/spec/intf6.md) in
-one mechanism with its own queue, so that synaptic arrivals cost a heap operation each
-instead of a NEURON queue event, and the drive costs none.
+one mechanism with its own queue, so that synaptic arrivals cost a sift in a small heap
+each instead of a NEURON queue event (a spike's arrivals wait in it as one event:
+netcol_arrival_queue.hpp), and the drive costs none.
 
 The cells are the core's (netcol_intf6_core.hpp): the same nc::Cell and the same functions
 as NetcolIntf6's (the drive streams, arrivals, the threshold stage, the sensor and scaling
@@ -67,15 +68,17 @@ VERBATIM
 #include <cstdio>
 #include <cstring>
 #include <memory>
-#include <queue>
 #include <vector>
 #include <nrnran123.h>
+#include "netcol_arrival_queue.hpp"
 #include "netcol_intf6_core.hpp"
 
-/* COL_REREAD: a cell reads its played-back input again from the event's time on (after a
+/* The queue's events (netcol_arrival_queue.hpp; each cell's drive inputs and refractory
+   end are its own, run by nc::run_until): COL_ARRIVAL, a spike's arrivals (or, single, one
+   arrival); COL_TRIAL, the start of a cell's trial; COL_REREAD: a cell reads its played-back input again from the event's time on (after a
    refill found it with none left, as NetcolIntf6's control event); COL_DEFERRED: an arrival
    deferred to its place in its presynaptic cell's delivery chain */
-enum { COL_ARRIVAL = 0, COL_TRIAL = 1, COL_REREAD = 2, COL_DEFERRED = 3 };
+enum { COL_ARRIVAL = ncq::ARRIVAL, COL_TRIAL = 1, COL_REREAD = 2, COL_DEFERRED = 3 };
 
 /* A synapse: its target (a local cell's index), delay, kind (nc::SYN_FROM_E or
    nc::SYN_FROM_I), receptor weights AM, NM, GA, GB, AM2, NM2, GA2, and whether its
@@ -90,24 +93,15 @@ struct ColSyn { int post; double delay; int kind; double w[7]; bool cut; };
    synapse's own delay when its arrivals are chained, which is the chain's first). */
 struct ColPlastic { std::vector<double> gain, tpre, tdone, inc, tau, wmax, delay; };
 
-/* An event in the queue: a synaptic arrival, a trial start or a control event (each cell's
-   drive inputs and refractory end are its own, run by nc::run_until). */
-struct ColEvent {
-    double when;
-    std::uint64_t seq;
-    int type;
-    int cell;
-    int syn;
-    bool operator>(const ColEvent& o) const { return when > o.when || (when == o.when && seq > o.seq); }
-};
 
 struct ColEngine {
     std::vector<nc::Cell> cells;          /* the rank's cells (the core's, netcol_intf6_core.hpp) */
     std::vector<Point_process*> relays;   /* and each one's spike source */
     std::vector<ColSyn> syns;
-    std::vector<std::vector<int>> out;   /* by presynaptic gid: its synapses onto this rank's cells */
+    ncq::Outgoing out;   /* by presynaptic gid: its synapses onto this rank's cells */
     ColPlastic plastic;
-    std::priority_queue<ColEvent, std::vector<ColEvent>, std::greater<ColEvent>> q;
+    ncq::Queue q;
+    std::vector<int> due;   /* the arrivals being handled */
     std::uint64_t seq = 0;
     double handled = 0;   /* every event before this time (ms) has been handled */
     double span = 0;      /* the windows' length (ms, the mechanism's epoch): the shortest delay */
@@ -135,7 +129,18 @@ struct ColEngine {
     }
 
     void push(double when, int type, int cell, int syn) {
-        q.push(ColEvent{when, seq++, type, cell, syn});
+        q.push(ncq::Event{when, seq++, 0.0, type, cell, syn, -1});
+    }
+
+    double delay_of(int si) const { return syns[(std::size_t) si].delay; }
+    int post_of(int si) const { return syns[(std::size_t) si].post; }
+
+    /* gid's spike at ts: its arrivals from the k-th in delay order on (ncq::push_spike),
+       each counting one event queued */
+    void push_spike(double ts, int gid, std::size_t k = 0) {
+        ncq::push_spike(q, out, [this](int si) { return delay_of(si); }, [this](int si) { return post_of(si); }, ts,
+                        gid, k, seq);
+        seq += out.syn[(std::size_t) gid].size();
     }
 
     /* cell c's drive streams, keyed as the build's (nc::key_streams; set_cells: a resume
@@ -178,11 +183,11 @@ struct ColEngine {
         t = ts;
         nrn_net_event(relays[ci], ts);
         t = now;
-        for (int si : out[(std::size_t) c.cell_gid]) { push(ts + syns[si].delay, COL_ARRIVAL, syns[si].post, si); }
+        push_spike(ts, (int) c.cell_gid);
     }
 
     void initialize() {
-        q = decltype(q)();
+        q.clear();
         seq = 0;
         handled = 0;
         settings.scaling_active = false;
@@ -228,6 +233,32 @@ struct ColEngine {
         for (std::size_t off = 0; off < sizeof(nc::Cell); off += 64) { __builtin_prefetch(at + off); }
     }
 
+    /* an event of cell ci at te (syn: an arrival's synapse), the cell run up to it first */
+    template <bool FULL>
+    void handle(int type, int ci, int syn, double te) {
+        nc::Cell& c = cells[(std::size_t) ci];
+        run_cell<FULL>((std::size_t) ci, te);
+        if (FULL && c.dead) { return; }
+        bool all = false;
+        int todo;
+        if (type == COL_TRIAL) {
+            todo = nc::apply_event<FULL>(c, settings, nc::EV_TRIAL, te, nullptr, all);
+        } else if (type == COL_REREAD) {
+            todo = nc::apply_event<FULL>(c, settings, nc::EV_REREAD, te, nullptr, all);
+        } else {
+            if (FULL && type == COL_ARRIVAL && defers(syn)) {   /* read at the first callback, as NetcolIntf6 does */
+                push(deferred(syn, te), COL_DEFERRED, ci, syn);
+                return;
+            }
+            const ColSyn& s = syns[(std::size_t) syn];
+            if (s.cut) { return; }
+            nc::Plastic pl;
+            const nc::Synapse y{s.kind, s.w, s.cut, FULL ? plastic_of(syn, pl) : nullptr};
+            todo = nc::apply_event<FULL>(c, settings, nc::EV_SYNAPSE, te, &y, all);
+        }
+        enact(ci, te, todo);
+    }
+
     /* local cell i's own events before tt, its spikes emitted */
     template <bool FULL>
     void run_cell(std::size_t i, double tt) {
@@ -241,16 +272,14 @@ struct ColEngine {
             const double* ts = vector_vec(rec_t);
             const double* id = vector_vec(rec_id);
             for (int j = 0; j < n; ++j) {
-                for (int si : out[(std::size_t) id[j]]) {
-                    const double arrival = ts[j] + syns[si].delay;
-                    if (arrival < handled) {   /* never silently out of order */
-                        char msg[200];
-                        std::snprintf(msg, sizeof msg, "a remote spike's arrival at %.17g ms came after the events "
-                                      "to %.17g ms were handled; run with engine = 'cells'", arrival, handled);
-                        hoc_execerror("NetcolColumn:", msg);
-                    }
-                    push(arrival, COL_ARRIVAL, syns[si].post, si);
+                const std::vector<int>& o = out.syn[(std::size_t) id[j]];
+                if (!o.empty() && ts[j] + delay_of(o[0]) < handled) {   /* never silently out of order (o[0]: the first) */
+                    char msg[200];
+                    std::snprintf(msg, sizeof msg, "a remote spike's arrival at %.17g ms came after the events "
+                                  "to %.17g ms were handled; run with engine = 'cells'", ts[j] + delay_of(o[0]), handled);
+                    hoc_execerror("NetcolColumn:", msg);
                 }
+                push_spike(ts[j], (int) id[j]);
             }
             vector_resize(rec_t, 0);
             vector_resize(rec_id, 0);
@@ -268,30 +297,17 @@ struct ColEngine {
     template <bool FULL>
     void run_window(double stop) {
         while (!q.empty() && q.top().when < stop) {
-            const ColEvent e = q.top();
-            q.pop();
-            if (!q.empty()) { prefetch((std::size_t) q.top().cell); }
-            nc::Cell& c = cells[e.cell];
-            run_cell<FULL>((std::size_t) e.cell, e.when);
-            if (FULL && c.dead) { continue; }
-            bool all = false;
-            int todo;
-            if (e.type == COL_TRIAL) {
-                todo = nc::apply_event<FULL>(c, settings, nc::EV_TRIAL, e.when, nullptr, all);
-            } else if (e.type == COL_REREAD) {
-                todo = nc::apply_event<FULL>(c, settings, nc::EV_REREAD, e.when, nullptr, all);
-            } else {
-                if (FULL && e.type == COL_ARRIVAL && defers(e.syn)) {   /* read at the first callback, as NetcolIntf6 does */
-                    push(deferred(e.syn, e.when), COL_DEFERRED, e.cell, e.syn);
-                    continue;
-                }
-                const ColSyn& s = syns[e.syn];
-                if (s.cut) { continue; }
-                nc::Plastic pl;
-                const nc::Synapse y{s.kind, s.w, s.cut, FULL ? plastic_of(e.syn, pl) : nullptr};
-                todo = nc::apply_event<FULL>(c, settings, nc::EV_SYNAPSE, e.when, &y, all);
+            const ncq::Event e = q.top();
+            if (e.type != COL_ARRIVAL) {
+                q.pop();
+                if (!q.empty()) { prefetch((std::size_t) q.top().cell); }
+                handle<FULL>(e.type, e.cell, e.syn, e.when);
+                continue;
             }
-            enact(e.cell, e.when, todo);
+            ncq::take_arrivals(q, out, [this](int si) { return delay_of(si); }, [this](int si) { return post_of(si); },
+                               due);
+            if (!q.empty()) { prefetch((std::size_t) q.top().cell); }
+            for (int si : due) { handle<FULL>(COL_ARRIVAL, post_of(si), si, e.when); }
         }
         for (std::size_t i = 0; i < cells.size(); ++i) {
             if (i + 1 < cells.size()) { prefetch(i + 1); }
@@ -331,7 +347,7 @@ struct ColEngine {
         advance(tt);
         for (int j = 0; j < n_local; ++j) { cells.at((std::size_t) local[j]).dead = true; }
         for (int j = 0; j < n_gids; ++j) {
-            for (int si : out.at((std::size_t) gids[j])) { syns[si].cut = true; }
+            for (int si : out.syn.at((std::size_t) gids[j])) { syns[si].cut = true; }
         }
         full = full || n_local > 0;
     }
@@ -393,10 +409,11 @@ INITIAL {
 VERBATIM
     ColEngine& E = *col_engine(pid);
     E.span = epoch;
+    E.out.sort([&E](int si) { return E.delay_of(si); });
     if (tstart == 0) {
         E.initialize();
     } else {   /* a resume's: its windows run from tstart (nothing before it is run again) */
-        E.q = decltype(E.q)();
+        E.q.clear();
         E.seq = 0;
         E.handled = tstart;
     }
@@ -501,7 +518,7 @@ VERBATIM
         const double* wk = w + 7 * k;
         E.syns.push_back(ColSyn{(int) cell[k], delay[k], (int) kind[k], {wk[0], wk[1], wk[2], wk[3], wk[4], wk[5], wk[6]},
                                 false});
-        E.out.at((std::size_t) pre[k]).push_back((int) E.syns.size() - 1);
+        E.out.add((std::size_t) pre[k], (int) E.syns.size() - 1);
     }
 ENDVERBATIM
 }
@@ -651,14 +668,18 @@ VERBATIM
     const double* ts = vector_vec(tv);
     const double* id = vector_vec(vector_arg(3));
     for (int j = 0; j < vector_capacity(tv); ++j) {
-        for (int si : E.out.at((std::size_t) id[j])) {
-            const double arrival = ts[j] + E.syns[si].delay;
-            if (arrival >= tt) {
-                E.push(arrival, COL_ARRIVAL, E.syns[si].post, si);
-            } else if (E.defers(si) && E.deferred(si, arrival) >= tt) {   /* deferred before t, due after it */
-                E.push(E.deferred(si, arrival), COL_DEFERRED, E.syns[si].post, si);
+        const std::size_t g = (std::size_t) id[j];
+        const std::vector<int>& o = E.out.syn.at(g);
+        std::size_t k = 0;   /* the arrivals before t, first in delay order */
+        for (; k < o.size() && ts[j] + E.delay_of(o[k]) < tt; ++k) {
+            const int si = o[k];
+            const double arrival = ts[j] + E.delay_of(si);
+            if (E.defers(si) && E.deferred(si, arrival) >= tt) {   /* deferred before t, due after it: counted in order built */
+                E.q.push(ncq::Event{E.deferred(si, arrival), E.seq + (std::uint64_t) E.out.pos[g][k], 0.0, COL_DEFERRED,
+                                    E.post_of(si), si, -1});
             }
         }
+        E.push_spike(ts[j], (int) g, k);
     }
 ENDVERBATIM
 }
@@ -707,7 +728,7 @@ PROCEDURE set_chain(pregid) {
 VERBATIM
     ColEngine& E = *col_engine(pid);
     IvocVect* v = vector_arg(2);
-    E.chains.resize(E.out.size());
+    E.chains.resize(E.out.syn.size());
     E.chains.at((std::size_t) _lpregid).assign(vector_vec(v), vector_vec(v) + vector_capacity(v));
 ENDVERBATIM
 }
@@ -726,8 +747,8 @@ VERBATIM
     E.syn_group.assign(x, x + E.syns.size());
     if (E.syn_pre.size() != E.syns.size()) {   /* each synapse's presynaptic gid, from the fan-out lists */
         E.syn_pre.assign(E.syns.size(), 0);
-        for (std::size_t g = 0; g < E.out.size(); ++g) {
-            for (int si : E.out[g]) { E.syn_pre[(std::size_t) si] = (int) g; }
+        for (std::size_t g = 0; g < E.out.syn.size(); ++g) {
+            for (int si : E.out.syn[g]) { E.syn_pre[(std::size_t) si] = (int) g; }
         }
     }
 ENDVERBATIM

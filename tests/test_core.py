@@ -166,11 +166,11 @@ def test_core_names_are_not_the_mods_macros():
     for name in ("netcolintf6.cpp", "netcolcolumn.cpp"):
         macros |= set(re.findall(r"^\s*#\s*define\s+([A-Za-z_]\w*)", (generated / name).read_text(), flags=re.M))
     clashes = {}
-    for header in ("netcol_intf6_core.hpp", "netcol_intf6_math.hpp"):
+    for header in ("netcol_intf6_core.hpp", "netcol_intf6_math.hpp", "netcol_arrival_queue.hpp"):
         code, names = identifiers(REPO / "mod" / header)
         functions = set(re.findall(r"(?:static inline|NC_INLINE)[^;{()]*?\b([A-Za-z_]\w*)\s*\(", code))
         clashes[header] = sorted((names & macros) - functions - {"exp"})
-    assert clashes == {"netcol_intf6_core.hpp": [], "netcol_intf6_math.hpp": []}
+    assert clashes == {"netcol_intf6_core.hpp": [], "netcol_intf6_math.hpp": [], "netcol_arrival_queue.hpp": []}
 
 
 def test_both_engines_give_the_settings_in_the_cores_order():
@@ -185,3 +185,25 @@ def test_both_engines_give_the_settings_in_the_cores_order():
     assert [x.strip() for x in listed.split(",")] == list(SETTINGS)
     body = re.search(r"Settings settings_from\(const double\* v\) \{(.*?)return e;", core, flags=re.S).group(1)
     assert len(SETTINGS) == n == len(set(re.findall(r"\bv\[(\d+)\]", body)))
+
+
+def test_the_rank_engines_queue_keeps_the_order_of_one_event_per_arrival(tmp_path):
+    """mod/netcol_arrival_queue.hpp queues a spike's arrivals as one event and takes them in
+    delay order: compiled alone with warnings as errors (tests/queue_harness.cpp), it hands
+    out every arrival and single event in the order of (time, queueing order) that a queue
+    of one event per arrival gives, also where unequal delays reach a cell at the same time
+    (late spikes, delays one ulp apart), which must then come in the order the synapses
+    were built."""
+    compiler = shutil.which("g++") or shutil.which("c++")
+    if compiler is None:
+        pytest.skip("no C++ compiler")
+    lib = tmp_path / "queue_harness.so"
+    r = subprocess.run([compiler, *FLAGS, f"-I{REPO / 'mod'}", str(REPO / "tests" / "queue_harness.cpp"), "-o", str(lib)],
+                       capture_output=True, text=True)
+    assert r.returncode == 0 and not r.stderr, r.stderr
+    harness = ctypes.CDLL(str(lib))
+    harness.queue_order_matches.argtypes = [ctypes.c_uint, ctypes.POINTER(ctypes.c_int)]
+    ties = ctypes.c_int()
+    for seed in range(20):
+        assert harness.queue_order_matches(seed, ctypes.byref(ties)) == 1, seed
+        assert ties.value > 0, seed   # the same-time path ran
