@@ -17,6 +17,7 @@
    order built.  No two events tie, so the heap's layout cannot change the order. */
 #pragma once
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -79,87 +80,70 @@ class Queue {
     }
 };
 
-/* Each presynaptic cell's synapses onto the rank, by gid (syn), with each one's place in
-   the list as built (pos); sort puts every list in ascending delay, ties in the order
-   built. */
+/* One of a presynaptic cell's synapses onto the rank, as an arrival needs it: its delay,
+   target (a local cell), index and place in the cell's list as built (pos).  Kept in the
+   list itself, so that a spike's arrivals read them in sequence. */
+struct Target {
+    double delay;
+    int post;
+    int syn;
+    int pos;
+};
+
+/* Each presynaptic cell's synapses onto the rank, by gid; sort puts every list in
+   ascending delay, ties in the order built. */
 struct Outgoing {
-    std::vector<std::vector<int>> syn, pos;
+    std::vector<std::vector<Target>> of;
     bool sorted = true;
 
-    void resize(std::size_t nsrc) {
-        syn.resize(nsrc);
-        pos.resize(nsrc);
-    }
-    void add(std::size_t src, int si) {
-        pos.at(src).push_back((int) syn[src].size());
-        syn[src].push_back(si);
+    void resize(std::size_t nsrc) { of.resize(nsrc); }
+    void add(std::size_t src, int syn, int post, double delay) {
+        std::vector<Target>& o = of.at(src);
+        o.push_back(Target{delay, post, syn, (int) o.size()});
         sorted = false;
     }
-    /* delay(si): synapse si's delay */
-    template <class Delay>
-    void sort(Delay delay) {
+    void sort() {
         if (sorted) { return; }
-        std::vector<std::size_t> order;
-        for (std::size_t g = 0; g < syn.size(); ++g) {
-            std::vector<int>& o = syn[g];
-            std::vector<int>& p = pos[g];
-            order.resize(o.size());
-            for (std::size_t i = 0; i < o.size(); ++i) { order[i] = i; }
-            std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-                const double da = delay(o[a]), db = delay(o[b]);
-                return da < db || (da == db && p[a] < p[b]);
+        for (std::vector<Target>& o : of) {
+            std::sort(o.begin(), o.end(), [](const Target& a, const Target& b) {
+                return a.delay < b.delay || (a.delay == b.delay && a.pos < b.pos);
             });
-            std::vector<int> so(o.size()), sp(o.size());
-            for (std::size_t i = 0; i < o.size(); ++i) {
-                so[i] = o[order[i]];
-                sp[i] = p[order[i]];
-            }
-            o.swap(so);
-            p.swap(sp);
         }
         sorted = true;
     }
 };
 
 /* Queue the spike at ts of cell src (gid): its arrivals from the k-th in delay order on,
-   numbered (seq) from base in the order built.  delay(si), post(si): synapse si's delay
-   and target. */
-template <class Delay, class Post>
-void push_spike(Queue& q, const Outgoing& out, Delay delay, Post post, double ts, int src, std::size_t k,
-                std::uint64_t base) {
-    const std::vector<int>& o = out.syn[(std::size_t) src];
-    if (k < o.size()) {
-        q.push(Event{ts + delay(o[k]), base + (std::uint64_t) out.pos[(std::size_t) src][k], ts, ARRIVAL, post(o[k]), src,
-                     (int) k});
-    }
+   numbered (seq) from base in the order built.  Its first arrival (null: none), which the
+   caller may fetch ahead. */
+inline const Target* push_spike(Queue& q, const Outgoing& out, double ts, int src, std::size_t k, std::uint64_t base) {
+    const std::vector<Target>& o = out.of[(std::size_t) src];
+    if (k >= o.size()) { return nullptr; }
+    q.push(Event{ts + o[k].delay, base + (std::uint64_t) o[k].pos, ts, ARRIVAL, o[k].post, src, (int) k});
+    return &o[k];
 }
 
-/* The top event, a spike's arrival, with any others of it at the same time, into due (its
-   synapses, in the order built); the spike's next arrival takes its place. */
-template <class Delay, class Post>
-void take_arrivals(Queue& q, const Outgoing& out, Delay delay, Post post, std::vector<int>& due) {
+/* The top event, a spike's arrival, with any others of it at the same time, into due (in
+   the order built); the spike's next arrival takes its place, and is returned (null:
+   none) for the caller to fetch ahead. */
+inline const Target* take_arrivals(Queue& q, const Outgoing& out, std::vector<Target>& due) {
     const Event e = q.top();
-    const std::vector<int>& o = out.syn[(std::size_t) e.syn];
-    const std::vector<int>& pos = out.pos[(std::size_t) e.syn];
+    const std::vector<Target>& o = out.of[(std::size_t) e.syn];
     const std::size_t k = (std::size_t) e.k;
     std::size_t end = k + 1;
-    while (end < o.size() && e.ts + delay(o[end]) == e.when) { ++end; }
-    const std::uint64_t base = e.seq - (std::uint64_t) pos[k];
+    while (end < o.size() && e.ts + o[end].delay == e.when) { ++end; }
+    const std::uint64_t base = e.seq - (std::uint64_t) o[k].pos;
     if (end < o.size()) {
-        q.replace_top(Event{e.ts + delay(o[end]), base + (std::uint64_t) pos[end], e.ts, ARRIVAL, post(o[end]), e.syn,
+        q.replace_top(Event{e.ts + o[end].delay, base + (std::uint64_t) o[end].pos, e.ts, ARRIVAL, o[end].post, e.syn,
                             (int) end});
     } else {
         q.pop();
     }
-    due.clear();
-    if (end == k + 1) {
-        due.push_back(o[k]);
-        return;
+    due.assign(o.begin() + (std::ptrdiff_t) k, o.begin() + (std::ptrdiff_t) end);
+    if (due.size() > 1) {
+        std::sort(due.begin(), due.end(), [](const Target& a, const Target& b) { return a.pos < b.pos; });
     }
-    std::vector<std::size_t> same;
-    for (std::size_t j = k; j < end; ++j) { same.push_back(j); }
-    std::sort(same.begin(), same.end(), [&pos](std::size_t a, std::size_t b) { return pos[a] < pos[b]; });
-    for (std::size_t j : same) { due.push_back(o[j]); }
+    return end < o.size() ? &o[end] : nullptr;
 }
 
 }  // namespace ncq

@@ -80,10 +80,11 @@ VERBATIM
    deferred to its place in its presynaptic cell's delivery chain */
 enum { COL_ARRIVAL = ncq::ARRIVAL, COL_TRIAL = 1, COL_REREAD = 2, COL_DEFERRED = 3 };
 
-/* A synapse: its target (a local cell's index), delay, kind (nc::SYN_FROM_E or
-   nc::SYN_FROM_I), receptor weights AM, NM, GA, GB, AM2, NM2, GA2, and whether its
-   presynaptic cell was deleted (its arrivals dropped, those in flight too). */
-struct ColSyn { int post; double delay; int kind; double w[7]; bool cut; };
+/* A synapse: its receptor weights AM, NM, GA, GB, AM2, NM2, GA2, kind (nc::SYN_FROM_E or
+   nc::SYN_FROM_I), and whether its presynaptic cell was deleted (its arrivals dropped,
+   those in flight too); its target and delay are in its presynaptic cell's outgoing list
+   (ncq::Target).  One cache line each, which an arrival reads whole. */
+struct alignas(64) ColSyn { double w[7]; signed char kind; bool cut; };
 
 /* The synapses' STDP state by synapse (the order of add_synapses), in plain arrays, empty
    when none is plastic (set_plastic fills them): nc::Plastic's fields (NetcolIntf6's weight
@@ -101,7 +102,7 @@ struct ColEngine {
     ncq::Outgoing out;   /* by presynaptic gid: its synapses onto this rank's cells */
     ColPlastic plastic;
     ncq::Queue q;
-    std::vector<int> due;   /* the arrivals being handled */
+    std::vector<ncq::Target> due;   /* the arrivals being handled */
     std::uint64_t seq = 0;
     double handled = 0;   /* every event before this time (ms) has been handled */
     double span = 0;      /* the windows' length (ms, the mechanism's epoch): the shortest delay */
@@ -132,15 +133,11 @@ struct ColEngine {
         q.push(ncq::Event{when, seq++, 0.0, type, cell, syn, -1});
     }
 
-    double delay_of(int si) const { return syns[(std::size_t) si].delay; }
-    int post_of(int si) const { return syns[(std::size_t) si].post; }
-
     /* gid's spike at ts: its arrivals from the k-th in delay order on (ncq::push_spike),
        each counting one event queued */
     void push_spike(double ts, int gid, std::size_t k = 0) {
-        ncq::push_spike(q, out, [this](int si) { return delay_of(si); }, [this](int si) { return post_of(si); }, ts,
-                        gid, k, seq);
-        seq += out.syn[(std::size_t) gid].size();
+        fetch_ahead(ncq::push_spike(q, out, ts, gid, k, seq));
+        seq += out.of[(std::size_t) gid].size();
     }
 
     /* cell c's drive streams, keyed as the build's (nc::key_streams; set_cells: a resume
@@ -233,6 +230,17 @@ struct ColEngine {
         for (std::size_t off = 0; off < sizeof(nc::Cell); off += 64) { __builtin_prefetch(at + off); }
     }
 
+    /* the next event's cell on its way to the cache while this one is handled */
+    void prefetch_next() const {
+        if (!q.empty()) { prefetch((std::size_t) q.top().cell); }
+    }
+
+    /* a queued arrival's synapse on its way to the cache from when it is queued (waiting
+       for it when the arrival came was a third of a busy column's time) */
+    void fetch_ahead(const ncq::Target* a) const {
+        if (a) { __builtin_prefetch(&syns[(std::size_t) a->syn]); }
+    }
+
     /* an event of cell ci at te (syn: an arrival's synapse), the cell run up to it first */
     template <bool FULL>
     void handle(int type, int ci, int syn, double te) {
@@ -272,11 +280,11 @@ struct ColEngine {
             const double* ts = vector_vec(rec_t);
             const double* id = vector_vec(rec_id);
             for (int j = 0; j < n; ++j) {
-                const std::vector<int>& o = out.syn[(std::size_t) id[j]];
-                if (!o.empty() && ts[j] + delay_of(o[0]) < handled) {   /* never silently out of order (o[0]: the first) */
+                const std::vector<ncq::Target>& o = out.of[(std::size_t) id[j]];
+                if (!o.empty() && ts[j] + o[0].delay < handled) {   /* never silently out of order (o[0]: the first) */
                     char msg[200];
                     std::snprintf(msg, sizeof msg, "a remote spike's arrival at %.17g ms came after the events "
-                                  "to %.17g ms were handled; run with engine = 'cells'", ts[j] + delay_of(o[0]), handled);
+                                  "to %.17g ms were handled; run with engine = 'cells'", ts[j] + o[0].delay, handled);
                     hoc_execerror("NetcolColumn:", msg);
                 }
                 push_spike(ts[j], (int) id[j]);
@@ -300,14 +308,13 @@ struct ColEngine {
             const ncq::Event e = q.top();
             if (e.type != COL_ARRIVAL) {
                 q.pop();
-                if (!q.empty()) { prefetch((std::size_t) q.top().cell); }
+                prefetch_next();
                 handle<FULL>(e.type, e.cell, e.syn, e.when);
                 continue;
             }
-            ncq::take_arrivals(q, out, [this](int si) { return delay_of(si); }, [this](int si) { return post_of(si); },
-                               due);
-            if (!q.empty()) { prefetch((std::size_t) q.top().cell); }
-            for (int si : due) { handle<FULL>(COL_ARRIVAL, post_of(si), si, e.when); }
+            fetch_ahead(ncq::take_arrivals(q, out, due));
+            prefetch_next();
+            for (const ncq::Target& a : due) { handle<FULL>(COL_ARRIVAL, a.post, a.syn, e.when); }
         }
         for (std::size_t i = 0; i < cells.size(); ++i) {
             if (i + 1 < cells.size()) { prefetch(i + 1); }
@@ -347,7 +354,7 @@ struct ColEngine {
         advance(tt);
         for (int j = 0; j < n_local; ++j) { cells.at((std::size_t) local[j]).dead = true; }
         for (int j = 0; j < n_gids; ++j) {
-            for (int si : out.syn.at((std::size_t) gids[j])) { syns[si].cut = true; }
+            for (const ncq::Target& a : out.of.at((std::size_t) gids[j])) { syns[(std::size_t) a.syn].cut = true; }
         }
         full = full || n_local > 0;
     }
@@ -409,7 +416,7 @@ INITIAL {
 VERBATIM
     ColEngine& E = *col_engine(pid);
     E.span = epoch;
-    E.out.sort([&E](int si) { return E.delay_of(si); });
+    E.out.sort();
     if (tstart == 0) {
         E.initialize();
     } else {   /* a resume's: its windows run from tstart (nothing before it is run again) */
@@ -516,9 +523,8 @@ VERBATIM
     E.syns.reserve(E.syns.size() + n);
     for (std::size_t k = 0; k < n; ++k) {
         const double* wk = w + 7 * k;
-        E.syns.push_back(ColSyn{(int) cell[k], delay[k], (int) kind[k], {wk[0], wk[1], wk[2], wk[3], wk[4], wk[5], wk[6]},
-                                false});
-        E.out.add((std::size_t) pre[k], (int) E.syns.size() - 1);
+        E.syns.push_back(ColSyn{{wk[0], wk[1], wk[2], wk[3], wk[4], wk[5], wk[6]}, (signed char) kind[k], false});
+        E.out.add((std::size_t) pre[k], (int) E.syns.size() - 1, (int) cell[k], delay[k]);
     }
 ENDVERBATIM
 }
@@ -669,14 +675,13 @@ VERBATIM
     const double* id = vector_vec(vector_arg(3));
     for (int j = 0; j < vector_capacity(tv); ++j) {
         const std::size_t g = (std::size_t) id[j];
-        const std::vector<int>& o = E.out.syn.at(g);
+        const std::vector<ncq::Target>& o = E.out.of.at(g);
         std::size_t k = 0;   /* the arrivals before t, first in delay order */
-        for (; k < o.size() && ts[j] + E.delay_of(o[k]) < tt; ++k) {
-            const int si = o[k];
-            const double arrival = ts[j] + E.delay_of(si);
-            if (E.defers(si) && E.deferred(si, arrival) >= tt) {   /* deferred before t, due after it: counted in order built */
-                E.q.push(ncq::Event{E.deferred(si, arrival), E.seq + (std::uint64_t) E.out.pos[g][k], 0.0, COL_DEFERRED,
-                                    E.post_of(si), si, -1});
+        for (; k < o.size() && ts[j] + o[k].delay < tt; ++k) {
+            const double arrival = ts[j] + o[k].delay;
+            if (E.defers(o[k].syn) && E.deferred(o[k].syn, arrival) >= tt) {   /* deferred before t, due after it */
+                E.q.push(ncq::Event{E.deferred(o[k].syn, arrival), E.seq + (std::uint64_t) o[k].pos, 0.0, COL_DEFERRED,
+                                    o[k].post, o[k].syn, -1});
             }
         }
         E.push_spike(ts[j], (int) g, k);
@@ -728,7 +733,7 @@ PROCEDURE set_chain(pregid) {
 VERBATIM
     ColEngine& E = *col_engine(pid);
     IvocVect* v = vector_arg(2);
-    E.chains.resize(E.out.syn.size());
+    E.chains.resize(E.out.of.size());
     E.chains.at((std::size_t) _lpregid).assign(vector_vec(v), vector_vec(v) + vector_capacity(v));
 ENDVERBATIM
 }
@@ -747,8 +752,8 @@ VERBATIM
     E.syn_group.assign(x, x + E.syns.size());
     if (E.syn_pre.size() != E.syns.size()) {   /* each synapse's presynaptic gid, from the fan-out lists */
         E.syn_pre.assign(E.syns.size(), 0);
-        for (std::size_t g = 0; g < E.out.syn.size(); ++g) {
-            for (int si : E.out.syn[g]) { E.syn_pre[(std::size_t) si] = (int) g; }
+        for (std::size_t g = 0; g < E.out.of.size(); ++g) {
+            for (const ncq::Target& a : E.out.of[g]) { E.syn_pre[(std::size_t) a.syn] = (int) g; }
         }
     }
 ENDVERBATIM

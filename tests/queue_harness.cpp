@@ -37,13 +37,11 @@ extern "C" int queue_order_matches(unsigned seed, int* ties) {
         for (int u = (int) (rng() % 3); u > 0; --u) { d = std::nextafter(d, 10.0); }
         delay[si] = d;
         post[si] = (int) (rng() % 50);
-        out.add(rng() % ngid, si);
+        out.add(rng() % ngid, si, post[si], d);
     }
     std::vector<Handled> expected;
-    const std::vector<std::vector<int>> built = out.syn;   /* the order built, before sorting */
-    auto delay_of = [&delay](int si) { return delay[(std::size_t) si]; };
-    auto post_of = [&post](int si) { return post[(std::size_t) si]; };
-    out.sort(delay_of);
+    const std::vector<std::vector<ncq::Target>> built = out.of;   /* the order built, before sorting */
+    out.sort();
     ncq::Queue q;
     std::uint64_t seq = 0;
     double ts = 1.6e8;
@@ -58,14 +56,15 @@ extern "C" int queue_order_matches(unsigned seed, int* ties) {
         }
         const int g = (int) (rng() % ngid);
         for (std::size_t p = 0; p < built[(std::size_t) g].size(); ++p) {
-            const int si = built[(std::size_t) g][p];
+            const int si = built[(std::size_t) g][p].syn;
             expected.emplace_back(ts + delay[(std::size_t) si], seq + p, si);
         }
-        ncq::push_spike(q, out, delay_of, post_of, ts, g, 0, seq);
+        ncq::push_spike(q, out, ts, g, 0, seq);
         seq += built[(std::size_t) g].size();
     }
     std::sort(expected.begin(), expected.end());
-    std::vector<int> got, due;
+    std::vector<int> got;
+    std::vector<ncq::Target> due;
     *ties = 0;
     while (!q.empty()) {
         const ncq::Event e = q.top();
@@ -74,11 +73,11 @@ extern "C" int queue_order_matches(unsigned seed, int* ties) {
             got.push_back(e.syn);
             continue;
         }
-        ncq::take_arrivals(q, out, delay_of, post_of, due);
+        ncq::take_arrivals(q, out, due);
         *ties += due.size() > 1;
-        for (int si : due) {
-            if (e.ts + delay[(std::size_t) si] != e.when) { return 0; }
-            got.push_back(si);
+        for (const ncq::Target& a : due) {
+            if (e.ts + delay[(std::size_t) a.syn] != e.when || a.post != post[(std::size_t) a.syn]) { return 0; }
+            got.push_back(a.syn);
         }
     }
     if (got.size() != expected.size()) { return 0; }
