@@ -121,3 +121,13 @@ def test_a_crafted_archive_is_never_unpickled(tmp_path):
     with pytest.raises(RunFolderError, match="checkpoint.npz: damaged checkpoint"):
         checkpoint.read(tmp_path)
     assert not marker.exists()
+
+
+def test_progress_after_a_checkpoint_shows_the_rates_not_zero(tmp_path):
+    """A checkpoint at a block's end takes that block's spikes first: the progress line of
+    the block's end, which then has none left to count, keeps the block's rates."""
+    r = run_cli("run", "baseline", "--set", "duration=3", "--set", "block=1", "--checkpoint-every", "1", "--out",
+                str(tmp_path / "run"), "--no-figure", env={"NETCOL_PROGRESS_EVERY": "0"})
+    assert r.returncode == 0, r.stderr
+    lines = [line for line in r.stderr.splitlines() if line.startswith("netcol: t = ")]
+    assert len(lines) == 3 and not any("E 0.00 Hz" in line for line in lines), lines

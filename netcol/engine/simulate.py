@@ -286,7 +286,8 @@ class Run:
     def _write_spikes(self, t, spikes, span):
         ex = self.model.excitatory
         n_e = np.count_nonzero(ex[spikes[1].astype(np.int64)])
-        self.rates = (n_e / ex.sum() / max(span, 1e-9), (len(spikes[1]) - n_e) / (~ex).sum() / max(span, 1e-9))
+        if span > 0:   # a block's end right after a checkpoint's gather has nothing new: keep the rates
+            self.rates = (n_e / ex.sum() / span, (len(spikes[1]) - n_e) / (~ex).sum() / span)
         self.writer.append(*spikes)
         if space.stopped():   # not written: the count stays that of spikes.h5
             return
