@@ -175,7 +175,8 @@ def place_letters(fig):
         letter.set_position((0.0, 1.0))
         letter.set_ha("left")
         letter.set_va("bottom")
-        above = [a for a in (ax.title, ax._left_title, ax._right_title, ax.get_legend())
+        # a y label longer than its axis reaches above it, into the letter's place
+        above = [a for a in (ax.title, ax._left_title, ax._right_title, ax.get_legend(), ax.yaxis.label)
                  if a is not None and a.get_visible() and (not hasattr(a, "get_text") or a.get_text())]
         box = letter.get_window_extent(renderer)
         blocking = [a.get_window_extent(renderer) for a in above]

@@ -214,7 +214,7 @@ def paper_figure(folder, number, dpi=DPI):
         raise ValueError(f"--figure {number}: the paper's figures 2-7 can be drawn")
     plt = pyplot()
     runs = [find_run(folder, n) for n in FIGURE_RUNS[number]]
-    sensor = sensor_label(runs[0]) + ", mean ± SD"
+    sensor = sensor_label(runs[0]) + "\nmean ± SD"   # two lines: one is longer than a panel
     if number == 2:
         fig, axes = plt.subplots(4, 1, figsize=(7.5, 11.5), sharex=True)
         draw_timecourse(axes[0], runs, "activity", sensor, measured=True)
@@ -246,4 +246,7 @@ def paper_figure(folder, number, dpi=DPI):
         axes = list(grid.flat)
     if len(axes) > 1:
         letter_panels(axes)
+    if number in (2, 3, 5):   # one time axis, labelled once at the bottom
+        for ax in axes[:-1]:
+            ax.set_xlabel("")
     return save(fig, Path(folder) / f"figure{number}", runs=runs, dpi=dpi)
