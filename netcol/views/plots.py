@@ -183,7 +183,8 @@ def draw_spectra(axes, run_dir, segment_s=None, label="", window=None):
         ax.set_xlim(1, 100)
         ax.set_xlabel("frequency (Hz)")
         ax.set_ylabel("power ((spikes/bin)² / Hz)")
-        ax.set_title(f"{label}{cls} population activity, 5-ms bins ({SPECTRUM_CI:.0%} bands)")
+        # two lines: on one, a 2 x 2 figure's titles ran into each other
+        ax.set_title(f"{label}{cls} population activity\n5-ms bins ({SPECTRUM_CI:.0%} bands)")
         ax.legend()
 
 
