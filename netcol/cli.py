@@ -101,7 +101,9 @@ def _parser():
                    "Continue the run in DIR from its last checkpoint, on any number of ranks, as often as "
                    "needed. Refused if the experiment file (when it still exists) or the netcol version differ "
                    "from the checkpoint's, if the checkpoint belongs to other files, or while a run holds DIR.")
-    res.add_argument("--np", type=int, default=None, metavar="N", help="run on N MPI ranks")
+    res.add_argument("--np", type=int, default=None, metavar="N",
+                     help="run on N MPI ranks with the project's mpiexec (default: 1, or as launched; any number, "
+                     "whatever the run had)")
     res.add_argument("--quiet", action="store_true", help="no progress output")
     res.add_argument("--no-figure", action="store_true", help="do not draw raster.png")
     info = _dir_command(sub, "info", "what ran, its parameters, progress and headline rates",
