@@ -74,10 +74,11 @@ VERBATIM
 #include "netcol_intf6_core.hpp"
 
 /* The queue's events (netcol_arrival_queue.hpp; each cell's drive inputs and refractory
-   end are its own, run by nc::run_until): COL_ARRIVAL, a spike's arrivals (or, single, one
-   arrival); COL_TRIAL, the start of a cell's trial; COL_REREAD: a cell reads its played-back input again from the event's time on (after a
-   refill found it with none left, as NetcolIntf6's control event); COL_DEFERRED: an arrival
-   deferred to its place in its presynaptic cell's delivery chain */
+   end are its own, run by nc::run_until): COL_ARRIVAL, a spike's arrivals; COL_TRIAL, the
+   start of a cell's trial; COL_REREAD, a cell reads its played-back input again from the
+   event's time on (after a refill found it with none left, as NetcolIntf6's control
+   event); COL_DEFERRED, an arrival deferred to its place in its presynaptic cell's
+   delivery chain */
 enum { COL_ARRIVAL = ncq::ARRIVAL, COL_TRIAL = 1, COL_REREAD = 2, COL_DEFERRED = 3 };
 
 /* A synapse: its receptor weights AM, NM, GA, GB, AM2, NM2, GA2, kind (nc::SYN_FROM_E or
@@ -93,7 +94,6 @@ struct alignas(64) ColSyn { double w[7]; signed char kind; bool cut; };
    bound, and the connection's delay (arrival - delay = the presynaptic spike; not the
    synapse's own delay when its arrivals are chained, which is the chain's first). */
 struct ColPlastic { std::vector<double> gain, tpre, tdone, inc, tau, wmax, delay; };
-
 
 struct ColEngine {
     std::vector<nc::Cell> cells;          /* the rank's cells (the core's, netcol_intf6_core.hpp) */
@@ -129,9 +129,13 @@ struct ColEngine {
         }
     }
 
-    void push(double when, int type, int cell, int syn) {
-        q.push(ncq::Event{when, seq++, 0.0, type, cell, syn, -1});
+    /* a single event of cell (syn: a deferred arrival's synapse), counted as number s of
+       the events queued */
+    void push_at(double when, std::uint64_t s, int type, int cell, int syn) {
+        q.push(ncq::Event{when, s, 0.0, type, cell, syn, -1});
     }
+
+    void push(double when, int type, int cell, int syn) { push_at(when, seq++, type, cell, syn); }
 
     /* gid's spike at ts: its arrivals from the k-th in delay order on (ncq::push_spike),
        each counting one event queued */
@@ -680,8 +684,8 @@ VERBATIM
         for (; k < o.size() && ts[j] + o[k].delay < tt; ++k) {
             const double arrival = ts[j] + o[k].delay;
             if (E.defers(o[k].syn) && E.deferred(o[k].syn, arrival) >= tt) {   /* deferred before t, due after it */
-                E.q.push(ncq::Event{E.deferred(o[k].syn, arrival), E.seq + (std::uint64_t) o[k].pos, 0.0, COL_DEFERRED,
-                                    o[k].post, o[k].syn, -1});
+                E.push_at(E.deferred(o[k].syn, arrival), E.seq + (std::uint64_t) o[k].pos, COL_DEFERRED, o[k].post,
+                          o[k].syn);
             }
         }
         E.push_spike(ts[j], (int) g, k);

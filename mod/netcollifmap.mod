@@ -64,8 +64,8 @@ can replay another's input (same stream and offset) and a resumed run draws the 
 
 Set-up, from Python (netcol.cells.lifmap): setup(), then add_cell() per local cell, each
 followed by add_synapses() if it has incoming synapses (with their delays), add_segment()
-per protocol segment, then finitialize; INITIAL indexes the synapses, empties the ring and schedules the step
-kstep.
+per protocol segment, then finitialize; INITIAL indexes the synapses, empties the ring
+and schedules the step kstep.
 ENDCOMMENT
 
 NEURON {

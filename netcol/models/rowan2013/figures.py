@@ -246,7 +246,7 @@ def paper_figure(folder, number, dpi=DPI):
         axes = list(grid.flat)
     if len(axes) > 1:
         letter_panels(axes)
-    if number in (2, 3, 5):   # one time axis, labelled once at the bottom
-        for ax in axes[:-1]:
+    for ax in axes[:-1]:   # a time axis shared with the bottom panel is labelled there only
+        if ax.get_shared_x_axes().joined(ax, axes[-1]):
             ax.set_xlabel("")
     return save(fig, Path(folder) / f"figure{number}", runs=runs, dpi=dpi)
