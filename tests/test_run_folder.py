@@ -57,6 +57,27 @@ def test_another_runs_files_are_refused_by_name(finished, other_runs, tmp_path, 
     assert not (run / "report.png").exists() and not (run / "run.nwb").exists()
 
 
+@pytest.mark.parametrize("dataset", ["gains/time", "spikes/column/timestamps"])
+def test_a_live_writer_between_two_appends_is_read_and_a_dead_ones_files_are_damaged(finished, tmp_path, dataset):
+    """A running run appends to a group's datasets one after the other; a reader that
+    comes in between sees one row more in the first. That is whole while the run holds
+    its folder, and damage once nobody does."""
+    from netcol.io.rundir import RunLock
+    run = tmp_path / "run"
+    shutil.copytree(finished, run)
+    name = "spikes.h5" if dataset.startswith("spikes") else "state.h5"
+    with h5py.File(run / name, "a") as f:
+        ds = f[dataset]
+        ds.resize((ds.shape[0] + 1,) + ds.shape[1:])
+    lock = RunLock(run)
+    try:
+        r = netcol("info", str(run))
+        assert r.returncode == 0 and "status: " in r.stdout, r.stderr
+    finally:
+        lock.release()
+    one_line_error(netcol("info", str(run)), f"{name}: damaged, datasets of unequal length", dataset)
+
+
 def test_nodes_and_edges_carry_the_run_id(finished):
     run_id = json.loads((finished / "run.json").read_text())["run_id"]
     for name in ("spikes.h5", "state.h5", "nodes.h5", "edges.h5"):

@@ -62,13 +62,15 @@ def _check_node_ids(f, path, dataset, n_nodes):
                                  f"has {n_nodes})")
 
 
-def _check_sets(f, path, names):
-    """Every named dataset exists, all have one length, and their last rows can be read."""
+def _check_sets(f, path, names, live=False):
+    """Every named dataset exists, all have one length, and their last rows can be read;
+    the common length. A live writer appends to the datasets one after the other, and a
+    reader may see it between two: then unequal lengths are whole, and the shortest counts."""
     missing = [n for n in names if n not in f]
     if missing:
         raise RunFolderError(f"{path}: damaged, missing {', '.join(missing)}")
     lengths = {n: f[n].shape[0] for n in names}
-    if len(set(lengths.values())) > 1:
+    if len(set(lengths.values())) > 1 and not live:
         raise RunFolderError(f"{path}: damaged, datasets of unequal length: "
                              + ", ".join(f"{n} {k}" for n, k in lengths.items()))
     for n in names:
@@ -77,7 +79,7 @@ def _check_sets(f, path, names):
                 f[n][lengths[n] - 1]
         except (OSError, RuntimeError) as err:
             raise RunFolderError(f"{path}: damaged, {n} cannot be read to its end ({err})") from None
-    return lengths[names[0]] if names else 0
+    return min(lengths.values()) if names else 0
 
 
 def _timed_groups(f):
@@ -137,13 +139,14 @@ def check_run_files(run_dir, meta=None):
     """
     from ..engine.checkpoint import read as read_checkpoint
     from .record import population_of
-    from .rundir import read_run_json
+    from .rundir import lock_holder, read_run_json
     run_dir = Path(run_dir)
     meta = meta if meta is not None else read_run_json(run_dir)
     unfinished = setup_unfinished(run_dir, meta)
     if unfinished:
         raise RunFolderError(f"{run_dir}: {unfinished}")
     run_id = meta.get("run_id")
+    live = lock_holder(run_dir) is not None
     populations, rows = {}, {}
     for name, kind, sets in (("spikes.h5", "spikes", ("timestamps", "node_ids")), ("nodes.h5", "nodes", ("node_id",))):
         with open_h5(run_dir / name) as f:
@@ -152,7 +155,7 @@ def check_run_files(run_dir, meta=None):
                 populations[name] = population_of(f, kind)
             except KeyError as err:
                 raise RunFolderError(f"{run_dir / name}: damaged, {err.args[0]}") from None
-            rows[name] = _check_sets(f, run_dir / name, [f"{kind}/{populations[name]}/{s}" for s in sets])
+            rows[name] = _check_sets(f, run_dir / name, [f"{kind}/{populations[name]}/{s}" for s in sets], live)
     spikes = rows["spikes.h5"]
     with open_h5(run_dir / "spikes.h5") as f:
         _check_node_ids(f, run_dir / "spikes.h5", f"spikes/{populations['spikes.h5']}/node_ids", rows["nodes.h5"])
@@ -166,7 +169,7 @@ def check_run_files(run_dir, meta=None):
         with open_h5(run_dir / "state.h5") as f:
             _check_run_id(f, run_dir / "state.h5", run_id, required=True)
             for names in _timed_groups(f):
-                _check_sets(f, run_dir / "state.h5", sorted(names, key=lambda x: not x.endswith("/time")))
+                _check_sets(f, run_dir / "state.h5", sorted(names, key=lambda x: not x.endswith("/time")), live)
     if (run_dir / "edges.h5").exists():
         with open_h5(run_dir / "edges.h5") as f:
             _check_run_id(f, run_dir / "edges.h5", run_id, required=False)
