@@ -206,7 +206,7 @@ def test_baseline_rates_over_seeds(baseline_60s, tmp_path):
     rates = [_type_rates(baseline_60s)]
     for seed in (1, 3, 4):
         out = tmp_path / f"s{seed}"
-        r = netcol("run", "baseline", "--set", f"seed={seed}", "--np", "2", "--out", str(out), "--quiet",
+        r = netcol("run", "baseline", "--set", f"seed={seed}", "--out", str(out), "--quiet",
                    "--no-figure")
         assert r.returncode == 0, r.stderr
         rates.append(_type_rates(out))
@@ -219,7 +219,7 @@ def test_baseline_rates_over_seeds(baseline_60s, tmp_path):
 @pytest.mark.slow
 def test_reference_mode_rates(tmp_path):
     out = tmp_path / "ref60"
-    r = netcol("run", "baseline", "--set", "rng=original", "--np", "2", "--out", str(out), "--quiet", "--no-figure")
+    r = netcol("run", "baseline", "--set", "rng=original", "--out", str(out), "--quiet", "--no-figure")
     assert r.returncode == 0, r.stderr
     rates = _type_rates(out)
     for k, ref in REF_RATES.items():

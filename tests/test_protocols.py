@@ -233,7 +233,6 @@ def _e_activity(run_dir):
 
 
 @pytest.mark.slow
-@pytest.mark.mpi
 def test_scaling_restores_activity_after_deleting_a_fifth(tmp_path):
     # accelerated scaling: sensor tau 10 s, beta 4e-4, gamma 1e-6 (per event); 94 cells
     # (a fifth) deleted at 100 s with the external scale-down; records every 10 s
@@ -244,7 +243,7 @@ def test_scaling_restores_activity_after_deleting_a_fifth(tmp_path):
     for scaling in ("false", "true"):
         out = tmp_path / scaling
         ok("run", "onlydeletion", *[a for s in common + [f"scaling={scaling}"] for a in ("--set", s)],
-           "--np", "2", "--out", str(out))
+           "--out", str(out))
         runs[scaling] = _e_activity(out)
     t, act_off, _, _ = runs["false"]
     _, act_on, goal, scale = runs["true"]
@@ -262,14 +261,13 @@ def test_scaling_restores_activity_after_deleting_a_fifth(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.mpi
 def test_stdp_training_potentiates_e4_outputs(tmp_path):
     # 50 s of STDP (increment 0.01, 10x the default) with and without the training signal
     gains = {}
     for training in ("true", "false"):
         out = tmp_path / training
         ok("run", "onlytraining", "--set", "duration=60", "--set", "learn_start=5", "--set", "learn_end=55",
-           "--set", f"training={training}", "--set", "column.stdp.EE_inc=0.01", "--np", "2", "--out", str(out))
+           "--set", f"training={training}", "--set", "column.stdp.EE_inc=0.01", "--out", str(out))
         with h5py.File(out / "state.h5", "r") as f, h5py.File(out / "nodes.h5", "r") as n:
             types = np.array(n["nodes/column/0/type"].asstr()[:])
             s = f["gains/snapshots"]
