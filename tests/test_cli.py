@@ -107,6 +107,18 @@ def test_spectrum_bands_contain_the_estimate():
     assert np.allclose(hi / lo, hi[0] / lo[0]) and 2.5 < hi[0] / lo[0] < 5   # chi-square, 14 degrees of freedom
 
 
+def test_a_long_segments_spectrum_is_drawn_as_log_binned_means():
+    from netcol.views.plots import log_binned
+    f = np.arange(2400, 240001) / 2400.0            # 1 to 100 Hz every 1/2,400 Hz
+    p = 1.0 / f
+    fb, pb = log_binned(f, p)
+    assert len(fb) == 200 and np.all(np.diff(fb) > 0)           # 100 bins per decade, two decades
+    first = f < 10 ** 0.01
+    assert fb[0] == pytest.approx(f[first].mean()) and pb[0] == pytest.approx(p[first].mean())
+    short = np.array([1.0, 1.5, 3.0, 50.0])            # fewer points than bins: kept as they are
+    assert np.array_equal(log_binned(short, 2 * short)[1], 2 * short)
+
+
 def test_report(runs):
     r = netcol("report", str(runs / "onlytraining"))
     assert r.returncode == 0, r.stderr

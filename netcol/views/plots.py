@@ -158,10 +158,49 @@ def spectrum_band(psd, tapers):
     return psd * dof / hi, psd * dof / lo
 
 
+#: Frequency bins per decade in which a drawn spectrum is averaged.
+SPECTRUM_BINS_PER_DECADE = 100
+
+
+def log_binned(freq, *values, per_decade=SPECTRUM_BINS_PER_DECADE):
+    """Means of values over log-spaced frequency bins, for drawing.
+
+    A long segment's spectrum has a point every 1/T Hz (240,000 between 1 and 100 Hz for
+    T = 2,400 s), far more than a figure can show; where a bin holds fewer than two points
+    the points are kept as they are.
+
+    Parameters
+    ----------
+    freq : numpy.ndarray
+        Frequencies (Hz), ascending and positive.
+    *values : numpy.ndarray
+        Arrays aligned with freq.
+    per_decade : int
+        Bins per decade of frequency.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        The bins' mean frequencies, then each of values' bin means (empty bins dropped).
+    """
+    freq = np.asarray(freq, float)
+    if len(freq) == 0:
+        return (freq, *[np.asarray(v, float) for v in values])
+    lo, hi = np.log10(freq[0]), np.log10(freq[-1])
+    n_bins = max(1, int(np.ceil((hi - lo) * per_decade)))
+    which = np.minimum(((np.log10(freq) - lo) * per_decade).astype(int), n_bins - 1)
+    counts = np.bincount(which, minlength=n_bins)
+    full = counts > 0
+    return tuple(np.bincount(which, weights=np.asarray(v, float), minlength=n_bins)[full] / counts[full]
+                 for v in (freq, *values))
+
+
 def draw_spectra(axes, run_dir, segment_s=None, label="", window=None):
     """E and I population spectra (5-ms bins, multitaper, 7 tapers) of the first and last
     segment, on log axes with 95% confidence bands.  Segments of segment_s seconds
-    (default a quarter of the run, or of the window)."""
+    (default a quarter of the run, or of the window).  Each curve and band is drawn as its
+    means over SPECTRUM_BINS_PER_DECADE log-spaced bins (log_binned): the band is then the
+    bins' mean band of a single frequency's estimate, wider than the bin mean's own."""
     t0, end = window if window else (0.0, analysis.run_end(run_dir))
     seg = segment_s or max((end - t0) / 4.0, 1.0)
     segs = [s for s in analysis.segment_spectra(run_dir, seg, start=t0) if s["t1"] <= end + 1e-9]
@@ -172,7 +211,7 @@ def draw_spectra(axes, run_dir, segment_s=None, label="", window=None):
             keep = (s["freq"] >= 1.0) & (s["freq"] <= 100.0)
             f, p = s["freq"][keep], s[cls][keep]
             positive |= bool(np.any(p > 0))
-            lo, hi = spectrum_band(p, tapers)
+            f, p, lo, hi = log_binned(f, p, *spectrum_band(p, tapers))
             ax.fill_between(f, lo, hi, color=colour, alpha=0.25, lw=0)
             ax.plot(f, p, lw=1, color=colour, label=f"{s['t0']:g}-{s['t1']:g} s")
         ax.set_xscale("log")
