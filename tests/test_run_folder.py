@@ -57,12 +57,14 @@ def test_another_runs_files_are_refused_by_name(finished, other_runs, tmp_path, 
     assert not (run / "report.png").exists() and not (run / "run.nwb").exists()
 
 
-@pytest.mark.parametrize("dataset", ["gains/time", "spikes/column/timestamps"])
+@pytest.mark.parametrize("dataset", ["gains/time", "records/time", "spikes/column/timestamps"])
 def test_a_live_writer_between_two_appends_is_read_and_a_dead_ones_files_are_damaged(finished, tmp_path, dataset):
     """A running run appends to a group's datasets one after the other; a reader that
     comes in between sees one row more in the first. That is whole while the run holds
-    its folder, and damage once nobody does."""
+    its folder (read as the rows all hold), and damage once nobody does."""
+    from netcol.api.result import load
     from netcol.io.rundir import RunLock
+    from netcol.models.rowan2013.measures import read_records
     run = tmp_path / "run"
     shutil.copytree(finished, run)
     name = "spikes.h5" if dataset.startswith("spikes") else "state.h5"
@@ -73,6 +75,11 @@ def test_a_live_writer_between_two_appends_is_read_and_a_dead_ones_files_are_dam
     try:
         r = netcol("info", str(run))
         assert r.returncode == 0 and "status: " in r.stdout, r.stderr
+        group = dataset.split("/")[0]
+        if group != "spikes":
+            rows = load(run).state(group)
+            assert len({len(v) for k, v in rows.items() if k not in ("pairs", "snapshots")}) == 1, rows
+            assert len({len(v) for v in read_records(run).values()}) == 1
     finally:
         lock.release()
     one_line_error(netcol("info", str(run)), f"{name}: damaged, datasets of unequal length", dataset)

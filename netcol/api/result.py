@@ -251,10 +251,12 @@ class Result:
         -------
         dict
             For one group, {dataset name: numpy array} of the datasets in it (strings
-            decoded; ``time`` in ms as written); for all, {group: that dict}.
+            decoded; ``time`` in ms as written); for all, {group: that dict}.  A group
+            of rows in time gives the rows all of its growing datasets hold (a running
+            run's writer may be one append ahead in some).
         """
         from ..io.rundir import RunFolderError
-        from ..io.runfiles import open_h5
+        from ..io.runfiles import open_h5, timed_datasets
         path = self.folder / "state.h5"
         groups = [group] if group is not None else self.state_groups()
         if not path.exists():
@@ -270,6 +272,10 @@ class Result:
                 if not isinstance(g, h5py.Group):
                     raise RunFolderError(f"{path}: no group {name!r}; it has {', '.join(self.state_groups())}")
                 out[name] = {k: _text_or_numbers(d) for k, d in g.items() if isinstance(d, h5py.Dataset)}
+                timed = timed_datasets(g)
+                if timed:
+                    n = min(len(out[name][k]) for k in timed)
+                    out[name].update({k: out[name][k][:n] for k in timed})
         return out[group] if group is not None else out
 
     def reports(self):

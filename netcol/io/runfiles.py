@@ -51,6 +51,26 @@ def one_line(err):
 CHECK_ROWS = 4_000_000
 
 
+def read_rows(group, names):
+    """The rows that every one of a group's growing datasets holds, read whole.
+
+    A running run's writer appends to them one after the other, so a reader may come
+    between two appends and find one dataset a row ahead: the common rows are read.
+
+    Parameters
+    ----------
+    group : h5py.Group or h5py.File
+    names : sequence of str
+        Dataset names within group, each growing along its first axis.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+    """
+    n = min(group[name].shape[0] for name in names)
+    return {name: group[name][:n] for name in names}
+
+
 def _check_node_ids(f, path, dataset, n_nodes):
     """Every spike's node id names a node of nodes.h5 (read a slab at a time)."""
     d = f[dataset]
@@ -82,17 +102,33 @@ def _check_sets(f, path, names, live=False):
     return min(lengths.values()) if names else 0
 
 
+def timed_datasets(group):
+    """Names of a group's datasets that are rows in time: if it has a growing 'time'
+    dataset, it and the datasets beside it that grow along their first axis; else none.
+
+    Parameters
+    ----------
+    group : h5py.Group
+
+    Returns
+    -------
+    list of str
+    """
+    import h5py
+    time = group.get("time")
+    if not (isinstance(time, h5py.Dataset) and time.maxshape and time.maxshape[0] is None):
+        return []
+    return [k for k, d in group.items() if isinstance(d, h5py.Dataset) and d.maxshape and d.maxshape[0] is None]
+
+
 def _timed_groups(f):
-    """Groups whose growing datasets are rows in time: each with a 'time' dataset, the
-    datasets beside it that grow along their first axis."""
+    """Every group's timed_datasets (full paths), for the groups that have them."""
     import h5py
     groups = []
 
     def visit(name, obj):
-        if isinstance(obj, h5py.Group) and isinstance(obj.get("time"), h5py.Dataset) \
-                and obj["time"].maxshape[0] is None:
-            groups.append([f"{name}/{k}" for k, d in obj.items()
-                           if isinstance(d, h5py.Dataset) and d.maxshape and d.maxshape[0] is None])
+        if isinstance(obj, h5py.Group) and timed_datasets(obj):
+            groups.append([f"{name}/{k}" for k in timed_datasets(obj)])
     f.visititems(visit)
     return groups
 

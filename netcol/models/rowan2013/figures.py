@@ -7,6 +7,7 @@ import numpy as np
 
 from ...analysis import spikes as analysis
 from . import measures
+from ...io.runfiles import read_rows
 from ...views.figstyle import DPI, letter_panels, mark_protocol, pyplot, save
 from ...views.plots import NothingToPlot, draw_raster, draw_spectra, find_run, time_unit
 
@@ -144,8 +145,8 @@ def draw_weights(ax, run_dir):
     if not read_run_json(run_dir)["params"]["plasticity"]:
         raise NothingToPlot(f"{run_dir}: STDP was off in this run (plasticity = false): no weights to plot")
     with analysis.open_run_h5(Path(run_dir) / "state.h5") as f:
-        t = f["gains/time"][:] / 1000.0
-        mean = f["gains/mean"][: len(t)]
+        rows = read_rows(f["gains"], ("time", "mean"))
+        t, mean = rows["time"] / 1000.0, rows["mean"]
         pairs = f["gains/pairs"][:].astype(str)
     if not len(pairs):
         raise NothingToPlot(f"{run_dir}: no plastic synapses in this run: no weights to plot")

@@ -9,13 +9,13 @@ import numpy as np
 from ...analysis.spikes import (fourier_information, open_run_h5, population_counts, read_nodes,
                                 read_spikes, run_end)
 from ...io.record import population_of
+from ...io.runfiles import read_rows
 
 
 def read_records(run_dir):
     """The state records: dict with time (ms) and activity, goal (Hz), scale, alive (time x cell)."""
     with open_run_h5(Path(run_dir) / "state.h5") as f:
-        n = f["records/time"].shape[0]
-        return {k: f[f"records/{k}"][:n] for k in ("time", "activity", "goal", "scale", "alive")}
+        return read_rows(f["records"], ("time", "activity", "goal", "scale", "alive"))
 
 
 def binned_class_rate(run_dir, edges_s, alive, cells="E", chunk=10_000_000):
@@ -92,7 +92,8 @@ def trial_information(run_dir, bin_ms=5.0, fmax=100.0, cells="E", window_s=None)
 def _trial_table(run_dir):
     """(trial start times in ms, their kinds, excitatory flag per gid, the run's end in s)."""
     with open_run_h5(Path(run_dir) / "state.h5") as f:
-        starts, kinds = f["trials/time"][:], f["trials/kind"][:].astype(str)
+        rows = read_rows(f["trials"], ("time", "kind"))
+    starts, kinds = rows["time"], rows["kind"].astype(str)
     if len(starts) < 2:
         raise ValueError(f"{run_dir}: fewer than two trials recorded (run with trials = true)")
     return starts, kinds, read_nodes(run_dir)["excitatory"].astype(bool), run_end(run_dir)
