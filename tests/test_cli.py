@@ -100,6 +100,18 @@ def test_figures_mark_previews_and_the_protocol(runs):
     assert "deletion rounds" in [h.get_label() for h in ax.get_legend().legend_handles]
 
 
+def test_alive_cells_of_runs_that_delete_alike_show_every_line(runs):
+    """Runs with the same seed delete the same cells at the same times: the later run's
+    line is drawn so that the first stays visible under it."""
+    from netcol.views.figstyle import pyplot
+    from netcol.models.rowan2013.figures import draw_alive
+    ax = pyplot().subplots()[1]
+    draw_alive(ax, [runs / "onlydeletion", runs / "onlydeletion"])
+    first, second = ax.get_lines()[:2]
+    assert np.array_equal(first.get_ydata(), second.get_ydata()) and first.get_ydata()[-1] < first.get_ydata()[0]
+    assert second.get_linestyle() != "-" and second.get_linewidth() < first.get_linewidth()
+
+
 def test_spectrum_bands_contain_the_estimate():
     from netcol.views.plots import spectrum_band
     lo, hi = spectrum_band(np.array([1.0, 2.0]), tapers=7)

@@ -69,7 +69,8 @@ def draw_timecourse(ax, run_dirs, quantity, label, measured=False, robust=False)
             rate = measures.binned_class_rate(d, tc["t"], tc["alive"][1:])
             ax.plot(x[1:], rate, ls="--", lw=0.8, color=line.get_color(), label=f"{condition(d)}: measured rate")
         if quantity == "activity":
-            goal = measures.population_timecourse(d, "goal", "E")["mean"]
+            # read again: a running run may have added records since, so its first len(x)
+            goal = measures.population_timecourse(d, "goal", "E")["mean"][: len(x)]
             if np.isfinite(goal).any():
                 ax.plot(x, goal, ls=":", lw=1.5, color=line.get_color(), label=f"{condition(d)}: goal (mean)")
         if quantity == "scale" and np.isfinite(centre).any():
@@ -104,12 +105,14 @@ def _readable_scale_axis(ax, moved):
 
 
 def draw_alive(ax, run_dirs):
-    """Alive cells over time, one line per run."""
+    """Alive cells over time, one line per run: each later one dashed and narrower, so
+    that runs that delete the same cells at the same times show both lines."""
     unit = 1.0
-    for d in run_dirs:
+    for i, d in enumerate(run_dirs):
         tc = measures.population_timecourse(d, "activity", "all")
         unit, xl = time_unit(tc["t"])
-        ax.plot(tc["t"] / unit, tc["alive"], label=condition(d))
+        ax.plot(tc["t"] / unit, tc["alive"], label=condition(d), lw=max(2.6 - 1.2 * i, 1.0),
+                ls=("-", "--", ":")[min(i, 2)])
         ax.set_xlabel(xl)
     if run_dirs:
         mark_protocol(ax, run_dirs[0], scale=unit)
