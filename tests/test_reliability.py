@@ -157,6 +157,25 @@ def test_one_writer_per_run_folder(tmp_path):
     assert r.returncode == 130 and "taking over the lock" in r.stderr and f"pid {proc.pid}" in r.stderr
 
 
+def test_readers_holding_the_files_open_never_stop_the_run(tmp_path):
+    """A run closes and reopens its growing files every REOPEN_EVERY flushes. Readers that
+    hold them open (a notebook, netcol info; SWMR readers too) lock them in HDF5, which had
+    made the reopen fail and the run with it. Here both files are held from the first
+    checkpoint to the end: several reopens of each."""
+    from netcol.io.runfiles import open_h5
+    out = tmp_path / "r"
+    proc = _running(["--set", "duration=30", "--set", "block=0.05", "--set", "recording_interval=0.1",
+                     "--checkpoint-every", "1"], out)
+    readers = [open_h5(out / name) for name in ("spikes.h5", "state.h5")]
+    try:
+        _, err = proc.communicate(timeout=600)
+    finally:
+        for f in readers:
+            f.close()
+    assert proc.returncode == 0, err.decode()
+    assert meta(out)["status"] == "complete"
+
+
 def test_overwrite_removes_the_old_run_and_resume_refuses_a_foreign_checkpoint(tmp_path):
     a, b = tmp_path / "a", tmp_path / "b"
     for d in (a, b):

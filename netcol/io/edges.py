@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .record import LIBVER, mark_sonata
+from .record import LIBVER, mark_sonata, open_to_write
 
 #: Rows per HDF5 chunk.
 CHUNK_ROWS = 1 << 18
@@ -256,9 +256,8 @@ def fill_final(path, population, values, plastic_types=None, column="syn_weight_
     block : int
         Rows read and written at once.
     """
-    import h5py
     values = np.asarray(values, np.float64)
-    with h5py.File(path, "r+", libver=LIBVER) as f:
+    with open_to_write(path, "r+") as f:
         g = f[f"edges/{population}"]
         out = g[f"0/{column}"]
         types = None if plastic_types is None else np.array(sorted(plastic_types), np.int64)

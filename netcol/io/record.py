@@ -50,10 +50,31 @@ def file_run_id(f):
     return value.decode() if isinstance(value, bytes) else value
 
 
+def open_to_write(path, mode="a"):
+    """Open an existing HDF5 file of a run to write into it, whoever reads it.
+
+    HDF5 locks a file for as long as anyone has it open, and a reader's lock (``netcol
+    info``, a notebook, a SWMR reader too) makes a writer's open fail: a running run that
+    reopens its files (AppendFile, every REOPEN_EVERY flushes) died of it.  The run
+    folder's own lock (netcol.io.rundir.RunLock) keeps a second writer out, so writers
+    set HDF5's aside.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+    mode : {'a', 'r+'}
+
+    Returns
+    -------
+    h5py.File
+    """
+    import h5py
+    return h5py.File(path, mode, libver=LIBVER, locking=False)
+
+
 def stamp_run_id(path, run_id):
     """Tag a closed HDF5 file of a run (its nodes and edges) with the run's id."""
-    import h5py
-    with h5py.File(path, "a", libver=LIBVER) as f:
+    with open_to_write(path) as f:
         f.attrs[RUN_ID_ATTR] = run_id
 
 
@@ -151,9 +172,8 @@ def reopen_truncated(path, keep, snapshots=None, t_keep=None):
     -------
     AppendFile
     """
-    import h5py
     copy_truncated(path, keep)
-    f = h5py.File(path, "a", libver=LIBVER)
+    f = open_to_write(path)
     if snapshots:
         group, labels = snapshots
         times = f[f"{group}/time"]
@@ -203,13 +223,12 @@ class AppendFile:
 
     def flush(self):
         """Flush; every REOPEN_EVERY flushes, close and reopen the file."""
-        import h5py
         self.file.flush()
         self.flushed = self._lengths()
         self.flushes += 1
         if self.flushes % REOPEN_EVERY == 0:
             self.file.close()
-            self.file = h5py.File(self.path, "a", libver=LIBVER)
+            self.file = open_to_write(self.path)
             self.file.swmr_mode = True
 
     def close(self):
@@ -250,7 +269,7 @@ class SpikeWriter:
         self.group = f"spikes/{population}"
         if keep is not None:
             copy_truncated(path, {f"{self.group}/timestamps": keep, f"{self.group}/node_ids": keep})
-            file = h5py.File(path, "a", libver=LIBVER)
+            file = open_to_write(path)
             self.count = keep
         else:
             file = h5py.File(path, "w", libver=LIBVER)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .record import LIBVER, RUN_ID_ATTR, AppendFile, copy_truncated, mark_sonata
+from .record import LIBVER, RUN_ID_ATTR, AppendFile, copy_truncated, mark_sonata, open_to_write
 from .space import guarded
 
 #: Values per chunk of ``data`` (about 256 KB of float32).
@@ -63,7 +63,7 @@ class ReportWriter:
                                          "it was truncated")
                 copy_truncated(self.path, {f"{self.group}/data": keep})
                 self.rows = keep
-                file = h5py.File(self.path, "a", libver=LIBVER)
+                file = open_to_write(self.path)
                 file[f"{self.group}/mapping/time"][1] = self.start + keep * self.step
         if keep is None:
             n = len(node_ids)

@@ -58,8 +58,7 @@ def write_edges(path, net, conn, population="column"):
 def write_final_gains(path, net):
     """Each rank writes the STDP gains of its plastic synapses, and the weights they make,
     into edges.h5, in turn (collective: every rank calls it)."""
-    import h5py
-    from ...io.record import LIBVER
+    from ...io.record import open_to_write
     from ...io.space import guarded
     pc = parallel_context()
     rows = net.netcon_rows[net.plastic_local]
@@ -69,7 +68,7 @@ def write_final_gains(path, net):
 
     @guarded   # a full disk skips it, never raises between two barriers
     def write():
-        with h5py.File(path, "a", libver=LIBVER) as f:
+        with open_to_write(path) as f:
             group = f[f"edges/{EDGE_POPULATION}/0"]
             group["stdp_gain"][rows[order]] = gains[order]
             group["syn_weight_final"][rows[order]] = w1[order] * gains[order]
