@@ -100,6 +100,19 @@ def test_figures_mark_previews_and_the_protocol(runs):
     assert "deletion rounds" in [h.get_label() for h in ax.get_legend().legend_handles]
 
 
+def test_a_timecourse_and_its_goal_come_from_one_read_of_the_records(runs, monkeypatch):
+    """A running run adds records between two reads: the activity and its goal are drawn
+    from one read, so their lengths agree."""
+    from netcol.views.figstyle import pyplot
+    from netcol.models.rowan2013 import measures
+    from netcol.models.rowan2013.figures import draw_timecourse
+    reads = []
+    real = measures.read_records
+    monkeypatch.setattr(measures, "read_records", lambda d: reads.append(d) or real(d))
+    draw_timecourse(pyplot().subplots()[1], [runs / "onlytraining"], "activity", "E activity")
+    assert reads == [runs / "onlytraining"]
+
+
 def test_alive_cells_of_runs_that_delete_alike_show_every_line(runs):
     """Runs with the same seed delete the same cells at the same times: the later run's
     line is drawn so that the first stays visible under it."""

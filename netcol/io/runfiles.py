@@ -127,8 +127,9 @@ def _timed_groups(f):
     groups = []
 
     def visit(name, obj):
-        if isinstance(obj, h5py.Group) and timed_datasets(obj):
-            groups.append([f"{name}/{k}" for k in timed_datasets(obj)])
+        timed = timed_datasets(obj) if isinstance(obj, h5py.Group) else []
+        if timed:
+            groups.append([f"{name}/{k}" for k in timed])
     f.visititems(visit)
     return groups
 

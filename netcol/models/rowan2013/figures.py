@@ -58,7 +58,8 @@ def draw_timecourse(ax, run_dirs, quantity, label, measured=False, robust=False)
     unit = 1.0
     moved = []
     for d in run_dirs:
-        tc = measures.population_timecourse(d, quantity, "E")
+        rec = measures.read_records(d)   # once: the goal below of the same records
+        tc = measures.population_timecourse(d, quantity, "E", rec)
         unit, xl = time_unit(tc["t"])
         x = tc["t"] / unit
         centre, lo, hi = ((tc["median"], tc["q25"], tc["q75"]) if robust
@@ -69,8 +70,7 @@ def draw_timecourse(ax, run_dirs, quantity, label, measured=False, robust=False)
             rate = measures.binned_class_rate(d, tc["t"], tc["alive"][1:])
             ax.plot(x[1:], rate, ls="--", lw=0.8, color=line.get_color(), label=f"{condition(d)}: measured rate")
         if quantity == "activity":
-            # read again: a running run may have added records since, so its first len(x)
-            goal = measures.population_timecourse(d, "goal", "E")["mean"][: len(x)]
+            goal = measures.population_timecourse(d, "goal", "E", rec)["mean"]
             if np.isfinite(goal).any():
                 ax.plot(x, goal, ls=":", lw=1.5, color=line.get_color(), label=f"{condition(d)}: goal (mean)")
         if quantity == "scale" and np.isfinite(centre).any():

@@ -42,7 +42,7 @@ def binned_class_rate(run_dir, edges_s, alive, cells="E", chunk=10_000_000):
         return counts / (np.asarray(alive, float) * np.diff(edges_s))
 
 
-def population_timecourse(run_dir, quantity="activity", cells="E"):
+def population_timecourse(run_dir, quantity="activity", cells="E", records=None):
     """Mean and SD (ddof 0) over the selected alive cells at every record.
 
     Parameters
@@ -50,13 +50,16 @@ def population_timecourse(run_dir, quantity="activity", cells="E"):
     quantity : {'activity', 'scale', 'goal'}
         Activity sensor (Hz), scale factor, or goal (Hz).
     cells : {'E', 'I', 'all'}
+    records : dict, optional
+        The run's :func:`read_records`, read once for several quantities (of a running
+        run, one read is one moment: a second may hold more records).
 
     Returns
     -------
     dict with 't' (s), 'mean', 'sd', 'median', 'q25', 'q75', 'alive' (number of alive
     selected cells)
     """
-    rec = read_records(run_dir)
+    rec = records if records is not None else read_records(run_dir)
     ex = read_nodes(run_dir)["excitatory"].astype(bool)
     sel = {"E": ex, "I": ~ex, "all": np.ones_like(ex)}[cells]
     out = {k: [] for k in ("mean", "sd", "median", "q25", "q75", "alive")}
@@ -180,12 +183,13 @@ def sweep_measures(run_dir):
         'alive_end' (alive cells then), 'E4_gain_change' (mean STDP gain change of the
         synapses from E4 cells at the end; NaN without plasticity).
     """
-    act = population_timecourse(run_dir, "activity", "E")
-    scale = population_timecourse(run_dir, "scale", "E")
+    rec = read_records(run_dir)
+    act = population_timecourse(run_dir, "activity", "E", rec)
+    scale = population_timecourse(run_dir, "scale", "E", rec)
     recorded = len(act["t"]) > 0
     row = dict(E_activity_end_Hz=float(act["mean"][-1]) if recorded else float("nan"),
                E_scale_end=float(scale["mean"][-1]) if recorded else float("nan"),
-               alive_end=int(act["alive"][-1] + population_timecourse(run_dir, "activity", "I")["alive"][-1])
+               alive_end=int(act["alive"][-1] + population_timecourse(run_dir, "activity", "I", rec)["alive"][-1])
                if recorded else float("nan"))
     gains = gain_changes(run_dir) if _has_gains(run_dir) else {}
     e4 = [v for k, v in gains.items() if k.startswith("E4->")]
