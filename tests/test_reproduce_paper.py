@@ -25,3 +25,29 @@ def test_each_experiment_is_kept_resumed_or_run(tmp_path):
     assert next_step(folder) == "resume"           # the checkpoint the run loop writes
     (folder / "run.json").write_text(json.dumps({"status": "complete"}))
     assert next_step(folder) == "keep"
+
+
+def test_experiments_run_jobs_at_a_time_in_the_order_given(tmp_path):
+    """Two jobs run the first two experiments together (each waits to see the other
+    start), and the third starts only once one of them has ended."""
+    import time
+    run_all = load_script().run_all
+
+    def wait_for(*paths):
+        deadline = time.monotonic() + 60
+        while not any(p.exists() for p in paths):
+            assert time.monotonic() < deadline, f"waited for {paths}"
+            time.sleep(0.01)
+
+    def start(name):
+        (tmp_path / f"{name}.started").touch()
+        if name == "a":
+            wait_for(tmp_path / "b.started")
+        elif name == "b":
+            wait_for(tmp_path / "a.started")
+        else:
+            assert (tmp_path / "a.ended").exists() or (tmp_path / "b.ended").exists()
+        (tmp_path / f"{name}.ended").touch()
+        return f"{name} complete"
+
+    assert run_all(2, ["a", "b", "c"], start) == {"a": "a complete", "b": "b complete", "c": "c complete"}
