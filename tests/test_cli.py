@@ -1,6 +1,7 @@
 """The netcol command line through its real entry point: run, info, plot, report, help,
 and bad input."""
 import json
+import re
 
 import numpy as np
 import pytest
@@ -43,6 +44,16 @@ def test_info(runs):
     assert "rates 5-20 s: E " in out and "I " in out and "learn_end = 15.0" in out
     meta = json.loads((runs / "onlytraining" / "run.json").read_text())
     assert f"spikes: {meta['spikes']}" in out
+
+
+def test_info_says_a_resumed_runs_wall_time_is_since_resuming(tmp_path):
+    """run.json keeps the last process's wall time: info must not pass it off as the run's."""
+    out = tmp_path / "run"
+    args = ["baseline", "--set", "duration=4", "--checkpoint-every", "2", "--out", str(out), "--quiet", "--no-figure"]
+    assert netcol("run", *args, env={"NETCOL_FAULT": "sigterm@3"}).returncode == 130
+    assert netcol("resume", str(out), "--quiet", "--no-figure").returncode == 0
+    r = netcol("info", str(out))
+    assert re.search(r"wall [0-9.]+ s since resuming at 2 s \(", r.stdout), r.stdout
 
 
 @pytest.mark.parametrize("what", ["raster", "rates", "activity", "scale", "spectra", "weights"])

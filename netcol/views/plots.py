@@ -382,7 +382,9 @@ def headline(run_dir):
              f"ranks: {meta['ranks']}  seed: {p['seed']}",
              f"netcol {meta['netcol_version']}, NEURON {meta['neuron_version']}, commit {meta['git_commit'][:12]}"]
     if "spikes" in meta:
-        lines.append(f"spikes: {meta['spikes']}  wall {meta.get('run_seconds', 0):.1f} s "
+        # run.json's wall time is the last process's: a resumed run's from where it resumed
+        since = f" since resuming at {meta['resumed_from_ms'] / 1000:g} s" if meta.get("resumed_from_ms") else ""
+        lines.append(f"spikes: {meta['spikes']}  wall {meta.get('run_seconds', 0):.1f} s{since} "
                      f"({meta.get('wall_seconds_per_simulated_second', 0):.3f} s per simulated s)")
     if t_end > 0:
         t0, _ = steady_window(run_dir)
