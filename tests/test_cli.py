@@ -111,6 +111,22 @@ def test_figures_mark_previews_and_the_protocol(runs):
     assert "deletion rounds" in [h.get_label() for h in ax.get_legend().legend_handles]
 
 
+def test_scale_factors_spanning_decades_are_drawn_on_a_log_axis():
+    """After deletions the quartiles run from 1e-5 to 1e2: a linear axis drew the median's
+    fall as a flat line.  Factors near 1 keep a linear axis, at least 0.02 wide."""
+    from netcol.views.figstyle import pyplot
+    from netcol.models.rowan2013.figures import MIN_SCALE_SPAN, _readable_scale_axis
+    ax = pyplot().subplots()[1]
+    ax.plot([0, 1], [1e-5, 80.0])
+    _readable_scale_axis(ax, 79.0, np.array([1e-5, 0.05, 80.0]))
+    assert ax.get_yscale() == "log"
+    ax = pyplot().subplots()[1]
+    ax.plot([0, 1], [0.999, 1.001])
+    _readable_scale_axis(ax, 0.001, np.array([0.999, 1.001]))
+    lo, hi = ax.get_ylim()
+    assert ax.get_yscale() == "linear" and hi - lo >= MIN_SCALE_SPAN
+
+
 def test_a_timecourse_and_its_goal_come_from_one_read_of_the_records(runs, monkeypatch):
     """A running run adds records between two reads: the activity and its goal are drawn
     from one read, so their lengths agree."""

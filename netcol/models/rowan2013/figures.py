@@ -56,7 +56,7 @@ def draw_timecourse(ax, run_dirs, quantity, label, measured=False, robust=False)
     the scaling's goal (the mean goal of the E cells, dotted, once scaling has set it);
     a scale factor's axis spans at least MIN_SCALE_SPAN."""
     unit = 1.0
-    moved = []
+    moved, drawn = [], []
     for d in run_dirs:
         rec = measures.read_records(d)   # once: the goal below of the same records
         tc = measures.population_timecourse(d, quantity, "E", rec)
@@ -75,6 +75,7 @@ def draw_timecourse(ax, run_dirs, quantity, label, measured=False, robust=False)
                 ax.plot(x, goal, ls=":", lw=1.5, color=line.get_color(), label=f"{condition(d)}: goal (mean)")
         if quantity == "scale" and np.isfinite(centre).any():
             moved.append(np.nanmax(np.abs(np.concatenate([lo, hi]) - 1.0)))
+            drawn.append(np.concatenate([lo, hi]))
         ax.set_xlabel(xl)
     if run_dirs:
         mark_protocol(ax, run_dirs[0], scale=unit)
@@ -82,15 +83,26 @@ def draw_timecourse(ax, run_dirs, quantity, label, measured=False, robust=False)
     if quantity == "activity":
         ax.set_ylim(bottom=0)
     if quantity == "scale":
-        _readable_scale_axis(ax, max(moved, default=0.0))
+        _readable_scale_axis(ax, max(moved, default=0.0), np.concatenate(drawn) if drawn else np.ones(1))
     ax.legend()
 
 
-def _readable_scale_axis(ax, moved):
-    """At least MIN_SCALE_SPAN of the axis, around 1 when the factors stayed close to it,
-    with three decimals at most; a note says how far they moved when that is too little to
-    see."""
+#: Drawn scale factors whose largest is more than this many times their smallest are
+#: drawn on a log axis: after deletions the quartiles span decades, and on a linear axis
+#: the median's fall towards 0 is a flat line.
+LOG_SCALE_RATIO = 100.0
+
+
+def _readable_scale_axis(ax, moved, drawn):
+    """A log axis when the drawn factors (all positive) span more than LOG_SCALE_RATIO;
+    else at least MIN_SCALE_SPAN of the axis, around 1 when the factors stayed close to
+    it, with three decimals at most; a note says how far they moved when that is too
+    little to see."""
     from matplotlib.ticker import FormatStrFormatter, MultipleLocator
+    drawn = drawn[np.isfinite(drawn)]
+    if drawn.size and drawn.min() > 0 and drawn.max() > LOG_SCALE_RATIO * drawn.min():
+        ax.set_yscale("log")
+        return
     lo, hi = ax.get_ylim()
     if hi - lo >= MIN_SCALE_SPAN:
         return
