@@ -109,6 +109,12 @@ def test_figures_mark_previews_and_the_protocol(runs):
     ax = pyplot().subplots()[1]
     draw_timecourse(ax, [runs / "onlydeletion"], "scale", "scale")
     assert "deletion rounds" in [h.get_label() for h in ax.get_legend().legend_handles]
+    # Figure 2's activity: on a log axis from half the lowest line, room for the legend above
+    ax = pyplot().subplots()[1]
+    draw_timecourse(ax, [runs / "onlydeletion"], "activity", "E activity", log=True)
+    line = ax.get_lines()[0].get_ydata()
+    assert ax.get_yscale() == "log" and ax.get_ylim()[0] == pytest.approx(line[line > 0].min() / 2)
+    assert ax.get_ylim()[1] > 10 * line.max() and ax.get_legend() is not None
 
 
 def test_scale_factors_spanning_decades_are_drawn_on_a_log_axis():

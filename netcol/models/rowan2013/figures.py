@@ -49,14 +49,20 @@ def sensor_label(run_dir):
 MIN_SCALE_SPAN = 0.02
 
 
-def draw_timecourse(ax, run_dirs, quantity, label, measured=False, robust=False):
+#: How far a log activity axis reaches above the highest band (a factor): room for the
+#: legend above the data.
+LEGEND_HEADROOM = 30.0
+
+
+def draw_timecourse(ax, run_dirs, quantity, label, measured=False, robust=False, log=False):
     """Mean ± SD over alive E cells at every record (with robust: median and 25-75 %),
     one line per run, with the protocol's events; with measured, the E cells' measured
     rate between records (dashed) beside the sensor.  The activity sensor is drawn with
-    the scaling's goal (the mean goal of the E cells, dotted, once scaling has set it);
-    a scale factor's axis spans at least MIN_SCALE_SPAN."""
+    the scaling's goal (the mean goal of the E cells, dotted, once scaling has set it),
+    on a log axis with log (down to half the lowest line); a scale factor's axis is
+    chosen by _readable_scale_axis."""
     unit = 1.0
-    moved, drawn = [], []
+    moved, drawn, lowest, highest = [], [], [], []
     for d in run_dirs:
         rec = measures.read_records(d)   # once: the goal below of the same records
         tc = measures.population_timecourse(d, quantity, "E", rec)
@@ -65,6 +71,8 @@ def draw_timecourse(ax, run_dirs, quantity, label, measured=False, robust=False)
         centre, lo, hi = ((tc["median"], tc["q25"], tc["q75"]) if robust
                           else (tc["mean"], tc["mean"] - tc["sd"], tc["mean"] + tc["sd"]))
         line, = ax.plot(x, centre, lw=1.2, label=condition(d))
+        lowest.append(np.nanmin(centre[centre > 0], initial=np.inf))
+        highest.append(np.nanmax(hi, initial=0.0))
         ax.fill_between(x, lo, hi, color=line.get_color(), alpha=0.25, lw=0)
         if measured and len(tc["t"]) > 1:
             rate = measures.binned_class_rate(d, tc["t"], tc["alive"][1:])
@@ -80,11 +88,20 @@ def draw_timecourse(ax, run_dirs, quantity, label, measured=False, robust=False)
     if run_dirs:
         mark_protocol(ax, run_dirs[0], scale=unit)
     ax.set_ylabel(label)
+    if quantity == "activity" and log:
+        ax.set_yscale("log")
+        if np.isfinite(min(lowest, default=np.inf)):
+            # headroom above the highest band for the legend
+            ax.set_ylim(min(lowest) / 2, max(highest) * LEGEND_HEADROOM)
+        ax.legend(loc="upper right", ncol=2)
+        return
     if quantity == "activity":
         ax.set_ylim(bottom=0)
     if quantity == "scale":
         _readable_scale_axis(ax, max(moved, default=0.0), np.concatenate(drawn) if drawn else np.ones(1))
-    ax.legend()
+    # on a log axis of scale factors the lower left stays free (they start at 1); 'best'
+    # weighs only the lines' points and put the legend over the band
+    ax.legend(loc="lower left" if ax.get_yscale() == "log" else "best")
 
 
 #: Drawn scale factors whose largest is more than this many times their smallest are
@@ -233,7 +250,8 @@ def paper_figure(folder, number, dpi=DPI):
     sensor = sensor_label(runs[0]) + "\nmean ± SD"   # two lines: one is longer than a panel
     if number == 2:
         fig, axes = plt.subplots(4, 1, figsize=(7.5, 11.5), sharex=True)
-        draw_timecourse(axes[0], runs, "activity", sensor, measured=True)
+        # log: bursts with scaling reach tens of Hz, the fall without it is to 0.1 Hz
+        draw_timecourse(axes[0], runs, "activity", sensor, measured=True, log=True)
         draw_timecourse(axes[1], runs, "scale", SCALE_LABEL, robust=True)
         draw_alive(axes[2], runs)
         draw_segment_information(axes[3], runs)
