@@ -117,6 +117,18 @@ def test_figures_mark_previews_and_the_protocol(runs):
     assert ax.get_ylim()[1] > 10 * line.max() and ax.get_legend() is not None
 
 
+def test_figures_of_an_unfinished_run_say_how_far_it_got(runs, tmp_path):
+    """A run read while it goes (or after it stopped) is stamped as unfinished, with the
+    time it reached: its figure must not pass for the whole run's."""
+    import shutil
+    from netcol.views.figstyle import preview_note
+    run = tmp_path / "onlytraining"
+    shutil.copytree(runs / "onlytraining", run)
+    meta = json.loads((run / "run.json").read_text())
+    (run / "run.json").write_text(json.dumps(dict(meta, status="running")))
+    assert preview_note(run).startswith("onlytraining unfinished at ") and preview_note(run).endswith(" of 20 s")
+
+
 def test_scale_factors_spanning_decades_are_drawn_on_a_log_axis():
     """After deletions the quartiles run from 1e-5 to 1e2: a linear axis drew the median's
     fall as a flat line.  Factors near 1 keep a linear axis, at least 0.02 wide."""

@@ -125,11 +125,17 @@ def _protocol_duration(meta):
 
 def preview_note(run_dir):
     """'NAME run for D of F s' when the run's duration was set shorter than its
-    experiment's (None otherwise, or when the experiment file is gone)."""
+    experiment's, 'NAME unfinished at T of D s' when the run has not (yet) reached its
+    duration; None otherwise, or when the experiment file is gone."""
+    from ..io.rundir import read_run_json
     d = durations(run_dir)
-    if d is None or not d[3]:
+    if d is None:
         return None
-    return f"{d[0]} run for {d[1]:g} of {d[2]:g} s"
+    experiment, run, full, shortened = d
+    if read_run_json(run_dir).get("status") != "complete":   # running, stopped or failed
+        from ..analysis.spikes import run_end
+        return f"{experiment} unfinished at {run_end(run_dir):g} of {run:g} s"
+    return f"{experiment} run for {run:g} of {full:g} s" if shortened else None
 
 
 def run_caption(run_dir):

@@ -70,17 +70,19 @@ def draw_timecourse(ax, run_dirs, quantity, label, measured=False, robust=False,
         x = tc["t"] / unit
         centre, lo, hi = ((tc["median"], tc["q25"], tc["q75"]) if robust
                           else (tc["mean"], tc["mean"] - tc["sd"], tc["mean"] + tc["sd"]))
-        line, = ax.plot(x, centre, lw=1.2, label=condition(d))
+        line, = ax.plot(x, centre, lw=1.2, label=condition(d), zorder=3)
         lowest.append(np.nanmin(centre[centre > 0], initial=np.inf))
         highest.append(np.nanmax(hi, initial=0.0))
         ax.fill_between(x, lo, hi, color=line.get_color(), alpha=0.25, lw=0)
         if measured and len(tc["t"]) > 1:
             rate = measures.binned_class_rate(d, tc["t"], tc["alive"][1:])
-            ax.plot(x[1:], rate, ls="--", lw=0.8, color=line.get_color(), label=f"{condition(d)}: measured rate")
+            # thin and light: the rate between records is noisier than the 100-s sensor it checks
+            ax.plot(x[1:], rate, ls="--", lw=0.6, alpha=0.6, color=line.get_color(),
+                    label=f"{condition(d)}: measured rate")
         if quantity == "activity":
             goal = measures.population_timecourse(d, "goal", "E", rec)["mean"]
             if np.isfinite(goal).any():
-                ax.plot(x, goal, ls=":", lw=1.5, color=line.get_color(), label=f"{condition(d)}: goal (mean)")
+                ax.plot(x, goal, ls=":", lw=1.5, color="0.15", label=f"{condition(d)}: goal (mean)", zorder=4)
         if quantity == "scale" and np.isfinite(centre).any():
             moved.append(np.nanmax(np.abs(np.concatenate([lo, hi]) - 1.0)))
             drawn.append(np.concatenate([lo, hi]))
