@@ -10,10 +10,12 @@ the longest first, each on --np ranks; then it draws <out>/figure2..7.png and .p
 
 On a 2-core machine two one-rank runs at a time use the cores best: the column (470 cells)
 runs 1.4 times faster on two ranks than on one (docs/performance.md), not twice as fast,
-and on a loaded machine its ranks spend much of their time waiting in MPI.  Full length is about 500,000
-simulated seconds: two 160,000-s deletion runs, one 160,000-s scaling run and two 9600-s
-training runs, whose runaway of activity makes them as slow as a long run.  --quick F
-divides every duration and protocol time by F for a preview (F = 100: a few minutes).
+and on a loaded machine its ranks spend much of their time waiting in MPI.
+
+Full length is about 500,000 simulated seconds: two 160,000-s deletion runs, one
+160,000-s scaling run and two 9600-s training runs, whose runaway of activity makes them
+as slow as a long run.  --quick F divides every duration and protocol time by F for a
+preview (F = 100: a few minutes).
 """
 import argparse
 import json

@@ -33,10 +33,10 @@ def test_experiments_run_jobs_at_a_time_in_the_order_given(tmp_path):
     import time
     run_all = load_script().run_all
 
-    def wait_for(*paths):
+    def wait_for(path):
         deadline = time.monotonic() + 60
-        while not any(p.exists() for p in paths):
-            assert time.monotonic() < deadline, f"waited for {paths}"
+        while not path.exists():
+            assert time.monotonic() < deadline, f"waited for {path}"
             time.sleep(0.01)
 
     def start(name):

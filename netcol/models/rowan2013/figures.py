@@ -90,20 +90,21 @@ def draw_timecourse(ax, run_dirs, quantity, label, measured=False, robust=False,
     if run_dirs:
         mark_protocol(ax, run_dirs[0], scale=unit)
     ax.set_ylabel(label)
+    # 'best' weighs only the lines' points, and put the legend over bursts and bands
+    legend = dict(loc="best")
     if quantity == "activity" and log:
         ax.set_yscale("log")
         if np.isfinite(min(lowest, default=np.inf)):
             # headroom above the highest band for the legend
             ax.set_ylim(min(lowest) / 2, max(highest) * LEGEND_HEADROOM)
-        ax.legend(loc="upper right", ncol=2)
-        return
-    if quantity == "activity":
+        legend = dict(loc="upper right", ncol=2)
+    elif quantity == "activity":
         ax.set_ylim(bottom=0)
     if quantity == "scale":
         _readable_scale_axis(ax, max(moved, default=0.0), np.concatenate(drawn) if drawn else np.ones(1))
-    # on a log axis of scale factors the lower left stays free (they start at 1); 'best'
-    # weighs only the lines' points and put the legend over the band
-    ax.legend(loc="lower left" if ax.get_yscale() == "log" else "best")
+        if ax.get_yscale() == "log":   # the factors start at 1: the lower left stays free
+            legend = dict(loc="lower left")
+    ax.legend(**legend)
 
 
 #: Drawn scale factors whose largest is more than this many times their smallest are
